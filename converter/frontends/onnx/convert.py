@@ -1,0 +1,140 @@
+"""ONNX ModelProto -> ir.Graph: inputs, initializers, nodes through the handler table, outputs."""
+from __future__ import annotations
+
+import os
+from collections import Counter, defaultdict
+
+import numpy as np
+import onnx
+
+from ...errors import GraphError, UnsupportedOpError
+from ...ir import Graph, TensorDesc, from_numpy
+from ..builder import GraphBuilder
+from . import handlers  # noqa: F401  (fills the handler table)
+from .reader import attribute_value, load_model, onnx_dtype_to_numpy, tensor_to_array
+from .registry import NodeContext, find_handler
+
+MIN_OPSET, MAX_OPSET = 7, 21
+
+
+def value_info_desc(vi: onnx.ValueInfoProto) -> TensorDesc:
+    tt = vi.type.tensor_type
+    dtype = from_numpy(onnx_dtype_to_numpy(tt.elem_type)) if tt.elem_type else 1
+    shape = None
+    if tt.HasField("shape"):
+        shape = tuple(d.dim_value if d.HasField("dim_value") and d.dim_value > 0 else -1 for d in tt.shape.dim)
+    return TensorDesc(dtype=dtype, shape=shape, format="ND", origin_shape=shape, origin_dtype=dtype,
+                      name=vi.name)
+
+
+def _opset(model: onnx.ModelProto) -> int:
+    for imp in model.opset_import:
+        if imp.domain in ("", "ai.onnx"):
+            return imp.version
+    return MIN_OPSET
+
+
+def unsupported_ops(graph: onnx.GraphProto, opset: int) -> dict:
+    """op_type -> list of node names, for every node (also inside subgraphs) without a handler."""
+    missing = defaultdict(list)
+
+    def scan(g):
+        for n in g.node:
+            if n.domain not in ("", "ai.onnx") or find_handler(n.op_type, opset) is None:
+                key = n.op_type if n.domain in ("", "ai.onnx") else f"{n.domain}::{n.op_type}"
+                missing[key].append(n.name or (n.output[0] if n.output else "?"))
+            for a in n.attribute:
+                if a.type == onnx.AttributeProto.GRAPH:
+                    scan(a.g)
+                for sub in a.graphs:
+                    scan(sub)
+
+    scan(graph)
+    return dict(missing)
+
+
+def report_unsupported(missing: dict, framework: str = "ONNX") -> UnsupportedOpError:
+    parts = []
+    for t, names in sorted(missing.items()):
+        ex = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
+        parts.append(f"{t} x{len(names)} (e.g. {ex})")
+    return UnsupportedOpError(
+        "E11009", f"{len(missing)} {framework} op type(s) have no converter: " + "; ".join(parts)
+        + ". Run 'omtool ops' for the supported list; replace these ops in the source model or "
+        "open an issue with the model.")
+
+
+class OnnxConverter:
+    def __init__(self, model: onnx.ModelProto, base_dir: str | None, input_names_with_shape=()):
+        self.model = model
+        self.base_dir = base_dir
+        self.opset = _opset(model)
+        self.user_inputs = set(input_names_with_shape)
+
+    def convert(self) -> Graph:
+        if not (MIN_OPSET <= self.opset <= MAX_OPSET):
+            # Newer opsets usually still convert; older than 7 are refused.
+            if self.opset < MIN_OPSET:
+                raise GraphError("E10041", f"ONNX opset {self.opset} is too old; opsets {MIN_OPSET} to "
+                                 f"{MAX_OPSET} are supported (upgrade it with onnx.version_converter)")
+        missing = unsupported_ops(self.model.graph, self.opset)
+        if missing:
+            raise report_unsupported(missing)
+        graph = Graph(self.model.graph.name or "graph")
+        self.build(self.model.graph, graph, outer=None)
+        graph.attrs["opset"] = self.opset
+        return graph
+
+    def build(self, g: onnx.GraphProto, graph: Graph, outer: dict | None) -> dict:
+        """Fill ``graph`` from GraphProto ``g``; returns the tensor-name -> ref map."""
+        b = GraphBuilder(graph)
+        refs: dict = {}
+        init_names = {t.name for t in g.initializer}
+        index = 0
+        for vi in g.input:
+            if vi.name in init_names and vi.name not in self.user_inputs:
+                continue  # old models list initializers as inputs: they are constants
+            graph.add_data(vi.name, value_info_desc(vi), index)
+            refs[vi.name] = (vi.name, 0)
+            index += 1
+        for t in g.initializer:
+            if t.name in refs:
+                continue
+            refs[t.name] = b.const(tensor_to_array(t, self.base_dir), t.name, source=t.name)
+        for n in g.node:
+            inputs = []
+            for name in n.input:
+                if not name:
+                    inputs.append(None)
+                elif name in refs:
+                    inputs.append(refs[name])
+                elif outer is not None and name in outer:
+                    inputs.append(("__outer__", name))
+                else:
+                    raise GraphError("E11012", f"node '{n.name}' ({n.op_type}) reads tensor '{name}' that no "
+                                     "node produces", node=n.name)
+            attrs = {a.name: attribute_value(a, self.base_dir) for a in n.attribute}
+            ctx = NodeContext(n, attrs, inputs, self.opset, b, self)
+            outs = find_handler(n.op_type, self.opset)(ctx)
+            for name, ref in zip(n.output, outs):
+                if name:
+                    refs[name] = ref
+                    graph.desc(ref).name = name
+        out_refs = []
+        for vi in g.output:
+            if vi.name not in refs:
+                raise GraphError("E11016", f"graph output '{vi.name}' is not produced by any node", node=vi.name)
+            out_refs.append(refs[vi.name])
+        from ...ir import Op
+        graph.add(Op(graph.unique_name("NetOutput"), "NetOutput",
+                     attrs={"output_names": [vi.name for vi in g.output]}), out_refs)
+        return refs
+
+
+def load_onnx_graph(path: str, input_names_with_shape=()) -> Graph:
+    """Parse an ONNX file into our IR (canonical ops, unknown shapes not yet inferred)."""
+    model = load_model(path)
+    conv = OnnxConverter(model, os.path.dirname(os.path.abspath(path)), input_names_with_shape)
+    graph = conv.convert()
+    graph.attrs["framework"] = 5
+    return graph

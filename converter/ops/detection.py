@@ -1,0 +1,6 @@
+"""Canonical ops: detection family."""
+from __future__ import annotations
+
+import numpy as np
+
+from .registry import Attr, InferContext, broadcast, by_kernel_on_shapes, desc, register, same_as_input  # noqa: F401
