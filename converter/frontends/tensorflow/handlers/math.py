@@ -1,0 +1,120 @@
+"""TF handlers for elementwise math, activations, casts, reductions and matrix products."""
+from __future__ import annotations
+
+import numpy as np
+
+from ....ir import DataType
+from ..registry import NodeContext, tf_op
+from ._util import dtype_attr
+
+# TF binary op -> canonical op (same input order, numpy broadcasting)
+BINARY = {
+    "Add": "Add", "AddV2": "Add", "Sub": "Sub", "Mul": "Mul", "RealDiv": "RealDiv", "Div": "RealDiv",
+    "TruncateDiv": "RealDiv", "FloorDiv": "FloorDiv", "FloorMod": "Mod", "Maximum": "Maximum",
+    "Minimum": "Minimum", "SquaredDifference": "SquaredDifference", "Pow": "Pow",
+    "Equal": "Equal", "Less": "Less", "Greater": "Greater", "LessEqual": "LessEqual",
+    "GreaterEqual": "GreaterEqual", "LogicalAnd": "LogicalAnd", "LogicalOr": "LogicalOr",
+}
+# TF unary op -> canonical op
+UNARY = {
+    "Sqrt": "Sqrt", "Rsqrt": "Rsqrt", "Exp": "Exp", "Log": "Log", "Neg": "Neg", "Abs": "Abs",
+    "Square": "Square", "Reciprocal": "Reciprocal", "Inv": "Reciprocal", "Floor": "Floor", "Ceil": "Ceil",
+    "Round": "Round", "Sign": "Sign", "Sin": "Sin", "Cos": "Cos", "Tan": "Tan", "Asin": "Asin",
+    "Acos": "Acos", "Atan": "Atan", "Sinh": "Sinh", "Cosh": "Cosh", "Erf": "Erf",
+    "LogicalNot": "LogicalNot", "IsNan": "IsNaN",
+    "Relu": "Relu", "Relu6": "Relu6", "Elu": "Elu", "Selu": "Selu", "Sigmoid": "Sigmoid", "Tanh": "Tanh",
+    "Softplus": "Softplus", "Softsign": "Softsign",
+}
+# TF reduction -> canonical reduction (axes from input 1, keep_dims attr)
+REDUCE = {"Mean": "ReduceMean", "Sum": "ReduceSum", "Max": "ReduceMax", "Min": "ReduceMin", "Prod": "ReduceProd"}
+
+
+def _binary(ctx: NodeContext):
+    return ctx.op(BINARY[ctx.op_type], ctx.inputs[:2])
+
+
+def _unary(ctx: NodeContext):
+    return ctx.op(UNARY[ctx.op_type], ctx.inputs[:1])
+
+
+tf_op(*BINARY)(_binary)
+tf_op(*UNARY)(_unary)
+
+
+@tf_op("NotEqual")
+def not_equal(ctx: NodeContext):
+    eq = ctx.op("Equal", ctx.inputs[:2], suffix="equal")
+    return ctx.op("LogicalNot", eq)
+
+
+@tf_op("AddN")
+def add_n(ctx: NodeContext):
+    return ctx.op("AddN", ctx.inputs)
+
+
+@tf_op("LeakyRelu")
+def leaky_relu(ctx: NodeContext):
+    return ctx.op("LeakyRelu", ctx.inputs[:1], {"alpha": float(ctx.attr("alpha", 0.2))})
+
+
+@tf_op("Softmax", "LogSoftmax")
+def softmax(ctx: NodeContext):
+    return ctx.op(ctx.op_type, ctx.inputs[:1], {"axis": -1})
+
+
+@tf_op("ClipByValue")
+def clip_by_value(ctx: NodeContext):
+    return ctx.op("ClipByValue", ctx.inputs[:3])
+
+
+@tf_op("Select", "SelectV2")
+def select(ctx: NodeContext):
+    """SelectV2 broadcasts; Select (v1) has cond of x's shape in the graphs we see (a rank-1 cond that
+    picks rows is not handled)."""
+    return ctx.op("Select", ctx.inputs[:3])
+
+
+@tf_op("Cast")
+def cast(ctx: NodeContext):
+    return ctx.op("Cast", ctx.inputs[:1], {"dst_type": int(dtype_attr(ctx, "DstT"))})
+
+
+def cast_index(ctx: NodeContext, ref, key: str, default=DataType.DT_INT64):
+    """Index-producing ops give int64 canonically; add a Cast when the node asks for another type."""
+    want = dtype_attr(ctx, key, default)
+    if want == DataType.DT_INT64:
+        return None
+    return ctx.op("Cast", [ref], {"dst_type": int(want)})
+
+
+@tf_op(*REDUCE)
+def reduce(ctx: NodeContext):
+    axes = np.asarray(ctx.require_value(1, "reduction_indices")).reshape(-1)
+    attrs = {"axes": [int(a) for a in axes], "keepdims": bool(ctx.attr("keep_dims", False)),
+             "noop_with_empty_axes": True}
+    return ctx.op(REDUCE[ctx.op_type], ctx.inputs[:1], attrs)
+
+
+@tf_op("ArgMax", "ArgMin")
+def arg_reduce(ctx: NodeContext):
+    axis = int(np.asarray(ctx.require_value(1, "dimension")).reshape(-1)[0])
+    ref = ctx.op(ctx.op_type, ctx.inputs[:1], {"axis": axis, "keepdims": False},
+                 suffix="" if dtype_attr(ctx, "output_type", DataType.DT_INT64) == DataType.DT_INT64 else "int64")
+    return cast_index(ctx, ref[0], "output_type") or ref
+
+
+@tf_op("MatMul")
+def mat_mul(ctx: NodeContext):
+    attrs = {"transpose_x1": bool(ctx.attr("transpose_a", False)), "transpose_x2": bool(ctx.attr("transpose_b", False))}
+    return ctx.op("MatMulV2", ctx.inputs[:2], attrs)
+
+
+@tf_op("BatchMatMul", "BatchMatMulV2", "BatchMatMulV3")
+def batch_mat_mul(ctx: NodeContext):
+    attrs = {"adj_x1": bool(ctx.attr("adj_x", False)), "adj_x2": bool(ctx.attr("adj_y", False))}
+    return ctx.op("BatchMatMulV2", ctx.inputs[:2], attrs)
+
+
+@tf_op("Einsum")
+def einsum(ctx: NodeContext):
+    return ctx.op("Einsum", ctx.inputs, {"equation": str(ctx.attr("equation"))})

@@ -1,0 +1,93 @@
+"""`omtool`: run, inspect and check offline models (typer CLI over converter.api and the runtime)."""
+from __future__ import annotations
+
+import os
+import sys
+from typing import List, Optional
+
+import typer
+
+from .errors import ConverterError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Run, inspect and check .om offline models made by atc.")
+
+
+def _fail(exc: ConverterError) -> None:
+    typer.echo(f"omtool failed: {exc.code}: {exc.message}", err=True)
+    raise typer.Exit(1)
+
+
+def _parse_inputs(items: List[str]) -> dict:
+    import numpy as np
+    feeds = {}
+    for item in items or []:
+        if "=" not in item:
+            raise ConverterError("E10001", f"--input '{item}' must be NAME=FILE.npy")
+        name, path = item.split("=", 1)
+        if not os.path.isfile(path):
+            raise ConverterError("E13001", f"--input {name}: cannot open '{path}'", path=path)
+        try:
+            feeds[name] = np.load(path, allow_pickle=False)
+        except Exception as exc:
+            raise ConverterError("E13005", f"--input {name}: '{path}' is not a .npy file ({exc})", path=path) \
+                from None
+    return feeds
+
+
+def _safe_filename(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "._-" else "_" for c in name)
+
+
+@app.command()
+def run(model: str = typer.Argument(..., help="the .om file"),
+        input: List[str] = typer.Option([], "--input", "-i", help="NAME=FILE.npy, once per model input"),
+        output_dir: str = typer.Option(".", "--output-dir", "-o", help="folder for one .npy per output"),
+        seed: Optional[int] = typer.Option(None, help="feed random inputs made with this seed instead")):
+    """Execute an .om on the CPU and write each output as OUTPUT_NAME.npy."""
+    import numpy as np
+
+    from .runtime import Session
+    from .runtime.inputs import random_inputs
+    try:
+        sess = Session(model)
+        feeds = _parse_inputs(input)
+        if seed is not None:
+            feeds = {**random_inputs(sess.graph, seed), **feeds}
+        outs = sess.run(feeds)
+        os.makedirs(output_dir, exist_ok=True)
+        for name, value in outs.items():
+            path = os.path.join(output_dir, _safe_filename(name) + ".npy")
+            np.save(path, value)
+            typer.echo(f"{name}: {value.dtype} {list(value.shape)} -> {path}")
+    except ConverterError as exc:
+        _fail(exc)
+
+
+@app.command()
+def info(model: str = typer.Argument(..., help="the .om file")):
+    """Print the model's inputs and outputs (dtype, shape, format) and how it was built."""
+    from .api import model_info_text
+    try:
+        typer.echo(model_info_text(model))
+    except ConverterError as exc:
+        _fail(exc)
+
+
+@app.command("ops")
+def list_ops(markdown: bool = typer.Option(False, help="print the markdown table of docs/supported-ops.md")):
+    """List the supported canonical ops and the source-framework op types mapped to them."""
+    from .support import supported_ops_markdown, supported_ops_text
+    typer.echo(supported_ops_markdown() if markdown else supported_ops_text())
+
+
+def main(argv=None) -> None:
+    try:
+        app(args=argv, prog_name="omtool")
+    except SystemExit as exc:
+        if exc.code not in (0, None):
+            sys.exit(exc.code)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,53 @@
+"""The conversion pipeline: every pass, once, in order, with why it sits where it does."""
+from __future__ import annotations
+
+from ..errors import ConverterError, GraphError
+from ..ir import Graph
+from .base import PassContext
+from .boundary import apply_hw_layouts, apply_input_types, apply_output_types
+from .fusion import fold_affine_into_conv
+from .input_shapes import apply_input_shapes
+from .layout import assign_formats
+from .outputs import select_outputs
+from .precision import set_precision
+from .shape_inference import infer_shapes
+from .simplify import prune_dead_ops, remove_identity
+
+PASSES = [
+    # Fix the inputs first: everything below needs static shapes where the user gave them.
+    ("apply_input_shapes", apply_input_shapes),
+    # Choose outputs early so dead branches are not inferred or folded at all.
+    ("select_outputs", select_outputs),
+    ("prune_dead_ops", prune_dead_ops),
+    ("remove_identity", remove_identity),
+    # Shapes and constants together until stable: Shape->Gather->Concat->Reshape chains fold here.
+    ("infer_shapes", infer_shapes),
+    # Per-channel affine ops into convs (needs constants folded first), then clean up.
+    ("fold_affine_into_conv", fold_affine_into_conv),
+    ("prune_dead_ops", prune_dead_ops),
+    ("infer_shapes", infer_shapes),
+    # Formats last: they depend on final ranks.
+    ("assign_formats", assign_formats),
+    # Precision: fp16 inputs first (so no entrance Cast is made for them), then per-op precision with
+    # Casts where dtypes meet, then the dtypes outputs leave with, then NC1HWC0 boundary descriptors.
+    ("apply_input_types", apply_input_types),
+    ("set_precision", set_precision),
+    ("apply_output_types", apply_output_types),
+    ("apply_hw_layouts", apply_hw_layouts),
+]
+
+
+def run_passes(graph: Graph, ctx: PassContext, passes=None) -> Graph:
+    """Run ``passes`` (default PASSES) over the graph; a failure names the pass and those before it."""
+    done = []
+    for name, fn in passes or PASSES:
+        try:
+            fn(graph, ctx)
+        except ConverterError:
+            raise
+        except Exception as exc:
+            before = ", ".join(done) or "none"
+            raise GraphError("E19999", f"internal error in pass {name} (after {before}): "
+                             f"{type(exc).__name__}: {exc}") from exc
+        done.append(name)
+    return graph

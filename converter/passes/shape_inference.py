@@ -1,0 +1,97 @@
+"""Shape/dtype inference and constant folding, run together in topological order until stable."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import ops
+from ..errors import ConverterError, GraphError
+from ..ir import Graph, from_numpy, to_numpy
+from ..ops.registry import InferContext, run_kernel
+from .base import PassContext
+
+STRUCTURAL = {"Data", "Const", "NetOutput"}
+SHAPE_ONLY = {"Shape", "Size"}        # fold as soon as the input shape is static
+NEVER_FOLD = {"RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike"}
+
+
+def _fold_outputs(graph: Graph, op, outs: list) -> None:
+    """Replace ``op`` by one Const per output carrying the computed values."""
+    names = []
+    for i, value in enumerate(outs):
+        src_desc = op.outputs[i] if i < len(op.outputs) else None
+        base = op.name if len(outs) == 1 else f"{op.name}_out{i}"
+        names.append((base, value, src_desc))
+    consumers = {i: graph.consumers(op.name, i) for i in range(len(outs))}
+    graph.remove(op.name)
+    for i, (base, value, src_desc) in enumerate(names):
+        value = np.ascontiguousarray(value)
+        const = graph.add_const(graph.unique_name(base), value, source=op.source)
+        if src_desc is not None:
+            const.outputs[0].name = src_desc.name
+            const.outputs[0].format = src_desc.format
+        for v, k in consumers[i]:
+            graph.connect((const.name, 0), v, k)
+
+
+def _shape_dummy(desc):
+    return np.broadcast_to(np.zeros((), to_numpy(desc.dtype)), desc.shape)
+
+
+def infer_op(graph: Graph, op, fold: bool = True) -> bool:
+    """Infer one op's outputs (or fold it into Consts). Returns True if something changed."""
+    spec = ops.get(op.type)
+    refs = graph.inputs_of(op.name)
+    descs = [None if r is None else graph.desc(r) for r in refs]
+    values = [graph.const_value(r) for r in refs]
+    attrs = spec.normalize(op.attrs, op.name)
+    present = [v for r, v in zip(refs, values) if r is not None]
+    if fold and not op.subgraphs and op.type not in NEVER_FOLD:
+        if present and all(v is not None for v in present):
+            outs = run_kernel(spec, [v if r is not None else None for r, v in zip(refs, values)], attrs)
+            _fold_outputs(graph, op, outs)
+            return True
+        if op.type in SHAPE_ONLY and descs and descs[0] is not None and descs[0].is_static:
+            outs = run_kernel(spec, [_shape_dummy(descs[0])] + values[1:], attrs)
+            _fold_outputs(graph, op, outs)
+            return True
+    if spec.infer is None:
+        return False
+    new = spec.infer(InferContext(op, descs, values, attrs))
+    changed = False
+    while len(op.outputs) < len(new):
+        from ..ir import TensorDesc
+        op.outputs.append(TensorDesc(shape=None))
+    for d, n in zip(op.outputs, new):
+        shape = None if n.shape is None else tuple(int(x) for x in n.shape)
+        if d.dtype != n.dtype or d.shape != shape:
+            d.dtype, d.shape = int(n.dtype), shape
+            changed = True
+    return changed
+
+
+def infer_shapes(graph: Graph, ctx: PassContext | None = None, fold: bool = True) -> bool:
+    """Run inference (and constant folding) over the graph in topological order, repeating until stable."""
+    any_change = False
+    for _ in range(8):
+        changed = False
+        for op in graph.topo_order():
+            if op.type in STRUCTURAL or op.name not in graph:
+                continue
+            try:
+                changed |= infer_op(graph, op, fold)
+            except ConverterError:
+                raise
+            except Exception as exc:  # a kernel or infer bug, or inconsistent shapes in the model
+                raise GraphError("E10001", f"shape inference failed at op '{op.name}' ({op.type}): "
+                                 f"{type(exc).__name__}: {exc}", node=op.name) from exc
+        any_change |= changed
+        if not changed:
+            break
+    return any_change
+
+
+def fold_constants(graph: Graph, ctx: PassContext | None = None) -> bool:
+    return infer_shapes(graph, ctx, fold=True)
+
+
+__all__ = ["infer_shapes", "fold_constants", "infer_op", "from_numpy"]

@@ -1,0 +1,108 @@
+"""Test helper: build one-node ONNX models, run them with our registry kernels and with onnxruntime.
+
+``run_graph`` is a tiny stand-in for the lead's runtime; it also checks every op's ``infer`` against
+the shape and dtype its kernel produced.
+"""
+from __future__ import annotations
+
+import numpy as np
+import onnx
+from onnx import helper
+
+from converter.frontends.onnx import load_onnx_graph
+from converter.ir import TensorDesc, from_numpy
+from converter.ops import registry
+
+SKIP_TYPES = {"Data", "Const", "NetOutput"}
+
+
+def check_infer(op, spec, attrs, args, outs, const_values) -> None:
+    """Assert that spec.infer gives the dtype and shape the kernel produced."""
+    if spec.infer is None:
+        return
+    descs = [None if a is None else TensorDesc(dtype=from_numpy(a.dtype), shape=tuple(a.shape)) for a in args]
+    ctx = registry.InferContext(op, descs, const_values, attrs)
+    inferred = spec.infer(ctx)
+    for i, (d, o) in enumerate(zip(inferred, outs)):
+        assert d.shape == tuple(o.shape), f"{op.type} infer output {i}: {d.shape} != kernel {o.shape}"
+        assert int(d.dtype) == int(from_numpy(o.dtype)), f"{op.type} infer output {i} dtype {d.dtype}"
+
+
+def run_graph(graph, feeds: dict, infer_check: bool = True) -> list:
+    """Execute a graph in topological order; returns the model outputs in order."""
+    values: dict = {}
+    for op in graph.topo_order():
+        refs = graph.inputs_of(op.name)
+        args = [None if r is None else values[r] for r in refs]
+        if op.type == "Data":
+            values[(op.name, 0)] = np.asarray(feeds[op.name])
+            continue
+        if op.type == "Const":
+            values[(op.name, 0)] = np.asarray(op.value)
+            continue
+        if op.type == "NetOutput":
+            return args
+        spec = registry.get(op.type)
+        attrs = spec.normalize(op.attrs, op.name)
+        outs = registry.run_kernel(spec, args, attrs)
+        if infer_check:
+            consts = [None if r is None else graph.const_value(r) for r in refs]
+            check_infer(op, spec, attrs, args, outs, consts)
+        for i, o in enumerate(outs):
+            values[(op.name, i)] = o
+    raise AssertionError("graph has no NetOutput")
+
+
+def op_types(graph) -> list:
+    return [op.type for op in graph.topo_order() if op.type not in SKIP_TYPES]
+
+
+def make_model(op_type: str, inputs: list, attrs: dict | None = None, *, opset: int = 17,
+               n_outputs: int = 1, out_dtype=None) -> onnx.ModelProto:
+    """One-node model. inputs: list of (name, array, is_const); name "" = absent optional input."""
+    graph_inputs, inits, names = [], [], []
+    for name, arr, is_const in inputs:
+        names.append(name)
+        if not name:
+            continue
+        arr = np.asarray(arr)
+        if is_const:
+            inits.append(onnx.numpy_helper.from_array(arr, name))
+        else:
+            elem = helper.np_dtype_to_tensor_dtype(arr.dtype)
+            graph_inputs.append(helper.make_tensor_value_info(name, elem, arr.shape))
+    feed_dtype = next((np.asarray(a).dtype for n, a, c in inputs if n), np.dtype(np.float32))
+    elem_out = helper.np_dtype_to_tensor_dtype(np.dtype(out_dtype or feed_dtype))
+    outs = [f"y{i}" for i in range(n_outputs)]
+    node = helper.make_node(op_type, names, outs, name=f"{op_type.lower()}_node", **(attrs or {}))
+    graph = helper.make_graph([node], "g", graph_inputs,
+                              [helper.make_tensor_value_info(o, elem_out, None) for o in outs], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    model.ir_version = 8 if opset <= 17 else 10
+    return model
+
+
+def run_both(tmp_path, model: onnx.ModelProto, feeds: dict):
+    """(ours, onnxruntime's) outputs of a model."""
+    import onnxruntime as ort
+    path = str(tmp_path / "model.onnx")
+    onnx.save(model, path)
+    graph = load_onnx_graph(path)
+    ours = run_graph(graph, feeds)
+    sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    theirs = sess.run(None, feeds)
+    return ours, theirs, graph
+
+
+def check_against_ort(tmp_path, op_type: str, inputs: list, attrs: dict | None = None, *, opset: int = 17,
+                      rtol: float = 1e-4, atol: float = 1e-5, n_outputs: int = 1):
+    """Build a one-node model, run it both ways, assert outputs agree; returns our graph."""
+    model = make_model(op_type, inputs, attrs, opset=opset, n_outputs=n_outputs)
+    feeds = {name: np.asarray(arr) for name, arr, is_const in inputs if name and not is_const}
+    ours, theirs, graph = run_both(tmp_path, model, feeds)
+    assert len(ours) == len(theirs)
+    for a, b in zip(ours, theirs):
+        assert a.shape == b.shape, f"shape {a.shape} != onnxruntime {b.shape}"
+        assert a.dtype == b.dtype, f"dtype {a.dtype} != onnxruntime {b.dtype}"
+        np.testing.assert_allclose(a.astype(np.float64), b.astype(np.float64), rtol=rtol, atol=atol)
+    return graph

@@ -1,0 +1,117 @@
+"""Test helpers: one-node ONNX models, a tiny IR evaluator with the registry kernels (until the lead's
+runtime lands), onnxruntime references and infer-vs-kernel checks."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import onnx
+from onnx import helper, numpy_helper
+
+from converter.frontends.onnx import load_onnx_graph
+from converter.ir import TensorDesc, from_numpy
+from converter.ops import registry
+from converter.ops.registry import InferContext
+
+STRUCTURAL = {"Data", "Const", "NetOutput"}
+
+
+@dataclass
+class Case:
+    """One ONNX node: inputs are (name, array, is_constant) or None for an absent optional input."""
+
+    id: str
+    op_type: str
+    inputs: list
+    attrs: dict = field(default_factory=dict)
+    opset: int = 17
+    n_out: int = 1
+    atol: float = 1e-6
+
+    def __str__(self):
+        return self.id
+
+
+def inp(name, array):
+    return (name, np.asarray(array), False)
+
+
+def const(name, array):
+    return (name, np.asarray(array), True)
+
+
+def make_model(case: Case, out_dtypes=None) -> onnx.ModelProto:
+    present = [i for i in case.inputs if i is not None]
+    attrs = {k: numpy_helper.from_array(v) if isinstance(v, np.ndarray) else v for k, v in case.attrs.items()}
+    node = helper.make_node(case.op_type, [i[0] if i else "" for i in case.inputs],
+                            [f"out{k}" for k in range(case.n_out)], **attrs)
+    graph_inputs = [helper.make_tensor_value_info(n, helper.np_dtype_to_tensor_dtype(a.dtype), a.shape)
+                    for n, a, c in present if not c]
+    inits = [numpy_helper.from_array(a, n) for n, a, c in present if c]
+    outs = [helper.make_tensor_value_info(f"out{k}", 0 if out_dtypes is None else
+                                          helper.np_dtype_to_tensor_dtype(out_dtypes[k]), None)
+            for k in range(case.n_out)]
+    graph = helper.make_graph([node], "one_node", graph_inputs, outs, inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", case.opset)])
+    model.ir_version = 8
+    return model
+
+
+def feeds(case: Case) -> dict:
+    return {n: a for n, a, c in (i for i in case.inputs if i is not None) if not c}
+
+
+def load_case(case: Case, tmp_path):
+    path = tmp_path / f"{case.op_type}.onnx"
+    onnx.save(make_model(case), str(path))
+    return load_onnx_graph(str(path))
+
+
+def run_graph(graph, inputs: dict):
+    """(model outputs in order, {ref: value} for every tensor) by running the registry kernels."""
+    values = {}
+    for op in graph.topo_order():
+        if op.type == "Data":
+            values[(op.name, 0)] = np.asarray(inputs[op.name])
+        elif op.type == "Const":
+            values[(op.name, 0)] = op.value
+        elif op.type == "NetOutput":
+            return [values[r] for r in graph.inputs_of(op.name)], values
+        else:
+            spec = registry.get(op.type)
+            args = [None if r is None else values[r] for r in graph.inputs_of(op.name)]
+            for k, out in enumerate(registry.run_kernel(spec, args, spec.normalize(op.attrs, op.name))):
+                values[(op.name, k)] = out
+    raise AssertionError("graph has no NetOutput")
+
+
+def onnxruntime_outputs(case: Case, out_dtypes) -> list:
+    import onnxruntime as ort
+    model = make_model(case, out_dtypes)
+    sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    return sess.run(None, feeds(case))
+
+
+def infer_op(graph, op, values: dict, known_values: str, dynamic: bool = False) -> list:
+    """Run op's infer. known_values: "all" (every input value known), "const" (Const inputs only);
+    dynamic: non-Const inputs get all dims -1."""
+    spec = registry.get(op.type)
+    descs, vals = [], []
+    for r in graph.inputs_of(op.name):
+        if r is None:
+            descs.append(None)
+            vals.append(None)
+            continue
+        v = values[r]
+        is_const = graph.op(r[0]).type == "Const"
+        shape = tuple(-1 for _ in v.shape) if dynamic and not is_const else tuple(v.shape)
+        descs.append(TensorDesc(dtype=from_numpy(v.dtype), shape=shape))
+        vals.append(v if known_values == "all" or is_const else None)
+    ctx = InferContext(op, descs, vals, spec.normalize(op.attrs, op.name))
+    return spec.infer(ctx)
+
+
+def compatible(inferred, actual: tuple) -> bool:
+    if inferred is None:
+        return True
+    return len(inferred) == len(actual) and all(i in (-1, a) for i, a in zip(inferred, actual))
