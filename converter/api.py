@@ -90,3 +90,104 @@ def convert(options: ConvertOptions) -> str:
     from .om.writer import write_om
     write_om(graph, path, model_attrs(options))
     return path
+
+
+# ---- mode 1: JSON dumps ------------------------------------------------------------------------
+
+def source_json(options: ConvertOptions) -> str:
+    """--mode=1 --framework=0|3|5 --om=<source model>: the source model's own protobuf as JSON, or with
+    --dump_mode=1 the parsed and shape-inferred graph as a ModelDef."""
+    fw = options.framework
+    src = _require_file(options.om, "--om")
+    if options.dump_mode == 1:
+        from dataclasses import replace
+
+        from .om.json_dump import model_def_to_json
+        from .om.model_def import graph_to_model_def
+        from .passes.pipeline import SHAPE_PASSES
+        opts = replace(options, model=src)
+        graph = load_source_graph(opts)
+        run_passes(graph, PassContext(options=opts, framework=fw), SHAPE_PASSES)
+        return model_def_to_json(graph_to_model_def(graph, model_attrs(opts)).model_def, dump_mode=1)
+    if fw == 5:
+        from .frontends.onnx.reader import load_model
+        from .om.json_dump import onnx_graph_to_json
+        return onnx_graph_to_json(load_model(src))
+    if fw == 0:
+        from .frontends.caffe import dump_prototxt_json
+        return dump_prototxt_json(src)
+    if fw == 3:
+        from .frontends.tensorflow import dump_graphdef_json
+        return dump_graphdef_json(src)
+    raise ConverterError("E10007", f"--framework={fw} cannot be dumped; use 0, 3 or 5, or no --framework for an "
+                         ".om file", option="--framework")
+
+
+def dump_json(options: ConvertOptions) -> str:
+    """atc --mode=1: write the JSON dump to --json; returns its path."""
+    from .fileio import write_text_atomic
+    if not options.json:
+        raise ConverterError("E10004", "--json is required with --mode=1 (the JSON file to write)", option="--json")
+    if options.framework in (None, -1):
+        from .om.json_dump import om_to_json
+        text = om_to_json(_require_file(options.om, "--om"), options.dump_mode)
+    else:
+        text = source_json(options)
+    return write_text_atomic(options.json, text, option="--json")
+
+
+def dump_text_modeldef(options: ConvertOptions) -> str:
+    """atc --mode=5: a GE text-format ModelDef (--om) to JSON (--json)."""
+    from google.protobuf import text_format
+
+    from .fileio import write_text_atomic
+    from .om.json_dump import model_def_to_json
+    from .proto import ge_ir_pb2 as ge
+    src = _require_file(options.om, "--om")
+    if not options.json:
+        raise ConverterError("E10004", "--json is required with --mode=5", option="--json")
+    model = ge.ModelDef()
+    try:
+        with open(src, encoding="utf-8") as f:
+            text_format.Parse(f.read(), model)
+    except (text_format.ParseError, UnicodeDecodeError) as exc:
+        raise ConverterError("E13005", f"--om: '{src}' is not a text-format ge.proto.ModelDef: {exc}",
+                             option="--om", path=src) from None
+    return write_text_atomic(options.json, model_def_to_json(model), option="--json")
+
+
+# ---- mode 6 / omtool info ----------------------------------------------------------------------
+
+def model_info_text(path: str) -> str:
+    """What `atc --mode=6` and `omtool info` print about an offline model."""
+    from .om.reader import om_info
+    info = om_info(_require_file(path, "--om"))
+    a = info["attrs"]
+    lines = ["============ Display Model Info start ============",
+             f"Model name: {info['name']}",
+             f"Original Atc command line: {a.get('atc_cmdline', '')}",
+             f"system   info: atc_version[{a.get('atc_version', '')}], soc_version[{a.get('soc_version', '')}], "
+             f"framework_type[{a.get('framework_type', '')}].",
+             f"resource info: memory_size[{a.get('memory_size', 0)} B], weight_size[{a.get('weight_size', 0)} B], "
+             f"stream_num[{a.get('stream_num', 0)}], event_num[{a.get('event_num', 0)}].",
+             "om       info: " + ", ".join(f"{p['type'].lower()}[{p['size']} B]" for p in info["partitions"]
+                                          if p["model"] == 0) + f", file_size[{info['file_size']} B].",
+             f"graphs[{info['graphs']}], ops[{info['ops']}]"]
+    for kind in ("inputs", "outputs"):
+        lines.append(f"{kind}:")
+        for t in info[kind]:
+            shape = "?" if t["shape"] is None else ",".join(str(d) for d in t["shape"])
+            lines.append(f"  {t['name']}: {t['dtype']} [{shape}] {t['format']}")
+    lines.append("============ Display Model Info end   ============")
+    return "\n".join(lines)
+
+
+def print_model_info(options: ConvertOptions) -> str:
+    return model_info_text(options.om)
+
+
+def precheck(options: ConvertOptions) -> dict:
+    """atc --mode=3: check every op, write --check_report; raises when an op fails."""
+    from .precheck import precheck as run_precheck
+    _require_file(options.model, "--model")
+    return run_precheck(options)

@@ -13,6 +13,10 @@ FLAG_TRUE = {"true", "t", "y", "yes", "1"}
 FLAG_FALSE = {"false", "f", "n", "no", "0"}
 
 
+class UsageError(OptionError):
+    """The command line itself is wrong: an unknown option or a stray argument (not a bad value)."""
+
+
 @dataclass
 class ParsedArgs:
     """Raw option values after syntax checks: name -> str (int for int kinds, bool for flags)."""
@@ -50,16 +54,16 @@ def lookup_option(raw_name: str) -> OptionSpec:
     name = raw_name.replace("-", "_")
     spec = OPTION_BY_NAME.get(name)
     if spec is None:
-        raise OptionError("E10001", f"unknown option '{raw_name}'{_suggest(name)}", option=raw_name)
+        raise UsageError("E10001", f"unknown option '--{raw_name}'{_suggest(name)}", option="--" + raw_name)
     return spec
 
 
-def _positional_error(token: str, previous: str | None) -> OptionError:
+def _positional_error(token: str, previous: str | None) -> UsageError:
     hint = ""
     if previous is not None and any(ch in token for ch in ":;,"):
         hint = (f"; it looks like the rest of the value of {previous}: quote the whole value, "
                 f"e.g. {previous}=\"a:1,2;b:3\"")
-    return OptionError("E10001", f"unexpected argument '{token}': every argument must be an option "
+    return UsageError("E10001", f"unexpected argument '{token}': every argument must be an option "
                        f"written as --name=value{hint}")
 
 

@@ -74,6 +74,69 @@ def info(model: str = typer.Argument(..., help="the .om file")):
         _fail(exc)
 
 
+@app.command()
+def verify(source: str = typer.Argument(..., help="the source model (.onnx, .pb, or .prototxt with --weight)"),
+           om: str = typer.Argument(..., help="the converted .om"),
+           weight: Optional[str] = typer.Option(None, "--weight", help="Caffe .caffemodel"),
+           input: List[str] = typer.Option([], "--input", "-i", help="NAME=FILE.npy (else random inputs)"),
+           seed: int = typer.Option(0, help="seed for random inputs"),
+           atol: float = typer.Option(1e-4, help="absolute tolerance"),
+           rtol: float = typer.Option(1e-3, help="relative tolerance"),
+           min_cosine: float = typer.Option(0.999, "--min-cosine", help="minimum cosine similarity"),
+           bisect: bool = typer.Option(False, "--bisect", help="on failure, find the first diverging op"),
+           json_path: Optional[str] = typer.Option(None, "--json", help="write the report as JSON here")):
+    """Run the source model and the .om on the same inputs and compare every output (exit 1 on failure)."""
+    from .verify import Tolerance
+    from .verify import verify as run_verify
+    from .verify.report import format_report, write_report
+    try:
+        report = run_verify(source, om, weight=weight, feeds=_parse_inputs(input), seed=seed,
+                            tol=Tolerance(atol, rtol, min_cosine), bisect=bisect)
+    except ConverterError as exc:
+        _fail(exc)
+    typer.echo(format_report(report))
+    if json_path:
+        write_report(report, json_path)
+    raise typer.Exit(0 if report["passed"] else 1)
+
+
+@app.command()
+def chain(models: List[str] = typer.Argument(..., help="two or more .om files, in order"),
+          map_: List[str] = typer.Option([], "--map", help="OUT=IN pairs linking one model to the next"),
+          input: List[str] = typer.Option([], "--input", "-i", help="NAME=FILE.npy for the first model"),
+          seed: int = typer.Option(0, help="seed for random inputs of the first model"),
+          reference: List[str] = typer.Option([], "--reference", help="the source models, in order, to compare "
+                                              "the chained result with (run in fp32)"),
+          output_dir: Optional[str] = typer.Option(None, "--output-dir", "-o", help="write the outputs here"),
+          min_cosine: float = typer.Option(0.999, "--min-cosine")):
+    """Run chained models, passing tensors unchanged; check each link agrees in dtype, shape and format."""
+    import numpy as np
+
+    from .runtime import Pipeline
+    from .runtime.inputs import random_inputs, to_model_form
+    from .verify.chain import compare_chain
+    try:
+        maps = [dict(p.split("=", 1) for p in map_)] if map_ else None
+        pipe = Pipeline(models, maps)
+        first = pipe.sessions[0]
+        src_feeds = {**random_inputs(first.graph, seed), **_parse_inputs(input)}
+        feeds = {k: to_model_form(v, first.graph.op(k).outputs[0]) for k, v in src_feeds.items()}
+        outs = pipe.run(feeds)
+        for name, value in outs.items():
+            typer.echo(f"{name}: {value.dtype} {list(value.shape)}")
+            if output_dir:
+                os.makedirs(output_dir, exist_ok=True)
+                np.save(os.path.join(output_dir, _safe_filename(name) + ".npy"), value)
+        if reference:
+            report = compare_chain(pipe, reference, src_feeds, outs, min_cosine)
+            for o in report["outputs"]:
+                typer.echo(f"{o['name']}: cosine {o['cosine']:.6f} max_abs {o['max_abs_error']:.3g} "
+                           f"{'PASS' if o['passed'] else 'FAIL'}")
+            raise typer.Exit(0 if report["passed"] else 1)
+    except ConverterError as exc:
+        _fail(exc)
+
+
 @app.command("ops")
 def list_ops(markdown: bool = typer.Option(False, help="print the markdown table of docs/supported-ops.md")):
     """List the supported canonical ops and the source-framework op types mapped to them."""

@@ -1,8 +1,15 @@
 """ConvertOptions: every ATC option parsed and validated into one frozen object (the CLI's product,
-the API's input). Parsing of argv lives in converter/cli_args.py; value rules live here."""
+the API's input). Parsing of argv lives in converter/cli_args.py; value rules live here (and the
+list/file parsers they use in converter/configs/). Rules that need the model are the passes' job."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
+
+from .configs import parse_aipp_config, parse_customize_dtypes, parse_keep_dtype, parse_op_name_map
+from .configs import shape_values as sv
+from .configs.option_table import OPTION_BY_NAME
+from .errors import OptionError
 
 
 @dataclass(frozen=True)
@@ -17,12 +24,15 @@ class ConvertOptions:
     dump_mode: int = 0
     check_report: str = "check_result.json"
     # shapes: ordered (name, dims) pairs; dims are ints (-1 dynamic); ranges as (lo, hi) in input_shape_range
+    # input_shape_range: ordered (name, ((lo, hi), ...)) pairs, hi = -1 unbounded. Filled from --input_shape
+    # when it has -1 or a~b and no dynamic option is given (ATC turns such shapes into ranges), or from the
+    # deprecated --input_shape_range (then input_shape is derived from it: lo if lo == hi else -1).
     input_shape: tuple = ()
     input_shape_range: tuple = ()
-    input_format: str | None = None
-    dynamic_batch_size: tuple = ()
-    dynamic_image_size: tuple = ()
-    dynamic_dims: tuple = ()
+    input_format: str | None = None        # as given; None = framework default (NHWC for TF, NCHW otherwise)
+    dynamic_batch_size: tuple = ()         # (1, 2, 4, 8)
+    dynamic_image_size: tuple = ()         # ((h, w), ...)
+    dynamic_dims: tuple = ()               # ((d0, d1, ...), ...) one value per -1 of --input_shape, in order
     # outputs: (name, index or None) pairs
     out_nodes: tuple = ()
     # precision and boundaries
@@ -43,3 +53,388 @@ class ConvertOptions:
     cmdline: str = ""                      # the command line as given, recorded as atc_cmdline
     ignored: tuple = ()                    # (option, value) accepted but without effect for us
     extra: dict = field(default_factory=dict, hash=False, compare=False)
+    # added by the CLI layer
+    precision_mode_v2: str | None = None   # as given; precision_mode holds its equivalent
+    customize_dtypes: tuple = ()           # configs.customize_dtypes.CustomDtype entries
+    aipp: tuple = field(default=(), hash=False, compare=False)   # parsed aipp_op blocks (dicts)
+    warnings: tuple = ()                   # messages for the user (ignored options, deprecations)
+
+
+SUPPORTED_MODES = {0: "convert", 1: "dump to JSON", 3: "pre-check", 5: "GE text graph to JSON",
+                   6: "show .om info"}
+FRAMEWORKS = {0: "Caffe", 1: "MindSpore", 3: "TensorFlow", 5: "ONNX"}
+INPUT_FORMATS = {0: ("NCHW", "ND"), 3: ("NCHW", "NHWC", "ND", "NCDHW", "NDHWC"), 5: ("NCHW", "ND", "NCDHW")}
+ALL_INPUT_FORMATS = ("NCHW", "NHWC", "ND", "NCDHW", "NDHWC")
+PRECISION_V2_EQUIVALENT = {"fp16": "force_fp16", "origin": "must_keep_origin_dtype",
+                           "mixed_float16": "allow_mix_precision"}
+PRECISION_ALIASES = {"allow_mix_precision_fp16": "allow_mix_precision"}
+SUPPORTED_PRECISION = ("force_fp16", "force_fp32", "allow_fp32_to_fp16", "must_keep_origin_dtype",
+                       "allow_mix_precision")
+MIXLIST_PRECISION = {"allow_mix_precision", "allow_mix_precision_fp16", "allow_mix_precision_bf16",
+                     "mixed_float16", "mixed_bfloat16", "mixed_hif8"}
+MAX_PATH = 4096
+
+
+def _err(code: str, option: str, message: str) -> OptionError:
+    return OptionError(code, f"{option}: {message}", option=option)
+
+
+# ---- generic per-option checks (driven by the option table) ---------------------------------------------
+
+def check_table_values(values: dict) -> None:
+    """Kind/choice checks every option gets, whether we implement it or not."""
+    for name, value in values.items():
+        spec = OPTION_BY_NAME[name]
+        if spec.status == "retired":
+            raise _err("E10001", spec.flag, "this option is retired in ATC (auto tuning moved to the AOE "
+                       "tool); remove it")
+        if spec.status == "unsupported":
+            raise _err("E10001", spec.flag, "not supported by this converter")
+        text = str(value)
+        if spec.kind == "enum" and text not in spec.choices:
+            raise _err(spec.code, spec.flag, f"value '{text}' is invalid; allowed: {', '.join(spec.choices)}")
+        if spec.kind == "int" and spec.choices and text not in spec.choices:
+            raise _err(spec.code, spec.flag, f"value '{text}' is invalid; allowed: {', '.join(spec.choices)}")
+        if spec.kind == "01" and text not in ("0", "1"):
+            raise _err(spec.code, spec.flag, f"value '{text}' must be 0 or 1")
+        if spec.kind == "bool" and text not in ("true", "false"):
+            raise _err(spec.code, spec.flag, f"value '{text}' must be true or false")
+        if spec.kind == "path" and value != "" and not os.path.isfile(text):
+            raise OptionError("E13001", f"{spec.flag}: cannot open file '{text}' (no such file)",
+                              option=spec.flag, path=text)
+
+
+def check_ignored_option_rules(values: dict) -> None:
+    """ATC's cross-option rules among options we accept but ignore."""
+    if values.get("optypelist_for_implmode") and not values.get("op_select_implmode"):
+        raise _err("E10001", "--op_select_implmode", "must be set when --optypelist_for_implmode is set")
+    if values.get("enable_compress_weight") == "true" and values.get("compress_weight_conf"):
+        raise OptionError("E10047", "--enable_compress_weight and --compress_weight_conf cannot both be set",
+                          option="--enable_compress_weight")
+    if "modify_mixlist" in values:
+        mode = values.get("precision_mode_v2") or values.get("precision_mode", "")
+        if mode not in MIXLIST_PRECISION:
+            raise _err("E10001", "--modify_mixlist", "needs --precision_mode=allow_mix_precision or "
+                       "--precision_mode_v2=mixed_float16")
+    if values.get("input_hint_shape") and any(values.get(n) for n in
+                                              ("dynamic_batch_size", "dynamic_image_size", "dynamic_dims")):
+        raise _err("E10001", "--input_hint_shape", "cannot be used with --dynamic_batch_size, "
+                   "--dynamic_image_size or --dynamic_dims")
+
+
+def ignored_options(values: dict):
+    """(option, value) pairs and one warning per accepted-but-ignored option."""
+    pairs, warnings = [], []
+    for name, value in values.items():
+        spec = OPTION_BY_NAME[name]
+        if spec.status == "ignored":
+            pairs.append((spec.flag, str(value)))
+            warnings.append(f"{spec.flag}={value} is accepted but has no effect in this converter "
+                            "(recorded in atc_cmdline)")
+    return tuple(pairs), warnings
+
+
+# ---- modes, framework, files ----------------------------------------------------------------------------
+
+def check_mode(mode: int) -> None:
+    if mode not in SUPPORTED_MODES:
+        allowed = ", ".join(f"{m} ({what})" for m, what in SUPPORTED_MODES.items())
+        raise _err("E10001", "--mode", f"value {mode} is not supported; use one of {allowed}")
+
+
+def check_framework(mode: int, framework) -> int | None:
+    """The framework as an int or None; E10007 when missing (modes 0/3) or not 0, 1, 3, 5."""
+    if framework is None or (mode == 1 and framework == -1):
+        if mode in (0, 3):
+            raise _err("E10007", "--framework", "is required: 0 (Caffe), 3 (TensorFlow) or 5 (ONNX)")
+        return None
+    if framework not in FRAMEWORKS:
+        raise _err("E10007", "--framework", f"value {framework} is invalid; use 0 (Caffe), 3 (TensorFlow) "
+                   "or 5 (ONNX)")
+    if framework == 1 and mode in (0, 1, 3):
+        raise _err("E10001", "--framework", "1 (MindSpore .air) is not supported by this converter; export the "
+                   "model to ONNX and use --framework=5")
+    return framework
+
+
+def require(values: dict, name: str) -> str:
+    value = values.get(name)
+    if not value:
+        raise _err("E10004", f"--{name}", "is required and cannot be empty")
+    return value
+
+
+def check_output_path(path: str, option: str) -> None:
+    if len(path) > MAX_PATH:
+        raise _err("E10001", option, f"the path is {len(path)} characters long; at most {MAX_PATH} are allowed")
+    if path.endswith(("/", os.sep)) or os.path.isdir(path) or not os.path.basename(path):
+        raise OptionError("E10022", f"{option}='{path}' has no file name (it is a folder); give a path such "
+                          "as out/model", option=option)
+
+
+def mode_requirements(mode: int, framework, values: dict) -> None:
+    if mode == 0:
+        require(values, "model")
+        if framework == 0 and not values.get("weight"):
+            raise _err("E10008", "--weight", "is required for a Caffe model (the .caffemodel file)")
+        check_output_path(require(values, "output"), "--output")
+    elif mode == 1:
+        require(values, "om")
+        check_output_path(require(values, "json"), "--json")
+        if values.get("dump_mode") == "1" and framework is None:
+            raise _err("E10001", "--dump_mode", "1 needs --framework (0, 3 or 5) and the source model in --om")
+    elif mode == 3:
+        require(values, "model")
+    elif mode == 5:
+        require(values, "om")
+        check_output_path(require(values, "json"), "--json")
+    elif mode == 6:
+        require(values, "om")
+    if values.get("dump_mode") == "1" and mode != 1:
+        raise _err("E10001", "--dump_mode", "1 only applies to --mode=1")
+
+
+def check_weight(framework, values: dict, warnings: list) -> None:
+    weight = values.get("weight")
+    if not weight or framework in (0, None):
+        return
+    if not os.path.isfile(weight):
+        raise OptionError("E13001", f"--weight: cannot open file '{weight}' (no such file)", option="--weight",
+                          path=weight)
+    warnings.append(f"--weight is ignored for {FRAMEWORKS[framework]} models")
+
+
+def check_input_format(framework, fmt: str | None) -> None:
+    if fmt is None:
+        return
+    allowed = INPUT_FORMATS.get(framework, ALL_INPUT_FORMATS)
+    if fmt not in allowed:
+        where = f"for {FRAMEWORKS[framework]}" if framework in INPUT_FORMATS else ""
+        raise _err("E10001", "--input_format", f"value '{fmt}' is invalid {where}; allowed: {', '.join(allowed)}")
+
+
+def effective_input_format(framework, fmt: str | None) -> str:
+    return fmt or ("NHWC" if framework == 3 else "NCHW")
+
+
+# ---- shapes and dynamic profiles -------------------------------------------------------------------------
+
+def build_shapes(values: dict, framework, warnings: list) -> dict:
+    """input_shape / input_shape_range / dynamic_* fields, with every rule --input_shape alone decides."""
+    ranges = sv.parse_input_shape_range(values["input_shape_range"]) if values.get("input_shape_range") else ()
+    # as in ATC, --input_shape_range overrides --input_shape, which is then not parsed at all
+    shapes = sv.parse_input_shape(values["input_shape"]) if values.get("input_shape") and not ranges else ()
+    dynamic = [n for n in ("dynamic_batch_size", "dynamic_image_size", "dynamic_dims") if values.get(n)]
+    if len(dynamic) + bool(ranges) > 1:
+        given = [f"--{n}" for n in dynamic] + (["--input_shape_range"] if ranges else [])
+        raise OptionError("E10009", f"{', '.join(given)} are mutually exclusive: set only one of "
+                          "--dynamic_batch_size, --dynamic_image_size, --dynamic_dims, --input_shape_range",
+                          option=given[0])
+    result = {}
+    if dynamic:
+        option = dynamic[0]
+        if not shapes:
+            raise _err("E10004", "--input_shape", f"is required with --{option}")
+        if any(isinstance(d, tuple) for _, dims in shapes for d in dims):
+            raise OptionError("E10040", f"--input_shape cannot contain '~' ranges with --{option}; mark the "
+                              "dynamic dims with -1", option="--input_shape")
+        fmt = effective_input_format(framework, values.get("input_format"))
+        result[option] = DYNAMIC_CHECKS[option](values[option], shapes, fmt)
+    elif ranges:
+        warnings.append("--input_shape_range is deprecated; use --input_shape with a~b ranges")
+        if values.get("input_shape"):
+            warnings.append("--input_shape is overridden by --input_shape_range")
+        shapes = tuple((name, sv.shape_from_ranges(r)) for name, r in ranges)
+    elif any(isinstance(d, tuple) or d == -1 for _, dims in shapes for d in dims):
+        ranges = tuple((name, sv.ranges_from_shape(dims)) for name, dims in shapes if dims)
+        shapes = tuple((name, sv.shape_from_ranges(sv.ranges_from_shape(dims))) for name, dims in shapes)
+    result["input_shape"] = shapes
+    result["input_shape_range"] = ranges
+    return result
+
+
+def _dynamic_batch(text: str, shapes: tuple, fmt: str) -> tuple:
+    batched = 0
+    for name, dims in shapes:
+        if not dims:
+            raise OptionError("E10012", f"--input_shape: '{name}' is a scalar; with --dynamic_batch_size every "
+                              "input needs at least one dim", option="--input_shape")
+        for index, dim in enumerate(dims[1:], start=1):
+            if dim == -1:
+                raise OptionError("E10018", f"--input_shape: '{name}' dim {index} is -1; with "
+                                  "--dynamic_batch_size only the batch dim N may be -1", option="--input_shape")
+        batched += dims[0] == -1
+    if not batched:
+        raise OptionError("E10031", "--input_shape: with --dynamic_batch_size at least one input needs its batch "
+                          "dim N set to -1", option="--input_shape")
+    profiles = sv.parse_batch_sizes(text)
+    sv.check_profiles(profiles, "--dynamic_batch_size")
+    return tuple(p[0] for p in profiles)
+
+
+def _dynamic_image(text: str, shapes: tuple, fmt: str) -> tuple:
+    hw_index = {"NCHW": (2, 3), "NHWC": (1, 2)}.get(fmt)
+    found = 0
+    for name, dims in shapes:
+        if -1 not in dims:
+            continue
+        ok = (hw_index is not None and len(dims) == 4 and dims.count(-1) == 2
+              and all(dims[i] == -1 for i in hw_index))
+        if not ok:
+            raise OptionError("E10019", f"--input_shape: '{name}' {list(dims)}: with --dynamic_image_size only "
+                              f"H and W may be -1 (4-D {fmt} input)", option="--input_shape")
+        found += 1
+    if not found:
+        raise OptionError("E10019", "--input_shape: with --dynamic_image_size an input needs H and W set to -1",
+                          option="--input_shape")
+    profiles = sv.parse_profiles(text, "--dynamic_image_size")
+    for profile in profiles:
+        if len(profile) != 2:
+            raise OptionError("E10020", f"--dynamic_image_size: '{text}': each profile must be exactly 'h,w'",
+                              option="--dynamic_image_size")
+    sv.check_profiles(profiles, "--dynamic_image_size")
+    return profiles
+
+
+def _dynamic_dims(text: str, shapes: tuple, fmt: str) -> tuple:
+    count = sum(dims.count(-1) for _, dims in shapes)
+    if not count:
+        raise _err("E10001", "--input_shape", "with --dynamic_dims at least one dim must be -1")
+    profiles = sv.parse_profiles(text, "--dynamic_dims")
+    for profile in profiles:
+        if len(profile) != count:
+            raise _err("E10003", "--dynamic_dims", f"profile '{','.join(map(str, profile))}' has {len(profile)} "
+                       f"values; each needs {count}, one per -1 in --input_shape")
+    sv.check_profiles(profiles, "--dynamic_dims")
+    return profiles
+
+
+DYNAMIC_CHECKS = {"dynamic_batch_size": _dynamic_batch, "dynamic_image_size": _dynamic_image,
+                  "dynamic_dims": _dynamic_dims}
+
+
+# ---- precision ---------------------------------------------------------------------------------------
+
+def build_precision(values: dict) -> dict:
+    v1, v2 = values.get("precision_mode"), values.get("precision_mode_v2")
+    if v1 and v2:
+        raise _err("E10001", "--precision_mode_v2", "cannot be used together with --precision_mode")
+    if v2:
+        if v2 not in PRECISION_V2_EQUIVALENT:
+            raise _err("E10001", "--precision_mode_v2", f"'{v2}' is not supported by this converter; use one of "
+                       f"{', '.join(PRECISION_V2_EQUIVALENT)}")
+        return {"precision_mode": PRECISION_V2_EQUIVALENT[v2], "precision_mode_v2": v2}
+    if not v1:
+        return {}
+    mode = PRECISION_ALIASES.get(v1, v1)
+    if mode not in SUPPORTED_PRECISION:
+        raise _err("E10001", "--precision_mode", f"'{v1}' is not supported by this converter; use one of "
+                   f"{', '.join(SUPPORTED_PRECISION)}")
+    return {"precision_mode": mode}
+
+
+# ---- outputs and boundary options --------------------------------------------------------------------------
+
+def build_boundaries(values: dict, framework) -> dict:
+    out = {}
+    out_nodes = sv.parse_out_nodes(values["out_nodes"], framework) if values.get("out_nodes") else ()
+    out["out_nodes"] = out_nodes
+    if values.get("output_type"):
+        out["output_type"], out["output_type_per_node"] = sv.parse_output_type(values["output_type"], out_nodes)
+    if values.get("is_output_fp16"):
+        if values.get("output_type"):
+            raise _err("E10001", "--is_output_fp16", "cannot be combined with --output_type")
+        out["is_output_fp16"] = sv.parse_bool_list(values["is_output_fp16"], "--is_output_fp16")
+        _check_count(out["is_output_fp16"], out_nodes, "--is_output_fp16", "--out_nodes", required=False)
+    fp16_nodes = sv.parse_name_list(values.get("input_fp16_nodes") or "")
+    out["input_fp16_nodes"] = fp16_nodes
+    if values.get("is_input_adjust_hw_layout"):
+        flags = sv.parse_bool_list(values["is_input_adjust_hw_layout"], "--is_input_adjust_hw_layout")
+        _check_count(flags, fp16_nodes, "--is_input_adjust_hw_layout", "--input_fp16_nodes")
+        out["is_input_adjust_hw_layout"] = flags
+    if values.get("is_output_adjust_hw_layout"):
+        flags = sv.parse_bool_list(values["is_output_adjust_hw_layout"], "--is_output_adjust_hw_layout")
+        _check_count(flags, out_nodes, "--is_output_adjust_hw_layout", "--out_nodes")
+        out["is_output_adjust_hw_layout"] = flags
+    return out
+
+
+def _check_count(flags: tuple, partner: tuple, option: str, partner_option: str, required: bool = True) -> None:
+    if not partner and not required:
+        return
+    if len(flags) != len(partner):
+        raise _err("E10001", option, f"has {len(flags)} value(s) but {partner_option} has {len(partner)} "
+                   "entries; give one true/false per entry")
+
+
+# ---- option files ------------------------------------------------------------------------------------------
+
+def build_files(values: dict, framework) -> dict:
+    out = {}
+    if values.get("keep_dtype"):
+        out["keep_dtype"] = parse_keep_dtype(values["keep_dtype"])
+    if values.get("customize_dtypes"):
+        out["customize_dtypes"] = parse_customize_dtypes(values["customize_dtypes"])
+    if values.get("op_name_map"):
+        if framework not in (0, None):
+            raise _err("E10001", "--op_name_map", f"only applies to Caffe models (--framework=0), not "
+                       f"{FRAMEWORKS[framework]}")
+        out["op_name_map"] = parse_op_name_map(values["op_name_map"])
+    if values.get("insert_op_conf"):
+        out["insert_op_conf"] = values["insert_op_conf"]
+        out["aipp"] = parse_aipp_config(values["insert_op_conf"])
+    return out
+
+
+def reject_unimplemented_features(mode: int, fields: dict) -> None:
+    """Features parsed and checked but not applied yet fail loudly instead of being skipped."""
+    if mode == 0 and fields.get("aipp"):
+        raise _err("E10001", "--insert_op_conf", "AIPP preprocessing is not supported yet by this converter; "
+                   "the config file is valid, but the model would be built without it. Remove "
+                   "--insert_op_conf and do the preprocessing before inference")
+    if fields.get("external_weight") == 2:
+        raise _err("E10001", "--external_weight", "2 (all weights in one combined file) is not supported; "
+                   "use 0 or 1")
+
+
+# ---- entry points --------------------------------------------------------------------------------------
+
+def build_options(parsed) -> ConvertOptions:
+    """Validate parsed argv (cli_args.ParsedArgs) into ConvertOptions; OptionError on the first bad value."""
+    values = dict(parsed.values)
+    check_table_values(values)
+    check_ignored_option_rules(values)
+    mode = values.get("mode", 0)
+    check_mode(mode)
+    framework = check_framework(mode, values.get("framework"))
+    mode_requirements(mode, framework, values)
+    warnings: list = []
+    check_weight(framework, values, warnings)
+    check_input_format(framework, values.get("input_format"))
+
+    fields = {"mode": mode, "framework": framework}
+    for name in ("model", "weight", "output", "om", "json", "check_report", "input_format", "log",
+                 "soc_version"):
+        if values.get(name):
+            fields[name] = values[name]
+    for name in ("dump_mode", "display_model_info", "external_weight"):
+        if name in values:
+            fields[name] = int(values[name])
+    fields.update(build_shapes(values, framework, warnings))
+    fields.update(build_precision(values))
+    fields.update(build_boundaries(values, framework))
+    fields.update(build_files(values, framework))
+    reject_unimplemented_features(mode, fields)
+
+    ignored, ignored_warnings = ignored_options(values)
+    fields["ignored"] = ignored
+    fields["extra"] = {flag.lstrip("-"): value for flag, value in ignored}
+    fields["warnings"] = tuple(ignored_warnings + warnings)
+    fields["cmdline"] = " ".join(("atc",) + tuple(parsed.argv))
+    return ConvertOptions(**fields)
+
+
+def options_from_argv(argv) -> ConvertOptions:
+    """parse_argv + build_options (help requests are the CLI's business: they raise nothing here)."""
+    from .cli_args import parse_argv
+    return build_options(parse_argv(argv))

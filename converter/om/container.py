@@ -278,7 +278,7 @@ def chunk_bytes(chunk) -> memoryview:
         arr = chunk
         if arr.dtype.byteorder == ">":
             arr = arr.astype(arr.dtype.newbyteorder("<"))
-        return memoryview(np.ascontiguousarray(arr)).cast("B")
+        return memoryview(np.ascontiguousarray(arr).reshape(-1).view(np.uint8))
     return memoryview(chunk).cast("B")
 
 

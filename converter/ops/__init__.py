@@ -1,7 +1,7 @@
 """Canonical ops. Every module that declares ops is imported here explicitly (no discovery by side
 effect): a test checks the registry against docs/supported-ops.md."""
 from . import registry
-from . import graph_ops, elementwise, activation, nn, tensor, reduce, sequence, detection, layout  # noqa: F401
+from . import graph_ops, elementwise, activation, nn, tensor, reduce, sequence, detection, layout, tf_extra  # noqa: F401,E501
 
 get = registry.get
 has = registry.has

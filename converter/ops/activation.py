@@ -116,6 +116,17 @@ def softmax(inputs, attrs):
         return like(_softmax(widen(x), attrs["axis"]), x.dtype)
 
 
+@register("Hardmax", attrs={"axis": Attr("int", -1)}, infer=same_as_input(), category="activation")
+def hardmax(inputs, attrs):
+    """1 at the first largest value along axis, 0 elsewhere (ONNX opset-13 semantics)."""
+    x = np.asarray(inputs[0])
+    axis = attrs["axis"] % x.ndim
+    first = np.expand_dims(np.argmax(x, axis=axis), axis)
+    out = np.zeros_like(x)
+    np.put_along_axis(out, first, 1, axis=axis)
+    return out
+
+
 @register("LogSoftmax", attrs={"axis": Attr("int", -1)}, infer=same_as_input(), category="activation")
 def log_softmax(inputs, attrs):
     """x - log(sum(exp(x))) along axis (ONNX opset-13 semantics)."""

@@ -115,6 +115,9 @@ def reshape_target(in_shape, target, allowzero: int = 0) -> tuple:
         else:
             out.append(t)
     if infer_at is None:
+        if _prod(in_shape) >= 0 and _prod(out) >= 0 and _prod(in_shape) != _prod(out):
+            raise GraphError("E10001", f"cannot reshape {tuple(in_shape)} to {list(target)}: the element "
+                             "counts differ")
         return tuple(out)
     unknown_in = {i for i, d in enumerate(in_shape) if d < 0}
     if unknown_in != copied:  # the unknown input dims do not cancel out
@@ -302,16 +305,20 @@ def _slice_infer(ctx: InferContext):
     s = ctx.shape(0)
     if s is None:
         return _unknown(ctx)
-    values = [ctx.value(i) for i in range(1, 5)]
+    starts, ends, axes, steps = (ctx.value(i) for i in range(1, 5))
     out = list(s)
-    if values[0] is None or values[1] is None or (ctx.has(3) and values[2] is None) \
-            or (ctx.has(4) and values[3] is None):
-        axes = range(len(s)) if ctx.has(3) and values[2] is None else \
-            (_ints(values[2]) if values[2] is not None else range(_vector_len(ctx, 1) or len(s)))
-        for a in axes:
-            out[_axis(a, len(s))] = UNKNOWN
+    axes_unknown = ctx.has(3) and axes is None
+    if axes_unknown or starts is None or ends is None or (ctx.has(4) and steps is None):
+        if axes_unknown:
+            touched = range(len(s))
+        elif axes is not None:
+            touched = _ints(axes)
+        else:  # default axes: the first len(starts) dims
+            touched = range(min(_vector_len(ctx, 1) or len(s), len(s)))
+        for a in touched:
+            out[_axis(a, len(s), ctx.op.name)] = UNKNOWN
         return [desc(ctx.dtype(0), tuple(out))]
-    for a, start, end, step in _slice_specs(len(s), *values):
+    for a, start, end, step in _slice_specs(len(s), starts, ends, axes, steps):
         out[a] = UNKNOWN if s[a] < 0 else clamp_slice(s[a], start, end, step)[3]
     return [desc(ctx.dtype(0), tuple(out))]
 
@@ -378,7 +385,8 @@ def gather_nd(inputs, attrs):
 _SCATTER_UFUNCS = {"add": np.add, "mul": np.multiply, "max": np.maximum, "min": np.minimum}
 
 
-def _scatter(out, index: tuple, updates, reduction: str, node: str = ""):
+def _scatter(out, index: tuple, updates, reduction: str):
+    """out[index] = updates, or reduced into out with add/mul/max/min (repeated indices accumulate)."""
     if reduction == "none":
         out[index] = updates
         return out
@@ -395,12 +403,7 @@ def scatter_nd(inputs, attrs):
     k = indices.shape[-1]
     flat = _fixed_index(indices.reshape(-1, k), np.array(data.shape[:k]))
     upd = updates.reshape((flat.shape[0],) + data.shape[k:])
-    out = np.array(data, copy=True)
-    if attrs["reduction"] == "none":
-        for row, u in zip(flat, upd):
-            out[tuple(row)] = u
-        return out
-    return _scatter(out, tuple(flat.T), upd, attrs["reduction"])
+    return _scatter(np.array(data, copy=True), tuple(flat.T), upd, attrs["reduction"])
 
 
 @register("ScatterElements", attrs={"axis": Attr("int", 0), "reduction": Attr("str", "none")},

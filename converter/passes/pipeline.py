@@ -34,7 +34,13 @@ PASSES = [
     ("set_precision", set_precision),
     ("apply_output_types", apply_output_types),
     ("apply_hw_layouts", apply_hw_layouts),
+    # Weights replaced by fp16 copies are dead now.
+    ("prune_dead_ops", prune_dead_ops),
 ]
+
+
+# What `--mode=1 --dump_mode=1` shows: the parsed graph with shapes inferred, before precision.
+SHAPE_PASSES = PASSES[:PASSES.index(("assign_formats", assign_formats)) + 1]
 
 
 def run_passes(graph: Graph, ctx: PassContext, passes=None) -> Graph:

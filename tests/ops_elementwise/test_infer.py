@@ -44,6 +44,7 @@ CASES = (
        ("ClipByValue", [f32(2, 3), np.float32(0.2), np.float32(0.7)], {}),
        ("ClipByValue", [f32(2, 3), None, np.float32(0.7)], {}),
        ("Softmax", [f32(2, 3, 4)], {"axis": 1}), ("LogSoftmax", [f32(2, 3, 4)], {}),
+       ("Hardmax", [f32(2, 3, 4)], {"axis": 1}),
        ("ArgMax", [f32(2, 3, 4)], {"axis": 1, "keepdims": False}),
        ("ArgMin", [f32(2, 3, 4)], {"axis": -1}),
        ("CumSum", [f32(2, 3, 4)], {"axis": 1, "reverse": True}),

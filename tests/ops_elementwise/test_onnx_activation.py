@@ -99,3 +99,11 @@ def test_softmax_fp16():
 def test_clip_attributes_fp16():
     out = check("Clip", {"x": rand(3, 4, dtype=np.float16)}, {"min": -1.0, "max": 1.5}, opset=9)
     assert out[0].dtype == np.float16
+
+
+@pytest.mark.parametrize("axis,opset", [(None, 11), (0, 11), (-1, 11), (None, 13), (1, 13)])
+def test_hardmax(axis, opset):
+    attrs = {} if axis is None else {"axis": axis}
+    x = RNG.integers(0, 3, (2, 3, 4)).astype(np.float32)  # ties: the first index wins
+    check("Hardmax", {"x": x}, attrs, opset=opset)
+    check("Hardmax", {"x": x}, attrs, opset=opset, declared={"x": None})

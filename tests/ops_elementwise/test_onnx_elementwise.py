@@ -188,3 +188,13 @@ def test_cast_like_and_mean_on_intermediate_tensors():
     feeds = {"x": rand(3, 4, low=-10, high=10), "t": np.zeros((1,), np.int32), "h": rand(3, 4, dtype=np.float16)}
     out = check_model(model_of(nodes, feeds, ["y0", "y1"], opset=15), feeds, rtol=1e-3)
     assert out[1].dtype == np.float16
+
+
+def test_cast_to_unsupported_type_is_a_converter_error():
+    from onnx import TensorProto
+    from converter.errors import ConverterError
+    from ._onnx_case import one_node_model, run_ours
+    model = one_node_model("Cast", {"x": rand(2)}, {"to": TensorProto.BFLOAT16}, opset=13)
+    with pytest.raises(ConverterError) as info:
+        run_ours(model, {"x": rand(2)})
+    assert info.value.code == "E10041"

@@ -64,7 +64,7 @@ def test_reduce_fp16_keeps_dtype(op):
     assert out[0].dtype == np.float16
 
 
-@pytest.mark.parametrize("op", ["ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd"])
+@pytest.mark.parametrize("op", ["ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceMean"])
 def test_reduce_int(op):
     x = RNG.integers(-3, 4, (3, 4)).astype(np.int64)
     check(op, {"x": x}, {"axes": [1]}, opset=axes_as_attr_opset(op))
@@ -123,3 +123,13 @@ def test_topk_opset_10_and_int():
     x = RNG.permutation(24).reshape(4, 6).astype(np.float32)
     check("TopK", {"x": x}, opset=10, n_out=2, consts={"k": np.array([6], np.int64)})
     check("TopK", {"x": x.astype(np.int64)}, opset=11, n_out=2, consts={"k": np.array([2], np.int64)})
+
+
+@pytest.mark.parametrize("op", ["ReduceMax", "ReduceMin", "ReduceProd", "ReduceMean", "ReduceLogSumExp", "ReduceL2",
+                                "ReduceLogSum"])
+def test_reduce_over_empty_axis(op):
+    check(op, {"x": np.zeros((2, 0, 3), np.float32)}, {"axes": [1]}, opset=17)
+
+
+def test_reduce_max_empty_int():
+    check("ReduceMax", {"x": np.zeros((2, 0), np.int32)}, {"axes": [1]}, opset=17)

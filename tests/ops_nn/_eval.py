@@ -82,24 +82,28 @@ def make_model(op_type: str, inputs: list, attrs: dict | None = None, *, opset: 
     return model
 
 
-def run_both(tmp_path, model: onnx.ModelProto, feeds: dict):
-    """(ours, onnxruntime's) outputs of a model."""
-    import onnxruntime as ort
+def run_both(tmp_path, model: onnx.ModelProto, feeds: dict, oracle: str = "onnxruntime"):
+    """(ours, the oracle's, our graph) for a model; oracle is onnxruntime or onnx.reference."""
     path = str(tmp_path / "model.onnx")
     onnx.save(model, path)
     graph = load_onnx_graph(path)
     ours = run_graph(graph, feeds)
-    sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
-    theirs = sess.run(None, feeds)
+    if oracle == "reference":
+        from onnx.reference import ReferenceEvaluator
+        theirs = ReferenceEvaluator(model).run(None, feeds)
+    else:
+        import onnxruntime as ort
+        sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+        theirs = sess.run(None, feeds)
     return ours, theirs, graph
 
 
 def check_against_ort(tmp_path, op_type: str, inputs: list, attrs: dict | None = None, *, opset: int = 17,
-                      rtol: float = 1e-4, atol: float = 1e-5, n_outputs: int = 1):
+                      rtol: float = 1e-4, atol: float = 1e-5, n_outputs: int = 1, oracle: str = "onnxruntime"):
     """Build a one-node model, run it both ways, assert outputs agree; returns our graph."""
     model = make_model(op_type, inputs, attrs, opset=opset, n_outputs=n_outputs)
     feeds = {name: np.asarray(arr) for name, arr, is_const in inputs if name and not is_const}
-    ours, theirs, graph = run_both(tmp_path, model, feeds)
+    ours, theirs, graph = run_both(tmp_path, model, feeds, oracle)
     assert len(ours) == len(theirs)
     for a, b in zip(ours, theirs):
         assert a.shape == b.shape, f"shape {a.shape} != onnxruntime {b.shape}"

@@ -22,6 +22,8 @@ X234 = f32(2, 3, 4)
 X2345 = f32(2, 3, 4, 5)
 
 SHAPE_CASES = [
+    Case("identity", "Identity", [inp("x", X234.astype(np.int8))]),
+    Case("dropout_mask_13", "Dropout", [inp("x", X234)], opset=13, n_out=2),
     Case("shape", "Shape", [inp("x", X2345)], opset=13),
     Case("shape_start_end_15", "Shape", [inp("x", X2345)], {"start": 1, "end": -1}, opset=15),
     Case("shape_start_only_15", "Shape", [inp("x", X2345)], {"start": -2}, opset=15),

@@ -115,3 +115,32 @@ def compatible(inferred, actual: tuple) -> bool:
     if inferred is None:
         return True
     return len(inferred) == len(actual) and all(i in (-1, a) for i, a in zip(inferred, actual))
+
+
+def propagate(graph, input_shapes: dict) -> dict:
+    """Shape inference plus constant folding as the lead's passes will do it (a stand-in for tests):
+    {ref: (TensorDesc, value or None)}; Shape of a static-shaped tensor becomes a constant."""
+    known = {}
+    for op in graph.topo_order():
+        if op.type == "NetOutput":
+            continue
+        if op.type == "Data":
+            known[(op.name, 0)] = (op.outputs[0].copy(shape=tuple(input_shapes[op.name])), None)
+            continue
+        if op.type == "Const":
+            known[(op.name, 0)] = (op.outputs[0], op.value)
+            continue
+        spec = registry.get(op.type)
+        attrs = spec.normalize(op.attrs, op.name)
+        refs = graph.inputs_of(op.name)
+        descs = [None if r is None else known[r][0] for r in refs]
+        vals = [None if r is None else known[r][1] for r in refs]
+        outs = spec.infer(InferContext(op, descs, vals, attrs))
+        args = vals
+        if op.type == "Shape" and descs[0].is_static:
+            args = [np.zeros(descs[0].shape, np.float32)]
+        folded = (registry.run_kernel(spec, args, attrs)
+                  if all(a is not None for a, r in zip(args, refs) if r is not None) else [None] * len(outs))
+        for k, (d, v) in enumerate(zip(outs, folded)):
+            known[(op.name, k)] = (d, v)
+    return known

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import numpy as np
+
 from ...errors import GraphError
 from ...ir import Graph, Op, TensorDesc
 from ..builder import GraphBuilder
@@ -46,6 +48,7 @@ class TfConverter:
         self.graph = Graph("graph")
         self.builder = GraphBuilder(self.graph)
         self.refs: dict = {}        # (node name, output index) -> Ref
+        self.output_node_names: set = set()
 
     # ---- names ----------------------------------------------------------------------------------
     def aux_name(self, base: str) -> str:
@@ -65,6 +68,19 @@ class TfConverter:
         name = str(item)
         head, _, tail = name.rpartition(":")
         return (head, int(tail)) if head and tail.isdigit() else (name, None)
+
+    def partial_constant(self, tensor: str, length: int) -> list:
+        """Entries of a 1-D int tensor that are known constants (None where not): a Const, or a Pack
+        of scalars some of which are constants (how Keras builds output shapes with a dynamic batch)."""
+        name, index = split_tensor_name(tensor)
+        value = self.graph.const_value(self.refs.get((name, index)))
+        if value is not None:
+            return [int(v) for v in np.asarray(value).reshape(-1)]
+        node = self.nodes[name]
+        if node.op == "Pack":
+            parts = [self.graph.const_value(self.refs.get(src)) for src in self.data_inputs(node)]
+            return [None if p is None else int(np.asarray(p).reshape(-1)[0]) for p in parts]
+        return [None] * length
 
     def data_inputs(self, node) -> list:
         return [split_tensor_name(s) for s in node.input if not is_control_input(s)]
@@ -170,6 +186,7 @@ class TfConverter:
         outputs = self.output_nodes()
         if not outputs:
             raise GraphError("E11016", "the graph has no output node; name the outputs with --out_nodes")
+        self.output_node_names = {name for name, _ in outputs}
         nodes = self.reachable(outputs)
         self.check_supported(nodes)
         self.add_inputs(nodes)

@@ -63,11 +63,19 @@ def layer_norm(inputs, attrs):
     return y.astype(x.dtype, copy=False)
 
 
+def _per_group_to_channels(v, groups: int, channels: int) -> np.ndarray:
+    """ONNX GroupNormalization-18 gives scale/bias per group: repeat them for every channel of the group."""
+    v = np.asarray(v).reshape(-1)
+    if v.size == groups and channels != groups:
+        return np.repeat(v, channels // groups)
+    return v
+
+
 @register("GroupNorm", attrs={"num_groups": Attr("int"), "epsilon": Attr("float", 1e-5),
                               "data_format": Attr("str", "NCHW")},
           infer=same_as_input(0), category="nn")
 def group_norm(inputs, attrs):
-    """GroupNorm: (x, scale, bias) per-channel affine after standardising each group of channels."""
+    """GroupNorm: (x, scale, bias) affine (per channel, or per group) after standardising each channel group."""
     x, scale, bias = inputs[:3]
     fmt = attrs.get("data_format", "NCHW")
     cdt = compute_dtype(x.dtype)
@@ -75,6 +83,7 @@ def group_norm(inputs, attrs):
     groups = attrs["num_groups"]
     grouped = xc.reshape(xc.shape[0], groups, -1)
     y = _standardize(grouped, (2,), attrs["epsilon"]).reshape(xc.shape)
+    scale, bias = (_per_group_to_channels(v, groups, xc.shape[1]) for v in (scale, bias))
     y = y * _per_channel(scale, xc.ndim, 1, cdt) + _per_channel(bias, xc.ndim, 1, cdt)
     return from_nchw(y.astype(x.dtype, copy=False), fmt)
 

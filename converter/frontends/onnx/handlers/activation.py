@@ -1,11 +1,11 @@
-"""ONNX handlers: activation ops (Relu family, Sigmoid family, Clip, PRelu, Softmax, LogSoftmax)."""
+"""ONNX handlers: activation ops (Relu family, Sigmoid family, Clip, PRelu, Softmax, LogSoftmax, Hardmax)."""
 from __future__ import annotations
 
 import numpy as np
 
 from ....errors import GraphError
 from ..registry import NodeContext, onnx_op
-from .elementwise import emit_one_to_one, known_dtype
+from .elementwise import emit_one_to_one, known_dtype, known_shape
 
 ONE_TO_ONE = {
     "Relu": "Relu", "LeakyRelu": "LeakyRelu", "PRelu": "PRelu", "Sigmoid": "Sigmoid",
@@ -40,9 +40,9 @@ def _static(shape) -> bool:
 
 
 def coerced_softmax(ctx: NodeContext, canonical: str) -> list:
-    """Softmax/LogSoftmax before opset 13: the input is flattened to 2-D at ``axis`` (default 1)."""
+    """Softmax/LogSoftmax/Hardmax before opset 13: the input is flattened to 2-D at ``axis`` (default 1)."""
     x = ctx.input(0)
-    shape = ctx.desc(0).shape
+    shape = known_shape(ctx, 0)
     rank = None if shape is None else len(shape)
     axis = ctx.attr("axis", 1)
     if rank is not None:
@@ -68,7 +68,7 @@ def coerced_softmax(ctx: NodeContext, canonical: str) -> list:
 
 def softmax_axis(ctx: NodeContext) -> int:
     axis = ctx.attr("axis", -1)
-    shape = ctx.desc(0).shape
+    shape = known_shape(ctx, 0)
     return axis % len(shape) if shape else axis
 
 
@@ -82,11 +82,12 @@ def log_softmax_2d(ctx: NodeContext):
     return coerced_softmax(ctx, "LogSoftmax")
 
 
-@onnx_op("Softmax", since=13)
+@onnx_op("Hardmax")
+def hardmax_2d(ctx: NodeContext):
+    return coerced_softmax(ctx, "Hardmax")
+
+
+@onnx_op("Softmax", "LogSoftmax", "Hardmax", since=13)
 def softmax(ctx: NodeContext):
-    return ctx.op("Softmax", [ctx.input(0)], {"axis": softmax_axis(ctx)})
-
-
-@onnx_op("LogSoftmax", since=13)
-def log_softmax(ctx: NodeContext):
-    return ctx.op("LogSoftmax", [ctx.input(0)], {"axis": softmax_axis(ctx)})
+    """Softmax, LogSoftmax, Hardmax from opset 13: along one axis (default -1)."""
+    return ctx.op(ctx.node.op_type, [ctx.input(0)], {"axis": softmax_axis(ctx)})

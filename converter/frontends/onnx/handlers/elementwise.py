@@ -3,10 +3,10 @@ Cast/CastLike, Where)."""
 from __future__ import annotations
 
 import numpy as np
-from onnx import helper
 
 from ....ir import from_numpy, to_numpy
 from ....ops import registry as op_registry
+from ..reader import onnx_dtype_to_numpy
 from ..registry import NodeContext, onnx_op
 
 # ONNX op type -> canonical op type, for nodes that map one-to-one (attrs named like the canonical op's)
@@ -29,10 +29,20 @@ def declared_attrs(ctx: NodeContext, canonical: str) -> dict:
     return {k: v for k, v in ctx.attrs.items() if k in spec.attrs}
 
 
+def known_shape(ctx: NodeContext, i: int):
+    """The shape of input i as known while converting (None if unknown, e.g. an outer-scope tensor)."""
+    ref = ctx.input(i)
+    if ref is None or ref[0] not in ctx.builder.graph:
+        return None
+    return ctx.desc(i).shape
+
+
 def known_dtype(ctx: NodeContext, i: int):
     """The numpy dtype of input i if it is already known (a graph input or a constant), else None."""
     ref = ctx.input(i)
-    if ref is None or ctx.builder.graph.op(ref[0]).type not in ("Data", "Const"):
+    if ref is None or ref[0] not in ctx.builder.graph:
+        return None
+    if ctx.builder.graph.op(ref[0]).type not in ("Data", "Const"):
         return None
     return to_numpy(ctx.desc(i).dtype)
 
@@ -87,7 +97,8 @@ def mean(ctx: NodeContext):
 
 
 def onnx_type_to_datatype(onnx_type: int) -> int:
-    return int(from_numpy(helper.tensor_dtype_to_np_dtype(onnx_type)))
+    """Our DataType for an ONNX TensorProto type (E10041 for types we cannot compute with)."""
+    return int(from_numpy(onnx_dtype_to_numpy(onnx_type)))
 
 
 @onnx_op("Cast")

@@ -35,10 +35,12 @@ SIMPLE = {
     "ReverseSequence": ("ReverseSequence", {"batch_axis": "batch_axis", "time_axis": "time_axis"}, 1),
 }
 
-# canonical attrs holding one axis of input 0, with how many dims the output adds (OneHot: 1)
-AXIS_ATTRS = {"Flatten": {"axis": 0}, "ConcatD": {"concat_dim": 0}, "GatherV2": {"axis": 0},
-              "GatherElements": {"axis": 0}, "ScatterElements": {"axis": 0}, "OneHot": {"axis": 1},
-              "Compress": {"axis": 0}, "ReverseSequence": {"batch_axis": 0, "time_axis": 0}}
+# canonical attrs holding one axis of input 0: (dims the output adds, ONNX default); None = no axis
+AXIS_ATTRS = {
+    "Flatten": {"axis": (0, 1)}, "ConcatD": {"concat_dim": (0, None)}, "GatherV2": {"axis": (0, 0)},
+    "GatherElements": {"axis": (0, 0)}, "ScatterElements": {"axis": (0, 0)}, "OneHot": {"axis": (1, -1)},
+    "Compress": {"axis": (0, None)}, "ReverseSequence": {"batch_axis": (0, 1), "time_axis": (0, 0)},
+}
 
 
 def input_rank(ctx: NodeContext, i: int = 0):
@@ -62,9 +64,10 @@ def simple(ctx: NodeContext):
     """An op whose ONNX inputs map one to one and whose attrs are renamed."""
     op_type, renames, _ = SIMPLE[ctx.node.op_type]
     attrs = {new: ctx.attrs[old] for old, new in renames.items() if old in ctx.attrs}
-    for name, extra in AXIS_ATTRS.get(op_type, {}).items():
-        if name in attrs:
-            attrs[name] = normalize_axes(ctx, [attrs[name]], extra)[0]
+    for name, (extra, default) in AXIS_ATTRS.get(op_type, {}).items():
+        axis = attrs.get(name, default)
+        if axis is not None:
+            attrs[name] = normalize_axes(ctx, [axis], extra)[0]
     return ctx.op(op_type, ctx.inputs, attrs)
 
 

@@ -25,8 +25,11 @@ def placeholder(ctx: NodeContext):
 @tf_op("Identity", "StopGradient", "Snapshot", "PreventGradient", "CheckNumerics", "EnsureShape",
        "FakeParam", "DebugIdentity", "IdentityN")
 def passthrough(ctx: NodeContext):
-    """Inference no-ops: each output is the matching input (IdentityN has N of them)."""
-    return list(ctx.inputs)
+    """Inference no-ops: each output is the matching input (IdentityN has N of them). A node that is a
+    model output keeps a real Identity op so that --out_nodes can name it (TF2 graphs end in one)."""
+    if ctx.name not in ctx.converter.output_node_names:
+        return list(ctx.inputs)
+    return [ctx.op("Identity", [ref], suffix="" if i == 0 else f"out{i}")[0] for i, ref in enumerate(ctx.inputs)]
 
 
 @tf_op("NoOp")

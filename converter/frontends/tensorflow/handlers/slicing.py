@@ -45,6 +45,8 @@ class StridedSliceSpec:
             return in_dim, out_dim + step
         b, e, s = int(begin[i]), int(end[i]), int(strides[i])
         if shrink:
+            if begin_m[i]:
+                b = 0 if s > 0 else -1
             self._add(in_dim, b, INT64_MAX if b == -1 else b + 1, 1)
             self.squeeze.append(in_dim)
             return in_dim + step, out_dim

@@ -121,12 +121,19 @@ def pad(ctx: NodeContext):
         mode = _MIRROR_MODES.get(str(ctx.attr("mode", "REFLECT")).upper())
         if mode is None:
             raise ctx.fail(f"MirrorPad mode {ctx.attr('mode')} is not REFLECT or SYMMETRIC")
-    pads = ctx.value(1)
-    pads_ref = ctx.const(int64(pads), "paddings") if pads is not None else ctx.input(1)
-    inputs = [ctx.input(0), pads_ref]
+    inputs = [ctx.input(0), _begins_then_ends(ctx)]
     if ctx.op_type == "PadV2":
         inputs.append(ctx.input(2))
-    return ctx.op("PadV3", inputs, {"mode": mode, "paddings_contiguous": False})
+    return ctx.op("PadV3", inputs, {"mode": mode})
+
+
+def _begins_then_ends(ctx: NodeContext):
+    """TF paddings [[begin, end] per dim] as PadV3's [begins..., ends...]."""
+    pads = ctx.value(1)
+    if pads is not None:
+        return ctx.const(int64(pads).reshape(-1, 2).T.reshape(-1), "paddings")
+    moved = ctx.op("Transpose", [ctx.input(1)], {"perm": [1, 0]}, suffix="paddings_t")[0]
+    return ctx.op("Reshape", [moved, ctx.const(int64([-1]), "paddings_shape")], suffix="paddings")[0]
 
 
 @tf_op("Shape", "Size")

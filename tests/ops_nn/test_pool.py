@@ -1,0 +1,95 @@
+"""MaxPool / AveragePool / LpPool / global pools against onnxruntime (ceil_mode, pads, count_include_pad)."""
+import numpy as np
+import pytest
+
+from converter.errors import ConverterError
+from converter.ops import get
+
+from ._eval import check_against_ort, make_model, op_types, run_both
+
+rng = np.random.default_rng(1)
+
+
+def rand(*shape, dtype=np.float32):
+    return rng.standard_normal(shape).astype(dtype)
+
+
+POOL_CASES = {
+    "max_basic": ("MaxPool", (1, 3, 8, 8), {"kernel_shape": [2, 2], "strides": [2, 2]}),
+    "max_pads": ("MaxPool", (1, 2, 7, 9), {"kernel_shape": [3, 3], "strides": [2, 2], "pads": [1, 0, 1, 2]}),
+    "max_ceil": ("MaxPool", (1, 2, 8, 9), {"kernel_shape": [3, 3], "strides": [2, 2], "ceil_mode": 1}),
+    "max_ceil_pads": ("MaxPool", (1, 2, 6, 7), {"kernel_shape": [2, 3], "strides": [3, 2], "pads": [1, 1, 0, 0],
+                                                "ceil_mode": 1}),
+    "max_dilations": ("MaxPool", (1, 2, 9, 9), {"kernel_shape": [2, 2], "dilations": [2, 3]}),
+    "max_same_upper": ("MaxPool", (1, 2, 7, 8), {"kernel_shape": [3, 2], "strides": [2, 2], "auto_pad": "SAME_UPPER"}),
+    "max_same_lower": ("MaxPool", (1, 2, 7, 8), {"kernel_shape": [3, 2], "strides": [2, 2], "auto_pad": "SAME_LOWER"}),
+    "max_1d": ("MaxPool", (2, 3, 11), {"kernel_shape": [3], "strides": [2], "pads": [1, 1]}),
+    "max_3d": ("MaxPool", (1, 2, 5, 6, 7), {"kernel_shape": [2, 2, 3], "strides": [2, 2, 2]}),
+    "avg_basic": ("AveragePool", (1, 3, 8, 8), {"kernel_shape": [2, 2], "strides": [2, 2]}),
+    "avg_pads_exclude": ("AveragePool", (1, 2, 7, 7), {"kernel_shape": [3, 3], "strides": [2, 2],
+                                                       "pads": [1, 1, 1, 1]}),
+    "avg_pads_include": ("AveragePool", (1, 2, 7, 7), {"kernel_shape": [3, 3], "strides": [2, 2],
+                                                       "pads": [1, 1, 1, 1], "count_include_pad": 1}),
+    "avg_asym_pads_include": ("AveragePool", (1, 2, 7, 8), {"kernel_shape": [3, 2], "pads": [2, 0, 0, 1],
+                                                            "count_include_pad": 1}),
+    "avg_ceil_exclude": ("AveragePool", (1, 2, 8, 9), {"kernel_shape": [3, 3], "strides": [2, 2], "ceil_mode": 1}),
+    "avg_ceil_include": ("AveragePool", (1, 2, 8, 9), {"kernel_shape": [3, 3], "strides": [2, 2], "ceil_mode": 1,
+                                                       "pads": [1, 1, 1, 1], "count_include_pad": 1}),
+    "avg_same_upper": ("AveragePool", (1, 2, 7, 8), {"kernel_shape": [3, 3], "strides": [2, 2],
+                                                     "auto_pad": "SAME_UPPER"}),
+    "avg_3d": ("AveragePool", (1, 2, 5, 6, 7), {"kernel_shape": [2, 3, 3], "strides": [1, 2, 2],
+                                                "pads": [0, 1, 1, 1, 1, 0]}),
+    "lp_pool": ("LpPool", (1, 2, 7, 7), {"kernel_shape": [3, 3], "strides": [2, 2], "pads": [1, 1, 1, 1], "p": 2}),
+}
+
+
+@pytest.mark.parametrize("case", sorted(POOL_CASES))
+def test_pool_matches_onnxruntime(tmp_path, case):
+    op_type, shape, attrs = POOL_CASES[case]
+    graph = check_against_ort(tmp_path, op_type, [("x", rand(*shape), False)], attrs, opset=18)
+    assert op_types(graph) == [{"AveragePool": "AvgPool"}.get(op_type, op_type)]
+
+
+def test_avg_pool_dilations_opset19(tmp_path):
+    attrs = {"kernel_shape": [2, 2], "dilations": [2, 2], "pads": [1, 1, 1, 1]}
+    check_against_ort(tmp_path, "AveragePool", [("x", rand(1, 2, 7, 7), False)], attrs, opset=19)
+
+
+@pytest.mark.parametrize("op_type", ["GlobalAveragePool", "GlobalMaxPool"])
+@pytest.mark.parametrize("shape", [(2, 3, 5, 6), (1, 2, 3, 4, 5), (2, 3, 7)])
+def test_global_pools(tmp_path, op_type, shape):
+    check_against_ort(tmp_path, op_type, [("x", rand(*shape), False)])
+
+
+def test_max_pool_indices_output_is_refused(tmp_path):
+    model = make_model("MaxPool", [("x", rand(1, 1, 4, 4), False)], {"kernel_shape": [2, 2]}, n_outputs=2)
+    with pytest.raises(ConverterError, match="Indices"):
+        run_both(tmp_path, model, {"x": rand(1, 1, 4, 4)})
+
+
+@pytest.mark.parametrize("op_type,extra", [("MaxPool", {}), ("AvgPool", {"count_include_pad": True}),
+                                           ("GlobalAveragePool", None)])
+def test_nhwc_is_transposed_nchw(op_type, extra):
+    spec = get(op_type)
+    attrs = {} if extra is None else {"kernel_shape": [3, 2], "strides": [2, 1], "pads": [1, 0, 1, 1],
+                                      "ceil_mode": True, **extra}
+    x = rand(2, 3, 7, 6)
+    nchw = spec.kernel([x], spec.normalize(attrs))
+    nhwc = spec.kernel([x.transpose(0, 2, 3, 1)], spec.normalize({**attrs, "data_format": "NHWC"}))
+    np.testing.assert_allclose(nhwc, nchw.transpose(0, 2, 3, 1), rtol=1e-6)
+
+
+@pytest.mark.parametrize("op_type", ["MaxPool", "AvgPool"])
+def test_fp16_in_fp16_out(op_type):
+    spec = get(op_type)
+    x = rand(1, 2, 6, 6, dtype=np.float16)
+    y = spec.kernel([x], spec.normalize({"kernel_shape": [2, 2], "strides": [2, 2]}))
+    assert y.dtype == np.float16 and y.shape == (1, 2, 3, 3)
+
+
+def test_max_pool_keeps_int8():
+    spec = get("MaxPool")
+    x = rng.integers(-128, 127, (1, 1, 4, 4)).astype(np.int8)
+    y = spec.kernel([x], spec.normalize({"kernel_shape": [2, 2], "strides": [2, 2], "pads": [1, 1, 1, 1]}))
+    assert y.dtype == np.int8
+    assert y[0, 0, 0, 0] == x[0, 0, 0, 0] and y.max() == x.max()
