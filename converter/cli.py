@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 import traceback
+from dataclasses import replace
 
 from .cli_args import parse_argv
 from .configs.option_table import GROUPS, OPTIONS
@@ -47,7 +48,15 @@ def format_error(error: ConverterError) -> str:
 def run(options: ConvertOptions):
     """Dispatch to converter.api by mode; returns what the API returned (a path, or text for mode 6)."""
     from . import api          # imported lazily: heavy, and tests replace it
-    return getattr(api, MODE_ACTIONS[options.mode])(options)
+    action = getattr(api, MODE_ACTIONS[options.mode], None)
+    if action is None:
+        raise ConverterError("E10001", f"--mode={options.mode} is not available in this build", option="--mode")
+    result = action(options)
+    if options.mode == 0 and options.display_model_info == 1 and isinstance(result, str):
+        show = getattr(api, MODE_ACTIONS[6], None)
+        if show is not None:
+            print(show(replace(options, mode=6, om=result)))
+    return result
 
 
 def _print_warnings(warnings) -> None:

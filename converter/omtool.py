@@ -144,13 +144,14 @@ def list_ops(markdown: bool = typer.Option(False, help="print the markdown table
     typer.echo(supported_ops_markdown() if markdown else supported_ops_text())
 
 
-def main(argv=None) -> None:
+def main(argv=None) -> int:
+    """Run omtool; returns the exit status (the console script passes it to sys.exit)."""
     try:
-        app(args=argv, prog_name="omtool")
+        app(args=argv, prog_name="omtool", standalone_mode=True)
     except SystemExit as exc:
-        if exc.code not in (0, None):
-            sys.exit(exc.code)
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

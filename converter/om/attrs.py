@@ -130,6 +130,8 @@ def to_attr(value, out: ge.AttrDef) -> ge.AttrDef:
 def inline_tensor(out: ge.TensorDef, value: np.ndarray) -> ge.TensorDef:
     """A TensorDef carrying its bytes inline (used for tensor-valued attributes)."""
     value = np.asarray(value)
+    if value.dtype.kind == "O":
+        raise ConverterError("E19999", "string tensors cannot be stored as .om tensor attributes")
     desc = TensorDesc(dtype=from_numpy(value.dtype), shape=tuple(value.shape))
     desc_to_proto(desc, out.desc)
     out.data = np.ascontiguousarray(value.astype(value.dtype.newbyteorder("<"), copy=False)).tobytes()

@@ -15,13 +15,14 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import OmFormatError
+from ..errors import ConverterError, OmFormatError
 
 MAGIC = 0x444F4D49  # b"IMOD"
 HEADER_SIZE = 256
 VERSION_V1 = 0x10000000
 VERSION_V2 = 0x20000000
 MAX_PARTITION_TYPE = 32
+MODELTYPE_FLOW = 3
 
 
 class PartitionType:
@@ -219,8 +220,9 @@ def _consistent(entries, data_start: int, limit: int, exact: bool) -> bool:
     return end == limit if exact else end <= limit
 
 
-def _read_model_block(buf, pos: int, limit: int, last: bool, path) -> tuple[OmModelBlock, int]:
-    for form in (32, 64):  # Netron's order: the 32-bit ("tiny") form first
+def _read_model_block(buf, pos: int, limit: int, last: bool, path, expected_form: int) -> tuple[OmModelBlock, int]:
+    # the form GE's loader would pick first, then the other one (HiAI files contradict GE's rule)
+    for form in (expected_form, 32 if expected_form == 64 else 64):
         parsed = _table_entries(buf, pos, form)
         if parsed is None:
             continue
@@ -245,9 +247,10 @@ def parse_om(buf, path=None) -> OmFile:
         raise _bad(f"the header declares {declared} bytes after the header but the file has {after}", path)
     if header.model_num < 1 or header.model_num > 1024:
         raise _bad(f"the header declares {header.model_num} models", path)
+    expected_form = 64 if header.modeltype == MODELTYPE_FLOW or header.model_length else 32
     models, pos = [], HEADER_SIZE
     for i in range(header.model_num):
-        block, pos = _read_model_block(buf, pos, len(buf), i == header.model_num - 1, path)
+        block, pos = _read_model_block(buf, pos, len(buf), i == header.model_num - 1, path, expected_form)
         models.append(block)
     return OmFile(header, models, len(buf))
 
@@ -309,7 +312,11 @@ def write_om_file(path, header: OmHeader, parts: list) -> int:
     header.version, header.model_num, header.model_length = VERSION_V2, 1, after
     header.length = after if after < 2 ** 32 else 0
     target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise ConverterError("E13004", f"cannot write offline model '{target}': {exc.strerror}",
+                             path=str(target)) from None
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(pack_header(header))

@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import __version__
 from .. import ops as op_registry
-from ..errors import GraphError
+from ..errors import ConverterError, GraphError
 from ..ir import Graph, Op, TensorDesc, from_numpy
 from ..ops.registry import coerce
 from ..proto import ge_ir_pb2 as ge
@@ -38,6 +38,14 @@ class ModelDefBuild:
 
 
 # ---- Graph -> ModelDef ------------------------------------------------------------------------
+
+def _store_attr(op: Op, key: str, odef: ge.OpDef) -> None:
+    try:
+        to_attr(op.attrs[key], odef.attr[key])
+    except ConverterError as exc:
+        raise GraphError(exc.code, f"op '{op.name}' ({op.type}), attribute '{key}': {exc.message}",
+                         node=op.name) from None
+
 
 class _ModelWriter:
     def __init__(self):
@@ -74,7 +82,7 @@ class _ModelWriter:
             desc_to_proto(desc, odef.output_desc.add())
         for key in sorted(op.attrs):
             if op.attrs[key] is not None:
-                to_attr(op.attrs[key], odef.attr[key])
+                _store_attr(op, key, odef)
         if len(present) != len(refs):
             to_attr(present, odef.attr[ATTR_INPUT_INDEX])
         if op.source is not None:

@@ -13,7 +13,7 @@ from google.protobuf.message import DecodeError
 from ..errors import OmFormatError
 from ..ir import Graph
 from ..proto import ge_ir_pb2 as ge
-from .attrs import desc_from_proto, dtype_name, from_attr
+from .attrs import desc_from_proto, dtype_name
 from .container import OmFile, PartitionType, partition_name, read_om_file
 from .model_def import model_attrs, model_def_to_graph
 
@@ -108,4 +108,4 @@ def om_info(path) -> dict:
     }
 
 
-__all__ = ["OmModel", "read_om", "om_info", "io_info", "parse_model_def", "from_attr"]
+__all__ = ["OmModel", "read_om", "om_info", "io_info", "parse_model_def"]

@@ -245,6 +245,8 @@ def split_sizes(dim: int, split, n: int) -> list:
         if dim >= 0 and sum(split) != dim:
             raise GraphError("E10001", f"split sizes {list(split)} do not add up to the axis length {dim}")
         return list(split)
+    if n <= 0:
+        raise GraphError("E10001", "Split needs either split sizes or num_split")
     if dim < 0:
         return [UNKNOWN] * n
     chunk = -(-dim // n)
@@ -512,13 +514,15 @@ def one_hot(inputs, attrs):
 def _non_zero_infer(ctx: InferContext):
     if ctx.value(0) is not None:
         return [desc(INT64, non_zero([ctx.value(0)], ctx.attrs).shape)]
-    return [desc(INT64, (UNKNOWN if ctx.shape(0) is None else len(ctx.shape(0)), UNKNOWN))]
+    return [desc(INT64, (UNKNOWN if ctx.shape(0) is None else max(len(ctx.shape(0)), 1), UNKNOWN))]
 
 
 @register("NonZero", infer=_non_zero_infer, category="tensor")
 def non_zero(inputs, attrs):
     """Coordinates of the non-zero entries, int64 [rank, count]."""
     x = np.asarray(inputs[0])
+    if x.ndim == 0:  # numpy refuses nonzero() on scalars; onnxruntime treats them as 1-element vectors
+        return np.zeros((1, int(bool(x))), np.int64)
     return np.array(np.nonzero(x), dtype=np.int64).reshape(x.ndim, -1)
 
 

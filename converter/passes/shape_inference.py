@@ -79,8 +79,10 @@ def infer_shapes(graph: Graph, ctx: PassContext | None = None, fold: bool = True
                 continue
             try:
                 changed |= infer_op(graph, op, fold)
-            except ConverterError:
-                raise
+            except ConverterError as exc:
+                if exc.node:
+                    raise
+                raise GraphError(exc.code, f"op '{op.name}' ({op.type}): {exc.message}", node=op.name) from exc
             except Exception as exc:  # a kernel or infer bug, or inconsistent shapes in the model
                 raise GraphError("E10001", f"shape inference failed at op '{op.name}' ({op.type}): "
                                  f"{type(exc).__name__}: {exc}", node=op.name) from exc

@@ -27,8 +27,9 @@ def run_onnx(path: str, feeds: dict, extra_outputs=()) -> dict:
     import onnx
     model = onnx.load(path)
     known = {o.name for o in model.graph.output}
+    produced = {t for n in model.graph.node for t in n.output if t}
     for name in extra_outputs:
-        if name not in known:
+        if name not in known and name in produced:
             model.graph.output.append(onnx.ValueInfoProto(name=name))
             known.add(name)
     opts = ort.SessionOptions()

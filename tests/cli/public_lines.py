@@ -7,7 +7,7 @@ import re
 import shlex
 from pathlib import Path
 
-PUBLIC_TXT = Path("/work/shared/fixtures/atc-cmdlines/public.txt")
+PUBLIC_TXT = Path(__file__).parent / "data" / "public_cmdlines.txt"   # copy of fixtures/atc-cmdlines/public.txt
 PLACEHOLDER = re.compile(r"<[A-Za-z_0-9]+>|\{[a-z_]+\}")
 
 # a whole value that is a placeholder gets a value that fits its option

@@ -176,3 +176,10 @@ def test_weights_are_streamed_chunk_by_chunk(tmp_path):
     weights = read_om_file(tmp_path / "s.om").models[0][PartitionType.WEIGHTS_DATA]
     assert seen == [0, 1, 2]
     assert np.array_equal(np.frombuffer(weights, np.int64), np.repeat(np.arange(3), 1000))
+
+
+def test_unwritable_target_is_an_e_coded_error(tmp_path):
+    from converter.errors import ConverterError
+    with pytest.raises(ConverterError) as info:
+        write_om(conv_graph(), tmp_path / "no_such_folder" / "m.om")
+    assert info.value.code == "E13004"

@@ -9,7 +9,6 @@ from converter.om.container import PartitionType, read_om_file
 from converter.om.model_def import graph_to_model_def, model_def_to_graph
 from converter.om.reader import om_info, read_om
 from converter.om.writer import write_om
-from converter.proto import ge_ir_pb2 as ge
 
 from .conftest import conv_graph, if_graph, weights_graph
 
@@ -166,3 +165,58 @@ def test_rewriting_a_real_file_keeps_its_graph(om_fixtures, tmp_path):
     graph = read_om(om_fixtures / "hiai_tf_use_origin_format.om").to_graph()
     back = read_om(write_om(graph, tmp_path / "re.om")).to_graph()
     _assert_same_graph(graph, back)
+
+
+def test_unstorable_attr_names_the_op():
+    from converter.errors import GraphError
+    g = conv_graph()
+    g.op("act").attrs["bad"] = {1, 2}
+    with pytest.raises(GraphError, match="op 'act'.*'bad'"):
+        graph_to_model_def(g)
+
+
+def test_om_runs_like_the_graph(tmp_path):
+    runtime = pytest.importorskip("converter.runtime")
+    g = conv_graph()
+    path = write_om(g, tmp_path / "c.om")
+    x = np.random.default_rng(1).standard_normal((1, 3, 8, 8)).astype(np.float32)
+    expected = runtime.Session(g).run({"x": x})
+    got = runtime.Session(str(path)).run({"x": x})
+    assert expected.keys() == got.keys()
+    for name in expected:
+        np.testing.assert_array_equal(got[name], expected[name])
+    w, b = g.op("w").value, g.op("b").value
+    ref = np.zeros((1, 4, 8, 8), np.float32)
+    xp = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    for i in range(8):
+        for j in range(8):
+            ref[0, :, i, j] = np.tensordot(w, xp[0, :, i:i + 3, j:j + 3], axes=3) + b
+    ref = np.where(ref > 0, ref, 0.1 * ref)
+    np.testing.assert_allclose(got["y"], ref, rtol=1e-5, atol=1e-5)
+
+
+def _const_model(fill) -> "object":
+    from converter.proto import ge_ir_pb2 as ge
+    model = ge.ModelDef(name="m")
+    graph = model.graph.add(name="g")
+    op = graph.op.add(name="k", type="Const")
+    desc = op.attr["value"].t.desc
+    desc.dtype, desc.layout = ge.DT_INT32, "ND"
+    desc.shape.dim.extend([2])
+    fill(op.attr["value"].t)
+    op.output_desc.add().CopyFrom(desc)
+    return model
+
+
+def test_const_bytes_from_merged_offset_or_inline_data():
+    weights = np.arange(6, dtype=np.int32).tobytes()
+
+    def merged(t):
+        t.desc.attr["merged_offset"].i = 12
+        t.desc.weight_size = 8
+
+    def inline(t):
+        t.data = np.array([7, 9], np.int32).tobytes()
+
+    assert model_def_to_graph(_const_model(merged), weights).op("k").value.tolist() == [3, 4]
+    assert model_def_to_graph(_const_model(inline), weights).op("k").value.tolist() == [7, 9]

@@ -40,3 +40,26 @@ def test_unknown_fields_are_skipped():
     raw = op.SerializeToString() + bytes([0x5A, 0x02, 0x08, 0x01])  # field 11 (attr_groups), length 2
     back = ge.OpDef.FromString(raw)
     assert back.name == "n" and back.type == "Relu"
+
+
+def test_compiler_handles_imports_between_our_protos(tmp_path):
+    if importlib.util.find_spec("grpc_tools") is None:
+        pytest.skip("grpcio-tools is not installed")
+    sys.path.insert(0, str(REPO / "tools"))
+    try:
+        import compile_protos
+    finally:
+        sys.path.pop(0)
+    pkg = tmp_path / "protopkg"
+    (pkg / "sub").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "sub" / "__init__.py").write_text("")
+    (pkg / "base.proto").write_text('syntax = "proto3"; package t; message Base { int64 v = 1; }')
+    (pkg / "sub" / "user.proto").write_text('syntax = "proto3"; package t; import "base.proto";'
+                                            ' message User { Base b = 1; }')
+    compile_protos.compile_all(pkg, pkg)
+    text = (pkg / "sub" / "user_pb2.py").read_text()
+    assert "from .. import base_pb2 as base__pb2" in text and "ValidateProtobufRuntimeVersion" not in text
+    assert compile_protos.check(pkg) == []
+    (pkg / "base.proto").write_text('syntax = "proto3"; package t; message Base { int64 w = 1; }')
+    assert len(compile_protos.check(pkg)) == 1

@@ -50,6 +50,10 @@ CASES = (
        ("CumSum", [f32(2, 3, 4)], {"axis": 1, "reverse": True}),
        ("TopK", [f32(2, 5, 4)], {"k": 2, "axis": 1})]
     + [(op, [f32(2, 3, 4)], {"axes": [1], "keepdims": False}) for op in REDUCE]
+    + [("ReduceMean", [f32(2, 3, 4), np.array([0, 2], np.int64)], {"keepdims": False}),
+       ("ReduceSum", [f32(2, 3, 4), np.array([1], np.int64)], {}),
+       ("TopK", [f32(2, 5, 4), np.array([3], np.int64)], {"axis": 1}),
+       ("CumSum", [f32(2, 3, 4), np.array(2, np.int64)], {})]
     + [("ReduceSum", [f32(2, 3, 4)], {"axes": [0, -1]}), ("ReduceMean", [f32(2, 3, 4)], {}),
        ("ReduceMax", [f32(2, 3, 4)], {"axes": [], "noop_with_empty_axes": True})]
 )
@@ -59,11 +63,11 @@ def ids(case):
     return f"{case[0]}-{len(case[1])}in-{'-'.join(f'{k}={v}' for k, v in case[2].items())}"
 
 
-def run_infer(op_type, descs, attrs):
+def run_infer(op_type, descs, attrs, values=None):
     spec = get(op_type)
     attrs = spec.normalize(attrs, "n")
     op = Op("n", op_type, attrs, outputs=[])
-    ctx = registry.InferContext(op, list(descs), [None] * len(descs), attrs)
+    ctx = registry.InferContext(op, list(descs), list(values or [None] * len(descs)), attrs)
     return spec.infer(ctx)
 
 
@@ -89,22 +93,31 @@ def test_every_op_of_these_families_has_a_case():
     assert mine - {c[0] for c in CASES} == set()
 
 
+def int_values(inputs):
+    """Integer inputs as known constant values (as shape inference sees Const inputs)."""
+    return [x if isinstance(x, np.ndarray) and x.dtype.kind == "i" else None for x in inputs]
+
+
 @pytest.mark.parametrize("case", CASES, ids=ids)
 def test_infer_matches_kernel(case):
     op_type, inputs, attrs = case
     outs = run_kernel(op_type, inputs, attrs)
-    inferred = run_infer(op_type, descs_of(inputs), attrs)
+    inferred = run_infer(op_type, descs_of(inputs), attrs, int_values(inputs))
     assert [(int(d.dtype), d.shape) for d in inferred] == [(int(from_numpy(o.dtype)), o.shape) for o in outs]
 
 
 @pytest.mark.parametrize("case", CASES, ids=ids)
 def test_infer_with_unknown_dims(case):
-    """Dims that are -1 in the inputs come out -1 or right; ranks and dtypes stay exact."""
+    """Dims that are -1 in the inputs (also the length of an axes input) come out -1 or right; ranks and
+    dtypes stay exact."""
     op_type, inputs, attrs = case
     outs = run_kernel(op_type, inputs, attrs)
     inferred = run_infer(op_type, descs_of(inputs, unknown=True), attrs)
     for d, o in zip(inferred, outs):
         assert int(d.dtype) == int(from_numpy(o.dtype))
+        if d.shape is None:  # only allowed when the reduced axes are an input of unknown length
+            assert any(v is not None for v in int_values(inputs)) and not attrs.get("keepdims", True)
+            continue
         assert len(d.shape) == o.ndim
         assert all(got in (-1, want) for got, want in zip(d.shape, o.shape)), (d.shape, o.shape)
 

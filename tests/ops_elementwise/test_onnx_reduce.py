@@ -133,3 +133,22 @@ def test_reduce_over_empty_axis(op):
 
 def test_reduce_max_empty_int():
     check("ReduceMax", {"x": np.zeros((2, 0), np.int32)}, {"axes": [1]}, opset=17)
+
+
+@pytest.mark.parametrize("op", ["ReduceSum", "ReduceMean", "ReduceMax"])
+@pytest.mark.parametrize("keepdims", [0, 1])
+def test_reduce_axes_from_a_graph_input(op, keepdims):
+    """Axes that are not constant at conversion time stay input 1 of the canonical op."""
+    check(op, {"x": positive(2, 3, 4), "axes": np.array([0, -1], np.int64)}, {"keepdims": keepdims},
+          opset=axes_as_input_opset(op))
+
+
+def test_topk_k_and_cumsum_axis_from_graph_inputs():
+    x = RNG.permutation(24).reshape(4, 6).astype(np.float32)
+    check("TopK", {"x": x, "k": np.array([3], np.int64)}, {"axis": 1}, opset=11, n_out=2)
+    check("CumSum", {"x": x, "axis": np.array(0, np.int32)}, {"reverse": 1}, opset=14)
+
+
+@pytest.mark.parametrize("op", ["ReduceMax", "ReduceMin"])
+def test_reduce_max_min_bool(op):
+    check(op, {"x": RNG.random((3, 4)) < 0.5}, {"keepdims": 0}, opset=20, consts={"axes": np.array([1], np.int64)})

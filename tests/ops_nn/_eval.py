@@ -24,7 +24,11 @@ def check_infer(op, spec, attrs, args, outs, const_values) -> None:
     ctx = registry.InferContext(op, descs, const_values, attrs)
     inferred = spec.infer(ctx)
     for i, (d, o) in enumerate(zip(inferred, outs)):
-        assert d.shape == tuple(o.shape), f"{op.type} infer output {i}: {d.shape} != kernel {o.shape}"
+        assert d.shape is not None and len(d.shape) == o.ndim, f"{op.type} infer output {i}: rank of {d.shape}"
+        known = tuple(k if s == -1 else s for s, k in zip(d.shape, o.shape))  # -1: not knowable from consts
+        assert known == tuple(o.shape), f"{op.type} infer output {i}: {d.shape} != kernel {o.shape}"
+        if all(v is not None for v, a in zip(const_values, args) if a is not None and a.dtype.kind in "iu"):
+            assert -1 not in d.shape, f"{op.type} infer output {i}: {d.shape} has unknowns with all ints known"
         assert int(d.dtype) == int(from_numpy(o.dtype)), f"{op.type} infer output {i} dtype {d.dtype}"
 
 

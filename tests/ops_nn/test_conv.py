@@ -21,6 +21,7 @@ CONV_CASES = {
     "dilations": ((1, 2, 12, 12), (3, 2, 3, 3), {"dilations": [2, 3], "pads": [1, 1, 1, 1]}),
     "groups": ((1, 6, 8, 8), (9, 2, 3, 3), {"group": 3, "pads": [1, 1, 1, 1]}),
     "depthwise": ((1, 4, 7, 7), (4, 1, 3, 3), {"group": 4, "strides": [2, 2], "pads": [1, 1, 1, 1]}),
+    "depthwise_multiplier": ((2, 3, 6, 6), (6, 1, 3, 3), {"group": 3, "pads": [0, 1, 2, 1]}),
     "same_upper": ((1, 2, 7, 8), (3, 2, 4, 3), {"auto_pad": "SAME_UPPER", "strides": [2, 2]}),
     "same_lower": ((1, 2, 7, 8), (3, 2, 4, 3), {"auto_pad": "SAME_LOWER", "strides": [2, 2]}),
     "valid": ((1, 2, 7, 8), (3, 2, 3, 3), {"auto_pad": "VALID", "strides": [2, 1]}),
@@ -84,11 +85,14 @@ def test_fp16_in_fp16_out():
 
 
 def test_conv_224x224x64_is_fast():
+    """A VGG-sized 3x3 conv: best of 3 under 0.5 s of CPU time (all threads; robust to a loaded machine)."""
     spec = get("Conv2D")
     x, w, b = rand(1, 64, 224, 224), rand(64, 64, 3, 3), rand(64)
     attrs = spec.normalize({"pads": [1, 1, 1, 1]})
-    spec.kernel([x, w, b], attrs)  # warm the allocator
-    start = time.perf_counter()
-    y = spec.kernel([x, w, b], attrs)
-    assert time.perf_counter() - start < 0.5
+    best = float("inf")
+    for _ in range(3):
+        start = time.process_time()
+        y = spec.kernel([x, w, b], attrs)
+        best = min(best, time.process_time() - start)
+    assert best < 0.5
     assert y.shape == (1, 64, 224, 224)

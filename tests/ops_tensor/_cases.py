@@ -143,4 +143,21 @@ GENERATOR_CASES = [
          {"equation": "...ij,jk"}, atol=1e-5),
 ]
 
-TENSOR_CASES = SHAPE_CASES + INDEX_CASES + GENERATOR_CASES
+DTYPE_CASES = [
+    Case("slice_bool", "Slice", [inp("x", X234 > 0), const("s", i64(1)), const("e", i64(-1)), const("a", i64(-1))]),
+    Case("gather_fp16", "Gather", [inp("x", X234.astype(np.float16)), const("i", i64(2, 0))], {"axis": 2}),
+    Case("concat_int8", "Concat", [inp("a", (X234 * 10).astype(np.int8)), inp("b", (X234 * 5).astype(np.int8))],
+         {"axis": 1}),
+    Case("transpose_uint8", "Transpose", [inp("x", (X234 * 10 + 50).astype(np.uint8))], {"perm": [1, 0, 2]}),
+    Case("expand_int64", "Expand", [inp("x", i64(1, 2, 3)), const("s", i64(2, 1))]),
+    Case("tile_int32", "Tile", [inp("x", np.arange(6, dtype=np.int32).reshape(2, 3)), const("r", i64(1, 2))]),
+    Case("range_int32", "Range", [const("a", np.array(5, np.int32)), const("b", np.array(-4, np.int32)),
+                                  const("c", np.array(-2, np.int32))]),
+    Case("non_zero_scalar", "NonZero", [inp("x", np.array(3.0, np.float32))]),
+    Case("reshape_fp16_minus1_first", "Reshape", [inp("x", X2345.astype(np.float16)), const("s", i64(-1, 4, 5))]),
+    Case("squeeze_int64", "Squeeze", [inp("x", np.arange(3, dtype=np.int64).reshape(1, 3, 1))], opset=13),
+    Case("scatter_nd_int32", "ScatterND", [inp("d", np.zeros((4, 2), np.int32)), const("i", np.array([[3], [-4]])),
+                                           inp("u", np.array([[1, 2], [3, 4]], np.int32))]),
+]
+
+TENSOR_CASES = SHAPE_CASES + INDEX_CASES + GENERATOR_CASES + DTYPE_CASES

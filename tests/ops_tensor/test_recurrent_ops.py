@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from converter.ops import registry
+from converter.ir import from_numpy
 
 from ._eval import Case, const, feeds, inp, infer_op, load_case, onnxruntime_outputs, run_graph
 
@@ -93,4 +93,4 @@ def test_infer_agrees_with_kernel(case, tmp_path):
     actual = [values[(op.name, k)] for k in range(len(op.outputs))]
     inferred = infer_op(graph, op, values, "const")
     assert [d.shape for d in inferred] == [a.shape for a in actual]
-    assert [d.dtype for d in inferred] == [registry.from_numpy(a.dtype) for a in actual]
+    assert [d.dtype for d in inferred] == [from_numpy(a.dtype) for a in actual]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from converter.ops import registry
+from converter.ir import from_numpy
 
 from ._cases import TENSOR_CASES
 from ._eval import STRUCTURAL, compatible, feeds, infer_op, load_case, onnxruntime_outputs, run_graph
@@ -44,13 +44,13 @@ def test_infer_agrees_with_kernel(case, tmp_path):
         actual = [values[(op.name, k)] for k in range(len(op.outputs))]
         full = infer_op(graph, op, values, "all")
         assert [d.shape for d in full] == [a.shape for a in actual], "all input values known"
-        assert [d.dtype for d in full] == [registry.from_numpy(a.dtype) for a in actual]
+        assert [d.dtype for d in full] == [from_numpy(a.dtype) for a in actual]
         needs_values = _shape_needs_values(graph, op)
         static = infer_op(graph, op, values, "const")
         if not needs_values:
             assert [d.shape for d in static] == [a.shape for a in actual], "static input shapes"
         for d, a in zip(static + infer_op(graph, op, values, "const", dynamic=True), actual + actual):
             assert compatible(d.shape, a.shape), (d.shape, a.shape)
-            assert d.dtype == registry.from_numpy(a.dtype)
+            assert d.dtype == from_numpy(a.dtype)
             rank_unknowable = needs_values or (op.type == "Squeeze" and not op.attrs.get("axes"))
             assert d.shape is not None or rank_unknowable, "rank must be known"

@@ -60,6 +60,7 @@ class CaffeConverter:
         self.tensor_names: set = set()
         self.warnings: list = []
         self._n_inputs = 0
+        self.pending_bn: dict = {}    # Scale layer name -> (x, mean, var, eps) of the BatchNorm it absorbs
 
     # ---- helpers ------------------------------------------------------------------------------
     def warn(self, message: str) -> None:
@@ -165,8 +166,7 @@ class CaffeConverter:
             inputs.append(self.refs[b])
         n = len(layer.top)
         top_names = [self._unique_tensor_name(t, layer.name, j, n) for j, t in enumerate(layer.top)]
-        ctx = LayerContext(layer, inputs, self.blobs_for(layer), self.builder, self, top_names)
-        ctx.plan = plan
+        ctx = LayerContext(layer, inputs, self.blobs_for(layer), self.builder, self, top_names, plan)
         outs = find_handler(layer.type)(ctx)
         if len(outs) < n:
             raise GraphError("E10001", f"layer '{layer.name}' ({layer.type}) produced {len(outs)} outputs for "

@@ -16,8 +16,8 @@ from ..builder import GraphBuilder
 HANDLERS: dict[str, Callable] = {}
 
 # Layers with learned blobs: (minimum blob count) -- a missing entry in the .caffemodel is E11029.
-WEIGHTED = {"Convolution": 1, "Deconvolution": 1, "InnerProduct": 1, "BatchNorm": 3, "PReLU": 1,
-            "Normalize": 1, "Embed": 1}
+WEIGHTED = {"Convolution": 1, "Deconvolution": 1, "InnerProduct": 1, "BatchNorm": 2, "PReLU": 1,
+            "Normalize": 1}
 
 
 def caffe_layer(*types: str):
@@ -43,6 +43,7 @@ class LayerContext:
     builder: GraphBuilder
     frontend: object = None  # the CaffeConverter (incremental shape inference)
     top_names: list = None   # unique tensor names for the tops
+    plan: dict = None        # fusion plan of the whole net (BatchNorm name <-> Scale name)
 
     @property
     def name(self) -> str:

@@ -125,27 +125,47 @@ def window_output_size(size: int, k_eff: int, stride: int, pad_begin: int, pad_e
     return out
 
 
-def sliding_windows(xp: np.ndarray, kernel, strides, dilations, out_sizes) -> np.ndarray:
-    """Strided view (N, C, *out, *kernel) of padded channels-first input xp; no copy."""
+def sliding_windows(xp: np.ndarray, kernel, strides, dilations, out_sizes, first_axis: int = 2) -> np.ndarray:
+    """Strided view of padded xp with the windows' kernel axes appended; no copy.
+
+    Spatial axes start at ``first_axis`` (2 for channels-first, 1 for channels-last); the result has
+    the output positions in place of the spatial axes and ``*kernel`` axes at the end.
+    """
     n = len(kernel)
-    axes = tuple(range(2, 2 + n))
+    axes = tuple(range(first_axis, first_axis + n))
     k_eff = effective_kernel(kernel, dilations)
     win = sliding_window_view(xp, k_eff, axis=axes)
-    index = (slice(None), slice(None))
+    index = (slice(None),) * first_axis
     index += tuple(slice(0, (o - 1) * s + 1 if o > 0 else 0, s) for o, s in zip(out_sizes, strides))
+    index += (slice(None),) * (xp.ndim - first_axis - n)
     index += tuple(slice(None, None, d) for d in dilations)
     return win[index]
 
 
-def pad_spatial(x: np.ndarray, begins, ends, value=0) -> np.ndarray:
-    """Pad the spatial axes (2..) of a channels-first tensor; negative pads crop."""
+def pad_spatial(x: np.ndarray, begins, ends, value=0, first_axis: int = 2) -> np.ndarray:
+    """Pad the spatial axes (from ``first_axis`` on) of a tensor; negative pads crop."""
     if not any(begins) and not any(ends):
         return x
-    crop = (slice(None), slice(None)) + tuple(
-        slice(-b if b < 0 else 0, x.shape[2 + i] + e if e < 0 else None) for i, (b, e) in enumerate(zip(begins, ends)))
+    lead = (slice(None),) * first_axis
+    crop = lead + tuple(slice(-b if b < 0 else 0, x.shape[first_axis + i] + e if e < 0 else None)
+                        for i, (b, e) in enumerate(zip(begins, ends)))
     x = x[crop]
-    widths = [(0, 0), (0, 0)] + [(max(b, 0), max(e, 0)) for b, e in zip(begins, ends)]
+    widths = [(0, 0)] * x.ndim
+    for i, (b, e) in enumerate(zip(begins, ends)):
+        widths[first_axis + i] = (max(b, 0), max(e, 0))
     return np.pad(x, widths, mode="constant", constant_values=value)
+
+
+def to_channels_last(x: np.ndarray, data_format: str) -> np.ndarray:
+    """(N, *spatial, C) view of a tensor in data_format."""
+    return x if channels_last(data_format) or x.ndim < 3 else np.moveaxis(x, 1, -1)
+
+
+def from_channels_last(y: np.ndarray, data_format: str) -> np.ndarray:
+    """Back from (N, *spatial, C) to data_format (contiguous)."""
+    if channels_last(data_format) or y.ndim < 3:
+        return np.ascontiguousarray(y)
+    return np.ascontiguousarray(np.moveaxis(y, -1, 1))
 
 
 def prod(values) -> int:

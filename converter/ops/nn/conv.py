@@ -5,8 +5,9 @@ import numpy as np
 
 from ...errors import GraphError
 from ..registry import Attr, InferContext, desc, register
-from ._spatial import (compute_dtype, effective_kernel, from_nchw, pad_spatial, prod, resolve_pads, shape_from_nchw,
-                       shape_to_nchw, sliding_windows, spatial_list, spatial_pads, to_nchw, window_output_size)
+from ._spatial import (compute_dtype, effective_kernel, from_channels_last, from_nchw, pad_spatial, prod, resolve_pads,
+                       shape_from_nchw, shape_to_nchw, sliding_windows, spatial_list, spatial_pads, to_channels_last,
+                       to_nchw, window_output_size)
 
 
 def _conv_attrs(data_format: str) -> dict:
@@ -43,30 +44,31 @@ class ConvGeometry:
 
 
 def conv_nd(x: np.ndarray, w: np.ndarray, b, attrs: dict) -> np.ndarray:
-    """Grouped N-d convolution on channels-first x (N, C, *S) with OIHW weights, via im2col + matmul."""
+    """Grouped N-d convolution on channels-last x (N, *S, C) with OIHW weights, via im2col + matmul.
+
+    Channels-last keeps the im2col copy's inner runs contiguous; returns (N, *O, out_channels).
+    """
     n = w.ndim - 2
     cdt = compute_dtype(x.dtype)
     x = x.astype(cdt, copy=False)
     groups = int(attrs.get("groups", 1))
-    batch, channels = x.shape[:2]
+    batch, channels = x.shape[0], x.shape[-1]
     out_ch = w.shape[0]
     if channels != w.shape[1] * groups or out_ch % groups:
         raise GraphError("E10001", f"conv: input has {channels} channels but weights {tuple(w.shape)} with "
                          f"groups={groups} expect {w.shape[1] * groups}")
-    geo = ConvGeometry(attrs, x.shape[2:], w.shape[2:])
-    xp = pad_spatial(x, geo.pads[:n], geo.pads[n:])
-    cols = sliding_windows(xp, geo.kernel, geo.strides, geo.dilations, geo.out_sizes)  # (N, C, *O, *K)
+    geo = ConvGeometry(attrs, x.shape[1:-1], w.shape[2:])
+    xp = pad_spatial(x, geo.pads[:n], geo.pads[n:], first_axis=1)
+    cols = sliding_windows(xp, geo.kernel, geo.strides, geo.dilations, geo.out_sizes, first_axis=1)
     cg, og = channels // groups, out_ch // groups
-    cols = cols.reshape(batch, groups, cg, *cols.shape[2:])
-    order = [1, 0] + list(range(3, 3 + n)) + [2] + list(range(3 + n, 3 + 2 * n))
-    pixels = batch * prod(geo.out_sizes)
-    cols = cols.transpose(order).reshape(groups, pixels, cg * prod(geo.kernel))
-    wm = w.astype(cdt, copy=False).reshape(groups, og, -1).transpose(0, 2, 1)
-    y = np.matmul(cols, wm)                                        # (g, N*P, Og)
-    y = y.reshape(groups, batch, *geo.out_sizes, og)
-    y = y.transpose([1, 0, 2 + n] + list(range(2, 2 + n))).reshape(batch, out_ch, *geo.out_sizes)
+    cols = cols.reshape(batch, *geo.out_sizes, groups, cg, *geo.kernel)        # (N, *O, g, Cg, *K)
+    order = [1 + n, 0] + list(range(1, 1 + n)) + list(range(3 + n, 3 + 2 * n)) + [2 + n]
+    cols = cols.transpose(order).reshape(groups, batch * prod(geo.out_sizes), -1)  # (g, N*P, K*Cg)
+    wk = w.astype(cdt, copy=False).reshape(groups, og, cg, -1).transpose(0, 3, 2, 1)
+    y = np.matmul(cols, wk.reshape(groups, -1, og))                            # (g, N*P, Og)
+    y = np.moveaxis(y.reshape(groups, batch, *geo.out_sizes, og), 0, -2).reshape(batch, *geo.out_sizes, out_ch)
     if b is not None:
-        y = y + np.asarray(b, cdt).reshape((1, out_ch) + (1,) * n)
+        y = y + np.asarray(b, cdt)
     return y
 
 
@@ -74,8 +76,8 @@ def _conv_kernel(inputs, attrs):
     x, w = inputs[0], inputs[1]
     b = inputs[2] if len(inputs) > 2 else None
     fmt = attrs.get("data_format", "NCHW")
-    y = conv_nd(to_nchw(x, fmt), w, b, attrs)
-    return from_nchw(y.astype(x.dtype, copy=False), fmt)
+    y = conv_nd(to_channels_last(x, fmt), w, b, attrs)
+    return from_channels_last(y.astype(x.dtype, copy=False), fmt)
 
 
 def _conv_infer(ctx: InferContext):

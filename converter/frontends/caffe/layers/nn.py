@@ -150,7 +150,6 @@ def batch_norm(ctx: LayerContext):
     eps = float(ctx.layer.batch_norm_param.eps)
     scale_name = ctx.plan.get(ctx.name)
     if scale_name:   # the next layer is this BN's only reader: one BatchNorm op with its scale/offset
-        ctx.frontend.pending_bn = getattr(ctx.frontend, "pending_bn", {})
         ctx.frontend.pending_bn[scale_name] = (ctx.inputs[0], mean, var, eps)
         return [ctx.inputs[0]]
     c = mean.shape[0]
@@ -199,7 +198,7 @@ def _affine(ctx: LayerContext, axis: int, num_axes: int, multiply: bool, bias_te
 @caffe_layer("Scale")
 def scale(ctx: LayerContext):
     p = ctx.layer.scale_param
-    pending = getattr(ctx.frontend, "pending_bn", {}).pop(ctx.name, None)
+    pending = ctx.frontend.pending_bn.pop(ctx.name, None)
     if pending is not None:
         x, mean, var, eps = pending
         c = mean.shape[0]

@@ -27,9 +27,10 @@ def normalize_axis(ctx: NodeContext, axis: int) -> int:
 
 def constant_or_input(ctx: NodeContext, i: int):
     """(flat int list, None) when input i is absent or constant, else (None, its ref) to keep as an input."""
-    if ctx.input(i) is None:
+    ref = ctx.input(i)
+    if ref is None:
         return [], None
-    value = ctx.value(i)
+    value = ctx.value(i) if ref[0] in ctx.builder.graph else None
     if value is None:
         return None, ctx.input(i)
     return [int(v) for v in value.reshape(-1)], None
