@@ -4,6 +4,7 @@ occurrence wins. Produces ParsedArgs; value rules live in converter/options.py."
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 
 from .configs.option_table import OPTION_BY_NAME, OptionSpec
@@ -83,11 +84,9 @@ def convert_value(spec: OptionSpec, raw: str | None):
         raise OptionError("E10004", f"{spec.flag} needs a value: write {spec.flag}=VALUE", option=spec.flag)
     if spec.kind == "int":
         text = raw.strip()
-        try:
-            return int(text, 10)
-        except ValueError:
-            raise OptionError(spec.code, f"{spec.flag}: value '{raw}' is not an integer",
-                              option=spec.flag) from None
+        if not re.fullmatch(r"-?\d+", text):
+            raise OptionError(spec.code, f"{spec.flag}: value '{raw}' is not an integer", option=spec.flag)
+        return int(text)
     return raw
 
 

@@ -24,8 +24,8 @@ class ConvertOptions:
     dump_mode: int = 0
     check_report: str = "check_result.json"
     # shapes: ordered (name, dims) pairs; dims are ints (-1 dynamic); ranges as (lo, hi) in input_shape_range
-    # input_shape_range: ordered (name, ((lo, hi), ...)) pairs, hi = -1 unbounded. Filled from --input_shape
-    # when it has -1 or a~b and no dynamic option is given (ATC turns such shapes into ranges), or from the
+    # input_shape_range: ordered (name, ((lo, hi), ...)) pairs, hi = -1 unbounded. Filled from the --input_shape
+    # entries that have -1 or a~b when no dynamic option is given (ATC turns such shapes into ranges), or from the
     # deprecated --input_shape_range (then input_shape is derived from it: lo if lo == hi else -1).
     input_shape: tuple = ()
     input_shape_range: tuple = ()
@@ -246,7 +246,8 @@ def build_shapes(values: dict, framework, warnings: list) -> dict:
             warnings.append("--input_shape is overridden by --input_shape_range")
         shapes = tuple((name, sv.shape_from_ranges(r)) for name, r in ranges)
     elif any(isinstance(d, tuple) or d == -1 for _, dims in shapes for d in dims):
-        ranges = tuple((name, sv.ranges_from_shape(dims)) for name, dims in shapes if dims)
+        ranges = tuple((name, sv.ranges_from_shape(dims)) for name, dims in shapes
+                       if any(isinstance(d, tuple) or d == -1 for d in dims))
         shapes = tuple((name, sv.shape_from_ranges(sv.ranges_from_shape(dims))) for name, dims in shapes)
     result["input_shape"] = shapes
     result["input_shape_range"] = ranges

@@ -55,19 +55,26 @@ class _Net:
         return r
 
 
-def resnet50(batch=1, dynamic=False, seed=0, num_classes=1000) -> onnx.ModelProto:
+def resnet50(batch=1, dynamic=False, seed=0, num_classes=1000, blocks=(3, 4, 6, 3), width=64,
+             size=224) -> onnx.ModelProto:
+    """ResNet-50 by default; smaller ``blocks``/``width``/``size`` give the same structure at test size.
+    Stage outputs are named stage1..stage4 (useful cut points for splitting the network)."""
     net = _Net(seed)
-    x = net.conv_bn("input", 3, 64, 7, 2)
+    x = net.conv_bn("input", 3, width, 7, 2)
     p = net.name("pool")
     net.nodes.append(helper.make_node("MaxPool", [x], [p], name=p, kernel_shape=[3, 3], strides=[2, 2],
                                       pads=[1, 1, 1, 1]))
-    x, cin = p, 64
-    for mid, blocks, stride in [(64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 2)]:
-        for i in range(blocks):
+    x, cin = p, width
+    stages = [(width, blocks[0], 1), (width * 2, blocks[1], 2), (width * 4, blocks[2], 2), (width * 8, blocks[3], 2)]
+    for stage, (mid, count, stride) in enumerate(stages, 1):
+        for i in range(count):
             x = net.bottleneck(x, cin, mid, mid * 4, stride if i == 0 else 1)
             cin = mid * 4
+        last = net.nodes[-1]
+        last.output[0] = last.name = f"stage{stage}"
+        x = last.output[0]
     g, f = net.name("gap"), net.name("flatten")
-    w = net.weight("fc_w", (num_classes, 2048), 0.01)
+    w = net.weight("fc_w", (num_classes, cin), 0.01)
     b = net.weight("fc_b", (num_classes,), 0.01)
     net.nodes += [helper.make_node("GlobalAveragePool", [x], [g], name=g),
                   helper.make_node("Flatten", [g], [f], name=f),
@@ -75,7 +82,7 @@ def resnet50(batch=1, dynamic=False, seed=0, num_classes=1000) -> onnx.ModelProt
                   helper.make_node("Softmax", ["logits"], ["prob"], name="softmax", axis=1)]
     n = "N" if dynamic else batch
     graph = helper.make_graph(net.nodes, "resnet50",
-                              [helper.make_tensor_value_info("input", TensorProto.FLOAT, [n, 3, 224, 224])],
+                              [helper.make_tensor_value_info("input", TensorProto.FLOAT, [n, 3, size, size])],
                               [helper.make_tensor_value_info("prob", TensorProto.FLOAT, [n, num_classes])],
                               net.inits)
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="make_resnet50")

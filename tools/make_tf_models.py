@@ -9,7 +9,8 @@ Needs tensorflow (not a dependency of the converter; run it in a separate enviro
 Each model NAME gives NAME.pb (a frozen GraphDef) and NAME.npz holding the feeds under
 "input:<tensor name>" and TensorFlow's results under "output:<tensor name>", plus "__input_shape__"
 and "__out_nodes__" strings ready for --input_shape / --out_nodes. Keras applications get random
-weights (and random batch-norm statistics, so the normalisation is not an identity).
+weights (and random batch-norm statistics, so the normalisation is not an identity) and give two
+outputs: the logits and their softmax.
 """
 from __future__ import annotations
 
@@ -63,7 +64,8 @@ def keras_app(name: str, out_dir: str, seed: int = 0) -> None:
     tf = _tf()
     cls_name, size = KERAS_APPS[name]
     tf.keras.utils.set_random_seed(seed)
-    model = getattr(tf.keras.applications, cls_name)(weights=None, input_shape=(size, size, 3), classes=1000)
+    model = getattr(tf.keras.applications, cls_name)(weights=None, input_shape=(size, size, 3), classes=1000,
+                                                     classifier_activation=None)
     rng = np.random.default_rng(seed)
     for layer in model.layers:
         if isinstance(layer, tf.keras.layers.BatchNormalization):
@@ -71,11 +73,14 @@ def keras_app(name: str, out_dir: str, seed: int = 0) -> None:
             mean.assign(rng.normal(0, 0.1, mean.shape).astype(np.float32))
             var.assign(rng.uniform(0.5, 1.5, var.shape).astype(np.float32))
     spec = tf.TensorSpec([1, size, size, 3], tf.float32, name="input")
-    graph_def, frozen, inputs, outputs = _freeze_function(lambda x: model(x, training=False), [spec])
+    def logits_and_probabilities(x):
+        logits = model(x, training=False)
+        return logits, tf.nn.softmax(logits)
+
+    graph_def, frozen, inputs, outputs = _freeze_function(logits_and_probabilities, [spec])
     x = rng.uniform(-1, 1, (1, size, size, 3)).astype(np.float32)
-    y = frozen(tf.constant(x))
-    y = y[0] if isinstance(y, (list, tuple)) else y
-    _save(out_dir, name, graph_def, {inputs[0]: x}, {outputs[0]: np.asarray(y)})
+    results = frozen(tf.constant(x))
+    _save(out_dir, name, graph_def, {inputs[0]: x}, {o: np.asarray(r) for o, r in zip(outputs, results)})
 
 
 def _graph_mode(build):

@@ -24,7 +24,7 @@ def _fold_outputs(graph: Graph, op, outs: list) -> None:
     consumers = {i: graph.consumers(op.name, i) for i in range(len(outs))}
     graph.remove(op.name)
     for i, (base, value, src_desc) in enumerate(names):
-        value = np.ascontiguousarray(value)
+        value = np.asarray(value, order="C")
         const = graph.add_const(graph.unique_name(base), value, source=op.source)
         if src_desc is not None:
             const.outputs[0].name = src_desc.name

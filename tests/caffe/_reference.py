@@ -140,7 +140,7 @@ def _iou(a, b):
         return 0.0
     iw, ih = min(a[2], b[2]) - max(a[0], b[0]), min(a[3], b[3]) - max(a[1], b[1])
     inter = iw * ih
-    area = lambda z: (z[2] - z[0]) * (z[3] - z[1])  # noqa: E731
+    area = lambda z: 0.0 if z[2] < z[0] or z[3] < z[1] else (z[2] - z[0]) * (z[3] - z[1])  # noqa: E731
     return inter / (area(a) + area(b) - inter)
 
 

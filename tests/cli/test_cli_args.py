@@ -25,6 +25,7 @@ FLAG_VECTORS = [
     (["--jit_compile=2"], "ok"), (["--optimization_switch=PassA:on;PassB:off"], "ok"),
     (["--static_model_ops_lower_limit=-1"], "ok"), (["--raw_ge_options=/tmp/options.json"], "ok"),
     (["--static_model_ops_lower_limit", "-1"], "ok"),
+    (["--mode=1_0"], "E10001"), (["--mode=+1"], "E10001"), (["--framework=0x5"], "E10007"),
 ]
 
 
@@ -96,3 +97,10 @@ def test_option_table_is_consistent():
                   "is_output_adjust_hw_layout", "output_type", "is_output_fp16", "log", "display_model_info",
                   "keep_dtype", "op_name_map", "insert_op_conf", "soc_version", "external_weight"}
     assert documented <= set(names)
+    in_st_vectors = {"save_original_model", "deterministic", "host_env_os", "host_env_cpu", "precision_mode_v2",
+                     "deterministic_level", "sparsity", "allow_hf32", "auto_tune_mode", "status_check",
+                     "compression_optimize_conf", "enable_compress_weight", "compress_weight_conf",
+                     "input_shape_range", "input_hint_shape", "op_precision_mode", "modify_mixlist",
+                     "op_select_implmode", "optypelist_for_implmode", "singleop", "virtual_type", "jit_compile",
+                     "optimization_switch", "static_model_ops_lower_limit", "raw_ge_options", "help"}
+    assert in_st_vectors <= set(names)

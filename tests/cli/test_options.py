@@ -18,8 +18,8 @@ def test_input_shape_split_at_last_colon_scalar_and_spaces():
 
 
 def test_dynamic_input_shape_becomes_ranges():
-    opts = options_from_argv(ONNX + ["--input_shape=kpts:1,1~2048,2;x:-1,3;s:"])
-    assert opts.input_shape == (("kpts", (1, -1, 2)), ("x", (-1, 3)), ("s", ()))
+    opts = options_from_argv(ONNX + ["--input_shape=kpts:1,1~2048,2;x:-1,3;s:;y:2,2"])
+    assert opts.input_shape == (("kpts", (1, -1, 2)), ("x", (-1, 3)), ("s", ()), ("y", (2, 2)))
     assert opts.input_shape_range == (("kpts", ((1, 1), (1, 2048), (2, 2))), ("x", ((1, -1), (3, 3))))
 
 

@@ -197,7 +197,9 @@ class CaffeConverter:
         if self._n_inputs == 0:
             raise GraphError("E11005", "the prototxt declares no input (no 'input:' field, Input layer or data "
                              "layer)")
-        outputs = [(blob, ref) for blob, ref in self.available.items() if self.graph.op(ref[0]).type != "Data"]
+        # an input nobody reads is not an output; an alias of an input (Dropout/Split on it) is
+        outputs = [(blob, ref) for blob, ref in self.available.items()
+                   if not (self.graph.op(ref[0]).type == "Data" and ref[0] == blob)]
         if not outputs:
             raise GraphError("E10001", "the Caffe net has no output: every blob is read by a later layer")
         self.graph.add(Op(self.graph.unique_name("NetOutput"), "NetOutput",

@@ -183,11 +183,12 @@ def resize_nchw(x: np.ndarray, roi, scales, sizes, attrs: dict) -> np.ndarray:
     outside = []
     n = len(plan.axes)
     for k, (axis, in_len, out_len, scale) in enumerate(zip(plan.axes, plan.in_sizes, plan.out_sizes, plan.scales)):
+        crop = coord_mode == "tf_crop_and_resize"
+        if out_len == in_len and scale == 1 and not crop:
+            continue  # an unscaled axis is left alone whatever the coordinate mode (as onnxruntime does)
         coords = source_coordinates(coord_mode, out_len, in_len, scale, plan.roi[k], plan.roi[n + k])
-        if coord_mode == "tf_crop_and_resize":
+        if crop:
             outside.append((axis, (coords < 0) | (coords > in_len - 1)))
-        if out_len == in_len and np.array_equal(coords, np.arange(in_len, dtype=F32)):
-            continue
         idx, weights = taps(coords, in_len, attrs)
         y = _apply_axis(y, axis, idx, weights)
     if outside:
