@@ -231,7 +231,7 @@ GOOGLENET_CFG = [("inception_3a", 64, 96, 128, 16, 32, 32), ("inception_3b", 128
 
 def googlenet(full: bool = False) -> tuple:
     """GoogLeNet: LRN after the stem, inception modules (four branches joined by Concat), ceil-mode pools."""
-    size, div, cfg = (224, 1, GOOGLENET_CFG) if full else (64, 8, GOOGLENET_CFG[:3] + GOOGLENET_CFG[8:9])
+    size, div, cfg = (224, 1, GOOGLENET_CFG) if full else (64, 8, GOOGLENET_CFG[:3] + GOOGLENET_CFG[9:10])
     b = CaffeNetBuilder("googlenet")
     x = b.input("data", [1, 3, size, size], style="input_shape")
     x = b.relu("conv1/relu_7x7", b.conv("conv1/7x7_s2", x, 3, 64 // div, 7, stride=2, pad=3))
@@ -241,10 +241,11 @@ def googlenet(full: bool = False) -> tuple:
     x = b.relu("conv2/relu_3x3", b.conv("conv2/3x3", x, 64 // div, 192 // div, 3, pad=1))
     x = b.layer("LRN", "conv2/norm2", x, "conv2/norm2", lrn_param={"local_size": 5, "alpha": 1e-4, "beta": 0.75})
     x = b.pool("pool2/3x3_s2", x, 3, 2)
-    cin = 192 // div
-    for i, entry in enumerate(cfg):
+    cin, n_pool = 192 // div, 3
+    for entry in cfg:
         if entry == "pool":
-            x = b.pool(f"pool{i}/3x3_s2", x, 3, 2)
+            x = b.pool(f"pool{n_pool}/3x3_s2", x, 3, 2)
+            n_pool += 1
             continue
         name, *chans = entry
         x, cin = _inception(b, name, x, cin, *[max(1, c // div) for c in chans])

@@ -1,5 +1,5 @@
-"""Parsers for the list-valued ATC options: --input_shape, --input_shape_range, --dynamic_batch_size,
---dynamic_image_size, --dynamic_dims, --out_nodes, --output_type and true/false lists.
+"""Parsers for the shape-valued ATC options: --input_shape, --input_shape_range, --dynamic_batch_size,
+--dynamic_image_size, --dynamic_dims.
 
 Items are split on ';' (a trailing ';' and blank items are tolerated), names from values at the LAST ':'
 (TF tensor names such as `input:0` keep their colon), spaces around items are ignored.
@@ -13,7 +13,6 @@ from ..errors import OptionError
 INT64_MAX = 2**63 - 1
 SHAPE_SAMPLE = '"input_name1:n1,c1,h1,w1;input_name2:n2,c2"'
 RANGE_SAMPLE = '"input_name1:[1~20,3,3~6,-1];input_name2:[1~20,3,-1]"'
-OUTPUT_TYPES = ("FP32", "FP16", "UINT8", "INT8")
 RANGE_UNBOUNDED = (1, -1)       # a dim given as -1 in a range list: from 1, no upper bound
 
 
@@ -181,60 +180,3 @@ def check_profiles(profiles: tuple, option: str, min_count: int = 2, max_count: 
                 raise OptionError("E10038", f"{option}: value {value} must be greater than 0", option=option)
     if len(set(profiles)) != len(profiles):
         raise OptionError("E10039", f"{option} contains duplicate profiles", option=option)
-
-
-# ---- outputs -------------------------------------------------------------------------------------------
-
-def parse_out_nodes(text: str, framework: int | None) -> tuple:
-    """(name, index) pairs; for Caffe/ONNX a bare tensor name gives (name, None)."""
-    result = []
-    for item in split_items(text):
-        parts = split_name(item)
-        if parts is None or not parts[1].isdigit():
-            tensor_name_ok = framework in (0, 5) and parts is None
-            if tensor_name_ok:
-                result.append((item, None))
-                continue
-            raise OptionError("E10001", f"--out_nodes: '{item}' is invalid: write node_name:output_index with a "
-                              "numeric index, e.g. \"node1:0;node2:1\"", option="--out_nodes")
-        name, index = parts
-        if not name:
-            raise OptionError("E10001", f"--out_nodes: '{item}' has an empty node name", option="--out_nodes")
-        result.append((name, int(index)))
-    return tuple(result)
-
-
-def parse_output_type(text: str, out_nodes: tuple):
-    """('FP16', ()) for one type for all outputs, or (None, ((node, index, TYPE), ...)) per output."""
-    text = text.strip()
-    if ":" not in text:
-        if text not in OUTPUT_TYPES:
-            raise OptionError("E10001", f"--output_type: '{text}' is invalid; use one of {', '.join(OUTPUT_TYPES)}"
-                              " or node:index:TYPE entries", option="--output_type")
-        return text, ()
-    triples = []
-    for item in split_items(text):
-        parts = [p.strip() for p in item.rsplit(":", 2)]
-        if len(parts) != 3 or not parts[0] or not parts[1].isdigit() or parts[2] not in OUTPUT_TYPES:
-            raise OptionError("E10001", f"--output_type: '{item}' is invalid; write node:index:TYPE with TYPE one "
-                              f"of {', '.join(OUTPUT_TYPES)}", option="--output_type")
-        node, index, dtype = parts[0], int(parts[1]), parts[2]
-        if (node, index) not in out_nodes:
-            raise OptionError("E10001", f"--output_type: '{node}:{index}' is not in --out_nodes; per-output types "
-                              "are only allowed for outputs listed in --out_nodes", option="--output_type")
-        triples.append((node, index, dtype))
-    return None, tuple(triples)
-
-
-def parse_bool_list(text: str, option: str) -> tuple:
-    """'true,false' -> (True, False); anything but exact true/false is E10005."""
-    values = []
-    for item in (v.strip() for v in text.split(",")):
-        if item not in ("true", "false"):
-            raise OptionError("E10005", f"{option}: '{item}' must be true or false", option=option)
-        values.append(item == "true")
-    return tuple(values)
-
-
-def parse_name_list(text: str) -> tuple:
-    return tuple(split_items(text))

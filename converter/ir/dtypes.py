@@ -23,6 +23,8 @@ class DataType(IntEnum):
     DT_STRING = 13
     DT_COMPLEX64 = 16
     DT_COMPLEX128 = 17
+    DT_RESOURCE = 23
+    DT_VARIANT = 26   # used for sequences (lists of tensors)
     DT_BF16 = 27
 
 

@@ -132,9 +132,9 @@ def all_specs() -> dict:
 
 def run_kernel(spec: OpSpec, inputs: list, attrs: dict) -> list:
     out = spec.kernel(inputs, attrs)
-    if isinstance(out, (list, tuple)):
-        return [np.asarray(o) for o in out]
-    return [np.asarray(out)]
+    if not isinstance(out, (list, tuple)) or type(out).__name__ == "SequenceValue":
+        out = [out]
+    return [o if type(o).__name__ == "SequenceValue" else np.asarray(o) for o in out]
 
 
 # ---- shared inference helpers -------------------------------------------------------------------

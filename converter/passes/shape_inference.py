@@ -11,7 +11,9 @@ from .base import PassContext
 
 STRUCTURAL = {"Data", "Const", "NetOutput"}
 SHAPE_ONLY = {"Shape", "Size"}        # fold as soon as the input shape is static
-NEVER_FOLD = {"RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike"}
+NEVER_FOLD = {"RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike",
+              # sequences are lists at run time, not constants
+              "SequenceEmpty", "SequenceConstruct", "SequenceInsert", "SequenceErase", "SplitToSequence"}
 
 
 def _fold_outputs(graph: Graph, op, outs: list) -> None:

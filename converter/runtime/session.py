@@ -86,7 +86,9 @@ class Session:
             arr = np.asarray(arr)
             want = to_numpy(desc.dtype)
             if arr.dtype != want:
-                if arr.dtype.kind != want.kind and not (arr.dtype.kind in "iu" and want.kind in "iu"):
+                if want.kind == "O" and arr.dtype.kind in "US":
+                    arr = arr.astype(object)
+                elif arr.dtype.kind != want.kind and not (arr.dtype.kind in "iu" and want.kind in "iu"):
                     raise ConverterError("E10001", f"input '{key}' must be {want}, got {arr.dtype}", node=key)
                 arr = arr.astype(want)
             if desc.shape is not None and (len(desc.shape) != arr.ndim or any(

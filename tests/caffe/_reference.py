@@ -8,6 +8,7 @@ import numpy as np
 
 
 def conv(x, w, b, stride, pad, dilation=(1, 1), group=1):
+    """Direct convolution: a sum over kernel offsets of strided input slices times weight columns."""
     n, c, h, wd = x.shape
     o, cg, kh, kw = w.shape
     oh = (h + 2 * pad[0] - (dilation[0] * (kh - 1) + 1)) // stride[0] + 1
@@ -15,14 +16,13 @@ def conv(x, w, b, stride, pad, dilation=(1, 1), group=1):
     xp = np.pad(x.astype(np.float64), ((0, 0), (0, 0), (pad[0], pad[0]), (pad[1], pad[1])))
     y = np.zeros((n, o, oh, ow))
     og = o // group
-    for oc in range(o):
-        g = oc // og
-        for i in range(oh):
-            for j in range(ow):
-                hs, ws = i * stride[0], j * stride[1]
-                patch = xp[:, g * cg:(g + 1) * cg, hs:hs + dilation[0] * (kh - 1) + 1:dilation[0],
-                           ws:ws + dilation[1] * (kw - 1) + 1:dilation[1]]
-                y[:, oc, i, j] = np.sum(patch * w[oc], axis=(1, 2, 3))
+    for g in range(group):
+        xg, wg = xp[:, g * cg:(g + 1) * cg], w[g * og:(g + 1) * og].astype(np.float64)
+        for i in range(kh):
+            for j in range(kw):
+                hs, ws = i * dilation[0], j * dilation[1]
+                patch = xg[:, :, hs:hs + stride[0] * (oh - 1) + 1:stride[0], ws:ws + stride[1] * (ow - 1) + 1:stride[1]]
+                y[:, g * og:(g + 1) * og] += np.einsum("nchw,oc->nohw", patch, wg[:, :, i, j])
     if b is not None:
         y += b.reshape(1, -1, 1, 1)
     return y

@@ -43,6 +43,8 @@ def test_dynamic_profiles_parsed():
 
 
 def test_outputs_and_boundaries():
+    assert options_from_argv(ONNX + ["--out_nodes=onnx::Sigmoid_12;/m/Add_output_0"]).out_nodes == (
+        ("onnx::Sigmoid_12", None), ("/m/Add_output_0", None))
     opts = options_from_argv(ONNX + ["--out_nodes=Conv_0:0;probs;", "--output_type=Conv_0:0:FP16",
                                      "--is_output_adjust_hw_layout=true,false", "--input_fp16_nodes=a;b",
                                      "--is_input_adjust_hw_layout=false,true"])
@@ -143,6 +145,8 @@ ERRORS = [
     (TF + ["--out_nodes=a:x"], "E10001"),
     (TF + ["--out_nodes=a"], "E10001"),
     (ONNX + ["--out_nodes=:0"], "E10001"),
+    (ONNX + ["--out_nodes=Conv_0:"], "E10001"),
+    (CAFFE + ["--weight=w", "--out_nodes=prob:x"], "OK"),
     (ONNX + ["--output_type=FP64"], "E10001"),
     (ONNX + ["--output_type=a:0:FP16"], "E10001"),
     (ONNX + ["--out_nodes=a:0", "--output_type=a:0:BF16"], "E10001"),
@@ -179,3 +183,13 @@ def test_error_names_the_option():
     with pytest.raises(ConverterError) as info:
         options_from_argv(ONNX + ["--input_shape=x:1,3.5"])
     assert info.value.option == "--input_shape" and "x:1,3.5" in info.value.message
+
+
+def test_profile_rules_directly():
+    from converter.configs.shape_values import check_profiles
+    check_profiles(((1, 2), (3, 4)), "--dynamic_dims")
+    for profiles, code in [(((1, 2), (3,)), "E10037"), (((1,),), "E10035"), (((1,),) * 2, "E10039"),
+                           (tuple((i,) for i in range(1, 102)), "E10036"), (((1,), (-1,)), "E10038")]:
+        with pytest.raises(ConverterError) as info:
+            check_profiles(profiles, "--dynamic_dims")
+        assert info.value.code == code

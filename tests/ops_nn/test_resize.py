@@ -4,7 +4,7 @@ import pytest
 
 from converter.ops import get
 
-from ._eval import check_against_ort, op_types
+from ._eval import check_against_ort, make_model, op_types, run_both
 
 rng = np.random.default_rng(5)
 EMPTY = np.zeros(0, np.float32)
@@ -79,9 +79,20 @@ def test_half_pixel_symmetric_opset19(tmp_path):
 
 @pytest.mark.parametrize("policy", ["not_larger", "not_smaller"])
 def test_axes_and_keep_aspect_ratio_opset18(tmp_path, policy):
-    attrs = {"mode": "linear", "axes": [-2, -1], "keep_aspect_ratio_policy": policy}
-    graph = check_against_ort(tmp_path, "Resize", resize_inputs(rand(1, 2, 6, 4), size=sizes(9, 9)), attrs,
-                              opset=18)
+    attrs = {"mode": "linear", "axes": [2, 3], "keep_aspect_ratio_policy": policy}
+    check_against_ort(tmp_path, "Resize", resize_inputs(rand(1, 2, 6, 4), size=sizes(9, 9)), attrs, opset=18)
+
+
+def test_negative_axes_are_normalised(tmp_path):
+    """onnxruntime mishandles negative Resize axes: compare with the same model using positive ones."""
+    x = rand(1, 2, 6, 4)
+    negative = make_model("Resize", resize_inputs(x, size=sizes(9, 9)), {"mode": "linear", "axes": [-2, -1]},
+                          opset=18)
+    positive = make_model("Resize", resize_inputs(x, size=sizes(9, 9)), {"mode": "linear", "axes": [2, 3]},
+                          opset=18)
+    ours, _, graph = run_both(tmp_path, negative, {"x": x})
+    _, theirs, _ = run_both(tmp_path, positive, {"x": x})
+    np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-4, atol=1e-5)
     assert next(op for op in graph.ops() if op.type == "Resize").attrs["axes"] == [2, 3]
 
 
@@ -114,7 +125,7 @@ def test_nhwc_with_spatial_sizes_is_transposed_nchw(mode, coord):
     spec = get("Resize")
     x = rand(2, 3, 5, 4)
     attrs = {"mode": mode, "coordinate_transformation_mode": coord, "nearest_mode": "floor"}
-    nchw = spec.kernel([x, None, None, sizes(1, 3, 8, 7)], spec.normalize(attrs))
+    nchw = spec.kernel([x, None, None, sizes(2, 3, 8, 7)], spec.normalize(attrs))
     nhwc = spec.kernel([x.transpose(0, 2, 3, 1), None, None, sizes(8, 7)],
                        spec.normalize({**attrs, "data_format": "NHWC"}))
     np.testing.assert_allclose(nhwc, nchw.transpose(0, 2, 3, 1), rtol=1e-6)
@@ -127,11 +138,18 @@ def test_fp16_in_fp16_out():
     assert y.dtype == np.float16 and y.shape == (1, 2, 6, 6)
 
 
-def test_infer_with_unknown_sizes_marks_resized_axes():
+@pytest.mark.parametrize("attrs,sizes_shape,expected", [
+    ({"axes": [2, 3], "data_format": "NHWC"}, (2,), (1, -1, -1, 5)),
+    ({"data_format": "NHWC"}, (2,), (1, -1, -1, 5)),
+    ({}, (4,), (-1, -1, -1, -1)),
+    ({"axes": [1]}, (1,), (1, -1, 4, 3)),
+])
+def test_infer_with_unknown_sizes_marks_resized_axes(attrs, sizes_shape, expected):
     from converter.ir import TensorDesc
     from converter.ops.registry import InferContext
     spec = get("Resize")
+    x_shape = (1, 4, 3, 5) if attrs.get("data_format") == "NHWC" else (1, 5, 4, 3)
     op = type("FakeOp", (), {"name": "r", "type": "Resize"})()
-    ctx = InferContext(op, [TensorDesc(shape=(1, 5, 4, 3)), None, None, TensorDesc(dtype=7, shape=(2,))],
-                       [None, None, None, None], spec.normalize({"axes": [1, 2], "data_format": "NHWC"}))
-    assert spec.infer(ctx)[0].shape == (1, -1, -1, 3)
+    ctx = InferContext(op, [TensorDesc(shape=x_shape), None, None, TensorDesc(dtype=7, shape=sizes_shape)],
+                       [None, None, None, None], spec.normalize(attrs))
+    assert spec.infer(ctx)[0].shape == expected

@@ -14,7 +14,7 @@ from . import handlers  # noqa: F401  (fills the handler table)
 from .reader import attribute_value, load_model, onnx_dtype_to_numpy, tensor_to_array
 from .registry import NodeContext, find_handler
 
-MIN_OPSET, MAX_OPSET = 7, 21
+MIN_OPSET, MAX_OPSET = 7, 21   # the range we target; older opsets (1-6) are converted best-effort
 
 
 def value_info_desc(vi: onnx.ValueInfoProto) -> TensorDesc:
@@ -22,7 +22,7 @@ def value_info_desc(vi: onnx.ValueInfoProto) -> TensorDesc:
     dtype = from_numpy(onnx_dtype_to_numpy(tt.elem_type)) if tt.elem_type else 1
     shape = None
     if tt.HasField("shape"):
-        shape = tuple(d.dim_value if d.HasField("dim_value") and d.dim_value > 0 else -1 for d in tt.shape.dim)
+        shape = tuple(d.dim_value if d.HasField("dim_value") and d.dim_value >= 0 else -1 for d in tt.shape.dim)
     return TensorDesc(dtype=dtype, shape=shape, format="ND", origin_shape=shape, origin_dtype=dtype,
                       name=vi.name)
 
@@ -72,11 +72,6 @@ class OnnxConverter:
         self.user_inputs = set(input_names_with_shape)
 
     def convert(self) -> Graph:
-        if not (MIN_OPSET <= self.opset <= MAX_OPSET):
-            # Newer opsets usually still convert; older than 7 are refused.
-            if self.opset < MIN_OPSET:
-                raise GraphError("E10041", f"ONNX opset {self.opset} is too old; opsets {MIN_OPSET} to "
-                                 f"{MAX_OPSET} are supported (upgrade it with onnx.version_converter)")
         missing = unsupported_ops(self.model.graph, self.opset)
         if missing:
             raise report_unsupported(missing)

@@ -46,10 +46,10 @@ class PoolGeometry:
 
 def reduce_windows(xp: np.ndarray, geo: PoolGeometry, combine, out=None) -> np.ndarray:
     """Combine the strided slices of padded xp over every kernel position (a loop over the kernel only)."""
+    steps = list(zip(geo.dilations, geo.out_sizes, geo.strides))
     for pos in np.ndindex(*geo.kernel):
-        where = (slice(None), slice(None)) + tuple(
-            slice(p * d, p * d + (o - 1) * s + 1, s) for p, d, o, s in zip(pos, geo.dilations, geo.out_sizes, geo.strides))
-        part = xp[where]
+        where = tuple(slice(p * d, p * d + (o - 1) * s + 1, s) for p, (d, o, s) in zip(pos, steps))
+        part = xp[(slice(None), slice(None)) + where]
         if out is None:
             out = part.copy()
         else:

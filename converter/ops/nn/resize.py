@@ -51,23 +51,23 @@ class ResizePlan:
         self.roi = np.asarray(roi, F32).reshape(-1) if _given(roi) else np.array([0] * n + [1] * n, F32)
         if self.roi.size != 2 * n:
             raise GraphError("E10001", f"Resize: roi has {self.roi.size} values, expected {2 * n}")
-        crop = attrs.get("coordinate_transformation_mode") == "tf_crop_and_resize"
         if _given(sizes):
             sizes = [int(s) for s in np.asarray(sizes).reshape(-1)]
             self._check(len(sizes), n, "sizes")
             policy = attrs.get("keep_aspect_ratio_policy", "stretch")
-            if policy != "stretch":
+            if policy != "stretch":  # one scale for every axis; the coordinates use it too
                 pick = min if policy == "not_larger" else max
                 scale = pick(F32(s) / F32(i) for s, i in zip(sizes, in_sizes))
-                sizes = [int(math.floor(float(scale) * i + 0.5)) for i in in_sizes]
-            self.out_sizes = sizes
-            self.scales = [F32(o) / F32(i) if i > 0 else F32(1) for o, i in zip(sizes, in_sizes)]
+                self.out_sizes = [int(math.floor(float(scale) * i + 0.5)) for i in in_sizes]
+                self.scales = [scale] * n
+            else:
+                self.out_sizes = sizes
+                self.scales = [F32(o) / F32(i) if i > 0 else F32(1) for o, i in zip(sizes, in_sizes)]
         elif _given(scales):
             self.scales = [F32(s) for s in np.asarray(scales, F32).reshape(-1)]
             self._check(len(self.scales), n, "scales")
-            extent = [float(self.roi[n + k] - self.roi[k]) if crop else 1.0 for k in range(n)]
-            self.out_sizes = [int(math.floor(i * e * float(s))) if i >= 0 else -1
-                              for i, e, s in zip(in_sizes, extent, self.scales)]
+            # floor(in * scale), also for tf_crop_and_resize (onnxruntime ignores the roi extent here)
+            self.out_sizes = [int(math.floor(i * float(s))) if i >= 0 else -1 for i, s in zip(in_sizes, self.scales)]
         else:
             raise GraphError("E10001", "Resize needs scales or sizes")
         self.in_sizes = in_sizes
@@ -103,9 +103,10 @@ def source_coordinates(mode: str, out_len: int, in_len: int, scale, roi_start, r
     if mode == "tf_half_pixel_for_nn":
         return (o + F32(0.5)) / scale
     if mode == "tf_crop_and_resize":
+        start, end, last = F32(roi_start), F32(roi_end), F32(in_len - 1)
         if out_len > 1:
-            return F32(roi_start) * F32(in_len - 1) + o * (F32(roi_end) - F32(roi_start)) * F32(in_len - 1) / F32(out_len - 1)
-        return np.full(out_len, F32(0.5) * (F32(roi_start) + F32(roi_end)) * F32(in_len - 1), F32)
+            return start * last + o * (end - start) * last / F32(out_len - 1)
+        return np.full(out_len, F32(0.5) * (start + end) * last, F32)
     raise GraphError("E10001", f"Resize: coordinate_transformation_mode '{mode}' is not supported")
 
 
@@ -234,6 +235,13 @@ def _resize_infer(ctx: InferContext):
 def _unknown_resized(shape, ctx: InferContext):
     """Shape with -1 on every axis Resize may change (batch and channels kept for spatial resizes)."""
     fmt = ctx.attrs.get("data_format", "NCHW")
-    axes = ctx.attrs.get("axes") or range(len(shape))
-    out = [-1 if i in [a % len(shape) for a in axes] else d for i, d in enumerate(shape)]
+    rank = len(shape)
+    counts = [ctx.shape(i) for i in (3, 2) if ctx.has(i) and ctx.shape(i) is not None]
+    if ctx.attrs.get("axes"):
+        axes = {a % rank for a in ctx.attrs["axes"]}
+    elif counts and tuple(counts[0]) == (rank - 2,) and rank > 2:
+        axes = set(range(2, rank))
+    else:
+        axes = set(range(rank))
+    out = [-1 if i in axes else d for i, d in enumerate(shape)]
     return shape_from_nchw(tuple(out), fmt)

@@ -8,7 +8,7 @@ from ..registry import NodeContext, onnx_op
 from .elementwise import emit_one_to_one, known_dtype, known_shape
 
 ONE_TO_ONE = {
-    "Relu": "Relu", "LeakyRelu": "LeakyRelu", "PRelu": "PRelu", "Sigmoid": "Sigmoid",
+    "Relu": "Relu", "LeakyRelu": "LeakyRelu", "Sigmoid": "Sigmoid",
     "HardSigmoid": "HardSigmoid", "HardSwish": "HardSwish", "Tanh": "Tanh", "Elu": "Elu", "Selu": "Selu",
     "Celu": "Celu", "Softplus": "Softplus", "Softsign": "Softsign", "Mish": "Mish", "Gelu": "Gelu",
     "ThresholdedRelu": "ThresholdedRelu", "Shrink": "Shrink",
@@ -91,3 +91,15 @@ def hardmax_2d(ctx: NodeContext):
 def softmax(ctx: NodeContext):
     """Softmax, LogSoftmax, Hardmax from opset 13: along one axis (default -1)."""
     return ctx.op(ctx.node.op_type, [ctx.input(0)], {"axis": softmax_axis(ctx)})
+
+
+@onnx_op("PRelu", since=1)
+def prelu_before_7(ctx: NodeContext):
+    """PRelu before opset 7 broadcasts a 1-D slope of C values over the channel axis (axis 1)."""
+    slope = ctx.value(1)
+    shape = known_shape(ctx, 0)
+    if ctx.opset < 7 and slope is not None and slope.ndim == 1 and slope.size > 1 and shape is not None \
+            and len(shape) > 2:
+        ref = ctx.const(slope.reshape((slope.size,) + (1,) * (len(shape) - 2)), "_slope")
+        return ctx.op("PRelu", [ctx.input(0), ref])
+    return ctx.op("PRelu", [ctx.input(0), ctx.input(1)])

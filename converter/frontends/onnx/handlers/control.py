@@ -29,3 +29,25 @@ def constant(ctx: NodeContext):
             ctx.builder.graph.add_const(name, arr, source=ctx.node.name or None)
             return [(name, 0)]
     raise NotImplementedError(f"Constant node '{ctx.name}' with attributes {list(ctx.attrs)}")
+
+
+SEQUENCE_OPS = ["SequenceConstruct", "SequenceInsert", "SequenceErase", "SequenceAt", "SequenceLength",
+                "SplitToSequence", "ConcatFromSequence"]
+
+
+@onnx_op("StringNormalizer", since=10)
+@onnx_op(*SEQUENCE_OPS, since=11)
+def sequence_op(ctx: NodeContext):
+    """Sequence ops and StringNormalizer map one to one (sequences are lists at run time)."""
+    return ctx.op(ctx.node.op_type, ctx.inputs, dict(ctx.attrs))
+
+
+@onnx_op("SequenceEmpty", since=11)
+def sequence_empty(ctx: NodeContext):
+    attrs = {}
+    if "dtype" in ctx.attrs:
+        from onnx.helper import tensor_dtype_to_np_dtype
+
+        from ....ir import from_numpy
+        attrs["dtype"] = int(from_numpy(tensor_dtype_to_np_dtype(ctx.attrs["dtype"])))
+    return ctx.op("SequenceEmpty", [], attrs)

@@ -12,7 +12,8 @@ def const(ctx: NodeContext):
     value = ctx.attr("value")
     if value is None:
         raise ctx.fail("Const node without a value")
-    ctx.builder.graph.add_const(ctx.name, np.asarray(value), source=ctx.name)
+    op = ctx.builder.graph.add_const(ctx.name, np.asarray(value), source=ctx.name)
+    op.outputs[0].name = f"{ctx.name}:0"
     return [(ctx.name, 0)]
 
 
