@@ -83,10 +83,13 @@ def model_attrs(options: ConvertOptions) -> dict:
 def convert(options: ConvertOptions) -> str:
     """Convert the source model to an .om file; returns its path. Nothing is written on failure."""
     path = output_path(options)
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise ConverterError("E13004", f"--output: folder '{folder}' does not exist", option="--output")
     graph = build_graph(options)
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as exc:
+        raise ConverterError("E13004", f"--output: cannot create folder '{folder}': {exc.strerror}",
+                             option="--output") from None
     from .om.writer import write_om
     write_om(graph, path, model_attrs(options))
     return path

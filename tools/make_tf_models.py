@@ -27,7 +27,8 @@ KERAS_APPS = {
     "efficientnet_b0": ("EfficientNetB0", 224),
     "densenet121": ("DenseNet121", 224),
 }
-SMALL = ["tf1_style", "nchw_net", "misc_ops", "dilated_depthwise", "conv_transpose", "resize_ops"]
+SMALL = ["tf1_style", "nchw_net", "misc_ops", "more_ops", "dilated_depthwise", "conv_transpose", "resize_ops",
+         "bicubic"]
 
 
 def _tf():
@@ -185,6 +186,31 @@ def misc_ops(out_dir: str, seed: int = 3) -> None:
     _save(out_dir, "misc_ops", *_graph_mode(build))
 
 
+def more_ops(out_dir: str, seed: int = 7) -> None:
+    """LRN, TopKV2, Cumsum, OneHot, ReverseV2, ZerosLike/OnesLike, Conv3D, MirrorPad SYMMETRIC, BatchMatMul."""
+    rng = np.random.default_rng(seed)
+
+    def build(tf):
+        x = tf.compat.v1.placeholder(tf.float32, [1, 4, 5, 6], name="input")
+        ids = tf.compat.v1.placeholder(tf.int32, [3, 2], name="ids")
+        values, indices = tf.math.top_k(x, k=3)
+        v3 = tf.reshape(x, [1, 2, 2, 5, 6])
+        outs = [tf.nn.local_response_normalization(x, depth_radius=2, bias=1.5, alpha=0.3, beta=0.6),
+                values, tf.cast(indices, tf.float32), tf.math.cumsum(x, axis=2, exclusive=True, reverse=True),
+                tf.one_hot(ids, 4, on_value=2.0, off_value=-1.0, axis=1), tf.reverse(x, [1, 3]),
+                tf.zeros_like(x) + tf.ones_like(x),
+                tf.nn.conv3d(v3, _const(tf, rng, (2, 2, 3, 6, 2)), [1, 1, 1, 2, 1], "SAME"),
+                tf.pad(x, [[0, 0], [2, 1], [0, 2], [0, 0]], mode="SYMMETRIC"),
+                tf.matmul(x, x, transpose_b=True), tf.nn.log_softmax(x), tf.math.floordiv(x, 0.3),
+                tf.math.floormod(x, 0.3), tf.reduce_prod(x, axis=[3]), tf.reduce_min(x, axis=[1, 2]),
+                tf.nn.sigmoid(x) * tf.nn.tanh(x), tf.math.maximum(x, 0.1) - tf.math.minimum(x, -0.1)]
+        feeds = {x: rng.uniform(-1, 1, (1, 4, 5, 6)).astype(np.float32),
+                 ids: rng.integers(0, 4, (3, 2)).astype(np.int32)}
+        return feeds, [tf.identity(o, f"m{i}") for i, o in enumerate(outs)]
+
+    _save(out_dir, "more_ops", *_graph_mode(build))
+
+
 def dilated_depthwise(out_dir: str, seed: int = 4) -> None:
     """tf.nn.depthwise_conv2d with dilation (the SpaceToBatchND/BatchToSpaceND pattern) and an atrous conv."""
     rng = np.random.default_rng(seed)
@@ -193,7 +219,8 @@ def dilated_depthwise(out_dir: str, seed: int = 4) -> None:
         x = tf.compat.v1.placeholder(tf.float32, [1, 13, 11, 4], name="input")
         y = tf.nn.depthwise_conv2d(x, _const(tf, rng, (3, 3, 4, 2)), [1, 1, 1, 1], "SAME", dilations=[2, 2])
         z = tf.nn.atrous_conv2d(y, _const(tf, rng, (3, 3, 8, 5)), rate=3, padding="VALID")
-        return {x: rng.uniform(-1, 1, (1, 13, 11, 4)).astype(np.float32)}, [tf.identity(y, "dw"), tf.identity(z, "atrous")]
+        feeds = {x: rng.uniform(-1, 1, (1, 13, 11, 4)).astype(np.float32)}
+        return feeds, [tf.identity(y, "dw"), tf.identity(z, "atrous")]
 
     _save(out_dir, "dilated_depthwise", *_graph_mode(build))
 
@@ -205,7 +232,8 @@ def conv_transpose(out_dir: str, seed: int = 5) -> None:
         x = tf.compat.v1.placeholder(tf.float32, [1, 5, 6, 3], name="input")
         y = tf.nn.conv2d_transpose(x, _const(tf, rng, (3, 3, 4, 3)), [1, 10, 12, 4], [1, 2, 2, 1], "SAME")
         z = tf.nn.conv2d_transpose(x, _const(tf, rng, (2, 3, 2, 3)), [1, 10, 14, 2], [1, 2, 2, 1], "VALID")
-        return {x: rng.uniform(-1, 1, (1, 5, 6, 3)).astype(np.float32)}, [tf.identity(y, "same"), tf.identity(z, "valid")]
+        feeds = {x: rng.uniform(-1, 1, (1, 5, 6, 3)).astype(np.float32)}
+        return feeds, [tf.identity(y, "same"), tf.identity(z, "valid")]
 
     _save(out_dir, "conv_transpose", *_graph_mode(build))
 
@@ -229,8 +257,25 @@ def resize_ops(out_dir: str, seed: int = 6) -> None:
     _save(out_dir, "resize_ops", *_graph_mode(build))
 
 
-BUILDERS = {"tf1_style": tf1_style, "nchw_net": nchw_net, "misc_ops": misc_ops,
-            "dilated_depthwise": dilated_depthwise, "conv_transpose": conv_transpose, "resize_ops": resize_ops}
+def bicubic(out_dir: str, seed: int = 8) -> None:
+    """ResizeBicubic in its three coordinate modes (TF interpolates with a 1024-entry weight table, so
+    an exact cubic matches it to about 1e-3)."""
+    rng = np.random.default_rng(seed)
+
+    def build(tf):
+        x = tf.compat.v1.placeholder(tf.float32, [1, 5, 7, 3], name="input")
+        v1 = tf.compat.v1.image
+        outs = [v1.resize_bicubic(x, [9, 12], align_corners=True), v1.resize_bicubic(x, [9, 12], half_pixel_centers=True),
+                v1.resize_bicubic(x, [9, 12]), v1.resize_bicubic(x, [3, 4], half_pixel_centers=True)]
+        feeds = {x: rng.uniform(-1, 1, (1, 5, 7, 3)).astype(np.float32)}
+        return feeds, [tf.identity(o, f"c{i}") for i, o in enumerate(outs)]
+
+    _save(out_dir, "bicubic", *_graph_mode(build))
+
+
+BUILDERS = {"tf1_style": tf1_style, "nchw_net": nchw_net, "misc_ops": misc_ops, "more_ops": more_ops,
+            "dilated_depthwise": dilated_depthwise, "conv_transpose": conv_transpose, "resize_ops": resize_ops,
+            "bicubic": bicubic}
 
 
 def main(argv=None) -> int:

@@ -153,6 +153,21 @@ class Graph:
         out = self.net_output()
         return [] if out is None else self.inputs_of(out.name)
 
+    def output_names(self) -> list:
+        """User-facing names of the model outputs, in order: the NetOutput's ``output_names`` attr (set by
+        frontends and --out_nodes), else the source tensor name, else 'op:index'."""
+        out = self.net_output()
+        given = list(out.attrs.get("output_names") or []) if out is not None else []
+        names = []
+        for i, ref in enumerate(self.output_refs()):
+            if ref is None:
+                continue
+            if i < len(given) and given[i]:
+                names.append(given[i])
+            else:
+                names.append(self.desc(ref).name or f"{ref[0]}:{ref[1]}")
+        return names
+
     def const_value(self, ref: Ref | None):
         """The numpy value of a constant input, or None if it is not a Const."""
         if ref is None:

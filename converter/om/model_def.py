@@ -128,17 +128,6 @@ def activation_bytes(graph: Graph) -> int:
     return total
 
 
-def output_names(graph: Graph) -> list:
-    """Model output names for attr_model_out_nodes_name: source tensor names, else 'op:index'."""
-    names = []
-    for ref in graph.output_refs():
-        if ref is None:
-            continue
-        desc = graph.desc(ref)
-        names.append(desc.name or f"{ref[0]}:{ref[1]}")
-    return names
-
-
 def graph_to_model_def(graph: Graph, model_attrs: dict | None = None) -> ModelDefBuild:
     """The ModelDef for a graph and its weights (arrays in WEIGHTS_DATA order)."""
     writer = _ModelWriter()
@@ -149,7 +138,7 @@ def graph_to_model_def(graph: Graph, model_attrs: dict | None = None) -> ModelDe
         "weight_size": writer.offset,
         "memory_size": activation_bytes(graph),
         "om_info_list": [writer.offset, 0, 0, 0],
-        "attr_model_out_nodes_name": output_names(graph),
+        "attr_model_out_nodes_name": graph.output_names(),
     })
     for key in sorted(attrs):
         if attrs[key] is not None:

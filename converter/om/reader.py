@@ -79,6 +79,10 @@ def io_info(model: ge.ModelDef) -> tuple[list, list]:
             data_inputs = [t for t in odef.input if t and not t.endswith(":-1")]
             for text, td in zip(data_inputs, odef.input_desc):
                 outputs.append(_tensor_info(text, td))
+    names = list(model.attr["attr_model_out_nodes_name"].list.s) if "attr_model_out_nodes_name" in model.attr else []
+    if len(names) == len(outputs):
+        for info, name in zip(outputs, names):
+            info["name"] = name.decode("utf-8", "replace") if isinstance(name, bytes) else name
     return [info for _, info in sorted(inputs, key=lambda x: x[0])], outputs
 
 

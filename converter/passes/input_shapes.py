@@ -76,4 +76,8 @@ def _fmt(shape) -> str:
 
 
 def _example(shape) -> str:
-    return "1,3,224,224" if shape is None else ",".join("1" if d < 0 else str(d) for d in shape)
+    """A sample value: known dims kept, unknown batch 1, unknown spatial dims of a 4-D/5-D input 224."""
+    if shape is None:
+        return "1,3,224,224"
+    spatial = range(2, len(shape)) if len(shape) in (4, 5) else ()
+    return ",".join(str(d) if d >= 0 else ("224" if i in spatial else "1") for i, d in enumerate(shape))

@@ -14,21 +14,6 @@ from ..ops.registry import run_kernel
 FP16 = np.dtype(np.float16)
 
 
-def output_names(graph: Graph) -> list:
-    """User-facing names of the model outputs, in order."""
-    out = graph.net_output()
-    refs = graph.output_refs()
-    names = list(out.attrs.get("output_names") or []) if out is not None else []
-    result = []
-    for i, ref in enumerate(refs):
-        if i < len(names) and names[i]:
-            result.append(names[i])
-        else:
-            d = graph.desc(ref)
-            result.append(d.name or f"{ref[0]}:{ref[1]}")
-    return result
-
-
 class Session:
     """``Session(path_or_graph).run({input_name: array}) -> {output_name: array}``."""
 
@@ -50,7 +35,7 @@ class Session:
             raise ConverterError("E11009", f"the runtime has no kernel for op type(s): {', '.join(missing)}")
         self.inputs = g.data_ops()
         self.output_refs = g.output_refs()
-        self.output_names = output_names(g)
+        self.output_names = g.output_names()
         self._steps = []
         last_use: dict = {}
         for pos, op in enumerate(self.order):

@@ -116,7 +116,8 @@ def _check_golden(folder: Path, name: str, max_rel: float = 1e-4, **kw):
 @pytest.mark.parametrize("name", _golden_names())
 def test_golden_from_tensorflow(name):
     kw = {"input_format": "NCHW"} if name == "nchw_net" else {}
-    graph = _check_golden(GOLDEN, name, **kw)
+    # TF's bicubic weights come from a 1024-entry table; the exact cubic differs by about 1e-3
+    graph = _check_golden(GOLDEN, name, 2e-3 if name == "bicubic" else 1e-4, **kw)
     if name == "nchw_net":
         assert graph.data_ops()[0].outputs[0].format == "NCHW"
         assert all(op.attrs["data_format"] == "NCHW" for op in graph.ops() if op.type in ("Conv2D", "MaxPool"))

@@ -208,3 +208,24 @@ def test_dump_graphdef_json_drops_tensor_content(tmp_path):
     assert w["dtype"] == "DT_FLOAT" and [d["size"] for d in w["tensor_shape"]["dim"]] == ["2", "3"]
     assert nodes["small"]["attr"]["value"]["tensor"]["int_val"] == [1, 2]
     assert text == json.dumps(data, sort_keys=True, indent=2)
+
+
+def test_old_placeholder_shape_from_output_shapes(tmp_path):
+    g = GraphDefBuilder()
+    n = g.graph.node.add(name="x", op="Placeholder")
+    n.attr["dtype"].type = 1
+    dim = n.attr["_output_shapes"].list.shape.add()
+    for d in (1, 6, 6, 3):
+        dim.dim.add(size=d)
+    g.node("y", "Relu", ["x"], T=F32)
+    graph = load_tf_graph(g.save(tmp_path), {}, [])
+    assert graph.data_ops()[0].outputs[0].shape == (1, 6, 6, 3)
+
+
+def test_unfrozen_graph_gets_advice(tmp_path):
+    g = relu_graph()
+    g.node("v", "VarHandleOp", dtype=F32, shape=(3,))
+    g.node("read", "ReadVariableOp", ["v"], dtype=F32)
+    g.node("y", "Mul", ["relu", "read"], T=F32)
+    err = codes(lambda: load_tf_graph(g.save(tmp_path), {}, []))
+    assert "VarHandleOp x1" in str(err) and "freeze it first" in str(err)

@@ -13,7 +13,7 @@ from ..common import report_unsupported
 from . import handlers  # noqa: F401  (fills the handler table)
 from .dilated_conv import fold_dilated_convs
 from .names import is_control_input, split_tensor_name, tensor_name
-from .reader import load_graphdef, node_attrs, shape_of, to_data_type
+from .reader import load_graphdef, node_attrs, to_data_type
 from .registry import NodeContext, find_handler
 
 INPUT_OPS = ("Placeholder", "PlaceholderWithDefault")
@@ -26,6 +26,14 @@ CONTROL_FLOW_ADVICE = ("The graph uses TF1 control flow (Switch/Merge/Enter/Exit
                        "not used for inference.")
 CONTROL_FLOW_OPS = ("Switch", "Merge", "Enter", "Exit", "NextIteration", "LoopCond", "RefSwitch", "RefMerge",
                     "RefEnter", "RefExit", "RefNextIteration")
+NOT_FROZEN_ADVICE = ("The graph still holds variables: freeze it first (TF2: convert_variables_to_constants_v2 on a "
+                     "concrete function; TF1: graph_util.convert_variables_to_constants).")
+VARIABLE_OPS = ("VariableV2", "Variable", "VarHandleOp", "ReadVariableOp", "Assign", "AssignVariableOp")
+FUNCTION_CALL_ADVICE = ("The graph calls functions that are not inlined: freeze it with "
+                        "convert_variables_to_constants_v2, which inlines them.")
+FUNCTION_CALL_OPS = ("PartitionedCall", "StatefulPartitionedCall")
+ADVICE = {**{op: CONTROL_FLOW_ADVICE for op in CONTROL_FLOW_OPS}, **{op: NOT_FROZEN_ADVICE for op in VARIABLE_OPS},
+          **{op: FUNCTION_CALL_ADVICE for op in FUNCTION_CALL_OPS}}
 
 
 def _input_format(rank) -> str:
@@ -131,8 +139,7 @@ class TfConverter:
             if find_handler(n.op) is None:
                 missing[n.op].append(n.name)
         if missing:
-            advice = {op: CONTROL_FLOW_ADVICE for op in CONTROL_FLOW_OPS}
-            raise report_unsupported(dict(missing), "TensorFlow", advice)
+            raise report_unsupported(dict(missing), "TensorFlow", ADVICE)
 
     # ---- building -------------------------------------------------------------------------------
     def add_inputs(self, nodes) -> None:
@@ -143,7 +150,9 @@ class TfConverter:
             if n.op not in INPUT_OPS or n.name not in needed:
                 continue
             attrs = node_attrs(n)
-            shape = attrs.get("shape") if "shape" in n.attr else None
+            shape = attrs.get("shape")
+            if shape is None and attrs.get("_output_shapes"):   # old graphs record the shape only here
+                shape = attrs["_output_shapes"][0]
             dtype = to_data_type(n.attr["dtype"].type, n.name) if "dtype" in n.attr else 1
             fmt = _input_format(None if shape is None else len(shape))
             desc = TensorDesc(dtype=dtype, shape=shape, format=fmt, origin_format=fmt, origin_shape=shape,

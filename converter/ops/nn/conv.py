@@ -107,25 +107,33 @@ class TransposeGeometry:
         k_eff = effective_kernel(self.kernel, self.dilations)
         self.full = [(size - 1) * s + k + p if size >= 0 else -1
                      for size, s, k, p in zip(in_sizes, self.strides, k_eff, self.output_padding)]
-        if auto_pad in ("SAME_UPPER", "SAME_LOWER") and not output_shape:
-            output_shape = [size * s if size >= 0 else -1 for size, s in zip(in_sizes, self.strides)]
-        if output_shape:
-            begins, ends = [], []
-            for full, out in zip(self.full, output_shape):
-                total = full - out if full >= 0 else 0
-                if total < 0:  # a larger output_shape is filled with zeros (+bias) at the end
-                    begins.append(0)
-                    ends.append(total)
-                    continue
-                small = total // 2
-                at_end = auto_pad == "SAME_UPPER"  # ONNX: SAME_UPPER puts the odd pad at the end, else at the start
-                begins.append(small if at_end else total - small)
-                ends.append(total - small if at_end else small)
-            pads = begins + ends
+        same = auto_pad in ("SAME_UPPER", "SAME_LOWER")
+        if output_shape or same:
+            targets = output_shape or [size * s if size >= 0 else -1 for size, s in zip(in_sizes, self.strides)]
+            pads = self._split(self.full, targets, auto_pad, grow=bool(output_shape))
         elif auto_pad == "VALID":
             pads = [0] * (2 * n)
         self.pads = pads
         self.out_sizes = [full - pads[i] - pads[n + i] if full >= 0 else -1 for i, full in enumerate(self.full)]
+        if output_shape:
+            self.out_sizes = [int(o) for o in output_shape]
+
+    @staticmethod
+    def _split(fulls, targets, auto_pad: str, grow: bool) -> list:
+        """Pads cropping each full size to its target; SAME_UPPER puts the odd pad at the end, others at the
+        start. A target above the full size grows the end (explicit output_shape) or is ignored (SAME_*)."""
+        begins, ends = [], []
+        for full, out in zip(fulls, targets):
+            total = full - out if full >= 0 and out >= 0 else 0
+            if total < 0:
+                begins.append(0)
+                ends.append(total if grow else 0)
+                continue
+            small = total // 2
+            at_end = auto_pad == "SAME_UPPER"
+            begins.append(small if at_end else total - small)
+            ends.append(total - small if at_end else small)
+        return begins + ends
 
 
 def conv_transpose_nd(x: np.ndarray, w: np.ndarray, b, attrs: dict) -> np.ndarray:

@@ -118,3 +118,21 @@ def batch_mat_mul(ctx: NodeContext):
 @tf_op("Einsum")
 def einsum(ctx: NodeContext):
     return ctx.op("Einsum", ctx.inputs, {"equation": str(ctx.attr("equation"))})
+
+
+@tf_op("Cumsum")
+def cumsum(ctx: NodeContext):
+    axis = int(np.asarray(ctx.require_value(1, "axis")).reshape(-1)[0])
+    attrs = {"axis": axis, "exclusive": bool(ctx.attr("exclusive", False)), "reverse": bool(ctx.attr("reverse", False))}
+    return ctx.op("CumSum", ctx.inputs[:1], attrs)
+
+
+@tf_op("TopKV2")
+def top_k(ctx: NodeContext):
+    """Values and int32 indices of the k largest entries of the last axis."""
+    k = int(np.asarray(ctx.require_value(1, "k")).reshape(-1)[0])
+    values, indices = ctx.op("TopK", ctx.inputs[:1], {"k": k, "axis": -1, "largest": True,
+                                                      "sorted": bool(ctx.attr("sorted", True))}, n_out=2)
+    cast = ctx.op("Cast", [indices], {"dst_type": int(dtype_attr(ctx, "index_type", DataType.DT_INT32))},
+                  suffix="indices")
+    return [values, cast[0]]

@@ -160,8 +160,13 @@ _RESIZE_MODES = {
     ("nearest", True, False): {"coordinate_transformation_mode": "align_corners", "nearest_mode": "round_prefer_ceil"},
     ("nearest", False, True): {"coordinate_transformation_mode": "tf_half_pixel_for_nn", "nearest_mode": "floor"},
     ("nearest", False, False): {"coordinate_transformation_mode": "asymmetric", "nearest_mode": "floor"},
+    # TF's bicubic kernel uses a = -0.5 with half-pixel centers and Keys' a = -0.75 otherwise
+    ("cubic", True, False): {"coordinate_transformation_mode": "align_corners", "cubic_coeff_a": -0.75},
+    ("cubic", False, True): {"coordinate_transformation_mode": "half_pixel", "cubic_coeff_a": -0.5,
+                             "exclude_outside": True},
+    ("cubic", False, False): {"coordinate_transformation_mode": "asymmetric", "cubic_coeff_a": -0.75},
 }
-_RESIZE_TYPES = {"ResizeBilinear": "linear", "ResizeNearestNeighbor": "nearest"}
+_RESIZE_TYPES = {"ResizeBilinear": "linear", "ResizeNearestNeighbor": "nearest", "ResizeBicubic": "cubic"}
 
 
 @tf_op(*_RESIZE_TYPES)
@@ -191,3 +196,14 @@ def depth_space(ctx: NodeContext):
 def space_batch(ctx: NodeContext):
     """Kept as TF-semantics ops; the dilated-conv pattern around a conv is folded after conversion."""
     return ctx.op(ctx.op_type, ctx.inputs[:3])
+
+
+@tf_op("LRN")
+def lrn(ctx: NodeContext):
+    """TF sums x^2 over depth_radius channels each side of the last axis and scales by alpha alone; the
+    canonical LRN divides alpha by the window size, hence alpha * size."""
+    radius = int(ctx.attr("depth_radius", 5))
+    size = 2 * radius + 1
+    attrs = {"size": size, "alpha": float(ctx.attr("alpha", 1.0)) * size, "beta": float(ctx.attr("beta", 0.5)),
+             "bias": float(ctx.attr("bias", 1.0)), "data_format": "NHWC"}
+    return ctx.op("LRN", ctx.inputs[:1], attrs)

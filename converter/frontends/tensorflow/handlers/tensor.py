@@ -170,3 +170,30 @@ def gather(ctx: NodeContext):
         raise ctx.fail("GatherV2 with batch_dims != 0 is not supported")
     axis = scalar_int(ctx, 2, "axis") if ctx.op_type == "GatherV2" else 0
     return ctx.op("GatherV2", ctx.inputs[:2], {"axis": axis})
+
+
+@tf_op("ZerosLike", "OnesLike")
+def filled_like(ctx: NodeContext):
+    from ....ir import to_numpy
+    value = np.array([1 if ctx.op_type == "OnesLike" else 0], dtype=to_numpy(dtype_attr(ctx, "T")))
+    shape_ref = ctx.op("Shape", ctx.inputs[:1], suffix="shape")[0]
+    return ctx.op("Fill", [shape_ref], {"value": value})
+
+
+@tf_op("OneHot")
+def one_hot(ctx: NodeContext):
+    """OneHot(indices, depth, on_value, off_value): the values become the [off, on] constant."""
+    on, off = ctx.require_value(2, "on_value"), ctx.require_value(3, "off_value")
+    values = ctx.const(np.array([np.asarray(off).reshape(-1)[0], np.asarray(on).reshape(-1)[0]],
+                                dtype=np.asarray(on).dtype), "values")
+    return ctx.op("OneHot", [ctx.input(0), ctx.input(1), values], {"axis": int(ctx.attr("axis", -1))})
+
+
+@tf_op("ReverseV2")
+def reverse(ctx: NodeContext):
+    """Reversed along the given axes: a Slice with step -1 on each."""
+    axes = int64(ctx.require_value(1, "axis")).reshape(-1)
+    inputs = [ctx.input(0), ctx.const(np.full(len(axes), -1, np.int64), "starts"),
+              ctx.const(np.full(len(axes), np.iinfo(np.int64).min, np.int64), "ends"), ctx.const(axes, "axes"),
+              ctx.const(np.full(len(axes), -1, np.int64), "steps")]
+    return ctx.op("Slice", inputs)

@@ -1,0 +1,160 @@
+"""Cross-check the Caffe frontend against MNN (an independent Caffe converter + runtime). Not needed by CI.
+
+MNN lives in its own environment so it never becomes a dependency of ours:
+
+    python3 -m venv /tmp/mnnvenv && /tmp/mnnvenv/bin/pip install mnn numpy
+    python tools/check_caffe_with_mnn.py --mnn-venv /tmp/mnnvenv [--full] [--only conv_basic googlenet]
+
+For every case (one-layer nets covering the supported layers, then the four structural nets of
+tools/make_caffe_models.py) it writes the .prototxt/.caffemodel, converts it with ``mnnconvert -f CAFFE``,
+runs it with MNN and with our frontend + runtime on the same random input, and prints the largest
+relative difference per output. Exit status 1 if any case differs by more than --rtol.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+from converter.frontends.caffe import load_caffe_graph  # noqa: E402
+from converter.proto import caffe_pb2  # noqa: E402
+from converter.runtime.session import Session  # noqa: E402
+from tools.make_caffe_models import MODELS, CaffeNetBuilder  # noqa: E402
+
+MNN_RUNNER = r'''
+import sys, numpy as np, MNN.expr as F, MNN.nn as nn
+path, feeds, result, outs = sys.argv[1], np.load(sys.argv[2]), sys.argv[3], sys.argv[4].split(",")
+net = nn.load_module_from_file(path, list(feeds.files), outs)
+ys = net.forward([F.const(feeds[k], list(feeds[k].shape), F.NCHW) for k in feeds.files])
+np.savez(result, **{n: np.array(F.convert(y, F.NCHW).read()) for n, y in zip(outs, ys)})
+'''
+
+P = caffe_pb2.PoolingParameter
+
+
+def one(type_: str, shape, blobs=None, extra=(), **params):
+    """A builder for a net with input x of ``shape`` (and extra inputs) feeding one layer."""
+    def make():
+        b = CaffeNetBuilder(type_.lower())
+        b.input("x", list(shape))
+        bottoms = ["x"]
+        for i, s in enumerate(extra):
+            bottoms.append(b.input(f"x{i + 1}", list(s)))
+        b.layer(type_, "layer", bottoms, "y", [blob(b) for blob in blobs or []], **params)
+        return b
+    return make
+
+
+def rnd(*shape, low=None):
+    return lambda b: (b.rng.uniform(low, low + 1, shape) if low is not None else b.randn(*shape)).astype(np.float32)
+
+
+LAYER_CASES = {
+    "conv_basic": one("Convolution", (1, 3, 9, 8), [rnd(4, 3, 3, 3), rnd(4)],
+                      convolution_param={"num_output": 4, "kernel_size": [3], "stride": [2], "pad": [1]}),
+    "conv_group_dilated": one("Convolution", (1, 4, 9, 9), [rnd(4, 2, 3, 3)], convolution_param={
+        "num_output": 4, "kernel_size": [3], "dilation": [2], "group": 2, "bias_term": False}),
+    "conv_depthwise_hw": one("Convolution", (1, 4, 8, 7), [rnd(4, 1, 3, 1), rnd(4)], convolution_param={
+        "num_output": 4, "kernel_h": 3, "kernel_w": 1, "pad_h": 1, "pad_w": 0, "group": 4}),
+    "deconv": one("Deconvolution", (1, 4, 5, 5), [rnd(4, 3, 4, 4), rnd(3)],
+                  convolution_param={"num_output": 3, "kernel_size": [4], "stride": [2], "pad": [1]}),
+    "inner_product": one("InnerProduct", (2, 3, 2, 2), [rnd(5, 12), rnd(5)], inner_product_param={"num_output": 5}),
+    "pool_max_ceil": one("Pooling", (1, 3, 7, 7), pooling_param={"pool": P.MAX, "kernel_size": 3, "stride": 2}),
+    "pool_ave_pad": one("Pooling", (1, 3, 6, 6), pooling_param={"pool": P.AVE, "kernel_size": 3, "stride": 2,
+                                                                "pad": 1}),
+    "pool_ave_drop_last": one("Pooling", (1, 2, 5, 5), pooling_param={"pool": P.AVE, "kernel_size": 2,
+                                                                      "stride": 2, "pad": 1}),
+    "pool_global": one("Pooling", (1, 3, 5, 4), pooling_param={"pool": P.AVE, "global_pooling": True}),
+    "lrn_across": one("LRN", (1, 7, 4, 4), lrn_param={"local_size": 5, "alpha": 0.2, "beta": 0.75, "k": 2.0}),
+    "lrn_within": one("LRN", (1, 3, 6, 6), lrn_param={"local_size": 3, "alpha": 0.5, "beta": 0.75,
+                                                      "norm_region": caffe_pb2.LRNParameter.WITHIN_CHANNEL}),
+    "batch_norm": one("BatchNorm", (1, 3, 4, 4), [rnd(3), rnd(3, low=0.5), lambda b: np.array([2.0], np.float32)]),
+    "scale_bias": one("Scale", (1, 3, 4, 4), [rnd(3), rnd(3)], scale_param={"bias_term": True}),
+    "eltwise_coeff": one("Eltwise", (1, 3, 4, 4), extra=[(1, 3, 4, 4)],
+                         eltwise_param={"operation": caffe_pb2.EltwiseParameter.SUM, "coeff": [0.5, -2.0]}),
+    "eltwise_max": one("Eltwise", (1, 3, 4, 4), extra=[(1, 3, 4, 4)],
+                       eltwise_param={"operation": caffe_pb2.EltwiseParameter.MAX}),
+    "concat": one("Concat", (1, 3, 4, 4), extra=[(1, 2, 4, 4)]),
+    "flatten": one("Flatten", (2, 3, 4, 5), flatten_param={"axis": 1}),
+    "reshape": one("Reshape", (2, 3, 4, 5), reshape_param={"shape": {"dim": [0, -1, 5]}}),
+    "permute": one("Permute", (1, 3, 4, 5), permute_param={"order": [0, 2, 3, 1]}),
+    "softmax": one("Softmax", (2, 5, 3, 3)),
+    "power": one("Power", (1, 3, 4, 4), power_param={"power": 2.0, "scale": 0.5, "shift": 1.5}),
+    "exp": one("Exp", (1, 3, 4, 4), exp_param={"base": 2.0, "scale": 0.5}),
+    "bnll": one("BNLL", (1, 3, 4, 4)),
+    "elu": one("ELU", (1, 3, 4, 4), elu_param={"alpha": 0.5}),
+    "prelu": one("PReLU", (1, 3, 4, 4), [rnd(3)]),
+    "leaky_relu": one("ReLU", (1, 3, 4, 4), relu_param={"negative_slope": 0.1}),
+    "sigmoid": one("Sigmoid", (1, 3, 4, 4)),
+    "tanh": one("TanH", (1, 3, 4, 4)),
+    "absval": one("AbsVal", (1, 3, 4, 4)),
+    "crop": one("Crop", (1, 3, 8, 8), extra=[(1, 3, 5, 6)], crop_param={"axis": 2, "offset": [1, 2]}),
+    "normalize": one("Normalize", (1, 4, 3, 3), [rnd(4, low=1.0)],
+                     norm_param={"across_spatial": False, "channel_shared": False}),
+    "prior_box": one("PriorBox", (1, 4, 3, 3), extra=[(1, 3, 30, 30)], prior_box_param={
+        "min_size": [10.0], "max_size": [20.0], "aspect_ratio": [2.0], "flip": True,
+        "variance": [0.1, 0.1, 0.2, 0.2]}),
+}
+
+
+def _mnn(venv: str, folder: str, name: str, proto: str, model: str, feeds: dict, outs: list) -> dict:
+    mnn_path = os.path.join(folder, name + ".mnn")
+    subprocess.run([os.path.join(venv, "bin", "mnnconvert"), "-f", "CAFFE", "--modelFile", model, "--prototxt",
+                    proto, "--MNNModel", mnn_path, "--bizCode", "check"], check=True, capture_output=True)
+    feed_path, result_path = os.path.join(folder, name + "_in.npz"), os.path.join(folder, name + "_out.npz")
+    np.savez(feed_path, **feeds)
+    subprocess.run([os.path.join(venv, "bin", "python"), "-c", MNN_RUNNER, mnn_path, feed_path, result_path,
+                    ",".join(outs)], check=True, capture_output=True)
+    return dict(np.load(result_path))
+
+
+def check(builder: CaffeNetBuilder, name: str, folder: str, venv: str) -> float:
+    proto, model = builder.save(folder, name)
+    graph = load_caffe_graph(proto, model, {})
+    rng = np.random.default_rng(0)
+    feeds = {op.name: rng.standard_normal(op.outputs[0].shape).astype(np.float32) for op in graph.data_ops()}
+    ours = Session(graph).run(feeds)
+    theirs = _mnn(venv, folder, name, proto, model, feeds, list(ours))
+    worst = 0.0
+    for k, a in ours.items():
+        b = theirs[k].reshape(a.shape) if theirs[k].size == a.size else theirs[k]
+        if a.shape != b.shape:
+            return float("inf")
+        worst = max(worst, float(np.max(np.abs(a - b) / (np.abs(b) + 1e-4))))
+    return worst
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mnn-venv", required=True, help="virtualenv with the 'mnn' package installed")
+    parser.add_argument("--full", action="store_true", help="full-size structural nets")
+    parser.add_argument("--rtol", type=float, default=1e-4)
+    parser.add_argument("--only", nargs="*", help="case names (default: all)")
+    ns = parser.parse_args(argv)
+    cases = {name: make for name, make in LAYER_CASES.items()}
+    cases.update({name: (lambda m=make: m(full=ns.full)[0]) for name, make in MODELS.items()})
+    failed = []
+    with tempfile.TemporaryDirectory() as folder:
+        for name in ns.only or cases:
+            try:
+                diff = check(cases[name](), name, folder, ns.mnn_venv)
+            except subprocess.CalledProcessError as exc:
+                print(f"{name:24s} MNN failed: {(exc.stderr or b'').decode(errors='replace').strip()[-200:]}")
+                failed.append(name)
+                continue
+            ok = diff <= ns.rtol
+            print(f"{name:24s} max rel diff {diff:.2e} {'ok' if ok else 'DIFFERS'}")
+            if not ok:
+                failed.append(name)
+    print(f"{len(failed)} case(s) differ: {' '.join(failed)}" if failed else "all cases match MNN")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
