@@ -38,12 +38,13 @@ np.savez(result, **{n: np.array(F.convert(y, F.NCHW).read()) for n, y in zip(out
 P = caffe_pb2.PoolingParameter
 
 
-def one(type_: str, shape, blobs=None, extra=(), **params):
-    """A builder for a net with input x of ``shape`` (and extra inputs) feeding one layer."""
+def one(type_: str, shape, blobs=None, extra=(), pre_conv: bool = False, **params):
+    """A builder for a net with input x of ``shape`` (and extra inputs) feeding one layer (after a 3x3
+    convolution with pre_conv: MNN mis-runs a lone BatchNorm/Scale on a graph input)."""
     def make():
         b = CaffeNetBuilder(type_.lower())
         b.input("x", list(shape))
-        bottoms = ["x"]
+        bottoms = [b.conv("pre", "x", shape[1], shape[1], 3, pad=1) if pre_conv else "x"]
         for i, s in enumerate(extra):
             bottoms.append(b.input(f"x{i + 1}", list(s)))
         b.layer(type_, "layer", bottoms, "y", [blob(b) for blob in blobs or []], **params)
@@ -71,11 +72,13 @@ LAYER_CASES = {
     "pool_ave_drop_last": one("Pooling", (1, 2, 5, 5), pooling_param={"pool": P.AVE, "kernel_size": 2,
                                                                       "stride": 2, "pad": 1}),
     "pool_global": one("Pooling", (1, 3, 5, 4), pooling_param={"pool": P.AVE, "global_pooling": True}),
-    "lrn_across": one("LRN", (1, 7, 4, 4), lrn_param={"local_size": 5, "alpha": 0.2, "beta": 0.75, "k": 2.0}),
+    "lrn_across": one("LRN", (1, 7, 4, 4), lrn_param={"local_size": 5, "alpha": 0.2, "beta": 0.75}),
+    "lrn_across_k2": one("LRN", (1, 7, 4, 4), lrn_param={"local_size": 5, "alpha": 0.2, "beta": 0.75, "k": 2.0}),
     "lrn_within": one("LRN", (1, 3, 6, 6), lrn_param={"local_size": 3, "alpha": 0.5, "beta": 0.75,
                                                       "norm_region": caffe_pb2.LRNParameter.WITHIN_CHANNEL}),
-    "batch_norm": one("BatchNorm", (1, 3, 4, 4), [rnd(3), rnd(3, low=0.5), lambda b: np.array([2.0], np.float32)]),
-    "scale_bias": one("Scale", (1, 3, 4, 4), [rnd(3), rnd(3)], scale_param={"bias_term": True}),
+    "batch_norm": one("BatchNorm", (1, 3, 4, 4), [rnd(3), rnd(3, low=0.5), lambda b: np.array([2.0], np.float32)],
+                      pre_conv=True),
+    "scale_bias": one("Scale", (1, 3, 4, 4), [rnd(3), rnd(3)], pre_conv=True, scale_param={"bias_term": True}),
     "eltwise_coeff": one("Eltwise", (1, 3, 4, 4), extra=[(1, 3, 4, 4)],
                          eltwise_param={"operation": caffe_pb2.EltwiseParameter.SUM, "coeff": [0.5, -2.0]}),
     "eltwise_max": one("Eltwise", (1, 3, 4, 4), extra=[(1, 3, 4, 4)],
@@ -103,14 +106,25 @@ LAYER_CASES = {
 }
 
 
+# Cases where MNN itself departs from Caffe's C++ (our tests check Caffe's behaviour instead).
+KNOWN_MNN_DIFFERENCES = {
+    "lrn_across_k2": "MNN ignores LRN k (uses 1); Caffe's lrn_layer.cpp starts the scale at k",
+    "pool_ave_drop_last": "MNN keeps a last pooling window that starts in the padding; Caffe drops it",
+}
+
+
 def _mnn(venv: str, folder: str, name: str, proto: str, model: str, feeds: dict, outs: list) -> dict:
     mnn_path = os.path.join(folder, name + ".mnn")
     subprocess.run([os.path.join(venv, "bin", "mnnconvert"), "-f", "CAFFE", "--modelFile", model, "--prototxt",
                     proto, "--MNNModel", mnn_path, "--bizCode", "check"], check=True, capture_output=True)
     feed_path, result_path = os.path.join(folder, name + "_in.npz"), os.path.join(folder, name + "_out.npz")
     np.savez(feed_path, **feeds)
-    subprocess.run([os.path.join(venv, "bin", "python"), "-c", MNN_RUNNER, mnn_path, feed_path, result_path,
-                    ",".join(outs)], check=True, capture_output=True)
+    if os.path.exists(result_path):
+        os.remove(result_path)
+    run = subprocess.run([os.path.join(venv, "bin", "python"), "-c", MNN_RUNNER, mnn_path, feed_path, result_path,
+                          ",".join(outs)], capture_output=True)
+    if not os.path.exists(result_path):   # (MNN sometimes crashes at exit after writing the result)
+        raise subprocess.CalledProcessError(run.returncode, "mnn", run.stdout, run.stderr)
     return dict(np.load(result_path))
 
 
@@ -123,6 +137,8 @@ def check(builder: CaffeNetBuilder, name: str, folder: str, venv: str) -> float:
     theirs = _mnn(venv, folder, name, proto, model, feeds, list(ours))
     worst = 0.0
     for k, a in ours.items():
+        if k not in theirs:
+            return float("inf")
         b = theirs[k].reshape(a.shape) if theirs[k].size == a.size else theirs[k]
         if a.shape != b.shape:
             return float("inf")
@@ -149,8 +165,10 @@ def main(argv=None) -> int:
                 failed.append(name)
                 continue
             ok = diff <= ns.rtol
-            print(f"{name:24s} max rel diff {diff:.2e} {'ok' if ok else 'DIFFERS'}")
-            if not ok:
+            known = KNOWN_MNN_DIFFERENCES.get(name)
+            verdict = "ok" if ok else (f"known MNN difference: {known}" if known else "DIFFERS")
+            print(f"{name:24s} max rel diff {diff:.2e} {verdict}")
+            if not ok and not known:
                 failed.append(name)
     print(f"{len(failed)} case(s) differ: {' '.join(failed)}" if failed else "all cases match MNN")
     return 1 if failed else 0

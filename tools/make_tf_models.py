@@ -28,7 +28,7 @@ KERAS_APPS = {
     "densenet121": ("DenseNet121", 224),
 }
 SMALL = ["tf1_style", "nchw_net", "misc_ops", "more_ops", "dilated_depthwise", "conv_transpose", "resize_ops",
-         "bicubic"]
+         "bicubic", "keras_layers"]
 
 
 def _tf():
@@ -82,6 +82,40 @@ def keras_app(name: str, out_dir: str, seed: int = 0) -> None:
     x = rng.uniform(-1, 1, (1, size, size, 3)).astype(np.float32)
     results = frozen(tf.constant(x))
     _save(out_dir, name, graph_def, {inputs[0]: x}, {o: np.asarray(r) for o, r in zip(outputs, results)})
+
+
+def keras_layers(out_dir: str, seed: int = 9) -> None:
+    """A small functional Keras model frozen the TF2 way: transposed, separable and dilated convs,
+    upsampling, layer norm, a Dense on a rank-3 tensor (Tensordot's shape arithmetic) and more."""
+    tf = _tf()
+    tf.keras.utils.set_random_seed(seed)
+    L = tf.keras.layers
+    inp = L.Input((12, 12, 3), batch_size=1, name="image")
+    x = L.Conv2D(8, 3, padding="same", activation="relu")(inp)
+    x = L.BatchNormalization()(x)
+    x = L.DepthwiseConv2D(3, padding="same", dilation_rate=2, activation="swish")(x)
+    x = L.SeparableConv2D(8, 3, padding="same")(x)
+    y = L.Conv2DTranspose(6, 3, strides=2, padding="same")(x)
+    y = L.MaxPooling2D(2)(y)
+    x = L.Concatenate()([L.UpSampling2D(2, interpolation="bilinear")(L.AveragePooling2D(2)(x)), y])
+    x = L.ZeroPadding2D(((1, 0), (0, 1)))(x)
+    x = L.Conv2D(4, 2, strides=2, activation="elu")(x)
+    seq = L.Reshape((-1, 4))(x)
+    seq = L.LayerNormalization()(seq)
+    seq = L.Dense(5, activation="gelu")(seq)
+    out = L.Dense(3, activation="softmax")(L.GlobalAveragePooling1D()(seq) * L.Flatten()(seq)[:, :5])
+    model = tf.keras.Model(inp, out)
+    rng = np.random.default_rng(seed)
+    for layer in model.layers:
+        if isinstance(layer, L.BatchNormalization):
+            layer.moving_mean.assign(rng.normal(0, 0.1, layer.moving_mean.shape).astype(np.float32))
+            layer.moving_variance.assign(rng.uniform(0.5, 1.5, layer.moving_variance.shape).astype(np.float32))
+    spec = tf.TensorSpec([1, 12, 12, 3], tf.float32, name="image")
+    graph_def, frozen, inputs, outputs = _freeze_function(lambda t: model(t, training=False), [spec])
+    x = rng.uniform(-1, 1, (1, 12, 12, 3)).astype(np.float32)
+    result = frozen(tf.constant(x))
+    result = result[0] if isinstance(result, (list, tuple)) else result
+    _save(out_dir, "keras_layers", graph_def, {inputs[0]: x}, {outputs[0]: np.asarray(result)})
 
 
 def _graph_mode(build):
@@ -265,7 +299,8 @@ def bicubic(out_dir: str, seed: int = 8) -> None:
     def build(tf):
         x = tf.compat.v1.placeholder(tf.float32, [1, 5, 7, 3], name="input")
         v1 = tf.compat.v1.image
-        outs = [v1.resize_bicubic(x, [9, 12], align_corners=True), v1.resize_bicubic(x, [9, 12], half_pixel_centers=True),
+        outs = [v1.resize_bicubic(x, [9, 12], align_corners=True),
+                v1.resize_bicubic(x, [9, 12], half_pixel_centers=True),
                 v1.resize_bicubic(x, [9, 12]), v1.resize_bicubic(x, [3, 4], half_pixel_centers=True)]
         feeds = {x: rng.uniform(-1, 1, (1, 5, 7, 3)).astype(np.float32)}
         return feeds, [tf.identity(o, f"c{i}") for i, o in enumerate(outs)]
@@ -275,7 +310,7 @@ def bicubic(out_dir: str, seed: int = 8) -> None:
 
 BUILDERS = {"tf1_style": tf1_style, "nchw_net": nchw_net, "misc_ops": misc_ops, "more_ops": more_ops,
             "dilated_depthwise": dilated_depthwise, "conv_transpose": conv_transpose, "resize_ops": resize_ops,
-            "bicubic": bicubic}
+            "bicubic": bicubic, "keras_layers": keras_layers}
 
 
 def main(argv=None) -> int:

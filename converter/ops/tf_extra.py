@@ -1,11 +1,11 @@
-"""Canonical ops with TensorFlow semantics and no ONNX twin: SpaceToBatchND and BatchToSpaceND
-(block moves between the spatial dims 1..M and the batch dim, as in TF)."""
+"""Canonical ops with TensorFlow semantics and no ONNX twin: SpaceToBatchND and BatchToSpaceND (block
+moves between the spatial dims 1..M and the batch dim), and StridedSlice for run-time slice bounds."""
 from __future__ import annotations
 
 import numpy as np
 
 from ..errors import GraphError
-from .registry import by_kernel_on_shapes, register
+from .registry import Attr, by_kernel_on_shapes, register
 
 
 def _block(value, name: str) -> list:
@@ -62,3 +62,34 @@ def batch_to_space_nd(inputs, attrs):
     x = x.transpose(order).reshape([batch] + [s * b for s, b in zip(spatial, block)] + list(rest))
     index = (slice(None),) + tuple(slice(int(c[0]), x.shape[1 + i] - int(c[1])) for i, c in enumerate(crops))
     return np.ascontiguousarray(x[index])
+
+
+_MASKS = ("begin_mask", "end_mask", "ellipsis_mask", "new_axis_mask", "shrink_axis_mask")
+
+
+def strided_slice_index(begin, end, strides, attrs) -> tuple:
+    """The numpy index equal to a TF StridedSlice spec (numpy's slice clamping is TF's)."""
+    index = []
+    for i, (b, e, s) in enumerate(zip(begin, end, strides)):
+        bit = 1 << i
+        if attrs["ellipsis_mask"] & bit:
+            index.append(Ellipsis)
+        elif attrs["new_axis_mask"] & bit:
+            index.append(None)
+        elif attrs["shrink_axis_mask"] & bit:
+            index.append(0 if attrs["begin_mask"] & bit and s > 0 else (-1 if attrs["begin_mask"] & bit else int(b)))
+        else:
+            index.append(slice(None if attrs["begin_mask"] & bit else int(b),
+                               None if attrs["end_mask"] & bit else int(e), int(s)))
+    return tuple(index)
+
+
+@register("StridedSlice", attrs={m: Attr("int", 0) for m in _MASKS}, infer=by_kernel_on_shapes, category="tensor")
+def strided_slice(inputs, attrs):
+    """StridedSlice: (x, begin, end, strides) with TF's five bit masks; for begin/end/strides that are only
+    known at run time (the frontend lowers constant ones to Slice/Squeeze/Unsqueeze)."""
+    x = np.asarray(inputs[0])
+    begin, end, strides = (np.asarray(v, dtype=np.int64).reshape(-1) for v in inputs[1:4])
+    if np.any(strides == 0):
+        raise GraphError("E10001", "StridedSlice: strides must not be 0")
+    return np.array(x[strided_slice_index(begin, end, strides, attrs)])

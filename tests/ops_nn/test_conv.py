@@ -50,6 +50,7 @@ TRANSPOSE_CASES = {
                                 {"strides": [2, 2], "output_shape": [8, 9], "auto_pad": "SAME_UPPER"}),
     "same_upper": ((1, 2, 4, 5), (2, 3, 4, 3), {"strides": [2, 2], "auto_pad": "SAME_UPPER"}),
     "same_lower": ((1, 2, 4, 5), (2, 3, 4, 3), {"strides": [2, 2], "auto_pad": "SAME_LOWER"}),
+    "same_kernel_below_stride": ((1, 2, 4, 5), (2, 3, 1, 2), {"strides": [2, 3], "auto_pad": "SAME_LOWER"}),
     "groups_dilations": ((1, 4, 5, 5), (4, 3, 3, 3), {"group": 2, "dilations": [2, 1], "strides": [2, 1]}),
     "transpose1d": ((2, 3, 6), (3, 2, 4), {"strides": [3], "pads": [1, 2]}),
     "transpose3d": ((1, 2, 3, 4, 3), (2, 2, 2, 3, 2), {"strides": [2, 1, 2], "pads": [0, 1, 0, 1, 0, 1]}),

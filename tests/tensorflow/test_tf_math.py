@@ -155,6 +155,16 @@ def test_reductions(tmp_path, op, keep, axes):
     np.testing.assert_allclose(y, ref, rtol=1e-5)
 
 
+def test_reduction_with_run_time_axes(tmp_path):
+    x = rand(2, 3, 4)
+    g = GraphDefBuilder()
+    g.placeholder("x", x.shape)
+    g.placeholder("axes", (2,), np.int32)
+    g.node("r", "Sum", ["x", "axes"], T=F32, keep_dims=True)
+    (y,) = run_graphdef(g, tmp_path, {"x": x, "axes": np.array([0, 2], np.int32)})
+    np.testing.assert_allclose(y, x.sum(axis=(0, 2), keepdims=True), rtol=1e-5)
+
+
 @pytest.mark.parametrize("out_type", [np.int64, np.int32])
 def test_arg_max_min(tmp_path, out_type):
     x = rand(3, 5)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from converter.frontends.tensorflow import load_tf_graph
 from tests.tensorflow.tf_builder import DType, GraphDefBuilder, run_graphdef
 
 F32 = DType(np.float32)
@@ -133,6 +134,9 @@ def test_strided_slice(tmp_path, begin, end, strides, masks, index):
         g.const(name, v, np.int32)
     g.node("ss", "StridedSlice", ["x", "b", "e", "s"], T=F32, Index=I32, **masks)
     np.testing.assert_array_equal(run(g, tmp_path, x), x[index])
+    types = {op.type for op in load_tf_graph(g.save(tmp_path), {}, []).ops()}
+    assert "StridedSlice" not in types and types <= {"Data", "Const", "Slice", "Squeeze", "Unsqueeze", "Identity",
+                                                     "NetOutput"}
 
 
 @pytest.mark.parametrize("op,mode,np_mode", [("Pad", None, "constant"), ("PadV2", None, "constant"),
@@ -199,3 +203,27 @@ def test_gather(tmp_path):
     g2, g1 = run(g, tmp_path, x, ["g2", "g1"])
     np.testing.assert_array_equal(g2, np.take(x, [[3, 0], [1, 1]], axis=1))
     np.testing.assert_array_equal(g1, np.take(x, [[3, 0], [1, 1]], axis=0))
+
+
+@pytest.mark.parametrize("begin,end,strides,masks,index", STRIDED)
+def test_strided_slice_with_run_time_bounds(tmp_path, begin, end, strides, masks, index):
+    """Bounds fed as inputs keep the TF-semantics StridedSlice op; same results as the lowered form."""
+    x = rand(4, 5, 6)
+    g = graph_with_input(x)
+    for name in ("b", "e", "s"):
+        g.placeholder(name, (len(begin),), np.int32)
+    g.node("ss", "StridedSlice", ["x", "b", "e", "s"], T=F32, Index=I32, **masks)
+    feeds = {"x": x, "b": np.array(begin, np.int32), "e": np.array(end, np.int32), "s": np.array(strides, np.int32)}
+    (y,) = run_graphdef(g, tmp_path, feeds)
+    np.testing.assert_array_equal(y, x[index])
+
+
+def test_slice_with_run_time_bounds(tmp_path):
+    x = rand(4, 5, 6)
+    g = graph_with_input(x)
+    g.placeholder("begin", (3,), np.int32)
+    g.placeholder("size", (3,), np.int32)
+    g.node("s", "Slice", ["x", "begin", "size"], T=F32, Index=I32)
+    feeds = {"x": x, "begin": np.array([1, 0, 2], np.int32), "size": np.array([2, -1, 3], np.int32)}
+    (y,) = run_graphdef(g, tmp_path, feeds)
+    np.testing.assert_array_equal(y, x[1:3, :, 2:5])

@@ -44,6 +44,9 @@ def _input_format(rank) -> str:
 
 
 class TfConverter:
+    """One conversion: the GraphDef's nodes by name, the graph being built and the refs of each
+    converted node output ((node, index) -> Ref)."""
+
     def __init__(self, graphdef, input_shapes: dict | None = None, out_nodes=None):
         self.graphdef = graphdef
         self.nodes = {}
@@ -95,13 +98,14 @@ class TfConverter:
 
     # ---- structure ------------------------------------------------------------------------------
     def output_nodes(self) -> list:
-        """(node, index or None) pairs: the requested ones, else every node whose outputs nobody reads."""
+        """(node, index or None) pairs: the requested ones ("node" alone means output 0), else every node
+        whose outputs nobody reads (index None: all its outputs)."""
         if self.requested:
             for name, _ in self.requested:
                 if name not in self.nodes:
                     raise GraphError("E11016", f"--out_nodes names '{name}', which is not a node of the graph",
                                      node=name)
-            return self.requested
+            return [(name, 0 if index is None else index) for name, index in self.requested]
         used = {src for n in self.graphdef.node for src, _ in self.data_inputs(n)}
         return [(n.name, None) for n in self.graphdef.node if n.name not in used and n.op not in _NOT_OUTPUTS]
 

@@ -32,6 +32,12 @@ def find_handler(op_type: str):
     return HANDLERS.get(op_type)
 
 
+def supported_ops() -> list:
+    """The TF op types the frontend converts (for `omtool ops` and docs)."""
+    from . import handlers  # noqa: F401  (fills the table)
+    return sorted(HANDLERS)
+
+
 @dataclass
 class NodeContext:
     """What a handler sees: the NodeDef, its decoded attrs, its data input refs and the builder."""

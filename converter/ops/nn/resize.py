@@ -66,8 +66,9 @@ class ResizePlan:
         elif _given(scales):
             self.scales = [F32(s) for s in np.asarray(scales, F32).reshape(-1)]
             self._check(len(self.scales), n, "scales")
-            # floor(in * scale), also for tf_crop_and_resize (onnxruntime ignores the roi extent here)
-            self.out_sizes = [int(math.floor(i * float(s))) if i >= 0 else -1 for i, s in zip(in_sizes, self.scales)]
+            # floor(in * scale) in float32 (5 * 2.8f is 14), also for tf_crop_and_resize: onnxruntime
+            # ignores the roi extent here
+            self.out_sizes = [int(math.floor(F32(i) * s)) if i >= 0 else -1 for i, s in zip(in_sizes, self.scales)]
         else:
             raise GraphError("E10001", "Resize needs scales or sizes")
         self.in_sizes = in_sizes
@@ -179,16 +180,17 @@ def resize_nchw(x: np.ndarray, roi, scales, sizes, attrs: dict) -> np.ndarray:
     if taps is None:
         raise GraphError("E10001", f"Resize: mode '{attrs['mode']}' is not one of {sorted(TAPS)}")
     plan = ResizePlan(x.shape, roi, scales, sizes, attrs)
+    if plan.output_shape(x.shape) == tuple(x.shape):
+        return x.copy()  # onnxruntime copies the input when no size changes, whatever the scales and roi
     coord_mode = attrs["coordinate_transformation_mode"]
     y = x if mode == "nearest" else x.astype(compute_dtype(x.dtype), copy=False)
     outside = []
     n = len(plan.axes)
     for k, (axis, in_len, out_len, scale) in enumerate(zip(plan.axes, plan.in_sizes, plan.out_sizes, plan.scales)):
-        crop = coord_mode == "tf_crop_and_resize"
-        if out_len == in_len and scale == 1 and not crop:
-            continue  # an unscaled axis is left alone whatever the coordinate mode (as onnxruntime does)
+        if out_len == in_len and scale == 1:
+            continue  # onnxruntime leaves an unscaled axis alone whatever the coordinate mode (even its roi)
         coords = source_coordinates(coord_mode, out_len, in_len, scale, plan.roi[k], plan.roi[n + k])
-        if crop:
+        if coord_mode == "tf_crop_and_resize":
             outside.append((axis, (coords < 0) | (coords > in_len - 1)))
         idx, weights = taps(coords, in_len, attrs)
         y = _apply_axis(y, axis, idx, weights)

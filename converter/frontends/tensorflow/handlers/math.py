@@ -89,9 +89,12 @@ def cast_index(ctx: NodeContext, ref, key: str, default=DataType.DT_INT64):
 
 @tf_op(*REDUCE)
 def reduce(ctx: NodeContext):
-    axes = np.asarray(ctx.require_value(1, "reduction_indices")).reshape(-1)
-    attrs = {"axes": [int(a) for a in axes], "keepdims": bool(ctx.attr("keep_dims", False)),
-             "noop_with_empty_axes": True}
+    """Constant axes become the axes attr; run-time axes stay input 1. No axes: nothing is reduced."""
+    attrs = {"keepdims": bool(ctx.attr("keep_dims", False)), "noop_with_empty_axes": True}
+    axes = ctx.value(1)
+    if axes is None:
+        return ctx.op(REDUCE[ctx.op_type], ctx.inputs[:2], attrs)
+    attrs["axes"] = [int(a) for a in np.asarray(axes).reshape(-1)]
     return ctx.op(REDUCE[ctx.op_type], ctx.inputs[:1], attrs)
 
 
@@ -136,3 +139,27 @@ def top_k(ctx: NodeContext):
     cast = ctx.op("Cast", [indices], {"dst_type": int(dtype_attr(ctx, "index_type", DataType.DT_INT32))},
                   suffix="indices")
     return [values, cast[0]]
+
+
+def _one_like(ctx: NodeContext):
+    from ....ir import to_numpy
+    return ctx.const(np.ones((), dtype=to_numpy(dtype_attr(ctx, "T", DataType.DT_FLOAT))), "one")
+
+
+@tf_op("Erfc")
+def erfc(ctx: NodeContext):
+    """1 - erf(x) (Keras' exact gelu freezes to it)."""
+    erf = ctx.op("Erf", ctx.inputs[:1], suffix="erf")
+    return ctx.op("Sub", [_one_like(ctx), erf[0]])
+
+
+@tf_op("Log1p")
+def log1p(ctx: NodeContext):
+    shifted = ctx.op("Add", [ctx.input(0), _one_like(ctx)], suffix="plus_one")
+    return ctx.op("Log", shifted)
+
+
+@tf_op("Expm1")
+def expm1(ctx: NodeContext):
+    exp = ctx.op("Exp", ctx.inputs[:1], suffix="exp")
+    return ctx.op("Sub", [exp[0], _one_like(ctx)])

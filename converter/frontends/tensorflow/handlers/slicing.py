@@ -69,10 +69,12 @@ class StridedSliceSpec:
 
 @tf_op("StridedSlice")
 def strided_slice(ctx: NodeContext):
-    begin, end, strides = (np.asarray(ctx.require_value(i, what)).reshape(-1)
-                           for i, what in ((1, "begin"), (2, "end"), (3, "strides")))
+    """Constant bounds become Slice + Squeeze + Unsqueeze; run-time bounds keep the TF-semantics op."""
     masks = {k: int(ctx.attr(k, 0)) for k in ("begin_mask", "end_mask", "ellipsis_mask", "new_axis_mask",
                                               "shrink_axis_mask")}
+    if any(ctx.value(i) is None for i in (1, 2, 3)):
+        return ctx.op("StridedSlice", ctx.inputs[:4], masks)
+    begin, end, strides = (np.asarray(ctx.value(i)).reshape(-1) for i in (1, 2, 3))
     try:
         spec = StridedSliceSpec(begin, end, strides, masks)
     except ValueError as exc:

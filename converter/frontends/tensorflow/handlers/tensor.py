@@ -100,13 +100,25 @@ def split_v(ctx: NodeContext):
 
 @tf_op("Slice")
 def slice_(ctx: NodeContext):
-    """tf.slice(x, begin, size): size -1 means "to the end"."""
-    begin = int64(ctx.require_value(1, "begin")).reshape(-1)
-    size = int64(ctx.require_value(2, "size")).reshape(-1)
+    """tf.slice(x, begin, size): size -1 means "to the end". Run-time begin/size compute the ends."""
+    begin, size = ctx.value(1), ctx.value(2)
+    if begin is None or size is None:
+        return ctx.op("Slice", [ctx.input(0), ctx.input(1), _run_time_ends(ctx)])
+    begin, size = int64(begin).reshape(-1), int64(size).reshape(-1)
     ends = np.where(size < 0, INT64_MAX, begin + size)
     inputs = [ctx.input(0), ctx.const(begin, "starts"), ctx.const(ends, "ends"),
               ctx.const(np.arange(len(begin), dtype=np.int64), "axes")]
     return ctx.op("Slice", inputs)
+
+
+def _run_time_ends(ctx: NodeContext):
+    """begin + size, or the index type's maximum where size is negative."""
+    from ....ir import to_numpy
+    index_type = to_numpy(dtype_attr(ctx, "Index", DataType.DT_INT32))
+    zero, big = ctx.const(np.zeros((), index_type), "zero"), ctx.const(np.array(np.iinfo(index_type).max), "max")
+    to_end = ctx.op("Less", [ctx.input(2), zero], suffix="to_end")[0]
+    summed = ctx.op("Add", [ctx.input(1), ctx.input(2)], suffix="end")[0]
+    return ctx.op("Select", [to_end, big, summed], suffix="ends")[0]
 
 
 _PAD_MODES = {"Pad": "constant", "PadV2": "constant", "MirrorPad": None}
