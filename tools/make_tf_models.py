@@ -27,6 +27,14 @@ KERAS_APPS = {
     "efficientnet_b0": ("EfficientNetB0", 224),
     "densenet121": ("DenseNet121", 224),
 }
+# More Keras applications, made only when named with --only
+EXTRA_KERAS_APPS = {
+    "mobilenet_v3_small": ("MobileNetV3Small", 224),
+    "xception": ("Xception", 299),
+    "convnext_tiny": ("ConvNeXtTiny", 224),
+    "nasnet_mobile": ("NASNetMobile", 224),
+    "efficientnet_v2_b0": ("EfficientNetV2B0", 224),
+}
 SMALL = ["tf1_style", "nchw_net", "misc_ops", "more_ops", "dilated_depthwise", "conv_transpose", "resize_ops",
          "bicubic", "keras_layers"]
 
@@ -54,7 +62,7 @@ def _freeze_function(fn, specs):
     tf = _tf()
     from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
     concrete = tf.function(fn).get_concrete_function(*specs)
-    frozen = convert_variables_to_constants_v2(concrete)
+    frozen = convert_variables_to_constants_v2(concrete, aggressive_inlining=True)  # inline every function
     graph_def = frozen.graph.as_graph_def()
     inputs = [t.name for t in frozen.inputs if t.dtype != tf.resource]
     outputs = [t.name for t in frozen.outputs]
@@ -63,7 +71,7 @@ def _freeze_function(fn, specs):
 
 def keras_app(name: str, out_dir: str, seed: int = 0) -> None:
     tf = _tf()
-    cls_name, size = KERAS_APPS[name]
+    cls_name, size = {**KERAS_APPS, **EXTRA_KERAS_APPS}[name]
     tf.keras.utils.set_random_seed(seed)
     model = getattr(tf.keras.applications, cls_name)(weights=None, input_shape=(size, size, 3), classes=1000,
                                                      classifier_activation=None)
@@ -317,14 +325,14 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", required=True, help="folder for the .pb and .npz files")
     parser.add_argument("--only", nargs="*", help=f"model names, or 'small' for {SMALL}; "
-                        f"default all of {list(KERAS_APPS) + SMALL}")
+                        f"default all of {list(KERAS_APPS) + SMALL}; also {list(EXTRA_KERAS_APPS)}")
     ns = parser.parse_args(argv)
     names = ns.only or list(KERAS_APPS) + SMALL
     if "small" in names:
         names = [n for n in names if n != "small"] + SMALL
     os.makedirs(ns.out, exist_ok=True)
     for name in names:
-        if name in KERAS_APPS:
+        if name in KERAS_APPS or name in EXTRA_KERAS_APPS:
             keras_app(name, ns.out)
         elif name in BUILDERS:
             BUILDERS[name](ns.out)

@@ -52,6 +52,8 @@ def _float_inputs(graph: Graph, op: Op) -> list:
 
 
 def _target(graph: Graph, op: Op, mode: str, keep) -> int | None:
+    if op.subgraphs:  # bodies keep their own (source) precision
+        return None
     floats = _float_inputs(graph, op)
     if not floats and not any(d.dtype in FLOATS for d in op.outputs):
         return None

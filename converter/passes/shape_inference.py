@@ -39,8 +39,37 @@ def _shape_dummy(desc):
     return np.broadcast_to(np.zeros((), to_numpy(desc.dtype)), desc.shape)
 
 
+def _infer_subgraph_op(graph: Graph, op) -> bool:
+    """Ops with bodies (If): give each body's Data ops the descs of the op's inputs after the first,
+    infer the bodies, and take outputs the bodies agree on (unknown dims where they differ)."""
+    ins = graph.input_descs(op.name)[1:]
+    results = []
+    for sub in op.subgraphs.values():
+        for data, d in zip(sub.data_ops(), ins):
+            if d is not None:
+                data.outputs[0].dtype, data.outputs[0].shape = d.dtype, d.shape
+        infer_shapes(sub)
+        results.append([sub.desc(r) for r in sub.output_refs()])
+    changed = False
+    from ..ir import TensorDesc
+    while len(op.outputs) < len(results[0]):
+        op.outputs.append(TensorDesc(shape=None))
+    for i, d in enumerate(op.outputs):
+        cands = [r[i] for r in results if i < len(r)]
+        shapes = {c.shape for c in cands}
+        shape = cands[0].shape if len(shapes) == 1 else None
+        if shape is None and all(c.shape is not None for c in cands) and len({len(c.shape) for c in cands}) == 1:
+            shape = tuple(a if all(c.shape[k] == a for c in cands) else -1 for k, a in enumerate(cands[0].shape))
+        if (d.dtype, d.shape) != (cands[0].dtype, shape):
+            d.dtype, d.shape = cands[0].dtype, shape
+            changed = True
+    return changed
+
+
 def infer_op(graph: Graph, op, fold: bool = True) -> bool:
     """Infer one op's outputs (or fold it into Consts). Returns True if something changed."""
+    if op.subgraphs:
+        return _infer_subgraph_op(graph, op)
     spec = ops.get(op.type)
     refs = graph.inputs_of(op.name)
     descs = [None if r is None else graph.desc(r) for r in refs]

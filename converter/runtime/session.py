@@ -86,6 +86,18 @@ class Session:
                 raise ConverterError("E10004", f"no value given for model input '{op.name}'", node=op.name)
         return values
 
+    def _run_body(self, op, args: list) -> list:
+        """Control flow: If runs then_branch or else_branch on the inputs after the condition."""
+        if op.type != "If":
+            raise ConverterError("E11009", f"the runtime cannot execute control-flow op type {op.type}", node=op.name)
+        key = "then_branch" if bool(np.asarray(args[0]).reshape(-1)[0]) else "else_branch"
+        cache = self.__dict__.setdefault("_bodies", {})
+        if (op.name, key) not in cache:
+            cache[(op.name, key)] = Session(op.subgraphs[key])
+        body = cache[(op.name, key)]
+        outs = body.run({d.name: a for d, a in zip(body.inputs, args[1:])})
+        return [outs[n] for n in body.output_names]
+
     def run(self, feeds: dict, capture: bool = False) -> dict:
         """Execute the graph. With capture=True also return every intermediate tensor by its source
         tensor name (for bisecting), under the key '__all__'."""
@@ -100,7 +112,8 @@ class Session:
                 if fp16:  # fp16 emulation: fp32 compute on fp16-rounded inputs, result rounded to fp16
                     args = [a.astype(np.float32) if a is not None and a.dtype == FP16 else a for a in args]
                 try:
-                    outs = [_storage_view(o, d) for o, d in zip(run_kernel(spec, args, attrs), op.outputs)]
+                    raw = self._run_body(op, args) if op.subgraphs else run_kernel(spec, args, attrs)
+                    outs = [_storage_view(o, d) for o, d in zip(raw, op.outputs)]
                 except ConverterError:
                     raise
                 except Exception as exc:

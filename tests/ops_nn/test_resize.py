@@ -102,8 +102,10 @@ def test_nearest_resizes_outer_axes(tmp_path):
 
 
 @pytest.mark.parametrize("mode", ["nearest", "linear"])
-def test_resize_opset10(tmp_path, mode):
-    inputs = [("x", rand(1, 2, 4, 5), False), ("scales", scales(1, 1, 2, 1.5), True)]
+@pytest.mark.parametrize("scale", [(2, 1.5), (0.5, 0.6), (1.7, 0.4)])
+def test_resize_opset10(tmp_path, mode, scale):
+    """Resize-10 nearest floors on growing axes and ceils on shrinking ones (onnxruntime's 'simple')."""
+    inputs = [("x", rand(1, 2, 6, 7), False), ("scales", scales(1, 1, *scale), True)]
     check_against_ort(tmp_path, "Resize", inputs, {"mode": mode}, opset=10)
 
 

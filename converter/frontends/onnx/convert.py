@@ -8,7 +8,7 @@ import numpy as np
 import onnx
 
 from ...errors import GraphError, UnsupportedOpError
-from ...ir import Graph, TensorDesc, from_numpy
+from ...ir import Graph, Op, TensorDesc, from_numpy
 from ..builder import GraphBuilder
 from . import handlers  # noqa: F401  (fills the handler table)
 from .reader import attribute_value, load_model, onnx_dtype_to_numpy, tensor_to_array
@@ -81,7 +81,7 @@ class OnnxConverter:
         return graph
 
     def build(self, g: onnx.GraphProto, graph: Graph, outer: dict | None) -> dict:
-        """Fill ``graph`` from GraphProto ``g``; returns the tensor-name -> ref map."""
+        """Fill ``graph`` from the top-level GraphProto ``g``; returns the tensor-name -> ref map."""
         b = GraphBuilder(graph)
         refs: dict = {}
         init_names = {t.name for t in g.initializer}
@@ -92,10 +92,17 @@ class OnnxConverter:
             graph.add_data(vi.name, value_info_desc(vi), index)
             refs[vi.name] = (vi.name, 0)
             index += 1
+        out_refs = self.convert_nodes(g, b, refs)
+        graph.add(Op(graph.unique_name("NetOutput"), "NetOutput",
+                     attrs={"output_names": [vi.name for vi in g.output]}), out_refs)
+        return refs
+
+    def convert_nodes(self, g: onnx.GraphProto, b: GraphBuilder, refs: dict) -> list:
+        """Add g's initializers and nodes to b's graph, resolving tensor names through ``refs`` (which may
+        already hold outer-scope tensors); returns the refs of g's outputs."""
         for t in g.initializer:
-            if t.name in refs:
-                continue
-            refs[t.name] = b.const(tensor_to_array(t, self.base_dir), t.name, source=t.name)
+            if t.name not in refs or refs[t.name][0] == t.name and b.graph.op(t.name).type != "Data":
+                refs[t.name] = b.const(tensor_to_array(t, self.base_dir), t.name, source=t.name)
         for n in g.node:
             inputs = []
             for name in n.input:
@@ -103,27 +110,43 @@ class OnnxConverter:
                     inputs.append(None)
                 elif name in refs:
                     inputs.append(refs[name])
-                elif outer is not None and name in outer:
-                    inputs.append(("__outer__", name))
                 else:
                     raise GraphError("E11012", f"node '{n.name}' ({n.op_type}) reads tensor '{name}' that no "
                                      "node produces", node=n.name)
             attrs = {a.name: attribute_value(a, self.base_dir) for a in n.attribute}
-            ctx = NodeContext(n, attrs, inputs, self.opset, b, self)
+            ctx = NodeContext(n, attrs, inputs, self.opset, b, self, refs)
             outs = find_handler(n.op_type, self.opset)(ctx)
             for name, ref in zip(n.output, outs):
                 if name:
                     refs[name] = ref
-                    graph.desc(ref).name = name
+                    b.graph.desc(ref).name = name
         out_refs = []
         for vi in g.output:
             if vi.name not in refs:
                 raise GraphError("E11016", f"graph output '{vi.name}' is not produced by any node", node=vi.name)
             out_refs.append(refs[vi.name])
-        from ...ir import Op
-        graph.add(Op(graph.unique_name("NetOutput"), "NetOutput",
-                     attrs={"output_names": [vi.name for vi in g.output]}), out_refs)
-        return refs
+        return out_refs
+
+
+def free_names(g: onnx.GraphProto) -> list:
+    """Tensor names a (sub)graph reads from its enclosing scope, in first-use order."""
+    defined = {t.name for t in g.initializer} | {vi.name for vi in g.input}
+    free: list = []
+
+    def visit(graph: onnx.GraphProto, local: set) -> None:
+        for n in graph.node:
+            for name in n.input:
+                if name and name not in local and name not in free:
+                    free.append(name)
+            for a in n.attribute:
+                subs = [a.g] if a.type == onnx.AttributeProto.GRAPH else list(a.graphs)
+                for sub in subs:
+                    visit(sub, local | {t.name for t in sub.initializer} | {vi.name for vi in sub.input}
+                          | {o for m in sub.node for o in m.output})
+            local = local | set(n.output)
+
+    visit(g, set(defined))
+    return [name for name in free if name not in defined]
 
 
 def load_onnx_graph(path: str, input_names_with_shape=()) -> Graph:

@@ -44,6 +44,7 @@ class NodeContext:
     opset: int
     builder: GraphBuilder
     frontend: object = None  # the OnnxConverter (for subgraphs)
+    refs: dict | None = None  # tensor name -> ref in the current scope (for subgraphs)
 
     @property
     def name(self) -> str:

@@ -2,7 +2,8 @@
 
 scales, sizes and roi are given for all axes of the channels-first view of x (NCHW order also when
 data_format is NHWC), for ``axes`` when that attr is set, or for the spatial axes only when they
-have rank - 2 entries.
+have rank - 2 entries. Coordinates are computed in float32 like onnxruntime; where a source
+coordinate lands within an ulp of a rounding tie, a nearest index may differ from onnxruntime's.
 """
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ F32 = np.float32
 RESIZE_ATTRS = {
     "mode": Attr("str", "nearest", "nearest | linear | cubic"),
     "coordinate_transformation_mode": Attr("str", "half_pixel"),
-    "nearest_mode": Attr("str", "round_prefer_floor", "round_prefer_floor | round_prefer_ceil | floor | ceil"),
+    "nearest_mode": Attr("str", "round_prefer_floor",
+                         "round_prefer_floor | round_prefer_ceil | floor | ceil | simple (per axis: ceil down, floor up)"),
     "cubic_coeff_a": Attr("float", -0.75),
     "exclude_outside": Attr("bool", False),
     "extrapolation_value": Attr("float", 0.0),
@@ -119,23 +121,27 @@ NEAREST_ROUNDING = {
 }
 
 
-def _nearest_taps(x, in_len, attrs):
-    rounding = NEAREST_ROUNDING.get(attrs["nearest_mode"])
+def _nearest_taps(x, in_len, attrs, scale):
+    """"simple" is Upsample / Resize-10's rule: ceil when this axis shrinks, floor when it grows."""
+    mode = attrs["nearest_mode"]
+    if mode == "simple":
+        mode = "ceil" if scale < 1 else "floor"
+    rounding = NEAREST_ROUNDING.get(mode)
     if rounding is None:
-        raise GraphError("E10001", f"Resize: nearest_mode '{attrs['nearest_mode']}' is not one of "
-                         f"{sorted(NEAREST_ROUNDING)}")
+        raise GraphError("E10001", f"Resize: nearest_mode '{mode}' is not one of "
+                         f"{sorted(NEAREST_ROUNDING) + ['simple']}")
     idx = np.clip(rounding(x).astype(np.int64), 0, in_len - 1)
     return [idx], None
 
 
-def _linear_taps(x, in_len, attrs):
+def _linear_taps(x, in_len, attrs, scale):
     x = np.clip(x, 0, in_len - 1)
     i0 = np.floor(x).astype(np.int64)
     w1 = (x - i0).astype(F32)
     return [i0, np.minimum(i0 + 1, in_len - 1)], [F32(1) - w1, w1]
 
 
-def _cubic_taps(x, in_len, attrs):
+def _cubic_taps(x, in_len, attrs, scale):
     a = F32(attrs["cubic_coeff_a"])
     base = np.floor(x)
     t = (x - base).astype(F32)
@@ -192,7 +198,7 @@ def resize_nchw(x: np.ndarray, roi, scales, sizes, attrs: dict) -> np.ndarray:
         coords = source_coordinates(coord_mode, out_len, in_len, scale, plan.roi[k], plan.roi[n + k])
         if coord_mode == "tf_crop_and_resize":
             outside.append((axis, (coords < 0) | (coords > in_len - 1)))
-        idx, weights = taps(coords, in_len, attrs)
+        idx, weights = taps(coords, in_len, attrs, scale)
         y = _apply_axis(y, axis, idx, weights)
     if outside:
         mask = np.zeros(y.shape, bool)

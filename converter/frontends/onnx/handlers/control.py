@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ....errors import GraphError
 from ..registry import NodeContext, onnx_op  # noqa: F401
 
 
@@ -51,3 +52,42 @@ def sequence_empty(ctx: NodeContext):
         from ....ir import from_numpy
         attrs["dtype"] = int(from_numpy(tensor_dtype_to_np_dtype(ctx.attrs["dtype"])))
     return ctx.op("SequenceEmpty", [], attrs)
+
+
+@onnx_op("If")
+def if_op(ctx: NodeContext):
+    """If: with a constant condition the chosen branch is inlined; otherwise both branches become
+    subgraphs (Data ops for the outer tensors they read, in order) of a canonical If op."""
+    from ....ir import Graph, Op
+    from ...builder import GraphBuilder
+    from ..convert import free_names
+    conv = ctx.frontend
+    then_g, else_g = ctx.attrs["then_branch"], ctx.attrs["else_branch"]
+    cond = ctx.value(0)
+    if cond is not None:
+        branch = then_g if bool(np.asarray(cond).reshape(-1)[0]) else else_g
+        outs = conv.convert_nodes(branch, ctx.builder, dict(ctx.refs))
+        return [ctx.op("Identity", [r], n_out=1, suffix=f"_out{i}")[0] for i, r in enumerate(outs)]
+    names = []
+    for name in free_names(then_g) + free_names(else_g):
+        if name not in names:
+            names.append(name)
+    missing = [n for n in names if n not in ctx.refs]
+    if missing:
+        raise GraphError("E11012", f"If node '{ctx.name}' reads unknown tensors {missing}", node=ctx.name)
+    subgraphs = {}
+    for key, body in (("then_branch", then_g), ("else_branch", else_g)):
+        sub = Graph(f"{ctx.name}_{key}")
+        local = {}
+        for i, name in enumerate(names):
+            outer = ctx.builder.graph.desc(ctx.refs[name])
+            data_name = sub.unique_name(name)
+            sub.add_data(data_name, outer.copy(name=name), i)
+            local[name] = (data_name, 0)
+        outs = conv.convert_nodes(body, GraphBuilder(sub), local)
+        sub.add(Op(sub.unique_name("NetOutput"), "NetOutput",
+                   attrs={"output_names": [vi.name for vi in body.output]}), outs)
+        subgraphs[key] = sub
+    refs = ctx.op("If", [ctx.input(0)] + [ctx.refs[n] for n in names])
+    ctx.builder.graph.op(refs[0][0]).subgraphs = subgraphs
+    return refs

@@ -272,30 +272,29 @@ RESIZE_ATTR_DEFAULTS = {
 }
 
 
-def _legacy_resize(ctx: NodeContext, x, scales_ref, scales_value):
-    """Upsample-7/9 and Resize-10: asymmetric coordinates; nearest picks floor (ceil when downscaling)."""
+def _legacy_resize(ctx: NodeContext, x, scales_ref):
+    """Upsample-7/9 and Resize-10: asymmetric coordinates; nearest floors on growing axes, ceils on shrinking."""
     mode = str(ctx.attr("mode", "nearest")).lower()
     mode = {"bilinear": "linear"}.get(mode, mode)
-    down = scales_value is not None and any(float(s) < 1 for s in np.asarray(scales_value).reshape(-1))
-    attrs = {"mode": mode, "coordinate_transformation_mode": "asymmetric",
-             "nearest_mode": "ceil" if down else "floor", "data_format": channels_first_format(ctx)}
+    attrs = {"mode": mode, "coordinate_transformation_mode": "asymmetric", "nearest_mode": "simple",
+             "data_format": channels_first_format(ctx)}
     return ctx.op("Resize", [x, None, scales_ref], attrs)
 
 
 @onnx_op("Upsample")
 def upsample_attr_scales(ctx: NodeContext):
     scales = np.asarray(ctx.attr("scales") or [], np.float32)
-    return _legacy_resize(ctx, ctx.input(0), ctx.const(scales, "_scales"), scales)
+    return _legacy_resize(ctx, ctx.input(0), ctx.const(scales, "_scales"))
 
 
 @onnx_op("Upsample", since=9)
 def upsample_input_scales(ctx: NodeContext):
-    return _legacy_resize(ctx, ctx.input(0), ctx.input(1), ctx.value(1))
+    return _legacy_resize(ctx, ctx.input(0), ctx.input(1))
 
 
 @onnx_op("Resize", since=10)
 def resize_v10(ctx: NodeContext):
-    return _legacy_resize(ctx, ctx.input(0), ctx.input(1), ctx.value(1))
+    return _legacy_resize(ctx, ctx.input(0), ctx.input(1))
 
 
 @onnx_op("Resize", since=11)

@@ -194,11 +194,16 @@ def filled_like(ctx: NodeContext):
 
 @tf_op("OneHot")
 def one_hot(ctx: NodeContext):
-    """OneHot(indices, depth, on_value, off_value): the values become the [off, on] constant."""
+    """OneHot(indices, depth, on_value, off_value): the values become the [off, on] constant. TF gives
+    negative indices an all-off row where the canonical op counts them from the end, so they are
+    moved out of range (to depth) first."""
     on, off = ctx.require_value(2, "on_value"), ctx.require_value(3, "off_value")
     values = ctx.const(np.array([np.asarray(off).reshape(-1)[0], np.asarray(on).reshape(-1)[0]],
                                 dtype=np.asarray(on).dtype), "values")
-    return ctx.op("OneHot", [ctx.input(0), ctx.input(1), values], {"axis": int(ctx.attr("axis", -1))})
+    zero = ctx.const(np.zeros((), np.int32), "zero")
+    negative = ctx.op("Less", [ctx.input(0), zero], suffix="negative")[0]
+    indices = ctx.op("Select", [negative, ctx.input(1), ctx.input(0)], suffix="indices")[0]
+    return ctx.op("OneHot", [indices, ctx.input(1), values], {"axis": int(ctx.attr("axis", -1))})
 
 
 @tf_op("ReverseV2")
