@@ -141,7 +141,7 @@ def chain(models: List[str] = typer.Argument(..., help="two or more .om files, i
 def list_ops(markdown: bool = typer.Option(False, help="print the markdown table of docs/supported-ops.md")):
     """List the supported canonical ops and the source-framework op types mapped to them."""
     from .support import supported_ops_markdown, supported_ops_text
-    typer.echo(supported_ops_markdown() if markdown else supported_ops_text())
+    typer.echo(supported_ops_markdown() if markdown else supported_ops_text(), nl=not markdown)
 
 
 def main(argv=None) -> int:
