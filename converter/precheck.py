@@ -63,6 +63,8 @@ def _attribute_causes(options: ConvertOptions, entries: list) -> None:
     try:
         build_graph(options)
     except ConverterError as exc:
+        if exc.option is not None:  # about the command line (e.g. unfixed input shapes), not an op
+            return
         target = next((e for e in entries if exc.node and e["name"] == exc.node), None)
         cause = {"code": BAD_PARAM, "message": f"{exc.code}: {exc.message}"}
         if target is None:
