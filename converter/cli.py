@@ -3,6 +3,7 @@ converter.api, and report like ATC (a success/failure line, E-coded messages, ex
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import traceback
 from dataclasses import replace
@@ -71,6 +72,14 @@ def _configure_logging(level: str) -> None:
 
 def main(argv=None) -> int:
     """Entry point of `atc`; returns the exit status (0 success, 1 failure)."""
+    try:
+        return _main(argv)
+    except BrokenPipeError:  # output piped into `head` and closed early: not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+def _main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv:
         print(help_text())
