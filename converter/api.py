@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import os
+import warnings
 
-from .errors import ConverterError
+from .errors import ConversionWarning, ConverterError
 from .ir import Graph
 from .options import ConvertOptions
 from .passes.base import PassContext
@@ -53,7 +54,9 @@ def build_graph(options: ConvertOptions) -> Graph:
     graph = load_source_graph(options)
     ctx = PassContext(options=options, framework=options.framework if options.framework is not None else 5)
     run_passes(graph, ctx)
-    graph.attrs["warnings"] = ctx.warnings
+    graph.attrs["warnings"] = list(graph.attrs.get("frontend_warnings", ())) + list(ctx.warnings)
+    for message in graph.attrs["warnings"]:
+        warnings.warn(message, ConversionWarning, stacklevel=2)
     return graph
 
 

@@ -6,11 +6,12 @@ import logging
 import os
 import sys
 import traceback
+import warnings
 from dataclasses import replace
 
 from .cli_args import parse_argv
 from .configs.option_table import GROUPS, OPTIONS
-from .errors import ConverterError
+from .errors import ConversionWarning, ConverterError
 from .options import ConvertOptions, build_options
 
 START_LINE = "ATC start working now, please wait for a moment."
@@ -95,7 +96,10 @@ def _main(argv=None) -> int:
         _configure_logging(options.log)
         _print_warnings(options.warnings)
         print(START_LINE)
-        result = run(options)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ConversionWarning)
+            result = run(options)
+        _print_warnings(str(w.message) for w in caught if issubclass(w.category, ConversionWarning))
         if options.mode == 6 and isinstance(result, str):
             print(result)
     except ConverterError as error:

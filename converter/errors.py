@@ -48,3 +48,8 @@ class OmFormatError(ConverterError):
 def fail(code: str, message: str, **where) -> "ConverterError":
     """Shorthand used by modules: ``raise fail("E10016", "...", option="--input_shape")``."""
     return ConverterError(code, message, **where)
+
+
+class ConversionWarning(UserWarning):
+    """Something the user should know about a conversion that still succeeded (an unknown prototxt
+    field skipped, an option without effect, ...). The CLI prints these as `ATC warning:` lines."""

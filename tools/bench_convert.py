@@ -1,10 +1,12 @@
 """Benchmark: wall time and peak memory of converting a ResNet-50-sized ONNX model (~100 MB weights).
 
 Runs each converter in its own child process and reads that child's peak RSS with os.wait4, so figures
-are comparable. Peers: ours (`python -m converter`), and MNN's converter when the `mnn` package (its
-`mnnconvert` command) is installed (`pip install mnn`). Prints one line per peer and the ratio.
+are comparable. Peers: ours (`python -m converter`), and MNN's converter when a Python with the `mnn`
+package is given (`--mnn-python`, default: this interpreter if it has mnn). MNN's converter is called
+through its extension module (`_tools.mnnconvert`), not the `mnnconvert` script, which pip-installs a
+logging SDK at run time. Prints one line per peer and the ratio.
 
-Run: python tools/bench_convert.py [--model PATH] [--repeat N]
+Run: python tools/bench_convert.py [--model PATH] [--repeat N] [--precision MODE] [--mnn-python PY] [--precision MODE]
 """
 from __future__ import annotations
 
@@ -44,6 +46,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--model", help="ONNX model (default: generate a ResNet-50 into a temp folder)")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--precision", help="our --precision_mode (e.g. force_fp32); default: the converter's")
+    ap.add_argument("--mnn-python", default=sys.executable, help="a Python that can import MNN")
     a = ap.parse_args()
     work = tempfile.mkdtemp(prefix="bench_convert_")
     try:
@@ -56,19 +60,24 @@ def main() -> None:
         print(f"model: {model} ({size_mb:.1f} MiB)")
         ours = best_of([sys.executable, "-m", "converter", "--framework=5", f"--model={model}",
                         f"--output={os.path.join(work, 'ours')}", "--input_shape=input:1,3,224,224",
-                        "--soc_version=Ascend310"], a.repeat)
+                        "--soc_version=Ascend310"]
+                       + ([f"--precision_mode={a.precision}"] if a.precision else []), a.repeat)
         if ours is None:
             sys.exit("our converter failed")
         print(f"ours:  {ours[0]:.2f} s wall, {ours[1]:.0f} MiB peak RSS ({ours[1] / size_mb:.2f}x model size)")
-        mnn = shutil.which("mnnconvert") or shutil.which("MNNConvert")
-        if mnn:
-            peer = best_of([mnn, "-f", "ONNX", "--modelFile", model, "--MNNModel",
-                            os.path.join(work, "peer.mnn"), "--bizCode", "bench"], a.repeat)
+        has_mnn = subprocess.run([a.mnn_python, "-c", "import _tools"], capture_output=True).returncode == 0
+        if has_mnn:
+            peer = best_of([a.mnn_python, "-c", "import sys, _tools; _tools.mnnconvert(sys.argv)", "-f", "ONNX",
+                            "--modelFile", model, "--MNNModel", os.path.join(work, "peer.mnn"), "--bizCode", "bench"],
+                           a.repeat)
+            if peer and not os.path.exists(os.path.join(work, "peer.mnn")):
+                print("MNN:   ran but wrote no model - no peer ratio")
+                peer = None
             if peer:
                 print(f"MNN:   {peer[0]:.2f} s wall, {peer[1]:.0f} MiB peak RSS")
                 print(f"ratio: ours/MNN time {ours[0] / peer[0]:.2f}, memory {ours[1] / peer[1]:.2f}")
         else:
-            print("MNN:   not installed (pip install mnn) - no peer ratio")
+            print(f"MNN:   not importable from {a.mnn_python} (pip install mnn, or --mnn-python) - no peer ratio")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -284,7 +284,7 @@ def mobilenet_ssd(full: bool = False) -> tuple:
     x, feats = _mobilenet_body(b, x, cfg, div)
     heads = {"loc": [], "conf": [], "prior": []}
     sources = [feats[len(cfg) - 3], feats[-1]]   # a stride-16 and the last feature map
-    sizes = [(0.2 * size, None, [2.0]), (0.35 * size, 0.5 * size, [2.0, 3.0])]
+    sizes = [(size // 5, None, [2.0]), (size * 7 // 20, size // 2, [2.0, 3.0])]
     extra_cin = sources[-1][1]
     if full:
         x2 = x

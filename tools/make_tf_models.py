@@ -36,7 +36,7 @@ EXTRA_KERAS_APPS = {
     "efficientnet_v2_b0": ("EfficientNetV2B0", 224),
 }
 SMALL = ["tf1_style", "nchw_net", "misc_ops", "more_ops", "dilated_depthwise", "conv_transpose", "resize_ops",
-         "bicubic", "keras_layers"]
+         "bicubic", "keras_layers", "functional_if"]
 
 
 def _tf():
@@ -57,12 +57,13 @@ def _save(out_dir: str, name: str, graph_def, feeds: dict, results: dict) -> Non
     print(f"wrote {name}.pb ({len(graph_def.node)} nodes)")
 
 
-def _freeze_function(fn, specs):
+def _freeze_function(fn, specs, lower_control_flow: bool = True):
     """A frozen GraphDef of a tf.function; returns (graph_def, input tensor names, output tensor names)."""
     tf = _tf()
     from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
     concrete = tf.function(fn).get_concrete_function(*specs)
-    frozen = convert_variables_to_constants_v2(concrete, aggressive_inlining=True)  # inline every function
+    frozen = convert_variables_to_constants_v2(concrete, lower_control_flow=lower_control_flow,
+                                               aggressive_inlining=True)  # inline every called function
     graph_def = frozen.graph.as_graph_def()
     inputs = [t.name for t in frozen.inputs if t.dtype != tf.resource]
     outputs = [t.name for t in frozen.outputs]
@@ -124,6 +125,26 @@ def keras_layers(out_dir: str, seed: int = 9) -> None:
     result = frozen(tf.constant(x))
     result = result[0] if isinstance(result, (list, tuple)) else result
     _save(out_dir, "keras_layers", graph_def, {inputs[0]: x}, {outputs[0]: np.asarray(result)})
+
+
+def functional_if(out_dir: str, seed: int = 10) -> None:
+    """tf.cond frozen without lowering (lower_control_flow=False): a StatelessIf with two branch functions."""
+    tf = _tf()
+    rng = np.random.default_rng(seed)
+    w = (rng.normal(0, 0.5, (4, 3)) + 0.3).astype(np.float32)
+
+    def fn(x):
+        y = tf.cond(tf.reduce_sum(x) > 0, lambda: tf.nn.relu(tf.matmul(x, w)), lambda: tf.tanh(x[:, :3]) * 2.0)
+        return y + 1.0
+
+    spec = tf.TensorSpec([2, 4], tf.float32, name="input")
+    graph_def, frozen, inputs, outputs = _freeze_function(fn, [spec], lower_control_flow=False)
+    feeds, results = {}, {}
+    for sign, suffix in ((1.0, "pos"), (-1.0, "neg")):
+        x = (np.abs(rng.uniform(0.1, 1, (2, 4))) * sign).astype(np.float32)
+        feeds[suffix] = (x, np.asarray(frozen(tf.constant(x))[0]))
+    _save(out_dir, "functional_if", graph_def, {inputs[0]: feeds["pos"][0]}, {outputs[0]: feeds["pos"][1]})
+    _save(out_dir, "functional_if_neg", graph_def, {inputs[0]: feeds["neg"][0]}, {outputs[0]: feeds["neg"][1]})
 
 
 def _graph_mode(build):
@@ -318,7 +339,7 @@ def bicubic(out_dir: str, seed: int = 8) -> None:
 
 BUILDERS = {"tf1_style": tf1_style, "nchw_net": nchw_net, "misc_ops": misc_ops, "more_ops": more_ops,
             "dilated_depthwise": dilated_depthwise, "conv_transpose": conv_transpose, "resize_ops": resize_ops,
-            "bicubic": bicubic, "keras_layers": keras_layers}
+            "bicubic": bicubic, "keras_layers": keras_layers, "functional_if": functional_if}
 
 
 def main(argv=None) -> int:

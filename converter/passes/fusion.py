@@ -24,7 +24,7 @@ def _per_channel(value: np.ndarray, rank: int, axis: int, channels: int):
             return None
     if v.shape[axis] not in (1, channels):
         return None
-    return np.broadcast_to(v.reshape(-1), (channels,)).astype(np.float64)
+    return np.broadcast_to(v.reshape(-1), (channels,)).astype(np.float64)  # small: per-channel
 
 
 def _single_consumer(graph: Graph, name: str):
@@ -42,15 +42,32 @@ def _conv_params(graph: Graph, conv):
     return w, b
 
 
-def _set_conv_params(graph: Graph, conv, w: np.ndarray, b: np.ndarray) -> None:
-    """New weight and bias Consts for ``conv`` (in the weight's original dtype); old ones are pruned later."""
+def _set_conv_params(graph: Graph, conv, w: np.ndarray | None, b: np.ndarray) -> None:
+    """New bias (and, unless ``w`` is None, weight) Consts for ``conv`` in the weight's dtype. The Consts
+    they replace are removed at once when nothing else reads them, so big weights are not held twice."""
     refs = graph.inputs_of(conv.name)
-    wname = graph.unique_name(conv.name + "_fused_weight")
-    graph.add_const(wname, w.astype(graph.const_value(refs[1]).dtype))
-    graph.connect((wname, 0), conv.name, 1)
+    dtype = graph.const_value(refs[1]).dtype
+    replaced = [refs[1]] if w is not None else []
+    if w is not None:
+        wname = graph.unique_name(conv.name + "_fused_weight")
+        graph.add_const(wname, w.astype(dtype, copy=False))
+        graph.connect((wname, 0), conv.name, 1)
+    if len(refs) > 2 and refs[2] is not None:
+        replaced.append(refs[2])
     bname = graph.unique_name(conv.name + "_fused_bias")
-    graph.add_const(bname, b.astype(graph.const_value(refs[1]).dtype))
+    graph.add_const(bname, np.asarray(b).astype(dtype))
     graph.connect((bname, 0), conv.name, 2)
+    for name, _ in replaced:
+        if name in graph and graph.op(name).type == "Const" and not graph.consumers(name):
+            graph.remove(name)
+
+
+def _scaled(w: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """``w`` times the per-output-channel vector ``s``, computed in float32 (float64 weights stay float64):
+    one new array of w's size (no float64 temporaries), within one float32 ulp (~1.2e-7 relative) of the
+    float64 product."""
+    compute = np.result_type(w.dtype, np.float32)
+    return np.multiply(w, s.astype(compute).reshape((-1,) + (1,) * (w.ndim - 1)), dtype=compute)
 
 
 def _bypass(graph: Graph, op, conv) -> None:
@@ -64,9 +81,11 @@ def fold_affine_into_conv(graph: Graph, ctx: PassContext | None = None) -> bool:
     """BatchNorm, and Mul/Add by per-channel constants, following a conv with no other reader, are folded
     into the conv's weights and bias (Caffe BatchNorm+Scale, TF BiasAdd and FusedBatchNorm, ONNX BN)."""
     changed = False
-    for conv in list(graph.topo_order()):
-        if conv.type not in CONV_TYPES or conv.name not in graph:
+    convs = [op.name for op in graph.topo_order() if op.type in CONV_TYPES]  # names: Op lists hold weights
+    for name in convs:
+        if name not in graph:
             continue
+        conv = graph.op(name)
         while True:
             step = _fold_next(graph, conv)
             if not step:
@@ -94,8 +113,7 @@ def _fold_next(graph: Graph, conv) -> bool:
             return False
         scale, offset, mean, var = (v.astype(np.float64).reshape(-1) for v in vals)
         s = scale / np.sqrt(var + float(op.attrs.get("epsilon", 1e-5)))
-        new_w = w.astype(np.float64) * s.reshape((-1,) + (1,) * (w.ndim - 1))
-        _set_conv_params(graph, conv, new_w, (bias - mean) * s + offset)
+        _set_conv_params(graph, conv, _scaled(w, s), (bias - mean) * s + offset)
     elif op.type in ("Mul", "Add") and len(refs) == 2:
         other = refs[1 - nxt[1]]
         c = graph.const_value(other)
@@ -105,10 +123,9 @@ def _fold_next(graph: Graph, conv) -> bool:
         if vec is None:
             return False
         if op.type == "Mul":
-            new_w = w.astype(np.float64) * vec.reshape((-1,) + (1,) * (w.ndim - 1))
-            _set_conv_params(graph, conv, new_w, bias * vec)
+            _set_conv_params(graph, conv, _scaled(w, vec), bias * vec)
         else:
-            _set_conv_params(graph, conv, w.astype(np.float64), bias + vec)
+            _set_conv_params(graph, conv, None, bias + vec)
     else:
         return False
     _bypass(graph, op, conv)

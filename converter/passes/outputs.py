@@ -11,6 +11,11 @@ def find_output(graph: Graph, name: str, index: int | None):
 
     ``name`` may be one of our op names, a source node name (Op.source), or, with no index, a source
     tensor name. TF-style ``node:0`` without a separate index is split by the caller."""
+    if index is not None:  # a source tensor named "node:index" (TF), recorded by the frontend
+        for op in graph.ops():
+            for i, d in enumerate(op.outputs):
+                if d.name == f"{name}:{index}" or (index == 0 and d.name == name and op.source == name):
+                    return (op.name, i)
     if index is None:
         for op in graph.ops():
             for i, d in enumerate(op.outputs):

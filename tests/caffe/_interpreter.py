@@ -11,7 +11,6 @@ from . import _reference as ref
 
 def _conv(layer, x, blobs):
     p = layer.convolution_param
-    k = p.kernel_size[0]
     s = p.stride[0] if p.stride else 1
     pad = p.pad[0] if p.pad else 0
     return ref.conv(x, blobs[0], blobs[1] if p.bias_term else None, (s, s), (pad, pad), (1, 1), p.group)

@@ -149,12 +149,13 @@ def test_unknown_fields_are_skipped_with_a_warning_naming_them(tmp_path):
     b = _small()
     proto, model = b.save(str(tmp_path))
     text = open(proto).read().replace('name: "relu"', 'name: "relu"\n  engine_hint: 3\n  fancy_param { x: 1 y { z: 2 } }')
-    text = text.replace('type: "ReLU"', 'type: "ReLU"\n  relu_param { negative_slope: 0 fork_mode: FAST }')
+    text = text.replace('type: "ReLU"', 'type: "ReLU"\n  relu_param { negative_slope: 0 fork_mode: FAST engine: MKL2017 }')
     proto2 = _write(tmp_path, "fork.prototxt", text)
     graph = load_caffe_graph(proto2, model, {})
     warnings = " ".join(graph.attrs["frontend_warnings"])
     assert "LayerParameter.engine_hint" in warnings and "LayerParameter.fancy_param" in warnings
     assert "ReLUParameter.fork_mode" in warnings and ".z" not in warnings and ".x'" not in warnings
+    assert "ReLUParameter.engine: MKL2017" in warnings
 
 
 # ---- weights ------------------------------------------------------------------------------------
@@ -288,3 +289,27 @@ def test_dump_prototxt_json(tmp_path):
     assert "data" not in json.dumps(weights_doc["layer"][1]["blobs"][0])
     parsed = text_format.Parse(open(proto).read(), caffe_pb2.NetParameter())
     assert len(parsed.layer) == 3
+
+
+def test_dynamic_batch_keeps_batch_free(tmp_path):
+    b = _small()
+    b.layer("Pooling", "pool", "conv", "pool", pooling_param={"pool": caffe_pb2.PoolingParameter.AVE,
+                                                              "kernel_size": 3, "stride": 2, "pad": 1})
+    b.layer("InnerProduct", "fc", "pool", "fc", [rand(5, 27, seed=3), rand(5, seed=4)],
+            inner_product_param={"num_output": 5})
+    graph = convert(b, tmp_path, {"data": (-1, 2, 4, 4)})
+    assert graph.net_output() is not None and graph.desc(graph.output_refs()[0]).shape == (-1, 5)
+    x = rand(3, 2, 4, 4)
+    fixed = convert(b, tmp_path, {"data": (3, 2, 4, 4)})
+    np.testing.assert_allclose(Session(graph).run({"data": x})["fc"], Session(fixed).run({"data": x})["fc"])
+
+
+def test_load_net_parameter_for_dumps(tmp_path):
+    from converter.frontends.caffe import load_net_parameter
+    proto, model = _small().save(str(tmp_path))
+    assert [la.name for la in load_net_parameter(proto).layer] == ["data", "conv", "relu"]
+    weights = load_net_parameter(model)
+    assert weights.layer[1].blobs[0].shape.dim == [3, 2, 3, 3] and not weights.layer[1].blobs[0].data
+    with pytest.raises(ConverterError) as e:
+        load_net_parameter(_write(tmp_path, "bad.bin", "\x00\x01\x02garbage{"))
+    assert _code(e) == "E10041"

@@ -128,7 +128,9 @@ def test_golden_from_tensorflow(name):
 
 
 KERAS_DIR = Path(os.environ.get("TF_MODELS_DIR", "/tmp/tf_models_big"))
-KERAS_APPS = ["mobilenet_v2", "resnet50", "inception_v3", "efficientnet_b0", "densenet121"]
+KERAS_APPS = ["mobilenet_v2", "resnet50", "inception_v3", "efficientnet_b0", "densenet121",
+              # extras (tools/make_tf_models.py --only <name>): grouped convs, XLA-compiled calls, hard-swish
+              "mobilenet_v3_small", "xception", "convnext_tiny", "nasnet_mobile", "efficientnet_v2_b0"]
 
 
 @pytest.mark.slow

@@ -211,3 +211,15 @@ def test_einsum(tmp_path):
     g.node("e", "Einsum", ["a", "b"], T=F32, equation="bij,jk->bik", N=2)
     (y,) = run_graphdef(g, tmp_path, {"a": a})
     np.testing.assert_allclose(y, np.einsum("bij,jk->bik", a, b), rtol=1e-5)
+
+
+def test_select_v1_with_row_condition(tmp_path):
+    x, y = rand(3, 4), rand(3, 4)
+    cond = np.array([True, False, True])
+    g = GraphDefBuilder()
+    g.placeholder("c", (3,), np.bool_)
+    g.placeholder("x", x.shape)
+    g.placeholder("y", y.shape)
+    g.node("sel", "Select", ["c", "x", "y"], T=F32)
+    (out,) = run_graphdef(g, tmp_path, {"c": cond, "x": x, "y": y})
+    np.testing.assert_array_equal(out, np.where(cond[:, None], x, y))

@@ -295,3 +295,16 @@ def test_dilated_conv_pattern_is_folded(tmp_path):
     (y,) = run_graphdef(g, tmp_path, {"x": x})
     w = graph.const_value(graph.inputs_of("conv")[1]).transpose(2, 3, 1, 0)
     close(y, conv_nhwc(x, w, dilations=(2, 2), pads=((2, 2), (2, 2))), 1e-4)
+
+
+def test_grouped_conv2d(tmp_path):
+    """TF convolves in groups when the input has a multiple of the filter's input channels."""
+    x, w = rand(1, 5, 5, 6), rand(3, 3, 2, 9)
+    g = GraphDefBuilder()
+    g.placeholder("x", (-1, 5, 5, 6))
+    g.const("w", w)
+    g.node("conv", "Conv2D", ["x", "w"], T=F32, strides=[1, 1, 1, 1], padding="VALID")
+    graph = load_tf_graph(g.save(tmp_path), {"x": (1, 5, 5, 6)}, [])
+    assert graph.op("conv").attrs["groups"] == 3
+    (y,) = run_graphdef(g, tmp_path, {"x": x})
+    close(y, conv_nhwc(x, w, groups=3))

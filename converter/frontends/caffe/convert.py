@@ -2,20 +2,20 @@
 weights matched by layer name, outputs = blobs no later layer reads (Caffe's own rule)."""
 from __future__ import annotations
 
-import logging
 import os
+
+import numpy as np
 
 from ...errors import GraphError, ModelLoadError, OptionError
 from ...ir import DataType, Graph, Op, TensorDesc
 from ..builder import GraphBuilder
 from ..common import report_unsupported
-from . import layers  # noqa: F401  (fills the handler table)
+from . import layers as _handlers  # noqa: F401  (fills the handler table)
 from .normalize import in_phase, layer_list
 from .reader import read_prototxt
 from .registry import WEIGHTED, LayerContext, find_handler
-from .weights import read_caffemodel
+from .weights import RawBlob, read_caffemodel
 
-log = logging.getLogger("converter.caffe")
 
 # Layers that only exist for training or evaluation: dropped (their tops are never model outputs).
 IGNORED = {"Silence", "Accuracy", "SoftmaxWithLoss", "EuclideanLoss", "SigmoidCrossEntropyLoss", "HingeLoss",
@@ -64,8 +64,8 @@ class CaffeConverter:
 
     # ---- helpers ------------------------------------------------------------------------------
     def warn(self, message: str) -> None:
+        """Collected in graph.attrs['frontend_warnings']; the API reports them as ConversionWarnings."""
         self.warnings.append(message)
-        log.warning(message)
 
     def infer(self, op_name: str) -> None:
         """Shape inference for one new op, so later handlers can read shapes."""
@@ -87,7 +87,7 @@ class CaffeConverter:
         return None
 
     def add_input(self, blob: str, shape: tuple | None, layer_name: str | None = None) -> None:
-        override = self._given_shape(blob, *( [layer_name] if layer_name else []))
+        override = self._given_shape(blob, layer_name) if layer_name else self._given_shape(blob)
         if override is not None:
             if shape is not None and len(shape) != len(override):
                 raise OptionError("E10049", f"--input_shape: input '{blob}' has {len(shape)} dims in the "
@@ -146,8 +146,6 @@ class CaffeConverter:
     def blobs_for(self, layer) -> list:
         blobs = self.weights.get(layer.name)
         if blobs is None and layer.blobs:   # weights written into the prototxt itself
-            from .weights import RawBlob
-            import numpy as np
             blobs = [RawBlob(np.asarray(b.data, np.float32) if b.data else np.asarray(b.double_data, np.float32),
                              _shape_of(b.shape) if b.HasField("shape") else None) for b in layer.blobs]
         needed = WEIGHTED.get(layer.type, 0)
@@ -182,7 +180,8 @@ class CaffeConverter:
 
     def convert(self) -> Graph:
         for name in self.unknown_fields:
-            self.warn(f"prototxt field '{name}' is not in the Caffe schema we know; it was skipped")
+            self.warn(f"prototxt field '{name}' is not in the Caffe schema we know (a fork's field or enum "
+                      "value?); it was skipped")
         layers = [layer for layer in layer_list(self.net) if in_phase(layer)]
         self.check_supported(layers)
         self.legacy_inputs()

@@ -39,6 +39,15 @@ class _RecordingParser(text_format._Parser):  # noqa: SLF001 - the only hook for
         finally:
             self._skip_depth -= 1
 
+    def _MergeScalarField(self, tokenizer, message, field):  # noqa: N802
+        """A fork's enum value (``engine: MKLDNN``) is skipped like an unknown field: the default stays."""
+        token = tokenizer.token
+        if field.enum_type is not None and token[:1].isalpha() and token not in field.enum_type.values_by_name:
+            tokenizer.NextToken()
+            self.skipped.append(f"{message.DESCRIPTOR.full_name}.{field.name}: {token}")
+            return None
+        return super()._MergeScalarField(tokenizer, message, field)
+
 
 def _decode_text(data: bytes, path: str) -> str:
     if b"\x00" in data[:4096]:
@@ -88,20 +97,26 @@ def _drop_blob_data(net: caffe_pb2.NetParameter) -> None:
                 blob.ClearField(name)
 
 
-def dump_prototxt_json(path: str) -> str:
-    """The NetParameter of a .prototxt (or a .caffemodel, blob values dropped) as JSON, for
-    ``atc --mode=1 --framework=0 --om=<file>``."""
+def load_net_parameter(path: str) -> caffe_pb2.NetParameter:
+    """The NetParameter of a .prototxt, or of a .caffemodel with its blob values dropped (for dumps)."""
     with open(path, "rb") as f:
         data = f.read()
     try:
-        net = parse_prototxt_text(data.decode("utf-8"), path).net
+        return parse_prototxt_text(data.decode("utf-8"), path).net
     except (UnicodeDecodeError, ModelLoadError):
-        net = caffe_pb2.NetParameter()
-        try:
-            net.ParseFromString(data)
-        except Exception:
-            raise ModelLoadError("E10041", f"'{path}' is neither a Caffe .prototxt nor a .caffemodel",
-                                 path=path) from None
-        _drop_blob_data(net)
-    as_dict = json_format.MessageToDict(net, preserving_proto_field_name=True)
+        pass
+    net = caffe_pb2.NetParameter()
+    try:
+        net.ParseFromString(data)
+    except Exception:
+        raise ModelLoadError("E10041", f"'{path}' is neither a Caffe .prototxt nor a .caffemodel",
+                             path=path) from None
+    _drop_blob_data(net)
+    return net
+
+
+def dump_prototxt_json(path: str) -> str:
+    """The NetParameter of a .prototxt (or a .caffemodel, blob values dropped) as JSON, for
+    ``atc --mode=1 --framework=0 --om=<file>`` (protobuf's JSON mapping, field names as in the .proto)."""
+    as_dict = json_format.MessageToDict(load_net_parameter(path), preserving_proto_field_name=True)
     return json.dumps(as_dict, sort_keys=True, indent=2)

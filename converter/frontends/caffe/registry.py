@@ -17,7 +17,7 @@ HANDLERS: dict[str, Callable] = {}
 
 # Layers with learned blobs: (minimum blob count) -- a missing entry in the .caffemodel is E11029.
 WEIGHTED = {"Convolution": 1, "Deconvolution": 1, "InnerProduct": 1, "BatchNorm": 2, "PReLU": 1,
-            "Normalize": 1}
+            "Normalize": 1, "Embed": 1, "ConvolutionDepthwise": 1, "DepthwiseConvolution": 1}
 
 
 def caffe_layer(*types: str):

@@ -7,11 +7,12 @@ from collections import Counter, defaultdict
 import numpy as np
 import onnx
 
-from ...errors import GraphError, UnsupportedOpError
+from ...errors import GraphError
 from ...ir import Graph, Op, TensorDesc, from_numpy
 from ..builder import GraphBuilder
+from ..common import report_unsupported
 from . import handlers  # noqa: F401  (fills the handler table)
-from .reader import attribute_value, load_model, onnx_dtype_to_numpy, tensor_to_array
+from .reader import attribute_value, load_lazy_model, onnx_dtype_to_numpy, tensor_to_array
 from .registry import NodeContext, find_handler
 
 MIN_OPSET, MAX_OPSET = 7, 21   # the range we target; older opsets (1-6) are converted best-effort
@@ -53,20 +54,11 @@ def unsupported_ops(graph: onnx.GraphProto, opset: int) -> dict:
     return dict(missing)
 
 
-def report_unsupported(missing: dict, framework: str = "ONNX") -> UnsupportedOpError:
-    parts = []
-    for t, names in sorted(missing.items()):
-        ex = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
-        parts.append(f"{t} x{len(names)} (e.g. {ex})")
-    return UnsupportedOpError(
-        "E11009", f"{len(missing)} {framework} op type(s) have no converter: " + "; ".join(parts)
-        + ". Run 'omtool ops' for the supported list; replace these ops in the source model or "
-        "open an issue with the model.")
-
-
 class OnnxConverter:
-    def __init__(self, model: onnx.ModelProto, base_dir: str | None, input_names_with_shape=()):
+    def __init__(self, model: onnx.ModelProto, base_dir: str | None, input_names_with_shape=(),
+                 initializer_raw=()):
         self.model = model
+        self.initializer_raw = list(initializer_raw)  # RawSpans of model.graph.initializer (lazy loading)
         self.base_dir = base_dir
         self.opset = _opset(model)
         self.user_inputs = set(input_names_with_shape)
@@ -92,17 +84,19 @@ class OnnxConverter:
             graph.add_data(vi.name, value_info_desc(vi), index)
             refs[vi.name] = (vi.name, 0)
             index += 1
-        out_refs = self.convert_nodes(g, b, refs)
+        out_refs = self.convert_nodes(g, b, refs, self.initializer_raw)
         graph.add(Op(graph.unique_name("NetOutput"), "NetOutput",
                      attrs={"output_names": [vi.name for vi in g.output]}), out_refs)
         return refs
 
-    def convert_nodes(self, g: onnx.GraphProto, b: GraphBuilder, refs: dict) -> list:
+    def convert_nodes(self, g: onnx.GraphProto, b: GraphBuilder, refs: dict, initializer_raw=()) -> list:
         """Add g's initializers and nodes to b's graph, resolving tensor names through ``refs`` (which may
-        already hold outer-scope tensors); returns the refs of g's outputs."""
-        for t in g.initializer:
+        already hold outer-scope tensors); returns the refs of g's outputs. ``initializer_raw[i]``: where
+        the raw_data of ``g.initializer[i]`` lies when the loader left it out (top-level graph only)."""
+        for i, t in enumerate(g.initializer):
             if t.name not in refs or refs[t.name][0] == t.name and b.graph.op(t.name).type != "Data":
-                refs[t.name] = b.const(tensor_to_array(t, self.base_dir), t.name, source=t.name)
+                raw = initializer_raw[i] if i < len(initializer_raw) else None
+                refs[t.name] = b.const(tensor_to_array(t, self.base_dir, raw), t.name, source=t.name)
         for n in g.node:
             inputs = []
             for name in n.input:
@@ -151,8 +145,9 @@ def free_names(g: onnx.GraphProto) -> list:
 
 def load_onnx_graph(path: str, input_names_with_shape=()) -> Graph:
     """Parse an ONNX file into our IR (canonical ops, unknown shapes not yet inferred)."""
-    model = load_model(path)
-    conv = OnnxConverter(model, os.path.dirname(os.path.abspath(path)), input_names_with_shape)
+    lazy = load_lazy_model(path)
+    conv = OnnxConverter(lazy.model, os.path.dirname(os.path.abspath(path)), input_names_with_shape,
+                         lazy.initializer_raw)
     graph = conv.convert()
     graph.attrs["framework"] = 5
     return graph

@@ -12,18 +12,20 @@ from ..builder import GraphBuilder
 from ..common import report_unsupported
 from . import handlers  # noqa: F401  (fills the handler table)
 from .dilated_conv import fold_dilated_convs
+from .functions import inline_function_calls, library_functions
 from .names import is_control_input, split_tensor_name, tensor_name
 from .reader import load_graphdef, node_attrs, to_data_type
 from .registry import NodeContext, find_handler
+from .shapes import ShapeTracker
 
 INPUT_OPS = ("Placeholder", "PlaceholderWithDefault")
 # Node types that are never a model output by themselves when the user names none.
 _NOT_OUTPUTS = {"NoOp", "Const", "Placeholder", "PlaceholderWithDefault", "Assert", "VarHandleOp", "VariableV2",
                 "SaveV2", "RestoreV2"}
 CONTROL_FLOW_ADVICE = ("The graph uses TF1 control flow (Switch/Merge/Enter/Exit/NextIteration/LoopCond); "
-                       "convert it to functional control flow first (TF2: tf.function with tf.cond/"
-                       "tf.while_loop and control flow v2, then freeze), or remove the branches that are "
-                       "not used for inference.")
+                       "convert it to functional control flow first (TF2: freeze the tf.function with "
+                       "convert_variables_to_constants_v2(..., lower_control_flow=False) so tf.cond stays a "
+                       "functional If), or remove the branches that are not used for inference.")
 CONTROL_FLOW_OPS = ("Switch", "Merge", "Enter", "Exit", "NextIteration", "LoopCond", "RefSwitch", "RefMerge",
                     "RefEnter", "RefExit", "RefNextIteration")
 NOT_FROZEN_ADVICE = ("The graph still holds variables: freeze it first (TF2: convert_variables_to_constants_v2 on a "
@@ -47,7 +49,12 @@ class TfConverter:
     """One conversion: the GraphDef's nodes by name, the graph being built and the refs of each
     converted node output ((node, index) -> Ref)."""
 
-    def __init__(self, graphdef, input_shapes: dict | None = None, out_nodes=None):
+    def __init__(self, graphdef, input_shapes: dict | None = None, out_nodes=None, functions: dict | None = None,
+                 all_inputs: bool = False):
+        """all_inputs: every Placeholder is an input, used or not (function bodies: one per argument)."""
+        self.functions = library_functions(graphdef) if functions is None else functions
+        self.all_inputs = all_inputs
+        inline_function_calls(graphdef, self.functions)
         self.graphdef = graphdef
         self.nodes = {}
         for n in graphdef.node:
@@ -58,6 +65,7 @@ class TfConverter:
         self.requested = [self._output_spec(o) for o in (out_nodes or ())]
         self.graph = Graph("graph")
         self.builder = GraphBuilder(self.graph)
+        self.tracker = ShapeTracker(self.graph, input_shapes)
         self.refs: dict = {}        # (node name, output index) -> Ref
         self.output_node_names: set = set()
 
@@ -84,14 +92,20 @@ class TfConverter:
         """Entries of a 1-D int tensor that are known constants (None where not): a Const, or a Pack
         of scalars some of which are constants (how Keras builds output shapes with a dynamic batch)."""
         name, index = split_tensor_name(tensor)
-        value = self.graph.const_value(self.refs.get((name, index)))
+        value = self._known_value(self.refs.get((name, index)))
         if value is not None:
             return [int(v) for v in np.asarray(value).reshape(-1)]
         node = self.nodes[name]
         if node.op == "Pack":
-            parts = [self.graph.const_value(self.refs.get(src)) for src in self.data_inputs(node)]
+            parts = [self._known_value(self.refs.get(src)) for src in self.data_inputs(node)]
             return [None if p is None else int(np.asarray(p).reshape(-1)[0]) for p in parts]
         return [None] * length
+
+    def _known_value(self, ref):
+        if ref is None:
+            return None
+        value = self.graph.const_value(ref)
+        return value if value is not None else self.tracker.value(ref)
 
     def data_inputs(self, node) -> list:
         return [split_tensor_name(s) for s in node.input if not is_control_input(s)]
@@ -151,7 +165,7 @@ class TfConverter:
         needed = {n.name for n in nodes if n.op in INPUT_OPS} | self.input_names
         index = 0
         for n in self.graphdef.node:
-            if n.op not in INPUT_OPS or n.name not in needed:
+            if n.op not in INPUT_OPS or (n.name not in needed and not self.all_inputs):
                 continue
             attrs = node_attrs(n)
             shape = attrs.get("shape")

@@ -19,8 +19,10 @@ def _drop_tensor_content(attr_value) -> None:
 def dump_graphdef_json(path: str) -> str:
     """JSON text of the GraphDef (proto field names, sorted keys, indent 2) with tensor_content removed."""
     graph = load_graphdef(path)
-    for node in graph.node:
-        for value in node.attr.values():
-            _drop_tensor_content(value)
+    bodies = [f.node_def for f in graph.library.function]
+    for nodes in [graph.node, *bodies]:
+        for node in nodes:
+            for value in node.attr.values():
+                _drop_tensor_content(value)
     data = json_format.MessageToDict(graph, preserving_proto_field_name=True)
     return json.dumps(data, sort_keys=True, indent=2)

@@ -67,8 +67,18 @@ class NodeContext:
         return self.inputs[i] if i < len(self.inputs) else None
 
     def value(self, i: int):
-        """The constant value of input i (None if absent or not constant)."""
-        return self.builder.value(self.input(i))
+        """The constant value of input i: a Const, or a small tensor computable from constants and
+        static shapes (e.g. Shape -> StridedSlice -> Pack); None if absent or not known."""
+        ref = self.input(i)
+        if ref is None:
+            return None
+        value = self.builder.value(ref)
+        return value if value is not None else self.converter.tracker.value(ref)
+
+    def input_shape(self, i: int):
+        """The static knowledge about input i's shape (tuple with -1 for unknown dims, or None)."""
+        ref = self.input(i)
+        return None if ref is None else self.converter.tracker.shape(ref)
 
     def require_value(self, i: int, what: str) -> np.ndarray:
         v = self.value(i)

@@ -116,6 +116,8 @@ def pooling(ctx: LayerContext):
     if p.pool == P.AVE:
         attrs["count_include_pad"] = True
     out = ctx.op("MaxPool" if p.pool == P.MAX else "AvgPool", ctx.inputs[:1], attrs)
+    if min(shape[2:]) < 0:   # dynamic height/width: nothing to compare yet
+        return out
     expected = [caffe_pooled_size(shape[2 + i], kernel[i], strides[i], pads[i], ceil) for i in range(2)]
     got = ctx.builder.graph.desc(out[0]).shape
     if got is not None and list(got[2:]) != expected:
@@ -146,6 +148,10 @@ def _bn_stats(ctx: LayerContext):
 
 @caffe_layer("BatchNorm")
 def batch_norm(ctx: LayerContext):
+    p = ctx.layer.batch_norm_param
+    if p.HasField("use_global_stats") and not p.use_global_stats:
+        ctx.frontend.warn(f"BatchNorm '{ctx.name}' sets use_global_stats: false (batch statistics); it is "
+                          "converted for inference with its stored mean and variance")
     mean, var = _bn_stats(ctx)
     eps = float(ctx.layer.batch_norm_param.eps)
     scale_name = ctx.plan.get(ctx.name)

@@ -68,9 +68,8 @@ def caffe_reshape_target(in_shape: tuple, dims: list, axis: int, num_axes: int) 
     rank = len(in_shape)
     start = axis + rank + 1 if axis < 0 else axis
     end = rank if num_axes == -1 else start + num_axes
-    target = [0] * start
-    for i, d in enumerate(dims):
-        target.append(int(in_shape[start + i]) if d == 0 and start + i != len(target) else int(d))
+    # the replaced span starts at the same index in input and output, so Caffe's 0 is ONNX's 0 there
+    target = [0] * start + [int(d) for d in dims]
     tail = list(in_shape[end:])
     if len(dims) == end - start:
         target += [0] * len(tail)

@@ -1,4 +1,5 @@
-"""TF handlers for elementwise math, activations, casts, reductions and matrix products."""
+"""TF handlers for elementwise math, activations, casts, reductions, matrix products, Cumsum, TopKV2 and
+Erfc/Log1p/Expm1 compositions (binary, unary and reduction ops are tables: TF type -> canonical type)."""
 from __future__ import annotations
 
 import numpy as np
@@ -69,9 +70,15 @@ def clip_by_value(ctx: NodeContext):
 
 @tf_op("Select", "SelectV2")
 def select(ctx: NodeContext):
-    """SelectV2 broadcasts; Select (v1) has cond of x's shape in the graphs we see (a rank-1 cond that
-    picks rows is not handled)."""
-    return ctx.op("Select", ctx.inputs[:3])
+    """SelectV2 broadcasts. Select (v1) takes a cond of x's shape, or a rank-1 cond that picks rows of a
+    higher-rank x: that one is reshaped to (n, 1, ...) when the ranks are known."""
+    cond = ctx.input(0)
+    cond_shape, x_shape = ctx.input_shape(0), ctx.input_shape(1)
+    if ctx.op_type == "Select" and cond_shape is not None and x_shape is not None \
+            and len(cond_shape) == 1 and len(x_shape) > 1:
+        target = ctx.const(np.array([-1] + [1] * (len(x_shape) - 1), np.int64), "cond_shape")
+        cond = ctx.op("Reshape", [cond, target], suffix="cond")[0]
+    return ctx.op("Select", [cond, ctx.input(1), ctx.input(2)])
 
 
 @tf_op("Cast")

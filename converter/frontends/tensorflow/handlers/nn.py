@@ -43,7 +43,25 @@ def conv(ctx: NodeContext):
     fmt = _format(ctx, rank)
     attrs = _window_attrs(ctx, fmt, rank)
     attrs["dilations"] = spatial_of(ctx.attr("dilations", [1] * rank), fmt)
+    groups = _groups(ctx, fmt, rank)
+    if groups > 1:
+        attrs["groups"] = groups
     return ctx.op(CONV_TYPES[rank], [ctx.input(0), _filter(ctx, HWIO_TO_OIHW[rank])], attrs)
+
+
+def _groups(ctx: NodeContext, fmt: str, rank: int) -> int:
+    """TF convolves in groups when the input has a multiple of the filter's input channels."""
+    shape, w = ctx.input_shape(0), ctx.value(1)
+    w_shape = w.shape if w is not None else ctx.input_shape(1)
+    if shape is None or w_shape is None or len(shape) != rank or len(w_shape) != rank:
+        return 1
+    channels = shape[1] if fmt.startswith("NC") else shape[-1]
+    per_group = w_shape[-2]
+    if channels <= 0 or per_group <= 0 or channels == per_group:
+        return 1
+    if channels % per_group:
+        raise ctx.fail(f"input has {channels} channels, which the filter's {per_group} input channels do not divide")
+    return channels // per_group
 
 
 @tf_op("DepthwiseConv2dNative")
@@ -136,13 +154,15 @@ def fused_batch_norm(ctx: NodeContext):
 
 @tf_op("BiasAdd", "BiasAddV1")
 def bias_add(ctx: NodeContext):
-    """An Add whose bias broadcasts on the channel axis: as is for NHWC, reshaped to (C, 1, 1[, 1]) for
-    NCHW (rank 5 when the input comes from a Conv3D)."""
+    """An Add whose bias broadcasts on the channel axis: as is for NHWC, reshaped to (C, 1, ...) for NCHW
+    (the input's rank when known, else 5 after a Conv3D and 4 otherwise)."""
     fmt = ctx.data_format("NHWC")
     bias = ctx.input(1)
     if fmt.startswith("NC"):
+        shape = ctx.input_shape(0)
         producer = ctx.builder.graph.op(ctx.input(0)[0]).type
-        tail = [1, 1, 1] if producer in ("Conv3D", "Conv3DTranspose") else [1, 1]
+        rank = len(shape) if shape is not None else (5 if producer in ("Conv3D", "Conv3DTranspose") else 4)
+        tail = [1] * (rank - 2)
         value = ctx.value(1)
         if value is not None:
             bias = ctx.const(np.asarray(value).reshape([-1] + tail), "bias")

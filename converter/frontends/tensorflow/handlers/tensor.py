@@ -1,5 +1,6 @@
 """TF handlers for shape and data movement: Reshape, Squeeze, ExpandDims, Transpose, Concat, Pack,
-Unpack, Split/SplitV, Slice, Pad/PadV2/MirrorPad, Shape, Size, Fill, Range, Tile, Gather, BroadcastTo."""
+Unpack, Split/SplitV, Slice, Pad/PadV2/MirrorPad, Shape, Size, Fill, Range, Tile, Gather, BroadcastTo,
+Zeros/OnesLike, OneHot and ReverseV2."""
 from __future__ import annotations
 
 import numpy as np
