@@ -6,7 +6,7 @@ package is given (`--mnn-python`, default: this interpreter if it has mnn). MNN'
 through its extension module (`_tools.mnnconvert`), not the `mnnconvert` script, which pip-installs a
 logging SDK at run time. Prints one line per peer and the ratio.
 
-Run: python tools/bench_convert.py [--model PATH] [--repeat N] [--precision MODE] [--mnn-python PY] [--precision MODE]
+Run: python tools/bench_convert.py [--model PATH] [--repeat N] [--precision MODE] [--mnn-python PY]
 """
 from __future__ import annotations
 

@@ -284,7 +284,7 @@ def test_dump_prototxt_json(tmp_path):
     assert doc["name"] == "small" and [la["name"] for la in doc["layer"]] == ["data", "conv", "relu"]
     assert doc["layer"][1]["convolution_param"]["num_output"] == 3
     text = dump_prototxt_json(proto)
-    assert text == json.dumps(json.loads(text), sort_keys=True, indent=2)
+    assert text == json.dumps(json.loads(text), sort_keys=True, indent=2) + "\n"
     weights_doc = json.loads(dump_prototxt_json(model))
     assert "data" not in json.dumps(weights_doc["layer"][1]["blobs"][0])
     parsed = text_format.Parse(open(proto).read(), caffe_pb2.NetParameter())

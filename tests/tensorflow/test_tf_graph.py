@@ -204,10 +204,11 @@ def test_dump_graphdef_json_drops_tensor_content(tmp_path):
     assert "tensor_content" not in text
     nodes = {n["name"]: n for n in data["node"]}
     assert nodes["relu"]["input"] == ["x:0"] and nodes["relu"]["op"] == "Relu"
-    w = nodes["w"]["attr"]["value"]["tensor"]
-    assert w["dtype"] == "DT_FLOAT" and [d["size"] for d in w["tensor_shape"]["dim"]] == ["2", "3"]
-    assert nodes["small"]["attr"]["value"]["tensor"]["int_val"] == [1, 2]
-    assert text == json.dumps(data, sort_keys=True, indent=2)
+    attrs = lambda n: {a["key"]: a["value"] for a in nodes[n]["attr"]}  # noqa: E731  (maps as key/value arrays)
+    w = attrs("w")["value"]["tensor"]
+    assert w["dtype"] == "DT_FLOAT" and [d["size"] for d in w["tensor_shape"]["dim"]] == [2, 3]
+    assert attrs("small")["value"]["tensor"]["int_val"] == [1, 2]
+    assert text == json.dumps(data, sort_keys=True, indent=2) + "\n"
 
 
 def test_old_placeholder_shape_from_output_shapes(tmp_path):

@@ -6,10 +6,9 @@ or .caffemodel given as --model with --framework=0) is refused with E10041.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
-from google.protobuf import json_format, text_format
+from google.protobuf import text_format
 
 from ...errors import ModelLoadError
 from ...proto import caffe_pb2
@@ -117,6 +116,7 @@ def load_net_parameter(path: str) -> caffe_pb2.NetParameter:
 
 def dump_prototxt_json(path: str) -> str:
     """The NetParameter of a .prototxt (or a .caffemodel, blob values dropped) as JSON, for
-    ``atc --mode=1 --framework=0 --om=<file>`` (protobuf's JSON mapping, field names as in the .proto)."""
-    as_dict = json_format.MessageToDict(load_net_parameter(path), preserving_proto_field_name=True)
-    return json.dumps(as_dict, sort_keys=True, indent=2)
+    ``atc --mode=1 --framework=0 --om=<file>``, with the same conventions as every other dump (field names
+    as in the .proto, sorted keys, int64 as numbers, enums by name)."""
+    from ...om.json_dump import caffe_net_to_json
+    return caffe_net_to_json(load_net_parameter(path))
