@@ -290,10 +290,10 @@ def build_files(values: dict, framework) -> dict:
 
 def reject_unimplemented_features(mode: int, fields: dict) -> None:
     """Features parsed and checked but not applied yet fail loudly instead of being skipped."""
-    if mode == 0 and fields.get("aipp"):
-        raise _err("E10001", "--insert_op_conf", "AIPP preprocessing is not supported yet by this converter; "
-                   "the config file is valid, but the model would be built without it. Remove "
-                   "--insert_op_conf and do the preprocessing before inference")
+    if mode == 0 and any(block.get("aipp_mode") == "dynamic" for block in fields.get("aipp", ())):
+        raise _err("E10001", "--insert_op_conf", "dynamic AIPP (aipp_mode: dynamic) is not supported by this "
+                   "converter; the parameters would arrive at run time through an extra input we do not "
+                   "build. Use aipp_mode: static, or do the preprocessing before inference")
     if fields.get("external_weight") == 2:
         raise _err("E10001", "--external_weight", "2 (all weights in one combined file) is not supported; "
                    "use 0 or 1")

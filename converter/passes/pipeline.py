@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ..errors import ConverterError, GraphError
 from ..ir import Graph
+from .aipp import insert_aipp
 from .base import PassContext
 from .boundary import apply_hw_layouts, apply_input_types, apply_output_types
 from .fusion import fold_affine_into_conv
@@ -28,6 +29,10 @@ PASSES = [
     ("infer_shapes", infer_shapes),
     # Formats last: they depend on final ranks.
     ("assign_formats", assign_formats),
+    # AIPP (--insert_op_conf) after shapes and formats are fixed (it checks the model's C/H/W and layout) and
+    # before precision, so the uint8 image input does not get fp16 Casts: Data becomes the uint8 image and
+    # an Aipp op produces the float tensor the model read before.
+    ("insert_aipp", insert_aipp),
     # Precision: fp16 inputs first (so no entrance Cast is made for them), then per-op precision with
     # Casts where dtypes meet, then the dtypes outputs leave with, then NC1HWC0 boundary descriptors.
     ("apply_input_types", apply_input_types),

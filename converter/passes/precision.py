@@ -101,8 +101,10 @@ def set_precision(graph: Graph, ctx: PassContext) -> bool:
     keep = tuple(ctx.opt("keep_dtype", ()) or ())
     cache: dict = {}
     changed = False
-    for op in graph.topo_order():
-        if op.type in ("Data", "Const", "NetOutput"):
+    # names, not Op objects: weights replaced by fp16 copies must be freeable while the pass runs
+    for name in [op.name for op in graph.topo_order()]:
+        op = graph.op(name) if name in graph else None
+        if op is None or op.type in ("Data", "Const", "NetOutput"):
             continue
         target = _target(graph, op, mode, keep)
         if target is None:
@@ -110,6 +112,8 @@ def set_precision(graph: Graph, ctx: PassContext) -> bool:
         for i, ref in _float_inputs(graph, op):
             if graph.desc(ref).dtype != target:
                 graph.connect(cast_ref(graph, ref, target, cache), op.name, i)
+                if graph.op(ref[0]).type == "Const" and not graph.consumers(ref[0]):
+                    graph.remove(ref[0])  # the fp32 weight nobody reads any more
                 changed = True
         if op.type == "Cast" and op.attrs.get("dst_type") in FLOATS and op.attrs["dst_type"] != target \
                 and mode in FP16_MODES and not keep_dtype_matches(op, keep):
