@@ -133,8 +133,9 @@ def _insert(graph: Graph, data: Op, block: dict) -> None:
     _check(block, attrs, data.name, c, h, w)
     name = graph.unique_name(f"{data.name}_0_huawei_aipp")
     aipp = Op(name, "Aipp", attrs, [d.copy()], source=None)
+    graph.add(aipp)
     graph.replace_uses((data.name, 0), (name, 0))
-    graph.add(aipp, [(data.name, 0)])
+    graph.connect((data.name, 0), name, 0)
     d.origin_shape = d.origin_shape or d.shape
     d.origin_format = d.origin_format or d.format
     d.origin_dtype = d.origin_dtype or d.dtype

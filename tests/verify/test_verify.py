@@ -85,3 +85,24 @@ def test_verify_missing_input_file_is_e_coded(cnn, capsys):
     src, om = cnn
     assert omtool(["verify", src, om, "--input", "x=/nonexistent.npy"]) == 1
     assert "E13001" in capsys.readouterr().err
+
+
+def test_missing_source_framework_is_named(tmp_path, capsys):
+    """Caffe and TensorFlow sources run in pycaffe / tensorflow when installed; otherwise the package is named."""
+    import importlib.util
+    from tools.make_caffe_models import mobilenet
+    builder, shapes = mobilenet()
+    proto, weights = builder.save(str(tmp_path), "net")
+    om = api.convert(ConvertOptions(framework=0, model=proto, weight=weights, output=str(tmp_path / "net")))
+    if importlib.util.find_spec("caffe") is None:
+        assert omtool(["verify", proto, om, "--weight", weights]) == 1
+        assert "caffe" in capsys.readouterr().err
+    if importlib.util.find_spec("tensorflow") is None:
+        from tests.tensorflow.tf_builder import DType, GraphDefBuilder
+        g = GraphDefBuilder()
+        g.placeholder("x", (1, 4))
+        g.node("y", "Relu", ["x"], T=DType(np.float32))
+        pb = g.save(tmp_path, "g.pb")
+        om2 = api.convert(ConvertOptions(framework=3, model=pb, output=str(tmp_path / "g"), out_nodes=(("y", 0),)))
+        assert omtool(["verify", pb, om2]) == 1
+        assert "tensorflow" in capsys.readouterr().err
