@@ -5,13 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..ir import DataType, TensorDesc
-from .registry import Attr, InferContext, desc, register
+from .registry import Attr, InferContext, SequenceValue, desc, register
 
 VARIANT = DataType.DT_VARIANT
-
-
-class SequenceValue(list):
-    """A runtime sequence of arrays (kept as a list by the kernel runner)."""
 
 
 def _seq_desc(elem_dtype) -> TensorDesc:

@@ -130,11 +130,16 @@ def all_specs() -> dict:
     return dict(sorted(_REGISTRY.items()))
 
 
+class SequenceValue(list):
+    """A runtime sequence of arrays (ONNX sequence types): kept as a list, never turned into an array."""
+
+
 def run_kernel(spec: OpSpec, inputs: list, attrs: dict) -> list:
+    """Run a kernel; returns one value per output (arrays, or SequenceValues for sequence outputs)."""
     out = spec.kernel(inputs, attrs)
-    if not isinstance(out, (list, tuple)) or type(out).__name__ == "SequenceValue":
+    if not isinstance(out, (list, tuple)) or isinstance(out, SequenceValue):
         out = [out]
-    return [o if type(o).__name__ == "SequenceValue" else np.asarray(o) for o in out]
+    return [o if isinstance(o, SequenceValue) else np.asarray(o) for o in out]
 
 
 # ---- shared inference helpers -------------------------------------------------------------------

@@ -41,11 +41,36 @@ def _index_high(graph: Graph, name: str) -> int | None:
     return None
 
 
+def aipp_consumer(graph: Graph, name: str):
+    """The Aipp op reading a model input (--insert_op_conf), or None: such an input is a uint8 image."""
+    for consumer, _ in graph.consumers(name, 0):
+        if graph.op(consumer).type == "Aipp":
+            return graph.op(consumer)
+    return None
+
+
+def source_feeds(graph: Graph, feeds: dict) -> dict:
+    """The feeds the source model takes: images of AIPP inputs run through their Aipp op (the source model
+    reads the preprocessed float tensor), every other input as it is."""
+    from ..ops import get
+    out = dict(feeds)
+    for name, value in feeds.items():
+        aipp = aipp_consumer(graph, name) if name in graph else None
+        if aipp is not None:
+            spec = get("Aipp")
+            out[name] = spec.kernel([np.asarray(value, np.uint8)], spec.normalize(aipp.attrs, aipp.name))
+    return out
+
+
 def random_inputs(graph: Graph, seed: int = 0) -> dict:
-    """One source-form array per model input: floats in [0, 1), bools, ints in a valid index range."""
+    """One source-form array per model input: floats in [0, 1), bools, ints in a valid index range,
+    uint8 images (any byte value) for AIPP inputs."""
     rng = np.random.default_rng(seed)
     feeds = {}
     for op in graph.data_ops():
+        if aipp_consumer(graph, op.name) is not None:
+            feeds[op.name] = rng.integers(0, 256, size=op.outputs[0].shape, dtype=np.uint8)
+            continue
         dtype, shape = source_desc(op.outputs[0])
         if shape is None or any(s < 0 for s in shape):
             raise ConverterError("E10001", f"input '{op.name}' has a dynamic shape {list(shape or [])}; "

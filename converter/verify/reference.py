@@ -51,10 +51,13 @@ def run_tensorflow(path: str, feeds: dict, outputs: list) -> dict:
         gd.ParseFromString(f.read())
     with tf.Graph().as_default() as g:
         tf.compat.v1.import_graph_def(gd, name="")
+        names = {op.name for op in g.get_operations()}
+        full = lambda n: n if ":" in n else n + ":0"  # noqa: E731
+        present = [o for o in outputs if full(o).rsplit(":", 1)[0] in names]  # intermediates folded away are skipped
         with tf.compat.v1.Session(graph=g) as s:
-            tensor = lambda n: g.get_tensor_by_name(n if ":" in n else n + ":0")  # noqa: E731
-            res = s.run([tensor(o) for o in outputs], {tensor(k): v for k, v in feeds.items()})
-    return dict(zip(outputs, res))
+            res = s.run([g.get_tensor_by_name(full(o)) for o in present],
+                        {g.get_tensor_by_name(full(k)): v for k, v in feeds.items()})
+    return dict(zip(present, res))
 
 
 def run_caffe(prototxt: str, caffemodel: str, feeds: dict) -> dict:

@@ -8,7 +8,7 @@ from ..errors import ConverterError
 from ..ir import Graph
 from ..ops.layout import from_nc1hwc0
 from ..runtime import Session
-from ..runtime.inputs import random_inputs, source_desc, to_model_form
+from ..runtime.inputs import random_inputs, source_desc, source_feeds, to_model_form
 from .compare import Tolerance, compare_arrays
 from .reference import framework_of, run_caffe, run_onnx, run_tensorflow
 
@@ -58,7 +58,7 @@ def verify(source: str, om, *, weight: str | None = None, feeds: dict | None = N
     wanted = list(source_names)
     if bisect:
         wanted += [n for n in captured if n not in wanted]
-    ref = _run_source(source, fw, weight, src_feeds, wanted if fw != 0 else [])
+    ref = _run_source(source, fw, weight, source_feeds(graph, src_feeds), wanted if fw != 0 else [])
     report = {"source": str(source), "om": str(om) if not isinstance(om, Graph) else "<graph>",
               "tolerance": {"atol": tol.atol, "rtol": tol.rtol, "min_cosine": tol.min_cosine},
               "inputs": {k: {"dtype": str(v.dtype), "shape": list(v.shape)} for k, v in src_feeds.items()},
