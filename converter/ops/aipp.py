@@ -1,29 +1,28 @@
 """Aipp: ATC's static input preprocessing (--insert_op_conf) as one op from a uint8 image to the model's
-float input: decode -> channel swaps -> crop -> colour space conversion -> normalisation -> padding.
-
-Conventions (the hardware's, as far as the CANN docs and GE sources state them; our choices are marked):
-- image layouts (batch N, source height H, width W; always NHWC uint8): RGB888_U8 [N,H,W,3];
-  XRGB8888_U8 [N,H,W,4]; YUV400_U8 [N,H,W,1]; YUV420SP_U8 [N,H*3/2,W,1] = the Y plane (H rows) followed by
-  the interleaved UV plane (H/2 rows of U,V pairs, NV12). That is the shape aclmdlGetInputDims reports for
-  such models (GE's `input_dims` attr); GE's internal tensor desc says [N,H,W,3] with a byte size of
-  N*H*W*3/2. Chroma is replicated over each 2x2 block (our choice: no interpolation).
-- ax_swap_switch (4-channel input): the first channel is alpha and moves to the end (ARGB -> RGBA) (our
-  reading of "RGBA->ARGB swap"); rbuv_swap_switch swaps channels 0 and 2 of RGB input (R<->B) or the U and V
-  planes of YUV input (NV21). Both act on the input, before crop and CSC.
-- CSC (fixed point, documented formula): YUV input: out_i = (sum_j m_ij * (in_j - input_bias_j)) >> 8;
-  RGB input: out_i = ((sum_j m_ij * in_j) >> 8) + output_bias_i; '>>' is an arithmetic shift (floor) and the
-  result is clipped to [0, 255] (8-bit pixels). A 4th (alpha) channel passes through.
-- normalisation (DTC): out_c = (pixel_c - mean_chn_c - min_chn_c) * var_reci_chn_c, in float.
-- padding: after normalisation, the padded border holds padding_value (our choice: the value is a float,
-  so it is taken in the output domain).
-- the output keeps the first `channels` channels (1 for gray models), in `data_format` NCHW or NHWC.
-"""
+float input: decode -> channel swaps -> crop -> colour space conversion -> normalisation -> padding."""
 from __future__ import annotations
 
 import numpy as np
 
 from ..ir import DataType
 from .registry import Attr, InferContext, desc, register
+
+# Conventions (the hardware's, as far as the CANN docs and GE sources state them; our choices are marked):
+# - image layouts (batch N, source height H, width W; always NHWC uint8): RGB888_U8 [N,H,W,3];
+#   XRGB8888_U8 [N,H,W,4]; YUV400_U8 [N,H,W,1]; YUV420SP_U8 [N,H*3/2,W,1] = the Y plane (H rows) followed by
+#   the interleaved UV plane (H/2 rows of U,V pairs, NV12). That is the shape aclmdlGetInputDims reports for
+#   such models (GE's `input_dims` attr); GE's internal tensor desc says [N,H,W,3] with a byte size of
+#   N*H*W*3/2. Chroma is replicated over each 2x2 block (our choice: no interpolation).
+# - ax_swap_switch (4-channel input): the first channel is alpha and moves to the end (ARGB -> RGBA) (our
+#   reading of "RGBA->ARGB swap"); rbuv_swap_switch swaps channels 0 and 2 of RGB input (R<->B) or the U and V
+#   planes of YUV input (NV21). Both act on the input, before crop and CSC.
+# - CSC (fixed point, documented formula): YUV input: out_i = (sum_j m_ij * (in_j - input_bias_j)) >> 8;
+#   RGB input: out_i = ((sum_j m_ij * in_j) >> 8) + output_bias_i; '>>' is an arithmetic shift (floor) and the
+#   result is clipped to [0, 255] (8-bit pixels). A 4th (alpha) channel passes through.
+# - normalisation (DTC): out_c = (pixel_c - mean_chn_c - min_chn_c) * var_reci_chn_c, in float.
+# - padding: after normalisation, the padded border holds padding_value (our choice: the value is a float,
+#   so it is taken in the output domain).
+# - the output keeps the first `channels` channels (1 for gray models), in `data_format` NCHW or NHWC.
 
 YUV_INPUTS = ("YUV420SP_U8", "YUV400_U8")
 IMAGE_CHANNELS = {"RGB888_U8": 3, "XRGB8888_U8": 4, "YUV400_U8": 1, "YUV420SP_U8": 3}
@@ -63,7 +62,7 @@ AIPP_ATTRS = _attrs()
 def source_hw(image_shape, attrs) -> tuple:
     """(H, W) of the source image from the input tensor's shape."""
     h, w = int(image_shape[1]), int(image_shape[2])
-    return (h * 2 // 3, w) if attrs["input_format"] == "YUV420SP_U8" else (h, w)
+    return (h * 2 // 3 if h > 0 else h, w) if attrs["input_format"] == "YUV420SP_U8" else (h, w)
 
 
 def output_hw(src_h: int, src_w: int, attrs) -> tuple:
@@ -80,7 +79,7 @@ def output_hw(src_h: int, src_w: int, attrs) -> tuple:
 def image_shape(batch: int, src_h: int, src_w: int, input_format: str) -> tuple:
     """The uint8 NHWC tensor an image of this format and size is fed as."""
     if input_format == "YUV420SP_U8":
-        return (batch, src_h * 3 // 2, src_w, 1)
+        return (batch, src_h * 3 // 2 if src_h > 0 else -1, src_w, 1)
     return (batch, src_h, src_w, IMAGE_CHANNELS[input_format])
 
 

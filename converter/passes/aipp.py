@@ -66,8 +66,11 @@ def _layout(desc, node: str) -> tuple:
         raise _fail(f"input '{node}' has shape {list(desc.shape or [])}; AIPP needs a 4-D image input "
                     "(NCHW or NHWC)", node)
     n, c, h, w = desc.shape if fmt == "NCHW" else (desc.shape[0], desc.shape[3], desc.shape[1], desc.shape[2])
-    if min(c, h, w) <= 0:
-        raise _fail(f"input '{node}' has a dynamic C/H/W {list(desc.shape)}; static AIPP needs them fixed", node)
+    if c <= 0:
+        raise _fail(f"input '{node}' has a dynamic channel count {list(desc.shape)}; AIPP needs it fixed", node)
+    if (h < 0) != (w < 0):
+        raise _fail(f"input '{node}' has one dynamic spatial dim {list(desc.shape)}; AIPP needs H and W both fixed "
+                    "or both dynamic (--dynamic_image_size)", node)
     return fmt, n, c, h, w
 
 
@@ -92,7 +95,7 @@ def aipp_attrs(block: dict, fmt: str, channels: int, height: int, width: int) ->
     return attrs
 
 
-def _check(block: dict, attrs: dict, node: str, channels: int, height: int, width: int) -> None:
+def _check_format(attrs: dict, node: str, channels: int) -> None:
     fmt = attrs["input_format"]
     if fmt not in IMAGE_CHANNELS:
         raise _fail(f"input_format {fmt} is not supported by this converter; use one of "
@@ -101,6 +104,11 @@ def _check(block: dict, attrs: dict, node: str, channels: int, height: int, widt
         raise _fail(f"input '{node}' has {channels} channels but {fmt} images give {IMAGE_CHANNELS[fmt]}", node)
     if fmt == "YUV400_U8" and attrs["csc_switch"]:
         raise _fail("csc_switch cannot be used with YUV400_U8 (a single gray channel)", node)
+
+
+def _check_sizes(block: dict, attrs: dict, node: str, height: int, width: int) -> None:
+    """Crop inside the image, even YUV420SP geometry, no real resize, and the output is the model's H/W."""
+    fmt = attrs["input_format"]
     src_h, src_w = attrs["src_image_size_h"], attrs["src_image_size_w"]
     if fmt == "YUV420SP_U8" and (src_h % 2 or src_w % 2):
         raise _fail(f"YUV420SP_U8 needs an even src_image_size, got {src_w}x{src_h} (w x h)", node)
@@ -124,13 +132,26 @@ def _check(block: dict, attrs: dict, node: str, channels: int, height: int, widt
                     f"make the {what} give the model's size", node)
 
 
+def _check_dynamic_size(block: dict, node: str) -> None:
+    """Dynamic H/W (--dynamic_image_size): the image has each profile's size, so nothing may fix a size."""
+    fixed = [key for key in ("src_image_size_h", "src_image_size_w", "crop", "padding", "resize") if block.get(key)]
+    if fixed:
+        raise _fail(f"input '{node}' has a dynamic H/W, so the image takes each profile's size: remove "
+                    f"{', '.join(fixed)} from the aipp_op block", node)
+
+
 def _insert(graph: Graph, data: Op, block: dict) -> None:
     d = data.outputs[0]
     if d.dtype not in FLOATS:
         raise _fail(f"input '{data.name}' is {DataType(d.dtype).name}; AIPP feeds float image inputs", data.name)
     fmt, n, c, h, w = _layout(d, data.name)
     attrs = aipp_attrs(block, fmt, c, h, w)
-    _check(block, attrs, data.name, c, h, w)
+    _check_format(attrs, data.name, c)
+    if h < 0:
+        _check_dynamic_size(block, data.name)
+        attrs["src_image_size_h"] = attrs["src_image_size_w"] = 0    # 0: the size of the image fed
+    else:
+        _check_sizes(block, attrs, data.name, h, w)
     name = graph.unique_name(f"{data.name}_0_huawei_aipp")
     aipp = Op(name, "Aipp", attrs, [d.copy()], source=None)
     graph.add(aipp)
@@ -140,9 +161,19 @@ def _insert(graph: Graph, data: Op, block: dict) -> None:
     d.origin_format = d.origin_format or d.format
     d.origin_dtype = d.origin_dtype or d.dtype
     d.dtype = DataType.DT_UINT8
-    d.shape = image_shape(n, attrs["src_image_size_h"], attrs["src_image_size_w"], attrs["input_format"])
+    d.shape = image_shape(n, attrs["src_image_size_h"] or h, attrs["src_image_size_w"] or w, attrs["input_format"])
     d.format = "NHWC"
-    d.shape_range = None
+    d.shape_range = _image_range(d.shape_range, fmt, d.shape, attrs["input_format"])
+
+
+def _image_range(model_range, fmt: str, shape: tuple, input_format: str):
+    """The model input's (lo, hi) ranges moved to the image's NHWC dims (YUV420SP rows scale by 3/2)."""
+    if not model_range:
+        return None
+    n, _, h, w = model_range if fmt == "NCHW" else (model_range[0], model_range[3], model_range[1], model_range[2])
+    if input_format == "YUV420SP_U8":
+        h = tuple(v * 3 // 2 if v > 0 else v for v in h)
+    return tuple(tuple(rng) if dim < 0 else (dim, dim) for dim, rng in zip(shape, (n, h, w, (0, 0))))
 
 
 def insert_aipp(graph: Graph, ctx: PassContext) -> bool:

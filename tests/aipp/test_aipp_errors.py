@@ -12,13 +12,15 @@ RGB = "aipp_op {{\n aipp_mode: static\n input_format: RGB888_U8\n{}\n}}"
 
 @pytest.mark.parametrize("body,shape,words", [
     (" related_input_rank: 1", (1, 3, 8, 8), "related_input_rank 1 is out of range"),
-    (" src_image_size_w: 10\n src_image_size_h: 10\n crop: true\n load_start_pos_w: 4\n crop_size_w: 8\n"
-     " crop_size_h: 8", (1, 3, 8, 8), "crop is larger than the image"),
+    # no src_image_size: the image is the model's 8x8, so the crop window runs out of it
+    (" crop: true\n load_start_pos_w: 4\n crop_size_w: 8\n crop_size_h: 8", (1, 3, 8, 8),
+     "crop is larger than the image"),
     (" src_image_size_w: 16\n src_image_size_h: 8", (1, 3, 8, 8), "make the src_image_size give the model's size"),
     (" crop: true\n crop_size_w: 4\n crop_size_h: 4", (1, 3, 8, 8), "make the crop/padding give the model's size"),
     ("", (1, 4, 8, 8), "has 4 channels but RGB888_U8 images give 3"),
     ("", (1, 3, 8), "needs a 4-D image input"),
-    (" resize: true\n resize_output_w: 16\n resize_output_h: 16", (1, 3, 16, 16), "resize (scaling) is not"),
+    (" src_image_size_w: 8\n src_image_size_h: 8\n resize: true\n resize_output_w: 16\n resize_output_h: 16",
+     (1, 3, 16, 16), "resize (scaling) is not"),
 ])
 def test_config_that_does_not_fit_the_model(aipp_convert, body, shape, words):
     with pytest.raises(ConverterError) as info:

@@ -98,3 +98,15 @@ def test_fp16_precision_casts_after_aipp_not_before(aipp_convert):
     model_input = normalise(image, (124, 117, 104), (0.0, 0.0, 0.0),
                             (0.0171247538316637, 0.0175070028011204, 0.0174291938997821))
     assert_rel(sess.run({"x": image})["x_out"], ort_run(path, {"x": model_input})[0], rtol=2e-2, atol=2e-2)
+
+
+def test_dynamic_image_size_takes_each_profile(aipp_convert):
+    """With --dynamic_image_size the image has the size of the profile it is fed at (no src_image_size)."""
+    cfg = "aipp_op {\n aipp_mode: static\n input_format: RGB888_U8\n mean_chn_0: 50\n var_reci_chn_2: 2.0\n}"
+    graph, sess, path = aipp_convert(conv_model([("x", (1, 3, -1, -1))]), cfg, input_shape=(("x", (1, 3, -1, -1)),),
+                                     dynamic_image_size=((4, 4), (6, 8)))
+    assert graph.op("x").outputs[0].shape == (1, -1, -1, 3)
+    for h, w in ((4, 4), (6, 8)):
+        image = _image(1, h, w)
+        model_input = normalise(image, (50, 0, 0), var=(1.0, 1.0, 2.0))
+        assert_rel(sess.run({"x": image})["x_out"], ort_run(path, {"x": model_input})[0])

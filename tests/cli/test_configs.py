@@ -67,13 +67,16 @@ def test_bad_aipp_files(text, where):
     assert info.value.code == "E10003" and where in info.value.message and "bad.cfg" in info.value.message
 
 
-def test_valid_aipp_fails_conversion_but_not_other_modes(tmp_path):
+def test_static_aipp_converts_and_dynamic_aipp_fails_conversion_only(tmp_path):
     cfg = str(AIPP_DIR / "aipp_09.cfg")
-    with pytest.raises(ConverterError) as info:
-        options_from_argv(["--framework=5", "--model=m.onnx", "--output=o", f"--insert_op_conf={cfg}"])
-    assert info.value.code == "E10001" and "AIPP preprocessing is not supported yet" in info.value.message
-    opts = options_from_argv(["--mode=3", "--framework=5", "--model=m.onnx", f"--insert_op_conf={cfg}"])
+    opts = options_from_argv(["--framework=5", "--model=m.onnx", "--output=o", f"--insert_op_conf={cfg}"])
     assert opts.aipp[0]["input_format"] == "YUV420SP_U8" and opts.insert_op_conf == cfg
+    dynamic = str(AIPP_DIR / "aipp_10_dynamic.cfg")
+    with pytest.raises(ConverterError) as info:
+        options_from_argv(["--framework=5", "--model=m.onnx", "--output=o", f"--insert_op_conf={dynamic}"])
+    assert info.value.code == "E10001" and "dynamic AIPP" in info.value.message
+    opts = options_from_argv(["--mode=3", "--framework=5", "--model=m.onnx", f"--insert_op_conf={dynamic}"])
+    assert opts.aipp[0]["aipp_mode"] == "dynamic"
 
 
 def test_invalid_aipp_gets_its_own_parse_error(tmp_path):

@@ -12,14 +12,9 @@ from converter.options import options_from_argv
 
 from .public_lines import create_option_files, line_to_argv, public_lines
 
-AIPP_NOT_YET = "E10001"      # a valid --insert_op_conf in mode 0: AIPP is not applied yet, so we refuse
 EXPECTED = {
     3: "E10001",     # --auto_tune_mode: retired in ATC
     4: "E10001", 9: "E10001", 10: "E10001", 59: "E10001", 60: "E10001",   # --framework=1 MindSpore
-    15: AIPP_NOT_YET, 36: AIPP_NOT_YET, 38: AIPP_NOT_YET, 39: AIPP_NOT_YET, 42: AIPP_NOT_YET,
-    44: AIPP_NOT_YET, 46: AIPP_NOT_YET, 47: AIPP_NOT_YET, 56: AIPP_NOT_YET, 57: AIPP_NOT_YET,
-    61: AIPP_NOT_YET, 62: AIPP_NOT_YET, 66: AIPP_NOT_YET, 81: AIPP_NOT_YET, 86: AIPP_NOT_YET,
-    104: AIPP_NOT_YET,
     17: "E10007",    # '--framework=5\ --model=...': the escaped spaces glue the whole line into one value
     37: "E10002",    # symbolic dims 'input_ids:batch,seq_len' in --input_shape
     73: "E10001", 74: "E10001", 75: "E10001", 94: "E10001",   # --singleop: not supported by us
