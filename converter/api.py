@@ -94,7 +94,16 @@ def convert(options: ConvertOptions) -> str:
         raise ConverterError("E13004", f"--output: cannot create folder '{folder}': {exc.strerror}",
                              option="--output") from None
     from .om.writer import write_om
-    write_om(graph, path, model_attrs(options))
+    written = []
+    if options.external_weight == 1:
+        from .om.external_weights import externalize_weights
+        written = externalize_weights(graph, path)
+    try:
+        write_om(graph, path, model_attrs(options))
+    except BaseException:
+        from .om.external_weights import remove_files
+        remove_files(written)
+        raise
     return path
 
 

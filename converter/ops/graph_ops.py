@@ -24,3 +24,11 @@ def const(inputs, attrs):
 def net_output(inputs, attrs):
     """Collects the model outputs in order."""
     return []
+
+
+@register("FileConstant", attrs={"file_path": Attr("str"), "offset": Attr("int", 0), "length": Attr("int", 0),
+                                 "shape": Attr("ints", []), "dtype": Attr("dtype", 1)},
+          infer=_keep, category="graph")
+def file_constant(inputs, attrs):
+    """A constant whose bytes live in a file beside the .om (--external_weight=1); the runtime loads it."""
+    raise RuntimeError("FileConstant ops are loaded by the runtime (converter.om.external_weights)")

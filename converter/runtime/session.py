@@ -21,8 +21,10 @@ class Session:
         if isinstance(model, Graph):
             self.graph = model
         elif isinstance(model, (str, os.PathLike)):
+            from ..om.external_weights import resolve_file_constants
             from ..om.reader import read_om
             self.graph = read_om(os.fspath(model)).to_graph()
+            resolve_file_constants(self.graph, os.path.dirname(os.path.abspath(os.fspath(model))))
         else:
             raise TypeError("Session needs a Graph or a path to an .om file")
         self._plan()
