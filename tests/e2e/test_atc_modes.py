@@ -113,3 +113,20 @@ def test_netron_opens_converted_models(converted, shared):
     assert len(results) == len(converted), run.stderr
     for r in results:
         assert r["ok"], r
+
+
+def test_same_input_gives_byte_identical_om(tmp_path):
+    src = save(tiny_cnn(), tmp_path, "cnn.onnx")
+    for name in ("a", "b"):
+        out = tmp_path / name / "m"
+        assert atc(["--framework=5", f"--model={src}", f"--output={out}", "--soc_version=Ascend310"]) == 0
+    assert (tmp_path / "a" / "m.om").read_bytes() == (tmp_path / "b" / "m.om").read_bytes()
+
+
+def test_python_dash_m_converter_is_atc(tmp_path):
+    import sys
+    src = save(tiny_cnn(), tmp_path, "cnn.onnx")
+    run = subprocess.run([sys.executable, "-m", "converter", "--framework=5", f"--model={src}",
+                          f"--output={tmp_path / 'm'}"], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "ATC run success" in run.stdout and (tmp_path / "m.om").exists()
