@@ -54,8 +54,8 @@ def build_graph(options: ConvertOptions) -> Graph:
     graph = load_source_graph(options)
     ctx = PassContext(options=options, framework=options.framework if options.framework is not None else 5)
     run_passes(graph, ctx)
-    graph.attrs["warnings"] = list(graph.attrs.get("frontend_warnings", ())) + list(ctx.warnings)
-    for message in graph.attrs["warnings"]:
+    graph.meta["warnings"] = list(graph.meta.get("frontend_warnings", ())) + list(ctx.warnings)
+    for message in graph.meta["warnings"]:
         warnings.warn(message, ConversionWarning, stacklevel=2)
     return graph
 
@@ -99,7 +99,7 @@ def convert(options: ConvertOptions) -> str:
         from .om.external_weights import externalize_weights
         written = externalize_weights(graph, path)
     try:
-        write_om(graph, path, model_attrs(options))
+        write_om(graph, path, {**model_attrs(options), **graph.meta.get("model_attrs", {})})
     except BaseException:
         from .om.external_weights import remove_files
         remove_files(written)

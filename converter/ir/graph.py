@@ -44,7 +44,8 @@ class Graph:
         self.g = nx.MultiDiGraph()
         self._order: dict[str, int] = {}
         self._counter = 0
-        self.attrs: dict = {}
+        self.attrs: dict = {}   # GraphDef attrs written to the .om
+        self.meta: dict = {}    # conversion bookkeeping (framework, opset, warnings, model attrs); not written
 
     # ---- building -------------------------------------------------------------------------
     def add(self, op: Op, inputs: Iterable[Ref | None] = ()) -> Op:
@@ -179,6 +180,7 @@ class Graph:
         """A structural copy: new Op objects with shared (read-only) weights."""
         new = Graph(self.name)
         new.attrs = dict(self.attrs)
+        new.meta = dict(self.meta)
         for op in self.ops():
             clone = Op(op.name, op.type, dict(op.attrs), [d.copy() for d in op.outputs], op.value,
                        {k: g.copy() for k, g in op.subgraphs.items()}, op.source)

@@ -81,3 +81,53 @@ def _example(shape) -> str:
         return "1,3,224,224"
     spatial = range(2, len(shape)) if len(shape) in (4, 5) else ()
     return ",".join(str(d) if d >= 0 else ("224" if i in spatial else "1") for i, d in enumerate(shape))
+
+
+def _gear_shapes(graph: Graph, ctx: PassContext) -> tuple:
+    """(gear type, [ {input: shape} per profile ]) from --dynamic_batch_size/_image_size/_dims."""
+    descs = {op.name: op.outputs[0] for op in graph.data_ops() if op.outputs[0].shape is not None}
+    inputs = [(n, d.shape) for n, d in descs.items()]
+    if ctx.opt("dynamic_batch_size"):
+        gears = [{n: tuple(b if i == 0 and d == -1 else d for i, d in enumerate(s)) for n, s in inputs}
+                 for b in ctx.opt("dynamic_batch_size")]
+        return "dynamic_batch_size", gears
+    if ctx.opt("dynamic_image_size"):
+        gears = []
+        for h, w in ctx.opt("dynamic_image_size"):
+            gear = {}
+            for n, s in inputs:  # H and W positions by each input's own format (an AIPP image is NHWC)
+                hw = (1, 2) if descs[n].format == "NHWC" else (len(s) - 2, len(s) - 1)
+                size = {hw[0]: h, hw[1]: w}
+                gear[n] = tuple(size.get(i, d) if d == -1 else d for i, d in enumerate(s))
+            gears.append(gear)
+        return "dynamic_image_size", gears
+    if ctx.opt("dynamic_dims"):
+        gears = []
+        for values in ctx.opt("dynamic_dims"):
+            it = iter(values)
+            gears.append({n: tuple(next(it) if d == -1 else d for d in s) for n, s in inputs})
+        return "dynamic_dims", gears
+    return None, []
+
+
+def record_gears(graph: Graph, ctx: PassContext) -> bool:
+    """Multi-profile models: record every gear (the full input shapes of each profile) as model attrs, so
+    the runtime accepts exactly those shapes, as a device does."""
+    kind, gears = _gear_shapes(graph, ctx)
+    if not kind:
+        return False
+    text = [";".join(f"{n}:{','.join(map(str, s))}" for n, s in g.items()) for g in gears]
+    graph.meta.setdefault("model_attrs", {}).update({"dynamic_gear_type": kind, "dynamic_gears": text})
+    return True
+
+
+def parse_gears(texts) -> list:
+    """The gears recorded by record_gears, as [{input: shape}]."""
+    gears = []
+    for text in texts:
+        gear = {}
+        for item in str(text).split(";"):
+            name, _, dims = item.rpartition(":")
+            gear[name] = tuple(int(d) for d in dims.split(",") if d != "")
+        gears.append(gear)
+    return gears

@@ -7,7 +7,7 @@ from .aipp import insert_aipp
 from .base import PassContext
 from .boundary import apply_hw_layouts, apply_input_types, apply_output_types
 from .fusion import fold_affine_into_conv
-from .input_shapes import apply_input_shapes
+from .input_shapes import apply_input_shapes, record_gears
 from .layout import assign_formats
 from .outputs import select_outputs
 from .precision import set_precision
@@ -33,6 +33,8 @@ PASSES = [
     # before precision, so the uint8 image input does not get fp16 Casts: Data becomes the uint8 image and
     # an Aipp op produces the float tensor the model read before.
     ("insert_aipp", insert_aipp),
+    # Gears (multi-profile shapes) are recorded on the inputs as the model finally takes them (after AIPP).
+    ("record_gears", record_gears),
     # Precision: fp16 inputs first (so no entrance Cast is made for them), then per-op precision with
     # Casts where dtypes meet, then the dtypes outputs leave with, then NC1HWC0 boundary descriptors.
     ("apply_input_types", apply_input_types),

@@ -23,7 +23,9 @@ class Session:
         elif isinstance(model, (str, os.PathLike)):
             from ..om.external_weights import resolve_file_constants
             from ..om.reader import read_om
-            self.graph = read_om(os.fspath(model)).to_graph()
+            om = read_om(os.fspath(model))
+            self.graph = om.to_graph()
+            self.graph.meta.setdefault("model_attrs", {}).update(om.attrs)
             resolve_file_constants(self.graph, os.path.dirname(os.path.abspath(os.fspath(model))))
         else:
             raise TypeError("Session needs a Graph or a path to an .om file")
@@ -86,7 +88,21 @@ class Session:
         for op in self.inputs:
             if (op.name, 0) not in values:
                 raise ConverterError("E10004", f"no value given for model input '{op.name}'", node=op.name)
+        self._check_gear({op.name: values[(op.name, 0)].shape for op in self.inputs})
         return values
+
+    def _check_gear(self, shapes: dict) -> None:
+        """A multi-profile model runs only at one of its gears (--dynamic_batch_size/_image_size/_dims)."""
+        attrs = self.graph.meta.get("model_attrs", {})
+        if "dynamic_gears" not in attrs:
+            return
+        from ..passes.input_shapes import parse_gears
+        gears = parse_gears(attrs["dynamic_gears"])
+        if any(all(tuple(shapes[n]) == tuple(s) for n, s in g.items() if n in shapes) for g in gears):
+            return
+        given = "; ".join(f"{n}:{','.join(map(str, s))}" for n, s in shapes.items())
+        raise ConverterError("E10001", f"input shapes {given} match none of the model's gears "
+                             f"({attrs.get('dynamic_gear_type')}): {' | '.join(attrs['dynamic_gears'])}")
 
     def _run_body(self, op, args: list) -> list:
         """Control flow: If runs then_branch or else_branch on the inputs after the condition."""

@@ -152,7 +152,7 @@ def test_unknown_fields_are_skipped_with_a_warning_naming_them(tmp_path):
     text = text.replace('type: "ReLU"', 'type: "ReLU"\n  relu_param { negative_slope: 0 fork_mode: FAST engine: MKL2017 }')
     proto2 = _write(tmp_path, "fork.prototxt", text)
     graph = load_caffe_graph(proto2, model, {})
-    warnings = " ".join(graph.attrs["frontend_warnings"])
+    warnings = " ".join(graph.meta["frontend_warnings"])
     assert "LayerParameter.engine_hint" in warnings and "LayerParameter.fancy_param" in warnings
     assert "ReLUParameter.fork_mode" in warnings and ".z" not in warnings and ".x'" not in warnings
     assert "ReLUParameter.engine: MKL2017" in warnings

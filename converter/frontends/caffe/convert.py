@@ -64,7 +64,7 @@ class CaffeConverter:
 
     # ---- helpers ------------------------------------------------------------------------------
     def warn(self, message: str) -> None:
-        """Collected in graph.attrs['frontend_warnings']; the API reports them as ConversionWarnings."""
+        """Collected in graph.meta['frontend_warnings']; the API reports them as ConversionWarnings."""
         self.warnings.append(message)
 
     def infer(self, op_name: str) -> None:
@@ -203,8 +203,8 @@ class CaffeConverter:
             raise GraphError("E10001", "the Caffe net has no output: every blob is read by a later layer")
         self.graph.add(Op(self.graph.unique_name("NetOutput"), "NetOutput",
                           attrs={"output_names": [b for b, _ in outputs]}), [r for _, r in outputs])
-        self.graph.attrs["framework"] = 0
-        self.graph.attrs["frontend_warnings"] = list(self.warnings)
+        self.graph.meta["framework"] = 0
+        self.graph.meta["frontend_warnings"] = list(self.warnings)
         return self.graph
 
 

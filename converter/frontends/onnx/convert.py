@@ -69,7 +69,7 @@ class OnnxConverter:
             raise report_unsupported(missing)
         graph = Graph(self.model.graph.name or "graph")
         self.build(self.model.graph, graph, outer=None)
-        graph.attrs["opset"] = self.opset
+        graph.meta["opset"] = self.opset
         return graph
 
     def build(self, g: onnx.GraphProto, graph: Graph, outer: dict | None) -> dict:
@@ -149,5 +149,5 @@ def load_onnx_graph(path: str, input_names_with_shape=()) -> Graph:
     conv = OnnxConverter(lazy.model, os.path.dirname(os.path.abspath(path)), input_names_with_shape,
                          lazy.initializer_raw)
     graph = conv.convert()
-    graph.attrs["framework"] = 5
+    graph.meta["framework"] = 5
     return graph

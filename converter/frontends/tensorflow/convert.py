@@ -232,5 +232,5 @@ def load_tf_graph(path: str, input_shapes: dict | None = None, out_nodes=None) -
     (name, index or None) pairs; by default every node whose outputs nobody reads is an output.
     """
     graph = TfConverter(load_graphdef(path), input_shapes, out_nodes).convert()
-    graph.attrs["framework"] = 3
+    graph.meta["framework"] = 3
     return graph
