@@ -80,16 +80,24 @@ def _conv_kernel(inputs, attrs):
     return from_channels_last(y.astype(x.dtype, copy=False), fmt)
 
 
-def _conv_infer(ctx: InferContext):
-    fmt = ctx.attrs.get("data_format", "NCHW")
-    xs, ws = ctx.shape(0), ctx.shape(1)
-    if ctx.value(1) is not None:
-        ws = ctx.value(1).shape
-    if xs is None or ws is None:
-        return [desc(ctx.dtype(0), None)]
-    xs = shape_to_nchw(tuple(xs), fmt)
-    geo = ConvGeometry(ctx.attrs, xs[2:], ws[2:], ctx.op.name)
-    return [desc(ctx.dtype(0), shape_from_nchw((xs[0], ws[0], *geo.out_sizes), fmt))]
+def _infer_with(geometry, out_channels):
+    """Infer for conv-like ops: output = (N, out_channels(weight shape, attrs), *geometry.out_sizes)."""
+
+    def infer(ctx: InferContext):
+        fmt = ctx.attrs.get("data_format", "NCHW")
+        xs, ws = ctx.shape(0), ctx.shape(1)
+        if ctx.value(1) is not None:
+            ws = ctx.value(1).shape
+        if xs is None or ws is None:
+            return [desc(ctx.dtype(0), None)]
+        xs = shape_to_nchw(tuple(xs), fmt)
+        geo = geometry(ctx.attrs, xs[2:], ws[2:], ctx.op.name)
+        return [desc(ctx.dtype(0), shape_from_nchw((xs[0], out_channels(ws, ctx.attrs), *geo.out_sizes), fmt))]
+
+    return infer
+
+
+_conv_infer = _infer_with(ConvGeometry, lambda ws, attrs: ws[0])
 
 
 class TransposeGeometry:
@@ -174,17 +182,7 @@ def _transpose_kernel(inputs, attrs):
     return from_nchw(y.astype(x.dtype, copy=False), fmt)
 
 
-def _transpose_infer(ctx: InferContext):
-    fmt = ctx.attrs.get("data_format", "NCHW")
-    xs, ws = ctx.shape(0), ctx.shape(1)
-    if ctx.value(1) is not None:
-        ws = ctx.value(1).shape
-    if xs is None or ws is None:
-        return [desc(ctx.dtype(0), None)]
-    xs = shape_to_nchw(tuple(xs), fmt)
-    geo = TransposeGeometry(ctx.attrs, xs[2:], ws[2:], ctx.op.name)
-    out_ch = ws[1] * int(ctx.attrs.get("groups", 1))
-    return [desc(ctx.dtype(0), shape_from_nchw((xs[0], out_ch, *geo.out_sizes), fmt))]
+_transpose_infer = _infer_with(TransposeGeometry, lambda ws, attrs: ws[1] * int(attrs.get("groups", 1)))
 
 
 for _name, _fmt in (("Conv1D", "NCHW"), ("Conv2D", "NCHW"), ("Conv3D", "NCDHW")):
