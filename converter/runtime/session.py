@@ -12,6 +12,7 @@ from ..ops.layout import from_nc1hwc0, to_nc1hwc0
 from ..ops.registry import run_kernel
 
 FP16 = np.dtype(np.float16)
+FP16_TYPE = 2  # DataType.DT_FLOAT16
 
 
 class Session:
@@ -160,18 +161,10 @@ def _compute_view(value: np.ndarray, desc) -> np.ndarray:
 
 
 def _storage_view(value: np.ndarray, desc) -> np.ndarray:
-    """The value as the descriptor stores it: its dtype (float kinds), NC1HWC0 when recorded so."""
-    want = _np_dtype(desc.dtype)
-    if want is not None and value.dtype != want and value.dtype.kind == "f" and want.kind == "f":
-        with np.errstate(over="ignore"):  # fp16 overflow gives inf, as on the device
-            value = value.astype(want)
+    """The value as the descriptor stores it: fp16-rounded when the op runs in fp16, NC1HWC0 when recorded so."""
+    if desc.dtype == FP16_TYPE and value.dtype.kind == "f" and value.dtype != FP16:
+        with np.errstate(over="ignore"):  # fp16 ops round their results; overflow gives inf, as on a device
+            value = value.astype(FP16)
     if desc.format == "NC1HWC0" and value.ndim == 4:
         value = to_nc1hwc0(value, desc.origin_format or "NCHW")
     return value
-
-
-def _np_dtype(dt):
-    try:
-        return to_numpy(dt)
-    except (KeyError, ValueError):
-        return None

@@ -1,7 +1,7 @@
 """Test helper: build one-node ONNX models, run them with our registry kernels and with onnxruntime.
 
-``run_graph`` is a tiny stand-in for the lead's runtime; it also checks every op's ``infer`` against
-the shape and dtype its kernel produced.
+``run_graph`` evaluates op by op with the registry kernels so that it can check every op's ``infer``
+against the shape and dtype its kernel produced (which the runtime does not do).
 """
 from __future__ import annotations
 

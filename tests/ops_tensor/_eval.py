@@ -1,5 +1,5 @@
-"""Test helpers: one-node ONNX models, a tiny IR evaluator with the registry kernels (until the lead's
-runtime lands), onnxruntime references and infer-vs-kernel checks."""
+"""Test helpers: one-node ONNX models, an op-by-op evaluator with the registry kernels that checks every op's
+infer against what its kernel produced (the runtime does not), onnxruntime references."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
