@@ -38,7 +38,7 @@ def load_source_graph(options: ConvertOptions) -> Graph:
         if weight is None:
             raise ConverterError("E10008", "--weight is required for a Caffe model (the .caffemodel file)",
                                  option="--weight")
-        return load_caffe_graph(model, weight, _shape_dict(options))
+        return load_caffe_graph(model, weight, _shape_dict(options), op_name_map=options.op_name_map)
     if fw == 3:
         from .frontends.tensorflow import load_tf_graph
         return load_tf_graph(model, _shape_dict(options), list(options.out_nodes or ()))

@@ -1,10 +1,12 @@
-"""Precision modes (--precision_mode, --keep_dtype): choose fp16 or fp32 per op and insert the Casts.
+"""Precision modes (--precision_mode, --keep_dtype, --customize_dtypes): choose fp16 or fp32 per op and insert
+the Casts.
 
 force_fp16 (ATC's default): every float op runs in fp16 except ops that have no fp16 kernel on the
 device (post-processing such as DetectionOutput). allow_fp32_to_fp16: only compute-heavy (cube) ops
 run in fp16, others keep fp32. allow_mix_precision: fp16 except the keep-fp32 list below (numerically
 sensitive ops). force_fp32 / must_keep_origin_dtype: nothing changes. Ops named in --keep_dtype (by
-node name, or `OpType::Type`) keep fp32. fp16 weights are stored as fp16.
+node name, or `OpType::Type`) keep fp32; --customize_dtypes sets an op's float dtype outright (by name
+or OpType::T; float16/float32). fp16 weights are stored as fp16.
 """
 from __future__ import annotations
 
@@ -51,9 +53,24 @@ def _float_inputs(graph: Graph, op: Op) -> list:
             if r is not None and graph.desc(r).dtype in FLOATS and i not in PARAM_INPUTS.get(op.type, ())]
 
 
-def _target(graph: Graph, op: Op, mode: str, keep) -> int | None:
+FLOAT_NAMES = {"float16": FP16, "float32": FP32, "float": FP32}
+
+
+def custom_dtype(op: Op, entries):
+    """The float dtype --customize_dtypes gives this op's outputs (by node name, or OpType::T), else None."""
+    for e in entries:
+        if (e.by == "optype" and e.target == op.type) or (e.by == "name" and e.target in (op.name, op.source)):
+            names = e.outputs or e.inputs
+            return FLOAT_NAMES.get(names[0]) if names else None
+    return None
+
+
+def _target(graph: Graph, op: Op, mode: str, keep, custom=()) -> int | None:
     if op.subgraphs:  # bodies keep their own (source) precision
         return None
+    chosen = custom_dtype(op, custom) if custom else None
+    if chosen is not None and (_float_inputs(graph, op) or any(d.dtype in FLOATS for d in op.outputs)):
+        return chosen
     floats = _float_inputs(graph, op)
     if not floats and not any(d.dtype in FLOATS for d in op.outputs):
         return None
@@ -99,6 +116,12 @@ def set_precision(graph: Graph, ctx: PassContext) -> bool:
     """Give every float op its precision and make the dtypes on every edge agree (inserting Casts)."""
     mode = ctx.opt("precision_mode") or "force_fp16"
     keep = tuple(ctx.opt("keep_dtype", ()) or ())
+    custom = tuple(ctx.opt("customize_dtypes", ()) or ())
+    for e in custom:
+        names = set(e.inputs) | set(e.outputs)
+        if names - set(FLOAT_NAMES):
+            ctx.warnings.append(f"--customize_dtypes: {e.target}: only float16/float32 are applied here; "
+                                f"{sorted(names - set(FLOAT_NAMES))} ignored")
     cache: dict = {}
     changed = False
     # names, not Op objects: weights replaced by fp16 copies must be freeable while the pass runs
@@ -106,7 +129,7 @@ def set_precision(graph: Graph, ctx: PassContext) -> bool:
         op = graph.op(name) if name in graph else None
         if op is None or op.type in ("Data", "Const", "NetOutput"):
             continue
-        target = _target(graph, op, mode, keep)
+        target = _target(graph, op, mode, keep, custom)
         if target is None:
             continue
         for i, ref in _float_inputs(graph, op):
@@ -116,7 +139,7 @@ def set_precision(graph: Graph, ctx: PassContext) -> bool:
                     graph.remove(ref[0])  # the fp32 weight nobody reads any more
                 changed = True
         if op.type == "Cast" and op.attrs.get("dst_type") in FLOATS and op.attrs["dst_type"] != target \
-                and mode in FP16_MODES and not keep_dtype_matches(op, keep):
+                and (mode in FP16_MODES or custom_dtype(op, custom)) and not keep_dtype_matches(op, keep):
             op.attrs["dst_type"] = int(target)
         for d in op.outputs:
             if d.origin_dtype is None:

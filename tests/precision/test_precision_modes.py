@@ -99,3 +99,15 @@ def test_runtime_rounds_inputs_and_results_to_fp16(tmp_path):
 def test_output_type_int8_adds_cast(tmp_path, cnn):
     g = _graph(cnn, output_type="UINT8")
     assert g.desc(g.output_refs()[0]).dtype == DataType.DT_UINT8
+
+
+def test_customize_dtypes_sets_op_precision(cnn, tmp_path):
+    from converter.configs import parse_customize_dtypes
+    cfg = tmp_path / "custom.cfg"
+    cfg.write_text("conv2::InputDtype:float32,OutputDtype:float32\nOpType::Softmax:InputDtype:float16,OutputDtype:float16\n")
+    g = _graph(cnn, precision_mode="force_fp32", customize_dtypes=parse_customize_dtypes(str(cfg)))
+    convs = {op.source or op.name: op.outputs[0].dtype for op in g.ops() if op.type == "Conv2D"}
+    assert convs["conv1"] == FP32 and convs["conv2"] == FP32 and _dtypes(g, "Softmax") == {FP16}
+    g16 = _graph(cnn, customize_dtypes=parse_customize_dtypes(str(cfg)))
+    convs = {op.source or op.name: op.outputs[0].dtype for op in g16.ops() if op.type == "Conv2D"}
+    assert convs["conv1"] == FP16 and convs["conv2"] == FP32

@@ -234,10 +234,31 @@ def plan_fusions(layers: list) -> dict:
     return fused
 
 
-def load_caffe_graph(prototxt: str, caffemodel: str | None, input_shapes: dict | None = None) -> Graph:
+def apply_op_name_map(net, pairs) -> list:
+    """--op_name_map: layers of type Src are converted as type Dst when we have a converter for Dst (a fork's
+    custom name for a known layer); a mapping to a name we do not know (e.g. an Ascend-only op name for a
+    layer we convert ourselves) leaves the layer as it is. Returns one note per mapping left unused."""
+    mapping = dict(pairs)
+    notes, used = [], set()
+    for layers in (net.layer, net.layers):
+        for layer in layers:
+            src = layer.type if isinstance(layer.type, str) else None
+            if src in mapping and find_handler(mapping[src]) is not None:
+                layer.type = mapping[src]
+                used.add(src)
+    for src, dst in mapping.items():
+        if src not in used:
+            notes.append(f"--op_name_map: '{src}:{dst}' not applied ({dst} has no converter here, or no "
+                         f"layer is of type {src}); layers of type {src} are converted as they are")
+    return notes
+
+
+def load_caffe_graph(prototxt: str, caffemodel: str | None, input_shapes: dict | None = None,
+                     op_name_map=()) -> Graph:
     """Parse a Caffe deploy .prototxt and its .caffemodel into our IR (canonical ops).
 
     input_shapes: blob (or input layer) name -> dims, overriding the prototxt's shapes.
+    op_name_map: (source layer type, target type) pairs from --op_name_map.
     Raises E10008 without a .caffemodel, E10041 for a file that is not a prototxt/caffemodel.
     """
     if not caffemodel:
@@ -247,4 +268,7 @@ def load_caffe_graph(prototxt: str, caffemodel: str | None, input_shapes: dict |
     weights = read_caffemodel(caffemodel)
     if not isinstance(weights, dict):
         raise ModelLoadError("E10041", f"'{caffemodel}' is not a .caffemodel", path=caffemodel)
-    return CaffeConverter(parsed, weights, input_shapes, prototxt).convert()
+    notes = apply_op_name_map(parsed.net, op_name_map)
+    graph = CaffeConverter(parsed, weights, input_shapes, prototxt).convert()
+    graph.meta["frontend_warnings"] = list(graph.meta.get("frontend_warnings", ())) + notes
+    return graph
