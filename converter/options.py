@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass, field
 
 from .cli_args import parse_argv
-from .configs import parse_aipp_config, parse_customize_dtypes, parse_keep_dtype, parse_op_name_map
+from .configs import parse_aipp_config, parse_customize_dtypes, parse_keep_dtype, parse_mixlist, parse_op_name_map
 from .configs import output_values as ov
 from .configs.shape_options import build_shapes
 from .configs.option_table import OPTION_BY_NAME
@@ -58,6 +58,7 @@ class ConvertOptions:
     # added by the CLI layer
     precision_mode_v2: str | None = None   # as given; precision_mode holds its equivalent
     customize_dtypes: tuple = ()           # configs.customize_dtypes.CustomDtype entries
+    modify_mixlist: tuple = ()             # (list, action, op type) from --modify_mixlist
     aipp: tuple = field(default=(), hash=False, compare=False)   # parsed aipp_op blocks (dicts)
     warnings: tuple = ()                   # messages for the user (ignored options, deprecations)
 
@@ -277,6 +278,8 @@ def build_files(values: dict, framework) -> dict:
         out["keep_dtype"] = parse_keep_dtype(values["keep_dtype"])
     if values.get("customize_dtypes"):
         out["customize_dtypes"] = parse_customize_dtypes(values["customize_dtypes"])
+    if values.get("modify_mixlist"):
+        out["modify_mixlist"] = parse_mixlist(values["modify_mixlist"])
     if values.get("op_name_map"):
         if framework not in (0, None):
             raise _err("E10001", "--op_name_map", f"only applies to Caffe models (--framework=0), not "

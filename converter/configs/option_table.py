@@ -96,6 +96,8 @@ OPTIONS: tuple[OptionSpec, ...] = (
     _o("precision_mode_v2", "enum", "precision", "fp16, origin, mixed_float16 (not with --precision_mode)",
        choices=PRECISION_MODES_V2),
     _o("keep_dtype", "str", "precision", "file of node names / OpType::X lines that keep their dtype"),
+    _o("modify_mixlist", "path", "precision", "JSON changes to the allow_mix_precision lists "
+       "(white-list: fp16, black-list: fp32, gray-list: follow inputs; to-add / to-remove op types)"),
     _o("customize_dtypes", "str", "precision", "file of 'name::InputDtype:..,OutputDtype:..' / "
        "'OpType::T:...' lines"),
     # target (recorded only)
@@ -121,8 +123,6 @@ OPTIONS: tuple[OptionSpec, ...] = (
     _o("fusion_switch_file", "path", "accepted-but-ignored", "fusion pass switch file", "ignored"),
     _o("enable_scope_fusion_passes", "str", "accepted-but-ignored", "TF scope fusion passes", "ignored"),
     _o("op_precision_mode", "path", "accepted-but-ignored", "per-op precision ini file", "ignored"),
-    _o("modify_mixlist", "path", "accepted-but-ignored", "mixed-precision list changes (needs "
-       "allow_mix_precision / mixed_float16)", "ignored"),
     _o("allow_hf32", "bool", "accepted-but-ignored", "true/false: HF32 compute", "ignored", code="E10005"),
     _o("save_original_model", "bool", "accepted-but-ignored", "true/false: keep the original model",
        "ignored", code="E10005"),

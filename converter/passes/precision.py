@@ -1,5 +1,5 @@
-"""Precision modes (--precision_mode, --keep_dtype, --customize_dtypes): choose fp16 or fp32 per op and insert
-the Casts.
+"""Precision modes (--precision_mode, --keep_dtype, --customize_dtypes, --modify_mixlist): choose fp16 or fp32
+per op and insert the Casts.
 
 force_fp16 (ATC's default): every float op runs in fp16 except ops that have no fp16 kernel on the
 device (post-processing such as DetectionOutput). allow_fp32_to_fp16: only compute-heavy (cube) ops
@@ -65,7 +65,19 @@ def custom_dtype(op: Op, entries):
     return None
 
 
-def _target(graph: Graph, op: Op, mode: str, keep, custom=()) -> int | None:
+def mix_keep_fp32(changes=()) -> set:
+    """The allow_mix_precision keep-fp32 op types after --modify_mixlist changes: black-list adds keep fp32,
+    white-list adds run fp16, gray-list ops follow their inputs (kept fp32 here only if black-listed)."""
+    keep = set(KEEP_FP32_MIX)
+    for name, action, op_type in changes:
+        if (name, action) in (("black-list", "to-add"), ("white-list", "to-remove")):
+            keep.add(op_type)
+        elif (name, action) in (("black-list", "to-remove"), ("white-list", "to-add"), ("gray-list", "to-add")):
+            keep.discard(op_type)
+    return keep
+
+
+def _target(graph: Graph, op: Op, mode: str, keep, custom=(), mix_keep=frozenset(KEEP_FP32_MIX)) -> int | None:
     if op.subgraphs:  # bodies keep their own (source) precision
         return None
     chosen = custom_dtype(op, custom) if custom else None
@@ -83,7 +95,7 @@ def _target(graph: Graph, op: Op, mode: str, keep, custom=()) -> int | None:
         return FP32
     if mode == "allow_fp32_to_fp16" and op.type not in CUBE_OPS:
         return FP32
-    if mode == "allow_mix_precision" and op.type in KEEP_FP32_MIX:
+    if mode == "allow_mix_precision" and op.type in mix_keep:
         return FP32
     return FP16
 
@@ -117,6 +129,7 @@ def set_precision(graph: Graph, ctx: PassContext) -> bool:
     mode = ctx.opt("precision_mode") or "force_fp16"
     keep = tuple(ctx.opt("keep_dtype", ()) or ())
     custom = tuple(ctx.opt("customize_dtypes", ()) or ())
+    mix_keep = mix_keep_fp32(ctx.opt("modify_mixlist", ()) or ())
     for e in custom:
         names = set(e.inputs) | set(e.outputs)
         if names - set(FLOAT_NAMES):
@@ -129,7 +142,7 @@ def set_precision(graph: Graph, ctx: PassContext) -> bool:
         op = graph.op(name) if name in graph else None
         if op is None or op.type in ("Data", "Const", "NetOutput"):
             continue
-        target = _target(graph, op, mode, keep, custom)
+        target = _target(graph, op, mode, keep, custom, mix_keep)
         if target is None:
             continue
         for i, ref in _float_inputs(graph, op):

@@ -111,3 +111,21 @@ def test_customize_dtypes_sets_op_precision(cnn, tmp_path):
     g16 = _graph(cnn, customize_dtypes=parse_customize_dtypes(str(cfg)))
     convs = {op.source or op.name: op.outputs[0].dtype for op in g16.ops() if op.type == "Conv2D"}
     assert convs["conv1"] == FP16 and convs["conv2"] == FP32
+
+
+def test_modify_mixlist_changes_the_mix_lists(cnn, tmp_path):
+    from converter.configs import parse_mixlist
+    cfg = tmp_path / "mix.json"
+    cfg.write_text('{"black-list": {"to-add": ["Conv2D"], "to-remove": ["Softmax"]}}')
+    g = _graph(cnn, precision_mode="allow_mix_precision", modify_mixlist=parse_mixlist(str(cfg)))
+    assert _dtypes(g, "Conv2D") == {FP32} and _dtypes(g, "Softmax") == {FP16}
+
+
+def test_modify_mixlist_bad_json_is_E10003(tmp_path):
+    from converter.cli import main as atc
+    cfg = tmp_path / "mix.json"
+    cfg.write_text('{"black-list": ["Conv2D"]}')
+    src = save(tiny_cnn(), tmp_path, "cnn.onnx")
+    assert atc(["--framework=5", f"--model={src}", f"--output={tmp_path / 'm'}",
+                "--precision_mode=allow_mix_precision", f"--modify_mixlist={cfg}"]) == 1
+    assert not (tmp_path / "m.om").exists()
