@@ -1,6 +1,9 @@
 """The conversion pipeline: every pass, once, in order, with why it sits where it does."""
 from __future__ import annotations
 
+import logging
+from collections import Counter
+
 from ..errors import ConverterError, GraphError
 from ..ir import Graph
 from .aipp import insert_aipp
@@ -13,6 +16,8 @@ from .outputs import select_outputs
 from .precision import set_precision
 from .shape_inference import infer_shapes
 from .simplify import prune_dead_ops, remove_identity
+
+log = logging.getLogger("converter.passes")
 
 PASSES = [
     # Fix the inputs first: everything below needs static shapes where the user gave them.
@@ -50,12 +55,19 @@ PASSES = [
 SHAPE_PASSES = PASSES[:PASSES.index(("assign_formats", assign_formats)) + 1]
 
 
+def _op_counts(graph: Graph) -> Counter:
+    return Counter(op.type for op in graph.ops() if op.type not in ("Data", "NetOutput"))
+
+
 def run_passes(graph: Graph, ctx: PassContext, passes=None) -> Graph:
-    """Run ``passes`` (default PASSES) over the graph; a failure names the pass and those before it."""
+    """Run ``passes`` (default PASSES) over the graph; a failure names the pass and those before it.
+    With --log=info/debug the op counts before and after are logged (and each pass at debug)."""
     done = []
+    before = _op_counts(graph)
     for name, fn in passes or PASSES:
         try:
-            fn(graph, ctx)
+            changed = fn(graph, ctx)
+            log.debug("pass %s: %s, %d ops", name, "changed" if changed else "no change", len(graph))
         except ConverterError:
             raise
         except Exception as exc:
@@ -63,4 +75,9 @@ def run_passes(graph: Graph, ctx: PassContext, passes=None) -> Graph:
             raise GraphError("E19999", f"internal error in pass {name} (after {before}): "
                              f"{type(exc).__name__}: {exc}") from exc
         done.append(name)
+    after = _op_counts(graph)
+    for op_type in sorted(set(before) | set(after)):
+        if before[op_type] != after[op_type]:
+            log.info("ops %-20s %5d -> %5d", op_type, before[op_type], after[op_type])
+    log.info("ops total %d -> %d", sum(before.values()), sum(after.values()))
     return graph
