@@ -32,7 +32,7 @@ def transformer_encoder(vocab=50, d=32, heads=4, ff=64, opset=17, seed=0) -> onn
              _w(r, "ln1_b", d),
              numpy_helper.from_array((1 + 0.1 * r.standard_normal(d)).astype(np.float32), "ln2_g"),
              _w(r, "ln2_b", d), _w(r, "w1", d, ff), _w(r, "b1", ff), _w(r, "w2", ff, d), _w(r, "b2", d),
-             _i64("zero", 0), _i64("one", 1), _i64("idx1", [1]), _i64("pad_id", 0),
+             _i64("zero", 0), _i64("one", 1), _i64("pad_id", 0),
              _i64("heads_shape", [0, 0, heads, dh]), _i64("merge_shape", [0, 0, d]),
              numpy_helper.from_array(np.array(np.sqrt(dh), np.float32), "scale"),
              numpy_helper.from_array(np.array(-1e4, np.float32), "neg"),

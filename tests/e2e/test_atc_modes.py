@@ -131,3 +131,19 @@ def test_python_dash_m_converter_is_atc(tmp_path):
                           f"--output={tmp_path / 'm'}"], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "ATC run success" in run.stdout and (tmp_path / "m.om").exists()
+
+
+def test_mode5_text_modeldef_to_json(tmp_path, schema):
+    txt = tmp_path / "g.txt"
+    txt.write_text('name: "text_model"\ngraph { name: "g" op { name: "x" type: "Data" '
+                   'output_desc { dtype: DT_FLOAT shape { dim: 1 dim: 3 } layout: "ND" } } '
+                   'op { name: "out" type: "NetOutput" input: "x:0" } }\n')
+    out = tmp_path / "g.json"
+    assert atc(["--mode=5", f"--om={txt}", f"--json={out}"]) == 0
+    model = json.loads(out.read_text())
+    jsonschema.validate(model, schema)
+    assert model["name"] == "text_model" and model["graph"][0]["op"][0]["output_desc"][0]["dtype"] == "DT_FLOAT"
+    bad = tmp_path / "bad.txt"
+    bad.write_text("this is { not a model")
+    assert atc(["--mode=5", f"--om={bad}", f"--json={tmp_path / 'b.json'}"]) == 1
+    assert not (tmp_path / "b.json").exists()
