@@ -9,7 +9,7 @@ import typer
 
 from .errors import ConverterError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Run, inspect and check .om offline models made by atc.")
 
 
@@ -150,6 +150,12 @@ def main(argv=None) -> int:
         app(args=argv, prog_name="omtool", standalone_mode=True)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except Exception as exc:  # a bug of ours: say so plainly (OMTOOL_DEBUG=1 shows the traceback)
+        if os.environ.get("OMTOOL_DEBUG"):
+            raise
+        typer.echo(f"omtool failed: E19999: internal error: {type(exc).__name__}: {exc} "
+                   "(set OMTOOL_DEBUG=1 for the traceback, and please report it)", err=True)
+        return 1
     return 0
 
 
