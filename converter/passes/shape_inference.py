@@ -39,9 +39,45 @@ def _shape_dummy(desc):
     return np.broadcast_to(np.zeros((), to_numpy(desc.dtype)), desc.shape)
 
 
+def _set_outputs(op, descs) -> bool:
+    from ..ir import TensorDesc
+    changed = False
+    while len(op.outputs) < len(descs):
+        op.outputs.append(TensorDesc(shape=None))
+    for d, (dtype, shape) in zip(op.outputs, descs):
+        if (d.dtype, d.shape) != (dtype, shape):
+            d.dtype, d.shape = dtype, shape
+            changed = True
+    return changed
+
+
+def _infer_loop(graph: Graph, op) -> bool:
+    """Loop: body inputs are (iteration, condition, carried..., outer...); carried outputs keep the dtype
+    of their inputs and a shape only where the body keeps it; scan outputs get a leading unknown dim."""
+    from ..ir import DataType
+    ins = graph.input_descs(op.name)
+    n = int(op.attrs.get("num_carried", 0))
+    body = op.subgraphs["body"]
+    fixed = [(DataType.DT_INT64, ()), (DataType.DT_BOOL, ())]
+    feeds = fixed + [(d.dtype, d.shape) if d is not None else (DataType.DT_FLOAT, None) for d in ins[2:]]
+    for data, (dtype, shape) in zip(body.data_ops(), feeds):
+        data.outputs[0].dtype, data.outputs[0].shape = dtype, shape
+    infer_shapes(body)
+    outs = [body.desc(r) for r in body.output_refs()]
+    carried = []
+    for k in range(n):
+        d_in, d_out = ins[2 + k], outs[1 + k]
+        stable = d_in is not None and d_in.shape == d_out.shape
+        carried.append((d_out.dtype, d_out.shape if stable else None))
+    scans = [(d.dtype, None if d.shape is None else (-1,) + tuple(d.shape)) for d in outs[1 + n:]]
+    return _set_outputs(op, carried + scans)
+
+
 def _infer_subgraph_op(graph: Graph, op) -> bool:
-    """Ops with bodies (If): give each body's Data ops the descs of the op's inputs after the first,
-    infer the bodies, and take outputs the bodies agree on (unknown dims where they differ)."""
+    """Ops with bodies. If: give each branch's Data ops the descs of the op's inputs after the first, infer
+    the branches, and take outputs the branches agree on (unknown dims where they differ). Loop: see above."""
+    if op.type == "Loop":
+        return _infer_loop(graph, op)
     ins = graph.input_descs(op.name)[1:]
     results = []
     for sub in op.subgraphs.values():

@@ -10,6 +10,7 @@ from ..errors import ConverterError
 from ..ir import Graph, to_numpy
 from ..ops.layout import from_nc1hwc0, to_nc1hwc0
 from ..ops.registry import run_kernel
+from .control_flow import run_body_op
 
 FP16 = np.dtype(np.float16)
 FP16_TYPE = 2  # DataType.DT_FLOAT16
@@ -18,7 +19,8 @@ FP16_TYPE = 2  # DataType.DT_FLOAT16
 class Session:
     """``Session(path_or_graph).run({input_name: array}) -> {output_name: array}``."""
 
-    def __init__(self, model):
+    def __init__(self, model, strict_shapes: bool = True):
+        self.strict_shapes = strict_shapes  # loop bodies see other shapes than inference recorded
         if isinstance(model, Graph):
             self.graph = model
         elif isinstance(model, (str, os.PathLike)):
@@ -81,7 +83,7 @@ class Session:
                 elif arr.dtype.kind != want.kind and not (arr.dtype.kind in "iu" and want.kind in "iu"):
                     raise ConverterError("E10001", f"input '{key}' must be {want}, got {arr.dtype}", node=key)
                 arr = arr.astype(want)
-            if desc.shape is not None and (len(desc.shape) != arr.ndim or any(
+            if self.strict_shapes and desc.shape is not None and (len(desc.shape) != arr.ndim or any(
                     d >= 0 and d != a for d, a in zip(desc.shape, arr.shape))):
                 raise ConverterError("E10049", f"input '{key}' must have shape {list(desc.shape)}, got "
                                      f"{list(arr.shape)}", node=key)
@@ -105,18 +107,6 @@ class Session:
         raise ConverterError("E10001", f"input shapes {given} match none of the model's gears "
                              f"({attrs.get('dynamic_gear_type')}): {' | '.join(attrs['dynamic_gears'])}")
 
-    def _run_body(self, op, args: list) -> list:
-        """Control flow: If runs then_branch or else_branch on the inputs after the condition."""
-        if op.type != "If":
-            raise ConverterError("E11009", f"the runtime cannot execute control-flow op type {op.type}", node=op.name)
-        key = "then_branch" if bool(np.asarray(args[0]).reshape(-1)[0]) else "else_branch"
-        cache = self.__dict__.setdefault("_bodies", {})
-        if (op.name, key) not in cache:
-            cache[(op.name, key)] = Session(op.subgraphs[key])
-        body = cache[(op.name, key)]
-        outs = body.run({d.name: a for d, a in zip(body.inputs, args[1:])})
-        return [outs[n] for n in body.output_names]
-
     def run(self, feeds: dict, capture: bool = False) -> dict:
         """Execute the graph. With capture=True also return every intermediate tensor by its source
         tensor name (for bisecting), under the key '__all__'."""
@@ -131,7 +121,7 @@ class Session:
                 if fp16:  # fp16 emulation: fp32 compute on fp16-rounded inputs, result rounded to fp16
                     args = [a.astype(np.float32) if a is not None and a.dtype == FP16 else a for a in args]
                 try:
-                    raw = self._run_body(op, args) if op.subgraphs else run_kernel(spec, args, attrs)
+                    raw = run_body_op(self, op, args) if op.subgraphs else run_kernel(spec, args, attrs)
                     outs = [_storage_view(o, d) for o, d in zip(raw, op.outputs)]
                 except ConverterError:
                     raise

@@ -36,7 +36,7 @@ def test_onnx_table_covers_the_foundation_ops():
               "Equal", "LayerNormalization", "Tile", "TopK", "ArgMax", "CumSum", "Einsum", "InstanceNormalization",
               "GroupNormalization", "Mish", "Softplus", "Elu", "Selu", "Neg", "Abs", "Reciprocal", "Not", "And",
               "Or", "Less", "Greater", "ReduceL2", "ReduceProd", "ReduceMin", "DepthToSpace", "SpaceToDepth",
-              "NonZero", "LSTM", "GRU", "If"}
+              "NonZero", "LSTM", "GRU", "If", "Loop", "NonMaxSuppression"}
     assert needed <= onnx_ops, sorted(needed - onnx_ops)
 
 

@@ -54,12 +54,51 @@ def sequence_empty(ctx: NodeContext):
     return ctx.op("SequenceEmpty", [], attrs)
 
 
+def _body_graph(ctx: NodeContext, body, name: str, leading: list, outer_names: list):
+    """A subgraph for an ONNX body: Data ops for the body's own inputs (``leading`` descs), then one per outer
+    tensor it reads, then its nodes and a NetOutput."""
+    from ....ir import Graph, Op
+    from ...builder import GraphBuilder
+    sub = Graph(name)
+    local = {}
+    for i, (vi_name, d) in enumerate(leading):
+        data = sub.unique_name(vi_name)
+        sub.add_data(data, d, i)
+        local[vi_name] = (data, 0)
+    for j, outer in enumerate(outer_names):
+        d = ctx.builder.graph.desc(ctx.refs[outer])
+        data = sub.unique_name(outer)
+        sub.add_data(data, d.copy(name=outer), len(leading) + j)
+        local[outer] = (data, 0)
+    outs = ctx.frontend.convert_nodes(body, GraphBuilder(sub), local)
+    sub.add(Op(sub.unique_name("NetOutput"), "NetOutput", attrs={"output_names": [vi.name for vi in body.output]}),
+            outs)
+    return sub
+
+
+@onnx_op("Loop")
+def loop_op(ctx: NodeContext):
+    """Loop: the body becomes a subgraph with Data ops (iteration, condition, carried..., outer...)."""
+    from ....ir import TensorDesc
+    from ..convert import free_names, value_info_desc
+    body = ctx.attrs["body"]
+    outer = [n for n in free_names(body) if n in ctx.refs]
+    leading = []
+    for k, vi in enumerate(body.input):
+        d = value_info_desc(vi) if vi.type.HasField("tensor_type") else TensorDesc(shape=None)
+        leading.append((vi.name, d))
+    sub = _body_graph(ctx, body, f"{ctx.name}_body", leading, outer)
+    n_carried = len(ctx.node.input) - 2
+    refs = ctx.op("Loop", [ctx.input(0), ctx.input(1)] + [ctx.input(2 + k) for k in range(n_carried)]
+                  + [ctx.refs[n] for n in outer], {"num_carried": n_carried})
+    ctx.builder.graph.op(refs[0][0]).subgraphs = {"body": sub}
+    return refs
+
+
 @onnx_op("If")
 def if_op(ctx: NodeContext):
     """If: with a constant condition the chosen branch is inlined; otherwise both branches become
     subgraphs (Data ops for the outer tensors they read, in order) of a canonical If op."""
-    from ....ir import Graph, Op
-    from ...builder import GraphBuilder
     from ..convert import free_names
     conv = ctx.frontend
     then_g, else_g = ctx.attrs["then_branch"], ctx.attrs["else_branch"]
@@ -75,19 +114,8 @@ def if_op(ctx: NodeContext):
     missing = [n for n in names if n not in ctx.refs]
     if missing:
         raise GraphError("E11012", f"If node '{ctx.name}' reads unknown tensors {missing}", node=ctx.name)
-    subgraphs = {}
-    for key, body in (("then_branch", then_g), ("else_branch", else_g)):
-        sub = Graph(f"{ctx.name}_{key}")
-        local = {}
-        for i, name in enumerate(names):
-            outer = ctx.builder.graph.desc(ctx.refs[name])
-            data_name = sub.unique_name(name)
-            sub.add_data(data_name, outer.copy(name=name), i)
-            local[name] = (data_name, 0)
-        outs = conv.convert_nodes(body, GraphBuilder(sub), local)
-        sub.add(Op(sub.unique_name("NetOutput"), "NetOutput",
-                   attrs={"output_names": [vi.name for vi in body.output]}), outs)
-        subgraphs[key] = sub
+    subgraphs = {key: _body_graph(ctx, body, f"{ctx.name}_{key}", [], names)
+                 for key, body in (("then_branch", then_g), ("else_branch", else_g))}
     refs = ctx.op("If", [ctx.input(0)] + [ctx.refs[n] for n in names])
     ctx.builder.graph.op(refs[0][0]).subgraphs = subgraphs
     return refs
