@@ -17,8 +17,7 @@ def _body(owner, op, key: str):
 
 
 def _call(body, args: list) -> list:
-    outs = body.run({d.name: a for d, a in zip(body.inputs, args)})
-    return [outs[n] for n in body.output_names]
+    return body.run_outputs({d.name: a for d, a in zip(body.inputs, args)})
 
 
 def run_if(owner, op, args: list) -> list:

@@ -138,7 +138,13 @@ class Session:
         result = {name: values[ref] for name, ref in zip(self.output_names, self.output_refs)}
         if captured is not None:
             result["__all__"] = captured
+        self._last_outputs = [values[ref] for ref in self.output_refs]
         return result
+
+    def run_outputs(self, feeds: dict) -> list:
+        """The outputs in order, as a list (for callers that must not rely on output names being unique)."""
+        self.run(feeds)
+        return self._last_outputs
 
 
 def _compute_view(value: np.ndarray, desc) -> np.ndarray:

@@ -24,8 +24,9 @@ _NOT_OUTPUTS = {"NoOp", "Const", "Placeholder", "PlaceholderWithDefault", "Asser
                 "SaveV2", "RestoreV2"}
 CONTROL_FLOW_ADVICE = ("The graph uses TF1 control flow (Switch/Merge/Enter/Exit/NextIteration/LoopCond); "
                        "convert it to functional control flow first (TF2: freeze the tf.function with "
-                       "convert_variables_to_constants_v2(..., lower_control_flow=False) so tf.cond stays a "
-                       "functional If), or remove the branches that are not used for inference.")
+                       "convert_variables_to_constants_v2(..., lower_control_flow=False) so tf.cond and "
+                       "tf.while_loop stay functional If and While), or remove the branches that are not used for "
+                       "inference.")
 CONTROL_FLOW_OPS = ("Switch", "Merge", "Enter", "Exit", "NextIteration", "LoopCond", "RefSwitch", "RefMerge",
                     "RefEnter", "RefExit", "RefNextIteration")
 NOT_FROZEN_ADVICE = ("The graph still holds variables: freeze it first (TF2: convert_variables_to_constants_v2 on a "
