@@ -128,3 +128,19 @@ def string_normalizer(inputs, attrs):
         kept = [""]
     out = np.array(kept, dtype=object)
     return out.reshape(1, -1) if x.ndim == 2 else out
+
+
+@register("SequenceReserve", attrs={"dtype": Attr("int", int(DataType.DT_FLOAT))},
+          infer=lambda ctx: [_seq_desc(ctx.attrs["dtype"])], category="sequence")
+def sequence_reserve(inputs, attrs):
+    """A sequence of num_elements (input 0) empty slots, to be filled with SequenceSetItem (TF TensorListReserve)."""
+    return [SequenceValue([None] * int(np.asarray(inputs[0]).reshape(-1)[0]))]
+
+
+@register("SequenceSetItem", infer=lambda ctx: [_seq_desc(_elem_dtype(ctx, 0) or ctx.dtype(2))],
+          category="sequence")
+def sequence_set_item(inputs, attrs):
+    """A copy of the sequence with slot (input 1) set to the tensor (input 2) (TF TensorListSetItem)."""
+    seq = SequenceValue(inputs[0])
+    seq[_pos(inputs[1], len(seq))] = inputs[2]
+    return [seq]

@@ -13,7 +13,8 @@ STRUCTURAL = {"Data", "Const", "NetOutput"}
 SHAPE_ONLY = {"Shape", "Size"}        # fold as soon as the input shape is static
 NEVER_FOLD = {"RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike",
               # sequences are lists at run time, not constants
-              "SequenceEmpty", "SequenceConstruct", "SequenceInsert", "SequenceErase", "SplitToSequence"}
+              "SequenceEmpty", "SequenceConstruct", "SequenceInsert", "SequenceErase", "SplitToSequence",
+              "SequenceReserve", "SequenceSetItem"}
 
 
 def _fold_outputs(graph: Graph, op, outs: list) -> None:

@@ -14,6 +14,7 @@ from .control_flow import run_body_op
 
 FP16 = np.dtype(np.float16)
 FP16_TYPE = 2  # DataType.DT_FLOAT16
+VARIANT_TYPE = 26  # DataType.DT_VARIANT (sequences)
 
 
 class Session:
@@ -75,6 +76,9 @@ class Session:
                 raise ConverterError("E10016", f"'{key}' is not an input of the model; inputs are: "
                                      f"{', '.join(o.name for o in self.inputs)}", node=key)
             desc = op.outputs[0]
+            if desc.dtype == VARIANT_TYPE:  # a sequence (loop-carried list of tensors): passed as it is
+                values[(op.name, 0)] = arr
+                continue
             arr = np.asarray(arr)
             want = to_numpy(desc.dtype)
             if arr.dtype != want:
@@ -91,7 +95,8 @@ class Session:
         for op in self.inputs:
             if (op.name, 0) not in values:
                 raise ConverterError("E10004", f"no value given for model input '{op.name}'", node=op.name)
-        self._check_gear({op.name: values[(op.name, 0)].shape for op in self.inputs})
+        self._check_gear({op.name: np.shape(values[(op.name, 0)]) for op in self.inputs
+                          if op.outputs[0].dtype != VARIANT_TYPE})
         return values
 
     def _check_gear(self, shapes: dict) -> None:

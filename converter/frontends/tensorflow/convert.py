@@ -122,7 +122,18 @@ class TfConverter:
                                      node=name)
             return [(name, 0 if index is None else index) for name, index in self.requested]
         used = {src for n in self.graphdef.node for src, _ in self.data_inputs(n)}
-        return [(n.name, None) for n in self.graphdef.node if n.name not in used and n.op not in _NOT_OUTPUTS]
+        return [(n.name, None) for n in self.graphdef.node
+                if n.name not in used and n.op not in _NOT_OUTPUTS and not self._reads_only_constants(n)]
+
+    def _reads_only_constants(self, node) -> bool:
+        """An Identity chain ending at a Const (e.g. a frozen ReadVariableOp nobody reads): not a model output."""
+        seen = 0
+        while node.op in ("Identity", "Snapshot") and seen < 64:
+            inputs = self.data_inputs(node)
+            if len(inputs) != 1 or inputs[0][0] not in self.nodes:
+                return False
+            node, seen = self.nodes[inputs[0][0]], seen + 1
+        return seen > 0 and node.op == "Const"
 
     def reachable(self, outputs) -> list:
         """Nodes the outputs depend on through data edges, in dependency order (inputs first)."""

@@ -26,6 +26,7 @@ _TF_TYPES = {
     17: (DataType.DT_UINT16, np.uint16),
     18: (DataType.DT_COMPLEX128, np.complex128),
     19: (DataType.DT_FLOAT16, np.float16),
+    21: (DataType.DT_VARIANT, np.object_),  # TensorList handles (sequences) in While loops
     22: (DataType.DT_UINT32, np.uint32),
     23: (DataType.DT_UINT64, np.uint64),
 }
