@@ -4,6 +4,7 @@ not needed by the tests, which use the committed files).
 
 Run: python tools/export_torch_models.py [OUT_DIR]
 """
+import math
 import os
 import sys
 
@@ -63,16 +64,52 @@ class TextRNN(nn.Module):
     def forward(s, ids):
         y, _ = s.lstm(s.emb(ids)); return s.fc(y.max(1).values)
 
+class RMSNorm(nn.Module):
+    def __init__(s, d): super().__init__(); s.w = nn.Parameter(torch.ones(d) + 0.1 * torch.randn(d))
+    def forward(s, x): return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + 1e-6) * s.w
+
+def rotary(x, pos):
+    d = x.shape[-1] // 2
+    inv = 1.0 / (10000 ** (torch.arange(0, d, dtype=torch.float32) / d))
+    ang = pos[:, None].float() * inv[None]
+    cos, sin = ang.cos(), ang.sin()
+    x1, x2 = x[..., :d], x[..., d:]
+    return torch.cat([x1 * cos - x2 * sin, x1 * sin + x2 * cos], -1)
+
+class TinyLlama(nn.Module):
+    def __init__(s, vocab=64, d=32, heads=4, layers=2):
+        super().__init__(); s.h = heads; s.emb = nn.Embedding(vocab, d)
+        s.blocks = nn.ModuleList([nn.ModuleDict(dict(n1=RMSNorm(d), qkv=nn.Linear(d, 3 * d, bias=False), o=nn.Linear(d, d, bias=False),
+                                                      n2=RMSNorm(d), up=nn.Linear(d, 64, bias=False), gate=nn.Linear(d, 64, bias=False),
+                                                      down=nn.Linear(64, d, bias=False))) for _ in range(layers)])
+        s.norm = RMSNorm(d); s.lm = nn.Linear(d, vocab, bias=False)
+    def forward(s, ids):
+        b, t = ids.shape
+        x = s.emb(ids); pos = torch.arange(t)
+        mask = torch.triu(torch.full((t, t), float("-inf")), diagonal=1)
+        for blk in s.blocks:
+            q, k, v = blk["qkv"](blk["n1"](x)).chunk(3, -1)
+            sh = lambda z: z.view(b, t, s.h, -1).transpose(1, 2)
+            q, k, v = rotary(sh(q), pos), rotary(sh(k), pos), sh(v)
+            att = (q @ k.transpose(-1, -2)) / math.sqrt(q.shape[-1]) + mask
+            y = (att.softmax(-1) @ v).transpose(1, 2).reshape(b, t, -1)
+            x = x + blk["o"](y)
+            hdn = blk["n2"](x)
+            x = x + blk["down"](F.silu(blk["gate"](hdn)) * blk["up"](hdn))
+        return s.lm(s.norm(x))
+
 torch.manual_seed(0)
 cases = {"mobile": (MobileLike(), torch.randn(2, 3, 32, 32)), "unet": (UNetLike(), torch.randn(1, 3, 20, 28)),
-         "vit": (TinyViT(), torch.randn(2, 3, 16, 16)), "textrnn": (TextRNN(), torch.randint(0, 50, (2, 7)))}
+         "vit": (TinyViT(), torch.randn(2, 3, 16, 16)), "textrnn": (TextRNN(), torch.randint(0, 50, (2, 7))),
+         "tinyllama": (TinyLlama(), torch.randint(0, 64, (2, 9)))}
 for name, (m, x) in cases.items():
     m.eval()
     for dyn in (False, True):
         path = os.path.join(OUT, f"{name}_{'dynamo' if dyn else 'ts'}.onnx")
         try:
             torch.onnx.export(m, (x,), path, input_names=["x"], output_names=["y"], dynamo=dyn, opset_version=17 if not dyn else 18,
-                              dynamic_axes={"x": {0: "batch"}} if not dyn else None)
+                              dynamic_axes=({"x": {0: "batch", 1: "t"}} if name == "tinyllama" else {"x": {0: "batch"}})
+                              if not dyn else None)
             np.save(path + ".x.npy", x.numpy()); np.save(path + ".y.npy", m(x).detach().numpy())
             print("exported", path)
         except Exception as e:

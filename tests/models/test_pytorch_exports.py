@@ -1,6 +1,7 @@
 """Models exported by PyTorch 2.13 with both torch.onnx exporters (TorchScript, and dynamo with external
 data): a MobileNetV3-like CNN (SE, hardswish), a small UNet (ConvTranspose, bilinear resize to a runtime size),
-a ViT block (nn.TransformerEncoderLayer) and an embedding + biLSTM text model. Each converts and matches
+a ViT block (nn.TransformerEncoderLayer), an embedding + biLSTM text model, and a LLaMA-style decoder (RMSNorm,
+rotary embeddings, causal mask, SiLU-gated MLP). Each converts and matches
 PyTorch's own outputs (stored beside the model; tools/export_torch_models.py made them)."""
 import os
 from pathlib import Path
@@ -34,5 +35,5 @@ def test_pytorch_export_matches_pytorch(tmp_path, name, precision, tol):
     assert result["passed"], result
 
 
-def test_all_eight_exports_are_here():
-    assert len(MODELS) == 8 and all(os.path.exists(DATA / f"{m}.y.npy") for m in MODELS)
+def test_all_ten_exports_are_here():
+    assert len(MODELS) == 10 and all(os.path.exists(DATA / f"{m}.y.npy") for m in MODELS)
