@@ -142,7 +142,8 @@ class Graph:
         return [self.g.nodes[n]["op"] for n in names]
 
     def data_ops(self) -> list:
-        return sorted((op for op in self.ops() if op.type == "Data"), key=lambda o: o.attrs["index"])
+        data = [op for op in self.ops() if op.type == "Data"]  # real files may lack the index attr
+        return sorted(data, key=lambda o: (o.attrs.get("index", data.index(o)), data.index(o)))
 
     def net_output(self) -> Op | None:
         for op in self.ops():

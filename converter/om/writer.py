@@ -14,6 +14,13 @@ from .model_def import graph_to_model_def
 OM_IR_VERSION = 2
 
 
+def _is_dynamic(graph: Graph) -> bool:
+    """A dynamic-shape model: an input keeps an unknown dim and no gears pin its shapes (header flag)."""
+    if "dynamic_gears" in graph.meta.get("model_attrs", {}):
+        return False
+    return any(d.shape is None or any(x < 0 for x in d.shape) for d in (op.outputs[0] for op in graph.data_ops()))
+
+
 def write_om(graph: Graph, path, model_attrs: dict | None = None) -> Path:
     """Write ``graph`` to ``path`` (an exact file name); returns the path.
 
@@ -22,7 +29,7 @@ def write_om(graph: Graph, path, model_attrs: dict | None = None) -> Path:
     """
     build = graph_to_model_def(graph, model_attrs)
     model_bytes = build.model_def.SerializeToString(deterministic=True)
-    header = OmHeader(name=graph.name, om_ir_version=OM_IR_VERSION)
+    header = OmHeader(name=graph.name, om_ir_version=OM_IR_VERSION, is_unknow_model=int(_is_dynamic(graph)))
     parts = [
         PartitionSource(PartitionType.MODEL_DEF, len(model_bytes), [model_bytes]),
         PartitionSource(PartitionType.WEIGHTS_DATA, build.weights_size, build.weights),

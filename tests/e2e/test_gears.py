@@ -49,3 +49,16 @@ def test_dynamic_dims(tmp_path):
     assert sess.run({"x": np.ones((5, 64), np.float32)})["y"].shape == (5, 10)
     with pytest.raises(ConverterError):
         sess.run({"x": np.ones((3, 64), np.float32)})
+
+
+def test_dynamic_shape_model_sets_the_header_flag(tmp_path):
+    from converter.om.reader import om_info
+    src = save(mlp(), tmp_path, "mlp.onnx")
+    assert atc(["--framework=5", f"--model={src}", f"--output={tmp_path / 'dyn'}", "--input_shape=x:-1,64"]) == 0
+    assert atc(["--framework=5", f"--model={src}", f"--output={tmp_path / 'static'}", "--input_shape=x:3,64"]) == 0
+    assert atc(["--framework=5", f"--model={src}", f"--output={tmp_path / 'gears'}", "--input_shape=x:-1,64",
+                "--input_format=ND", "--dynamic_dims=2;5"]) == 0
+    flags = {n: om_info(str(tmp_path / f"{n}.om"))["header"]["is_unknow_model"] for n in ("dyn", "static", "gears")}
+    assert flags == {"dyn": 1, "static": 0, "gears": 0}
+    x = np.ones((7, 64), np.float32)
+    assert Session(str(tmp_path / "dyn.om")).run({"x": x})["y"].shape == (7, 10)

@@ -1,0 +1,208 @@
+"""The Python API (the CLI is a thin shell over it): convert, dump, inspect and check models."""
+from __future__ import annotations
+
+import os
+import warnings
+
+from .errors import ConversionWarning, ConverterError
+from .ir import Graph
+from .options import ConvertOptions
+from .passes.base import PassContext
+from .passes.pipeline import run_passes
+
+FRAMEWORK_NAMES = {0: "Caffe", 1: "MindSpore", 3: "TensorFlow", 5: "ONNX"}
+
+
+def _require_file(path: str | None, option: str) -> str:
+    if not path:
+        raise ConverterError("E10004", f"{option} is required", option=option)
+    if not os.path.isfile(path):
+        raise ConverterError("E13001", f"{option}: cannot open '{path}' (no such file)", option=option, path=path)
+    return path
+
+
+def _shape_dict(options: ConvertOptions) -> dict:
+    return {name: tuple(dims) for name, dims in options.input_shape or ()}
+
+
+def load_source_graph(options: ConvertOptions) -> Graph:
+    """Parse the source model into the IR (no passes yet)."""
+    fw = options.framework
+    model = _require_file(options.model, "--model")
+    if fw == 5:
+        from .frontends.onnx import load_onnx_graph
+        return load_onnx_graph(model, input_names_with_shape=list(_shape_dict(options)))
+    if fw == 0:
+        from .frontends.caffe import load_caffe_graph
+        weight = _require_file(options.weight, "--weight") if options.weight else None
+        if weight is None:
+            raise ConverterError("E10008", "--weight is required for a Caffe model (the .caffemodel file)",
+                                 option="--weight")
+        return load_caffe_graph(model, weight, _shape_dict(options), op_name_map=options.op_name_map)
+    if fw == 3:
+        from .frontends.tensorflow import load_tf_graph
+        return load_tf_graph(model, _shape_dict(options), list(options.out_nodes or ()))
+    if fw == 1:
+        raise ConverterError("E10001", "--framework=1 (MindSpore .air) is not supported by this converter; "
+                             "export the model to ONNX and use --framework=5", option="--framework")
+    raise ConverterError("E10007", f"--framework={fw} is not valid; use 0 (Caffe), 3 (TensorFlow) or 5 (ONNX)",
+                         option="--framework")
+
+
+def build_graph(options: ConvertOptions) -> Graph:
+    """Frontend + every pass: the graph that would be written to the .om."""
+    graph = load_source_graph(options)
+    ctx = PassContext(options=options, framework=options.framework if options.framework is not None else 5)
+    run_passes(graph, ctx)
+    graph.meta["warnings"] = list(graph.meta.get("frontend_warnings", ())) + list(ctx.warnings)
+    for message in graph.meta["warnings"]:
+        warnings.warn(message, ConversionWarning, stacklevel=2)
+    return graph
+
+
+def output_path(options: ConvertOptions) -> str:
+    out = options.output
+    if not out:
+        raise ConverterError("E10004", "--output is required (the path of the .om to write, without .om)",
+                             option="--output")
+    if out.endswith(os.sep) or os.path.isdir(out) or not os.path.basename(out):
+        raise ConverterError("E10022", f"--output='{out}' has no file name; give a path such as out/model",
+                             option="--output")
+    return out if out.endswith(".om") else out + ".om"
+
+
+def model_attrs(options: ConvertOptions) -> dict:
+    from . import __version__
+    attrs = {
+        "atc_cmdline": options.cmdline or "",
+        "atc_version": f"om-converter {__version__}",
+        "framework_type": int(options.framework if options.framework is not None else 5),
+    }
+    if options.soc_version:
+        attrs["soc_version"] = options.soc_version.strip('"\'')
+    return attrs
+
+
+def convert(options: ConvertOptions) -> str:
+    """Convert the source model to an .om file; returns its path. Nothing is written on failure."""
+    path = output_path(options)
+    graph = build_graph(options)
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as exc:
+        raise ConverterError("E13004", f"--output: cannot create folder '{folder}': {exc.strerror}",
+                             option="--output") from None
+    from .om.writer import write_om
+    written = []
+    if options.external_weight == 1:
+        from .om.external_weights import externalize_weights
+        written = externalize_weights(graph, path)
+    try:
+        write_om(graph, path, {**model_attrs(options), **graph.meta.get("model_attrs", {})})
+    except BaseException:
+        from .om.external_weights import remove_files
+        remove_files(written)
+        raise
+    return path
+
+
+# ---- mode 1: JSON dumps ------------------------------------------------------------------------
+
+def source_json(options: ConvertOptions) -> str:
+    """--mode=1 --framework=0|3|5 --om=<source model>: the source model's own protobuf as JSON, or with
+    --dump_mode=1 the parsed and shape-inferred graph as a ModelDef."""
+    fw = options.framework
+    src = _require_file(options.om, "--om")
+    if options.dump_mode == 1:
+        from dataclasses import replace
+
+        from .om.json_dump import model_def_to_json
+        from .om.model_def import graph_to_model_def
+        from .passes.pipeline import SHAPE_PASSES
+        opts = replace(options, model=src)
+        graph = load_source_graph(opts)
+        run_passes(graph, PassContext(options=opts, framework=fw), SHAPE_PASSES)
+        return model_def_to_json(graph_to_model_def(graph, model_attrs(opts)).model_def, dump_mode=1)
+    if fw == 5:
+        from .frontends.onnx.reader import load_model
+        from .om.json_dump import onnx_graph_to_json
+        return onnx_graph_to_json(load_model(src))
+    if fw == 0:
+        from .frontends.caffe import dump_prototxt_json
+        return dump_prototxt_json(src)
+    if fw == 3:
+        from .frontends.tensorflow import dump_graphdef_json
+        return dump_graphdef_json(src)
+    raise ConverterError("E10007", f"--framework={fw} cannot be dumped; use 0, 3 or 5, or no --framework for an "
+                         ".om file", option="--framework")
+
+
+def dump_json(options: ConvertOptions) -> str:
+    """atc --mode=1: write the JSON dump to --json; returns its path."""
+    from .fileio import write_text_atomic
+    if not options.json:
+        raise ConverterError("E10004", "--json is required with --mode=1 (the JSON file to write)", option="--json")
+    if options.framework in (None, -1):
+        from .om.json_dump import om_to_json
+        text = om_to_json(_require_file(options.om, "--om"), options.dump_mode)
+    else:
+        text = source_json(options)
+    return write_text_atomic(options.json, text, option="--json")
+
+
+def dump_text_modeldef(options: ConvertOptions) -> str:
+    """atc --mode=5: a GE text-format ModelDef (--om) to JSON (--json)."""
+    from google.protobuf import text_format
+
+    from .fileio import write_text_atomic
+    from .om.json_dump import model_def_to_json
+    from .proto import ge_ir_pb2 as ge
+    src = _require_file(options.om, "--om")
+    if not options.json:
+        raise ConverterError("E10004", "--json is required with --mode=5", option="--json")
+    model = ge.ModelDef()
+    try:
+        with open(src, encoding="utf-8") as f:
+            text_format.Parse(f.read(), model)
+    except (text_format.ParseError, UnicodeDecodeError) as exc:
+        raise ConverterError("E13005", f"--om: '{src}' is not a text-format ge.proto.ModelDef: {exc}",
+                             option="--om", path=src) from None
+    return write_text_atomic(options.json, model_def_to_json(model), option="--json")
+
+
+# ---- mode 6 / omtool info ----------------------------------------------------------------------
+
+def model_info_text(path: str) -> str:
+    """What `atc --mode=6` and `omtool info` print about an offline model."""
+    from .om.reader import om_info
+    info = om_info(_require_file(path, "--om"))
+    a = info["attrs"]
+    lines = ["============ Display Model Info start ============",
+             f"Model name: {info['name']}",
+             f"Original Atc command line: {a.get('atc_cmdline', '')}",
+             f"system   info: atc_version[{a.get('atc_version', '')}], soc_version[{a.get('soc_version', '')}], "
+             f"framework_type[{a.get('framework_type', '')}].",
+             f"resource info: memory_size[{a.get('memory_size', 0)} B], weight_size[{a.get('weight_size', 0)} B], "
+             f"stream_num[{a.get('stream_num', 0)}], event_num[{a.get('event_num', 0)}].",
+             "om       info: " + ", ".join(f"{p['type'].lower()}[{p['size']} B]" for p in info["partitions"]
+                                          if p["model"] == 0) + f", file_size[{info['file_size']} B].",
+             f"graphs[{info['graphs']}], ops[{info['ops']}]"]
+    for kind in ("inputs", "outputs"):
+        lines.append(f"{kind}:")
+        for t in info[kind]:
+            shape = "?" if t["shape"] is None else ",".join(str(d) for d in t["shape"])
+            lines.append(f"  {t['name']}: {t['dtype']} [{shape}] {t['format']}")
+    lines.append("============ Display Model Info end   ============")
+    return "\n".join(lines)
+
+
+def print_model_info(options: ConvertOptions) -> str:
+    return model_info_text(options.om)
+
+
+def precheck(options: ConvertOptions) -> dict:
+    """atc --mode=3: check every op, write --check_report; raises when an op fails."""
+    from .precheck import precheck as run_precheck
+    _require_file(options.model, "--model")
+    return run_precheck(options)

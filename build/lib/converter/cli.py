@@ -1,0 +1,122 @@
+"""The `atc` command: parse argv the ATC way, validate into ConvertOptions, dispatch by --mode to
+converter.api, and report like ATC (a success/failure line, E-coded messages, exit status)."""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import traceback
+import warnings
+from dataclasses import replace
+
+from .cli_args import parse_argv
+from .configs.option_table import GROUPS, OPTIONS
+from .errors import ConversionWarning, ConverterError
+from .options import ConvertOptions, build_options
+
+START_LINE = "ATC start working now, please wait for a moment."
+SUCCESS_LINE = "ATC run success, welcome to the next use."
+FAILURE_LINE = "ATC run failed, Please check the detail log, Try 'atc --help' for more information"
+LOG_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING,
+              "error": logging.ERROR, "null": logging.WARNING, "default": logging.WARNING}
+
+# --mode -> name of the converter.api function that does the work
+MODE_ACTIONS = {0: "convert", 1: "dump_json", 3: "precheck", 5: "dump_text_modeldef", 6: "print_model_info"}
+
+
+def help_text() -> str:
+    """Grouped help, one line per option."""
+    lines = ["usage: atc --mode=0 --framework=5 --model=model.onnx --output=out/model [options]",
+             "       values with ';' must be quoted: --input_shape=\"x:1,3,224,224;y:1,10\"", ""]
+    width = max(len(spec.name) for spec in OPTIONS) + 4
+    for group in GROUPS:
+        specs = [spec for spec in OPTIONS if spec.group == group]
+        if not specs:
+            continue
+        lines.append(f"{group}:")
+        for spec in specs:
+            note = {"ignored": "", "unsupported": " [not supported]", "retired": " [retired]"}.get(spec.status, "")
+            lines.append(f"  {spec.flag:<{width}}{spec.help}{note}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def format_error(error: ConverterError) -> str:
+    """`E10016: message` (continuation lines indented)."""
+    first, *rest = str(error.message).splitlines() or [""]
+    return "\n".join([f"{error.code}: {first}"] + [f"        {line}" for line in rest])
+
+
+def run(options: ConvertOptions):
+    """Dispatch to converter.api by mode; returns what the API returned (a path, or text for mode 6)."""
+    from . import api          # imported lazily: heavy, and tests replace it
+    action = getattr(api, MODE_ACTIONS[options.mode], None)
+    if action is None:
+        raise ConverterError("E10001", f"--mode={options.mode} is not available in this build", option="--mode")
+    result = action(options)
+    if options.mode == 0 and options.display_model_info == 1 and isinstance(result, str):
+        show = getattr(api, MODE_ACTIONS[6], None)
+        if show is not None:
+            print(show(replace(options, mode=6, om=result)))
+    return result
+
+
+def _print_warnings(warnings) -> None:
+    for message in warnings:
+        print(f"ATC warning: {message}", file=sys.stderr)
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(stream=sys.stderr, format="[%(levelname)s] %(name)s: %(message)s",
+                        level=LOG_LEVELS.get(level, logging.WARNING))
+
+
+def main(argv=None) -> int:
+    """Entry point of `atc`; returns the exit status (0 success, 1 failure)."""
+    try:
+        return _main(argv)
+    except BrokenPipeError:  # output piped into `head` and closed early: not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+def _main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv:
+        print(help_text())
+        return 1
+    debug = False
+    try:
+        parsed = parse_argv(argv)
+        if parsed.help:
+            print(help_text())
+            return 0
+        debug = parsed.get("log") == "debug"
+        options = build_options(parsed)
+        _configure_logging(options.log)
+        _print_warnings(options.warnings)
+        print(START_LINE)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ConversionWarning)
+            result = run(options)
+        _print_warnings(str(w.message) for w in caught if issubclass(w.category, ConversionWarning))
+        if options.mode == 6 and isinstance(result, str):
+            print(result)
+    except ConverterError as error:
+        print(FAILURE_LINE)
+        print(format_error(error))
+        return 1
+    except Exception as error:          # a bug of ours: say so, with the traceback only in debug
+        print(FAILURE_LINE)
+        print(f"E19999: internal error: {type(error).__name__}: {error}")
+        if debug:
+            traceback.print_exc()
+        else:
+            print("        run again with --log=debug for the traceback, and please report it", file=sys.stderr)
+        return 1
+    print(SUCCESS_LINE)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

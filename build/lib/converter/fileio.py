@@ -1,0 +1,24 @@
+"""Atomic file writes: write to a temporary file in the target folder, then rename over the target."""
+from __future__ import annotations
+
+import os
+import tempfile
+
+from .errors import ConverterError
+
+
+def write_text_atomic(path: str, text: str, option: str | None = None) -> str:
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise ConverterError("E13004", f"cannot write '{path}': folder '{folder}' does not exist", option=option,
+                             path=path)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path

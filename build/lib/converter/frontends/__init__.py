@@ -1,0 +1,1 @@
+"""Frontends: one package per source framework, each turning a model file into an ir.Graph."""

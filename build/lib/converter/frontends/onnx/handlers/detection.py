@@ -1,0 +1,20 @@
+"""ONNX handlers: detection post-processing ops."""
+from __future__ import annotations
+
+from ..registry import NodeContext, onnx_op
+
+
+@onnx_op("NonMaxSuppression", since=10)
+def non_max_suppression(ctx: NodeContext):
+    return ctx.op("NonMaxSuppression", ctx.inputs, {"center_point_box": int(ctx.attr("center_point_box", 0))})
+
+
+@onnx_op("RoiAlign", since=10)
+def roi_align(ctx: NodeContext):
+    """Opset 10 has no coordinate_transformation_mode (it behaves as output_half_pixel); 16 adds it."""
+    default_mode = "half_pixel" if ctx.opset >= 16 else "output_half_pixel"
+    attrs = {"mode": ctx.attr("mode", "avg"), "output_height": int(ctx.attr("output_height", 1)),
+             "output_width": int(ctx.attr("output_width", 1)), "sampling_ratio": int(ctx.attr("sampling_ratio", 0)),
+             "spatial_scale": float(ctx.attr("spatial_scale", 1.0)),
+             "coordinate_transformation_mode": ctx.attr("coordinate_transformation_mode", default_mode)}
+    return ctx.op("RoiAlign", ctx.inputs, attrs)

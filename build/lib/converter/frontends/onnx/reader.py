@@ -1,0 +1,137 @@
+"""Reads ONNX files: content sniffing, ModelProto parsing, and tensors (inline or external data)."""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper
+
+from ...errors import ModelLoadError
+from .lazy_load import (LazyModel, RawSpan, WireFormatError, drop_resident_pages, map_file, map_own_pages,
+                        split_weights)
+
+# ONNX TensorProto.DataType -> numpy
+_NP = {
+    TensorProto.FLOAT: np.float32, TensorProto.UINT8: np.uint8, TensorProto.INT8: np.int8,
+    TensorProto.UINT16: np.uint16, TensorProto.INT16: np.int16, TensorProto.INT32: np.int32,
+    TensorProto.INT64: np.int64, TensorProto.BOOL: np.bool_, TensorProto.FLOAT16: np.float16,
+    TensorProto.DOUBLE: np.float64, TensorProto.UINT32: np.uint32, TensorProto.UINT64: np.uint64,
+    TensorProto.STRING: np.object_,
+}
+
+
+def onnx_dtype_to_numpy(t: int):
+    try:
+        return np.dtype(_NP[t])
+    except KeyError:
+        raise ModelLoadError("E10041", f"ONNX tensor type {TensorProto.DataType.Name(t)} is not supported") from None
+
+
+def load_model(path: str) -> onnx.ModelProto:
+    """Parse an ONNX file, initializer raw_data included (without pulling external data into memory).
+    Holds about one copy of the weights: the file is mapped, not read into a bytes object."""
+    lazy = load_lazy_model(path)
+    for t, span in zip(lazy.model.graph.initializer, lazy.initializer_raw):
+        if span is not None:
+            t.raw_data = span.buffer[span.offset:span.offset + span.nbytes]
+    return lazy.model
+
+
+def load_lazy_model(path: str) -> LazyModel:
+    """Parse an ONNX file without copying the top-level initializers' raw_data: the file is mapped
+    read-only and ``tensor_to_array(t, base_dir, raw=lazy.initializer_raw[i])`` is a view into it."""
+    try:
+        with open(path, "rb") as f:
+            buffer = map_file(f)
+            if buffer is None:  # empty file, pipe, ...: no mapping, parse the bytes
+                return LazyModel(_parse(f.read(), path))
+            try:
+                skeleton, spans = split_weights(buffer)
+            except WireFormatError:  # not walkable: the full parser gives the verdict
+                return LazyModel(_parse(bytes(buffer), path))
+            model = _parse(skeleton, path)
+            if len(model.graph.initializer) != len(spans):
+                return LazyModel(_parse(bytes(buffer), path))
+            drop_resident_pages(buffer)
+            return LazyModel(model, map_own_pages(f, spans), buffer)
+    except OSError as exc:
+        raise ModelLoadError("E13001", f"cannot open model file '{path}': {exc.strerror}", path=path) from None
+
+
+def _parse(data: bytes, path: str) -> onnx.ModelProto:
+    model = onnx.ModelProto()
+    try:
+        model.ParseFromString(data)
+    except Exception:
+        raise ModelLoadError("E10041", f"'{path}' is not an ONNX model (cannot parse ModelProto); check "
+                             "--framework and --model", path=path) from None
+    if not model.HasField("graph") or (not model.graph.node and not model.graph.output):
+        raise ModelLoadError("E10041", f"'{path}' is not an ONNX model (no graph); check --framework "
+                             "and --model", path=path)
+    return model
+
+
+def tensor_to_array(t: TensorProto, base_dir: str | None, raw: RawSpan | None = None) -> np.ndarray:
+    """A numpy array for an ONNX tensor; raw and external data are read-only views, not copies.
+    ``raw``: where the tensor's raw_data lies when it was left out of ``t`` (see load_lazy_model)."""
+    dtype = onnx_dtype_to_numpy(t.data_type)
+    shape = tuple(t.dims)
+    if t.data_location == TensorProto.EXTERNAL:
+        return _external(t, dtype, shape, base_dir)
+    if raw is not None:
+        return _raw_view(t, dtype, shape, raw.buffer, raw.offset, raw.nbytes)
+    if t.raw_data:
+        data = t.raw_data
+        return _raw_view(t, dtype, shape, data, 0, len(data))
+    try:
+        return onnx.numpy_helper.to_array(t).astype(dtype, copy=False).reshape(shape)
+    except (ValueError, TypeError) as exc:
+        raise ModelLoadError("E10041", f"tensor '{t.name}': its data does not match its type and shape "
+                             f"{list(shape)} ({exc})") from None
+
+
+def _raw_view(t: TensorProto, dtype, shape, buffer, offset: int, nbytes: int) -> np.ndarray:
+    """Little-endian view of ``nbytes`` raw bytes at ``offset`` of ``buffer``, shaped ``shape``."""
+    count = int(np.prod(shape, dtype=np.int64)) if shape else 1
+    if dtype.kind == "O" or nbytes != count * dtype.itemsize:
+        what = "string tensors cannot use raw_data" if dtype.kind == "O" else \
+            f"raw_data holds {nbytes} bytes, its type and shape {list(shape)} need {count * dtype.itemsize}"
+        raise ModelLoadError("E10041", f"tensor '{t.name}': {what}")
+    return np.frombuffer(buffer, dtype=dtype.newbyteorder("<"), count=count, offset=offset).reshape(shape)
+
+
+def _external(t: TensorProto, dtype, shape, base_dir: str | None) -> np.ndarray:
+    info = {e.key: e.value for e in t.external_data}
+    location = info.get("location", "")
+    base = os.path.realpath(base_dir or ".")
+    full = os.path.realpath(os.path.join(base, location))
+    if os.path.isabs(location) or os.path.commonpath([base, full]) != base:
+        raise ModelLoadError("E10041", f"tensor '{t.name}': external data path '{location}' escapes the "
+                             "model's folder; keep external data files beside the model", path=location)
+    if not os.path.isfile(full):
+        raise ModelLoadError("E13001", f"tensor '{t.name}': external data file '{location}' not found next to "
+                             "the model", path=full)
+    offset = int(info.get("offset", 0))
+    count = int(np.prod(shape, dtype=np.int64)) if shape else 1
+    length = int(info.get("length", count * dtype.itemsize))
+    if length < count * dtype.itemsize or offset + length > os.path.getsize(full):
+        raise ModelLoadError("E10041", f"tensor '{t.name}': external data in '{location}' is shorter than its "
+                             "shape needs", path=full)
+    if count == 0:
+        return np.zeros(shape, dtype)
+    return np.memmap(full, dtype=dtype, mode="r", offset=offset, shape=shape)
+
+
+def attribute_value(a: onnx.AttributeProto, base_dir: str | None):
+    """Python value of an attribute (tensors as numpy arrays, graphs left as GraphProto)."""
+    if a.type == onnx.AttributeProto.TENSOR:
+        return tensor_to_array(a.t, base_dir)
+    if a.type == onnx.AttributeProto.GRAPH:
+        return a.g
+    v = helper.get_attribute_value(a)
+    if isinstance(v, bytes):
+        return v.decode("utf-8", "replace")
+    if isinstance(v, list) and v and isinstance(v[0], bytes):
+        return [s.decode("utf-8", "replace") for s in v]
+    return v

@@ -1,0 +1,38 @@
+"""TF handlers for graph plumbing: Const, Placeholder, and the nodes that vanish on our IR
+(Identity, IdentityN, StopGradient, Snapshot, NoOp, ...): they hand their inputs through."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..registry import NodeContext, tf_op
+
+
+@tf_op("Const")
+def const(ctx: NodeContext):
+    value = ctx.attr("value")
+    if value is None:
+        raise ctx.fail("Const node without a value")
+    op = ctx.builder.graph.add_const(ctx.name, np.asarray(value), source=ctx.name)
+    op.outputs[0].name = f"{ctx.name}:0"
+    return [(ctx.name, 0)]
+
+
+@tf_op("Placeholder", "PlaceholderWithDefault")
+def placeholder(ctx: NodeContext):
+    """Inputs are made by the converter before any node (Data ops in file order)."""
+    return [(ctx.name, 0)]
+
+
+@tf_op("Identity", "StopGradient", "Snapshot", "PreventGradient", "CheckNumerics", "EnsureShape",
+       "FakeParam", "DebugIdentity", "IdentityN")
+def passthrough(ctx: NodeContext):
+    """Inference no-ops: each output is the matching input (IdentityN has N of them). A node that is a
+    model output keeps a real Identity op so that --out_nodes can name it (TF2 graphs end in one)."""
+    if ctx.name not in ctx.converter.output_node_names:
+        return list(ctx.inputs)
+    return [ctx.op("Identity", [ref], suffix="" if i == 0 else f"out{i}")[0] for i, ref in enumerate(ctx.inputs)]
+
+
+@tf_op("NoOp")
+def no_op(ctx: NodeContext):
+    return []

@@ -1,0 +1,172 @@
+"""TF handlers for elementwise math, activations, casts, reductions, matrix products, Cumsum, TopKV2 and
+Erfc/Log1p/Expm1 compositions (binary, unary and reduction ops are tables: TF type -> canonical type)."""
+from __future__ import annotations
+
+import numpy as np
+
+from ....ir import DataType
+from ..registry import NodeContext, tf_op
+from ._util import dtype_attr
+
+# TF binary op -> canonical op (same input order, numpy broadcasting)
+BINARY = {
+    "Add": "Add", "AddV2": "Add", "Sub": "Sub", "Mul": "Mul", "RealDiv": "RealDiv", "Div": "RealDiv",
+    "TruncateDiv": "RealDiv", "FloorDiv": "FloorDiv", "FloorMod": "Mod", "Maximum": "Maximum",
+    "Minimum": "Minimum", "SquaredDifference": "SquaredDifference", "Pow": "Pow",
+    "Equal": "Equal", "Less": "Less", "Greater": "Greater", "LessEqual": "LessEqual",
+    "GreaterEqual": "GreaterEqual", "LogicalAnd": "LogicalAnd", "LogicalOr": "LogicalOr",
+}
+# TF unary op -> canonical op
+UNARY = {
+    "Sqrt": "Sqrt", "Rsqrt": "Rsqrt", "Exp": "Exp", "Log": "Log", "Neg": "Neg", "Abs": "Abs",
+    "Square": "Square", "Reciprocal": "Reciprocal", "Inv": "Reciprocal", "Floor": "Floor", "Ceil": "Ceil",
+    "Round": "Round", "Sign": "Sign", "Sin": "Sin", "Cos": "Cos", "Tan": "Tan", "Asin": "Asin",
+    "Acos": "Acos", "Atan": "Atan", "Sinh": "Sinh", "Cosh": "Cosh", "Erf": "Erf",
+    "LogicalNot": "LogicalNot", "IsNan": "IsNaN",
+    "Relu": "Relu", "Relu6": "Relu6", "Elu": "Elu", "Selu": "Selu", "Sigmoid": "Sigmoid", "Tanh": "Tanh",
+    "Softplus": "Softplus", "Softsign": "Softsign",
+}
+# TF reduction -> canonical reduction (axes from input 1, keep_dims attr)
+REDUCE = {"Mean": "ReduceMean", "Sum": "ReduceSum", "Max": "ReduceMax", "Min": "ReduceMin", "Prod": "ReduceProd"}
+
+
+def _binary(ctx: NodeContext):
+    return ctx.op(BINARY[ctx.op_type], ctx.inputs[:2])
+
+
+def _unary(ctx: NodeContext):
+    return ctx.op(UNARY[ctx.op_type], ctx.inputs[:1])
+
+
+tf_op(*BINARY)(_binary)
+tf_op(*UNARY)(_unary)
+
+
+@tf_op("NotEqual")
+def not_equal(ctx: NodeContext):
+    eq = ctx.op("Equal", ctx.inputs[:2], suffix="equal")
+    return ctx.op("LogicalNot", eq)
+
+
+@tf_op("AddN")
+def add_n(ctx: NodeContext):
+    return ctx.op("AddN", ctx.inputs)
+
+
+@tf_op("LeakyRelu")
+def leaky_relu(ctx: NodeContext):
+    return ctx.op("LeakyRelu", ctx.inputs[:1], {"alpha": float(ctx.attr("alpha", 0.2))})
+
+
+@tf_op("Softmax", "LogSoftmax")
+def softmax(ctx: NodeContext):
+    return ctx.op(ctx.op_type, ctx.inputs[:1], {"axis": -1})
+
+
+@tf_op("ClipByValue")
+def clip_by_value(ctx: NodeContext):
+    return ctx.op("ClipByValue", ctx.inputs[:3])
+
+
+@tf_op("Select", "SelectV2")
+def select(ctx: NodeContext):
+    """SelectV2 broadcasts. Select (v1) takes a cond of x's shape, or a rank-1 cond that picks rows of a
+    higher-rank x: that one is reshaped to (n, 1, ...) when the ranks are known."""
+    cond = ctx.input(0)
+    cond_shape, x_shape = ctx.input_shape(0), ctx.input_shape(1)
+    if ctx.op_type == "Select" and cond_shape is not None and x_shape is not None \
+            and len(cond_shape) == 1 and len(x_shape) > 1:
+        target = ctx.const(np.array([-1] + [1] * (len(x_shape) - 1), np.int64), "cond_shape")
+        cond = ctx.op("Reshape", [cond, target], suffix="cond")[0]
+    return ctx.op("Select", [cond, ctx.input(1), ctx.input(2)])
+
+
+@tf_op("Cast")
+def cast(ctx: NodeContext):
+    return ctx.op("Cast", ctx.inputs[:1], {"dst_type": int(dtype_attr(ctx, "DstT"))})
+
+
+def cast_index(ctx: NodeContext, ref, key: str, default=DataType.DT_INT64):
+    """Index-producing ops give int64 canonically; add a Cast when the node asks for another type."""
+    want = dtype_attr(ctx, key, default)
+    if want == DataType.DT_INT64:
+        return None
+    return ctx.op("Cast", [ref], {"dst_type": int(want)})
+
+
+@tf_op(*REDUCE)
+def reduce(ctx: NodeContext):
+    """Constant axes become the axes attr; run-time axes stay input 1. No axes: nothing is reduced."""
+    attrs = {"keepdims": bool(ctx.attr("keep_dims", False)), "noop_with_empty_axes": True}
+    axes = ctx.value(1)
+    if axes is None:
+        return ctx.op(REDUCE[ctx.op_type], ctx.inputs[:2], attrs)
+    attrs["axes"] = [int(a) for a in np.asarray(axes).reshape(-1)]
+    return ctx.op(REDUCE[ctx.op_type], ctx.inputs[:1], attrs)
+
+
+@tf_op("ArgMax", "ArgMin")
+def arg_reduce(ctx: NodeContext):
+    axis = int(np.asarray(ctx.require_value(1, "dimension")).reshape(-1)[0])
+    ref = ctx.op(ctx.op_type, ctx.inputs[:1], {"axis": axis, "keepdims": False},
+                 suffix="" if dtype_attr(ctx, "output_type", DataType.DT_INT64) == DataType.DT_INT64 else "int64")
+    return cast_index(ctx, ref[0], "output_type") or ref
+
+
+@tf_op("MatMul")
+def mat_mul(ctx: NodeContext):
+    attrs = {"transpose_x1": bool(ctx.attr("transpose_a", False)), "transpose_x2": bool(ctx.attr("transpose_b", False))}
+    return ctx.op("MatMulV2", ctx.inputs[:2], attrs)
+
+
+@tf_op("BatchMatMul", "BatchMatMulV2", "BatchMatMulV3")
+def batch_mat_mul(ctx: NodeContext):
+    attrs = {"adj_x1": bool(ctx.attr("adj_x", False)), "adj_x2": bool(ctx.attr("adj_y", False))}
+    return ctx.op("BatchMatMulV2", ctx.inputs[:2], attrs)
+
+
+@tf_op("Einsum")
+def einsum(ctx: NodeContext):
+    return ctx.op("Einsum", ctx.inputs, {"equation": str(ctx.attr("equation"))})
+
+
+@tf_op("Cumsum")
+def cumsum(ctx: NodeContext):
+    axis = int(np.asarray(ctx.require_value(1, "axis")).reshape(-1)[0])
+    attrs = {"axis": axis, "exclusive": bool(ctx.attr("exclusive", False)), "reverse": bool(ctx.attr("reverse", False))}
+    return ctx.op("CumSum", ctx.inputs[:1], attrs)
+
+
+@tf_op("TopKV2")
+def top_k(ctx: NodeContext):
+    """Values and int32 indices of the k largest entries of the last axis."""
+    k = int(np.asarray(ctx.require_value(1, "k")).reshape(-1)[0])
+    values, indices = ctx.op("TopK", ctx.inputs[:1], {"k": k, "axis": -1, "largest": True,
+                                                      "sorted": bool(ctx.attr("sorted", True))}, n_out=2)
+    cast = ctx.op("Cast", [indices], {"dst_type": int(dtype_attr(ctx, "index_type", DataType.DT_INT32))},
+                  suffix="indices")
+    return [values, cast[0]]
+
+
+def _one_like(ctx: NodeContext):
+    from ....ir import to_numpy
+    return ctx.const(np.ones((), dtype=to_numpy(dtype_attr(ctx, "T", DataType.DT_FLOAT))), "one")
+
+
+@tf_op("Erfc")
+def erfc(ctx: NodeContext):
+    """1 - erf(x) (Keras' exact gelu freezes to it)."""
+    erf = ctx.op("Erf", ctx.inputs[:1], suffix="erf")
+    return ctx.op("Sub", [_one_like(ctx), erf[0]])
+
+
+@tf_op("Log1p")
+def log1p(ctx: NodeContext):
+    shifted = ctx.op("Add", [ctx.input(0), _one_like(ctx)], suffix="plus_one")
+    return ctx.op("Log", shifted)
+
+
+@tf_op("Expm1")
+def expm1(ctx: NodeContext):
+    exp = ctx.op("Exp", ctx.inputs[:1], suffix="exp")
+    return ctx.op("Sub", [exp[0], _one_like(ctx)])

@@ -1,0 +1,1 @@
+"""The .om offline model: container, IR <-> ge.proto ModelDef mapping, reader, writer and JSON dump."""

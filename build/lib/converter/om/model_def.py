@@ -1,0 +1,261 @@
+"""IR Graph <-> ge.proto ModelDef: ops, edges, descriptors, subgraphs and Const weights.
+
+Writing: graph[0] is the main graph, op subgraphs follow as extra GraphDefs (named by
+OpDef.subgraph_name). Const values go to WEIGHTS_DATA (sequential, no padding) and their
+``value`` TensorDef points at them with data_offset/weight_size. Reading accepts our files and
+real ATC/GE/HiAI ones (unknown op types keep raw attribute values).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .. import __version__
+from .. import ops as op_registry
+from ..errors import ConverterError, GraphError
+from ..ir import Graph, Op, TensorDesc, from_numpy
+from ..ops.registry import coerce
+from ..proto import ge_ir_pb2 as ge
+from .attrs import desc_from_proto, desc_to_proto, from_attr, tensor_from_proto, to_attr
+
+# internal op attrs that carry IR facts protobuf has no field for
+ATTR_INPUT_INDEX = "_input_index"        # real input positions when optional inputs are absent
+ATTR_SOURCE_NODE = "_source_node"        # Op.source
+ATTR_SUBGRAPH_KEYS = "_subgraph_attrs"   # Op.subgraphs keys, in subgraph_name order
+ATTR_CONTROL_INPUTS = "_control_inputs"  # control-edge producers read from real files
+CONST_VALUE = "value"
+CONTROL_INDEX = -1
+
+
+@dataclass
+class ModelDefBuild:
+    """What the writer needs besides the ModelDef: the weight arrays in WEIGHTS_DATA order."""
+
+    model_def: ge.ModelDef
+    weights: list = field(default_factory=list)
+    weights_size: int = 0
+
+
+# ---- Graph -> ModelDef ------------------------------------------------------------------------
+
+def _store_attr(op: Op, key: str, odef: ge.OpDef) -> None:
+    try:
+        to_attr(op.attrs[key], odef.attr[key])
+    except ConverterError as exc:
+        raise GraphError(exc.code, f"op '{op.name}' ({op.type}), attribute '{key}': {exc.message}",
+                         node=op.name) from None
+
+
+class _ModelWriter:
+    def __init__(self):
+        self.model = ge.ModelDef()
+        self.weights: list = []
+        self.offset = 0
+        self.graph_names: set = set()
+
+    def unique_graph_name(self, base: str) -> str:
+        name, i = base or "graph", 1
+        while name in self.graph_names:
+            name, i = f"{base}_{i}", i + 1
+        self.graph_names.add(name)
+        return name
+
+    def add_graph(self, graph: Graph, name: str) -> None:
+        gdef = self.model.graph.add()
+        gdef.name = name
+        for key in sorted(graph.attrs):
+            if graph.attrs[key] is not None:
+                to_attr(graph.attrs[key], gdef.attr[key])
+        for index, op in enumerate(graph.topo_order()):
+            self.add_op(graph, op, gdef.op.add(), index)
+
+    def add_op(self, graph: Graph, op: Op, odef: ge.OpDef, index: int) -> None:
+        odef.name, odef.type, odef.id = op.name, op.type, index
+        refs = graph.inputs_of(op.name)
+        present = [i for i, r in enumerate(refs) if r is not None]
+        for i in present:
+            src, idx = refs[i]
+            odef.input.append(f"{src}:{idx}")
+            desc_to_proto(graph.desc(refs[i]), odef.input_desc.add())
+        for desc in op.outputs:
+            desc_to_proto(desc, odef.output_desc.add())
+        for key in sorted(op.attrs):
+            if op.attrs[key] is not None:
+                _store_attr(op, key, odef)
+        if len(present) != len(refs):
+            to_attr(present, odef.attr[ATTR_INPUT_INDEX])
+        if op.source is not None:
+            odef.attr[ATTR_SOURCE_NODE].s = op.source.encode()
+        if op.type == "Const" and op.value is not None:
+            self.add_weight(op, odef.attr[CONST_VALUE].t)
+        if op.subgraphs:
+            keys = list(op.subgraphs)
+            to_attr(keys, odef.attr[ATTR_SUBGRAPH_KEYS])
+            for key in keys:
+                sub = op.subgraphs[key]
+                name = self.unique_graph_name(sub.name or f"{op.name}_{key}")
+                odef.subgraph_name.append(name)
+                self.add_graph(sub, name)
+
+    def add_weight(self, op: Op, tdef: ge.TensorDef) -> None:
+        value = np.asarray(op.value)
+        if value.dtype.kind == "O":
+            raise GraphError("E19999", f"Const '{op.name}' holds a string tensor, which .om weights cannot store",
+                             node=op.name)
+        out = op.outputs[0] if op.outputs else TensorDesc()
+        desc = out.copy(dtype=from_numpy(value.dtype), shape=tuple(value.shape))
+        desc_to_proto(desc, tdef.desc)
+        tdef.desc.data_offset = self.offset
+        tdef.desc.weight_size = value.nbytes
+        self.weights.append(value)
+        self.offset += value.nbytes
+
+
+def activation_bytes(graph: Graph) -> int:
+    """Approximate activation memory: bytes of every static non-Const output."""
+    from ..ir.dtypes import to_numpy
+    total = 0
+    for op in graph.ops():
+        if op.type == "Const":
+            continue
+        for d in op.outputs:
+            try:
+                if d.is_static:
+                    total += d.numel() * to_numpy(d.dtype).itemsize
+            except (KeyError, ValueError):
+                continue
+    return total
+
+
+def graph_to_model_def(graph: Graph, model_attrs: dict | None = None) -> ModelDefBuild:
+    """The ModelDef for a graph and its weights (arrays in WEIGHTS_DATA order)."""
+    writer = _ModelWriter()
+    writer.model.name = graph.name
+    writer.add_graph(graph, writer.unique_graph_name(graph.name))
+    attrs = {"atc_version": __version__, **(model_attrs or {})}
+    attrs.update({
+        "weight_size": writer.offset,
+        "memory_size": activation_bytes(graph),
+        "om_info_list": [writer.offset, 0, 0, 0],
+        "attr_model_out_nodes_name": graph.output_names(),
+    })
+    for key in sorted(attrs):
+        if attrs[key] is not None:
+            to_attr(attrs[key], writer.model.attr[key])
+    writer.model.attr["attr_model_out_nodes_name"].list.val_type = ge.AttrDef.ListValue.VT_LIST_STRING
+    return ModelDefBuild(writer.model, writer.weights, writer.offset)
+
+
+# ---- ModelDef -> Graph ------------------------------------------------------------------------
+
+def _coerce_declared(op_type: str, attrs: dict) -> dict:
+    """Attr values converted to the types the op registry declares (unknown op types unchanged)."""
+    if not op_registry.has(op_type):
+        return attrs
+    spec = op_registry.get(op_type)
+    out = dict(attrs)
+    for name, value in attrs.items():
+        declared = spec.attrs.get(name)
+        if declared is None:
+            continue
+        try:
+            out[name] = coerce(declared.type, value)
+        except (TypeError, ValueError):
+            pass
+    return out
+
+
+def _split_input(text: str) -> tuple[str, int]:
+    src, _, idx = text.rpartition(":")
+    if not src:
+        return text, 0
+    try:
+        return src, int(idx)
+    except ValueError:
+        return text, 0
+
+
+class _GraphReader:
+    def __init__(self, model: ge.ModelDef, weights):
+        self.weights = weights
+        self.graphs = {g.name: g for g in model.graph}
+        self.visiting: set = set()
+
+    def read(self, gdef: ge.GraphDef) -> Graph:
+        self.visiting.add(gdef.name)
+        graph = Graph(gdef.name)
+        graph.attrs = {k: from_attr(v) for k, v in sorted(gdef.attr.items())}
+        wiring = []
+        for odef in gdef.op:
+            op, inputs = self.read_op(odef)
+            graph.add(op)
+            wiring.append((op, inputs))
+        for op, inputs in wiring:
+            for position, (src, idx) in inputs:
+                if src in graph:
+                    graph.connect((src, idx), op.name, position)
+                else:
+                    op.attrs.setdefault("_unresolved_inputs", []).append(f"{src}:{idx}")
+        self.visiting.discard(gdef.name)
+        return graph
+
+    def read_op(self, odef: ge.OpDef) -> tuple[Op, list]:
+        attrs = {}
+        value = None
+        for key in sorted(odef.attr):
+            if key == CONST_VALUE and odef.type == "Const" and odef.attr[key].WhichOneof("value") == "t":
+                value = tensor_from_proto(odef.attr[key].t, self.weights)
+                continue
+            attrs[key] = from_attr(odef.attr[key], self.weights)
+        source = attrs.pop(ATTR_SOURCE_NODE, None)
+        positions = attrs.pop(ATTR_INPUT_INDEX, None)
+        sub_keys = attrs.pop(ATTR_SUBGRAPH_KEYS, None)
+        outputs = [desc_from_proto(d) for d in odef.output_desc]
+        if value is not None and not outputs:
+            outputs = [desc_from_proto(odef.attr[CONST_VALUE].t.desc)]
+        op = Op(odef.name, odef.type, _coerce_declared(odef.type, attrs), outputs, value, source=source)
+        op.subgraphs = self.read_subgraphs(odef, sub_keys)
+        return op, self.read_inputs(odef, op, positions)
+
+    def read_inputs(self, odef: ge.OpDef, op: Op, positions) -> list:
+        data, control = [], []
+        slot = 0
+        for text in odef.input:
+            if not text:
+                slot += 1
+                continue
+            src, idx = _split_input(text)
+            if idx == CONTROL_INDEX:
+                control.append(src)
+                continue
+            data.append((slot, (src, idx)))
+            slot += 1
+        if positions is not None and len(positions) == len(data):
+            data = [(int(p), ref) for p, (_, ref) in zip(positions, data)]
+        if control:
+            op.attrs[ATTR_CONTROL_INPUTS] = control
+        return data
+
+    def read_subgraphs(self, odef: ge.OpDef, keys) -> dict:
+        names = list(odef.subgraph_name)
+        if not isinstance(keys, list) or len(keys) != len(names):
+            keys = names
+        subs = {}
+        for key, name in zip(keys, names):
+            gdef = self.graphs.get(name)
+            if gdef is not None and name not in self.visiting:
+                subs[key] = self.read(gdef)
+        return subs
+
+
+def model_def_to_graph(model: ge.ModelDef, weights=b"") -> Graph:
+    """The IR Graph of graph[0] (subgraphs attached to their ops); Const values view ``weights``."""
+    if not model.graph:
+        raise GraphError("E10003", f"model '{model.name}' has no graph")
+    return _GraphReader(model, weights).read(model.graph[0])
+
+
+def model_attrs(model: ge.ModelDef) -> dict:
+    """The model-level attributes as plain Python values."""
+    return {k: from_attr(v) for k, v in sorted(model.attr.items())}

@@ -1,0 +1,31 @@
+"""write_om: an IR Graph to an .om file (v2 header, 64-bit table, MODEL_DEF then WEIGHTS_DATA).
+
+Weights are streamed array by array to a temporary file in the target folder, which is renamed
+over the target only when complete; the same graph and attrs always give the same bytes.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..ir import Graph
+from .container import OmHeader, PartitionSource, PartitionType, write_om_file
+from .model_def import graph_to_model_def
+
+OM_IR_VERSION = 2
+
+
+def write_om(graph: Graph, path, model_attrs: dict | None = None) -> Path:
+    """Write ``graph`` to ``path`` (an exact file name); returns the path.
+
+    model_attrs are stored as ModelDef attrs (atc_cmdline, soc_version, framework_type, ...);
+    atc_version, weight_size, memory_size, om_info_list and attr_model_out_nodes_name are added.
+    """
+    build = graph_to_model_def(graph, model_attrs)
+    model_bytes = build.model_def.SerializeToString(deterministic=True)
+    header = OmHeader(name=graph.name, om_ir_version=OM_IR_VERSION)
+    parts = [
+        PartitionSource(PartitionType.MODEL_DEF, len(model_bytes), [model_bytes]),
+        PartitionSource(PartitionType.WEIGHTS_DATA, build.weights_size, build.weights),
+    ]
+    write_om_file(path, header, parts)
+    return Path(path)

@@ -1,0 +1,163 @@
+"""`omtool`: run, inspect and check offline models (typer CLI over converter.api and the runtime)."""
+from __future__ import annotations
+
+import os
+import sys
+from typing import List, Optional
+
+import typer
+
+from .errors import ConverterError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Run, inspect and check .om offline models made by atc.")
+
+
+def _fail(exc: ConverterError) -> None:
+    typer.echo(f"omtool failed: {exc.code}: {exc.message}", err=True)
+    raise typer.Exit(1)
+
+
+def _parse_inputs(items: List[str]) -> dict:
+    import numpy as np
+    feeds = {}
+    for item in items or []:
+        if "=" not in item:
+            raise ConverterError("E10001", f"--input '{item}' must be NAME=FILE.npy")
+        name, path = item.split("=", 1)
+        if not os.path.isfile(path):
+            raise ConverterError("E13001", f"--input {name}: cannot open '{path}'", path=path)
+        try:
+            feeds[name] = np.load(path, allow_pickle=False)
+        except Exception as exc:
+            raise ConverterError("E13005", f"--input {name}: '{path}' is not a .npy file ({exc})", path=path) \
+                from None
+    return feeds
+
+
+def _safe_filename(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "._-" else "_" for c in name)
+
+
+@app.command()
+def run(model: str = typer.Argument(..., help="the .om file"),
+        input: List[str] = typer.Option([], "--input", "-i", help="NAME=FILE.npy, once per model input"),
+        output_dir: str = typer.Option(".", "--output-dir", "-o", help="folder for one .npy per output"),
+        seed: Optional[int] = typer.Option(None, help="feed random inputs made with this seed instead")):
+    """Execute an .om on the CPU and write each output as OUTPUT_NAME.npy."""
+    import numpy as np
+
+    from .runtime import Session
+    from .runtime.inputs import random_inputs
+    try:
+        sess = Session(model)
+        feeds = _parse_inputs(input)
+        if seed is not None:
+            feeds = {**random_inputs(sess.graph, seed), **feeds}
+        outs = sess.run(feeds)
+        os.makedirs(output_dir, exist_ok=True)
+        for name, value in outs.items():
+            path = os.path.join(output_dir, _safe_filename(name) + ".npy")
+            np.save(path, value)
+            typer.echo(f"{name}: {value.dtype} {list(value.shape)} -> {path}")
+    except ConverterError as exc:
+        _fail(exc)
+
+
+@app.command()
+def info(model: str = typer.Argument(..., help="the .om file")):
+    """Print the model's inputs and outputs (dtype, shape, format) and how it was built."""
+    from .api import model_info_text
+    try:
+        typer.echo(model_info_text(model))
+    except ConverterError as exc:
+        _fail(exc)
+
+
+@app.command()
+def verify(source: str = typer.Argument(..., help="the source model (.onnx, .pb, or .prototxt with --weight)"),
+           om: str = typer.Argument(..., help="the converted .om"),
+           weight: Optional[str] = typer.Option(None, "--weight", help="Caffe .caffemodel"),
+           input: List[str] = typer.Option([], "--input", "-i", help="NAME=FILE.npy (else random inputs)"),
+           seed: int = typer.Option(0, help="seed for random inputs"),
+           atol: float = typer.Option(1e-4, help="absolute tolerance"),
+           rtol: float = typer.Option(1e-3, help="relative tolerance"),
+           min_cosine: float = typer.Option(0.999, "--min-cosine", help="minimum cosine similarity"),
+           bisect: bool = typer.Option(False, "--bisect", help="on failure, find the first diverging op"),
+           json_path: Optional[str] = typer.Option(None, "--json", help="write the report as JSON here")):
+    """Run the source model and the .om on the same inputs and compare every output (exit 1 on failure)."""
+    from .verify import Tolerance
+    from .verify import verify as run_verify
+    from .verify.report import format_report, write_report
+    try:
+        report = run_verify(source, om, weight=weight, feeds=_parse_inputs(input), seed=seed,
+                            tol=Tolerance(atol, rtol, min_cosine), bisect=bisect)
+    except ConverterError as exc:
+        _fail(exc)
+    typer.echo(format_report(report))
+    if json_path:
+        write_report(report, json_path)
+    raise typer.Exit(0 if report["passed"] else 1)
+
+
+@app.command()
+def chain(models: List[str] = typer.Argument(..., help="two or more .om files, in order"),
+          map_: List[str] = typer.Option([], "--map", help="OUT=IN pairs linking one model to the next"),
+          input: List[str] = typer.Option([], "--input", "-i", help="NAME=FILE.npy for the first model"),
+          seed: int = typer.Option(0, help="seed for random inputs of the first model"),
+          reference: List[str] = typer.Option([], "--reference", help="the source models, in order, to compare "
+                                              "the chained result with (run in fp32)"),
+          output_dir: Optional[str] = typer.Option(None, "--output-dir", "-o", help="write the outputs here"),
+          min_cosine: float = typer.Option(0.999, "--min-cosine")):
+    """Run chained models, passing tensors unchanged; check each link agrees in dtype, shape and format."""
+    import numpy as np
+
+    from .runtime import Pipeline
+    from .runtime.inputs import random_inputs, to_model_form
+    from .verify.chain import compare_chain
+    try:
+        maps = [dict(p.split("=", 1) for p in map_)] if map_ else None
+        pipe = Pipeline(models, maps)
+        first = pipe.sessions[0]
+        src_feeds = {**random_inputs(first.graph, seed), **_parse_inputs(input)}
+        feeds = {k: to_model_form(v, first.graph.op(k).outputs[0]) for k, v in src_feeds.items()}
+        outs = pipe.run(feeds)
+        for name, value in outs.items():
+            typer.echo(f"{name}: {value.dtype} {list(value.shape)}")
+            if output_dir:
+                os.makedirs(output_dir, exist_ok=True)
+                np.save(os.path.join(output_dir, _safe_filename(name) + ".npy"), value)
+        if reference:
+            report = compare_chain(pipe, reference, src_feeds, outs, min_cosine)
+            for o in report["outputs"]:
+                typer.echo(f"{o['name']}: cosine {o['cosine']:.6f} max_abs {o['max_abs_error']:.3g} "
+                           f"{'PASS' if o['passed'] else 'FAIL'}")
+            raise typer.Exit(0 if report["passed"] else 1)
+    except ConverterError as exc:
+        _fail(exc)
+
+
+@app.command("ops")
+def list_ops(markdown: bool = typer.Option(False, help="print the markdown table of docs/supported-ops.md")):
+    """List the supported canonical ops and the source-framework op types mapped to them."""
+    from .support import supported_ops_markdown, supported_ops_text
+    typer.echo(supported_ops_markdown() if markdown else supported_ops_text(), nl=not markdown)
+
+
+def main(argv=None) -> int:
+    """Run omtool; returns the exit status (the console script passes it to sys.exit)."""
+    try:
+        app(args=argv, prog_name="omtool", standalone_mode=True)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except Exception as exc:  # a bug of ours: say so plainly (OMTOOL_DEBUG=1 shows the traceback)
+        if os.environ.get("OMTOOL_DEBUG"):
+            raise
+        typer.echo(f"omtool failed: E19999: internal error: {type(exc).__name__}: {exc} "
+                   "(set OMTOOL_DEBUG=1 for the traceback, and please report it)", err=True)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,146 @@
+"""Sequence (list-of-tensors) ops, ONNX semantics. A sequence value is a SequenceValue (a Python list of
+arrays) at run time; its descriptor has dtype DT_VARIANT and records the element dtype in attrs."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..ir import DataType, TensorDesc
+from .registry import Attr, InferContext, SequenceValue, desc, register
+
+VARIANT = DataType.DT_VARIANT
+
+
+def _seq_desc(elem_dtype) -> TensorDesc:
+    d = TensorDesc(dtype=VARIANT, shape=None)
+    d.attrs["elem_dtype"] = int(elem_dtype) if elem_dtype is not None else None
+    return d
+
+
+def _elem_dtype(ctx: InferContext, i: int = 0):
+    d = ctx.inputs[i]
+    return d.attrs.get("elem_dtype") if d is not None and d.dtype == VARIANT else (d.dtype if d else None)
+
+
+def _pos(value, n: int) -> int:
+    """A position in a sequence of n elements; negative counts from the back (as onnxruntime does)."""
+    p = int(np.asarray(value).reshape(()))
+    return p + n if p < 0 else p
+
+
+@register("SequenceEmpty", attrs={"dtype": Attr("int", int(DataType.DT_FLOAT))},
+          infer=lambda ctx: [_seq_desc(ctx.attrs["dtype"])], category="sequence")
+def sequence_empty(inputs, attrs):
+    """An empty sequence."""
+    return [SequenceValue()]
+
+
+@register("SequenceConstruct", infer=lambda ctx: [_seq_desc(ctx.dtype(0))], category="sequence")
+def sequence_construct(inputs, attrs):
+    """A sequence of the inputs."""
+    return [SequenceValue(inputs)]
+
+
+@register("SequenceInsert", infer=lambda ctx: [_seq_desc(_elem_dtype(ctx, 0) or ctx.dtype(1))],
+          category="sequence")
+def sequence_insert(inputs, attrs):
+    """Insert tensor (input 1) at position (input 2, default end)."""
+    seq = SequenceValue(inputs[0])
+    pos = len(seq) if len(inputs) < 3 or inputs[2] is None else _pos(inputs[2], len(seq))
+    seq.insert(pos, inputs[1])
+    return [seq]
+
+
+@register("SequenceErase", infer=lambda ctx: [_seq_desc(_elem_dtype(ctx, 0))], category="sequence")
+def sequence_erase(inputs, attrs):
+    """Remove the element at position (input 1, default last)."""
+    seq = SequenceValue(inputs[0])
+    pos = len(seq) - 1 if len(inputs) < 2 or inputs[1] is None else _pos(inputs[1], len(seq))
+    del seq[pos]
+    return [seq]
+
+
+@register("SequenceAt", infer=lambda ctx: [desc(_elem_dtype(ctx, 0) or DataType.DT_FLOAT, None)],
+          category="sequence")
+def sequence_at(inputs, attrs):
+    """The element at position (input 1)."""
+    return [inputs[0][_pos(inputs[1], len(inputs[0]))]]
+
+
+@register("SequenceLength", infer=lambda ctx: [desc(DataType.DT_INT64, ())], category="sequence")
+def sequence_length(inputs, attrs):
+    """Number of elements (int64 scalar)."""
+    return [np.array(len(inputs[0]), np.int64)]
+
+
+@register("SplitToSequence", attrs={"axis": Attr("int", 0), "keepdims": Attr("int", 1)},
+          infer=lambda ctx: [_seq_desc(ctx.dtype(0))], category="sequence")
+def split_to_sequence(inputs, attrs):
+    """Split input 0 along axis into a sequence (sizes from input 1: scalar chunk size or list of sizes;
+    absent: pieces of 1, squeezed unless keepdims)."""
+    x, axis = inputs[0], attrs["axis"]
+    split = inputs[1] if len(inputs) > 1 else None
+    if split is None:
+        parts = np.split(x, x.shape[axis], axis=axis)
+        if not attrs["keepdims"]:
+            parts = [np.squeeze(p, axis=axis) for p in parts]
+        return [SequenceValue(parts)]
+    split = np.asarray(split)
+    if split.ndim == 0:
+        n = int(split)
+        idx = list(range(n, x.shape[axis], n))
+    else:
+        idx = list(np.cumsum(split)[:-1])
+    return [SequenceValue(np.split(x, idx, axis=axis))]
+
+
+@register("ConcatFromSequence", attrs={"axis": Attr("int"), "new_axis": Attr("int", 0)},
+          infer=lambda ctx: [desc(_elem_dtype(ctx, 0) or DataType.DT_FLOAT, None)], category="sequence")
+def concat_from_sequence(inputs, attrs):
+    """Concatenate (or stack, with new_axis=1) the elements."""
+    seq = list(inputs[0])
+    if attrs["new_axis"]:
+        return np.stack(seq, axis=attrs["axis"])
+    return np.concatenate(seq, axis=attrs["axis"])
+
+
+def _strnorm_infer(ctx: InferContext):
+    shape = ctx.shape(0)
+    return [desc(DataType.DT_STRING, None if shape is None else tuple(-1 if i == len(shape) - 1 else d
+                                                                       for i, d in enumerate(shape)))]
+
+
+@register("StringNormalizer", attrs={"case_change_action": Attr("str", "NONE"), "is_case_sensitive": Attr("int", 0),
+                                     "locale": Attr("str", ""), "stopwords": Attr("strs", [])},
+          infer=_strnorm_infer, category="string")
+def string_normalizer(inputs, attrs):
+    """ONNX StringNormalizer: drop stopwords, then change case (1-D or [1, C] string tensors)."""
+    x = np.asarray(inputs[0], dtype=object)
+    flat = x.reshape(-1)
+    stop = set(attrs["stopwords"])
+    if attrs["is_case_sensitive"]:
+        kept = [s for s in flat if s not in stop]
+    else:
+        low = {s.lower() for s in stop}
+        kept = [s for s in flat if s.lower() not in low]
+    action = attrs["case_change_action"]
+    kept = [s.lower() if action == "LOWER" else s.upper() if action == "UPPER" else s for s in kept]
+    if not kept:
+        kept = [""]
+    out = np.array(kept, dtype=object)
+    return out.reshape(1, -1) if x.ndim == 2 else out
+
+
+@register("SequenceReserve", attrs={"dtype": Attr("int", int(DataType.DT_FLOAT))},
+          infer=lambda ctx: [_seq_desc(ctx.attrs["dtype"])], category="sequence")
+def sequence_reserve(inputs, attrs):
+    """A sequence of num_elements (input 0) empty slots, to be filled with SequenceSetItem (TF TensorListReserve)."""
+    return [SequenceValue([None] * int(np.asarray(inputs[0]).reshape(-1)[0]))]
+
+
+@register("SequenceSetItem", infer=lambda ctx: [_seq_desc(_elem_dtype(ctx, 0) or ctx.dtype(2))],
+          category="sequence")
+def sequence_set_item(inputs, attrs):
+    """A copy of the sequence with slot (input 1) set to the tensor (input 2) (TF TensorListSetItem)."""
+    seq = SequenceValue(inputs[0])
+    seq[_pos(inputs[1], len(seq))] = inputs[2]
+    return [seq]

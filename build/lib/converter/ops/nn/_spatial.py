@@ -1,0 +1,172 @@
+"""Shared spatial helpers for the nn ops: layout moves, auto_pad/pads resolution, sliding windows."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from ...errors import GraphError
+
+CHANNELS_LAST = {"NHWC", "NDHWC", "NWC"}
+AUTO_PADS = {"NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID"}
+
+
+def channels_last(data_format: str) -> bool:
+    return str(data_format).upper() in CHANNELS_LAST
+
+
+def to_nchw(x: np.ndarray, data_format: str) -> np.ndarray:
+    """View a channels-last tensor as channels-first (N, C, *spatial); no-op for NCHW/NCDHW."""
+    if not channels_last(data_format) or x.ndim < 3:
+        return x
+    return np.moveaxis(x, -1, 1)
+
+
+def from_nchw(y: np.ndarray, data_format: str) -> np.ndarray:
+    """Back from channels-first to the op's data_format (contiguous)."""
+    if not channels_last(data_format) or y.ndim < 3:
+        return y
+    return np.ascontiguousarray(np.moveaxis(y, 1, -1))
+
+
+def shape_to_nchw(shape, data_format: str):
+    if shape is None or not channels_last(data_format) or len(shape) < 3:
+        return shape
+    return (shape[0], shape[-1], *shape[1:-1])
+
+
+def shape_from_nchw(shape, data_format: str):
+    if shape is None or not channels_last(data_format) or len(shape) < 3:
+        return shape
+    return (shape[0], *shape[2:], shape[1])
+
+
+def channel_axis(data_format: str, rank: int) -> int:
+    return rank - 1 if channels_last(data_format) and rank > 2 else 1
+
+
+def compute_dtype(dtype) -> np.dtype:
+    """fp16/bf16/int inputs are computed in fp32, fp64 stays fp64."""
+    return np.dtype(np.float64) if np.dtype(dtype) == np.float64 else np.dtype(np.float32)
+
+
+def spatial_list(values, n: int, default: int, what: str, node: str = "") -> list:
+    """A spatial-only attr list with n entries ([] means all default)."""
+    values = list(values or [])
+    if not values:
+        return [default] * n
+    if len(values) != n:
+        raise GraphError("E10001", f"{node or 'op'}: {what} has {len(values)} entries, expected {n} "
+                         "(one per spatial axis)", node=node or None)
+    return [int(v) for v in values]
+
+
+def spatial_pads(pads, n: int, node: str = "") -> list:
+    """pads as [begins..., ends...] with 2n entries ([] means zeros)."""
+    pads = list(pads or [])
+    if not pads:
+        return [0] * (2 * n)
+    if len(pads) != 2 * n:
+        raise GraphError("E10001", f"{node or 'op'}: pads has {len(pads)} entries, expected {2 * n} "
+                         "([begins..., ends...])", node=node or None)
+    return [int(p) for p in pads]
+
+
+def effective_kernel(kernel, dilations) -> list:
+    return [(k - 1) * d + 1 for k, d in zip(kernel, dilations)]
+
+
+def resolve_pads(in_sizes, kernel, strides, dilations, pads, auto_pad: str) -> list:
+    """Explicit [begins..., ends...] pads after applying auto_pad to the (known) input sizes.
+
+    SAME_* makes the output ceil(in / stride); SAME_UPPER puts the odd pad at the end, SAME_LOWER at
+    the beginning. Unknown sizes (-1) give zero pads (their output size is unknown anyway).
+    """
+    n = len(in_sizes)
+    auto_pad = (auto_pad or "NOTSET").upper()
+    if auto_pad not in AUTO_PADS:
+        raise GraphError("E10001", f"auto_pad '{auto_pad}' is not one of {sorted(AUTO_PADS)}")
+    if auto_pad == "NOTSET":
+        return list(pads)
+    if auto_pad == "VALID":
+        return [0] * (2 * n)
+    begins, ends = [], []
+    for size, k, s, d in zip(in_sizes, kernel, strides, dilations):
+        if size < 0:
+            begins.append(0)
+            ends.append(0)
+            continue
+        out = -(-size // s)
+        total = max(0, (out - 1) * s + (k - 1) * d + 1 - size)
+        small = total // 2
+        if auto_pad == "SAME_UPPER":
+            begins.append(small)
+            ends.append(total - small)
+        else:
+            begins.append(total - small)
+            ends.append(small)
+    return begins + ends
+
+
+def window_output_size(size: int, k_eff: int, stride: int, pad_begin: int, pad_end: int,
+                       ceil_mode: bool = False) -> int:
+    """Output length of a sliding window; ceil_mode drops a last window that starts in the end pad."""
+    if size < 0:
+        return -1
+    span = size + pad_begin + pad_end - k_eff
+    if span < 0:
+        return 0
+    if not ceil_mode:
+        return span // stride + 1
+    out = -(-span // stride) + 1
+    if (out - 1) * stride >= size + pad_begin:
+        out -= 1
+    return out
+
+
+def sliding_windows(xp: np.ndarray, kernel, strides, dilations, out_sizes, first_axis: int = 2) -> np.ndarray:
+    """Strided view of padded xp with the windows' kernel axes appended; no copy.
+
+    Spatial axes start at ``first_axis`` (2 for channels-first, 1 for channels-last); the result has
+    the output positions in place of the spatial axes and ``*kernel`` axes at the end.
+    """
+    n = len(kernel)
+    axes = tuple(range(first_axis, first_axis + n))
+    k_eff = effective_kernel(kernel, dilations)
+    win = sliding_window_view(xp, k_eff, axis=axes)
+    index = (slice(None),) * first_axis
+    index += tuple(slice(0, (o - 1) * s + 1 if o > 0 else 0, s) for o, s in zip(out_sizes, strides))
+    index += (slice(None),) * (xp.ndim - first_axis - n)
+    index += tuple(slice(None, None, d) for d in dilations)
+    return win[index]
+
+
+def pad_spatial(x: np.ndarray, begins, ends, value=0, first_axis: int = 2) -> np.ndarray:
+    """Pad the spatial axes (from ``first_axis`` on) of a tensor; negative pads crop."""
+    if not any(begins) and not any(ends):
+        return x
+    lead = (slice(None),) * first_axis
+    crop = lead + tuple(slice(-b if b < 0 else 0, x.shape[first_axis + i] + e if e < 0 else None)
+                        for i, (b, e) in enumerate(zip(begins, ends)))
+    x = x[crop]
+    widths = [(0, 0)] * x.ndim
+    for i, (b, e) in enumerate(zip(begins, ends)):
+        widths[first_axis + i] = (max(b, 0), max(e, 0))
+    return np.pad(x, widths, mode="constant", constant_values=value)
+
+
+def to_channels_last(x: np.ndarray, data_format: str) -> np.ndarray:
+    """(N, *spatial, C) view of a tensor in data_format."""
+    return x if channels_last(data_format) or x.ndim < 3 else np.moveaxis(x, 1, -1)
+
+
+def from_channels_last(y: np.ndarray, data_format: str) -> np.ndarray:
+    """Back from (N, *spatial, C) to data_format (contiguous)."""
+    if channels_last(data_format) or y.ndim < 3:
+        return np.ascontiguousarray(y)
+    return np.ascontiguousarray(np.moveaxis(y, -1, 1))
+
+
+def prod(values) -> int:
+    return int(math.prod(values))

@@ -1,0 +1,68 @@
+"""Matrix products: MatMulV2 (2-D, optional transposes and bias) and BatchMatMulV2 (numpy matmul rules)."""
+from __future__ import annotations
+
+import numpy as np
+
+from ...errors import GraphError
+from ..registry import Attr, InferContext, broadcast_shapes, desc, register
+
+
+def _work(a: np.ndarray) -> np.ndarray:
+    """Floats of 16 bits are multiplied in fp32; other dtypes as they are."""
+    return a.astype(np.float32) if a.dtype in (np.float16,) else a
+
+
+def _swap_last(a: np.ndarray, flag: bool) -> np.ndarray:
+    return np.swapaxes(a, -1, -2) if flag and a.ndim >= 2 else a
+
+
+@register("MatMulV2", attrs={"transpose_x1": Attr("bool", False), "transpose_x2": Attr("bool", False)},
+          infer=lambda ctx: _matmul_v2_infer(ctx), category="nn")
+def matmul_v2(inputs, attrs):
+    """MatMulV2: (a, b, bias?) 2-D product op(a) @ op(b) + bias, op = optional transpose."""
+    a, b = inputs[0], inputs[1]
+    bias = inputs[2] if len(inputs) > 2 else None
+    y = _swap_last(_work(a), attrs["transpose_x1"]) @ _swap_last(_work(b), attrs["transpose_x2"])
+    if bias is not None:
+        y = y + _work(np.asarray(bias))
+    return y.astype(a.dtype, copy=False)
+
+
+def _matmul_v2_infer(ctx: InferContext):
+    sa, sb = ctx.shape(0), ctx.shape(1)
+    if sa is None or sb is None:
+        return [desc(ctx.dtype(0), None)]
+    if len(sa) != 2 or len(sb) != 2:
+        raise GraphError("E10001", f"op '{ctx.op.name}' (MatMulV2) needs 2-D operands, got {sa} and {sb}",
+                         node=ctx.op.name)
+    m = sa[1] if ctx.attrs["transpose_x1"] else sa[0]
+    n = sb[0] if ctx.attrs["transpose_x2"] else sb[1]
+    return [desc(ctx.dtype(0), (m, n))]
+
+
+@register("BatchMatMulV2", attrs={"adj_x1": Attr("bool", False), "adj_x2": Attr("bool", False)},
+          infer=lambda ctx: _batch_matmul_infer(ctx), category="nn")
+def batch_matmul_v2(inputs, attrs):
+    """BatchMatMulV2: (a, b) numpy/ONNX MatMul with broadcast batch dims; adj_x* transpose the last two axes."""
+    a, b = inputs[0], inputs[1]
+    y = np.matmul(_swap_last(_work(a), attrs["adj_x1"]), _swap_last(_work(b), attrs["adj_x2"]))
+    return y.astype(a.dtype, copy=False)
+
+
+def _batch_matmul_infer(ctx: InferContext):
+    sa, sb = ctx.shape(0), ctx.shape(1)
+    if sa is None or sb is None:
+        return [desc(ctx.dtype(0), None)]
+    sa, sb = list(sa), list(sb)
+    if ctx.attrs["adj_x1"] and len(sa) >= 2:
+        sa[-1], sa[-2] = sa[-2], sa[-1]
+    if ctx.attrs["adj_x2"] and len(sb) >= 2:
+        sb[-1], sb[-2] = sb[-2], sb[-1]
+    a_vec, b_vec = len(sa) == 1, len(sb) == 1
+    if a_vec:
+        sa = [1] + sa
+    if b_vec:
+        sb = sb + [1]
+    batch = broadcast_shapes(tuple(sa[:-2]), tuple(sb[:-2]))
+    out = list(batch) + ([] if a_vec else [sa[-2]]) + ([] if b_vec else [sb[-1]])
+    return [desc(ctx.dtype(0), out)]

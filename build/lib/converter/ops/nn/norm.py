@@ -1,0 +1,158 @@
+"""Normalisation ops: BatchNorm (inference), InstanceNorm, LayerNorm, GroupNorm, LRN, MVN, LpNormalization."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..registry import Attr, register, same_as_input
+from ._spatial import channel_axis, compute_dtype, from_nchw, to_nchw
+
+
+def _per_channel(v, rank: int, axis: int, dtype) -> np.ndarray:
+    """A 1-D per-channel vector shaped to broadcast along ``axis`` of a rank-``rank`` tensor."""
+    shape = [1] * rank
+    shape[axis] = -1
+    return np.asarray(v, dtype).reshape(shape)
+
+
+def _standardize(x: np.ndarray, axes, epsilon: float) -> np.ndarray:
+    mean = x.mean(axis=axes, keepdims=True)
+    centered = x - mean
+    var = np.mean(centered * centered, axis=axes, keepdims=True)
+    return centered / np.sqrt(var + epsilon)
+
+
+@register("BatchNorm", attrs={"epsilon": Attr("float", 1e-5), "data_format": Attr("str", "NCHW")},
+          infer=same_as_input(0), category="nn")
+def batch_norm(inputs, attrs):
+    """BatchNorm: (x, scale, offset, mean, variance) -> scale * (x - mean) / sqrt(variance + eps) + offset."""
+    x, scale, offset, mean, var = inputs[:5]
+    cdt = compute_dtype(x.dtype)
+    axis = channel_axis(attrs.get("data_format", "NCHW"), x.ndim)
+    inv = np.asarray(scale, cdt) / np.sqrt(np.asarray(var, cdt) + cdt.type(attrs["epsilon"]))
+    shift = np.asarray(offset, cdt) - np.asarray(mean, cdt) * inv
+    y = x.astype(cdt, copy=False) * _per_channel(inv, x.ndim, axis, cdt) + _per_channel(shift, x.ndim, axis, cdt)
+    return y.astype(x.dtype, copy=False)
+
+
+@register("InstanceNorm", attrs={"epsilon": Attr("float", 1e-5), "data_format": Attr("str", "NCHW")},
+          infer=same_as_input(0), category="nn")
+def instance_norm(inputs, attrs):
+    """InstanceNorm: (x, scale, bias) -> per (sample, channel) standardisation over the spatial axes."""
+    x, scale, bias = inputs[:3]
+    fmt = attrs.get("data_format", "NCHW")
+    cdt = compute_dtype(x.dtype)
+    xc = to_nchw(x, fmt).astype(cdt, copy=False)
+    y = _standardize(xc, tuple(range(2, xc.ndim)), attrs["epsilon"])
+    y = y * _per_channel(scale, xc.ndim, 1, cdt) + _per_channel(bias, xc.ndim, 1, cdt)
+    return from_nchw(y.astype(x.dtype, copy=False), fmt)
+
+
+@register("LayerNorm", attrs={"axis": Attr("int", -1, "first normalised axis; all later axes too"),
+                              "epsilon": Attr("float", 1e-5)},
+          infer=same_as_input(0), category="nn")
+def layer_norm(inputs, attrs):
+    """LayerNorm: (x, gamma, beta?) -> standardise over axes [axis, rank) then gamma * y + beta."""
+    x, gamma = inputs[0], inputs[1]
+    beta = inputs[2] if len(inputs) > 2 else None
+    cdt = compute_dtype(x.dtype)
+    axis = attrs["axis"] % x.ndim
+    y = _standardize(x.astype(cdt, copy=False), tuple(range(axis, x.ndim)), attrs["epsilon"])
+    y = y * np.asarray(gamma, cdt)
+    if beta is not None:
+        y = y + np.asarray(beta, cdt)
+    return y.astype(x.dtype, copy=False)
+
+
+def _per_group_to_channels(v, groups: int, channels: int) -> np.ndarray:
+    """ONNX GroupNormalization-18 gives scale/bias per group: repeat them for every channel of the group."""
+    v = np.asarray(v).reshape(-1)
+    if v.size == groups and channels != groups:
+        return np.repeat(v, channels // groups)
+    return v
+
+
+@register("GroupNorm", attrs={"num_groups": Attr("int"), "epsilon": Attr("float", 1e-5),
+                              "data_format": Attr("str", "NCHW")},
+          infer=same_as_input(0), category="nn")
+def group_norm(inputs, attrs):
+    """GroupNorm: (x, scale, bias) affine (per channel, or per group) after standardising each channel group."""
+    x, scale, bias = inputs[:3]
+    fmt = attrs.get("data_format", "NCHW")
+    cdt = compute_dtype(x.dtype)
+    xc = to_nchw(x, fmt).astype(cdt, copy=False)
+    groups = attrs["num_groups"]
+    grouped = xc.reshape(xc.shape[0], groups, -1)
+    y = _standardize(grouped, (2,), attrs["epsilon"]).reshape(xc.shape)
+    scale, bias = (_per_group_to_channels(v, groups, xc.shape[1]) for v in (scale, bias))
+    y = y * _per_channel(scale, xc.ndim, 1, cdt) + _per_channel(bias, xc.ndim, 1, cdt)
+    return from_nchw(y.astype(x.dtype, copy=False), fmt)
+
+
+def _window_sum(a: np.ndarray, axis: int, size: int) -> np.ndarray:
+    """Sum over a centred window of ``size`` along ``axis`` (zero padding; the odd extra goes after)."""
+    begin = (size - 1) // 2
+    widths = [(0, 0)] * a.ndim
+    widths[axis] = (begin, size - 1 - begin)
+    padded = np.pad(a, widths)
+    length = a.shape[axis]
+    total = np.zeros_like(a)
+    for k in range(size):
+        total += np.take(padded, np.arange(k, k + length), axis=axis)
+    return total
+
+
+@register("LRN", attrs={"size": Attr("int"), "alpha": Attr("float", 1e-4), "beta": Attr("float", 0.75),
+                        "bias": Attr("float", 1.0),
+                        "norm_region": Attr("str", "ACROSS_CHANNELS", "ACROSS_CHANNELS | WITHIN_CHANNEL"),
+                        "data_format": Attr("str", "NCHW")},
+          infer=same_as_input(0), category="nn")
+def lrn(inputs, attrs):
+    """LRN: x / (bias + alpha / n * sum of x^2 over the window)^beta; n = size (across) or size^2 (within)."""
+    x = inputs[0]
+    fmt = attrs.get("data_format", "NCHW")
+    cdt = compute_dtype(x.dtype)
+    xc = to_nchw(x, fmt).astype(cdt, copy=False)
+    size = attrs["size"]
+    sq = xc * xc
+    if attrs["norm_region"].upper() == "WITHIN_CHANNEL":
+        for axis in range(2, xc.ndim):
+            sq = _window_sum(sq, axis, size)
+        count = size ** (xc.ndim - 2)
+    else:
+        sq = _window_sum(sq, 1, size)
+        count = size
+    y = xc / (attrs["bias"] + attrs["alpha"] / count * sq) ** attrs["beta"]
+    return from_nchw(y.astype(x.dtype, copy=False), fmt)
+
+
+@register("MeanVarianceNormalization", attrs={"axes": Attr("ints", [0, 2, 3]),
+                                              "normalize_variance": Attr("bool", True),
+                                              "epsilon": Attr("float", 1e-9)},
+          infer=same_as_input(0), category="nn")
+def mean_variance_normalization(inputs, attrs):
+    """MVN: (x - mean) / (std + epsilon) over ``axes`` (ONNX and Caffe MVN)."""
+    x = inputs[0]
+    cdt = compute_dtype(x.dtype)
+    xf = x.astype(cdt, copy=False)
+    axes = tuple(a % x.ndim for a in attrs["axes"])
+    mean = xf.mean(axis=axes, keepdims=True)
+    y = xf - mean
+    if attrs["normalize_variance"]:
+        var = np.maximum((xf * xf).mean(axis=axes, keepdims=True) - mean * mean, 0)
+        y = y / (np.sqrt(var) + attrs["epsilon"])
+    return y.astype(x.dtype, copy=False)
+
+
+@register("LpNormalization", attrs={"axis": Attr("int", -1), "p": Attr("int", 2)},
+          infer=same_as_input(0), category="nn")
+def lp_normalization(inputs, attrs):
+    """LpNormalization: x / ||x||_p along ``axis`` (p = 1 or 2)."""
+    x = inputs[0]
+    cdt = compute_dtype(x.dtype)
+    xf = x.astype(cdt, copy=False)
+    axis = attrs["axis"] % x.ndim
+    if attrs["p"] == 1:
+        norm = np.abs(xf).sum(axis=axis, keepdims=True)
+    else:
+        norm = np.sqrt((xf * xf).sum(axis=axis, keepdims=True))
+    return (xf / norm).astype(x.dtype, copy=False)

@@ -1,0 +1,54 @@
+"""PadV3: pad (or crop, with negative pads) by [begins..., ends...] with constant/reflect/edge/wrap modes."""
+from __future__ import annotations
+
+import numpy as np
+
+from ...errors import GraphError
+from ..registry import Attr, InferContext, desc, register
+
+NUMPY_MODES = {"constant": "constant", "reflect": "reflect", "edge": "edge", "wrap": "wrap",
+               "symmetric": "symmetric"}
+
+
+def full_rank_pads(paddings, rank: int, axes) -> tuple[list, list]:
+    """(begins, ends) for every axis from [begins..., ends...] given for ``axes`` (all axes if empty)."""
+    pads = [int(p) for p in np.asarray(paddings).reshape(-1)]
+    axes = [int(a) % rank for a in axes] if axes else list(range(rank))
+    if len(pads) != 2 * len(axes):
+        raise GraphError("E10001", f"PadV3: {len(pads)} pad values for {len(axes)} axes; expected "
+                         "[begins..., ends...] with 2 values per axis")
+    begins, ends = [0] * rank, [0] * rank
+    for i, axis in enumerate(axes):
+        begins[axis], ends[axis] = pads[i], pads[len(axes) + i]
+    return begins, ends
+
+
+@register("PadV3", attrs={"mode": Attr("str", "constant", "constant | reflect | edge | wrap | symmetric"),
+                          "axes": Attr("ints", [], "axes the paddings refer to; [] = all")},
+          infer=lambda ctx: _pad_infer(ctx), category="nn")
+def pad_v3(inputs, attrs):
+    """PadV3: (x, paddings [begins..., ends...], constant_value?) -> padded x."""
+    x, paddings = inputs[0], inputs[1]
+    value = inputs[2] if len(inputs) > 2 and inputs[2] is not None else None
+    mode = NUMPY_MODES.get(attrs["mode"].lower())
+    if mode is None:
+        raise GraphError("E10001", f"PadV3: mode '{attrs['mode']}' is not one of {sorted(NUMPY_MODES)}")
+    begins, ends = full_rank_pads(paddings, x.ndim, attrs["axes"])
+    crop = tuple(slice(-b if b < 0 else 0, x.shape[i] + e if e < 0 else None)
+                 for i, (b, e) in enumerate(zip(begins, ends)))
+    x = x[crop]
+    widths = [(max(b, 0), max(e, 0)) for b, e in zip(begins, ends)]
+    if mode == "constant":
+        fill = 0 if value is None or np.asarray(value).size == 0 else np.asarray(value).reshape(-1)[0]
+        return np.pad(x, widths, mode="constant", constant_values=fill)
+    return np.pad(x, widths, mode=mode)
+
+
+def _pad_infer(ctx: InferContext):
+    shape, paddings = ctx.shape(0), ctx.value(1)
+    if shape is None:
+        return [desc(ctx.dtype(0), None)]
+    if paddings is None:
+        return [desc(ctx.dtype(0), (-1,) * len(shape))]
+    begins, ends = full_rank_pads(paddings, len(shape), ctx.attrs["axes"])
+    return [desc(ctx.dtype(0), [d + b + e if d >= 0 else -1 for d, b, e in zip(shape, begins, ends)])]

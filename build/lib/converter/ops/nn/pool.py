@@ -1,0 +1,156 @@
+"""Pooling ops: MaxPool, AvgPool, LpPool (ONNX semantics incl. ceil_mode) and the global pools."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..registry import Attr, InferContext, desc, register
+from ._spatial import (compute_dtype, effective_kernel, from_nchw, pad_spatial, resolve_pads, shape_from_nchw,
+                       shape_to_nchw, spatial_list, spatial_pads, to_nchw, window_output_size)
+
+
+def _pool_attrs(**extra) -> dict:
+    attrs = {
+        "kernel_shape": Attr("ints", doc="window size per spatial axis"),
+        "strides": Attr("ints", [], "per spatial axis; [] = all 1"),
+        "pads": Attr("ints", [], "[begins..., ends...]; [] = all 0"),
+        "dilations": Attr("ints", [], "per spatial axis; [] = all 1"),
+        "ceil_mode": Attr("bool", False, "round the output size up (the last window must start inside the "
+                                         "input or its begin padding)"),
+        "auto_pad": Attr("str", "NOTSET", "NOTSET | SAME_UPPER | SAME_LOWER | VALID"),
+        "data_format": Attr("str", "NCHW"),
+    }
+    attrs.update(extra)
+    return attrs
+
+
+class PoolGeometry:
+    """Output sizes and explicit pads of one pooling call; ``extra`` is the ceil_mode overhang per axis."""
+
+    def __init__(self, attrs: dict, in_sizes, node: str = ""):
+        self.kernel = [int(k) for k in attrs["kernel_shape"]]
+        n = len(self.kernel)
+        self.strides = spatial_list(attrs.get("strides"), n, 1, "strides", node)
+        self.dilations = spatial_list(attrs.get("dilations"), n, 1, "dilations", node)
+        pads = spatial_pads(attrs.get("pads"), n, node)
+        auto_pad = (attrs.get("auto_pad") or "NOTSET").upper()
+        self.pads = resolve_pads(in_sizes, self.kernel, self.strides, self.dilations, pads, auto_pad)
+        ceil_mode = bool(attrs.get("ceil_mode")) and not auto_pad.startswith("SAME")
+        k_eff = effective_kernel(self.kernel, self.dilations)
+        self.out_sizes, self.extra = [], []
+        for i, (size, k, s) in enumerate(zip(in_sizes, k_eff, self.strides)):
+            out = window_output_size(size, k, s, self.pads[i], self.pads[n + i], ceil_mode)
+            self.out_sizes.append(out)
+            padded = size + self.pads[i] + self.pads[n + i]
+            self.extra.append(max(0, (out - 1) * s + k - padded) if out > 0 else 0)
+
+
+def reduce_windows(xp: np.ndarray, geo: PoolGeometry, combine, out=None) -> np.ndarray:
+    """Combine the strided slices of padded xp over every kernel position (a loop over the kernel only)."""
+    steps = list(zip(geo.dilations, geo.out_sizes, geo.strides))
+    for pos in np.ndindex(*geo.kernel):
+        where = tuple(slice(p * d, p * d + (o - 1) * s + 1, s) for p, (d, o, s) in zip(pos, steps))
+        part = xp[(slice(None), slice(None)) + where]
+        if out is None:
+            out = part.copy()
+        else:
+            combine(out, part, out=out)
+    return out
+
+
+def _pad_for_pool(x: np.ndarray, geo: PoolGeometry, value) -> np.ndarray:
+    n = len(geo.kernel)
+    ends = [e + extra for e, extra in zip(geo.pads[n:], geo.extra)]
+    return pad_spatial(x, geo.pads[:n], ends, value)
+
+
+def _lowest(dtype):
+    return -np.inf if np.issubdtype(dtype, np.floating) else np.iinfo(dtype).min
+
+
+def _pooled(kernel):
+    """Wrap a channels-first pool implementation with data_format handling and geometry."""
+
+    def run(inputs, attrs):
+        x = inputs[0]
+        fmt = attrs.get("data_format", "NCHW")
+        xc = to_nchw(x, fmt)
+        geo = PoolGeometry(attrs, xc.shape[2:])
+        y = kernel(xc, geo, attrs)
+        return from_nchw(y.astype(x.dtype, copy=False), fmt)
+
+    run.__doc__ = kernel.__doc__
+    return run
+
+
+def _pool_infer(ctx: InferContext):
+    fmt = ctx.attrs.get("data_format", "NCHW")
+    xs = ctx.shape(0)
+    if xs is None:
+        return [desc(ctx.dtype(0), None)]
+    xs = shape_to_nchw(tuple(xs), fmt)
+    geo = PoolGeometry(ctx.attrs, xs[2:], ctx.op.name)
+    return [desc(ctx.dtype(0), shape_from_nchw((*xs[:2], *geo.out_sizes), fmt))]
+
+
+def max_pool(x, geo, attrs):
+    """MaxPool: (x) -> max over each window; padding never wins."""
+    if np.issubdtype(x.dtype, np.floating):
+        x = x.astype(compute_dtype(x.dtype), copy=False)
+    return reduce_windows(_pad_for_pool(x, geo, _lowest(x.dtype)), geo, np.maximum)
+
+
+def avg_pool(x, geo, attrs):
+    """AvgPool: (x) -> mean over each window; count_include_pad counts explicit pads, never the ceil overhang."""
+    x = x.astype(compute_dtype(x.dtype), copy=False)
+    total = reduce_windows(_pad_for_pool(x, geo, 0), geo, np.add)
+    n = len(geo.kernel)
+    inside = np.ones((1, 1) + x.shape[2:], x.dtype)
+    if attrs.get("count_include_pad"):
+        inside = pad_spatial(inside, geo.pads[:n], geo.pads[n:], 1)
+        inside = pad_spatial(inside, [0] * n, geo.extra, 0)
+        counts = reduce_windows(inside, geo, np.add)
+    else:
+        counts = reduce_windows(_pad_for_pool(inside, geo, 0), geo, np.add)
+    return total / np.maximum(counts, 1)
+
+
+def lp_pool(x, geo, attrs):
+    """LpPool: (x) -> (sum |x|^p)^(1/p) over each window (zero padding)."""
+    x = x.astype(compute_dtype(x.dtype), copy=False)
+    p = float(attrs.get("p", 2))
+    total = reduce_windows(_pad_for_pool(np.abs(x) ** p, geo, 0), geo, np.add)
+    return total ** (1.0 / p)
+
+
+register("MaxPool", attrs=_pool_attrs(), infer=_pool_infer, category="nn")(_pooled(max_pool))
+register("AvgPool", attrs=_pool_attrs(count_include_pad=Attr("bool", False)), infer=_pool_infer,
+         category="nn")(_pooled(avg_pool))
+register("LpPool", attrs=_pool_attrs(p=Attr("int", 2)), infer=_pool_infer, category="nn")(_pooled(lp_pool))
+
+
+def _global_infer(ctx: InferContext):
+    fmt = ctx.attrs.get("data_format", "NCHW")
+    xs = ctx.shape(0)
+    if xs is None:
+        return [desc(ctx.dtype(0), None)]
+    xs = shape_to_nchw(tuple(xs), fmt)
+    return [desc(ctx.dtype(0), shape_from_nchw((*xs[:2], *[1] * (len(xs) - 2)), fmt))]
+
+
+def _global(reduce):
+    def run(inputs, attrs):
+        x = inputs[0]
+        fmt = attrs.get("data_format", "NCHW")
+        xc = to_nchw(x, fmt)
+        work = xc.astype(compute_dtype(x.dtype), copy=False) if np.issubdtype(x.dtype, np.floating) else xc
+        y = reduce(work, axis=tuple(range(2, xc.ndim)), keepdims=True)
+        return from_nchw(y.astype(x.dtype, copy=False), fmt)
+
+    return run
+
+
+_GLOBAL_ATTRS = {"data_format": Attr("str", "NCHW")}
+register("GlobalAveragePool", attrs=_GLOBAL_ATTRS, infer=_global_infer, category="nn",
+         doc="GlobalAveragePool: (x) -> mean over all spatial axes (kept as size 1)")(_global(np.mean))
+register("GlobalMaxPool", attrs=_GLOBAL_ATTRS, infer=_global_infer, category="nn",
+         doc="GlobalMaxPool: (x) -> max over all spatial axes (kept as size 1)")(_global(np.max))

@@ -1,0 +1,210 @@
+"""The canonical op registry: each op type declared once with attrs, shape inference and a kernel.
+
+Ops are declared with ``@register(type, attrs=..., infer=...)`` on their numpy kernel, in the
+modules listed in ``converter/ops/__init__.py``. A kernel takes ``(inputs, attrs)`` where inputs is
+a list of numpy arrays (None for absent optional inputs) and attrs is the op's attributes with
+defaults filled in; it returns one array or a list of arrays. An infer function takes an
+``InferContext`` and returns a list of ``TensorDesc`` (dtype and shape; other fields are filled by
+the shape-inference pass).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from ..errors import GraphError
+from ..ir import DataType, TensorDesc, from_numpy
+
+REQUIRED = object()
+
+# Attribute value types: int, float, str, bool, ints, floats, strs, tensor (np.ndarray), dtype (int)
+ATTR_TYPES = {"int", "float", "str", "bool", "ints", "floats", "strs", "tensor", "dtype", "any"}
+
+
+@dataclass(frozen=True)
+class Attr:
+    type: str
+    default: Any = REQUIRED
+    doc: str = ""
+
+
+@dataclass
+class InferContext:
+    """What shape inference may look at: the op, its input descs, and constant input values."""
+
+    op: Any
+    inputs: list          # TensorDesc | None per input
+    values: list          # np.ndarray | None per input (known constant values)
+    attrs: dict           # attrs with defaults filled in
+
+    def shape(self, i: int):
+        d = self.inputs[i] if i < len(self.inputs) else None
+        return None if d is None else d.shape
+
+    def dtype(self, i: int) -> int:
+        return self.inputs[i].dtype
+
+    def value(self, i: int):
+        return self.values[i] if i < len(self.values) else None
+
+    def has(self, i: int) -> bool:
+        return i < len(self.inputs) and self.inputs[i] is not None
+
+
+@dataclass
+class OpSpec:
+    type: str
+    kernel: Callable
+    infer: Callable | None
+    attrs: dict = field(default_factory=dict)
+    doc: str = ""
+    category: str = ""
+
+    def normalize(self, attrs: dict, node: str = "") -> dict:
+        """Attrs with defaults filled, required ones checked, values coerced to their declared type."""
+        out = {}
+        for name, spec in self.attrs.items():
+            if name in attrs:
+                out[name] = coerce(spec.type, attrs[name])
+            elif spec.default is REQUIRED:
+                raise GraphError("E10001", f"op '{node}' ({self.type}) is missing required attribute '{name}'",
+                                 node=node)
+            else:
+                out[name] = spec.default
+        for name, value in attrs.items():  # keep unknown/private attrs (e.g. _source_names)
+            out.setdefault(name, value)
+        return out
+
+
+def coerce(kind: str, value):
+    if value is None:
+        return None
+    if kind == "int" or kind == "dtype":
+        return int(value)
+    if kind == "float":
+        return float(value)
+    if kind == "bool":
+        return bool(value)
+    if kind == "str":
+        return value.decode() if isinstance(value, bytes) else str(value)
+    if kind == "ints":
+        return [int(v) for v in value]
+    if kind == "floats":
+        return [float(v) for v in value]
+    if kind == "strs":
+        return [v.decode() if isinstance(v, bytes) else str(v) for v in value]
+    return value
+
+
+_REGISTRY: dict[str, OpSpec] = {}
+
+
+def register(op_type: str, *, attrs: dict | None = None, infer: Callable | None = None,
+             category: str = "", doc: str = ""):
+    """Decorator registering a kernel as the canonical op ``op_type``."""
+
+    def wrap(kernel: Callable) -> Callable:
+        if op_type in _REGISTRY:
+            raise RuntimeError(f"op type {op_type} registered twice")
+        _REGISTRY[op_type] = OpSpec(op_type, kernel, infer, dict(attrs or {}),
+                                    doc or (kernel.__doc__ or "").strip().split("\n")[0], category)
+        return kernel
+
+    return wrap
+
+
+def get(op_type: str) -> OpSpec:
+    try:
+        return _REGISTRY[op_type]
+    except KeyError:
+        raise GraphError("E11009", f"op type '{op_type}' is not a registered canonical op") from None
+
+
+def has(op_type: str) -> bool:
+    return op_type in _REGISTRY
+
+
+def all_specs() -> dict:
+    return dict(sorted(_REGISTRY.items()))
+
+
+class SequenceValue(list):
+    """A runtime sequence of arrays (ONNX sequence types): kept as a list, never turned into an array."""
+
+
+def run_kernel(spec: OpSpec, inputs: list, attrs: dict) -> list:
+    """Run a kernel; returns one value per output (arrays, or SequenceValues for sequence outputs)."""
+    out = spec.kernel(inputs, attrs)
+    if not isinstance(out, (list, tuple)) or isinstance(out, SequenceValue):
+        out = [out]
+    return [o if isinstance(o, SequenceValue) else np.asarray(o) for o in out]
+
+
+# ---- shared inference helpers -------------------------------------------------------------------
+
+def desc(dtype, shape) -> TensorDesc:
+    return TensorDesc(dtype=int(dtype), shape=None if shape is None else tuple(int(d) for d in shape))
+
+
+def same_as_input(i: int = 0):
+    """Infer: one output with the dtype and shape of input i."""
+
+    def infer(ctx: InferContext):
+        return [desc(ctx.dtype(i), ctx.shape(i))]
+
+    return infer
+
+
+def broadcast_shapes(*shapes):
+    """numpy broadcasting of shapes that may contain -1 (unknown); None if any rank is unknown."""
+    if any(s is None for s in shapes):
+        return None
+    rank = max((len(s) for s in shapes), default=0)
+    out = []
+    for axis in range(rank):
+        dims = [s[axis - rank + len(s)] for s in shapes if axis - rank + len(s) >= 0]
+        known = [d for d in dims if d != 1 and d != -1]
+        if known:
+            if len(set(known)) > 1:
+                raise GraphError("E10001", f"shapes {shapes} cannot be broadcast together")
+            out.append(known[0])
+        elif -1 in dims:
+            out.append(-1)
+        else:
+            out.append(1)
+    return tuple(out)
+
+
+def broadcast(dtype_from: int | None = 0, out_dtype: int | None = None):
+    """Infer: one output whose shape broadcasts all inputs; dtype of input dtype_from or out_dtype."""
+
+    def infer(ctx: InferContext):
+        shapes = [d.shape for d in ctx.inputs if d is not None]
+        dt = out_dtype if out_dtype is not None else ctx.dtype(dtype_from)
+        return [desc(dt, broadcast_shapes(*shapes))]
+
+    return infer
+
+
+def by_kernel_on_shapes(ctx: InferContext):
+    """Infer by running the kernel on zero-strided dummies (for ops whose output shape depends only
+    on input shapes and constant inputs, and whose kernel is cheap on such views)."""
+    from ..ir import to_numpy
+    from . import registry
+    args = []
+    for d, v in zip(ctx.inputs, ctx.values + [None] * (len(ctx.inputs) - len(ctx.values))):
+        if d is None:
+            args.append(None)
+        elif v is not None:
+            args.append(v)
+        elif not d.is_static:
+            return [desc(d.dtype, None) for d in ctx.op.outputs] or [desc(ctx.dtype(0), None)]
+        else:
+            args.append(np.broadcast_to(np.zeros((), to_numpy(d.dtype)), d.shape))
+    outs = registry.run_kernel(registry.get(ctx.op.type), args, ctx.attrs)
+    return [desc(from_numpy(o.dtype), o.shape) for o in outs]
+
+
+FLOAT = DataType.DT_FLOAT

@@ -1,0 +1,46 @@
+"""The one place that owns tensor formats: --input_format on inputs, propagated through the graph."""
+from __future__ import annotations
+
+from ..errors import ConverterError
+from ..ir import Graph
+from .base import PassContext
+
+DEFAULT_FORMAT = {0: "NCHW", 3: "NHWC", 5: "NCHW"}
+ALLOWED_FORMAT = {0: ("NCHW", "ND"), 3: ("NCHW", "NHWC", "ND", "NCDHW", "NDHWC"), 5: ("NCHW", "ND", "NCDHW")}
+RANK_OF = {"NCHW": 4, "NHWC": 4, "NCDHW": 5, "NDHWC": 5}
+
+
+def _fits(fmt: str, shape) -> bool:
+    return fmt in RANK_OF and shape is not None and len(shape) == RANK_OF[fmt]
+
+
+def assign_formats(graph: Graph, ctx: PassContext) -> bool:
+    """Record the input format on Data ops and propagate formats to every tensor.
+
+    Ops with a ``data_format`` attr produce that format; ops whose output keeps the rank of a formatted
+    input inherit it; everything else is ND."""
+    fw = ctx.framework
+    fmt = ctx.opt("input_format") or DEFAULT_FORMAT.get(fw, "NCHW")
+    if fmt not in ALLOWED_FORMAT.get(fw, (fmt,)):
+        raise ConverterError("E10001", f"--input_format={fmt} is not allowed for this framework; use one of "
+                             f"{', '.join(ALLOWED_FORMAT[fw])}", option="--input_format")
+    for op in graph.data_ops():
+        d = op.outputs[0]
+        d.format = fmt if _fits(fmt, d.shape) else "ND"
+        d.origin_format = d.format
+    for op in graph.topo_order():
+        if op.type in ("Data", "NetOutput"):
+            continue
+        df = op.attrs.get("data_format")
+        ins = [d for d in graph.input_descs(op.name) if d is not None]
+        for d in op.outputs:
+            if df and _fits(df, d.shape):
+                d.format = df
+                continue
+            inherited = next((i.format for i in ins if i.format in RANK_OF and i.shape is not None
+                              and d.shape is not None and len(i.shape) == len(d.shape)), None)
+            if d.format not in ("NC1HWC0",):
+                d.format = inherited or "ND"
+            if d.origin_format is None:
+                d.origin_format = d.format
+    return True

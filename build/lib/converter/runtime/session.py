@@ -1,0 +1,171 @@
+"""Session: run a Graph (or an .om file) with the registry kernels, freeing tensors after their last use."""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from .. import ops
+from ..errors import ConverterError
+from ..ir import Graph, to_numpy
+from ..ops.layout import from_nc1hwc0, to_nc1hwc0
+from ..ops.registry import run_kernel
+from .control_flow import run_body_op
+
+FP16 = np.dtype(np.float16)
+FP16_TYPE = 2  # DataType.DT_FLOAT16
+VARIANT_TYPE = 26  # DataType.DT_VARIANT (sequences)
+
+
+class Session:
+    """``Session(path_or_graph).run({input_name: array}) -> {output_name: array}``."""
+
+    def __init__(self, model, strict_shapes: bool = True):
+        self.strict_shapes = strict_shapes  # loop bodies see other shapes than inference recorded
+        if isinstance(model, Graph):
+            self.graph = model
+        elif isinstance(model, (str, os.PathLike)):
+            from ..om.external_weights import resolve_file_constants
+            from ..om.reader import read_om
+            om = read_om(os.fspath(model))
+            self.graph = om.to_graph()
+            self.graph.meta.setdefault("model_attrs", {}).update(om.attrs)
+            resolve_file_constants(self.graph, os.path.dirname(os.path.abspath(os.fspath(model))))
+        else:
+            raise TypeError("Session needs a Graph or a path to an .om file")
+        self._plan()
+
+    def _plan(self) -> None:
+        g = self.graph
+        self.order = [op for op in g.topo_order() if op.type not in ("Data", "NetOutput")]
+        missing = sorted({op.type for op in self.order if not ops.has(op.type)})
+        if missing:
+            raise ConverterError("E11009", f"the runtime has no kernel for op type(s): {', '.join(missing)}")
+        self.inputs = g.data_ops()
+        self.output_refs = g.output_refs()
+        self.output_names = g.output_names()
+        self._steps = []
+        last_use: dict = {}
+        for pos, op in enumerate(self.order):
+            for r in g.inputs_of(op.name):
+                if r is not None:
+                    last_use[r] = pos
+        for r in self.output_refs:
+            last_use[r] = len(self.order)
+        for pos, op in enumerate(self.order):
+            spec = ops.get(op.type)
+            refs = g.inputs_of(op.name)
+            free = [r for r in set(refs) if r is not None and last_use.get(r) == pos]
+            attrs = spec.normalize(op.attrs, op.name) if op.type != "Const" else {}
+            fp16 = any(d.dtype == 2 for d in op.outputs) and op.type not in ("Cast", "Const")
+            self._steps.append((op, spec, refs, attrs, free, fp16))
+
+    def input_info(self) -> list:
+        return [(op.name, op.outputs[0]) for op in self.inputs]
+
+    def _feed(self, feeds: dict) -> dict:
+        values = {}
+        by_name = {}
+        for op in self.inputs:
+            by_name[op.name] = op
+            if op.outputs[0].name:
+                by_name.setdefault(op.outputs[0].name, op)
+        for key, arr in feeds.items():
+            op = by_name.get(key) or by_name.get(key.rsplit(":", 1)[0])
+            if op is None:
+                raise ConverterError("E10016", f"'{key}' is not an input of the model; inputs are: "
+                                     f"{', '.join(o.name for o in self.inputs)}", node=key)
+            desc = op.outputs[0]
+            if desc.dtype == VARIANT_TYPE:  # a sequence (loop-carried list of tensors): passed as it is
+                values[(op.name, 0)] = arr
+                continue
+            arr = np.asarray(arr)
+            want = to_numpy(desc.dtype)
+            if arr.dtype != want:
+                if want.kind == "O" and arr.dtype.kind in "US":
+                    arr = arr.astype(object)
+                elif arr.dtype.kind != want.kind and not (arr.dtype.kind in "iu" and want.kind in "iu"):
+                    raise ConverterError("E10001", f"input '{key}' must be {want}, got {arr.dtype}", node=key)
+                arr = arr.astype(want)
+            if self.strict_shapes and desc.shape is not None and (len(desc.shape) != arr.ndim or any(
+                    d >= 0 and d != a for d, a in zip(desc.shape, arr.shape))):
+                raise ConverterError("E10049", f"input '{key}' must have shape {list(desc.shape)}, got "
+                                     f"{list(arr.shape)}", node=key)
+            values[(op.name, 0)] = arr
+        for op in self.inputs:
+            if (op.name, 0) not in values:
+                raise ConverterError("E10004", f"no value given for model input '{op.name}'", node=op.name)
+        self._check_gear({op.name: np.shape(values[(op.name, 0)]) for op in self.inputs
+                          if op.outputs[0].dtype != VARIANT_TYPE})
+        return values
+
+    def _check_gear(self, shapes: dict) -> None:
+        """A multi-profile model runs only at one of its gears (--dynamic_batch_size/_image_size/_dims)."""
+        attrs = self.graph.meta.get("model_attrs", {})
+        if "dynamic_gears" not in attrs:
+            return
+        from ..passes.input_shapes import parse_gears
+        gears = parse_gears(attrs["dynamic_gears"])
+        if any(all(tuple(shapes[n]) == tuple(s) for n, s in g.items() if n in shapes) for g in gears):
+            return
+        given = "; ".join(f"{n}:{','.join(map(str, s))}" for n, s in shapes.items())
+        raise ConverterError("E10001", f"input shapes {given} match none of the model's gears "
+                             f"({attrs.get('dynamic_gear_type')}): {' | '.join(attrs['dynamic_gears'])}")
+
+    def run(self, feeds: dict, capture: bool = False) -> dict:
+        """Execute the graph. With capture=True also return every intermediate tensor by its source
+        tensor name (for bisecting), under the key '__all__'."""
+        values = self._feed(feeds)
+        captured = {} if capture else None
+        g = self.graph
+        for op, spec, refs, attrs, free, fp16 in self._steps:
+            if op.type == "Const":
+                outs = [op.value]
+            else:
+                args = [None if r is None else _compute_view(values[r], g.desc(r)) for r in refs]
+                if fp16:  # fp16 emulation: fp32 compute on fp16-rounded inputs, result rounded to fp16
+                    args = [a.astype(np.float32) if a is not None and a.dtype == FP16 else a for a in args]
+                try:
+                    raw = run_body_op(self, op, args) if op.subgraphs else run_kernel(spec, args, attrs)
+                    outs = [_storage_view(o, d) for o, d in zip(raw, op.outputs)]
+                except ConverterError:
+                    raise
+                except Exception as exc:
+                    raise ConverterError("E19999", f"op '{op.name}' ({op.type}) failed at run time: "
+                                         f"{type(exc).__name__}: {exc}", node=op.name) from exc
+            for i, v in enumerate(outs):
+                values[(op.name, i)] = v
+                if captured is not None and i < len(op.outputs) and op.outputs[i].name:
+                    captured[op.outputs[i].name] = v
+            if not capture:
+                for r in free:
+                    values.pop(r, None)
+        result = {name: values[ref] for name, ref in zip(self.output_names, self.output_refs)}
+        if captured is not None:
+            result["__all__"] = captured
+        self._last_outputs = [values[ref] for ref in self.output_refs]
+        return result
+
+    def run_outputs(self, feeds: dict) -> list:
+        """The outputs in order, as a list (for callers that must not rely on output names being unique)."""
+        self.run(feeds)
+        return self._last_outputs
+
+
+def _compute_view(value: np.ndarray, desc) -> np.ndarray:
+    """The value as kernels see it: NC1HWC0 tensors in their origin layout."""
+    if desc.format == "NC1HWC0" and value.ndim == 5 and desc.origin_shape:
+        fmt = desc.origin_format or "NCHW"
+        channels = desc.origin_shape[1] if fmt == "NCHW" else desc.origin_shape[3]
+        return from_nc1hwc0(value, channels, fmt)
+    return value
+
+
+def _storage_view(value: np.ndarray, desc) -> np.ndarray:
+    """The value as the descriptor stores it: fp16-rounded when the op runs in fp16, NC1HWC0 when recorded so."""
+    if desc.dtype == FP16_TYPE and value.dtype.kind == "f" and value.dtype != FP16:
+        with np.errstate(over="ignore"):  # fp16 ops round their results; overflow gives inf, as on a device
+            value = value.astype(FP16)
+    if desc.format == "NC1HWC0" and value.ndim == 4:
+        value = to_nc1hwc0(value, desc.origin_format or "NCHW")
+    return value

@@ -1,0 +1,73 @@
+"""Run the source model in its own framework (onnxruntime, TensorFlow, pycaffe), loaded lazily."""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from ..errors import ConverterError
+
+
+def _missing(package: str, extra: str) -> ConverterError:
+    return ConverterError("E10001", f"checking against the source needs the '{package}' package, which is not "
+                          f"installed; install it with: pip install '{package}' (or the '{extra}' extra)")
+
+
+def framework_of(path: str) -> int:
+    ext = os.path.splitext(path)[1].lower()
+    return {".onnx": 5, ".pb": 3, ".prototxt": 0}.get(ext, 5)
+
+
+def run_onnx(path: str, feeds: dict, extra_outputs=()) -> dict:
+    """Outputs by name; extra_outputs are intermediate tensor names to expose as well (for bisect)."""
+    try:
+        import onnxruntime as ort
+    except ImportError:
+        raise _missing("onnxruntime", "verify") from None
+    import onnx
+    model = onnx.load(path)
+    known = {o.name for o in model.graph.output}
+    produced = {t for n in model.graph.node for t in n.output if t}
+    for name in extra_outputs:
+        if name not in known and name in produced:
+            model.graph.output.append(onnx.ValueInfoProto(name=name))
+            known.add(name)
+    opts = ort.SessionOptions()
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    sess = ort.InferenceSession(model.SerializeToString(), opts, providers=["CPUExecutionProvider"])
+    names = [o.name for o in sess.get_outputs()]
+    input_names = {i.name for i in sess.get_inputs()}
+    outs = sess.run(names, {k: v for k, v in feeds.items() if k in input_names})
+    return dict(zip(names, outs))
+
+
+def run_tensorflow(path: str, feeds: dict, outputs: list) -> dict:
+    try:
+        import tensorflow as tf
+    except ImportError:
+        raise _missing("tensorflow", "tensorflow") from None
+    gd = tf.compat.v1.GraphDef()
+    with open(path, "rb") as f:
+        gd.ParseFromString(f.read())
+    with tf.Graph().as_default() as g:
+        tf.compat.v1.import_graph_def(gd, name="")
+        names = {op.name for op in g.get_operations()}
+        full = lambda n: n if ":" in n else n + ":0"  # noqa: E731
+        present = [o for o in outputs if full(o).rsplit(":", 1)[0] in names]  # intermediates folded away are skipped
+        with tf.compat.v1.Session(graph=g) as s:
+            res = s.run([g.get_tensor_by_name(full(o)) for o in present],
+                        {g.get_tensor_by_name(full(k)): v for k, v in feeds.items()})
+    return dict(zip(present, res))
+
+
+def run_caffe(prototxt: str, caffemodel: str, feeds: dict) -> dict:
+    try:
+        import caffe  # type: ignore
+    except ImportError:
+        raise _missing("caffe (pycaffe)", "caffe") from None
+    net = caffe.Net(prototxt, caffemodel, caffe.TEST)
+    for k, v in feeds.items():
+        net.blobs[k].reshape(*v.shape)
+        net.blobs[k].data[...] = v
+    out = net.forward()
+    return {k: np.array(v) for k, v in out.items()}
