@@ -71,3 +71,39 @@ def roi_align(inputs, attrs):
             vals = np.where(valid, vals, 0.0)
             out[r] = vals.sum(axis=(2, 4)) / (gh * gw)
     return out.astype(inputs[0].dtype, copy=False)
+
+
+def _c_round(v) -> int:
+    """C's round(): halves away from zero."""
+    return int(math.copysign(math.floor(abs(float(v)) + 0.5), float(v)))
+
+
+def _roi_pool_infer(ctx: InferContext):
+    xs, rs = ctx.shape(0), ctx.shape(1)
+    return [desc(ctx.dtype(0), (rs[0] if rs is not None else -1, xs[1] if xs is not None else -1,
+                                ctx.attrs["pooled_h"], ctx.attrs["pooled_w"]))]
+
+
+@register("ROIPooling", attrs={"pooled_h": Attr("int"), "pooled_w": Attr("int"), "spatial_scale": Attr("float", 1.0)},
+          infer=_roi_pool_infer, category="detection")
+def roi_pooling(inputs, attrs):
+    """Caffe ROIPooling (= ONNX MaxRoiPool): X [N, C, H, W], rois [R, 5] (batch, x1, y1, x2, y2); each roi,
+    scaled and rounded, is split into pooled_h x pooled_w bins that are max-pooled (empty bins give 0)."""
+    x, rois = inputs[0], np.asarray(inputs[1], np.float32)
+    ph_n, pw_n, scale = attrs["pooled_h"], attrs["pooled_w"], attrs["spatial_scale"]
+    _, c, h, w = x.shape
+    out = np.zeros((rois.shape[0], c, ph_n, pw_n), x.dtype)
+    for r, roi in enumerate(rois):
+        b = int(roi[0])
+        x1, y1, x2, y2 = (_c_round(v * np.float32(scale)) for v in roi[1:5])
+        rh, rw = max(y2 - y1 + 1, 1), max(x2 - x1 + 1, 1)
+        bh, bw = np.float32(rh) / np.float32(ph_n), np.float32(rw) / np.float32(pw_n)  # float, as Caffe computes
+        for ph in range(ph_n):
+            hs = min(max(int(np.floor(np.float32(ph) * bh)) + y1, 0), h)
+            he = min(max(int(np.ceil(np.float32(ph + 1) * bh)) + y1, 0), h)
+            for pw in range(pw_n):
+                ws = min(max(int(np.floor(np.float32(pw) * bw)) + x1, 0), w)
+                we = min(max(int(np.ceil(np.float32(pw + 1) * bw)) + x1, 0), w)
+                if he > hs and we > ws:
+                    out[r, :, ph, pw] = x[b, :, hs:he, ws:we].max(axis=(1, 2))
+    return out

@@ -52,3 +52,13 @@ def detection_output(ctx: LayerContext):
     if p.HasField("confidence_threshold"):
         attrs["confidence_threshold"] = float(p.confidence_threshold)
     return ctx.op("DetectionOutput", ctx.inputs[:3], attrs)
+
+
+@caffe_layer("ROIPooling")
+def roi_pooling(ctx: LayerContext):
+    """Fast/Faster R-CNN ROIPooling: bottoms (feature map, rois [R, 5])."""
+    p = ctx.layer.roi_pooling_param
+    if len(ctx.inputs) < 2 or not p.pooled_h or not p.pooled_w:
+        raise ctx.fail("E10001", "ROIPooling needs two bottoms (features, rois) and pooled_h/pooled_w")
+    return ctx.op("ROIPooling", ctx.inputs[:2], {"pooled_h": int(p.pooled_h), "pooled_w": int(p.pooled_w),
+                                                 "spatial_scale": float(p.spatial_scale)})

@@ -18,3 +18,11 @@ def roi_align(ctx: NodeContext):
              "spatial_scale": float(ctx.attr("spatial_scale", 1.0)),
              "coordinate_transformation_mode": ctx.attr("coordinate_transformation_mode", default_mode)}
     return ctx.op("RoiAlign", ctx.inputs, attrs)
+
+
+@onnx_op("MaxRoiPool")
+def max_roi_pool(ctx: NodeContext):
+    """The same computation as Caffe's ROIPooling (canonical ROIPooling)."""
+    ph, pw = (int(v) for v in ctx.attr("pooled_shape"))
+    return ctx.op("ROIPooling", ctx.inputs[:2], {"pooled_h": ph, "pooled_w": pw,
+                                                 "spatial_scale": float(ctx.attr("spatial_scale", 1.0))})
