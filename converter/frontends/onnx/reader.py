@@ -25,7 +25,8 @@ def onnx_dtype_to_numpy(t: int):
     try:
         return np.dtype(_NP[t])
     except KeyError:
-        raise ModelLoadError("E10041", f"ONNX tensor type {TensorProto.DataType.Name(t)} is not supported") from None
+        name = TensorProto.DataType.Name(t) if t in TensorProto.DataType.values() else f"number {t} (unknown)"
+        raise ModelLoadError("E10041", f"ONNX tensor type {name} is not supported") from None
 
 
 def load_model(path: str) -> onnx.ModelProto:
@@ -69,7 +70,18 @@ def _parse(data: bytes, path: str) -> onnx.ModelProto:
     if not model.HasField("graph") or (not model.graph.node and not model.graph.output):
         raise ModelLoadError("E10041", f"'{path}' is not an ONNX model (no graph); check --framework "
                              "and --model", path=path)
+    _check_text(model.graph, path)
     return model
+
+
+def _check_text(graph: onnx.GraphProto, path: str) -> None:
+    """Names must be valid UTF-8 text (the protobuf runtime hands back bytes for a corrupt string)."""
+    texts = [graph.name, *(vi.name for vi in (*graph.input, *graph.output)), *(t.name for t in graph.initializer)]
+    for n in graph.node:
+        texts += [n.name, n.op_type, n.domain, *n.input, *n.output, *(a.name for a in n.attribute)]
+    if any(not isinstance(t, str) for t in texts):
+        raise ModelLoadError("E10041", f"'{path}' is not a valid ONNX model: some names are not UTF-8 text "
+                             "(the file is damaged?)", path=path)
 
 
 def tensor_to_array(t: TensorProto, base_dir: str | None, raw: RawSpan | None = None) -> np.ndarray:

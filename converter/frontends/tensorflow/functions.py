@@ -44,6 +44,9 @@ def _body_tensor(ref: str, prefix: str, arg_map: dict, body_ops: dict, call: str
         raise GraphError("E10041", f"function called by '{call}' reads '{ref}', which it does not define", node=call)
     index = 0
     if len(parts) == 3:
+        if not parts[2].isdigit():
+            raise GraphError("E10041", f"function called by '{call}' has a malformed tensor reference '{ref}'",
+                             node=call)
         index = _output_index(body_ops[node], parts[1], int(parts[2]))
     elif len(parts) == 2 and parts[1].isdigit():
         index = int(parts[1])

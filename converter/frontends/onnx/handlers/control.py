@@ -29,7 +29,8 @@ def constant(ctx: NodeContext):
             name = ctx.builder.graph.unique_name(ctx.node.output[0])
             ctx.builder.graph.add_const(name, arr, source=ctx.node.name or None)
             return [(name, 0)]
-    raise NotImplementedError(f"Constant node '{ctx.name}' with attributes {list(ctx.attrs)}")
+    raise GraphError("E11009", f"Constant node '{ctx.name}': attributes {list(ctx.attrs)} are not supported "
+                     "(sparse_value, value_string(s))", node=ctx.name)
 
 
 SEQUENCE_OPS = ["SequenceConstruct", "SequenceInsert", "SequenceErase", "SequenceAt", "SequenceLength",

@@ -1,0 +1,62 @@
+"""ONNX handlers: quantization ops (QDQ and QOperator formats), mapped one to one onto the ONNX-named
+canonical ops of converter/ops/quant.py."""
+from __future__ import annotations
+
+from ..registry import NodeContext, onnx_op
+from .elementwise import onnx_type_to_datatype
+from .nn import refuse, spatial_rank, window_attrs
+
+# Integer output types QuantizeLinear may produce (opset 21 adds int16/uint16; int4 and float8 are refused).
+QUANT_OUTPUT_TYPES = {"int8", "uint8", "int16", "uint16"}
+
+
+def _qdq_attrs(ctx: NodeContext) -> dict:
+    """axis (opset 13+), block_size (opset 21+, only 0 supported) and output_dtype (QuantizeLinear 21+)."""
+    if int(ctx.attr("block_size", 0) or 0):
+        raise refuse(ctx, "blocked quantization (block_size != 0) is not supported")
+    out_type = ctx.attr("output_dtype", 0)
+    return {"axis": int(ctx.attr("axis", 1)),
+            "output_dtype": onnx_type_to_datatype(out_type) if out_type else 0}
+
+
+@onnx_op("QuantizeLinear", since=10)
+def quantize_linear(ctx: NodeContext):
+    attrs = _qdq_attrs(ctx)
+    attrs["saturate"] = int(ctx.attr("saturate", 1))
+    return ctx.op("QuantizeLinear", ctx.inputs[:3], attrs)
+
+
+@onnx_op("DequantizeLinear", since=10)
+def dequantize_linear(ctx: NodeContext):
+    return ctx.op("DequantizeLinear", ctx.inputs[:3], _qdq_attrs(ctx))
+
+
+@onnx_op("DynamicQuantizeLinear", since=11)
+def dynamic_quantize_linear(ctx: NodeContext):
+    return ctx.op("DynamicQuantizeLinear", ctx.inputs[:1], {}, n_out=3)
+
+
+@onnx_op("MatMulInteger", since=10)
+def matmul_integer(ctx: NodeContext):
+    return ctx.op("MatMulInteger", ctx.inputs[:4])
+
+
+@onnx_op("QLinearMatMul", since=10)
+def qlinear_matmul(ctx: NodeContext):
+    return ctx.op("QLinearMatMul", ctx.inputs[:8])
+
+
+def _conv_attrs(ctx: NodeContext, weight_input: int) -> dict:
+    attrs = window_attrs(ctx, spatial_rank(ctx, weight_input))
+    attrs["groups"] = int(ctx.attr("group", 1))
+    return attrs
+
+
+@onnx_op("ConvInteger", since=10)
+def conv_integer(ctx: NodeContext):
+    return ctx.op("ConvInteger", ctx.inputs[:4], _conv_attrs(ctx, 1))
+
+
+@onnx_op("QLinearConv", since=10)
+def qlinear_conv(ctx: NodeContext):
+    return ctx.op("QLinearConv", ctx.inputs[:9], _conv_attrs(ctx, 3))
