@@ -44,6 +44,7 @@ class Graph:
         self.g = nx.MultiDiGraph()
         self._order: dict[str, int] = {}
         self._counter = 0
+        self._added: list = []  # names in insertion order (append-only), for added_since()
         self.attrs: dict = {}   # GraphDef attrs written to the .om
         self.meta: dict = {}    # conversion bookkeeping (framework, opset, warnings, model attrs); not written
 
@@ -54,6 +55,7 @@ class Graph:
         self.g.add_node(op.name, op=op)
         self._order[op.name] = self._counter
         self._counter += 1
+        self._added.append(op.name)
         for i, ref in enumerate(inputs):
             if ref is not None:
                 self.connect(ref, op.name, i)
@@ -84,6 +86,13 @@ class Graph:
     def remove(self, name: str) -> None:
         self.g.remove_node(name)
         del self._order[name]
+
+    def mark(self) -> int:
+        """A position in the insertion history; ``added_since(mark)`` gives the ops added after it."""
+        return len(self._added)
+
+    def added_since(self, mark: int) -> list:
+        return [self.g.nodes[n]["op"] for n in self._added[mark:] if n in self.g]
 
     def unique_name(self, base: str) -> str:
         if base not in self.g:

@@ -21,7 +21,9 @@ FLOATS = (FP32, FP16)
 FP16_MODES = ("force_fp16", "allow_fp32_to_fp16", "allow_mix_precision")
 
 # Ops whose device kernels exist only in fp32 (they keep fp32 in every mode).
-NO_FP16 = {"DetectionOutput", "PriorBox", "NonZero", "Range", "TopK", "NonMaxSuppression"}
+NO_FP16 = {"DetectionOutput", "PriorBox", "NonZero", "Range", "TopK", "NonMaxSuppression",
+           # quantizers see the exact float input (fp16 rounding would move values across rounding steps)
+           "QuantizeLinear", "DynamicQuantizeLinear"}
 # Compute-heavy (cube unit) ops: fp16 under allow_fp32_to_fp16.
 CUBE_OPS = {"Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose",
             "MatMulV2", "BatchMatMulV2", "Einsum"}
@@ -35,7 +37,9 @@ MOVEMENT = {"Reshape", "Transpose", "Squeeze", "Unsqueeze", "Flatten", "ConcatD"
             "GatherV2", "GatherElements", "GatherND", "Tile", "BroadcastTo", "Identity", "PadV3",
             "DepthToSpace", "SpaceToDepth", "TransData"}
 # Inputs that are parameters rather than data and stay as they are (op type -> input indices).
-PARAM_INPUTS = {"Resize": {1, 2}}
+PARAM_INPUTS = {"Resize": {1, 2},
+                # quantization scales stay fp32: an fp16 scale changes every quantized value
+                "DequantizeLinear": {1}, "QLinearConv": {1, 4, 6}, "QLinearMatMul": {1, 4, 6}}
 
 
 def keep_dtype_matches(op: Op, entries) -> bool:

@@ -34,6 +34,12 @@ def _plain_verdict(data: bytes):
         return "E10041"
     if not model.HasField("graph") or (not model.graph.node and not model.graph.output):
         return "E10041"
+    g = model.graph  # names that are not UTF-8 text (the runtime hands back bytes) are refused too
+    texts = [g.name, *(v.name for v in (*g.input, *g.output)), *(t.name for t in g.initializer)]
+    texts += [x for n in g.node for x in (n.name, n.op_type, n.domain, *n.input, *n.output,
+                                          *(a.name for a in n.attribute))]
+    if any(not isinstance(t, str) for t in texts):
+        return "E10041"
     return model
 
 

@@ -109,7 +109,9 @@ class OnnxConverter:
                                      "node produces", node=n.name)
             attrs = {a.name: attribute_value(a, self.base_dir) for a in n.attribute}
             ctx = NodeContext(n, attrs, inputs, self.opset, b, self, refs)
+            mark = b.graph.mark()
             outs = find_handler(n.op_type, self.opset)(ctx)
+            self._infer_new_ops(b.graph, mark)
             for name, ref in zip(n.output, outs):
                 if name:
                     refs[name] = ref
@@ -120,6 +122,21 @@ class OnnxConverter:
                 raise GraphError("E11016", f"graph output '{vi.name}' is not produced by any node", node=vi.name)
             out_refs.append(refs[vi.name])
         return out_refs
+
+
+    @staticmethod
+    def _infer_new_ops(graph: Graph, mark: int) -> None:
+        """Shapes of the ops a handler just added, so later handlers can read them (e.g. the rank of a Conv
+        weight that comes through DequantizeLinear or Reshape). Best effort: the shape-inference pass
+        redoes this, with errors reported there."""
+        from ...passes.shape_inference import infer_op
+        for op in graph.added_since(mark):
+            if op.type in ("Data", "Const", "NetOutput"):
+                continue
+            try:
+                infer_op(graph, op, fold=False)
+            except Exception:  # noqa: BLE001 - unknown here, known (or reported) after --input_shape
+                pass
 
 
 def free_names(g: onnx.GraphProto) -> list:

@@ -1,5 +1,5 @@
 """ONNX handlers for less common ops (GridSample, CumProd, Swish, RMSNormalization, RotaryEmbedding,
-bitwise ops, Unique, MaxUnpool, MaxRoiPool, GlobalLpPool, CenterCropPad, Col2Im, windows, Det)."""
+bitwise ops, Unique, MaxUnpool, GlobalLpPool, CenterCropPad, Col2Im, windows, Det, Attention)."""
 from __future__ import annotations
 
 from ....ir import from_numpy
@@ -82,13 +82,6 @@ def max_unpool(ctx: NodeContext):
     return ctx.op("MaxUnpool", ctx.inputs[:3], attrs)
 
 
-@onnx_op("MaxRoiPool")
-def max_roi_pool(ctx: NodeContext):
-    attrs = {"pooled_shape": [int(v) for v in ctx.attr("pooled_shape")],
-             "spatial_scale": float(ctx.attr("spatial_scale", 1.0))}
-    return ctx.op("ROIPooling", ctx.inputs[:2], attrs)
-
-
 @onnx_op("GlobalLpPool")
 def global_lp_pool(ctx: NodeContext):
     return ctx.op("GlobalLpPool", ctx.inputs[:1], {"p": int(ctx.attr("p", 2))})
@@ -117,3 +110,14 @@ def signal_window(ctx: NodeContext):
 @onnx_op("Det", since=11)
 def det(ctx: NodeContext):
     return ctx.op("Det", ctx.inputs[:1])
+
+
+@onnx_op("Attention", since=23)
+def attention(ctx: NodeContext):
+    """Attention always has its four outputs in the IR; the node's missing trailing outputs stay unused."""
+    scale = ctx.attr("scale")
+    attrs = {"is_causal": bool(ctx.attr("is_causal", 0)), "kv_num_heads": int(ctx.attr("kv_num_heads", 0)),
+             "q_num_heads": int(ctx.attr("q_num_heads", 0)),
+             "qk_matmul_output_mode": int(ctx.attr("qk_matmul_output_mode", 0)),
+             "scale": None if scale is None else float(scale), "softcap": float(ctx.attr("softcap", 0.0))}
+    return ctx.op("Attention", ctx.inputs, attrs, n_out=4)[:len(ctx.node.output)]

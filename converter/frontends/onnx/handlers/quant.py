@@ -2,12 +2,27 @@
 canonical ops of converter/ops/quant.py."""
 from __future__ import annotations
 
+from ....ops import registry as ops
 from ..registry import NodeContext, onnx_op
 from .elementwise import onnx_type_to_datatype
 from .nn import refuse, spatial_rank, window_attrs
 
-# Integer output types QuantizeLinear may produce (opset 21 adds int16/uint16; int4 and float8 are refused).
-QUANT_OUTPUT_TYPES = {"int8", "uint8", "int16", "uint16"}
+
+def emit(ctx: NodeContext, op_type: str, inputs, attrs: dict | None = None, n_out: int | None = None) -> list:
+    """Add the op and, when its input shapes are already known, its output descs: a QDQ model's Conv reads
+    its weight through a DequantizeLinear and needs the weight's rank while the graph is being built."""
+    refs = ctx.op(op_type, inputs, attrs, n_out=n_out)
+    graph = ctx.builder.graph
+    descs = [None if r is None else graph.desc(r) for r in inputs]
+    if any(d is not None and d.shape is None for d in descs):
+        return refs
+    spec = ops.get(op_type)
+    op = graph.op(refs[0][0])
+    known = spec.infer(ops.InferContext(op, descs, [ctx.builder.value(r) for r in inputs],
+                                        spec.normalize(dict(attrs or {}), op.name)))
+    for out, d in zip(op.outputs, known):
+        out.dtype, out.shape = d.dtype, d.shape
+    return refs
 
 
 def _qdq_attrs(ctx: NodeContext) -> dict:
@@ -23,27 +38,27 @@ def _qdq_attrs(ctx: NodeContext) -> dict:
 def quantize_linear(ctx: NodeContext):
     attrs = _qdq_attrs(ctx)
     attrs["saturate"] = int(ctx.attr("saturate", 1))
-    return ctx.op("QuantizeLinear", ctx.inputs[:3], attrs)
+    return emit(ctx, "QuantizeLinear", ctx.inputs[:3], attrs)
 
 
 @onnx_op("DequantizeLinear", since=10)
 def dequantize_linear(ctx: NodeContext):
-    return ctx.op("DequantizeLinear", ctx.inputs[:3], _qdq_attrs(ctx))
+    return emit(ctx, "DequantizeLinear", ctx.inputs[:3], _qdq_attrs(ctx))
 
 
 @onnx_op("DynamicQuantizeLinear", since=11)
 def dynamic_quantize_linear(ctx: NodeContext):
-    return ctx.op("DynamicQuantizeLinear", ctx.inputs[:1], {}, n_out=3)
+    return emit(ctx, "DynamicQuantizeLinear", ctx.inputs[:1], {}, n_out=3)
 
 
 @onnx_op("MatMulInteger", since=10)
 def matmul_integer(ctx: NodeContext):
-    return ctx.op("MatMulInteger", ctx.inputs[:4])
+    return emit(ctx, "MatMulInteger", ctx.inputs[:4])
 
 
 @onnx_op("QLinearMatMul", since=10)
 def qlinear_matmul(ctx: NodeContext):
-    return ctx.op("QLinearMatMul", ctx.inputs[:8])
+    return emit(ctx, "QLinearMatMul", ctx.inputs[:8])
 
 
 def _conv_attrs(ctx: NodeContext, weight_input: int) -> dict:
@@ -54,9 +69,9 @@ def _conv_attrs(ctx: NodeContext, weight_input: int) -> dict:
 
 @onnx_op("ConvInteger", since=10)
 def conv_integer(ctx: NodeContext):
-    return ctx.op("ConvInteger", ctx.inputs[:4], _conv_attrs(ctx, 1))
+    return emit(ctx, "ConvInteger", ctx.inputs[:4], _conv_attrs(ctx, 1))
 
 
 @onnx_op("QLinearConv", since=10)
 def qlinear_conv(ctx: NodeContext):
-    return ctx.op("QLinearConv", ctx.inputs[:9], _conv_attrs(ctx, 3))
+    return emit(ctx, "QLinearConv", ctx.inputs[:9], _conv_attrs(ctx, 3))

@@ -1,0 +1,254 @@
+"""ONNX quantization ops (QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear, QLinearConv, QLinearMatMul,
+ConvInteger, MatMulInteger) with ONNX semantics exactly as onnxruntime computes them.
+
+GE's AscendQuant/AscendDequant/AscendRequant have different semantics (scale/offset attributes, fp16 I/O), so
+these ops keep their ONNX names and input layouts. Integer products are accumulated exactly (int64 / float64)
+and, like onnxruntime's MlasRequantizeOutput, requantized in float32: round(acc * (x_scale * w_scale / y_scale))
+with round-half-to-even, plus the zero point, saturated to the output type.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import GraphError
+from ..ir import DataType, to_numpy
+from .nn.conv import ConvGeometry, conv_nd
+from .registry import Attr, InferContext, desc, register
+
+CATEGORY = "quantization"
+
+
+def _opt(inputs, i: int):
+    return inputs[i] if i < len(inputs) else None
+
+
+def along_axis(param, axis: int, ndim: int) -> np.ndarray:
+    """A scale/zero point broadcastable against an ndim tensor: scalars and 1-element ones (per tensor, as
+    onnxruntime treats them) as scalars, 1-D ones along axis."""
+    p = np.asarray(param)
+    if p.size == 1 or ndim == 0:
+        return p.reshape(())
+    if p.ndim != 1:
+        raise GraphError("E10001", f"quantization parameter of shape {p.shape}: only scalars and 1-D (per-axis) "
+                         "parameters are supported (block quantization is not)")
+    axis = axis + ndim if axis < 0 else axis
+    shape = [1] * ndim
+    shape[axis] = p.shape[0]
+    return p.reshape(shape)
+
+
+def saturate_to(values: np.ndarray, dtype) -> np.ndarray:
+    """Float values already rounded, clipped to the integer dtype's range and cast."""
+    info = np.iinfo(dtype)
+    return np.clip(values, info.min, info.max).astype(dtype)
+
+
+def quantize(x, scale, zero_point, dtype, axis: int = 1) -> np.ndarray:
+    """saturate(round_half_even(x / scale) + zero_point), divided in float32 as onnxruntime's MLAS does."""
+    x = np.asarray(x, np.float32)
+    q = np.rint(x / along_axis(scale, axis, x.ndim).astype(np.float32))
+    if zero_point is not None:
+        q = q + along_axis(zero_point, axis, x.ndim).astype(np.float32)
+    return saturate_to(q, dtype)
+
+
+def requantize(acc: np.ndarray, multiplier, zero_point, dtype, axis: int) -> np.ndarray:
+    """int accumulator -> quantized output: float32(acc) * multiplier, rounded half to even, + zero point."""
+    ndim = acc.ndim
+    v = np.rint(acc.astype(np.float32) * along_axis(multiplier, axis, ndim).astype(np.float32))
+    if zero_point is not None:
+        v = v + along_axis(zero_point, axis, ndim).astype(np.float32)
+    return saturate_to(v, dtype)
+
+
+def output_multiplier(in_scale, w_scale, out_scale) -> np.ndarray:
+    """in_scale * w_scale / out_scale in float32, in that order (onnxruntime's output scales)."""
+    f = np.float32
+    return (np.asarray(in_scale, f).reshape(()) * np.asarray(w_scale, f)) / np.asarray(out_scale, f).reshape(())
+
+
+def _quant_dtype(zero_point_dtype, output_dtype: int):
+    if zero_point_dtype is not None:
+        return zero_point_dtype
+    return to_numpy(output_dtype) if output_dtype else np.dtype(np.uint8)
+
+
+def _check_block(attrs: dict) -> None:
+    if int(attrs.get("block_size", 0) or 0):
+        raise GraphError("E11009", "QuantizeLinear/DequantizeLinear with block_size != 0 (blocked quantization) "
+                         "is not supported")
+
+
+# ---- QuantizeLinear / DequantizeLinear -----------------------------------------------------------
+
+def _infer_quantize(ctx: InferContext):
+    zp = ctx.dtype(2) if ctx.has(2) else None
+    if zp is not None:
+        dtype = zp
+    else:
+        dtype = ctx.attrs["output_dtype"] or DataType.DT_UINT8
+    return [desc(dtype, ctx.shape(0))]
+
+
+@register("QuantizeLinear", attrs={"axis": Attr("int", 1, "axis of 1-D (per-axis) scale/zero point"),
+                                   "saturate": Attr("int", 1, "float8 only; integers always saturate"),
+                                   "block_size": Attr("int", 0, "blocked quantization (not supported)"),
+                                   "output_dtype": Attr("dtype", 0, "output type when there is no zero point; "
+                                                        "0 = uint8")},
+          infer=_infer_quantize, category=CATEGORY)
+def quantize_linear(inputs, attrs):
+    """y = saturate(round_half_even(x / y_scale) + y_zero_point); int8/uint8/int16/uint16 from the zero point."""
+    _check_block(attrs)
+    zp = _opt(inputs, 2)
+    dtype = _quant_dtype(None if zp is None else zp.dtype, attrs["output_dtype"])
+    return quantize(inputs[0], inputs[1], zp, dtype, attrs["axis"])
+
+
+def _infer_dequantize(ctx: InferContext):
+    return [desc(ctx.attrs["output_dtype"] or ctx.dtype(1), ctx.shape(0))]
+
+
+@register("DequantizeLinear", attrs={"axis": Attr("int", 1, "axis of 1-D (per-axis) scale/zero point"),
+                                     "block_size": Attr("int", 0, "blocked quantization (not supported)"),
+                                     "output_dtype": Attr("dtype", 0, "0 = the scale's type")},
+          infer=_infer_dequantize, category=CATEGORY)
+def dequantize_linear(inputs, attrs):
+    """y = (x - x_zero_point) * x_scale, in float32, output in the scale's type."""
+    _check_block(attrs)
+    x, scale, zp = np.asarray(inputs[0]), np.asarray(inputs[1]), _opt(inputs, 2)
+    xi = x.astype(np.int64)
+    if zp is not None:
+        xi = xi - along_axis(zp, attrs["axis"], x.ndim).astype(np.int64)
+    y = xi.astype(np.int32).astype(np.float32) * along_axis(scale, attrs["axis"], x.ndim).astype(np.float32)
+    out = to_numpy(attrs["output_dtype"]) if attrs["output_dtype"] else scale.dtype
+    return y.astype(out, copy=False)
+
+
+# ---- DynamicQuantizeLinear ------------------------------------------------------------------------
+
+def _infer_dynamic(ctx: InferContext):
+    return [desc(DataType.DT_UINT8, ctx.shape(0)), desc(DataType.DT_FLOAT, ()), desc(DataType.DT_UINT8, ())]
+
+
+@register("DynamicQuantizeLinear", infer=_infer_dynamic, category=CATEGORY)
+def dynamic_quantize_linear(inputs, attrs):
+    """uint8 quantization with scale = (max(x, 0) - min(x, 0)) / 255 and the zero point that maps 0 exactly."""
+    x = np.asarray(inputs[0], np.float32)
+    lo = np.float32(min(float(x.min(initial=0.0)), 0.0))
+    hi = np.float32(max(float(x.max(initial=0.0)), 0.0))
+    scale = np.float32(1.0) if hi == lo else np.float32((hi - lo) / np.float32(255.0))
+    zp = np.float32(np.clip(np.float32(0.0) - lo / scale, 0.0, 255.0))
+    zero_point = np.asarray(np.rint(zp), np.uint8)
+    return [quantize(x, scale, zero_point, np.uint8), np.asarray(scale, np.float32), zero_point]
+
+
+# ---- MatMulInteger / QLinearMatMul ----------------------------------------------------------------
+
+def matmul_shape(a, b):
+    """numpy.matmul output shape for shapes that may contain -1; None if a rank is unknown."""
+    if a is None or b is None:
+        return None
+    a, b = tuple(a), tuple(b)
+    a2, b2 = (1,) + a if len(a) == 1 else a, b + (1,) if len(b) == 1 else b
+    batch_a, batch_b = a2[:-2], b2[:-2]
+    rank = max(len(batch_a), len(batch_b))
+    batch_a, batch_b = (1,) * (rank - len(batch_a)) + batch_a, (1,) * (rank - len(batch_b)) + batch_b
+    batch = tuple(max(x, y) if -1 not in (x, y) else (y if x == 1 else x if y == 1 else -1)
+                  for x, y in zip(batch_a, batch_b))
+    out = batch + (a2[-2], b2[-1])
+    if len(a) == 1:
+        out = out[:-2] + out[-1:]
+    if len(b) == 1:
+        out = out[:-1]
+    return out
+
+
+def integer_matmul(a, a_zp, b, b_zp) -> np.ndarray:
+    """(a - a_zp) @ (b - b_zp) exactly, in int64. a_zp: scalar or per row of a; b_zp: scalar or per column."""
+    ai, bi = np.asarray(a).astype(np.int64), np.asarray(b).astype(np.int64)
+    if a_zp is not None:
+        azp = np.asarray(a_zp).astype(np.int64)
+        ai = ai - (azp.reshape(()) if azp.size == 1 else azp.reshape(-1, 1))
+    if b_zp is not None:
+        bzp = np.asarray(b_zp).astype(np.int64)
+        bi = bi - (bzp.reshape(()) if bzp.size == 1 else bzp)
+    return np.matmul(ai, bi)
+
+
+def _infer_matmul_integer(ctx: InferContext):
+    return [desc(DataType.DT_INT32, matmul_shape(ctx.shape(0), ctx.shape(1)))]
+
+
+@register("MatMulInteger", infer=_infer_matmul_integer, category=CATEGORY)
+def matmul_integer(inputs, attrs):
+    """Y = (A - a_zero_point) @ (B - b_zero_point), int32 accumulation."""
+    return integer_matmul(inputs[0], _opt(inputs, 2), inputs[1], _opt(inputs, 3)).astype(np.int32)
+
+
+def _infer_qlinear_matmul(ctx: InferContext):
+    dtype = ctx.dtype(7) if ctx.has(7) else ctx.dtype(0)
+    return [desc(dtype, matmul_shape(ctx.shape(0), ctx.shape(3)))]
+
+
+@register("QLinearMatMul", infer=_infer_qlinear_matmul, category=CATEGORY)
+def qlinear_matmul(inputs, attrs):
+    """Inputs a, a_scale, a_zp, b, b_scale, b_zp, y_scale, y_zp (b's per column): quantized matmul."""
+    a, a_scale, a_zp, b, b_scale, b_zp, y_scale, y_zp = (list(inputs) + [None] * 8)[:8]
+    acc = integer_matmul(a, a_zp, b, b_zp)
+    dtype = (y_zp if y_zp is not None else a).dtype
+    return requantize(acc, output_multiplier(a_scale, b_scale, y_scale), y_zp, dtype, axis=-1)
+
+
+# ---- ConvInteger / QLinearConv --------------------------------------------------------------------
+
+CONV_ATTRS = {
+    "strides": Attr("ints", [], "per spatial axis; [] = all 1"),
+    "dilations": Attr("ints", [], "per spatial axis; [] = all 1"),
+    "pads": Attr("ints", [], "[begins..., ends...]; [] = all 0"),
+    "groups": Attr("int", 1),
+    "auto_pad": Attr("str", "NOTSET", "NOTSET | SAME_UPPER | SAME_LOWER | VALID"),
+}
+
+
+def integer_conv(x, x_zp, w, w_zp, attrs) -> np.ndarray:
+    """Channels-first N-d convolution of (x - x_zp) with (w - w_zp per output channel), exact in int64."""
+    xf = np.asarray(x).astype(np.float64)
+    if x_zp is not None:
+        xf = xf - np.asarray(x_zp).astype(np.float64).reshape(())
+    wf = np.asarray(w).astype(np.float64)
+    if w_zp is not None:
+        wf = wf - along_axis(w_zp, 0, wf.ndim).astype(np.float64)
+    y = conv_nd(np.moveaxis(xf, 1, -1), wf, None, attrs)   # float64 sums of integers: exact below 2**53
+    return np.rint(np.moveaxis(y, -1, 1)).astype(np.int64)
+
+
+def _conv_infer(weight: int, dtype_of):
+    def infer(ctx: InferContext):
+        xs = ctx.shape(0)
+        ws = ctx.value(weight).shape if ctx.value(weight) is not None else ctx.shape(weight)
+        dtype = dtype_of(ctx)
+        if xs is None or ws is None:
+            return [desc(dtype, None)]
+        geo = ConvGeometry(ctx.attrs, xs[2:], ws[2:], ctx.op.name)
+        return [desc(dtype, (xs[0], ws[0], *geo.out_sizes))]
+
+    return infer
+
+
+@register("ConvInteger", attrs=CONV_ATTRS, infer=_conv_infer(1, lambda ctx: DataType.DT_INT32), category=CATEGORY)
+def conv_integer(inputs, attrs):
+    """Inputs x, w, x_zero_point?, w_zero_point? (per output channel): int32 convolution, channels first."""
+    return integer_conv(inputs[0], _opt(inputs, 2), inputs[1], _opt(inputs, 3), attrs).astype(np.int32)
+
+
+@register("QLinearConv", attrs=CONV_ATTRS,
+          infer=_conv_infer(3, lambda ctx: ctx.dtype(7) if ctx.has(7) else ctx.dtype(0)), category=CATEGORY)
+def qlinear_conv(inputs, attrs):
+    """Inputs x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, B? (int32): quantized conv, per-channel w."""
+    x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, bias = (list(inputs) + [None] * 9)[:9]
+    acc = integer_conv(x, x_zp, w, w_zp, attrs)
+    if bias is not None:
+        acc = acc + along_axis(np.asarray(bias).astype(np.int64), 1, acc.ndim)
+    dtype = (y_zp if y_zp is not None else x).dtype
+    multiplier = output_multiplier(x_scale, np.asarray(w_scale).reshape(-1), y_scale)
+    return requantize(acc, multiplier, y_zp, dtype, axis=1)

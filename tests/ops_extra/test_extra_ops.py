@@ -1,0 +1,46 @@
+"""Extra ops: one-node ONNX models through our frontend and kernels versus onnxruntime, and every op's
+infer versus the shapes and dtypes its kernel produced."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from converter.ir import from_numpy
+from tests.ops_tensor._eval import STRUCTURAL, compatible, feeds, infer_op, load_case, onnxruntime_outputs, run_graph
+
+from ._cases import EXTRA_CASES
+
+DATA_DEPENDENT = {"Unique"}  # output sizes depend on values: infer gives -1
+
+
+@pytest.mark.parametrize("case", EXTRA_CASES, ids=str)
+def test_matches_onnxruntime(case, tmp_path):
+    graph = load_case(case, tmp_path)
+    ours, _ = run_graph(graph, feeds(case))
+    ref = onnxruntime_outputs(case, [o.dtype for o in ours])
+    assert len(ours) == len(ref)
+    for got, want in zip(ours, ref):
+        assert got.dtype == want.dtype
+        assert got.shape == want.shape
+        np.testing.assert_allclose(got, want, atol=case.atol, rtol=1e-5)
+
+
+@pytest.mark.parametrize("case", EXTRA_CASES, ids=str)
+def test_infer_agrees_with_kernel(case, tmp_path):
+    graph = load_case(case, tmp_path)
+    _, values = run_graph(graph, feeds(case))
+    for op in graph.topo_order():
+        if op.type in STRUCTURAL:
+            continue
+        actual = [values[(op.name, k)] for k in range(len(op.outputs))]
+        for known in ("all", "const"):
+            inferred = infer_op(graph, op, values, known)
+            assert [d.dtype for d in inferred] == [from_numpy(a.dtype) for a in actual]
+            for d, a in zip(inferred, actual):
+                assert compatible(d.shape, a.shape), (d.shape, a.shape)
+                assert d.shape is not None
+                if op.type not in DATA_DEPENDENT:
+                    assert d.shape == a.shape, known
+        for d, a in zip(infer_op(graph, op, values, "const", dynamic=True), actual):
+            assert compatible(d.shape, a.shape), (d.shape, a.shape)
+            assert d.dtype == from_numpy(a.dtype)
