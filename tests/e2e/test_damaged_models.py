@@ -47,3 +47,32 @@ def test_damaged_om_files_give_e_codes(tmp_path, shared):
             read_om(str(path)).to_graph()
         except ConverterError:
             pass
+
+
+def test_damaged_caffe_models_give_e_codes(tmp_path):
+    import warnings
+
+    from tools.make_caffe_models import googlenet, mobilenet_ssd
+    pairs = [builder.save(str(tmp_path), name) for name, (builder, _) in
+             (("ssd", mobilenet_ssd()), ("googlenet", googlenet()))]
+    rng = random.Random(4)
+    proto_path, model_path = tmp_path / "x.prototxt", tmp_path / "x.caffemodel"
+    for _ in range(200):
+        proto, model = rng.choice(pairs)
+        text, blob = Path(proto).read_bytes(), Path(model).read_bytes()
+        if rng.random() < 0.5:
+            b = bytearray(text)
+            for _ in range(rng.randint(1, 6)):
+                b[rng.randrange(len(b))] = rng.randrange(32, 127)  # printable damage to the text
+            text = bytes(b)
+        else:
+            blob = _damage(blob, rng)
+        proto_path.write_bytes(text)
+        model_path.write_bytes(blob)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                build_graph(ConvertOptions(framework=0, model=str(proto_path), weight=str(model_path),
+                                           precision_mode="force_fp32"))
+            except ConverterError:
+                pass

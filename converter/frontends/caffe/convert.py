@@ -165,7 +165,11 @@ class CaffeConverter:
         n = len(layer.top)
         top_names = [self._unique_tensor_name(t, layer.name, j, n) for j, t in enumerate(layer.top)]
         ctx = LayerContext(layer, inputs, self.blobs_for(layer), self.builder, self, top_names, plan)
-        outs = find_handler(layer.type)(ctx)
+        try:
+            outs = find_handler(layer.type)(ctx)
+        except (IndexError, KeyError, ValueError, TypeError) as exc:  # a layer missing bottoms/params
+            raise GraphError("E10001", f"layer '{layer.name}' ({layer.type}) is malformed: it lacks a bottom or "
+                             f"parameter its type needs ({type(exc).__name__}: {exc})", node=layer.name) from None
         if len(outs) < n:
             raise GraphError("E10001", f"layer '{layer.name}' ({layer.type}) produced {len(outs)} outputs for "
                              f"{n} tops", node=layer.name)

@@ -110,7 +110,11 @@ class OnnxConverter:
             attrs = {a.name: attribute_value(a, self.base_dir) for a in n.attribute}
             ctx = NodeContext(n, attrs, inputs, self.opset, b, self, refs)
             mark = b.graph.mark()
-            outs = find_handler(n.op_type, self.opset)(ctx)
+            try:
+                outs = find_handler(n.op_type, self.opset)(ctx)
+            except (IndexError, KeyError, ValueError, TypeError) as exc:  # a node missing inputs/attributes
+                raise GraphError("E10001", f"node '{n.name}' ({n.op_type}) is malformed: it lacks an input or "
+                                 f"attribute its type needs ({type(exc).__name__}: {exc})", node=n.name) from None
             self._infer_new_ops(b.graph, mark)
             for name, ref in zip(n.output, outs):
                 if name:

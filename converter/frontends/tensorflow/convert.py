@@ -201,7 +201,11 @@ class TfConverter:
                                  "that node does not have", node=node.name)
             inputs.append(self.refs[(src, idx)])
         ctx = NodeContext(node, node_attrs(node), inputs, self.builder, self)
-        outs = find_handler(node.op)(ctx)
+        try:
+            outs = find_handler(node.op)(ctx)
+        except (IndexError, KeyError, ValueError, TypeError) as exc:  # a node missing inputs/attributes
+            raise GraphError("E10001", f"node '{node.name}' ({node.op}) is malformed: it lacks an input or "
+                             f"attribute its type needs ({type(exc).__name__}: {exc})", node=node.name) from None
         for i, ref in enumerate(outs):
             self.refs[(node.name, i)] = ref
             desc = self.graph.desc(ref)
