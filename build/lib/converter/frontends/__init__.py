@@ -1,1 +1,0 @@
-"""Frontends: one package per source framework, each turning a model file into an ir.Graph."""

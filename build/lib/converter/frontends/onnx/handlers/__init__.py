@@ -1,2 +1,0 @@
-"""ONNX op handlers, one module per op family; imported explicitly so none is silently missing."""
-from . import activation, control, detection, elementwise, nn, reduce, sequence, tensor  # noqa: F401

@@ -1,1 +1,0 @@
-"""The .om offline model: container, IR <-> ge.proto ModelDef mapping, reader, writer and JSON dump."""

@@ -1,9 +1,0 @@
-"""Canonical ops. Every module that declares ops is imported here explicitly (no discovery by side
-effect): a test checks the registry against docs/supported-ops.md."""
-from . import registry
-from . import graph_ops, elementwise, activation, nn, tensor, reduce, sequence, detection, layout, tf_extra  # noqa: F401,E501
-from . import containers, control, aipp, nms, roi_align  # noqa: F401
-
-get = registry.get
-has = registry.has
-all_specs = registry.all_specs
