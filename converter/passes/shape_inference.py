@@ -14,7 +14,9 @@ SHAPE_ONLY = {"Shape", "Size"}        # fold as soon as the input shape is stati
 NEVER_FOLD = {"RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike",
               # sequences are lists at run time, not constants
               "SequenceEmpty", "SequenceConstruct", "SequenceInsert", "SequenceErase", "SplitToSequence",
-              "SequenceReserve", "SequenceSetItem"}
+              "SequenceReserve", "SequenceSetItem",
+              # quantized weights stay int8 + scale in the .om (a quarter of the float size)
+              "DequantizeLinear"}
 
 
 def _fold_outputs(graph: Graph, op, outs: list) -> None:
