@@ -48,12 +48,12 @@ def run(model: str = typer.Argument(..., help="the .om file"),
     import numpy as np
 
     from .runtime import Session
-    from .runtime.inputs import random_inputs
+    from .runtime.inputs import model_feeds, random_inputs
     try:
         sess = Session(model)
-        feeds = _parse_inputs(input)
+        feeds = _parse_inputs(input)  # .npy files hold what the model takes (fp16, NC1HWC0, uint8 images)
         if seed is not None:
-            feeds = {**random_inputs(sess.graph, seed), **feeds}
+            feeds = {**model_feeds(sess.graph, random_inputs(sess.graph, seed)), **feeds}
         outs = sess.run(feeds)
         os.makedirs(output_dir, exist_ok=True)
         for name, value in outs.items():
@@ -113,14 +113,14 @@ def chain(models: List[str] = typer.Argument(..., help="two or more .om files, i
     import numpy as np
 
     from .runtime import Pipeline
-    from .runtime.inputs import random_inputs, to_model_form
+    from .runtime.inputs import model_feeds, random_inputs
     from .verify.chain import compare_chain
     try:
         maps = [dict(p.split("=", 1) for p in map_)] if map_ else None
         pipe = Pipeline(models, maps)
         first = pipe.sessions[0]
         src_feeds = {**random_inputs(first.graph, seed), **_parse_inputs(input)}
-        feeds = {k: to_model_form(v, first.graph.op(k).outputs[0]) for k, v in src_feeds.items()}
+        feeds = model_feeds(first.graph, src_feeds)
         outs = pipe.run(feeds)
         for name, value in outs.items():
             typer.echo(f"{name}: {value.dtype} {list(value.shape)}")

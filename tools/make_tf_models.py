@@ -139,7 +139,7 @@ def functional_if(out_dir: str, seed: int = 10) -> None:
 
     spec = tf.TensorSpec([2, 4], tf.float32, name="input")
     graph_def, frozen, inputs, outputs = _freeze_function(fn, [spec], lower_control_flow=False)
-    feeds, results = {}, {}
+    feeds = {}
     for sign, suffix in ((1.0, "pos"), (-1.0, "neg")):
         x = (np.abs(rng.uniform(0.1, 1, (2, 4))) * sign).astype(np.float32)
         feeds[suffix] = (x, np.asarray(frozen(tf.constant(x))[0]))

@@ -35,6 +35,11 @@ class Op:
     def __repr__(self) -> str:
         return f"Op({self.type} {self.name!r})"
 
+    def clone(self, name: str | None = None) -> "Op":
+        """A copy with its own attrs, descs and subgraphs (weights shared, they are read-only)."""
+        return Op(name or self.name, self.type, dict(self.attrs), [d.copy() for d in self.outputs], self.value,
+                  {k: g.copy() for k, g in self.subgraphs.items()}, self.source)
+
 
 class Graph:
     """A dataflow graph of Ops. All mutation goes through these methods."""
@@ -42,9 +47,8 @@ class Graph:
     def __init__(self, name: str = "graph"):
         self.name = name
         self.g = nx.MultiDiGraph()
-        self._order: dict[str, int] = {}
-        self._counter = 0
-        self._added: list = []  # names in insertion order (append-only), for added_since()
+        self._order: dict[str, int] = {}   # name -> insertion position (tie-break for deterministic order)
+        self._added: list = []             # names in insertion order (append-only), for added_since()
         self.attrs: dict = {}   # GraphDef attrs written to the .om
         self.meta: dict = {}    # conversion bookkeeping (framework, opset, warnings, model attrs); not written
 
@@ -53,8 +57,7 @@ class Graph:
         if op.name in self.g:
             raise GraphError("E13009", f"duplicate op name '{op.name}'", node=op.name)
         self.g.add_node(op.name, op=op)
-        self._order[op.name] = self._counter
-        self._counter += 1
+        self._order[op.name] = len(self._added)
         self._added.append(op.name)
         for i, ref in enumerate(inputs):
             if ref is not None:
@@ -192,9 +195,7 @@ class Graph:
         new.attrs = dict(self.attrs)
         new.meta = dict(self.meta)
         for op in self.ops():
-            clone = Op(op.name, op.type, dict(op.attrs), [d.copy() for d in op.outputs], op.value,
-                       {k: g.copy() for k, g in op.subgraphs.items()}, op.source)
-            new.add(clone)
+            new.add(op.clone())
         for u, v, k, d in self.g.edges(keys=True, data=True):
             new.g.add_edge(u, v, key=k, src=d["src"])
         return new

@@ -1,7 +1,7 @@
 """Copying one graph's ops into another (function bodies inlined into a loop body, for instance)."""
 from __future__ import annotations
 
-from .graph import Graph, Op
+from .graph import Graph
 
 
 def inline_graph(dst: Graph, src: Graph, inputs: list, prefix: str) -> list:
@@ -19,7 +19,5 @@ def inline_graph(dst: Graph, src: Graph, inputs: list, prefix: str) -> list:
         if op.type in ("Data", "NetOutput"):
             continue
         names[op.name] = dst.unique_name(f"{prefix}/{op.name}")
-        clone = Op(names[op.name], op.type, dict(op.attrs), [d.copy() for d in op.outputs], op.value,
-                   {k: g.copy() for k, g in op.subgraphs.items()}, op.source)
-        dst.add(clone, [resolve(r) for r in src.inputs_of(op.name)])
+        dst.add(op.clone(names[op.name]), [resolve(r) for r in src.inputs_of(op.name)])
     return [resolve(r) for r in src.output_refs()]

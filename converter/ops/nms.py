@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..ir import DataType
-from .registry import Attr, InferContext, desc, register
+from .registry import Attr, desc, register
 
 
 def _corners(boxes: np.ndarray, center: int) -> np.ndarray:

@@ -10,9 +10,8 @@ device does natively, so no TransData op appears at the boundary.
 from __future__ import annotations
 
 from ..errors import ConverterError
-from ..ir import DataType, Graph, from_name
+from ..ir import DataType, Graph, Op, from_name, to_numpy
 from ..ops.layout import c0_for, nc1hwc0_shape
-from ..ir import to_numpy
 from .base import PassContext
 from .input_shapes import _find_input
 from .precision import FLOATS, cast_ref
@@ -83,7 +82,6 @@ def apply_output_types(graph: Graph, ctx: PassContext) -> bool:
         if d.dtype in FLOATS and want in FLOATS:
             new = cast_ref(graph, ref, want, cache)
         else:
-            from ..ir import Op
             cast = graph.add(Op(graph.unique_name(f"{ref[0]}_cast_out{i}"), "Cast", {"dst_type": int(want)},
                                 [d.copy(dtype=int(want), name=None)]), [ref])
             new = (cast.name, 0)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..ir import DataType, Graph, Op, TensorDesc
+from ..ir import DataType, Graph, Op
 from .base import PassContext
 from .shape_inference import infer_op
 
@@ -164,5 +164,3 @@ def set_precision(graph: Graph, ctx: PassContext) -> bool:
         changed |= infer_op(graph, op, fold=False)
     return changed
 
-
-__all__ = ["set_precision", "cast_ref", "TensorDesc"]

@@ -5,7 +5,7 @@ import numpy as np
 
 from .. import ops
 from ..errors import ConverterError, GraphError
-from ..ir import Graph, from_numpy, to_numpy
+from ..ir import DataType, Graph, TensorDesc, to_numpy
 from ..ops.registry import InferContext, run_kernel
 from .base import PassContext
 
@@ -43,13 +43,14 @@ def _shape_dummy(desc):
 
 
 def _set_outputs(op, descs) -> bool:
-    from ..ir import TensorDesc
+    """Give op's outputs these (dtype, shape) pairs (adding outputs as needed); True if any changed."""
     changed = False
     while len(op.outputs) < len(descs):
         op.outputs.append(TensorDesc(shape=None))
     for d, (dtype, shape) in zip(op.outputs, descs):
-        if (d.dtype, d.shape) != (dtype, shape):
-            d.dtype, d.shape = dtype, shape
+        shape = None if shape is None else tuple(int(x) for x in shape)
+        if (d.dtype, d.shape) != (int(dtype), shape):
+            d.dtype, d.shape = int(dtype), shape
             changed = True
     return changed
 
@@ -57,7 +58,6 @@ def _set_outputs(op, descs) -> bool:
 def _infer_loop(graph: Graph, op) -> bool:
     """Loop: body inputs are (iteration, condition, carried..., outer...); carried outputs keep the dtype
     of their inputs and a shape only where the body keeps it; scan outputs get a leading unknown dim."""
-    from ..ir import DataType
     ins = graph.input_descs(op.name)
     n = int(op.attrs.get("num_carried", 0))
     body = op.subgraphs["body"]
@@ -89,20 +89,14 @@ def _infer_subgraph_op(graph: Graph, op) -> bool:
                 data.outputs[0].dtype, data.outputs[0].shape = d.dtype, d.shape
         infer_shapes(sub)
         results.append([sub.desc(r) for r in sub.output_refs()])
-    changed = False
-    from ..ir import TensorDesc
-    while len(op.outputs) < len(results[0]):
-        op.outputs.append(TensorDesc(shape=None))
-    for i, d in enumerate(op.outputs):
+    merged = []
+    for i in range(len(results[0])):
         cands = [r[i] for r in results if i < len(r)]
-        shapes = {c.shape for c in cands}
-        shape = cands[0].shape if len(shapes) == 1 else None
+        shape = cands[0].shape if len({c.shape for c in cands}) == 1 else None
         if shape is None and all(c.shape is not None for c in cands) and len({len(c.shape) for c in cands}) == 1:
             shape = tuple(a if all(c.shape[k] == a for c in cands) else -1 for k, a in enumerate(cands[0].shape))
-        if (d.dtype, d.shape) != (cands[0].dtype, shape):
-            d.dtype, d.shape = cands[0].dtype, shape
-            changed = True
-    return changed
+        merged.append((cands[0].dtype, shape))
+    return _set_outputs(op, merged)
 
 
 def infer_op(graph: Graph, op, fold: bool = True) -> bool:
@@ -115,7 +109,7 @@ def infer_op(graph: Graph, op, fold: bool = True) -> bool:
     values = [graph.const_value(r) for r in refs]
     attrs = spec.normalize(op.attrs, op.name)
     present = [v for r, v in zip(refs, values) if r is not None]
-    if fold and not op.subgraphs and op.type not in NEVER_FOLD:
+    if fold and op.type not in NEVER_FOLD:
         if present and all(v is not None for v in present):
             outs = run_kernel(spec, [v if r is not None else None for r, v in zip(refs, values)], attrs)
             _fold_outputs(graph, op, outs)
@@ -127,16 +121,7 @@ def infer_op(graph: Graph, op, fold: bool = True) -> bool:
     if spec.infer is None:
         return False
     new = spec.infer(InferContext(op, descs, values, attrs))
-    changed = False
-    while len(op.outputs) < len(new):
-        from ..ir import TensorDesc
-        op.outputs.append(TensorDesc(shape=None))
-    for d, n in zip(op.outputs, new):
-        shape = None if n.shape is None else tuple(int(x) for x in n.shape)
-        if d.dtype != n.dtype or d.shape != shape:
-            d.dtype, d.shape = int(n.dtype), shape
-            changed = True
-    return changed
+    return _set_outputs(op, [(n.dtype, n.shape) for n in new])
 
 
 def infer_shapes(graph: Graph, ctx: PassContext | None = None, fold: bool = True) -> bool:
@@ -161,9 +146,3 @@ def infer_shapes(graph: Graph, ctx: PassContext | None = None, fold: bool = True
             break
     return any_change
 
-
-def fold_constants(graph: Graph, ctx: PassContext | None = None) -> bool:
-    return infer_shapes(graph, ctx, fold=True)
-
-
-__all__ = ["infer_shapes", "fold_constants", "infer_op", "from_numpy"]

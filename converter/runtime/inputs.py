@@ -29,6 +29,11 @@ def to_model_form(value: np.ndarray, d: TensorDesc) -> np.ndarray:
     return value
 
 
+def model_feeds(graph: Graph, feeds: dict) -> dict:
+    """Source-form inputs (e.g. from random_inputs) converted to what the model's Data ops take."""
+    return {k: to_model_form(v, graph.op(k).outputs[0]) for k, v in feeds.items()}
+
+
 def _index_high(graph: Graph, name: str) -> int | None:
     """For an integer input used as gather indices: the size of the gathered axis (valid range)."""
     for consumer, idx in graph.consumers(name, 0):

@@ -7,14 +7,12 @@ import numpy as np
 
 from .. import ops
 from ..errors import ConverterError
-from ..ir import Graph, to_numpy
+from ..ir import DataType, Graph, to_numpy
 from ..ops.layout import from_nc1hwc0, to_nc1hwc0
 from ..ops.registry import run_kernel
 from .control_flow import run_body_op
 
 FP16 = np.dtype(np.float16)
-FP16_TYPE = 2  # DataType.DT_FLOAT16
-VARIANT_TYPE = 26  # DataType.DT_VARIANT (sequences)
 
 
 class Session:
@@ -57,7 +55,7 @@ class Session:
             refs = g.inputs_of(op.name)
             free = [r for r in set(refs) if r is not None and last_use.get(r) == pos]
             attrs = spec.normalize(op.attrs, op.name) if op.type != "Const" else {}
-            fp16 = any(d.dtype == 2 for d in op.outputs) and op.type not in ("Cast", "Const")
+            fp16 = any(d.dtype == DataType.DT_FLOAT16 for d in op.outputs) and op.type not in ("Cast", "Const")
             self._steps.append((op, spec, refs, attrs, free, fp16))
 
     def input_info(self) -> list:
@@ -76,7 +74,7 @@ class Session:
                 raise ConverterError("E10016", f"'{key}' is not an input of the model; inputs are: "
                                      f"{', '.join(o.name for o in self.inputs)}", node=key)
             desc = op.outputs[0]
-            if desc.dtype == VARIANT_TYPE:  # a sequence (loop-carried list of tensors): passed as it is
+            if desc.dtype == DataType.DT_VARIANT:  # a sequence (loop-carried list of tensors): passed as it is
                 values[(op.name, 0)] = arr
                 continue
             arr = np.asarray(arr)
@@ -96,7 +94,7 @@ class Session:
             if (op.name, 0) not in values:
                 raise ConverterError("E10004", f"no value given for model input '{op.name}'", node=op.name)
         self._check_gear({op.name: np.shape(values[(op.name, 0)]) for op in self.inputs
-                          if op.outputs[0].dtype != VARIANT_TYPE})
+                          if op.outputs[0].dtype != DataType.DT_VARIANT})
         return values
 
     def _check_gear(self, shapes: dict) -> None:
@@ -163,7 +161,7 @@ def _compute_view(value: np.ndarray, desc) -> np.ndarray:
 
 def _storage_view(value: np.ndarray, desc) -> np.ndarray:
     """The value as the descriptor stores it: fp16-rounded when the op runs in fp16, NC1HWC0 when recorded so."""
-    if desc.dtype == FP16_TYPE and value.dtype.kind == "f" and value.dtype != FP16:
+    if desc.dtype == DataType.DT_FLOAT16 and value.dtype.kind == "f" and value.dtype != FP16:
         with np.errstate(over="ignore"):  # fp16 ops round their results; overflow gives inf, as on a device
             value = value.astype(FP16)
     if desc.format == "NC1HWC0" and value.ndim == 4:

@@ -8,7 +8,7 @@ from ..errors import ConverterError
 from ..ir import Graph
 from ..ops.layout import from_nc1hwc0
 from ..runtime import Session
-from ..runtime.inputs import random_inputs, source_desc, source_feeds, to_model_form
+from ..runtime.inputs import model_feeds, random_inputs, source_desc, source_feeds
 from .compare import Tolerance, compare_arrays
 from .reference import framework_of, run_caffe, run_onnx, run_tensorflow
 
@@ -38,7 +38,7 @@ def _load_feeds(session: Session, feeds: dict | None, seed: int) -> dict:
         if key not in src:
             raise ConverterError("E10016", f"--input '{key}' is not an input of the model; inputs are: "
                                  f"{', '.join(src)}", node=key)
-        dtype, shape = source_desc(session.graph.op(key).outputs[0])
+        dtype, _ = source_desc(session.graph.op(key).outputs[0])
         src[key] = np.asarray(value).astype(dtype, copy=False)
     return src
 
@@ -50,7 +50,7 @@ def verify(source: str, om, *, weight: str | None = None, feeds: dict | None = N
     session = Session(om)
     graph: Graph = session.graph
     src_feeds = _load_feeds(session, feeds, seed)
-    our_feeds = {k: to_model_form(v, graph.op(k).outputs[0]) for k, v in src_feeds.items()}
+    our_feeds = model_feeds(graph, src_feeds)
     out_descs = [graph.desc(r) for r in session.output_refs]
     source_names = [d.name or n for d, n in zip(out_descs, session.output_names)]
     ours = session.run(our_feeds, capture=bisect)

@@ -1,6 +1,5 @@
 """RGB888_U8 AIPP: normalisation, crop, R/B swap and several inputs, against numpy + onnxruntime."""
 import numpy as np
-from onnx import TensorProto
 
 from converter.ir import DataType
 

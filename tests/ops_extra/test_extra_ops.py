@@ -2,11 +2,11 @@
 infer versus the shapes and dtypes its kernel produced."""
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from converter.ir import from_numpy
-from tests.ops_tensor._eval import STRUCTURAL, compatible, feeds, infer_op, load_case, onnxruntime_outputs, run_graph
+from tests.ops_tensor._eval import (STRUCTURAL, assert_matches_onnxruntime, compatible, feeds, infer_op,
+                                    load_case, run_graph)
 
 from ._cases import EXTRA_CASES
 
@@ -15,14 +15,7 @@ DATA_DEPENDENT = {"Unique"}  # output sizes depend on values: infer gives -1
 
 @pytest.mark.parametrize("case", EXTRA_CASES, ids=str)
 def test_matches_onnxruntime(case, tmp_path):
-    graph = load_case(case, tmp_path)
-    ours, _ = run_graph(graph, feeds(case))
-    ref = onnxruntime_outputs(case, [o.dtype for o in ours])
-    assert len(ours) == len(ref)
-    for got, want in zip(ours, ref):
-        assert got.dtype == want.dtype
-        assert got.shape == want.shape
-        np.testing.assert_allclose(got, want, atol=case.atol, rtol=1e-5)
+    assert_matches_onnxruntime(case, tmp_path)
 
 
 @pytest.mark.parametrize("case", EXTRA_CASES, ids=str)

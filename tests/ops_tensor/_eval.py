@@ -144,3 +144,15 @@ def propagate(graph, input_shapes: dict) -> dict:
         for k, (d, v) in enumerate(zip(outs, folded)):
             known[(op.name, k)] = (d, v)
     return known
+
+
+def assert_matches_onnxruntime(case: Case, tmp_path) -> None:
+    """Convert one case, run it op by op, and compare every output with onnxruntime (dtype, shape, values)."""
+    graph = load_case(case, tmp_path)
+    ours, _ = run_graph(graph, feeds(case))
+    ref = onnxruntime_outputs(case, [o.dtype for o in ours])
+    assert len(ours) == len(ref)
+    for got, want in zip(ours, ref):
+        assert got.dtype == want.dtype
+        assert got.shape == want.shape
+        np.testing.assert_allclose(got, want, atol=case.atol, rtol=1e-5)

@@ -2,25 +2,18 @@
 infer versus the shapes and dtypes its kernel produced."""
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from converter.ir import from_numpy
 
 from ._cases import TENSOR_CASES
-from ._eval import STRUCTURAL, compatible, feeds, infer_op, load_case, onnxruntime_outputs, run_graph
+from ._eval import (STRUCTURAL, assert_matches_onnxruntime, compatible, feeds, infer_op, load_case,
+                    run_graph)
 
 
 @pytest.mark.parametrize("case", TENSOR_CASES, ids=str)
 def test_matches_onnxruntime(case, tmp_path):
-    graph = load_case(case, tmp_path)
-    ours, _ = run_graph(graph, feeds(case))
-    ref = onnxruntime_outputs(case, [o.dtype for o in ours])
-    assert len(ours) == len(ref)
-    for got, want in zip(ours, ref):
-        assert got.dtype == want.dtype
-        assert got.shape == want.shape
-        np.testing.assert_allclose(got, want, atol=case.atol, rtol=1e-5)
+    assert_matches_onnxruntime(case, tmp_path)
 
 
 # inputs whose values (not just shapes) decide output shapes: infer may give -1 when they are not constant

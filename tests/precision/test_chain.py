@@ -3,7 +3,6 @@ with the matching boundary options, chained with omtool chain / Pipeline, compar
 import json
 
 import numpy as np
-import onnx
 import pytest
 
 from converter import api
@@ -104,3 +103,11 @@ def test_wrong_shape_chain_is_refused(models, tmp_path, capsys):
     assert omtool(["chain", a, b]) == 1
     err = capsys.readouterr().err
     assert f"={CUT}" in err and "[2," in err
+
+
+def test_omtool_run_with_seed_feeds_fp16_nc1hwc0_inputs(models, tmp_path, capsys):
+    """Random inputs are made in the source form and converted to what the model takes (fp16, NC1HWC0)."""
+    d, full, backbone, head = models
+    b = _convert(head, tmp_path / "b", input_fp16_nodes=(CUT,), is_input_adjust_hw_layout=(True,))
+    assert omtool(["run", b, "--seed", "1", "--output-dir", str(tmp_path / "res")]) == 0
+    assert "prob" in capsys.readouterr().out

@@ -1,6 +1,5 @@
 """--precision_mode and --keep_dtype: which ops run in fp16, where Casts go, fp16 weights, and the
 runtime's fp16 emulation (fp32 compute on fp16-rounded inputs, fp16-rounded result)."""
-import os
 
 import numpy as np
 import pytest

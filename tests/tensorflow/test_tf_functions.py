@@ -6,27 +6,9 @@ import json
 import numpy as np
 
 from converter.frontends.tensorflow import dump_graphdef_json, load_tf_graph
-from tests.tensorflow.tf_builder import DType, GraphDefBuilder, run_graphdef, set_attr, tensor_proto
+from tests.tensorflow.tf_builder import DType, GraphDefBuilder, add_function, run_graphdef, tensor_proto
 
 F32 = DType(np.float32)
-
-
-def add_function(g: GraphDefBuilder, name: str, inputs, outputs, nodes, ret: dict):
-    """nodes: (name, op, inputs, attrs) in function-body syntax ("node:output_arg:index")."""
-    f = g.graph.library.function.add()
-    f.signature.name = name
-    for arg in inputs:
-        f.signature.input_arg.add(name=arg, type=1)
-    for arg in outputs:
-        f.signature.output_arg.add(name=arg, type=1)
-    for node_name, op, node_inputs, attrs in nodes:
-        n = f.node_def.add(name=node_name, op=op)
-        n.input.extend(node_inputs)
-        for key, value in attrs.items():
-            set_attr(n.attr[key], value)
-    for key, value in ret.items():
-        f.ret[key] = value
-    return f
 
 
 def call(g: GraphDefBuilder, name: str, function: str, inputs, op="StatefulPartitionedCall"):

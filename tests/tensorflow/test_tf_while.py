@@ -7,25 +7,9 @@ import numpy as np
 from converter import api
 from converter.options import ConvertOptions
 from converter.runtime import Session
-from tests.tensorflow.tf_builder import DType, GraphDefBuilder, set_attr
+from tests.tensorflow.tf_builder import DType, GraphDefBuilder, add_function
 
 F32, I32 = DType(np.float32), DType(np.int32)
-
-
-def _function(g, name, args, outputs, nodes, ret):
-    f = g.graph.library.function.add()
-    f.signature.name = name
-    for arg, dtype in args:
-        f.signature.input_arg.add(name=arg, type=dtype)
-    for arg, dtype in outputs:
-        f.signature.output_arg.add(name=arg, type=dtype)
-    for node_name, op, node_inputs, attrs in nodes:
-        n = f.node_def.add(name=node_name, op=op)
-        n.input.extend(node_inputs)
-        for key, value in attrs.items():
-            set_attr(n.attr[key], value)
-    for key, value in ret.items():
-        f.ret[key] = value
 
 
 def _while_graph(op: str):
@@ -38,8 +22,8 @@ def _while_graph(op: str):
     g.const("w", np.arange(6, dtype=np.float32).reshape(2, 3) / 10)
     INT, FLT = 3, 1
     args = [("i", INT), ("x", FLT), ("lim", INT), ("w", FLT)]
-    _function(g, "cond_fn", args, [("ok", 10)], [("less", "Less", ["i", "lim"], {"T": I32})], {"ok": "less:z:0"})
-    _function(g, "body_fn", args, [("i1", INT), ("x1", FLT), ("lim1", INT), ("w1", FLT)],
+    add_function(g, "cond_fn", args, [("ok", 10)], [("less", "Less", ["i", "lim"], {"T": I32})], {"ok": "less:z:0"})
+    add_function(g, "body_fn", args, [("i1", INT), ("x1", FLT), ("lim1", INT), ("w1", FLT)],
               [("one", "Const", [], {"dtype": I32, "value": np.array(1, np.int32)}),
                ("half", "Const", [], {"dtype": F32, "value": np.array(0.5, np.float32)}),
                ("inc", "AddV2", ["i", "one:output:0"], {"T": I32}),

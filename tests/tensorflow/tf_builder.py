@@ -108,3 +108,24 @@ def run_graphdef(builder: GraphDefBuilder, folder, feeds: dict, out_nodes=None, 
     graph = load_tf_graph(builder.save(folder), input_shapes or {}, out_nodes or [])
     results = Session(graph).run(feeds)
     return list(results.values())
+
+
+def add_function(g: GraphDefBuilder, name: str, inputs, outputs, nodes, ret: dict):
+    """A library function. inputs/outputs: arg names (float) or (name, TF type number) pairs; nodes:
+    (name, op, inputs, attrs) in function-body syntax ("node:output_arg:index")."""
+    f = g.graph.library.function.add()
+    f.signature.name = name
+    for arg in inputs:
+        arg_name, arg_type = arg if isinstance(arg, tuple) else (arg, 1)
+        f.signature.input_arg.add(name=arg_name, type=arg_type)
+    for arg in outputs:
+        arg_name, arg_type = arg if isinstance(arg, tuple) else (arg, 1)
+        f.signature.output_arg.add(name=arg_name, type=arg_type)
+    for node_name, op, node_inputs, attrs in nodes:
+        n = f.node_def.add(name=node_name, op=op)
+        n.input.extend(node_inputs)
+        for key, value in attrs.items():
+            set_attr(n.attr[key], value)
+    for key, value in ret.items():
+        f.ret[key] = value
+    return f

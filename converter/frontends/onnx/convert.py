@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 import os
-from collections import Counter, defaultdict
+from collections import defaultdict
 
-import numpy as np
 import onnx
 
 from ...errors import GraphError
