@@ -6,6 +6,8 @@ header, one model, a 64-bit table, and streams partition chunks atomically to di
 """
 from __future__ import annotations
 
+import mmap
+
 import os
 import struct
 import tempfile
@@ -256,8 +258,12 @@ def parse_om(buf, path=None) -> OmFile:
 
 
 def read_om_file(path) -> OmFile:
+    """The container of an .om file, memory-mapped read-only: partitions (weights included) are views
+    into the file, so inspecting or running a big model does not read it all into memory first."""
     try:
-        buf = Path(path).read_bytes()
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            buf = memoryview(mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)) if size else b""
     except OSError as exc:
         raise OmFormatError("E10003", f"cannot read offline model '{path}': {exc.strerror}",
                             path=str(path)) from None
