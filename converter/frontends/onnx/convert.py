@@ -12,7 +12,7 @@ from ..builder import GraphBuilder
 from ..common import report_unsupported
 from . import handlers  # noqa: F401  (fills the handler table)
 from .reader import attribute_value, load_lazy_model, onnx_dtype_to_numpy, tensor_to_array
-from .registry import NodeContext, find_handler
+from .registry import TABLE, NodeContext, find_handler
 
 MIN_OPSET, MAX_OPSET = 7, 21   # the range we target; older opsets (1-6) are converted best-effort
 
@@ -109,11 +109,7 @@ class OnnxConverter:
             attrs = {a.name: attribute_value(a, self.base_dir) for a in n.attribute}
             ctx = NodeContext(n, attrs, inputs, self.opset, b, self, refs)
             mark = b.graph.mark()
-            try:
-                outs = find_handler(n.op_type, self.opset)(ctx)
-            except (IndexError, KeyError, ValueError, TypeError) as exc:  # a node missing inputs/attributes
-                raise GraphError("E10001", f"node '{n.name}' ({n.op_type}) is malformed: it lacks an input or "
-                                 f"attribute its type needs ({type(exc).__name__}: {exc})", node=n.name) from None
+            outs = TABLE.convert(ctx, self.opset)
             self._infer_new_ops(b.graph, mark)
             for name, ref in zip(n.output, outs):
                 if name:

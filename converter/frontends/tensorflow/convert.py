@@ -15,7 +15,7 @@ from .dilated_conv import fold_dilated_convs
 from .functions import inline_function_calls, library_functions
 from .names import is_control_input, split_tensor_name, tensor_name
 from .reader import load_graphdef, node_attrs, to_data_type
-from .registry import NodeContext, find_handler
+from .registry import TABLE, NodeContext, find_handler
 from .shapes import ShapeTracker
 
 INPUT_OPS = ("Placeholder", "PlaceholderWithDefault")
@@ -200,12 +200,7 @@ class TfConverter:
                 raise GraphError("E11012", f"node '{node.name}' ({node.op}) reads output {idx} of '{src}', which "
                                  "that node does not have", node=node.name)
             inputs.append(self.refs[(src, idx)])
-        ctx = NodeContext(node, node_attrs(node), inputs, self.builder, self)
-        try:
-            outs = find_handler(node.op)(ctx)
-        except (IndexError, KeyError, ValueError, TypeError) as exc:  # a node missing inputs/attributes
-            raise GraphError("E10001", f"node '{node.name}' ({node.op}) is malformed: it lacks an input or "
-                             f"attribute its type needs ({type(exc).__name__}: {exc})", node=node.name) from None
+        outs = TABLE.convert(NodeContext(node, node_attrs(node), inputs, self.builder, self))
         for i, ref in enumerate(outs):
             self.refs[(node.name, i)] = ref
             desc = self.graph.desc(ref)

@@ -15,7 +15,7 @@ PLAIN = {"Sigmoid": "Sigmoid", "TanH": "Tanh", "AbsVal": "Abs", "BNLL": "Softplu
 
 @caffe_layer(*PLAIN)
 def plain(ctx: LayerContext):
-    return ctx.op(PLAIN[ctx.type], ctx.inputs[:1])
+    return ctx.op(PLAIN[ctx.op_type], ctx.inputs[:1])
 
 
 @caffe_layer("ReLU")
@@ -28,7 +28,7 @@ def relu(ctx: LayerContext):
 
 @caffe_layer("PReLU")
 def prelu(ctx: LayerContext):
-    shape = ctx.shape()
+    shape = ctx.require_shape()
     channels = 1 if ctx.layer.prelu_param.channel_shared else shape[1]
     slope = ctx.blob(0, (channels,), "slope")
     slope = slope.reshape((channels,) + (1,) * (len(shape) - 2)) if channels > 1 else slope

@@ -23,6 +23,9 @@ def roi_align(ctx: NodeContext):
 @onnx_op("MaxRoiPool")
 def max_roi_pool(ctx: NodeContext):
     """The same computation as Caffe's ROIPooling (canonical ROIPooling)."""
-    ph, pw = (int(v) for v in ctx.attr("pooled_shape"))
+    pooled = ctx.require_attr("pooled_shape")
+    if len(pooled) != 2:
+        raise ctx.fail(f"pooled_shape {list(pooled)} must hold 2 values (height, width)")
+    ph, pw = (int(v) for v in pooled)
     return ctx.op("ROIPooling", ctx.inputs[:2], {"pooled_h": ph, "pooled_w": pw,
                                                  "spatial_scale": float(ctx.attr("spatial_scale", 1.0))})

@@ -1,11 +1,10 @@
-"""ONNX handlers for less common ops (GridSample, CumProd, Swish, RMSNormalization, RotaryEmbedding,
+"""ONNX handlers for less common ops (GridSample, Swish, RMSNormalization, RotaryEmbedding,
 bitwise ops, Unique, MaxUnpool, GlobalLpPool, CenterCropPad, Col2Im, windows, Det, Attention)."""
 from __future__ import annotations
 
 from ....ir import from_numpy
 from ..reader import onnx_dtype_to_numpy
 from ..registry import NodeContext, onnx_op
-from .reduce import constant_or_input, normalize_axes, normalize_axis
 
 GRID_MODES = {"linear": "bilinear", "cubic": "bicubic", "bilinear": "bilinear", "bicubic": "bicubic",
               "nearest": "nearest"}
@@ -17,20 +16,10 @@ WINDOWS = {"HannWindow": "hann", "HammingWindow": "hamming", "BlackmanWindow": "
 @onnx_op("GridSample", since=16)
 def grid_sample(ctx: NodeContext):
     """Opset 20 renamed the modes (linear/cubic); both spellings map to bilinear/bicubic."""
-    attrs = {"mode": GRID_MODES[ctx.attr("mode", "bilinear")],
+    attrs = {"mode": ctx.choice("mode", GRID_MODES, "bilinear"),
              "padding_mode": ctx.attr("padding_mode", "zeros"),
              "align_corners": bool(ctx.attr("align_corners", 0))}
     return ctx.op("GridSample", ctx.inputs[:2], attrs)
-
-
-@onnx_op("CumProd", since=26)
-def cum_prod(ctx: NodeContext):
-    """CumProd: a constant axis input becomes the axis attribute."""
-    attrs = {"exclusive": bool(ctx.attr("exclusive", 0)), "reverse": bool(ctx.attr("reverse", 0))}
-    axis, axis_ref = constant_or_input(ctx, 1)
-    if axis_ref is not None:
-        return ctx.op("CumProd", [ctx.input(0), axis_ref], attrs)
-    return ctx.op("CumProd", [ctx.input(0)], {"axis": normalize_axis(ctx, axis[0]), **attrs})
 
 
 @onnx_op("Swish", since=24)
@@ -40,7 +29,7 @@ def swish(ctx: NodeContext):
 
 @onnx_op("RMSNormalization", since=23)
 def rms_normalization(ctx: NodeContext):
-    return ctx.op("RmsNorm", ctx.inputs[:2], {"axis": normalize_axis(ctx, ctx.attr("axis", -1)),
+    return ctx.op("RmsNorm", ctx.inputs[:2], {"axis": ctx.axis(ctx.attr("axis", -1)),
                                               "epsilon": float(ctx.attr("epsilon", 1e-5))})
 
 
@@ -53,12 +42,12 @@ def rotary_embedding(ctx: NodeContext):
 
 @onnx_op("BitShift", since=11)
 def bit_shift(ctx: NodeContext):
-    return ctx.op(SHIFTS[ctx.attr("direction")], ctx.inputs[:2])
+    return ctx.op(ctx.choice("direction", SHIFTS), ctx.inputs[:2])
 
 
 @onnx_op(*BITWISE, since=18)
 def bitwise(ctx: NodeContext):
-    return ctx.op(BITWISE[ctx.node.op_type], ctx.inputs[:2])
+    return ctx.op(BITWISE[ctx.op_type], ctx.inputs[:2])
 
 
 @onnx_op("BitwiseNot", since=18)
@@ -68,15 +57,14 @@ def bitwise_not(ctx: NodeContext):
 
 @onnx_op("Unique", since=11)
 def unique(ctx: NodeContext):
-    """Unique always has its four outputs in the IR; the node's missing trailing outputs stay unused."""
     axis = ctx.attr("axis")
-    attrs = {"axis": None if axis is None else normalize_axis(ctx, axis), "sorted": bool(ctx.attr("sorted", 1))}
-    return ctx.op("Unique", ctx.inputs[:1], attrs, n_out=4)[:len(ctx.node.output)]
+    attrs = {"axis": None if axis is None else ctx.axis(axis), "sorted": bool(ctx.attr("sorted", 1))}
+    return ctx.op_all_outputs("Unique", ctx.inputs[:1], attrs, 4)
 
 
 @onnx_op("MaxUnpool", since=9)
 def max_unpool(ctx: NodeContext):
-    k = [int(v) for v in ctx.attr("kernel_shape")]
+    k = [int(v) for v in ctx.require_attr("kernel_shape")]
     attrs = {"kernel_shape": k, "strides": [int(v) for v in ctx.attr("strides", [1] * len(k))],
              "pads": [int(v) for v in ctx.attr("pads", [0] * 2 * len(k))]}
     return ctx.op("MaxUnpool", ctx.inputs[:3], attrs)
@@ -90,7 +78,7 @@ def global_lp_pool(ctx: NodeContext):
 @onnx_op("CenterCropPad", since=18)
 def center_crop_pad(ctx: NodeContext):
     axes = ctx.attr("axes")
-    attrs = {"axes": [] if axes is None else normalize_axes(ctx, axes)}
+    attrs = {"axes": [] if axes is None else ctx.axes(axes)}
     return ctx.op("CenterCropPad", ctx.inputs[:2], attrs)
 
 
@@ -102,7 +90,7 @@ def col2im(ctx: NodeContext):
 
 @onnx_op(*WINDOWS, since=17)
 def signal_window(ctx: NodeContext):
-    attrs = {"window": WINDOWS[ctx.node.op_type], "periodic": bool(ctx.attr("periodic", 1)),
+    attrs = {"window": WINDOWS[ctx.op_type], "periodic": bool(ctx.attr("periodic", 1)),
              "dtype": int(from_numpy(onnx_dtype_to_numpy(ctx.attr("output_datatype", 1))))}
     return ctx.op("Window", ctx.inputs[:1], attrs)
 
@@ -114,10 +102,9 @@ def det(ctx: NodeContext):
 
 @onnx_op("Attention", since=23)
 def attention(ctx: NodeContext):
-    """Attention always has its four outputs in the IR; the node's missing trailing outputs stay unused."""
     scale = ctx.attr("scale")
     attrs = {"is_causal": bool(ctx.attr("is_causal", 0)), "kv_num_heads": int(ctx.attr("kv_num_heads", 0)),
              "q_num_heads": int(ctx.attr("q_num_heads", 0)),
              "qk_matmul_output_mode": int(ctx.attr("qk_matmul_output_mode", 0)),
              "scale": None if scale is None else float(scale), "softcap": float(ctx.attr("softcap", 0.0))}
-    return ctx.op("Attention", ctx.inputs, attrs, n_out=4)[:len(ctx.node.output)]
+    return ctx.op_all_outputs("Attention", ctx.inputs, attrs, 4)

@@ -18,7 +18,7 @@ def _branch_graph(ctx: NodeContext, key: str):
     return sub
 
 
-@tf_op("If", "StatelessIf")
+@tf_op("If", "StatelessIf", inputs=1)
 def if_op(ctx: NodeContext):
     """If(cond, inputs...): each branch function takes the inputs and returns the outputs (Tout)."""
     subgraphs = {"then_branch": _branch_graph(ctx, "then_branch"), "else_branch": _branch_graph(ctx, "else_branch")}

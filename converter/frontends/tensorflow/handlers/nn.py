@@ -37,7 +37,7 @@ def _window_attrs(ctx: NodeContext, fmt: str, rank: int) -> dict:
     return attrs
 
 
-@tf_op("Conv2D", "Conv3D")
+@tf_op("Conv2D", "Conv3D", inputs=2)
 def conv(ctx: NodeContext):
     rank = 4 if ctx.op_type == "Conv2D" else 5
     fmt = _format(ctx, rank)
@@ -51,8 +51,8 @@ def conv(ctx: NodeContext):
 
 def _groups(ctx: NodeContext, fmt: str, rank: int) -> int:
     """TF convolves in groups when the input has a multiple of the filter's input channels."""
-    shape, w = ctx.input_shape(0), ctx.value(1)
-    w_shape = w.shape if w is not None else ctx.input_shape(1)
+    shape, w = ctx.shape(0), ctx.value(1)
+    w_shape = w.shape if w is not None else ctx.shape(1)
     if shape is None or w_shape is None or len(shape) != rank or len(w_shape) != rank:
         return 1
     channels = shape[1] if fmt.startswith("NC") else shape[-1]
@@ -64,7 +64,7 @@ def _groups(ctx: NodeContext, fmt: str, rank: int) -> int:
     return channels // per_group
 
 
-@tf_op("DepthwiseConv2dNative")
+@tf_op("DepthwiseConv2dNative", inputs=2)
 def depthwise_conv(ctx: NodeContext):
     """Filter (H, W, C, M) becomes OIHW (C*M, 1, H, W) with groups = C."""
     fmt = _format(ctx, 4)
@@ -95,7 +95,7 @@ def _transposed_pads(ctx: NodeContext, out_sizes, kernel, strides, dilations, pa
     return begins + ends, extra
 
 
-@tf_op("Conv2DBackpropInput", "Conv3DBackpropInputV2")
+@tf_op("Conv2DBackpropInput", "Conv3DBackpropInputV2", inputs=3)
 def conv_transpose(ctx: NodeContext):
     """(input_sizes, filter (H, W, O, I), x): a transposed conv with IOHW weights whose output size is
     fixed by input_sizes (its spatial entries must be constants)."""
@@ -123,7 +123,8 @@ _POOLS = {"MaxPool": ("MaxPool", 4), "AvgPool": ("AvgPool", 4), "MaxPoolV2": ("M
           "MaxPool3D": ("MaxPool", 5), "AvgPool3D": ("AvgPool", 5)}
 
 
-@tf_op(*_POOLS)
+@tf_op("MaxPool", "AvgPool", "MaxPool3D", "AvgPool3D", inputs=1)
+@tf_op("MaxPoolV2", inputs=3)
 def pool(ctx: NodeContext):
     """ksize/strides are full-rank lists (inputs 1 and 2 for MaxPoolV2); SAME average pooling does not
     count the padding, as count_include_pad=False."""
@@ -133,13 +134,13 @@ def pool(ctx: NodeContext):
         ksize = np.asarray(ctx.require_value(1, "ksize")).reshape(-1)
         strides = np.asarray(ctx.require_value(2, "strides")).reshape(-1)
     else:
-        ksize, strides = ctx.attr("ksize"), ctx.attr("strides", [1] * rank)
+        ksize, strides = ctx.require_attr("ksize"), ctx.attr("strides", [1] * rank)
     attrs = {"kernel_shape": spatial_of(ksize, fmt), "strides": spatial_of(strides, fmt), "data_format": fmt}
     attrs.update(padding_attrs(ctx, fmt, rank))
     return ctx.op(op_type, ctx.inputs[:1], attrs)
 
 
-@tf_op("FusedBatchNorm", "FusedBatchNormV2", "FusedBatchNormV3")
+@tf_op("FusedBatchNorm", "FusedBatchNormV2", "FusedBatchNormV3", inputs=5)
 def fused_batch_norm(ctx: NodeContext):
     """Inference batch norm (x, scale, offset, mean, variance). The extra outputs (batch mean/variance,
     reserve spaces) are the running statistics in inference."""
@@ -152,14 +153,14 @@ def fused_batch_norm(ctx: NodeContext):
     return y + [mean, var, mean, var, mean]
 
 
-@tf_op("BiasAdd", "BiasAddV1")
+@tf_op("BiasAdd", "BiasAddV1", inputs=2)
 def bias_add(ctx: NodeContext):
     """An Add whose bias broadcasts on the channel axis: as is for NHWC, reshaped to (C, 1, ...) for NCHW
     (the input's rank when known, else 5 after a Conv3D and 4 otherwise)."""
     fmt = ctx.data_format("NHWC")
     bias = ctx.input(1)
     if fmt.startswith("NC"):
-        shape = ctx.input_shape(0)
+        shape = ctx.shape(0)
         producer = ctx.builder.graph.op(ctx.input(0)[0]).type
         rank = len(shape) if shape is not None else (5 if producer in ("Conv3D", "Conv3DTranspose") else 4)
         tail = [1] * (rank - 2)
@@ -189,7 +190,7 @@ _RESIZE_MODES = {
 _RESIZE_TYPES = {"ResizeBilinear": "linear", "ResizeNearestNeighbor": "nearest", "ResizeBicubic": "cubic"}
 
 
-@tf_op(*_RESIZE_TYPES)
+@tf_op(*_RESIZE_TYPES, inputs=2)
 def resize(ctx: NodeContext):
     """images (NHWC) resized to size = [new_h, new_w] (the spatial sizes of the NHWC Resize)."""
     mode = _RESIZE_TYPES[ctx.op_type]
@@ -202,23 +203,23 @@ def resize(ctx: NodeContext):
     return ctx.op("Resize", [ctx.input(0), None, None, size_ref], attrs)
 
 
-@tf_op("DepthToSpace", "SpaceToDepth")
+@tf_op("DepthToSpace", "SpaceToDepth", inputs=1)
 def depth_space(ctx: NodeContext):
     """TF orders the moved block outermost in depth (DCR)."""
     fmt = ctx.data_format("NHWC")
     if fmt not in ("NHWC", "NCHW"):
         raise ctx.fail(f"data_format {fmt} is not supported")
-    attrs = {"blocksize": int(ctx.attr("block_size")), "mode": "DCR", "data_format": fmt}
+    attrs = {"blocksize": int(ctx.require_attr("block_size")), "mode": "DCR", "data_format": fmt}
     return ctx.op(ctx.op_type, ctx.inputs[:1], attrs)
 
 
-@tf_op("SpaceToBatchND", "BatchToSpaceND")
+@tf_op("SpaceToBatchND", "BatchToSpaceND", inputs=3)
 def space_batch(ctx: NodeContext):
     """Kept as TF-semantics ops; the dilated-conv pattern around a conv is folded after conversion."""
     return ctx.op(ctx.op_type, ctx.inputs[:3])
 
 
-@tf_op("LRN")
+@tf_op("LRN", inputs=1)
 def lrn(ctx: NodeContext):
     """TF sums x^2 over depth_radius channels each side of the last axis and scales by alpha alone; the
     canonical LRN divides alpha by the window size, hence alpha * size."""
