@@ -4,8 +4,9 @@ import pytest
 
 from converter.errors import ConverterError
 from converter.ops import get
+from tests.helpers import one_node_model
 
-from ._eval import check_against_ort, make_model, op_types, run_both
+from ._eval import check_against_ort, op_types, run_both
 
 rng = np.random.default_rng(1)
 
@@ -62,7 +63,7 @@ def test_global_pools(tmp_path, op_type, shape):
 
 
 def test_max_pool_indices_output_is_refused(tmp_path):
-    model = make_model("MaxPool", [("x", rand(1, 1, 4, 4), False)], {"kernel_shape": [2, 2]}, n_outputs=2)
+    model = one_node_model("MaxPool", [("x", rand(1, 1, 4, 4), False)], {"kernel_shape": [2, 2]}, n_out=2)
     with pytest.raises(ConverterError, match="Indices"):
         run_both(tmp_path, model, {"x": rand(1, 1, 4, 4)})
 
