@@ -13,6 +13,7 @@ from ..common import report_unsupported
 from . import handlers  # noqa: F401  (fills the handler table)
 from .reader import attribute_value, load_lazy_model, onnx_dtype_to_numpy, tensor_to_array
 from .registry import TABLE, NodeContext, find_handler
+from .schemas import node_schema
 
 MIN_OPSET, MAX_OPSET = 7, 21   # the range we target; older opsets (1-6) are converted best-effort
 
@@ -106,8 +107,9 @@ class OnnxConverter:
                 else:
                     raise GraphError("E11012", f"node '{n.name}' ({n.op_type}) reads tensor '{name}' that no "
                                      "node produces", node=n.name)
-            attrs = {a.name: attribute_value(a, self.base_dir) for a in n.attribute}
-            ctx = NodeContext(n, attrs, inputs, self.opset, b, self, refs)
+            ctx = NodeContext(n, {}, inputs, self.opset, b, self, refs, node_schema(n.op_type, self.opset))
+            ctx.check_schema()
+            ctx.attrs = {a.name: attribute_value(a, self.base_dir) for a in n.attribute}
             mark = b.graph.mark()
             outs = TABLE.convert(ctx, self.opset)
             self._infer_new_ops(b.graph, mark)

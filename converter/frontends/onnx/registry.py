@@ -10,6 +10,7 @@ import numpy as np
 
 from ..builder import GraphBuilder
 from ..context import HandlerContext, HandlerTable
+from .schemas import NodeSchema, node_problem
 
 TABLE = HandlerTable("ONNX")
 HANDLERS = TABLE.entries     # op type -> [(since opset, handler)]
@@ -22,7 +23,8 @@ def find_handler(op_type: str, opset: int):
 
 @dataclass
 class NodeContext(HandlerContext):
-    """What a handler sees: the node, decoded attrs, its input refs, the opset and the builder."""
+    """What a handler sees: the node, decoded attrs, its input refs, the opset and the builder. ``attr(key)``
+    falls back to the ONNX schema's default for the node's opset."""
 
     node: object            # onnx.NodeProto
     attrs: dict             # attribute name -> python value (tensors as np.ndarray, graphs as GraphProto)
@@ -31,6 +33,7 @@ class NodeContext(HandlerContext):
     builder: GraphBuilder
     frontend: object = None  # the OnnxConverter (for subgraphs)
     refs: dict | None = None  # tensor name -> ref in the current scope (for subgraphs)
+    schema: NodeSchema | None = None  # the op's schema at this opset (None: not in the table)
 
     @property
     def name(self) -> str:
@@ -39,6 +42,21 @@ class NodeContext(HandlerContext):
     @property
     def op_type(self) -> str:
         return self.node.op_type
+
+    def attr(self, key: str, default=None):
+        """The node's attribute, else the schema's default, else ``default`` (for an attribute that the
+        node's opset does not have yet: what the op did before it existed)."""
+        value = self.attrs.get(key)
+        if value is None and self.schema is not None:
+            value = self.schema.default(key)
+        return default if value is None else value
+
+    def check_schema(self) -> None:
+        """E10001 when the node does not fit its ONNX schema (input/output counts, attribute types,
+        required attributes), before any handler reads it."""
+        problem = None if self.schema is None else node_problem(self.node, self.schema)
+        if problem:
+            raise self.fail(problem)
 
     def op(self, op_type: str, inputs, attrs: dict | None = None, *, n_out: int | None = None,
            suffix: str = "") -> list:

@@ -43,7 +43,7 @@ def coerced_softmax(ctx: NodeContext, canonical: str) -> list:
     x = ctx.input(0)
     shape = ctx.shape(0)
     rank = None if shape is None else len(shape)
-    axis = ctx.attr("axis", 1)
+    axis = ctx.attr("axis")
     if rank == 0:
         axis = 0
     elif rank is not None:
@@ -84,7 +84,7 @@ def hardmax_2d(ctx: NodeContext):
 @onnx_op("Softmax", "LogSoftmax", "Hardmax", since=13)
 def softmax(ctx: NodeContext):
     """Softmax, LogSoftmax, Hardmax from opset 13: along one axis (default -1)."""
-    return ctx.op(ctx.op_type, [ctx.input(0)], {"axis": ctx.axis(ctx.attr("axis", -1))})
+    return ctx.op(ctx.op_type, [ctx.input(0)], {"axis": ctx.axis(ctx.attr("axis"))})
 
 
 @onnx_op("PRelu", since=1)

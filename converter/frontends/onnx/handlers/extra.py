@@ -16,27 +16,27 @@ WINDOWS = {"HannWindow": "hann", "HammingWindow": "hamming", "BlackmanWindow": "
 @onnx_op("GridSample", since=16)
 def grid_sample(ctx: NodeContext):
     """Opset 20 renamed the modes (linear/cubic); both spellings map to bilinear/bicubic."""
-    attrs = {"mode": ctx.choice("mode", GRID_MODES, "bilinear"),
-             "padding_mode": ctx.attr("padding_mode", "zeros"),
-             "align_corners": bool(ctx.attr("align_corners", 0))}
+    attrs = {"mode": ctx.choice("mode", GRID_MODES),
+             "padding_mode": ctx.attr("padding_mode"),
+             "align_corners": bool(ctx.attr("align_corners"))}
     return ctx.op("GridSample", ctx.inputs[:2], attrs)
 
 
 @onnx_op("Swish", since=24)
 def swish(ctx: NodeContext):
-    return ctx.op("Swish", [ctx.input(0)], {"scale": float(ctx.attr("alpha", 1.0))})
+    return ctx.op("Swish", [ctx.input(0)], {"scale": float(ctx.attr("alpha"))})
 
 
 @onnx_op("RMSNormalization", since=23)
 def rms_normalization(ctx: NodeContext):
-    return ctx.op("RmsNorm", ctx.inputs[:2], {"axis": ctx.axis(ctx.attr("axis", -1)),
-                                              "epsilon": float(ctx.attr("epsilon", 1e-5))})
+    return ctx.op("RmsNorm", ctx.inputs[:2], {"axis": ctx.axis(ctx.attr("axis")),
+                                              "epsilon": float(ctx.attr("epsilon"))})
 
 
 @onnx_op("RotaryEmbedding", since=23)
 def rotary_embedding(ctx: NodeContext):
-    attrs = {"interleaved": bool(ctx.attr("interleaved", 0)), "num_heads": int(ctx.attr("num_heads", 0)),
-             "rotary_embedding_dim": int(ctx.attr("rotary_embedding_dim", 0))}
+    attrs = {"interleaved": bool(ctx.attr("interleaved")), "num_heads": int(ctx.attr("num_heads", 0)),
+             "rotary_embedding_dim": int(ctx.attr("rotary_embedding_dim"))}
     return ctx.op("RotaryEmbedding", ctx.inputs, attrs)
 
 
@@ -58,7 +58,7 @@ def bitwise_not(ctx: NodeContext):
 @onnx_op("Unique", since=11)
 def unique(ctx: NodeContext):
     axis = ctx.attr("axis")
-    attrs = {"axis": None if axis is None else ctx.axis(axis), "sorted": bool(ctx.attr("sorted", 1))}
+    attrs = {"axis": None if axis is None else ctx.axis(axis), "sorted": bool(ctx.attr("sorted"))}
     return ctx.op_all_outputs("Unique", ctx.inputs[:1], attrs, 4)
 
 
@@ -72,7 +72,7 @@ def max_unpool(ctx: NodeContext):
 
 @onnx_op("GlobalLpPool")
 def global_lp_pool(ctx: NodeContext):
-    return ctx.op("GlobalLpPool", ctx.inputs[:1], {"p": int(ctx.attr("p", 2))})
+    return ctx.op("GlobalLpPool", ctx.inputs[:1], {"p": int(ctx.attr("p"))})
 
 
 @onnx_op("CenterCropPad", since=18)
@@ -90,8 +90,8 @@ def col2im(ctx: NodeContext):
 
 @onnx_op(*WINDOWS, since=17)
 def signal_window(ctx: NodeContext):
-    attrs = {"window": WINDOWS[ctx.op_type], "periodic": bool(ctx.attr("periodic", 1)),
-             "dtype": int(from_numpy(onnx_dtype_to_numpy(ctx.attr("output_datatype", 1))))}
+    attrs = {"window": WINDOWS[ctx.op_type], "periodic": bool(ctx.attr("periodic")),
+             "dtype": int(from_numpy(onnx_dtype_to_numpy(ctx.attr("output_datatype"))))}
     return ctx.op("Window", ctx.inputs[:1], attrs)
 
 
@@ -103,8 +103,8 @@ def det(ctx: NodeContext):
 @onnx_op("Attention", since=23)
 def attention(ctx: NodeContext):
     scale = ctx.attr("scale")
-    attrs = {"is_causal": bool(ctx.attr("is_causal", 0)), "kv_num_heads": int(ctx.attr("kv_num_heads", 0)),
+    attrs = {"is_causal": bool(ctx.attr("is_causal")), "kv_num_heads": int(ctx.attr("kv_num_heads", 0)),
              "q_num_heads": int(ctx.attr("q_num_heads", 0)),
-             "qk_matmul_output_mode": int(ctx.attr("qk_matmul_output_mode", 0)),
-             "scale": None if scale is None else float(scale), "softcap": float(ctx.attr("softcap", 0.0))}
+             "qk_matmul_output_mode": int(ctx.attr("qk_matmul_output_mode")),
+             "scale": None if scale is None else float(scale), "softcap": float(ctx.attr("softcap"))}
     return ctx.op_all_outputs("Attention", ctx.inputs, attrs, 4)

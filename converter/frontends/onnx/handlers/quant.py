@@ -51,7 +51,7 @@ def qlinear_matmul(ctx: NodeContext):
 
 def _conv_attrs(ctx: NodeContext, weight_input: int) -> dict:
     attrs = window_attrs(ctx, spatial_rank(ctx, weight_input))
-    attrs["groups"] = int(ctx.attr("group", 1))
+    attrs["groups"] = int(ctx.attr("group"))
     return attrs
 
 

@@ -35,7 +35,7 @@ def scalar_or_input(ctx: NodeContext, i: int, what: str):
 def reduce(ctx: NodeContext):
     """Reduce*: axes from the attribute (old opsets) or the optional input 1 (ReduceSum 13+, others 18+)."""
     axes, axes_ref = (ctx.attr("axes"), None) if ctx.attr("axes") is not None else constant_or_input(ctx, 1)
-    attrs = {"keepdims": bool(ctx.attr("keepdims", 1)),
+    attrs = {"keepdims": bool(ctx.attr("keepdims")),
              "noop_with_empty_axes": bool(ctx.attr("noop_with_empty_axes", 0))}
     if axes_ref is not None:
         return ctx.op(ctx.op_type, [ctx.input(0), axes_ref], attrs)
@@ -44,7 +44,7 @@ def reduce(ctx: NodeContext):
 
 @onnx_op("ArgMax", "ArgMin")
 def arg_reduce(ctx: NodeContext):
-    attrs = {"axis": ctx.axis(ctx.attr("axis", 0)), "keepdims": bool(ctx.attr("keepdims", 1)),
+    attrs = {"axis": ctx.axis(ctx.attr("axis")), "keepdims": bool(ctx.attr("keepdims")),
              "select_last_index": bool(ctx.attr("select_last_index", 0))}
     return ctx.op(ctx.op_type, [ctx.input(0)], attrs)
 
@@ -53,7 +53,7 @@ def arg_reduce(ctx: NodeContext):
 @onnx_op("CumProd", since=26)
 def cumulative(ctx: NodeContext):
     """CumSum, CumProd: a constant axis input becomes the axis attribute."""
-    attrs = {"exclusive": bool(ctx.attr("exclusive", 0)), "reverse": bool(ctx.attr("reverse", 0))}
+    attrs = {"exclusive": bool(ctx.attr("exclusive")), "reverse": bool(ctx.attr("reverse"))}
     axis, axis_ref = scalar_or_input(ctx, 1, "axis")
     if axis_ref is not None:
         return ctx.op(ctx.op_type, [ctx.input(0), axis_ref], attrs)
@@ -63,7 +63,7 @@ def cumulative(ctx: NodeContext):
 @onnx_op("TopK")
 def top_k(ctx: NodeContext):
     """TopK: k is an attribute before opset 10 and an input (made an attribute when constant) from 10 on."""
-    attrs = {"axis": ctx.axis(ctx.attr("axis", -1)),
+    attrs = {"axis": ctx.axis(ctx.attr("axis")),
              "largest": bool(ctx.attr("largest", 1)), "sorted": bool(ctx.attr("sorted", 1))}
     if ctx.opset < 10:
         return ctx.op("TopK", [ctx.input(0)], {"k": int(ctx.require_attr("k")), **attrs}, n_out=2)

@@ -64,7 +64,7 @@ for _onnx_type, (_, _, _since) in SIMPLE.items():
 @onnx_op("Flatten")
 def flatten(ctx: NodeContext):
     """axis is a position between dims, in [-rank, rank] (rank: everything goes to the first output dim)."""
-    axis = int(ctx.attr("axis", 1))
+    axis = int(ctx.attr("axis"))
     if axis != ctx.rank(0):
         axis = ctx.axis(axis)
     return ctx.op("Flatten", ctx.inputs, {"axis": axis})
@@ -119,7 +119,7 @@ def slice_attrs(ctx: NodeContext):
 
 @onnx_op("EyeLike")
 def eye_like(ctx: NodeContext):
-    attrs = {"k": ctx.attr("k", 0)}
+    attrs = {"k": ctx.attr("k")}
     if ctx.attr("dtype") is not None:
         attrs["dtype"] = int(from_numpy(onnx_dtype_to_numpy(ctx.attr("dtype"))))
     return ctx.op("EyeLike", [ctx.input(0)], attrs)
