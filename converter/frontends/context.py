@@ -111,6 +111,16 @@ class HandlerContext:
             raise self.fail(f"{self.input_label(i)} ({what}) must be a constant{self.constant_advice}")
         return v
 
+    def require_scalar(self, i: int, what: str) -> np.ndarray:
+        """The constant input i holding exactly one value, as a 0-d array."""
+        v = np.asarray(self.require_value(i, what))
+        if v.size != 1:
+            raise self.fail(f"{self.input_label(i)} ({what}) holds {v.size} values; it must hold one")
+        return v.reshape(())
+
+    def require_int(self, i: int, what: str) -> int:
+        return int(self.require_scalar(i, what))
+
     def desc(self, i: int):
         """The TensorDesc of input i, None when absent or not in this graph (an outer-scope tensor)."""
         ref = self.input(i)
@@ -123,11 +133,16 @@ class HandlerContext:
         d = self.desc(i)
         return None if d is None or d.shape is None else tuple(d.shape)
 
-    def require_shape(self, i: int = 0) -> tuple:
+    def require_shape(self, i: int = 0, rank: int | None = None, min_rank: int = 0) -> tuple:
+        """The known shape of input i; E10001 when it is unknown or its rank is not ``rank`` (at least
+        ``min_rank``)."""
         shape = self.shape(i)
         if shape is None:
             raise self.fail(f"the shape of {self.input_label(i)} is unknown (set the input shapes with "
                             "--input_shape)")
+        if (rank is not None and len(shape) != rank) or len(shape) < min_rank:
+            need = f"{rank}-D" if rank is not None else f"at least {min_rank}-D"
+            raise self.fail(f"{self.input_label(i)} is {len(shape)}-D; this {self.kind} needs it {need}")
         return shape
 
     def rank(self, i: int = 0):

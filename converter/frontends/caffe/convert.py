@@ -69,13 +69,15 @@ class CaffeConverter:
 
     def infer(self, op_name: str) -> None:
         """Shape inference for one new op, so later handlers can read shapes. It fails as the shape-inference
-        pass does: an error of the op's own checks (shapes that do not fit) is the model's (E10001)."""
+        pass does: shapes that do not fit the op are the model's fault (E10001), named after the op."""
         from ...passes.shape_inference import infer_op
         op = self.graph.op(op_name)
         try:
             infer_op(self.graph, op, fold=False)
-        except ConverterError:
-            raise
+        except ConverterError as exc:
+            if exc.node:
+                raise
+            raise GraphError(exc.code, f"op '{op.name}' ({op.type}): {exc.message}", node=op.name) from exc
         except Exception as exc:
             raise GraphError("E10001", f"shape inference failed at op '{op.name}' ({op.type}): "
                              f"{type(exc).__name__}: {exc}", node=op.name) from exc

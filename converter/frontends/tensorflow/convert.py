@@ -99,7 +99,7 @@ class TfConverter:
         node = self.nodes[name]
         if node.op == "Pack":
             parts = [self._known_value(self.refs.get(src)) for src in self.data_inputs(node)]
-            return [None if p is None else int(np.asarray(p).reshape(-1)[0]) for p in parts]
+            return [None if p is None or np.asarray(p).size != 1 else int(np.asarray(p).reshape(-1)[0]) for p in parts]
         return [None] * length
 
     def _known_value(self, ref):
@@ -200,7 +200,9 @@ class TfConverter:
                 raise GraphError("E11012", f"node '{node.name}' ({node.op}) reads output {idx} of '{src}', which "
                                  "that node does not have", node=node.name)
             inputs.append(self.refs[(src, idx)])
-        outs = TABLE.convert(NodeContext(node, node_attrs(node), inputs, self.builder, self))
+        ctx = NodeContext(node, node_attrs(node), inputs, self.builder, self)
+        ctx.check_attrs()
+        outs = TABLE.convert(ctx)
         for i, ref in enumerate(outs):
             self.refs[(node.name, i)] = ref
             desc = self.graph.desc(ref)

@@ -19,6 +19,28 @@ HANDLERS = TABLE.entries
 tf_op = TABLE.register
 
 
+# What the attributes handlers read must hold, by name (TF names them alike across ops): a node whose
+# attribute holds something else is malformed (E10001) before its handler runs.
+INT_LIST, INT, NUMBER, TEXT = "a list of ints", "an int", "a number", "a string"
+ATTR_KINDS = {
+    **{k: INT_LIST for k in ("strides", "dilations", "ksize", "explicit_paddings", "squeeze_dims")},
+    **{k: INT for k in ("axis", "num", "num_split", "batch_dims", "block_size", "depth_radius", "begin_mask",
+                        "end_mask", "ellipsis_mask", "new_axis_mask", "shrink_axis_mask")},
+    **{k: NUMBER for k in ("alpha", "beta", "bias", "epsilon")},
+    **{k: TEXT for k in ("padding", "data_format", "mode", "equation")},
+}
+
+
+def _is_kind(value, kind: str) -> bool:
+    if kind == INT_LIST:
+        return isinstance(value, list) and all(isinstance(v, int) for v in value)
+    if kind == INT:
+        return isinstance(value, int)
+    if kind == NUMBER:
+        return isinstance(value, (int, float))
+    return isinstance(value, str)
+
+
 def find_handler(op_type: str):
     return TABLE.find(op_type)
 
@@ -49,6 +71,13 @@ class NodeContext(HandlerContext):
     @property
     def op_type(self) -> str:
         return self.node.op
+
+    def check_attrs(self) -> None:
+        """E10001 when an attribute a handler reads holds the wrong kind of value (see ATTR_KINDS)."""
+        for key, value in self.attrs.items():
+            kind = ATTR_KINDS.get(key)
+            if kind is not None and value is not None and not _is_kind(value, kind):
+                raise self.fail(f"attribute '{key}' must be {kind}, not {value!r}")
 
     def data_format(self, default: str = "NHWC") -> str:
         return str(self.attr("data_format", default)).upper()

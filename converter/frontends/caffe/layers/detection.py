@@ -11,7 +11,7 @@ CODE_TYPE_NAMES = {v.number: v.name for v in caffe_pb2.PriorBoxParameter.CodeTyp
 @caffe_layer("Normalize")
 def normalize(ctx: LayerContext):
     p = ctx.layer.norm_param
-    channels = 1 if p.channel_shared else ctx.require_shape()[1]
+    channels = 1 if p.channel_shared else ctx.require_shape(min_rank=2)[1]
     scale = ctx.blob(0, (channels,), "scale")
     return ctx.op("Normalize", [ctx.inputs[0], ctx.const(scale, "_scale")],
                   {"across_spatial": bool(p.across_spatial), "channel_shared": bool(p.channel_shared),

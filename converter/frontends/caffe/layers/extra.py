@@ -19,7 +19,7 @@ def depthwise_convolution(ctx: LayerContext):
         return convolution(ctx)
     layer = type(ctx.layer)()
     layer.CopyFrom(ctx.layer)
-    layer.convolution_param.group = ctx.require_shape()[1]
+    layer.convolution_param.group = ctx.require_shape(min_rank=2)[1]
     return convolution(replace(ctx, layer=layer))
 
 
@@ -30,9 +30,9 @@ def relu6(ctx: LayerContext):
 
 @caffe_layer("ShuffleChannel")
 def shuffle_channel(ctx: LayerContext):
-    n, c, h, w = ctx.require_shape()
+    n, c, h, w = ctx.require_shape(rank=4)
     g = int(ctx.layer.shuffle_channel_param.group)
-    if c % g:
+    if g < 1 or c % g:
         raise ctx.fail(f"{c} channels cannot be shuffled in {g} groups")
     split = ctx.op1("Reshape", [ctx.inputs[0], ctx.const(np.array([0, g, c // g, h, w], np.int64), "_groups")],
                     suffix="_split")

@@ -38,6 +38,8 @@ def _conv(ctx: LayerContext, transpose: bool):
     geo = conv_geometry(p, n)
     channels = ctx.require_shape()[1]
     group = int(p.group)
+    if group < 1:
+        raise ctx.fail(f"group {group} must be at least 1")
     if transpose:   # Caffe deconv weights are (C_in, C_out / group, k...): IOHW already
         w = ctx.blob(0, (channels, p.num_output // group, *geo["kernel"]), "filter")
     else:
@@ -99,9 +101,9 @@ def pooling(ctx: LayerContext):
     P = caffe_pb2.PoolingParameter
     if p.pool == P.STOCHASTIC:
         raise ctx.unsupported("STOCHASTIC pooling is a training-time layer; use MAX or AVE")
-    shape = ctx.require_shape()
     if p.global_pooling:
         return ctx.op("GlobalMaxPool" if p.pool == P.MAX else "GlobalAveragePool", ctx.inputs[:1])
+    shape = ctx.require_shape(rank=4)     # Caffe pools over height and width
     kernel = _spatial([p.kernel_size] if p.HasField("kernel_size") else [], p.kernel_h, p.kernel_w,
                       p.HasField("kernel_h"), 2, 0)
     strides = _spatial([p.stride], p.stride_h, p.stride_w, p.HasField("stride_h"), 2, 1)
@@ -138,7 +140,7 @@ def lrn(ctx: LayerContext):
 
 def _bn_stats(ctx: LayerContext):
     """Caffe BatchNorm blobs (mean, variance, scale factor): the stats divided by the factor."""
-    channels = ctx.require_shape()[1]
+    channels = ctx.require_shape(min_rank=2)[1]
     mean = ctx.blob(0, (channels,), "mean")
     var = ctx.blob(1, (channels,), "variance")
     factor = ctx.blob(2, (1,), "moving average factor")[0] if len(ctx.blobs) > 2 else 1.0

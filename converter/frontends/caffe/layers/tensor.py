@@ -176,10 +176,13 @@ def interp_size(in_h: int, in_w: int, p) -> tuple:
 @caffe_layer("Interp")
 def interp(ctx: LayerContext):
     p = ctx.layer.interp_param
-    shape = ctx.require_shape()
+    shape = ctx.require_shape(rank=4)
     if len(ctx.inputs) > 1:   # resize to the second bottom's spatial size
-        h, w = ctx.require_shape(1)[2:4]
+        h, w = ctx.require_shape(1, rank=4)[2:4]
     else:
+        for factor in ("shrink_factor", "zoom_factor"):
+            if p.HasField(factor) and getattr(p, factor) < 1:
+                raise ctx.fail(f"{factor} {getattr(p, factor)} must be at least 1")
         h, w = interp_size(shape[2], shape[3], p)
     if h <= 0 or w <= 0:
         raise ctx.fail("interp_param gives no output size (set height/width or zoom/shrink factor)")

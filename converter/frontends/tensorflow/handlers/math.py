@@ -107,7 +107,7 @@ def reduce(ctx: NodeContext):
 
 @tf_op("ArgMax", "ArgMin", inputs=2)
 def arg_reduce(ctx: NodeContext):
-    axis = int(np.asarray(ctx.require_value(1, "dimension")).reshape(-1)[0])
+    axis = ctx.require_int(1, "dimension")
     ref = ctx.op(ctx.op_type, ctx.inputs[:1], {"axis": axis, "keepdims": False},
                  suffix="" if dtype_attr(ctx, "output_type", DataType.DT_INT64) == DataType.DT_INT64 else "int64")
     return cast_index(ctx, ref[0], "output_type") or ref
@@ -132,7 +132,7 @@ def einsum(ctx: NodeContext):
 
 @tf_op("Cumsum", inputs=2)
 def cumsum(ctx: NodeContext):
-    axis = int(np.asarray(ctx.require_value(1, "axis")).reshape(-1)[0])
+    axis = ctx.require_int(1, "axis")
     attrs = {"axis": axis, "exclusive": bool(ctx.attr("exclusive", False)), "reverse": bool(ctx.attr("reverse", False))}
     return ctx.op("CumSum", ctx.inputs[:1], attrs)
 
@@ -140,7 +140,7 @@ def cumsum(ctx: NodeContext):
 @tf_op("TopKV2", inputs=2)
 def top_k(ctx: NodeContext):
     """Values and int32 indices of the k largest entries of the last axis."""
-    k = int(np.asarray(ctx.require_value(1, "k")).reshape(-1)[0])
+    k = ctx.require_int(1, "k")
     values, indices = ctx.op("TopK", ctx.inputs[:1], {"k": k, "axis": -1, "largest": True,
                                                       "sorted": bool(ctx.attr("sorted", True))}, n_out=2)
     cast = ctx.op("Cast", [indices], {"dst_type": int(dtype_attr(ctx, "index_type", DataType.DT_INT32))},

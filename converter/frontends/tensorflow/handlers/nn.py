@@ -26,9 +26,16 @@ def _format(ctx: NodeContext, rank: int) -> str:
 def _filter(ctx: NodeContext, perm, suffix: str = "filter"):
     """Input 1 re-laid with perm: a new constant when the filter is constant, else a Transpose op."""
     w = ctx.value(1)
+    _check_filter_rank(ctx, len(perm))
     if w is not None:
         return ctx.const(np.ascontiguousarray(np.transpose(w, perm)), suffix)
     return ctx.op("Transpose", [ctx.input(1)], {"perm": list(perm)}, suffix=suffix)[0]
+
+
+def _check_filter_rank(ctx: NodeContext, rank: int) -> None:
+    shape = ctx.shape(1)
+    if shape is not None and len(shape) != rank:
+        raise ctx.fail(f"the filter has rank {len(shape)}; {ctx.op_type} needs rank {rank}")
 
 
 def _window_attrs(ctx: NodeContext, fmt: str, rank: int) -> dict:
@@ -69,6 +76,7 @@ def depthwise_conv(ctx: NodeContext):
     """Filter (H, W, C, M) becomes OIHW (C*M, 1, H, W) with groups = C."""
     fmt = _format(ctx, 4)
     w = ctx.require_value(1, "filter")
+    _check_filter_rank(ctx, 4)
     kh, kw, channels, mult = w.shape
     weights = np.ascontiguousarray(np.transpose(w.reshape(kh, kw, 1, channels * mult), (3, 2, 0, 1)))
     attrs = _window_attrs(ctx, fmt, 4)
@@ -102,11 +110,14 @@ def conv_transpose(ctx: NodeContext):
     rank = 4 if ctx.op_type == "Conv2DBackpropInput" else 5
     fmt = _format(ctx, rank)
     sizes = ctx.converter.partial_constant(ctx.node.input[0], rank)
+    if len(sizes) != rank:
+        raise ctx.fail(f"input_sizes holds {len(sizes)} values; a {rank}-D output needs {rank}")
     axes = spatial_axes(fmt, rank)
     out_sizes = [sizes[a] for a in axes]
     if any(s is None for s in out_sizes):
         raise ctx.fail("the spatial entries of input_sizes must be constants")
     w = ctx.require_value(1, "filter")
+    _check_filter_rank(ctx, rank)
     strides = spatial_of(ctx.attr("strides", [1] * rank), fmt)
     dilations = spatial_of(ctx.attr("dilations", [1] * rank), fmt)
     padding = str(ctx.attr("padding", "VALID")).upper()

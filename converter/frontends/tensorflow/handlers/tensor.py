@@ -7,7 +7,7 @@ import numpy as np
 
 from ....ir import DataType
 from ..registry import NodeContext, tf_op
-from ._util import INT64_MAX, dtype_attr, int64, scalar_int
+from ._util import INT64_MAX, dtype_attr, int64
 from .math import cast_index
 
 
@@ -26,7 +26,7 @@ def squeeze(ctx: NodeContext):
 
 @tf_op("ExpandDims", inputs=2)
 def expand_dims(ctx: NodeContext):
-    return ctx.op("Unsqueeze", ctx.inputs[:1], {"axes": [scalar_int(ctx, 1, "axis")]})
+    return ctx.op("Unsqueeze", ctx.inputs[:1], {"axes": [ctx.require_int(1, "axis")]})
 
 
 @tf_op("Transpose", inputs=2)
@@ -39,9 +39,9 @@ def transpose(ctx: NodeContext):
 def concat(ctx: NodeContext):
     """ConcatV2(values..., axis); the old Concat(axis, values...)."""
     if ctx.op_type == "Concat":
-        axis, values = scalar_int(ctx, 0, "concat_dim"), ctx.inputs[1:]
+        axis, values = ctx.require_int(0, "concat_dim"), ctx.inputs[1:]
     else:
-        axis, values = scalar_int(ctx, len(ctx.inputs) - 1, "axis"), ctx.inputs[:-1]
+        axis, values = ctx.require_int(len(ctx.inputs) - 1, "axis"), ctx.inputs[:-1]
     return ctx.op("ConcatD", values, {"concat_dim": axis})
 
 
@@ -70,7 +70,7 @@ def unpack(ctx: NodeContext):
 @tf_op("Split", inputs=2)
 def split(ctx: NodeContext):
     num = int(ctx.require_attr("num_split"))
-    axis = scalar_int(ctx, 0, "split_dim")
+    axis = ctx.require_int(0, "split_dim")
     return ctx.op("Split", ctx.inputs[1:2], {"axis": axis, "num_split": num}, n_out=num)
 
 
@@ -78,7 +78,7 @@ def split(ctx: NodeContext):
 def split_v(ctx: NodeContext):
     """Sizes may hold one -1 (the rest of the axis): then the pieces are Slices counted from both ends."""
     sizes = [int(s) for s in np.asarray(ctx.require_value(1, "size_splits")).reshape(-1)]
-    axis = scalar_int(ctx, 2, "split_dim")
+    axis = ctx.require_int(2, "split_dim")
     if -1 not in sizes:
         return ctx.op("Split", ctx.inputs[:1], {"axis": axis, "split": sizes}, n_out=len(sizes))
     hole = sizes.index(-1)
@@ -145,7 +145,9 @@ def _begins_then_ends(ctx: NodeContext):
     """TF paddings [[begin, end] per dim] as PadV3's [begins..., ends...]."""
     pads = ctx.value(1)
     if pads is not None:
-        return ctx.const(int64(pads).reshape(-1, 2).T.reshape(-1), "paddings")
+        if pads.ndim != 2 or pads.shape[1:] != (2,):
+            raise ctx.fail(f"paddings has shape {list(pads.shape)}; it must be [rank, 2]")
+        return ctx.const(int64(pads).T.reshape(-1), "paddings")
     moved = ctx.op("Transpose", [ctx.input(1)], {"perm": [1, 0]}, suffix="paddings_t")[0]
     return ctx.op("Reshape", [moved, ctx.const(int64([-1]), "paddings_shape")], suffix="paddings")[0]
 
@@ -159,7 +161,7 @@ def shape(ctx: NodeContext):
 
 @tf_op("Fill", inputs=2)
 def fill(ctx: NodeContext):
-    value = np.asarray(ctx.require_value(1, "value")).reshape(1)
+    value = ctx.require_scalar(1, "value").reshape(1)
     return ctx.op("Fill", ctx.inputs[:1], {"value": value})
 
 
@@ -183,7 +185,7 @@ def broadcast_to(ctx: NodeContext):
 def gather(ctx: NodeContext):
     if int(ctx.attr("batch_dims", 0)) != 0:
         raise ctx.fail("GatherV2 with batch_dims != 0 is not supported")
-    axis = scalar_int(ctx, 2, "axis") if ctx.op_type == "GatherV2" else 0
+    axis = ctx.require_int(2, "axis") if ctx.op_type == "GatherV2" else 0
     return ctx.op("GatherV2", ctx.inputs[:2], {"axis": axis})
 
 
@@ -200,9 +202,8 @@ def one_hot(ctx: NodeContext):
     """OneHot(indices, depth, on_value, off_value): the values become the [off, on] constant. TF gives
     negative indices an all-off row where the canonical op counts them from the end, so they are
     moved out of range (to depth) first."""
-    on, off = ctx.require_value(2, "on_value"), ctx.require_value(3, "off_value")
-    values = ctx.const(np.array([np.asarray(off).reshape(-1)[0], np.asarray(on).reshape(-1)[0]],
-                                dtype=np.asarray(on).dtype), "values")
+    on, off = ctx.require_scalar(2, "on_value"), ctx.require_scalar(3, "off_value")
+    values = ctx.const(np.array([off, on], dtype=on.dtype), "values")
     zero = ctx.const(np.zeros((), np.int32), "zero")
     negative = ctx.op("Less", [ctx.input(0), zero], suffix="negative")[0]
     indices = ctx.op("Select", [negative, ctx.input(1), ctx.input(0)], suffix="indices")[0]

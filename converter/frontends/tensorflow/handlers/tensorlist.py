@@ -2,12 +2,14 @@
 tensors at run time, carried through While loops."""
 from __future__ import annotations
 
-from ..reader import to_data_type
+from ....ir import DataType
 from ..registry import NodeContext, tf_op
+from ._util import dtype_attr
 
 
 def _elem_dtype(ctx: NodeContext) -> int:
-    return int(to_data_type(ctx.attr("element_dtype", 1), ctx.name))
+    """element_dtype is decoded already (a DataType); it is not a TF type number any more."""
+    return int(dtype_attr(ctx, "element_dtype", DataType.DT_FLOAT))
 
 
 @tf_op("TensorListFromTensor", inputs=1)
