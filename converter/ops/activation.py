@@ -73,7 +73,8 @@ def _activation_kernel(fn):
 
 
 for _name, (_fn, _attrs, _doc) in _ACTIVATIONS.items():
-    register(_name, attrs=_attrs, infer=same_as_input(), category="activation", doc=_doc)(_activation_kernel(_fn))
+    register(_name, attrs=_attrs, infer=same_as_input(), category="activation", doc=_doc,
+             traits={"keep_fp32_mix"} if _name == "Softplus" else ())(_activation_kernel(_fn))
 
 
 @register("PRelu", infer=same_as_input(), category="activation")
@@ -108,7 +109,8 @@ def _log_softmax(x, axis):
     return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
 
-@register("Softmax", attrs={"axis": Attr("int", -1)}, infer=same_as_input(), category="activation")
+@register("Softmax", attrs={"axis": Attr("int", -1)}, infer=same_as_input(), category="activation",
+          traits={"keep_fp32_mix"})
 def softmax(inputs, attrs):
     """exp(x) / sum(exp(x)) along axis (ONNX opset-13 semantics)."""
     x = np.asarray(inputs[0])
@@ -127,7 +129,8 @@ def hardmax(inputs, attrs):
     return out
 
 
-@register("LogSoftmax", attrs={"axis": Attr("int", -1)}, infer=same_as_input(), category="activation")
+@register("LogSoftmax", attrs={"axis": Attr("int", -1)}, infer=same_as_input(), category="activation",
+          traits={"keep_fp32_mix"})
 def log_softmax(inputs, attrs):
     """x - log(sum(exp(x))) along axis (ONNX opset-13 semantics)."""
     x = np.asarray(inputs[0])

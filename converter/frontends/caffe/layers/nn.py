@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from .... import ops
 from ....proto import caffe_pb2
 from ..registry import LayerContext, caffe_layer
 
-CONV_TYPES = {1: "Conv1D", 2: "Conv2D", 3: "Conv3D"}
-DECONV_TYPES = {1: "Conv1DTranspose", 2: "Conv2DTranspose", 3: "Conv3DTranspose"}
+CONV_TYPES = ops.by_spatial_rank("conv")                # spatial rank -> Conv1D/Conv2D/Conv3D
+DECONV_TYPES = ops.by_spatial_rank("conv_transpose")
 
 
 def _spatial(values, h, w, has_hw: bool, n: int, default: int) -> list:

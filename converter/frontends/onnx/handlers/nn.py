@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from .... import ops
 from ....errors import GraphError
 from ..registry import NodeContext, onnx_op
 
-CONV_BY_RANK = {1: "Conv1D", 2: "Conv2D", 3: "Conv3D"}
-CONV_TRANSPOSE_BY_RANK = {1: "Conv1DTranspose", 2: "Conv2DTranspose", 3: "Conv3DTranspose"}
+CONV_BY_RANK = ops.by_spatial_rank("conv")                      # spatial rank -> op type
+CONV_TRANSPOSE_BY_RANK = ops.by_spatial_rank("conv_transpose")
 CHANNELS_FIRST = {1: "NCHW", 2: "NCHW", 3: "NCDHW"}
 
 
