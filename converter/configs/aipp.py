@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import re
 
-from .files import read_option_file
 from ..errors import OptionError
+from .files import read_option_file
 
 AIPP_INPUT_FORMATS = ("YUV420SP_U8", "XRGB8888_U8", "RGB888_U8", "YUV400_U8", "NC1HWC0DI_FP16",
                       "NC1HWC0DI_S8", "ARGB8888_U8", "YUYV_U8", "YUV422SP_U8", "AYUV444_U8", "RAW10",
