@@ -1,12 +1,15 @@
-"""Pooling ops: MaxPool, AvgPool, LpPool (ONNX semantics incl. ceil_mode), the global pools and MaxUnpool."""
+"""Pooling ops: MaxPool, AvgPool, LpPool (ONNX semantics incl. ceil_mode), MaxPoolWithArgmax, the global pools
+and MaxUnpool."""
 from __future__ import annotations
 
 import numpy as np
 
+from ...errors import GraphError
+from ...ir import DataType, to_numpy
 from ..elementwise import like, widen
 from ..registry import Attr, InferContext, desc, flat_ints, register
-from ._spatial import (WindowParams, compute_dtype, effective_kernel, from_nchw, pad_spatial, resolve_pads,
-                       shape_from_nchw, shape_to_nchw, to_nchw, window_output_size)
+from ._spatial import (WindowParams, channels_last, compute_dtype, effective_kernel, from_nchw, pad_spatial,
+                       resolve_pads, shape_from_nchw, shape_to_nchw, to_nchw, window_output_size)
 
 
 def _pool_attrs(**extra) -> dict:
@@ -131,6 +134,64 @@ register("MaxPool", attrs=_pool_attrs(), infer=_pool_infer, category="nn")(_pool
 register("AvgPool", attrs=_pool_attrs(count_include_pad=Attr("bool", False)), infer=_pool_infer,
          category="nn")(_pooled(avg_pool))
 register("LpPool", attrs=_pool_attrs(p=Attr("int", 2)), infer=_pool_infer, category="nn")(_pooled(lp_pool))
+
+
+# ---- MaxPoolWithArgmax ----------------------------------------------------------------------------
+
+def _argmax_windows(x: np.ndarray, geo: PoolGeometry):
+    """(max, [its input coordinate per spatial axis]) over each window of channels-first x. The first largest
+    element in window order wins, as onnxruntime, TensorFlow and Caffe scan; padding never does."""
+    n = len(geo.kernel)
+    xp = _pad_for_pool(x, geo, _lowest(x.dtype))
+    out_shape = x.shape[:2] + tuple(geo.out_sizes)
+    best, found = np.zeros(out_shape, x.dtype), np.zeros(out_shape, bool)
+    coords = [np.zeros(out_shape, np.int64) for _ in range(n)]
+    steps = list(zip(geo.dilations, geo.out_sizes, geo.strides, geo.pads[:n], x.shape[2:]))
+    for pos in np.ndindex(*geo.kernel):
+        at, inside = [], np.ones((1, 1) + (1,) * n, bool)
+        for i, (p, (d, o, s, begin, size)) in enumerate(zip(pos, steps)):
+            c = (np.arange(o) * s + p * d - begin).reshape((1, 1) + tuple(o if j == i else 1 for j in range(n)))
+            at.append(c)
+            inside = inside & (c >= 0) & (c < size)
+        part = xp[(slice(None), slice(None)) + tuple(slice(p * d, p * d + (o - 1) * s + 1, s)
+                                                     for p, (d, o, s, _, _) in zip(pos, steps))]
+        take = inside & (~found | (part > best))
+        best = np.where(take, part, best)
+        found |= take
+        coords = [np.where(take, c, old) for c, old in zip(at, coords)]
+    return best, coords
+
+
+def _argmax_infer(ctx: InferContext):
+    y = _pool_infer(ctx)[0]
+    return [y, desc(ctx.attrs["index_dtype"], y.shape)]
+
+
+@register("MaxPoolWithArgmax", attrs=_pool_attrs(
+              index_axes=Attr("ints", [], "axes of x (in its data_format) the index flattens, outermost first; "
+                                          "[] = all"),
+              index_dtype=Attr("dtype", int(DataType.DT_INT64))),
+          infer=_argmax_infer, category="nn")
+def max_pool_with_argmax(inputs, attrs):
+    """MaxPoolWithArgmax: (x) -> (max over each window, the flat index of that max in x over index_axes)."""
+    x = inputs[0]
+    fmt = attrs.get("data_format", "NCHW")
+    xc = to_nchw(x, fmt)
+    axes = [a % x.ndim for a in attrs["index_axes"]] or list(range(x.ndim))
+    if len(set(axes)) != len(axes) or any(not -x.ndim <= a < x.ndim for a in attrs["index_axes"]):
+        raise GraphError("E10001", f"MaxPoolWithArgmax: index_axes {attrs['index_axes']} must be distinct axes "
+                         f"of the rank-{x.ndim} input")
+    work = xc.astype(compute_dtype(xc.dtype), copy=False) if np.issubdtype(xc.dtype, np.floating) else xc
+    y, coords = _argmax_windows(work, PoolGeometry(attrs, xc.shape[2:]))
+    tail = (1,) * len(coords)
+    by_nchw_axis = [np.arange(xc.shape[0]).reshape((-1, 1) + tail), np.arange(xc.shape[1]).reshape((1, -1) + tail),
+                    *coords]                      # the coordinate of each max along each channels-first axis of x
+    nchw_axis = [0, *range(2, x.ndim), 1] if channels_last(fmt) and x.ndim > 2 else list(range(x.ndim))
+    index = np.zeros(y.shape, np.int64)
+    for a in axes:
+        index = index * x.shape[a] + by_nchw_axis[nchw_axis[a]]
+    index = index.astype(to_numpy(attrs["index_dtype"]))
+    return [from_nchw(y.astype(x.dtype, copy=False), fmt), from_nchw(index, fmt)]
 
 
 _global_infer = _infer_with(lambda ctx, sizes: [1] * len(sizes))

@@ -6,8 +6,9 @@ from __future__ import annotations
 import numpy as np
 
 from .... import ops
+from ....ir import DataType
 from ..registry import NodeContext, tf_op
-from ._util import int64, padding_attrs, spatial_axes, spatial_of
+from ._util import dtype_attr, int64, padding_attrs, spatial_axes, spatial_of
 
 # TF filter layouts -> canonical weight layouts
 HWIO_TO_OIHW = {4: (3, 2, 0, 1), 5: (4, 3, 0, 1, 2)}     # Conv2D/Conv3D filters (DHWIO -> OIDHW)
@@ -139,6 +140,18 @@ def pool(ctx: NodeContext):
     attrs = {"kernel_shape": spatial_of(ksize, fmt), "strides": spatial_of(strides, fmt), "data_format": fmt}
     attrs.update(padding_attrs(ctx, fmt, rank))
     return ctx.op(op_type, ctx.inputs[:1], attrs)
+
+
+@tf_op("MaxPoolWithArgmax")
+def max_pool_with_argmax(ctx: NodeContext):
+    """NHWC max pooling and the flat index of each max: (y * W + x) * C + c, plus b * H * W * C with
+    include_batch_in_index (as TensorFlow counts it; padding is not counted)."""
+    ksize, strides = ctx.attr("ksize"), ctx.attr("strides", [1] * 4)
+    attrs = {"kernel_shape": spatial_of(ksize, "NHWC"), "strides": spatial_of(strides, "NHWC"), "data_format": "NHWC",
+             "index_axes": [0, 1, 2, 3] if ctx.attr("include_batch_in_index", False) else [1, 2, 3],
+             "index_dtype": int(dtype_attr(ctx, "Targmax", DataType.DT_INT64))}
+    attrs.update(padding_attrs(ctx, "NHWC", 4))
+    return ctx.op("MaxPoolWithArgmax", ctx.inputs[:1], attrs, n_out=2)
 
 
 @tf_op("FusedBatchNorm", "FusedBatchNormV2", "FusedBatchNormV3")
