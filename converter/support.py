@@ -41,7 +41,7 @@ def supported_ops_text() -> str:
     for heading, specs in ops_by_category():
         lines.append(f"\n  {heading}:")
         for name, spec in specs.items():
-            lines.append(f"  {name:24s} {spec.doc}")
+            lines.append(f"    {name:24s} {spec.doc}")
     for fw, types in frontend_tables().items():
         lines.append(f"\n{fw} op types with a converter ({len(types)}):")
         lines.append("  " + ", ".join(types))
