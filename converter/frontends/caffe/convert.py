@@ -70,7 +70,7 @@ class CaffeConverter:
     def infer(self, op_name: str) -> None:
         """Shape inference for one new op, so later handlers can read shapes. It fails as the shape-inference
         pass does: shapes that do not fit the op are the model's fault (E10001), named after the op."""
-        from ...passes.shape_inference import infer_op
+        from ...ops.inference import infer_op
         op = self.graph.op(op_name)
         try:
             infer_op(self.graph, op, fold=False)
@@ -260,6 +260,11 @@ def apply_op_name_map(net, pairs) -> list:
             notes.append(f"--op_name_map: '{src}:{dst}' not applied ({dst} has no converter here, or no "
                          f"layer is of type {src}); layers of type {src} are converted as they are")
     return notes
+
+
+def supported_layer_types() -> list:
+    """The Caffe layer types the frontend converts (for `omtool ops` and docs)."""
+    return TABLE.types()
 
 
 def load_caffe_graph(prototxt: str, caffemodel: str | None, input_shapes: dict | None = None,

@@ -6,7 +6,7 @@ ops are added, so handlers can read their bottoms' shapes (Caffe shapes are stat
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -29,12 +29,6 @@ def find_handler(layer_type: str):
     return TABLE.find(layer_type)
 
 
-def supported_layer_types() -> list:
-    """The Caffe layer types the frontend converts (for `omtool ops` and docs)."""
-    from . import layers  # noqa: F401  (fills the table)
-    return TABLE.types()
-
-
 @dataclass
 class LayerContext(HandlerContext):
     """What a handler sees: the layer message, its bottom refs, its blobs and the builder. Caffe shapes are
@@ -47,22 +41,15 @@ class LayerContext(HandlerContext):
     frontend: object = None  # the CaffeConverter (incremental shape inference)
     top_names: list = None   # unique tensor names for the tops
     plan: dict = None        # fusion plan of the whole net (BatchNorm name <-> Scale name)
+    name: str = field(init=False)
+    op_type: str = field(init=False)
+    attrs: dict = field(init=False)   # empty: a layer's parameters are typed messages (layer.convolution_param)
 
     kind = "layer"
     input_noun = "bottom"
 
-    @property
-    def name(self) -> str:
-        return self.layer.name
-
-    @property
-    def op_type(self) -> str:
-        return self.layer.type
-
-    @property
-    def attrs(self) -> dict:
-        """Caffe layers keep their parameters in typed messages (``ctx.layer.convolution_param``)."""
-        return {}
+    def __post_init__(self):
+        self.name, self.op_type, self.attrs = self.layer.name, self.layer.type, {}
 
     def input_label(self, i: int) -> str:
         bottoms = self.layer.bottom

@@ -12,7 +12,7 @@ from ..builder import GraphBuilder
 from ..common import report_unsupported
 from . import handlers  # noqa: F401  (fills the handler table)
 from .dilated_conv import fold_dilated_convs
-from .functions import inline_function_calls, library_functions
+from .functions import function_as_graphdef, inline_function_calls, library_functions
 from .names import is_control_input, split_tensor_name, tensor_name
 from .reader import load_graphdef, node_attrs, to_data_type
 from .registry import TABLE, NodeContext, find_handler
@@ -107,6 +107,14 @@ class TfConverter:
             return None
         value = self.graph.const_value(ref)
         return value if value is not None else self.tracker.value(ref)
+
+    def convert_function(self, function, name: str) -> Graph:
+        """A library function's body as a graph of its own: one Data op per argument, its results as the
+        outputs (If branches, While condition and body)."""
+        graphdef, results = function_as_graphdef(function)
+        sub = TfConverter(graphdef, {}, results, self.functions, all_inputs=True).convert()
+        sub.name = name
+        return sub
 
     def data_inputs(self, node) -> list:
         return [split_tensor_name(s) for s in node.input if not is_control_input(s)]
@@ -235,6 +243,11 @@ class TfConverter:
         self.add_net_output(outputs)
         fold_dilated_convs(self.graph)
         return self.graph
+
+
+def supported_op_types() -> list:
+    """The TF op types the frontend converts (for `omtool ops` and docs)."""
+    return TABLE.types()
 
 
 def load_tf_graph(path: str, input_shapes: dict | None = None, out_nodes=None) -> Graph:

@@ -7,7 +7,7 @@ suffix (``ctx.op(..., suffix="filter")``); aliases such as Identity just return 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -45,12 +45,6 @@ def find_handler(op_type: str):
     return TABLE.find(op_type)
 
 
-def supported_ops() -> list:
-    """The TF op types the frontend converts (for `omtool ops` and docs)."""
-    from . import handlers  # noqa: F401  (fills the table)
-    return TABLE.types()
-
-
 @dataclass
 class NodeContext(HandlerContext):
     """What a handler sees: the NodeDef, its decoded attrs, its data input refs and the builder. Shapes and
@@ -61,16 +55,13 @@ class NodeContext(HandlerContext):
     inputs: list            # Ref per data input (control inputs dropped)
     builder: GraphBuilder
     converter: object       # the TfConverter (aux names, pre-made inputs)
+    name: str = field(init=False)
+    op_type: str = field(init=False)
 
     constant_advice = " in the frozen graph"
 
-    @property
-    def name(self) -> str:
-        return self.node.name
-
-    @property
-    def op_type(self) -> str:
-        return self.node.op
+    def __post_init__(self):
+        self.name, self.op_type = self.node.name, self.node.op
 
     def check_attrs(self) -> None:
         """E10001 when an attribute a handler reads holds the wrong kind of value (see ATTR_KINDS)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..registry import NodeContext, onnx_op
+from ..scope import free_names, value_info_desc
 from .elementwise import onnx_type_to_datatype
 
 
@@ -76,7 +77,6 @@ def _body_graph(ctx: NodeContext, body, name: str, leading: list, outer_names: l
 def loop_op(ctx: NodeContext):
     """Loop: the body becomes a subgraph with Data ops (iteration, condition, carried..., outer...)."""
     from ....ir import TensorDesc
-    from ..convert import free_names, value_info_desc
     body = ctx.require_attr("body")
     outer = [n for n in free_names(body) if n in ctx.refs]
     leading = []
@@ -95,7 +95,6 @@ def loop_op(ctx: NodeContext):
 def if_op(ctx: NodeContext):
     """If: with a constant condition the chosen branch is inlined; otherwise both branches become
     subgraphs (Data ops for the outer tensors they read, in order) of a canonical If op."""
-    from ..convert import free_names
     conv = ctx.frontend
     then_g, else_g = ctx.require_attr("then_branch"), ctx.require_attr("else_branch")
     cond = ctx.value(0)

@@ -8,7 +8,9 @@ from ..registry import NodeContext, onnx_op
 
 GRID_MODES = {"linear": "bilinear", "cubic": "bicubic", "bilinear": "bilinear", "bicubic": "bicubic",
               "nearest": "nearest"}
-BITWISE = {"BitwiseAnd": "BitwiseAnd", "BitwiseOr": "BitwiseOr", "BitwiseXor": "BitwiseXor"}
+# ONNX op -> (canonical op, since opset, inputs read) for attribute-free ops that map one to one
+PLAIN = {"BitwiseAnd": ("BitwiseAnd", 18, 2), "BitwiseOr": ("BitwiseOr", 18, 2), "BitwiseXor": ("BitwiseXor", 18, 2),
+         "BitwiseNot": ("Invert", 18, 1), "Det": ("Det", 11, 1)}
 SHIFTS = {"LEFT": "LeftShift", "RIGHT": "RightShift"}
 WINDOWS = {"HannWindow": "hann", "HammingWindow": "hamming", "BlackmanWindow": "blackman"}
 
@@ -45,14 +47,13 @@ def bit_shift(ctx: NodeContext):
     return ctx.op(ctx.choice("direction", SHIFTS), ctx.inputs[:2])
 
 
-@onnx_op(*BITWISE, since=18)
-def bitwise(ctx: NodeContext):
-    return ctx.op(BITWISE[ctx.op_type], ctx.inputs[:2])
+def plain(ctx: NodeContext):
+    op_type, _, n_inputs = PLAIN[ctx.op_type]
+    return ctx.op(op_type, ctx.inputs[:n_inputs])
 
 
-@onnx_op("BitwiseNot", since=18)
-def bitwise_not(ctx: NodeContext):
-    return ctx.op("Invert", ctx.inputs[:1])
+for _onnx_type, (_, _since, _) in PLAIN.items():
+    onnx_op(_onnx_type, since=_since)(plain)
 
 
 @onnx_op("Unique", since=11)
@@ -93,11 +94,6 @@ def signal_window(ctx: NodeContext):
     attrs = {"window": WINDOWS[ctx.op_type], "periodic": bool(ctx.attr("periodic")),
              "dtype": int(from_numpy(onnx_dtype_to_numpy(ctx.attr("output_datatype"))))}
     return ctx.op("Window", ctx.inputs[:1], attrs)
-
-
-@onnx_op("Det", since=11)
-def det(ctx: NodeContext):
-    return ctx.op("Det", ctx.inputs[:1])
 
 
 @onnx_op("Attention", since=23)

@@ -6,16 +6,11 @@ from ..registry import NodeContext, tf_op
 
 
 def _branch_graph(ctx: NodeContext, key: str):
-    from ..convert import TfConverter
-    from ..functions import function_as_graphdef
     name = ctx.attr(key)
     function = ctx.converter.functions.get(name)
     if function is None:
         raise ctx.fail(f"{key} calls function '{name}', which the graph's library does not define", "E10041")
-    graphdef, results = function_as_graphdef(function)
-    sub = TfConverter(graphdef, {}, results, ctx.converter.functions, all_inputs=True).convert()
-    sub.name = f"{ctx.name}_{key}"
-    return sub
+    return ctx.converter.convert_function(function, f"{ctx.name}_{key}")
 
 
 @tf_op("If", "StatelessIf", inputs=1)
