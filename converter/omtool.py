@@ -18,15 +18,21 @@ def _fail(exc: ConverterError) -> None:
     raise typer.Exit(1)
 
 
-def _parse_inputs(items: List[str]) -> dict:
+def _parse_inputs(items: List[str], session=None) -> dict:
+    """NAME=FILE pairs: .npy files, or raw .bin files (msame's format: the input's bytes, read with the
+    dtype and shape the model declares for it; needs the session)."""
     import numpy as np
     feeds = {}
     for item in items or []:
         if "=" not in item:
-            raise ConverterError("E10001", f"--input '{item}' must be NAME=FILE.npy")
+            raise ConverterError("E10001", f"--input '{item}' must be NAME=FILE.npy or NAME=FILE.bin")
         name, path = item.split("=", 1)
         if not os.path.isfile(path):
             raise ConverterError("E13001", f"--input {name}: cannot open '{path}'", path=path)
+        if path.lower().endswith(".bin") and session is not None:
+            from .runtime.inputs import read_raw_input
+            feeds[name] = read_raw_input(session.graph, name, path)
+            continue
         try:
             feeds[name] = np.load(path, allow_pickle=False)
         except Exception as exc:
@@ -40,18 +46,25 @@ def _safe_filename(name: str) -> str:
 
 
 @app.command()
-def run(model: str = typer.Argument(..., help="the .om file"),
-        input: List[str] = typer.Option([], "--input", "-i", help="NAME=FILE.npy, once per model input"),
+def run(model: str = typer.Argument(..., help="the .om file (ours, or a real ATC/GE-compiled one)"),
+        input: List[str] = typer.Option([], "--input", "-i", help="NAME=FILE.npy or NAME=FILE.bin (raw bytes), "
+                                        "once per model input"),
         output_dir: str = typer.Option(".", "--output-dir", "-o", help="folder for one .npy per output"),
-        seed: Optional[int] = typer.Option(None, help="feed random inputs made with this seed instead")):
+        seed: Optional[int] = typer.Option(None, help="feed random inputs made with this seed instead"),
+        source: Optional[str] = typer.Option(None, "--source", help="the framework model a compiled .om was "
+                                             "built from (frozen .pb): settles what its fusion ops do not record"),
+        random_seed: Optional[int] = typer.Option(None, "--random-seed", help="fix the numbers drawn by random "
+                                                  "ops whose seeds are 0 (fresh on every run otherwise)")):
     """Execute an .om on the CPU and write each output as OUTPUT_NAME.npy."""
     import numpy as np
 
     from .runtime import Session
     from .runtime.inputs import model_feeds, random_inputs
     try:
-        sess = Session(model)
-        feeds = _parse_inputs(input)  # .npy files hold what the model takes (fp16, NC1HWC0, uint8 images)
+        sess = Session(model, source=source, random_seed=random_seed)
+        for note in sess.graph.meta.get("lowering_notes", []):
+            typer.echo(f"note: {note}", err=True)
+        feeds = _parse_inputs(input, sess)  # .npy files hold what the model takes (fp16, NC1HWC0, uint8 images)
         if seed is not None:
             feeds = {**model_feeds(sess.graph, random_inputs(sess.graph, seed)), **feeds}
         outs = sess.run(feeds)

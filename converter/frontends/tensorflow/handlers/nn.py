@@ -173,7 +173,7 @@ def bias_add(ctx: NodeContext):
 
 
 # (mode, align_corners, half_pixel_centers) -> Resize attrs, after TF's resize kernels
-_RESIZE_MODES = {
+RESIZE_MODES = {
     ("linear", True, False): {"coordinate_transformation_mode": "align_corners"},
     ("linear", False, True): {"coordinate_transformation_mode": "half_pixel"},
     ("linear", False, False): {"coordinate_transformation_mode": "asymmetric"},
@@ -194,11 +194,11 @@ def resize(ctx: NodeContext):
     """images (NHWC) resized to size = [new_h, new_w] (the spatial sizes of the NHWC Resize)."""
     mode = _RESIZE_TYPES[ctx.op_type]
     key = (mode, bool(ctx.attr("align_corners", False)), bool(ctx.attr("half_pixel_centers", False)))
-    if key not in _RESIZE_MODES:
+    if key not in RESIZE_MODES:
         raise ctx.fail("align_corners and half_pixel_centers cannot both be true")
     size = ctx.value(1)
     size_ref = ctx.const(int64(size).reshape(-1), "size") if size is not None else ctx.input(1)
-    attrs = {"mode": mode, "data_format": "NHWC", **_RESIZE_MODES[key]}
+    attrs = {"mode": mode, "data_format": "NHWC", **RESIZE_MODES[key]}
     return ctx.op("Resize", [ctx.input(0), None, None, size_ref], attrs)
 
 
