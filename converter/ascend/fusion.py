@@ -25,7 +25,8 @@ from itertools import product
 from ..errors import GraphError
 from ..ir import TensorDesc
 from .ge_graph import GeOp, plain_format, plain_shape
-from .registry import GE_OPS, MapContext, find
+from .registry import GE_OPS, MapContext
+from .table import find
 
 KERNEL_PREFIX = "te_fused_op_"
 HASH = re.compile(r"^[0-9a-f]{10,}$")
@@ -55,7 +56,6 @@ def snake(name: str) -> str:
 
 
 def _vocabulary() -> dict:
-    find("Add")  # fills the table
     vocab = {snake(t): t for t in GE_OPS}
     vocab.update(COMPUTE_NAMES)
     return vocab

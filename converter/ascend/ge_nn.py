@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..ops.formats import to_canonical
+from ..ops.nn.resize import TF_RESIZE_MODES
 from .registry import MapContext, ge_op
 
 INT64 = np.int64
@@ -318,10 +319,9 @@ _RESIZE = {"ResizeBilinearV2D": "linear", "ResizeBilinearV2": "linear", "ResizeN
 def resize(ctx: MapContext):
     """Resize to ``size`` [h, w] (attribute for the D variants) with TensorFlow's align_corners /
     half_pixel_centers rules."""
-    from ..frontends.tensorflow.handlers.nn import RESIZE_MODES
     mode = _RESIZE[ctx.type]
     key = (mode, bool(ctx.attr("align_corners", False)), bool(ctx.attr("half_pixel_centers", False)))
-    if key not in RESIZE_MODES:
+    if key not in TF_RESIZE_MODES:
         raise ctx.fail("align_corners and half_pixel_centers cannot both be true")
     size = ctx.attr("size") if ctx.type.endswith("D") or ctx.input(1) is None else ctx.require_value(1, "size")
     if size is None:
@@ -330,4 +330,4 @@ def resize(ctx: MapContext):
     fmt = "NCHW" if ctx.fmt(0) == "NCHW" else "NHWC"
     sizes = ctx.const(np.asarray(size, INT64).reshape(-1), "size")
     return ctx.add("Resize", [ctx.input(0), None, None, sizes], {"mode": mode, "data_format": fmt,
-                                                                 **RESIZE_MODES[key]})
+                                                                 **TF_RESIZE_MODES[key]})

@@ -21,7 +21,8 @@ from ..om.attrs import desc_from_proto, tensor_from_proto
 from ..ops.formats import to_plain
 from ..proto import ge_ir_pb2 as ge
 from .ge_graph import GeOp, device_format, plain_format, plain_shape, read_graph
-from .registry import MapContext, find
+from .registry import MapContext
+from .table import find
 
 OUR_WRITER = "om-converter"
 BOUNDARY_TYPES = ("Data", "RefData", "AippData", "NetOutput")

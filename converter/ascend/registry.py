@@ -1,5 +1,6 @@
-"""The GE op table: ``@ge_op("Conv2D", inputs=(2, 4))`` registers the mapper that turns one GE op into
-canonical ops, and ``MapContext`` is what a mapper sees (the op's attributes, its inputs as plain tensors in
+"""The GE op table's machinery: ``@ge_op("Conv2D", inputs=(2, 4))`` registers the mapper that turns one GE op
+into canonical ops (the mappers live in ge_ops, ge_tensor and ge_nn; ``table`` imports them all and is where
+lookups go), and ``MapContext`` is what a mapper sees (the op's attributes, its inputs as plain tensors in
 their origin layout, a way to add canonical ops).
 
 A mapper returns one canonical ref per GE output (None for an output nothing reads). The lowering then
@@ -42,17 +43,6 @@ def ge_op(*op_types: str, inputs: tuple = (1, 1)):
         return fn
 
     return wrap
-
-
-def find(op_type: str) -> GeOpEntry | None:
-    from . import ge_nn, ge_ops, ge_tensor  # noqa: F401  (fill the table)
-    return GE_OPS.get(op_type)
-
-
-def supported_types() -> list:
-    """The GE op types a compiled model may hold (for `omtool ops` and docs)."""
-    from . import ge_nn, ge_ops, ge_tensor  # noqa: F401
-    return sorted(GE_OPS)
 
 
 # ge::DataType (the C++ enum GE writes into op attributes such as Cast's dst_type) -> our DataType
