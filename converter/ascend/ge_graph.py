@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from ..errors import GraphError
 from ..ir import TensorDesc
 from ..om.attrs import desc_from_proto, from_attr
-from ..ops.formats import is_device_format
+from ..ops.formats import is_device_format, split_format
 from ..proto import ge_ir_pb2 as ge
 
 CONTROL_INDEX = -1
@@ -114,7 +114,7 @@ def device_format(desc: TensorDesc | None) -> str | None:
     device format its shape cannot have (old HiAI files label 2-D tensors NC1HWC0) counts as plain."""
     if desc is None or not is_device_format(desc.format):
         return None
-    fmt = desc.format.upper()
+    fmt = split_format(desc.format)[0]
     rank = None if desc.shape is None else len(desc.shape)
     if fmt == "FRACTAL_NZ":
         return desc.format if rank is None or rank >= 4 else None

@@ -16,7 +16,7 @@ UNARY = ("Abs", "Acos", "Acosh", "Asin", "Asinh", "Atan", "Atanh", "Ceil", "Cos"
          "Softsign", "Sqrt", "Square", "Tan", "Tanh", "LogicalNot", "IsInf", "HardSwish", "Mish")
 BINARY = ("Add", "Sub", "Mul", "RealDiv", "Maximum", "Minimum", "Pow", "SquaredDifference", "FloorDiv", "Equal",
           "Less", "LessEqual", "Greater", "GreaterEqual", "LogicalAnd", "LogicalOr", "BitwiseAnd", "BitwiseOr",
-          "BitwiseXor", "PRelu")
+          "BitwiseXor")
 RENAMED = {"AddV2": "Add", "Div": "RealDiv", "IsNan": "IsNaN", "Invert": "Invert", "Inv": "Reciprocal",
            "Selu": "Selu", "ReluV2": "Relu"}
 # GE type -> (canonical type, {GE attr: (canonical attr, default)})
@@ -46,6 +46,8 @@ def _same(op_type: str):
 
 def _register(ge_type: str, canonical: str, arity: tuple, mapper=None) -> None:
     mapper = mapper or _same(canonical)
+    if ge_type in GE_OPS:
+        raise RuntimeError(f"GE op {ge_type} has two mappers")
     GE_OPS[ge_type] = GeOpEntry(ge_type, mapper, arity, (mapper.__doc__ or "").strip())
 
 

@@ -47,6 +47,7 @@ class Lowering:
         self.views: dict = {}                    # (canonical ref, shape, dtype) -> converted ref
         self.data_index = 0
         self.notes: list = []                    # what the lowering had to infer (shown by omtool run)
+        self.weight_groups: dict = {}            # Const name -> groups of the convolution reading it
 
     # ---- canonical graph building ------------------------------------------------------------------
     def add_canonical(self, op_type: str, inputs, attrs: dict, owner: GeOp, *, n_out: int = 1,
@@ -124,6 +125,19 @@ class Lowering:
             refs.append(self.view(self.values[src], shape, dtype, op))
         return refs
 
+    def upcast_inputs(self, op: GeOp, refs: list) -> list:
+        """An op that reads fp16 and writes fp32 (e.g. a resize feeding an fp32 op) computes in fp32 on the
+        device: its fp16 inputs are widened first, so the result is not rounded to fp16 on the way."""
+        floats = [d.dtype for d in op.outputs if d.dtype in (DataType.DT_FLOAT, DataType.DT_FLOAT16)]
+        if op.type in ("Cast", "TransData") or not floats or any(d != DataType.DT_FLOAT for d in floats):
+            return refs
+        out = []
+        for ref in refs:
+            if ref is not None and self.graph.desc(ref).dtype == DataType.DT_FLOAT16:
+                ref = self.view(ref, self.graph.desc(ref).shape, DataType.DT_FLOAT, op)
+            out.append(ref)
+        return out
+
     def bind_outputs(self, op: GeOp, refs: list) -> None:
         for k, desc in enumerate(op.outputs):
             ref = refs[k] if k < len(refs) else None
@@ -141,6 +155,8 @@ class Lowering:
         from .fusion import is_fused
         ops = read_graph(self.gdef)
         check_supported(ops, self)
+        self.weight_groups = {src[0]: int(op.attrs["groups"]) for op in ops if int(op.attrs.get("groups") or 1) > 1
+                              for src in op.inputs if src is not None}
         outputs = None
         for op in ops:
             if op.type in ("Data", "RefData", "AippData"):
@@ -157,7 +173,7 @@ class Lowering:
                     from .framework_op import lower_framework_op
                     refs = lower_framework_op(self, op)
                 else:
-                    ctx = MapContext(self, op, self.op_inputs(op))
+                    ctx = MapContext(self, op, self.upcast_inputs(op, self.op_inputs(op)))
                     refs = find(op.type).mapper(ctx)
                 self.bind_outputs(op, refs)
         if outputs is None:
@@ -202,7 +218,7 @@ class Lowering:
         value = raw
         if fmt:
             origin = plain_shape(desc)
-            value = to_plain(raw, fmt, plain_format(desc), origin, groups=int(desc.attrs.get("groups", 1) or 1))
+            value = to_plain(raw, fmt, plain_format(desc), origin, groups=self.weight_groups.get(op.name, 1))
         ref = self.add_const(np.asarray(value), op, name=op.name)
         self.graph.desc(ref).name = f"{op.name}:0"
         self.values[(op.name, 0)] = ref
@@ -213,6 +229,9 @@ class Lowering:
         present = [(i, src) for i, src in enumerate(op.inputs) if src is not None]
         for k, (i, src) in enumerate(present):
             desc = op.input_descs[i]
+            if self.values.get(src) is None:
+                raise GraphError("E11009", f"model output {k} is output {src[1]} of op '{src[0]}', which the CPU "
+                                 "runtime does not compute (only its first output is supported)", node=src[0])
             ref = self.view(self.values[src], plain_shape(desc), desc.dtype, op)
             if device_format(desc):
                 if desc.format != "NC1HWC0" or plain_format(desc) not in ("NCHW", "NHWC"):

@@ -261,13 +261,24 @@ def from_c1hwncoc0(x: np.ndarray, origin_shape, fmt: str = "HWCN") -> np.ndarray
 
 # ---- dispatch ------------------------------------------------------------------------------------
 
+def split_format(fmt: str | None) -> tuple:
+    """(primary format, sub-format) of a GE format name: "FRACTAL_Z:2" is FRACTAL_Z with 2 groups (GE writes
+    the sub-format after a colon); the sub-format is 0 when there is none."""
+    name, _, sub = (fmt or "ND").partition(":")
+    try:
+        return name.upper(), int(sub) if sub else 0
+    except ValueError:
+        return name.upper(), 0
+
+
 def is_device_format(fmt: str | None) -> bool:
-    return (fmt or "").upper() in {f.upper() for f in DEVICE_FORMATS}
+    return split_format(fmt)[0] in {f.upper() for f in DEVICE_FORMATS}
 
 
 def to_plain(x: np.ndarray, fmt: str, origin_format: str | None, origin_shape, groups: int = 1) -> np.ndarray:
     """A tensor stored in device format ``fmt`` as its plain origin tensor (origin_format, origin_shape)."""
-    key = (fmt or "ND").upper()
+    key, sub = split_format(fmt)
+    groups = sub or groups
     origin_format = (origin_format or "ND").upper()
     if key not in {f.upper() for f in DEVICE_FORMATS}:
         return x
@@ -291,7 +302,8 @@ def to_plain(x: np.ndarray, fmt: str, origin_format: str | None, origin_shape, g
 
 def to_device(x: np.ndarray, fmt: str, origin_format: str | None, groups: int = 1) -> np.ndarray:
     """A plain tensor (axes named by origin_format) laid out in device format ``fmt``."""
-    key = (fmt or "ND").upper()
+    key, sub = split_format(fmt)
+    groups = sub or groups
     origin_format = (origin_format or "ND").upper()
     if key not in {f.upper() for f in DEVICE_FORMATS}:
         return x
