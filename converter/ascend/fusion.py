@@ -286,9 +286,7 @@ def shape_attrs(part: str, in_descs: list, out_desc) -> dict | None:
         return None if attrs is None else {**attrs, "input_size": list(y)}
     if part in ("MatMulV2", "MatMul") and len(shapes) >= 2:
         return matmul_attrs_from_shapes(shapes[0], shapes[1], y)
-    if part == "BatchMatMulV2":
-        return None
-    return {}
+    return None
 
 
 # ---- planning and building -----------------------------------------------------------------------

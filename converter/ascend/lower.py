@@ -18,20 +18,20 @@ import numpy as np
 from ..errors import ConverterError, GraphError, UnsupportedOpError
 from ..ir import DataType, Graph, Op, TensorDesc, from_numpy, to_numpy
 from ..om.attrs import desc_from_proto, tensor_from_proto
+from ..om.model_def import WRITER
 from ..ops.formats import to_plain
 from ..proto import ge_ir_pb2 as ge
 from .ge_graph import GeOp, device_format, plain_format, plain_shape, read_graph
 from .registry import MapContext
 from .table import find
 
-OUR_WRITER = "om-converter"
 BOUNDARY_TYPES = ("Data", "RefData", "AippData", "NetOutput")
 
 
 def is_compiled_model(model: ge.ModelDef) -> bool:
     """True for .om files written by ATC/GE/HiAI (GE op types, device formats), False for ours."""
     version = model.attr["atc_version"].s.decode("utf-8", "replace") if "atc_version" in model.attr else ""
-    return not version.startswith(OUR_WRITER)
+    return not version.startswith(WRITER)
 
 
 class Lowering:

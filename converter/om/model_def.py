@@ -25,6 +25,7 @@ ATTR_SOURCE_NODE = "_source_node"        # Op.source
 ATTR_SUBGRAPH_KEYS = "_subgraph_attrs"   # Op.subgraphs keys, in subgraph_name order
 ATTR_CONTROL_INPUTS = "_control_inputs"  # control-edge producers read from real files
 CONST_VALUE = "value"
+WRITER = "om-converter"                  # atc_version of our files starts with it (real ATC/GE files differ)
 CONTROL_INDEX = -1
 
 
@@ -133,7 +134,7 @@ def graph_to_model_def(graph: Graph, model_attrs: dict | None = None) -> ModelDe
     writer = _ModelWriter()
     writer.model.name = graph.name
     writer.add_graph(graph, writer.unique_graph_name(graph.name))
-    attrs = {"atc_version": __version__, **(model_attrs or {})}
+    attrs = {"atc_version": f"{WRITER} {__version__}", **(model_attrs or {})}
     attrs.update({
         "weight_size": writer.offset,
         "memory_size": activation_bytes(graph),
