@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from ..errors import GraphError
 from ..ir import TensorDesc
 from ..om.attrs import desc_from_proto, from_attr
+from ..om.model_def import split_input
 from ..ops.formats import is_device_format, split_format
 from ..proto import ge_ir_pb2 as ge
 
@@ -38,16 +39,6 @@ class GeOp:
         return [n for n in names if isinstance(n, str)]
 
 
-def _split(text: str) -> tuple:
-    src, _, idx = text.rpartition(":")
-    if not src:
-        return text, 0
-    try:
-        return src, int(idx)
-    except ValueError:
-        return text, 0
-
-
 def read_op(odef: ge.OpDef) -> GeOp:
     attrs = {}
     weight = None
@@ -62,7 +53,7 @@ def read_op(odef: ge.OpDef) -> GeOp:
         op.outputs = [desc_from_proto(weight.desc)]
     slot = 0
     for text in odef.input:
-        src, idx = _split(text) if text else ("", 0)
+        src, idx = split_input(text) if text else ("", 0)
         if text and idx == CONTROL_INDEX:
             op.control.append(src)
             continue

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..errors import ConverterError, GraphError, UnsupportedOpError
 from ..ir import DataType, Graph, Op, TensorDesc, from_numpy, to_numpy
+from ..ir.inline import inline_graph
 from ..om.attrs import desc_from_proto, tensor_from_proto
 from ..om.model_def import WRITER
 from ..ops.formats import to_plain
@@ -74,24 +75,13 @@ class Lowering:
         """Copy a small canonical graph (e.g. a TensorFlow node converted by our frontend) in, reading
         ``feeds[k]`` for its Data op of index k; returns the refs of its outputs."""
         from ..passes.shape_inference import infer_op
-        data = {op.name: feeds[int(op.attrs.get("index", k))] for k, op in enumerate(sub.data_ops())}
-        names: dict = {}
-
-        def resolve(ref):
-            if ref is None:
-                return None
-            return data[ref[0]] if ref[0] in data else (names[ref[0]], ref[1])
-
-        for op in sub.topo_order():
-            if op.type in ("Data", "NetOutput"):
-                continue
-            new = op.clone(self.graph.unique_name(op.name if op.name != owner.name else owner.name))
-            new.source = owner.name
-            names[op.name] = new.name
-            self.graph.add(new, [resolve(r) for r in sub.inputs_of(op.name)])
-            if new.type != "Const":
-                infer_op(self.graph, new, fold=False)
-        return [resolve(r) for r in sub.output_refs()]
+        mark = self.graph.mark()
+        refs = inline_graph(self.graph, sub, feeds, None)
+        for op in self.graph.added_since(mark):
+            op.source = owner.name
+            if op.type != "Const":
+                infer_op(self.graph, op, fold=False)
+        return refs
 
     # ---- tensors between GE ops --------------------------------------------------------------------
     def view(self, ref, shape, dtype: int, owner: GeOp) -> tuple:

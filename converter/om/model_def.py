@@ -167,7 +167,8 @@ def _coerce_declared(op_type: str, attrs: dict) -> dict:
     return out
 
 
-def _split_input(text: str) -> tuple[str, int]:
+def split_input(text: str) -> tuple[str, int]:
+    """(producer name, output index) of an OpDef input string such as 'conv1:0'."""
     src, _, idx = text.rpartition(":")
     if not src:
         return text, 0
@@ -226,7 +227,7 @@ class _GraphReader:
             if not text:
                 slot += 1
                 continue
-            src, idx = _split_input(text)
+            src, idx = split_input(text)
             if idx == CONTROL_INDEX:
                 control.append(src)
                 continue
