@@ -142,7 +142,6 @@ class Lowering:
 
     # ---- ops ---------------------------------------------------------------------------------------
     def lower(self) -> Graph:
-        from .fusion import is_fused
         ops = read_graph(self.gdef)
         check_supported(ops, self)
         self.weight_groups = {src[0]: int(op.attrs["groups"]) for op in ops if int(op.attrs.get("groups") or 1) > 1
@@ -156,21 +155,28 @@ class Lowering:
             elif op.type in ("Const", "Constant"):
                 self.lower_const(op)
             else:
-                if is_fused(op):
-                    from .fusion import lower_fused
-                    refs = lower_fused(self, op)
-                elif op.type == "FrameworkOp":
-                    from .framework_op import lower_framework_op
-                    refs = lower_framework_op(self, op)
-                else:
-                    ctx = MapContext(self, op, self.upcast_inputs(op, self.op_inputs(op)))
-                    refs = find(op.type).mapper(ctx)
-                self.bind_outputs(op, refs)
+                try:
+                    self.bind_outputs(op, self.lower_op(op))
+                except ConverterError:
+                    raise
+                except Exception as exc:  # a descriptor or attribute the mapper did not expect
+                    raise GraphError("E19999", f"op '{op.name}' ({op.type}) cannot be lowered: "
+                                     f"{type(exc).__name__}: {exc}", node=op.name) from exc
         if outputs is None:
             raise GraphError("E10003", f"graph '{self.gdef.name}' has no NetOutput op")
         self.lower_outputs(outputs)
         self.graph.meta["lowering_notes"] = self.notes
         return self.graph
+
+    def lower_op(self, op: GeOp) -> list:
+        from .fusion import is_fused
+        if is_fused(op):
+            from .fusion import lower_fused
+            return lower_fused(self, op)
+        if op.type == "FrameworkOp":
+            from .framework_op import lower_framework_op
+            return lower_framework_op(self, op)
+        return find(op.type).mapper(MapContext(self, op, self.upcast_inputs(op, self.op_inputs(op))))
 
     def lower_data(self, op: GeOp) -> None:
         """A model input keeps the form the device takes (dtype and layout); NC1HWC0 is unpacked at once."""
