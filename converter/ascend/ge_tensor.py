@@ -283,3 +283,19 @@ def one_hot(ctx: MapContext):
                      {"concat_dim": 0}, suffix="values")[0]
     depth_ref = ctx.const(np.asarray(depth, INT64), "depth")
     return ctx.add("OneHot", [ctx.input(0), depth_ref, values], {"axis": int(ctx.attr("axis", -1))})
+
+
+# ---- HiAI IR (the Kirin converter's op types, in HiAI .om files) ------------------------------------
+
+@ge_op("CastT", inputs=(1, 1))
+def hiai_cast(ctx: MapContext):
+    """HiAI CastT: cast to dst_dtype (GE's attribute numbering)."""
+    dst = ctx.attr("dst_dtype")
+    dtype = ge_attr_dtype(dst, ctx.name) if dst is not None else ctx.out_dtype(0)
+    return ctx.add("Cast", [ctx.input(0)], {"dst_type": int(dtype)})
+
+
+@ge_op("Permute", inputs=(1, 1))
+def hiai_permute(ctx: MapContext):
+    """HiAI Permute: transpose by ``order``."""
+    return ctx.add("Transpose", [ctx.input(0)], {"perm": [int(p) for p in ctx.require("order")]})

@@ -169,6 +169,8 @@ def test_cast_uses_ges_attribute_numbering():
     x = rand(2, 3) * 10
     check("Cast", [spec(x)], [out((2, 3), np.float16)], {"dst_type": 1}, [x.astype(np.float16)], atol=0)
     check("Cast", [spec(x)], [out((2, 3), np.int32)], {"dst_type": 3}, [x.astype(np.int32)], atol=0)
+    check("CastT", [spec(x)], [out((2, 3), np.float16)], {"src_dtype": 0, "dst_dtype": 1}, [x.astype(np.float16)],
+          atol=0)
 
 
 # ---- layout and scheduling -------------------------------------------------------------------------
@@ -206,6 +208,7 @@ def test_reshapes_take_the_output_descriptor(op_type):
 
 def test_transposes():
     x = rand(2, 3, 4, 5)
+    check("Permute", [spec(x)], [out((2, 4, 5, 3))], {"order": [0, 2, 3, 1]}, [x.transpose(0, 2, 3, 1)])
     check("TransposeD", [spec(x)], [out((2, 4, 5, 3))], {"perm": [0, 2, 3, 1]}, [x.transpose(0, 2, 3, 1)])
     check("Transpose", [spec(x), spec(np.array([3, 0, 1, 2], np.int32), const=True)], [out((5, 2, 3, 4))], {},
           [x.transpose(3, 0, 1, 2)])

@@ -30,15 +30,14 @@ REFUSED = {
     "ge_dynamic_and_static_graph_without_unfold.om": {"PartitionedCall"},
     "ge_flow_model.om": {"FakeOpNpu"},
     "ge_root_model.om": {"FakeOpNpu"},
-    "hiai_aipp.om": {"Aipp", "AippConfig", "ConvTranspose", "Convolution", "Permute"},
-    "hiai_tf_conv_opversion_5.om": {"CastT", "Convolution", "Permute"},
+    "hiai_aipp.om": {"Aipp", "AippConfig", "ConvTranspose", "Convolution"},
+    "hiai_tf_conv_opversion_5.om": {"Convolution"},
     "hiai_tf_softmax_hcs_cpucl.om": {"GraphOp"},
-    "hiai_tf_softmax_hcs_npucl.om": {"CastT", "GraphOp"},
-    "hiai_tf_softmax_infershaped.om": {"CastT"},
-    "hiai_tf_use_origin_format.om": {"BNInference", "CastT", "ConvolutionDepthwise"},
+    "hiai_tf_softmax_hcs_npucl.om": {"GraphOp"},
+    "hiai_tf_use_origin_format.om": {"BNInference", "ConvolutionDepthwise"},
     "hh_om.om": {"compiled fusion op Abs+Mul+Mul+Add"},
 }
-RUNS = {"hiai_tf_softmax_no_infershaped.om", "hiai_tf_softmax_v100.om"}
+RUNS = {"hiai_tf_softmax_no_infershaped.om", "hiai_tf_softmax_v100.om", "hiai_tf_softmax_infershaped.om"}
 
 
 def _unknown_types(path: Path) -> set:
