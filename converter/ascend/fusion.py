@@ -318,6 +318,9 @@ def plan(op: GeOp, source) -> FusionPlan:
         return FusionPlan(parts, problem=f"compiled fusion op {label}: parts without a kernel: {', '.join(missing)}")
     n_inputs = len(op.inputs)
     candidates = enumerate_wirings(parts, n_inputs)
+    if len(candidates) > MAX_WIRINGS:
+        return FusionPlan(parts, problem=f"compiled fusion op {label} (too many ways to wire {len(parts)} parts "
+                                         "to list; not supported)")
     same = _same_inputs(op)
     exprs = {}
     for w in candidates:

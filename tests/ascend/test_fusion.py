@@ -144,3 +144,11 @@ def test_matmul_tail_fusion_as_hh_uses_it():
     sess = run_fused("MatMulV2", "te_fused_op_mat_mul_mul_0078469a4ab07a02_0__kernel0", inputs,
                      [out((10, 20), fmt="FRACTAL_NZ", origin="ND")])
     np.testing.assert_allclose(sess.run_outputs(feeds_of(inputs))[0], (x @ w + b) * other, atol=1e-5)
+
+
+def test_too_many_wirings_are_not_guessed(monkeypatch):
+    from converter.ascend import fusion
+    monkeypatch.setattr(fusion, "MAX_WIRINGS", 3)
+    op = GeOp("op", "Abs", _fused("op", "te_fused_op_abs_mul_mul_add_2bd70059907934ee_0__kernel0"),
+              inputs=[("x", 0), ("a", 0), ("x", 0), ("b", 0)], outputs=[])
+    assert "too many ways" in fusion.plan(op, None).problem
