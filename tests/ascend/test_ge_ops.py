@@ -548,7 +548,11 @@ def test_fp16_in_fp32_out_computes_in_fp32():
     assert np.any(got.astype(np.float16).astype(np.float32) != got)
 
 
-def test_every_table_entry_is_tested():
+def test_every_table_entry_is_tested(request):
     """Runs last in this module: every GE op type of the table went through at least one check above."""
+    ran = {item.originalname for item in request.session.items if item.module is request.module}
+    defined = {name for name in dir(request.module) if name.startswith("test_")}
+    if ran != defined or request.session.testsfailed:
+        pytest.skip("needs every test of this module run (and passed)")
     untested = set(supported_types()) - TESTED
     assert not untested, f"GE op types without a numeric test: {sorted(untested)}"
