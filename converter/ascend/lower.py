@@ -7,7 +7,7 @@
   bytes as another shape), an explicit Reshape is added.
 - Scheduling ops (Send, Recv, AtomicAddrClean, MemcpyAsync, ...) do nothing on a CPU and are dropped or
   passed through; model inputs and outputs keep the form the device uses (dtype, NC1HWC0).
-- Each op goes through the GE op table (``registry``); compiled fusion ops are expanded (``fusion``) and
+- Each op goes through the GE op table (``table``); compiled fusion ops are expanded (``fusion``) and
   FrameworkOps run their embedded TensorFlow node (``framework_op``). Every op that cannot be run is listed
   at once, by type, in one E11009 error.
 """
@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ConverterError, GraphError, UnsupportedOpError
-from ..ir import DataType, Graph, Op, TensorDesc, from_numpy, to_numpy
+from ..ir import DataType, Graph, Op, TensorDesc, to_numpy
 from ..ir.inline import inline_graph
 from ..om.attrs import desc_from_proto, tensor_from_proto
 from ..om.model_def import WRITER
@@ -283,4 +283,4 @@ def lower_model_def(model: ge.ModelDef, weights=b"", source=None) -> Graph:
     return graph
 
 
-__all__ = ["lower_model_def", "is_compiled_model", "Lowering", "check_supported", "from_numpy"]
+__all__ = ["lower_model_def", "is_compiled_model", "Lowering", "check_supported"]
