@@ -53,7 +53,7 @@ class Lowering:
     # ---- canonical graph building ------------------------------------------------------------------
     def add_canonical(self, op_type: str, inputs, attrs: dict, owner: GeOp, *, n_out: int = 1,
                       suffix: str = "", name: str | None = None) -> list:
-        from ..passes.shape_inference import infer_op
+        from ..ops.inference import infer_op
         base = name or (f"{owner.name}/{suffix}" if suffix else owner.name)
         op = Op(self.graph.unique_name(base), op_type, dict(attrs), [TensorDesc(shape=None) for _ in range(n_out)],
                 source=owner.name)
@@ -74,7 +74,7 @@ class Lowering:
     def splice(self, sub: Graph, feeds: list, owner: GeOp) -> list:
         """Copy a small canonical graph (e.g. a TensorFlow node converted by our frontend) in, reading
         ``feeds[k]`` for its Data op of index k; returns the refs of its outputs."""
-        from ..passes.shape_inference import infer_op
+        from ..ops.inference import infer_op
         mark = self.graph.mark()
         refs = inline_graph(self.graph, sub, feeds, None)
         for op in self.graph.added_since(mark):
