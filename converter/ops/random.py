@@ -95,7 +95,8 @@ RANDOM_ATTRS = {"seed": Attr("int", 0, "TF op seed (0 with seed2 0: fresh number
                 "seed2": Attr("int", 0, "TF second seed"), "dtype": Attr("dtype", int(DataType.DT_FLOAT))}
 
 
-@register("RandomStandardNormal", attrs=RANDOM_ATTRS, infer=_infer_random, category="random")
+@register("RandomStandardNormal", attrs=RANDOM_ATTRS, infer=_infer_random, category="random",
+          traits={"never_fold"})
 def random_standard_normal(inputs, attrs):
     """RandomStandardNormal: (shape) -> normal samples of that shape, TensorFlow's Philox stream."""
     shape = _shape_of(inputs)
@@ -103,7 +104,7 @@ def random_standard_normal(inputs, attrs):
     return values.reshape(shape).astype(to_numpy(attrs["dtype"]))
 
 
-@register("RandomUniform", attrs=RANDOM_ATTRS, infer=_infer_random, category="random")
+@register("RandomUniform", attrs=RANDOM_ATTRS, infer=_infer_random, category="random", traits={"never_fold"})
 def random_uniform(inputs, attrs):
     """RandomUniform: (shape) -> samples in [0, 1) of that shape, TensorFlow's Philox stream."""
     shape = _shape_of(inputs)

@@ -87,3 +87,30 @@ def test_unsupported_embedded_ops_are_listed():
         _framework_op(b"", [x], [out((2, 2))], "Frob", framework=0)
     with pytest.raises(UnsupportedOpError, match="without a readable node_def"):
         _framework_op(b"\xff\xff\xff", [x], [out((2, 2))])
+
+
+def test_converted_random_ops_are_not_folded_into_constants(tmp_path):
+    """A TF graph with RandomStandardNormal on a constant shape: the .om keeps the op (fresh noise per run, as in
+    TensorFlow), and fixed seeds give TensorFlow's numbers."""
+    from converter import api
+    from converter.options import ConvertOptions
+    from converter.runtime import Session
+    graph = tfpb.GraphDef()
+    shape = graph.node.add(name="shape", op="Const")
+    shape.attr["dtype"].type = 3
+    shape.attr["value"].tensor.dtype = 3
+    shape.attr["value"].tensor.tensor_shape.dim.add(size=2)
+    shape.attr["value"].tensor.int_val.extend([7, 13])
+    for name, seeds in (("fresh", (0, 0)), ("fixed", (1, 2))):
+        node = graph.node.add(name=name, op="RandomStandardNormal", input=["shape"])
+        node.attr["dtype"].type, node.attr["T"].type = 1, 3
+        node.attr["seed"].i, node.attr["seed2"].i = seeds
+    path = tmp_path / "r.pb"
+    path.write_bytes(graph.SerializeToString())
+    om = api.convert(ConvertOptions(framework=3, model=str(path), output=str(tmp_path / "r"),
+                                    out_nodes=(("fresh", 0), ("fixed", 0)), precision_mode="force_fp32"))
+    sess = Session(om)
+    assert sum(op.type == "RandomStandardNormal" for op in sess.graph.ops()) == 2
+    first, second = sess.run_outputs({}), sess.run_outputs({})
+    assert not np.array_equal(first[0], second[0])
+    np.testing.assert_allclose(first[1], np.load(GOLDENS)["normal_1_2"], atol=2e-6)
