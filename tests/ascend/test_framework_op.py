@@ -70,6 +70,8 @@ def test_seed_zero_draws_fresh_numbers_unless_the_session_fixes_them():
     fixed = [Session(graph, random_seed=5).run_outputs({})[0] for _ in range(2)]
     np.testing.assert_array_equal(fixed[0], fixed[1])
     assert not np.array_equal(fixed[0], Session(graph, random_seed=6).run_outputs({})[0])
+    assert not np.array_equal(Session(graph, random_seed=0).run_outputs({})[0],
+                              Session(graph, random_seed=1).run_outputs({})[0])
     assert 0 <= fixed[0].min() and fixed[0].max() < 1
 
 
