@@ -25,9 +25,11 @@ class Session:
             self.graph = model
         elif isinstance(model, (str, os.PathLike)):
             from ..om.external_weights import resolve_file_constants
+            from ..om.graph_check import check_graph
             from ..om.reader import read_om
             om = read_om(os.fspath(model))
             self.graph = om.to_graph()
+            check_graph(self.graph)
             self.graph.meta.setdefault("model_attrs", {}).update(om.attrs)
             resolve_file_constants(self.graph, os.path.dirname(os.path.abspath(os.fspath(model))))
         else:
