@@ -122,6 +122,7 @@ def test_the_file_and_the_folder_are_fsynced_around_the_rename(tmp_path, monkeyp
 
     monkeypatch.setattr(os, "fsync", fsync)
     monkeypatch.setattr(os, "replace", replace)
+    monkeypatch.setattr(atomic, "DURABLE", True)
     assert convert(src, tmp_path / "out" / "m", "--external_weight=1") == 0
     om, folder, weights = str(tmp_path / "out" / "m.om"), str(tmp_path / "out"), str(tmp_path / "out" / "weight")
     at = events.index(("rename", om))
