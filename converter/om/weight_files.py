@@ -22,7 +22,10 @@ Rules (a conversion into folder F writing F/m.om):
    model's folder). When a model in F cannot be read, nothing is deleted. Files never listed in a journal
    (the user's own, other tools') are never deleted.
 So: files of the previous m.om that the new one no longer uses go once m.om is replaced; files of a failed
-or killed conversion go unless some model uses them; a file another model uses is never removed."""
+or killed conversion go unless some model uses them; a file another model uses is never removed.
+Limits: a file kept because another model used it stays when that model is later deleted by hand (no journal
+lists it any more); without flock (Windows, some network file systems) concurrent conversions into one
+folder are not serialised."""
 from __future__ import annotations
 
 import hashlib
@@ -178,7 +181,11 @@ class WeightStore:
     def recover(self) -> None:
         """Apply rule 4 to the journals of killed runs and remove their temporary files."""
         sweep_stale(self.weight_dir, force=True)
-        for entry in sorted(os.scandir(self.weight_dir), key=lambda e: e.name):
+        try:
+            entries = sorted(os.scandir(self.weight_dir), key=lambda e: e.name)
+        except OSError:
+            return  # an unreadable weight/ folder: writing into it fails later with E13004
+        for entry in entries:
             m = JOURNAL_RE.match(entry.name)
             if m is not None and entry.path != self.journal and owner_gone(m, entry.path):
                 self.clean_up(entry.path)
