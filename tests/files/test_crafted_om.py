@@ -166,3 +166,24 @@ def test_rewired_models_load_or_are_refused_but_never_fail_at_run_time(tmp_path)
         except ConverterError as e:
             assert e.code != "E19999", e
     assert loaded and refused
+
+
+def test_damaged_om_files_with_external_weights_load_or_give_e_codes(tmp_path, shared):
+    """Seeded: bytes flipped or cut in .om files (ours with external weights, and the real fixtures); loading
+    them as a Session (container, graph, load checks, weight files) raises only E-coded errors."""
+    _, om, _ = _external_model(tmp_path)
+    sources = [om.read_bytes()] + [p.read_bytes() for p in sorted((shared / "fixtures" / "om").glob("*.om"))]
+    target = om.parent / "damaged.om"
+    rng = random.Random(7)
+    for _ in range(300):
+        data = bytearray(rng.choice(sources))
+        if rng.random() < 0.2:
+            del data[rng.randrange(len(data)):]
+        for _ in range(rng.randint(1, 8)):
+            if data:
+                data[rng.randrange(len(data))] = rng.randrange(256)
+        target.write_bytes(bytes(data))
+        try:
+            Session(str(target))
+        except ConverterError:
+            pass
