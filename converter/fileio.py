@@ -8,17 +8,29 @@ from .errors import ConverterError
 
 
 def write_text_atomic(path: str, text: str, option: str | None = None) -> str:
+    return write_bytes_atomic(path, text.encode("utf-8"), option)
+
+
+def write_bytes_atomic(path: str, data: bytes, option: str | None = None) -> str:
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise ConverterError("E13004", f"cannot write '{path}': folder '{folder}' does not exist", option=option,
                              path=path)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
+    if os.path.isdir(path):
+        raise ConverterError("E13004", f"cannot write '{path}': it is a folder", option=option, path=path)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
+    except OSError as exc:
+        raise ConverterError("E13004", f"cannot write '{path}': {exc.strerror}", option=option, path=path) from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise ConverterError("E13004", f"cannot write '{path}': {exc.strerror}", option=option,
+                                 path=path) from None
         raise
     return path

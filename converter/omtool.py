@@ -137,6 +137,18 @@ def chain(models: List[str] = typer.Argument(..., help="two or more .om files, i
         _fail(exc)
 
 
+@app.command()
+def export(model: str = typer.Argument(..., help="the .om file"),
+           onnx_path: str = typer.Option(..., "--onnx", help="the ONNX file to write")):
+    """Write the .om as an ONNX model (plain layouts, fp16 rounding kept) that onnxruntime can run."""
+    from .export import export_onnx
+    try:
+        path = export_onnx(model, onnx_path)
+    except ConverterError as exc:
+        _fail(exc)
+    typer.echo(f"wrote {path}")
+
+
 @app.command("ops")
 def list_ops(markdown: bool = typer.Option(False, help="print the markdown table of docs/supported-ops.md")):
     """List the supported canonical ops and the source-framework op types mapped to them."""

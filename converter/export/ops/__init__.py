@@ -1,0 +1,2 @@
+"""ONNX emitters, one module per op family; imported explicitly so none is silently missing."""
+from . import activation, control, detection, elementwise, nn, quant, reduce, sequence, tensor  # noqa: F401
