@@ -5,7 +5,7 @@ onnxruntime on the same inputs and report the largest difference (scaled: |a - b
 convert with the default precision (force_fp16), export, and compare onnxruntime's run of that export with
 our runtime's run of the .om. Prints one line per model and the worst errors.
 
-Run: python tools/export_roundtrip.py [light pytorch samples corpora]   (default: all four sets)
+Run: python tools/export_roundtrip.py [light pytorch samples corpora tf]   (default: all sets)
 """
 from __future__ import annotations
 
@@ -135,7 +135,45 @@ def corpus_cases() -> list:
     return found
 
 
-SETS = {"light": light_cases, "pytorch": pytorch_cases, "samples": sample_cases, "corpora": corpus_cases}
+TF_GOLDEN = os.path.join(REPO, "tests", "tensorflow", "golden")
+
+
+def tf_golden_cases() -> list:
+    """The committed TensorFlow goldens (frozen .pb + inputs); checked against our runtime's run of the .om."""
+    found = []
+    for path in sorted(glob.glob(os.path.join(TF_GOLDEN, "*.pb"))):
+        data = np.load(path[:-3] + ".npz")
+        feeds = {k.split(":", 1)[1]: data[k] for k in data.files if k.startswith("input:")}
+        found.append((f"tf/{os.path.basename(path)[:-3]}", path, feeds, None))
+    return found
+
+
+def tf_roundtrip(path: str, feeds: dict, workdir: str, precision: str = "force_fp32") -> dict:
+    """A TensorFlow golden: .pb -> .om -> ONNX; onnxruntime's run of the export against our runtime's."""
+    from converter import api
+    from converter.export import export_onnx
+    from converter.options import ConvertOptions
+    from converter.runtime import Session
+    from converter.runtime.inputs import model_feeds
+    data = np.load(path[:-3] + ".npz")
+    outs = [k.split(":", 1)[1] for k in data.files if k.startswith("output:")]
+    out_nodes = tuple((o.rsplit(":", 1)[0], int(o.rsplit(":", 1)[1])) for o in outs)
+    name = os.path.basename(path)[:-3]
+    om = api.convert(ConvertOptions(framework=3, model=path, output=os.path.join(workdir, f"tf_{name}_{precision}"),
+                                    input_shape=tuple((k, tuple(v.shape)) for k, v in feeds.items()),
+                                    out_nodes=out_nodes, precision_mode=precision,
+                                    input_format="NCHW" if name == "nchw_net" else None))
+    exported = export_onnx(om, os.path.join(workdir, f"tf_{name}_{precision}.onnx"))
+    plain = {k.rsplit(":", 1)[0]: v for k, v in feeds.items()}
+    got = ort_run(exported, plain)
+    sess = Session(om)
+    want = sess.run_outputs(model_feeds(sess.graph, plain))
+    errors = [scaled_error(g, w) for g, w in zip(got, want)]
+    return {"outputs": len(got), "expected": len(want), "error": max(errors, default=0.0)}
+
+
+SETS = {"light": light_cases, "pytorch": pytorch_cases, "samples": sample_cases, "corpora": corpus_cases,
+        "tf": tf_golden_cases}
 
 
 def main(names: list) -> int:
@@ -148,7 +186,10 @@ def main(names: list) -> int:
                 for precision in ("force_fp32", "force_fp16"):
                     start = time.perf_counter()
                     try:
-                        r = roundtrip(path, feeds, work, precision, stored)
+                        if set_name == "tf":
+                            r = tf_roundtrip(path, feeds, work, precision)
+                        else:
+                            r = roundtrip(path, feeds, work, precision, stored)
                         status = f"error {r['error']:.2e}"
                         worst[precision] = max(worst.get(precision, 0.0), r["error"])
                     except ConverterError as exc:

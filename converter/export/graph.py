@@ -15,6 +15,7 @@ import numpy as np
 
 from .. import ops as op_registry
 from ..ir import DataType, Graph, TensorDesc
+from ..ops.registry import InferContext
 from .builder import NamePool, OnnxGraph, numpy_of, value_type
 from .registry import EMITTERS, Emit, Refusal
 from .sequences import element_desc, sequence_outputs
@@ -24,7 +25,7 @@ DEVICE_FORMATS = {"NC1HWC0", "NDC1HWC0", "FRACTAL_Z", "FRACTAL_NZ", "FRACTAL_Z_3
 # ops that run on fp16 values as they are (they look at shapes only, or pass values through)
 NATIVE_FP16 = {"Cast", "Shape", "Size", "Identity", "If", "Loop", "TransData", "SequenceConstruct",
                "SequenceInsert", "SequenceAt", "SequenceErase", "SequenceLength", "SequenceEmpty",
-               "SequenceReserve", "SequenceSetItem"}
+               "SequenceReserve", "SequenceSetItem", "SplitToSequence", "ConcatFromSequence"}
 STRUCTURAL = {"Data", "Const", "NetOutput"}
 SEQUENCE = DataType.DT_VARIANT
 
@@ -68,7 +69,7 @@ class GraphExporter:
     # ---- values ---------------------------------------------------------------------------------
     def bind(self, ref, name: str, desc: TensorDesc, elem: int | None = None, elem_shape=None) -> Value:
         desc = plain_desc(desc)
-        if elem is None and int(desc.dtype) == SEQUENCE:
+        if elem is None and int(desc.dtype) == SEQUENCE:  # what the IR says, when nothing better is known
             elem = desc.attrs.get("elem_dtype")
         value = Value(name, desc, elem, elem_shape)
         self.values[ref] = value
@@ -166,8 +167,13 @@ class GraphExporter:
             self.g.node("Cast", [tmp], [final], name=f"{op.name}_fp16", to=10)
         in_values = [None if r is None else self.value(r) for r in refs]
         seqs = sequence_outputs(op, spec_attrs, in_values, emit.out_elems)
+        inferred = reinferred_shapes(op, spec_attrs, in_values, consts)
         for i, (final, d) in enumerate(zip(finals, op.outputs)):
             d = element_desc(op, in_values, d)
+            if d.shape is None and emit.out_shapes.get(i) is not None:
+                d = d.copy(shape=tuple(emit.out_shapes[i]))
+            if d.shape is None and i < len(inferred) and inferred[i] is not None:
+                d = d.copy(shape=inferred[i])
             self.bind((op.name, i), final, d, *seqs.get(i, (None, None)))
 
     # ---- graph inputs / outputs -----------------------------------------------------------------
@@ -228,3 +234,20 @@ class GraphExporter:
             og.add_output(out, value_type(value.desc.dtype, value.desc.shape, value.elem, f"body output '{out}'"))
             results.append(Value(out, value.desc, value.elem, value.elem_shape))
         return og.to_proto(), results
+
+
+def reinferred_shapes(op, attrs: dict, in_values: list, consts: list) -> list:
+    """Output shapes the op's own shape inference gives from what the exporter knows of its inputs (which
+    can be more than our IR knew: shapes read out of sequences, shapes carried through loops); [] when the
+    IR already knows every output shape or inference cannot tell."""
+    if all(d.shape is not None for d in op.outputs) or op.subgraphs or not op_registry.has(op.type):
+        return []
+    spec = op_registry.get(op.type)
+    if spec.infer is None:
+        return []
+    descs = [None if v is None else v.desc for v in in_values]
+    try:
+        found = spec.infer(InferContext(op, descs, list(consts), attrs))
+    except Exception:  # inference may give up on partial knowledge; the IR's unknown shape stands
+        return []
+    return [None if d.shape is None else tuple(d.shape) for d in found]

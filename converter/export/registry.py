@@ -51,9 +51,11 @@ class Emit:
     g: OnnxGraph
     exporter: object = None  # the GraphExporter (control-flow emitters export bodies through it)
     out_elems: dict = None   # {output: (element dtype, element shape)} of sequence outputs the emitter knows
+    out_shapes: dict = None  # {output: shape} for outputs whose IR shape is unknown but the emitter knows it
 
     def __post_init__(self):
         self.out_elems = {} if self.out_elems is None else self.out_elems
+        self.out_shapes = {} if self.out_shapes is None else self.out_shapes
 
     # ---- inputs ---------------------------------------------------------------------------------
     def input(self, i: int):

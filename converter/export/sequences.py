@@ -48,7 +48,7 @@ def sequence_outputs(op, attrs: dict, inputs: list, known: dict) -> dict:
         dtype, shape = known.get(i, (None, None))
         if dtype is None and shape is None:
             dtype, shape = _infer(op, attrs, inputs)
-        out[i] = (d.attrs.get("elem_dtype") or dtype, shape)
+        out[i] = (dtype or d.attrs.get("elem_dtype"), shape)
     return out
 
 
@@ -68,6 +68,8 @@ def _infer(op, attrs: dict, inputs: list):
         seq_dtype, seq_shape = _tensor(first)
         item_dtype, item_shape = _tensor(item)
         return seq_dtype or item_dtype, merge(seq_shape, item_shape)
+    if op.type in ("Identity", "SequenceErase"):
+        return _tensor(first)
     if op.type == "SplitToSequence":
         dtype, shape = _tensor(first)
         return dtype, _split_shape(shape, attrs, len(inputs) > 1 and inputs[1] is not None)
@@ -82,6 +84,15 @@ def element_desc(op, inputs: list, desc):
     dtype, shape = _tensor(inputs[0])
     if dtype is not None and int(dtype) != int(desc.dtype):
         desc = desc.copy(dtype=int(dtype))
-    if op.type == "SequenceAt" and desc.shape is None and shape not in (None, NO_ELEMENTS):
-        desc = desc.copy(shape=shape)
-    return desc
+    if desc.shape is not None or shape in (None, NO_ELEMENTS):
+        return desc
+    if op.type == "SequenceAt":
+        return desc.copy(shape=shape)
+    axis = int(op.attrs.get("axis", 0))
+    if int(op.attrs.get("new_axis", 0)):
+        axis = axis % (len(shape) + 1)
+        return desc.copy(shape=shape[:axis] + (-1,) + shape[axis:])
+    if not shape:
+        return desc
+    axis = axis % len(shape)
+    return desc.copy(shape=shape[:axis] + (-1,) + shape[axis + 1:])

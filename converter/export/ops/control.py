@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ...ir import DataType
 from ..registry import Emit, Refusal, emits
-from ..sequences import merge
+from ..sequences import NO_ELEMENTS, merge
 
 SEQUENCE = DataType.DT_VARIANT
 
@@ -47,8 +47,34 @@ def if_op(e: Emit):
     for i, (a, b) in enumerate(zip(results["then_branch"], results["else_branch"])):
         if int(a.desc.dtype) == SEQUENCE:
             e.out_elems[i] = (a.elem or b.elem, merge(a.elem_shape, b.elem_shape))
+        else:
+            e.out_shapes[i] = merge(a.desc.shape, b.desc.shape)
     cond = e.as_dtype(0, DataType.DT_BOOL)
     e.out("If", [cond], then_branch=branches["then_branch"], else_branch=branches["else_branch"])
+
+
+MAX_BODY_PASSES = 3
+
+
+def _loop_body(e: Emit, carried: list, captured: list) -> tuple:
+    """The Loop body, exported until the element shapes of carried sequences are stable: a pass starts from
+    what is known of them (the start values', merged with what the previous pass put in), so the body's
+    SequenceAt/ConcatFromSequence get ranks; unstable ones end up unknown."""
+    state = e.exporter.state
+    shapes = [v.elem_shape if int(v.desc.dtype) == SEQUENCE else None for v in carried]
+    for attempt in range(MAX_BODY_PASSES + 1):
+        formal = [("iteration", DataType.DT_INT64, None, None), ("condition", DataType.DT_BOOL, None, None)]
+        formal += [(v.name, int(v.desc.dtype), v.elem, shape) for v, shape in zip(carried, shapes)]
+        mark = len(state.refused)
+        body, results = e.exporter.export_body(e.op.subgraphs["body"], formal, captured, f"{e.op.name}_body")
+        if len(results) != 1 + len(carried) + (len(e.outputs) - len(carried)):
+            return body, results
+        merged = [merge(shape, results[1 + k].elem_shape) if int(v.desc.dtype) == SEQUENCE else None
+                  for k, (v, shape) in enumerate(zip(carried, shapes))]
+        if merged == shapes or attempt == MAX_BODY_PASSES:
+            return body, results
+        del state.refused[mark:]
+        shapes = merged if attempt < MAX_BODY_PASSES - 1 else [None] * len(carried)
 
 
 @emits("Loop")
@@ -63,13 +89,14 @@ def loop(e: Emit):
         if ref is None:
             raise Refusal(f"loop-carried value {k} is absent")
         carried.append(e.exporter.value(ref))
-    formal = [("iteration", DataType.DT_INT64, None, None), ("condition", DataType.DT_BOOL, None, None)]
-    formal += [(v.name, int(v.desc.dtype), v.elem, None) for v in carried]
-    body, results = e.exporter.export_body(e.op.subgraphs["body"], formal, _outer(e, 2 + n_carried),
-                                           f"{e.op.name}_body")
+    body, results = _loop_body(e, carried, _outer(e, 2 + n_carried))
     if len(results) != 1 + len(e.outputs):
         raise Refusal(f"the body has {len(results)} outputs; the loop needs condition + {len(e.outputs)}")
-    e.out_elems.update({i: (v.elem, None) for i, v in enumerate(carried) if int(v.desc.dtype) == SEQUENCE})
+    for k, v in enumerate(carried):
+        if int(v.desc.dtype) == SEQUENCE:
+            e.out_elems[k] = (v.elem, merge(v.elem_shape, results[1 + k].elem_shape))
+        else:  # a carried value keeps the dims its start value and the body's result agree on
+            e.out_shapes[k] = merge(v.desc.shape, results[1 + k].desc.shape)
     trip = e.one("Reshape", [e.int64(0), e.ints([], "scalar")]) if e.has(0) else None
     cond = e.one("Reshape", [e.as_dtype(1, DataType.DT_BOOL), e.ints([], "scalar")]) if e.has(1) else None
     e.out("Loop", [trip, cond] + [v.name for v in carried], body=body)

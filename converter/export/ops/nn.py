@@ -226,8 +226,36 @@ def batch_matmul_v2(e: Emit):
 
 # ---- pad, resize, space <-> depth ------------------------------------------------------------------
 
+def symmetric_pad(e: Emit) -> None:
+    """TF MirrorPad SYMMETRIC (the edge repeated): reversed slices concatenated on each padded axis."""
+    rank = e.known_rank(0, "symmetric padding")
+    pads = e.value(1)
+    if pads is None:
+        raise Refusal("symmetric padding by amounts computed at run time")
+    pads = [int(p) for p in np.asarray(pads).reshape(-1)]
+    axes = [int(a) % rank for a in e.attrs["axes"]] or list(range(rank))
+    if any(p < 0 for p in pads):
+        raise Refusal("symmetric padding with negative amounts")
+    y = e.input(0)
+    lowest = np.iinfo(np.int64).min
+    for k, axis in enumerate(axes):
+        begin, end = pads[k], pads[len(axes) + k]
+        parts = []
+        if begin:
+            parts.append(e.one("Slice", [y, e.ints([begin - 1]), e.ints([lowest]), e.ints([axis]), e.ints([-1])]))
+        parts.append(y)
+        if end:
+            parts.append(e.one("Slice", [y, e.ints([-1]), e.ints([-end - 1]), e.ints([axis]), e.ints([-1])]))
+        if len(parts) > 1:
+            y = e.one("Concat", parts, axis=axis)
+    e.out("Identity", [y])
+
+
 @emits("PadV3")
 def pad(e: Emit):
+    if str(e.attrs["mode"]).lower() == "symmetric":
+        symmetric_pad(e)
+        return
     mode = PAD_MODES.get(str(e.attrs["mode"]).lower())
     if mode is None:
         raise Refusal(f"pad mode '{e.attrs['mode']}' has no ONNX Pad mode")
@@ -264,25 +292,115 @@ def _nearest_mode(e: Emit, rank: int) -> str:
     raise Refusal("nearest rounding 'simple' on a resize that grows some axes and shrinks others")
 
 
+def _resize_axes(e: Emit, rank: int, given: list):
+    """The axes (of the channels-first view) roi/scales/sizes refer to: the axes attr, the spatial axes when
+    they hold rank - 2 values, else None (all axes)."""
+    if e.attrs["axes"]:
+        return [int(a) % rank for a in e.attrs["axes"]]
+    lengths = [np.asarray(e.value(i)).size if e.value(i) is not None else
+               (e.shape(i)[0] if e.shape(i) and len(e.shape(i)) == 1 else None) for i in given[1:] if i]
+    lengths = [n for n in lengths if n]
+    if rank > 2 and lengths and lengths[0] == rank - 2:
+        return list(range(2, rank))
+    return None
+
+
+def _actual_axis(a: int, rank: int, last: bool) -> int:
+    """Where axis a of the channels-first view sits in the tensor (channels-last: C is the last axis)."""
+    if not last:
+        return a
+    return 0 if a == 0 else (rank - 1 if a == 1 else a - 1)
+
+
+def _full_rank(e: Emit, i: int, positions: list, default, rank: int, dtype: int, pairs: bool = False) -> str:
+    """Input i (values for ``positions``) spread over every axis, the others at ``default`` (for roi:
+    [starts..., ends...], default (0, 1)); a constant stays a constant, a computed one is scattered."""
+    where = positions + [rank + p for p in positions] if pairs else positions
+    v = e.value(i)
+    if v is not None:
+        full = np.asarray(default, np.float64).copy()
+        full[where] = np.asarray(v, np.float64).reshape(-1)
+        return e.const(full.astype(np.int64 if dtype == DataType.DT_INT64 else np.float32), hint=f"in{i}")
+    base = e.const(np.asarray(default).astype(np.int64 if dtype == DataType.DT_INT64 else np.float32), hint="base")
+    if dtype == DataType.DT_INT64 and v is None and e.shape(0) is not None and not e.desc(0).is_static:
+        base = e.one("Shape", [e.input(0)])
+    return e.one("ScatterElements", [base, e.ints(where, "where"), e.as_dtype(i, dtype)], axis=0)
+
+
+def _spatial_values(e: Emit, i: int, axes, rank: int, dtype: int) -> str:
+    """The values of input i for the two spatial axes only."""
+    name = e.as_dtype(i, dtype)
+    if axes is not None:
+        return name
+    # given for all axes (channels-first view): keep the spatial ones (roi: [starts..., ends...])
+    keep = [2, 3, rank + 2, rank + 3] if i == 1 else [2, 3]
+    return e.one("Gather", [name, e.ints(keep, "spatial")], axis=0)
+
+
+def _cubic_channels_last(e: Emit, rank: int, given: list, axes, attrs: dict) -> None:
+    """Cubic resize of an NHWC tensor, as onnxruntime can run it: channels-first with N and C merged into one
+    axis (so that its transpose optimizer cannot move the resize back to NHWC, where onnxruntime's cubic
+    cannot shrink)."""
+    if rank != 4 or (axes is not None and sorted(axes) != [2, 3]):
+        raise Refusal("cubic resize of a channels-last tensor other than over H and W of NHWC")
+    x = e.transpose(e.input(0), to_first(rank))
+    merged = e.one("Reshape", [x, e.ints([-1, 1, 0, 0], "merged")])
+    inputs = [None, None, None]
+    if given[0] is not None:
+        roi = e.one("Reshape", [_spatial_values(e, 1, axes, rank, DataType.DT_FLOAT), e.ints([2, 2], "pairs")])
+        inputs[0] = e.one("Concat", [e.const(np.array([[0, 0], [1, 1]], np.float32), hint="nc_roi"), roi], axis=1)
+        inputs[0] = e.one("Reshape", [inputs[0], e.ints([-1], "flat")])
+    if given[1] is not None:
+        inputs[1] = e.one("Concat", [e.const(np.ones(2, np.float32), hint="nc_scales"),
+                                     _spatial_values(e, 2, axes, rank, DataType.DT_FLOAT)], axis=0)
+    if given[2] is not None:
+        lead = e.one("Shape", [merged], end=2)
+        inputs[2] = e.one("Concat", [lead, _spatial_values(e, 3, axes, rank, DataType.DT_INT64)], axis=0)
+    y = e.one("Resize", [merged, *inputs], **attrs)
+    out_shape = e.one("Concat", [e.one("Shape", [x], end=2), e.one("Shape", [y], start=2)], axis=0)
+    e.node("Transpose", [e.one("Reshape", [y, out_shape])], e.outputs, perm=to_last(rank))
+
+
 @emits("Resize")
 def resize(e: Emit):
+    """ONNX Resize on the tensor as it is (channels-last too), with roi/scales/sizes spread over every axis
+    (onnxruntime's transpose optimizer mishandles Resize's axes attribute, so it is only used with a
+    keep_aspect_ratio_policy). Cubic on channels-last runs channels-first, where onnxruntime supports it."""
     if e.attrs["antialias"]:
         raise Refusal("antialias is not supported")
     rank = e.known_rank(0, "Resize")
-    roi_scales_sizes = [e.as_dtype(1, DataType.DT_FLOAT), e.as_dtype(2, DataType.DT_FLOAT), e.int64(3)]
-    axes = list(e.attrs["axes"]) or None
-    if axes is None and rank > 2:
-        lengths = [np.asarray(e.value(i)).size if e.value(i) is not None else
-                   (e.shape(i)[0] if e.shape(i) and len(e.shape(i)) == 1 else None) for i in (2, 3) if e.has(i)]
-        lengths = [n for n in lengths if n]
-        if lengths and lengths[0] == rank - 2:
-            axes = list(range(2, rank))
+    given = [i if e.has(i) and (e.value(i) is None or np.asarray(e.value(i)).size) else None for i in (1, 2, 3)]
     attrs = {"mode": str(e.attrs["mode"]), "coordinate_transformation_mode": str(e.attrs["coordinate_transformation_mode"]),
              "nearest_mode": _nearest_mode(e, rank), "cubic_coeff_a": float(e.attrs["cubic_coeff_a"]),
              "exclude_outside": int(bool(e.attrs["exclude_outside"])),
              "extrapolation_value": float(e.attrs["extrapolation_value"]),
-             "keep_aspect_ratio_policy": str(e.attrs["keep_aspect_ratio_policy"]), "axes": axes}
-    layout_op(e, "Resize", roi_scales_sizes, **attrs)
+             "keep_aspect_ratio_policy": str(e.attrs["keep_aspect_ratio_policy"])}
+    axes = _resize_axes(e, rank, given)
+    last = channels_last(e.attrs["data_format"]) and rank > 2
+    if attrs["mode"] == "cubic" and last and attrs["keep_aspect_ratio_policy"] == "stretch":
+        _cubic_channels_last(e, rank, given, axes, attrs)
+        return
+    if attrs["keep_aspect_ratio_policy"] != "stretch":
+        inputs = [None if given[0] is None else e.as_dtype(1, DataType.DT_FLOAT),
+                  None if given[1] is None else e.as_dtype(2, DataType.DT_FLOAT),
+                  None if given[2] is None else e.int64(3)]
+        layout_op(e, "Resize", inputs, axes=axes, **attrs)
+        return
+    positions = [_actual_axis(a, rank, last) for a in (axes if axes is not None else range(rank))]
+    shape = e.shape(0)
+    inputs = [None, None, None]
+    if given[0] is not None:
+        inputs[0] = _full_rank(e, 1, positions, [0.0] * rank + [1.0] * rank, rank, DataType.DT_FLOAT, pairs=True)
+    if given[1] is not None:
+        inputs[1] = _full_rank(e, 2, positions, [1.0] * rank, rank, DataType.DT_FLOAT)
+    if given[2] is not None:
+        known = shape is not None and all(d >= 0 for d in shape)
+        if not known and e.value(3) is not None:
+            base = e.one("Shape", [e.input(0)])
+            inputs[2] = e.one("ScatterElements", [base, e.ints(positions, "where"), e.int64(3)], axis=0)
+        else:
+            inputs[2] = _full_rank(e, 3, positions, list(shape) if known else [0] * rank, rank, DataType.DT_INT64)
+    e.out("Resize", [e.input(0), *inputs], **attrs)
 
 
 @emits("DepthToSpace")
