@@ -7,6 +7,12 @@ import tempfile
 from .errors import ConverterError
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_text_atomic(path: str, text: str, option: str | None = None) -> str:
     return write_bytes_atomic(path, text.encode("utf-8"), option)
 
@@ -25,6 +31,7 @@ def write_bytes_atomic(path: str, data: bytes, option: str | None = None) -> str
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; a written file gets the usual mode
         os.replace(tmp, path)
     except BaseException as exc:
         if os.path.exists(tmp):

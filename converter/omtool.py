@@ -139,7 +139,7 @@ def chain(models: List[str] = typer.Argument(..., help="two or more .om files, i
 
 @app.command()
 def export(model: str = typer.Argument(..., help="the .om file"),
-           onnx_path: str = typer.Option(..., "--onnx", help="the ONNX file to write")):
+           onnx_path: Optional[str] = typer.Option(None, "--onnx", help="the ONNX file to write")):
     """Write the .om as an ONNX model (plain layouts, fp16 rounding kept) that onnxruntime can run."""
     from .export import export_onnx
     try:

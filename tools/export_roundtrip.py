@@ -61,20 +61,26 @@ def static_shapes(path: str, feeds: dict) -> tuple:
     return tuple((vi.name, tuple(np.asarray(feeds[vi.name]).shape)) for vi in onnx_inputs(path) if vi.name in feeds)
 
 
+def export_in_memory(om: str) -> bytes:
+    """What `omtool export` writes, kept in memory (the round trips skip the file write)."""
+    from converter.export import check_onnx, graph_to_onnx, load_om_graph, serialize
+    data = serialize(graph_to_onnx(load_om_graph(om), check=False))
+    check_onnx(data)
+    return data
+
+
 def roundtrip(path: str, feeds: dict, workdir: str, precision: str = "force_fp32", stored=None) -> dict:
     """Convert, export and run. fp32: the export against the original in onnxruntime (against ``stored``
     outputs when onnxruntime cannot run the original, e.g. an opset it dropped); other precisions: the
     export in onnxruntime against our runtime's run of the .om."""
     from converter import api
-    from converter.export import export_onnx
     from converter.options import ConvertOptions
     from converter.runtime import Session
     from converter.runtime.inputs import model_feeds
     name = os.path.splitext(os.path.basename(path))[0]
     om = api.convert(ConvertOptions(framework=5, model=path, output=os.path.join(workdir, f"{name}_{precision}"),
                                     precision_mode=precision, input_shape=static_shapes(path, feeds)))
-    exported = export_onnx(om, os.path.join(workdir, f"{name}_{precision}.onnx"))
-    got = ort_run(exported, feeds)
+    got = ort_run(export_in_memory(om), feeds)
     if precision == "force_fp32":
         try:
             want = ort_run(path, feeds)
@@ -151,7 +157,6 @@ def tf_golden_cases() -> list:
 def tf_roundtrip(path: str, feeds: dict, workdir: str, precision: str = "force_fp32") -> dict:
     """A TensorFlow golden: .pb -> .om -> ONNX; onnxruntime's run of the export against our runtime's."""
     from converter import api
-    from converter.export import export_onnx
     from converter.options import ConvertOptions
     from converter.runtime import Session
     from converter.runtime.inputs import model_feeds
@@ -163,9 +168,8 @@ def tf_roundtrip(path: str, feeds: dict, workdir: str, precision: str = "force_f
                                     input_shape=tuple((k, tuple(v.shape)) for k, v in feeds.items()),
                                     out_nodes=out_nodes, precision_mode=precision,
                                     input_format="NCHW" if name == "nchw_net" else None))
-    exported = export_onnx(om, os.path.join(workdir, f"tf_{name}_{precision}.onnx"))
     plain = {k.rsplit(":", 1)[0]: v for k, v in feeds.items()}
-    got = ort_run(exported, plain)
+    got = ort_run(export_in_memory(om), plain)
     sess = Session(om)
     want = sess.run_outputs(model_feeds(sess.graph, plain))
     errors = [scaled_error(g, w) for g, w in zip(got, want)]

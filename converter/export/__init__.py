@@ -51,8 +51,9 @@ def _refusals(state: ModelState) -> ConverterError:
                           + "; ".join(lines) + tail, node=state.refused[0][0])
 
 
-def graph_to_onnx(graph: Graph, model_name: str | None = None) -> onnx.ModelProto:
-    """The ONNX model of an IR graph of canonical ops (E11009 listing every op that cannot be written)."""
+def graph_to_onnx(graph: Graph, model_name: str | None = None, check: bool = True) -> onnx.ModelProto:
+    """The ONNX model of an IR graph of canonical ops (E11009 listing every op that cannot be written),
+    checked by onnx.checker unless ``check`` is False."""
     counts = _op_types(graph)
     _check_types(counts)
     state = ModelState()
@@ -73,11 +74,25 @@ def graph_to_onnx(graph: Graph, model_name: str | None = None) -> onnx.ModelProt
                               producer_name="om-converter", producer_version=__version__)
     model.ir_version = helper.find_min_ir_version_for(list(model.opset_import))
     _fill_unknown_output_shapes(model)
-    try:
-        onnx.checker.check_model(model)
-    except onnx.checker.ValidationError as exc:  # a bug of ours, not of the input
-        raise ConverterError("E19999", f"the exported ONNX model does not pass onnx.checker: {exc}") from None
+    if check:
+        check_onnx(serialize(model))
     return model
+
+
+def check_onnx(data: bytes) -> None:
+    """onnx.checker on a serialized model (a failure is a bug of ours, not of the input)."""
+    try:
+        onnx.checker.check_model(data)
+    except onnx.checker.ValidationError as exc:
+        raise ConverterError("E19999", f"the exported ONNX model does not pass onnx.checker: {exc}") from None
+
+
+def serialize(model: onnx.ModelProto) -> bytes:
+    try:
+        return model.SerializeToString()
+    except ValueError as exc:  # protobuf refuses messages over 2 GiB
+        raise ConverterError("E13004", f"cannot serialize the ONNX model: {exc} (models over 2 GiB need external "
+                             "data, which the exporter does not write)") from None
 
 
 def _fill_unknown_output_shapes(model: onnx.ModelProto) -> None:
@@ -110,28 +125,20 @@ def load_om_graph(path: str) -> Graph:
     return graph
 
 
-def write_model_atomic(model: onnx.ModelProto, path: str) -> str:
-    """Serialize to a temporary file beside ``path``, then rename it over ``path``."""
-    from ..fileio import write_bytes_atomic
-    try:
-        data = model.SerializeToString()
-    except ValueError as exc:  # protobuf refuses messages over 2 GiB
-        raise ConverterError("E13004", f"cannot write '{path}': {exc} (models over 2 GiB need external data, "
-                             "which the exporter does not write)", path=path) from None
-    return write_bytes_atomic(path, data)
-
-
 def export_onnx(om_path: str, onnx_path: str) -> str:
     """Export the .om at ``om_path`` to ONNX at ``onnx_path``; returns onnx_path."""
     if not onnx_path:
         raise ConverterError("E10004", "--onnx is required (the path of the ONNX file to write)", option="--onnx")
     graph = load_om_graph(om_path)
     name = os.path.splitext(os.path.basename(om_path))[0]
-    model = graph_to_onnx(graph, graph.name or name)
+    model = graph_to_onnx(graph, graph.name or name, check=False)
     helper.set_model_props(model, {"source": os.path.basename(om_path),
                                    **{k: str(v) for k, v in graph.meta.get("model_attrs", {}).items()
                                       if k in ("atc_cmdline", "atc_version", "soc_version") and v}})
-    return write_model_atomic(model, onnx_path)
+    data = serialize(model)
+    check_onnx(data)
+    from ..fileio import write_bytes_atomic
+    return write_bytes_atomic(onnx_path, data, option="--onnx")
 
 
 __all__ = ["export_onnx", "graph_to_onnx", "load_om_graph"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import onnx
-from onnx import TensorProto, helper, numpy_helper
+from onnx import TensorProto, helper
 
 from ..errors import ConverterError
 from ..ir import DataType, to_numpy
@@ -66,9 +66,9 @@ class OnnxGraph:
         self.names = names
         self.name = name
         self.nodes: list = []
-        self.initializers: list = []
         self.inputs: list = []
         self.outputs: list = []
+        self.proto = onnx.GraphProto()   # initializers go straight in (one copy of the weight bytes)
 
     def tmp(self, hint: str) -> str:
         return self.names.take(hint)
@@ -95,9 +95,13 @@ class OnnxGraph:
         if array.dtype.kind == "O":
             tensor = helper.make_tensor(name, TensorProto.STRING, array.shape,
                                         [s if isinstance(s, bytes) else str(s).encode() for s in array.reshape(-1)])
-        else:
-            tensor = numpy_helper.from_array(array if array.flags.c_contiguous else array.copy(), name)
-        self.initializers.append(tensor)
+            self.proto.initializer.append(tensor)
+            return name
+        tensor = self.proto.initializer.add()
+        tensor.name = name
+        tensor.data_type = helper.np_dtype_to_tensor_dtype(array.dtype)
+        tensor.dims.extend(array.shape)
+        tensor.raw_data = np.ascontiguousarray(array).astype(array.dtype.newbyteorder("<"), copy=False).tobytes()
         return name
 
     def add_input(self, name: str, type_proto) -> None:
@@ -107,7 +111,12 @@ class OnnxGraph:
         self.outputs.append(helper.make_value_info(name, type_proto))
 
     def to_proto(self) -> onnx.GraphProto:
-        return helper.make_graph(self.nodes, self.name, self.inputs, self.outputs, self.initializers)
+        graph = self.proto
+        graph.name = self.name
+        graph.node.extend(self.nodes)
+        graph.input.extend(self.inputs)
+        graph.output.extend(self.outputs)
+        return graph
 
 
 def numpy_of(dtype: int) -> np.dtype:

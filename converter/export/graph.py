@@ -81,6 +81,10 @@ class GraphExporter:
             return int(self.values[ref].desc.dtype)
         return int(self.graph.desc(ref).dtype)
 
+    def known(self, ref) -> Value:
+        """What is known of a value, without making an initializer for a Const that has none yet."""
+        return self.values.get(ref) or Value("", plain_desc(self.graph.desc(ref)))
+
     def value(self, ref) -> Value:
         if ref not in self.values:
             op = self.graph.op(ref[0])
@@ -165,7 +169,7 @@ class GraphExporter:
         EMITTERS[op.type](emit)
         for tmp, final in rounding:
             self.g.node("Cast", [tmp], [final], name=f"{op.name}_fp16", to=10)
-        in_values = [None if r is None else self.value(r) for r in refs]
+        in_values = [None if r is None else self.known(r) for r in refs]
         seqs = sequence_outputs(op, spec_attrs, in_values, emit.out_elems)
         inferred = reinferred_shapes(op, spec_attrs, in_values, consts)
         for i, (final, d) in enumerate(zip(finals, op.outputs)):

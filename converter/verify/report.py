@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 
 
 def _num(v, fmt="{:.3g}") -> str:
@@ -30,12 +28,5 @@ def format_report(report: dict) -> str:
 
 def write_report(report: dict, path: str) -> None:
     """Atomic write of the JSON report."""
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".verify-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(report, f, indent=2, sort_keys=True)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    from ..fileio import write_text_atomic
+    write_text_atomic(path, json.dumps(report, indent=2, sort_keys=True), option="--json")
