@@ -1,6 +1,7 @@
 """Apply --input_shape to the model inputs, validate it against the model, and refuse unfixed dynamic dims."""
 from __future__ import annotations
 
+from ..configs.gears import format_gears
 from ..errors import ConverterError
 from ..ir import Graph
 from .base import PassContext
@@ -116,18 +117,6 @@ def record_gears(graph: Graph, ctx: PassContext) -> bool:
     kind, gears = _gear_shapes(graph, ctx)
     if not kind:
         return False
-    text = [";".join(f"{n}:{','.join(map(str, s))}" for n, s in g.items()) for g in gears]
-    graph.meta.setdefault("model_attrs", {}).update({"dynamic_gear_type": kind, "dynamic_gears": text})
+    graph.meta.setdefault("model_attrs", {}).update({"dynamic_gear_type": kind, "dynamic_gears": format_gears(gears)})
     return True
 
-
-def parse_gears(texts) -> list:
-    """The gears recorded by record_gears, as [{input: shape}]."""
-    gears = []
-    for text in texts:
-        gear = {}
-        for item in str(text).split(";"):
-            name, _, dims = item.rpartition(":")
-            gear[name] = tuple(int(d) for d in dims.split(",") if d != "")
-        gears.append(gear)
-    return gears
