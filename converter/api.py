@@ -147,6 +147,12 @@ def model_info_text(path: str) -> str:
     return "\n".join(lines)
 
 
+def export_onnx(om_path: str, onnx_path: str) -> str:
+    """`omtool export`: the .om as an ONNX model (plain layouts, fp16 rounding kept); returns onnx_path."""
+    from .export import export_onnx as write_onnx
+    return write_onnx(om_path, onnx_path)
+
+
 def print_model_info(options: ConvertOptions) -> str:
     return model_info_text(options.om)
 

@@ -141,7 +141,7 @@ def chain(models: List[str] = typer.Argument(..., help="two or more .om files, i
 def export(model: str = typer.Argument(..., help="the .om file"),
            onnx_path: Optional[str] = typer.Option(None, "--onnx", help="the ONNX file to write")):
     """Write the .om as an ONNX model (plain layouts, fp16 rounding kept) that onnxruntime can run."""
-    from .export import export_onnx
+    from .api import export_onnx
     try:
         path = export_onnx(model, onnx_path)
     except ConverterError as exc:

@@ -114,11 +114,10 @@ def _fill_unknown_output_shapes(model: onnx.ModelProto) -> None:
 
 def load_om_graph(path: str) -> Graph:
     """The IR graph of an .om file as the runtime sees it (external weights resolved)."""
+    from ..fileio import require_file
     from ..om.external_weights import resolve_file_constants
     from ..om.reader import read_om
-    if not os.path.isfile(path):
-        raise ConverterError("E13001", f"cannot open '{path}' (no such file)", path=path)
-    om = read_om(path)
+    om = read_om(require_file(path, "the .om to export"))
     graph = om.to_graph()
     graph.meta.setdefault("model_attrs", {}).update(om.attrs)
     resolve_file_constants(graph, os.path.dirname(os.path.abspath(path)))
