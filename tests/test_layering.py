@@ -43,9 +43,6 @@ PEER_IMPORTS = {("verify", "runtime"), ("runtime", "om"), ("export", "om")}
 # Edges that break the rules today and go away with the other parts of issue 10. TEMPORARY: when a part has
 # landed, its edges no longer exist and test_allowed_edges_still_exist asks for them to be deleted here.
 TEMPORARY_EDGES = {
-    # issue 10, ops/passes part (infer_op moves from passes/shape_inference into ops):
-    ("converter.frontends.caffe.convert", "converter.passes.shape_inference"),
-    ("converter.frontends.onnx.convert", "converter.passes.shape_inference"),
     # issue 10, frontends part (each frontend's source-model JSON dump moves from om/json_dump into it):
     ("converter.frontends.caffe.reader", "converter.om.json_dump"),
     ("converter.frontends.tensorflow.dump", "converter.om.json_dump"),

@@ -23,9 +23,10 @@ def apply_input_shapes(graph: Graph, ctx: PassContext) -> bool:
     keeps an unknown dim that the user did not ask for (E10001)."""
     changed = False
     given = set()
-    dynamic_opts = any(ctx.opt(k) for k in ("dynamic_batch_size", "dynamic_image_size", "dynamic_dims"))
-    ranges = dict(ctx.opt("input_shape_range", ()) or ())
-    for name, dims in ctx.opt("input_shape", ()) or ():
+    opts = ctx.options
+    dynamic_opts = any((opts.dynamic_batch_size, opts.dynamic_image_size, opts.dynamic_dims))
+    ranges = dict(ctx.options.input_shape_range or ())
+    for name, dims in ctx.options.input_shape or ():
         op = _find_input(graph, name)
         if op is None:
             if name in graph and graph.op(name).type != "Data":
@@ -88,13 +89,13 @@ def _gear_shapes(graph: Graph, ctx: PassContext) -> tuple:
     """(gear type, [ {input: shape} per profile ]) from --dynamic_batch_size/_image_size/_dims."""
     descs = {op.name: op.outputs[0] for op in graph.data_ops() if op.outputs[0].shape is not None}
     inputs = [(n, d.shape) for n, d in descs.items()]
-    if ctx.opt("dynamic_batch_size"):
+    if ctx.options.dynamic_batch_size:
         gears = [{n: tuple(b if i == 0 and d == -1 else d for i, d in enumerate(s)) for n, s in inputs}
-                 for b in ctx.opt("dynamic_batch_size")]
+                 for b in ctx.options.dynamic_batch_size]
         return "dynamic_batch_size", gears
-    if ctx.opt("dynamic_image_size"):
+    if ctx.options.dynamic_image_size:
         gears = []
-        for h, w in ctx.opt("dynamic_image_size"):
+        for h, w in ctx.options.dynamic_image_size:
             gear = {}
             for n, s in inputs:  # H and W positions by each input's own format (an AIPP image is NHWC)
                 hw = (1, 2) if descs[n].format == "NHWC" else (len(s) - 2, len(s) - 1)
@@ -102,9 +103,9 @@ def _gear_shapes(graph: Graph, ctx: PassContext) -> tuple:
                 gear[n] = tuple(size.get(i, d) if d == -1 else d for i, d in enumerate(s))
             gears.append(gear)
         return "dynamic_image_size", gears
-    if ctx.opt("dynamic_dims"):
+    if ctx.options.dynamic_dims:
         gears = []
-        for values in ctx.opt("dynamic_dims"):
+        for values in ctx.options.dynamic_dims:
             it = iter(values)
             gears.append({n: tuple(next(it) if d == -1 else d for d in s) for n, s in inputs})
         return "dynamic_dims", gears
