@@ -6,6 +6,7 @@ import numpy as np
 
 from ...ir import DataType
 from ...ops.nn._spatial import channels_last
+from ..builder import onnx_type
 from ..registry import Emit, Refusal, emits
 
 CONVS = ("Conv1D", "Conv2D", "Conv3D")
@@ -75,6 +76,35 @@ def pool_attrs(e: Emit) -> dict:
 @emits("MaxPool")
 def max_pool(e: Emit):
     layout_op(e, "MaxPool", **pool_attrs(e))
+
+
+@emits("MaxPoolWithArgmax")
+def max_pool_with_argmax(e: Emit):
+    """ONNX MaxPool's Indices flatten the channels-first input over all its axes; the index our op gives
+    flattens x (in its own layout) over index_axes, so the coordinates are taken apart and put together again
+    (static input shape needed unless the two agree)."""
+    rank = e.known_rank(0, "MaxPoolWithArgmax")
+    last = channels_last(e.attrs["data_format"]) and rank > 2
+    x = e.transpose(e.input(0), to_first(rank)) if last else e.input(0)
+    y, flat = e.node("MaxPool", [x], 2, **pool_attrs(e))
+    axes = [int(a) % rank for a in e.attrs["index_axes"]] or list(range(rank))
+    if last or axes != list(range(rank)):
+        shape = e.static_shape(0, "MaxPoolWithArgmax with these index_axes")
+        nchw_axis = [0, *range(2, rank), 1] if last else list(range(rank))   # x axis -> channels-first axis
+        dims = [shape[nchw_axis.index(k)] for k in range(rank)]               # channels-first dims
+        strides = [int(np.prod(dims[k + 1:], dtype=np.int64)) for k in range(rank)]
+        index = None
+        for a in axes:
+            k = nchw_axis[a]
+            coord = e.one("Mod", [e.one("Div", [flat, e.scalar(strides[k], DataType.DT_INT64)]),
+                                  e.scalar(dims[k], DataType.DT_INT64)])
+            index = coord if index is None else \
+                e.one("Add", [e.one("Mul", [index, e.scalar(shape[a], DataType.DT_INT64)]), coord])
+        flat = index
+    if last:
+        y, flat = e.transpose(y, to_last(rank)), e.transpose(flat, to_last(rank))
+    e.node("Identity", [y], e.outputs[:1])
+    e.node("Cast", [flat], e.outputs[1:2], to=onnx_type(int(e.attrs["index_dtype"])))
 
 
 @emits("AvgPool")

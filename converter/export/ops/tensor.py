@@ -278,12 +278,16 @@ def _constant_ints(e: Emit, i: int, what: str) -> list:
     return [int(x) for x in np.asarray(v).reshape(-1)]
 
 
+def _block_args(e: Emit, pairs: str) -> tuple:
+    """(static input shape, block_shape, the [begin, end] pairs flattened, M) of Space/BatchND ops."""
+    shape = e.static_shape(0, e.op.type)
+    block = _constant_ints(e, 1, "block_shape")
+    return shape, block, _constant_ints(e, 2, pairs), len(block)
+
+
 @emits("SpaceToBatchND")
 def space_to_batch_nd(e: Emit):
-    shape = e.static_shape(0, "SpaceToBatchND")
-    block = _constant_ints(e, 1, "block_shape")
-    pads = _constant_ints(e, 2, "paddings")
-    m = len(block)
+    shape, block, pads, m = _block_args(e, "paddings")
     padded = [shape[1 + i] + pads[2 * i] + pads[2 * i + 1] for i in range(m)]
     rest = list(shape[1 + m:])
     x = e.input(0)
@@ -305,10 +309,7 @@ def space_to_batch_nd(e: Emit):
 
 @emits("BatchToSpaceND")
 def batch_to_space_nd(e: Emit):
-    shape = e.static_shape(0, "BatchToSpaceND")
-    block = _constant_ints(e, 1, "block_shape")
-    crops = _constant_ints(e, 2, "crops")
-    m = len(block)
+    shape, block, crops, m = _block_args(e, "crops")
     batch = shape[0] // int(np.prod(block))
     spatial, rest = list(shape[1:1 + m]), list(shape[1 + m:])
     x = e.one("Reshape", [e.input(0), e.ints(block + [batch] + spatial + rest, "split_shape")])
