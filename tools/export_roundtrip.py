@@ -69,30 +69,42 @@ def export_in_memory(om: str) -> bytes:
     return data
 
 
+def runtime_outputs(om: str, feeds: dict) -> list:
+    """Our runtime's outputs of the .om for plain (NCHW, fp32) feeds."""
+    from converter.runtime import Session
+    from converter.runtime.inputs import model_feeds
+    sess = Session(om)
+    return sess.run_outputs(model_feeds(sess.graph, feeds))
+
+
+def compared(got: list, want: list) -> dict:
+    errors = [scaled_error(g, w) for g, w in zip(got, want)]
+    return {"outputs": len(got), "expected": len(want), "error": max(errors, default=0.0)}
+
+
+def convert(workdir: str, label: str, **options) -> str:
+    from converter import api
+    from converter.options import ConvertOptions
+    return api.convert(ConvertOptions(output=os.path.join(workdir, label), **options))
+
+
 def roundtrip(path: str, feeds: dict, workdir: str, precision: str = "force_fp32", stored=None) -> dict:
     """Convert, export and run. fp32: the export against the original in onnxruntime (against ``stored``
     outputs when onnxruntime cannot run the original, e.g. an opset it dropped); other precisions: the
     export in onnxruntime against our runtime's run of the .om."""
-    from converter import api
-    from converter.options import ConvertOptions
-    from converter.runtime import Session
-    from converter.runtime.inputs import model_feeds
     name = os.path.splitext(os.path.basename(path))[0]
-    om = api.convert(ConvertOptions(framework=5, model=path, output=os.path.join(workdir, f"{name}_{precision}"),
-                                    precision_mode=precision, input_shape=static_shapes(path, feeds)))
+    om = convert(workdir, f"{name}_{precision}", framework=5, model=path, precision_mode=precision,
+                 input_shape=static_shapes(path, feeds))
     got = ort_run(export_in_memory(om), feeds)
-    if precision == "force_fp32":
-        try:
-            want = ort_run(path, feeds)
-        except Exception:
-            if stored is None:
-                raise
-            want = stored
-    else:
-        sess = Session(om)
-        want = sess.run_outputs(model_feeds(sess.graph, feeds))
-    errors = [scaled_error(g, w) for g, w in zip(got, want)]
-    return {"outputs": len(got), "expected": len(want), "error": max(errors, default=0.0)}
+    if precision != "force_fp32":
+        return compared(got, runtime_outputs(om, feeds))
+    try:
+        want = ort_run(path, feeds)
+    except Exception:
+        if stored is None:
+            raise
+        want = stored
+    return compared(got, want)
 
 
 def light_cases() -> list:
@@ -156,24 +168,15 @@ def tf_golden_cases() -> list:
 
 def tf_roundtrip(path: str, feeds: dict, workdir: str, precision: str = "force_fp32") -> dict:
     """A TensorFlow golden: .pb -> .om -> ONNX; onnxruntime's run of the export against our runtime's."""
-    from converter import api
-    from converter.options import ConvertOptions
-    from converter.runtime import Session
-    from converter.runtime.inputs import model_feeds
     data = np.load(path[:-3] + ".npz")
     outs = [k.split(":", 1)[1] for k in data.files if k.startswith("output:")]
     out_nodes = tuple((o.rsplit(":", 1)[0], int(o.rsplit(":", 1)[1])) for o in outs)
     name = os.path.basename(path)[:-3]
-    om = api.convert(ConvertOptions(framework=3, model=path, output=os.path.join(workdir, f"tf_{name}_{precision}"),
-                                    input_shape=tuple((k, tuple(v.shape)) for k, v in feeds.items()),
-                                    out_nodes=out_nodes, precision_mode=precision,
-                                    input_format="NCHW" if name == "nchw_net" else None))
+    om = convert(workdir, f"tf_{name}_{precision}", framework=3, model=path, precision_mode=precision,
+                 input_shape=tuple((k, tuple(v.shape)) for k, v in feeds.items()), out_nodes=out_nodes,
+                 input_format="NCHW" if name == "nchw_net" else None)
     plain = {k.rsplit(":", 1)[0]: v for k, v in feeds.items()}
-    got = ort_run(export_in_memory(om), plain)
-    sess = Session(om)
-    want = sess.run_outputs(model_feeds(sess.graph, plain))
-    errors = [scaled_error(g, w) for g, w in zip(got, want)]
-    return {"outputs": len(got), "expected": len(want), "error": max(errors, default=0.0)}
+    return compared(ort_run(export_in_memory(om), plain), runtime_outputs(om, plain))
 
 
 SETS = {"light": light_cases, "pytorch": pytorch_cases, "samples": sample_cases, "corpora": corpus_cases,
@@ -199,7 +202,7 @@ def main(names: list) -> int:
                     except ConverterError as exc:
                         status = f"refused {exc.code}: {exc.message[:150]}"
                         failures += 1
-                    except Exception as exc:  # a bug: show it
+                    except Exception as exc:  # noqa: BLE001  (a bug: show it and go on)
                         status = f"FAILED {type(exc).__name__}: {str(exc)[:200]}"
                         failures += 1
                     print(f"{label:55s} {precision:10s} {time.perf_counter() - start:6.2f}s {status}", flush=True)

@@ -252,6 +252,6 @@ def reinferred_shapes(op, attrs: dict, in_values: list, consts: list) -> list:
     descs = [None if v is None else v.desc for v in in_values]
     try:
         found = spec.infer(InferContext(op, descs, list(consts), attrs))
-    except Exception:  # inference may give up on partial knowledge; the IR's unknown shape stands
+    except Exception:  # noqa: BLE001  (inference may give up on partial knowledge; the unknown shape stands)
         return []
     return [None if d.shape is None else tuple(d.shape) for d in found]

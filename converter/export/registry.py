@@ -7,8 +7,8 @@ exporter then lists every refused op at once, with E11009).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 

@@ -3,18 +3,19 @@ control flow, E-coded refusals (every op that cannot be written listed at once),
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import numpy as np
 import onnx
 import pytest
 
 from converter import api
-from converter.export import export_onnx, graph_to_onnx
 from converter.errors import ConverterError
+from converter.export import export_onnx, graph_to_onnx, load_om_graph
 from converter.ir import DataType, Graph, Op, TensorDesc
+from converter.omtool import main as omtool
 from converter.ops.layout import to_nc1hwc0
 from converter.options import ConvertOptions
-from converter.omtool import main as omtool
 from converter.runtime import Session
 from converter.runtime.inputs import model_feeds
 from tests.helpers import save
@@ -56,12 +57,12 @@ def _umask() -> int:
 def test_export_is_deterministic(tmp_path):
     om = _convert(tmp_path)
     a, b = export_onnx(om, str(tmp_path / "a.onnx")), export_onnx(om, str(tmp_path / "b.onnx"))
-    assert open(a, "rb").read() == open(b, "rb").read()
+    assert Path(a).read_bytes() == Path(b).read_bytes()
 
 
 def test_fp16_model_keeps_fp16_weights_rounding_and_casts(tmp_path):
     om = _convert(tmp_path)   # force_fp16, ATC's default
-    model = graph_to_onnx(__import__("converter.export", fromlist=["load_om_graph"]).load_om_graph(om))
+    model = graph_to_onnx(load_om_graph(om))
     ops = [n.op_type for n in model.graph.node]
     assert "Cast" in ops and "Conv" in ops
     assert all(t.data_type == onnx.TensorProto.FLOAT for t in model.graph.initializer if len(t.dims) == 4)
@@ -74,7 +75,7 @@ def test_nc1hwc0_and_fp16_boundaries_become_plain_layouts(tmp_path):
     """--input_fp16_nodes + --is_input_adjust_hw_layout and --is_output_adjust_hw_layout: the .om takes and
     gives fp16 NC1HWC0 tensors; the ONNX model takes and gives them as fp16 NCHW."""
     om = _convert(tmp_path, precision_mode="force_fp32", input_fp16_nodes=("x",), is_input_adjust_hw_layout=(True,))
-    model = graph_to_onnx(__import__("converter.export", fromlist=["load_om_graph"]).load_om_graph(om))
+    model = graph_to_onnx(load_om_graph(om))
     x_type = model.graph.input[0].type.tensor_type
     assert x_type.elem_type == onnx.TensorProto.FLOAT16
     assert [d.dim_value for d in x_type.shape.dim] == [1, 3, 32, 32]
@@ -97,7 +98,7 @@ def test_nc1hwc0_output_becomes_plain_nchw(tmp_path):
     src = _conv_model(tmp_path)
     om = api.convert(ConvertOptions(framework=5, model=src, output=str(tmp_path / "c"),
                                     is_output_adjust_hw_layout=(True,)))
-    model = graph_to_onnx(__import__("converter.export", fromlist=["load_om_graph"]).load_om_graph(om))
+    model = graph_to_onnx(load_om_graph(om))
     y_type = model.graph.output[0].type.tensor_type
     assert y_type.elem_type == onnx.TensorProto.FLOAT16 and [d.dim_value for d in y_type.shape.dim] == [1, 20, 8, 8]
     x = np.random.default_rng(2).standard_normal((1, 3, 8, 8)).astype(np.float32)

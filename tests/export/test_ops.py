@@ -7,7 +7,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from converter.errors import ConverterError
 from converter.export import graph_to_onnx
 from converter.ir import DataType, Graph, Op, TensorDesc, from_numpy
 from converter.passes.shape_inference import infer_shapes

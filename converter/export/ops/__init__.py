@@ -1,2 +1,12 @@
 """ONNX emitters, one module per op family; imported explicitly so none is silently missing."""
-from . import activation, control, detection, elementwise, nn, quant, reduce, sequence, tensor  # noqa: F401
+from . import (  # noqa: F401
+    activation,
+    control,
+    detection,
+    elementwise,
+    nn,
+    quant,
+    reduce,
+    sequence,
+    tensor,
+)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ...ir import DataType
 from ..registry import Emit, Refusal, emits
-from ..sequences import NO_ELEMENTS, merge
+from ..sequences import merge
 
 SEQUENCE = DataType.DT_VARIANT
 
