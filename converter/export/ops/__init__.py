@@ -3,6 +3,7 @@ from . import (  # noqa: F401
     activation,
     control,
     detection,
+    device,
     elementwise,
     nn,
     quant,

@@ -1,5 +1,5 @@
 """ONNX emitters: detection and Caffe-specific ops (Power, Upsample, Interp, Normalize, PriorBox, ROI pooling,
-RoiAlign, NonMaxSuppression) and the device layout op TransData, written in plain layouts."""
+RoiAlign, NonMaxSuppression)."""
 from __future__ import annotations
 
 import numpy as np
@@ -104,22 +104,3 @@ def non_max_suppression(e: Emit):
     thresholds = [e.as_dtype(i, FP32) if e.has(i) else None for i in (3, 4)]
     e.out("NonMaxSuppression", [e.input(0), e.as_dtype(1, e.dtype(0)), count, *thresholds],
           center_point_box=int(e.attrs["center_point_box"]) or None)
-
-
-@emits("TransData")
-def trans_data(e: Emit):
-    """In the plain layout a TransData between NCHW/NHWC and NC1HWC0 moves nothing: both sides are the same
-    tensor. Only a change between NCHW and NHWC is a real transpose."""
-    src, dst = str(e.attrs["src_format"]), str(e.attrs["dst_format"])
-    in_fmt = e.desc(0).format
-    out_fmt = e.out_descs[0].format
-    if in_fmt == out_fmt or {src, dst} & {"NC1HWC0"}:
-        if e.shape(0) is not None and e.out_descs[0].shape is not None and \
-                len(e.shape(0)) != len(e.out_descs[0].shape):
-            raise Refusal(f"TransData {src}->{dst} whose tensors carry no origin shape to stay plain")
-        e.out("Identity", [e.input(0)])
-        return
-    if {in_fmt, out_fmt} == {"NCHW", "NHWC"}:
-        e.out("Transpose", [e.input(0)], perm=[0, 2, 3, 1] if out_fmt == "NHWC" else [0, 3, 1, 2])
-        return
-    raise Refusal(f"TransData {src}->{dst} ({in_fmt} -> {out_fmt})")
