@@ -211,3 +211,11 @@ def test_real_atc_file_lists_the_ge_op_types_it_cannot_write_yet(tmp_path, capsy
     for op_type in ("AtomicAddrClean (1)", "Conv2DBackpropInputD (2)", "FrameworkOp (1)", "Recv (1)", "Send (1)"):
         assert op_type in err
     assert not out.exists()
+
+
+def test_external_weights_are_read_into_the_export(tmp_path):
+    """--external_weight=1 keeps weights in weight/ files beside the .om; the export holds them."""
+    om = _convert(tmp_path, precision_mode="force_fp32", external_weight=1)
+    assert (tmp_path / "weight").is_dir()
+    out = export_onnx(om, str(tmp_path / "m.onnx"))
+    assert scaled_error(ort_run(out, {"x": X})[0], ort_run(TINY, {"x": X})[0]) <= 1e-5
