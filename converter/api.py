@@ -143,6 +143,13 @@ def model_info_text(path: str) -> str:
     return "\n".join(lines)
 
 
+def export_onnx(om_path: str, onnx_path: str, source=None) -> str:
+    """`omtool export`: the .om as an ONNX model (plain layouts, fp16 rounding kept); returns onnx_path.
+    ``source``: the framework model a compiled ATC file was built from (see ``omtool run --source``)."""
+    from .export import export_onnx as write_onnx
+    return write_onnx(om_path, onnx_path, source)
+
+
 def print_model_info(options: ConvertOptions) -> str:
     return model_info_text(options.om)
 

@@ -182,6 +182,18 @@ def chain(models: List[str] = typer.Argument(..., help="two or more .om files, i
             raise typer.Exit(0 if report["passed"] else 1)
 
 
+@app.command()
+def export(model: str = typer.Argument(..., help="the .om file"),
+           onnx_path: Optional[str] = typer.Option(None, "--onnx", help="the ONNX file to write"),
+           source: Optional[str] = typer.Option(None, "--source", help="the framework model a compiled .om was "
+                                                "built from (frozen .pb): settles what its fusion ops do not record")):
+    """Write the .om as an ONNX model (plain layouts, fp16 rounding kept) that onnxruntime can run."""
+    from .api import export_onnx
+    with _reported():
+        path = export_onnx(model, onnx_path, source)
+    typer.echo(f"wrote {path}")
+
+
 @app.command("ops")
 def list_ops(markdown: bool = typer.Option(False, help="print the markdown table of docs/supported-ops.md")):
     """List the supported canonical ops and the source-framework op types mapped to them."""
