@@ -1,7 +1,7 @@
 """The .om ModelDef as JSON text (`atc --mode=1` without --framework, and --dump_mode=1), by the
-conventions of converter/protojson.py. The four compression bookkeeping model attrs are removed and
-compressed attribute names (NUL + little-endian base-127 digits, each +1) are decoded from the model's
-name table.
+conventions of converter/protojson.py (GE's Pb2Json). The four compression bookkeeping model attrs are
+removed and compressed attribute names (NUL + little-endian base-127 digits, each +1) are decoded from the
+model's name table.
 """
 from __future__ import annotations
 
@@ -93,11 +93,10 @@ def _attr_list(model: ge.ModelDef, key: str, member: str) -> list:
 
 
 def _decompress(model: ge.ModelDef, tree: dict, enums_as_names: bool) -> None:
-    """Remove the compression bookkeeping attrs; decode compressed names when the model uses them."""
+    """Remove the compression bookkeeping attrs (an attr array left empty stays, as `[]`, as in
+    Pb2Json); decode compressed names when the model uses them."""
     if "attr" in tree:
         tree["attr"] = [e for e in tree["attr"] if e["key"] not in COMPRESS_BOOKKEEPING]
-        if not tree["attr"]:
-            del tree["attr"]
     version = model.attr[ATTR_COMPRESS_VERSION].i if ATTR_COMPRESS_VERSION in model.attr else 0
     if version != USE_OM_COMPRESS:
         return

@@ -25,7 +25,7 @@ INT_LIST, INT, NUMBER, TEXT = "a list of ints", "an int", "a number", "a string"
 ATTR_KINDS = {
     **{k: INT_LIST for k in ("strides", "dilations", "ksize", "explicit_paddings", "squeeze_dims")},
     **{k: INT for k in ("axis", "num", "num_split", "batch_dims", "block_size", "depth_radius", "begin_mask",
-                        "end_mask", "ellipsis_mask", "new_axis_mask", "shrink_axis_mask")},
+                        "end_mask", "ellipsis_mask", "new_axis_mask", "shrink_axis_mask", "seed", "seed2")},
     **{k: NUMBER for k in ("alpha", "beta", "bias", "epsilon")},
     **{k: TEXT for k in ("padding", "data_format", "mode", "equation")},
 }

@@ -7,6 +7,7 @@ import numpy as np
 
 from .... import ops
 from ....ir import DataType
+from ....ops.nn.resize import TF_RESIZE_MODES
 from ..registry import NodeContext, tf_op
 from ._util import dtype_attr, int64, padding_attrs, spatial_axes, spatial_of
 
@@ -200,20 +201,6 @@ def bias_add(ctx: NodeContext):
     return ctx.op("Add", [ctx.input(0), bias])
 
 
-# (mode, align_corners, half_pixel_centers) -> Resize attrs, after TF's resize kernels
-_RESIZE_MODES = {
-    ("linear", True, False): {"coordinate_transformation_mode": "align_corners"},
-    ("linear", False, True): {"coordinate_transformation_mode": "half_pixel"},
-    ("linear", False, False): {"coordinate_transformation_mode": "asymmetric"},
-    ("nearest", True, False): {"coordinate_transformation_mode": "align_corners", "nearest_mode": "round_prefer_ceil"},
-    ("nearest", False, True): {"coordinate_transformation_mode": "tf_half_pixel_for_nn", "nearest_mode": "floor"},
-    ("nearest", False, False): {"coordinate_transformation_mode": "asymmetric", "nearest_mode": "floor"},
-    # TF's bicubic kernel uses a = -0.5 with half-pixel centers and Keys' a = -0.75 otherwise
-    ("cubic", True, False): {"coordinate_transformation_mode": "align_corners", "cubic_coeff_a": -0.75},
-    ("cubic", False, True): {"coordinate_transformation_mode": "half_pixel", "cubic_coeff_a": -0.5,
-                             "exclude_outside": True},
-    ("cubic", False, False): {"coordinate_transformation_mode": "asymmetric", "cubic_coeff_a": -0.75},
-}
 _RESIZE_TYPES = {"ResizeBilinear": "linear", "ResizeNearestNeighbor": "nearest", "ResizeBicubic": "cubic"}
 
 
@@ -222,11 +209,11 @@ def resize(ctx: NodeContext):
     """images (NHWC) resized to size = [new_h, new_w] (the spatial sizes of the NHWC Resize)."""
     mode = _RESIZE_TYPES[ctx.op_type]
     key = (mode, bool(ctx.attr("align_corners", False)), bool(ctx.attr("half_pixel_centers", False)))
-    if key not in _RESIZE_MODES:
+    if key not in TF_RESIZE_MODES:
         raise ctx.fail("align_corners and half_pixel_centers cannot both be true")
     size = ctx.value(1)
     size_ref = ctx.const(int64(size).reshape(-1), "size") if size is not None else ctx.input(1)
-    attrs = {"mode": mode, "data_format": "NHWC", **_RESIZE_MODES[key]}
+    attrs = {"mode": mode, "data_format": "NHWC", **TF_RESIZE_MODES[key]}
     return ctx.op("Resize", [ctx.input(0), None, None, size_ref], attrs)
 
 
