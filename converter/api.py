@@ -7,9 +7,8 @@ import os
 from .conversion import build_graph, build_shaped_graph, load_source_graph  # noqa: F401
 from .errors import ConverterError
 from .fileio import require_file
+from .framework import Framework
 from .options import ConvertOptions
-
-FRAMEWORK_NAMES = {0: "Caffe", 1: "MindSpore", 3: "TensorFlow", 5: "ONNX"}
 
 
 def output_path(options: ConvertOptions) -> str:
@@ -32,7 +31,7 @@ def model_attrs(options: ConvertOptions) -> dict:
     attrs = {
         "atc_cmdline": options.cmdline or "",
         "atc_version": f"om-converter {__version__}",
-        "framework_type": int(options.framework if options.framework is not None else 5),
+        "framework_type": int(options.framework if options.framework is not None else Framework.ONNX),
     }
     if options.soc_version:
         attrs["soc_version"] = options.soc_version.strip('"\'')
@@ -70,13 +69,13 @@ def source_json(options: ConvertOptions) -> str:
         opts = replace(options, model=src)
         graph = build_shaped_graph(opts)
         return model_def_to_json(graph_to_model_def(graph, model_attrs(opts)).model_def, dump_mode=1)
-    if fw == 5:
+    if fw == Framework.ONNX:
         from .frontends.onnx import dump_onnx_json
         return dump_onnx_json(src)
-    if fw == 0:
+    if fw == Framework.CAFFE:
         from .frontends.caffe import dump_prototxt_json
         return dump_prototxt_json(src)
-    if fw == 3:
+    if fw == Framework.TENSORFLOW:
         from .frontends.tensorflow import dump_graphdef_json
         return dump_graphdef_json(src)
     raise ConverterError("E10007", f"--framework={fw} cannot be dumped; use 0, 3 or 5, or no --framework for an "

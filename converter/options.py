@@ -12,12 +12,13 @@ from .configs import output_values as ov
 from .configs.shape_options import build_shapes
 from .configs.option_table import OPTION_BY_NAME
 from .errors import OptionError
+from .framework import ALL_INPUT_FORMATS, INPUT_FORMATS, Framework
 
 
 @dataclass(frozen=True)
 class ConvertOptions:
     mode: int = 0
-    framework: int | None = None          # 0 Caffe, 1 MindSpore, 3 TensorFlow, 5 ONNX
+    framework: int | None = None          # a Framework (0 Caffe, 1 MindSpore, 3 TensorFlow, 5 ONNX)
     model: str | None = None
     weight: str | None = None
     output: str | None = None             # without .om; the writer appends it
@@ -65,9 +66,6 @@ class ConvertOptions:
 
 SUPPORTED_MODES = {0: "convert", 1: "dump to JSON", 3: "pre-check", 5: "GE text graph to JSON",
                    6: "show .om info"}
-FRAMEWORKS = {0: "Caffe", 1: "MindSpore", 3: "TensorFlow", 5: "ONNX"}
-INPUT_FORMATS = {0: ("NCHW", "ND"), 3: ("NCHW", "NHWC", "ND", "NCDHW", "NDHWC"), 5: ("NCHW", "ND", "NCDHW")}
-ALL_INPUT_FORMATS = ("NCHW", "NHWC", "ND", "NCDHW", "NDHWC")
 PRECISION_V2_EQUIVALENT = {"fp16": "force_fp16", "origin": "must_keep_origin_dtype",
                            "mixed_float16": "allow_mix_precision"}
 PRECISION_ALIASES = {"allow_mix_precision_fp16": "allow_mix_precision"}
@@ -145,19 +143,19 @@ def check_mode(mode: int) -> None:
         raise _err("E10001", "--mode", f"value {mode} is not supported; use one of {allowed}")
 
 
-def check_framework(mode: int, framework) -> int | None:
-    """The framework as an int or None; E10007 when missing (modes 0/3) or not 0, 1, 3, 5."""
+def check_framework(mode: int, framework) -> Framework | None:
+    """The Framework, or None; E10007 when missing (modes 0/3) or not 0, 1, 3, 5."""
     if framework is None or (mode == 1 and framework == -1):
         if mode in (0, 3):
             raise _err("E10007", "--framework", "is required: 0 (Caffe), 3 (TensorFlow) or 5 (ONNX)")
         return None
-    if framework not in FRAMEWORKS:
+    if framework not in tuple(Framework):
         raise _err("E10007", "--framework", f"value {framework} is invalid; use 0 (Caffe), 3 (TensorFlow) "
                    "or 5 (ONNX)")
-    if framework == 1 and mode in (0, 1, 3):
+    if framework == Framework.MINDSPORE and mode in (0, 1, 3):
         raise _err("E10001", "--framework", "1 (MindSpore .air) is not supported by this converter; export the "
                    "model to ONNX and use --framework=5")
-    return framework
+    return Framework(framework)
 
 
 def require(values: dict, name: str) -> str:
@@ -178,7 +176,7 @@ def check_output_path(path: str, option: str) -> None:
 def mode_requirements(mode: int, framework, values: dict) -> None:
     if mode == 0:
         require(values, "model")
-        if framework == 0 and not values.get("weight"):
+        if framework == Framework.CAFFE and not values.get("weight"):
             raise _err("E10008", "--weight", "is required for a Caffe model (the .caffemodel file)")
         check_output_path(require(values, "output"), "--output")
     elif mode == 1:
@@ -199,12 +197,12 @@ def mode_requirements(mode: int, framework, values: dict) -> None:
 
 def check_weight(framework, values: dict, warnings: list) -> None:
     weight = values.get("weight")
-    if not weight or framework in (0, None):
+    if not weight or framework in (Framework.CAFFE, None):
         return
     if not os.path.isfile(weight):
         raise OptionError("E13001", f"--weight: cannot open file '{weight}' (no such file)", option="--weight",
                           path=weight)
-    warnings.append(f"--weight is ignored for {FRAMEWORKS[framework]} models")
+    warnings.append(f"--weight is ignored for {Framework(framework).label} models")
 
 
 def check_input_format(framework, fmt: str | None) -> None:
@@ -212,7 +210,7 @@ def check_input_format(framework, fmt: str | None) -> None:
         return
     allowed = INPUT_FORMATS.get(framework, ALL_INPUT_FORMATS)
     if fmt not in allowed:
-        where = f"for {FRAMEWORKS[framework]}" if framework in INPUT_FORMATS else ""
+        where = f"for {Framework(framework).label}" if framework in INPUT_FORMATS else ""
         raise _err("E10001", "--input_format", f"value '{fmt}' is invalid {where}; allowed: {', '.join(allowed)}")
 
 
@@ -281,9 +279,9 @@ def build_files(values: dict, framework) -> dict:
     if values.get("modify_mixlist"):
         out["modify_mixlist"] = parse_mixlist(values["modify_mixlist"])
     if values.get("op_name_map"):
-        if framework not in (0, None):
+        if framework not in (Framework.CAFFE, None):
             raise _err("E10001", "--op_name_map", f"only applies to Caffe models (--framework=0), not "
-                       f"{FRAMEWORKS[framework]}")
+                       f"{Framework(framework).label}")
         out["op_name_map"] = parse_op_name_map(values["op_name_map"])
     if values.get("insert_op_conf"):
         out["insert_op_conf"] = values["insert_op_conf"]

@@ -7,6 +7,7 @@ from collections import Counter
 
 from .conversion import build_graph, load_source_graph
 from .errors import ConverterError
+from .framework import Framework
 from .options import ConvertOptions
 
 OK, UNSUPPORTED, BAD_PARAM, NAME_REPEATED = 0, 1, 2, 9
@@ -102,11 +103,11 @@ def _attribute_causes(options: ConvertOptions, entries: list) -> None:
 def precheck(options: ConvertOptions) -> dict:
     """Run the pre-check, write --check_report, and raise E10001... if any op failed."""
     from .fileio import write_text_atomic
-    if options.framework == 5:
+    if options.framework == Framework.ONNX:
         name, entries = _onnx_entries(options)
-    elif options.framework == 0:
+    elif options.framework == Framework.CAFFE:
         name, entries = _caffe_entries(options)
-    elif options.framework == 3:
+    elif options.framework == Framework.TENSORFLOW:
         name, entries = _tf_entries(options)
     else:
         load_source_graph(options)  # E-coded: no such framework

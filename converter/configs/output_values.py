@@ -3,6 +3,7 @@ true/false lists (--is_input_adjust_hw_layout, --is_output_adjust_hw_layout, --i
 from __future__ import annotations
 
 from ..errors import OptionError
+from ..framework import Framework
 from .shape_values import split_items, split_name
 
 OUTPUT_TYPES = ("FP32", "FP16", "UINT8", "INT8")
@@ -15,7 +16,7 @@ def parse_out_nodes(text: str, framework: int | None) -> tuple:
     for item in split_items(text):
         parts = split_name(item)
         if parts is None or not parts[1].isdigit():
-            if framework in (0, 5) and (parts is None or parts[1]):
+            if framework in (Framework.CAFFE, Framework.ONNX) and (parts is None or parts[1]):
                 result.append((item, None))
                 continue
             raise OptionError("E10001", f"--out_nodes: '{item}' is invalid: write node_name:output_index with a "

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from ..errors import OptionError
+from ..framework import default_input_format
 from . import shape_values as sv
 
 
@@ -12,7 +13,7 @@ def _err(code: str, option: str, message: str) -> OptionError:
 
 
 def effective_input_format(framework, fmt: str | None) -> str:
-    return fmt or ("NHWC" if framework == 3 else "NCHW")
+    return fmt or default_input_format(framework)
 
 
 def build_shapes(values: dict, framework, warnings: list) -> dict:

@@ -6,6 +6,7 @@ import os
 import numpy as np
 
 from ..errors import ConverterError
+from ..framework import Framework
 
 
 def _missing(package: str, extra: str) -> ConverterError:
@@ -21,9 +22,11 @@ PYCAFFE_MISSING = ("checking a Caffe model against its source needs pycaffe (BVL
                    "(https://github.com/BVLC/caffe: make all pycaffe) and put its python/ folder on PYTHONPATH")
 
 
-def framework_of(path: str) -> int:
+def framework_of(path: str) -> Framework:
+    """The framework of a source model, by its file extension (ONNX when unknown)."""
     ext = os.path.splitext(path)[1].lower()
-    return {".onnx": 5, ".pb": 3, ".prototxt": 0}.get(ext, 5)
+    by_extension = {".onnx": Framework.ONNX, ".pb": Framework.TENSORFLOW, ".prototxt": Framework.CAFFE}
+    return by_extension.get(ext, Framework.ONNX)
 
 
 def run_onnx(path: str, feeds: dict, extra_outputs=()) -> dict:

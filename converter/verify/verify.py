@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ConverterError
+from ..framework import Framework
 from ..ir import Graph
 from ..ops.layout import from_nc1hwc0
 from ..runtime import Session
@@ -21,11 +22,11 @@ def _source_form(value: np.ndarray, d) -> np.ndarray:
 
 
 def _run_source(source: str, fw: int, weight, feeds: dict, wanted: list) -> dict:
-    if fw == 5:
+    if fw == Framework.ONNX:
         return run_onnx(source, feeds, wanted)
-    if fw == 3:
+    if fw == Framework.TENSORFLOW:
         return run_tensorflow(source, feeds, wanted)
-    if fw == 0:
+    if fw == Framework.CAFFE:
         if not weight:
             raise ConverterError("E10008", "verifying a Caffe model needs --weight (the .caffemodel)")
         return run_caffe(source, weight, feeds)
@@ -58,7 +59,7 @@ def verify(source: str, om, *, weight: str | None = None, feeds: dict | None = N
     wanted = list(source_names)
     if bisect:
         wanted += [n for n in captured if n not in wanted]
-    ref = _run_source(source, fw, weight, source_feeds(graph, src_feeds), wanted if fw != 0 else [])
+    ref = _run_source(source, fw, weight, source_feeds(graph, src_feeds), wanted if fw != Framework.CAFFE else [])
     report = {"source": str(source), "om": str(om) if not isinstance(om, Graph) else "<graph>",
               "tolerance": {"atol": tol.atol, "rtol": tol.rtol, "min_cosine": tol.min_cosine},
               "inputs": {k: {"dtype": str(v.dtype), "shape": list(v.shape)} for k, v in src_feeds.items()},

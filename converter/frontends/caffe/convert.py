@@ -7,6 +7,7 @@ import os
 import numpy as np
 
 from ...errors import ConverterError, GraphError, ModelLoadError, OptionError
+from ...framework import Framework
 from ...ir import DataType, Graph, Op, TensorDesc
 from ..builder import GraphBuilder
 from ..common import report_unsupported
@@ -212,7 +213,7 @@ class CaffeConverter:
             raise GraphError("E10001", "the Caffe net has no output: every blob is read by a later layer")
         self.graph.add(Op(self.graph.unique_name("NetOutput"), "NetOutput",
                           attrs={"output_names": [b for b, _ in outputs]}), [r for _, r in outputs])
-        self.graph.meta["framework"] = 0
+        self.graph.meta["framework"] = Framework.CAFFE
         self.graph.meta["frontend_warnings"] = list(self.warnings)
         return self.graph
 

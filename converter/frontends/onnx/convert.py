@@ -7,6 +7,7 @@ from collections import defaultdict
 import onnx
 
 from ...errors import GraphError
+from ...framework import Framework
 from ...ir import Graph, Op
 from ..builder import GraphBuilder
 from ..common import report_unsupported
@@ -137,5 +138,5 @@ def load_onnx_graph(path: str, input_names_with_shape=()) -> Graph:
     conv = OnnxConverter(lazy.model, os.path.dirname(os.path.abspath(path)), input_names_with_shape,
                          lazy.initializer_raw)
     graph = conv.convert()
-    graph.meta["framework"] = 5
+    graph.meta["framework"] = Framework.ONNX
     return graph

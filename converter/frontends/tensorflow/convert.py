@@ -7,6 +7,7 @@ from collections import defaultdict
 import numpy as np
 
 from ...errors import GraphError
+from ...framework import Framework
 from ...ir import Graph, Op, TensorDesc
 from ..builder import GraphBuilder
 from ..common import report_unsupported
@@ -258,5 +259,5 @@ def load_tf_graph(path: str, input_shapes: dict | None = None, out_nodes=None) -
     (name, index or None) pairs; by default every node whose outputs nobody reads is an output.
     """
     graph = TfConverter(load_graphdef(path), input_shapes, out_nodes).convert()
-    graph.meta["framework"] = 3
+    graph.meta["framework"] = Framework.TENSORFLOW
     return graph
