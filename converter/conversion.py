@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import warnings
 
-from .errors import ConversionWarning, ConverterError
+from .errors import (CAFFE_WEIGHT_OPTION_MISSING, INVALID_ARGUMENT_VALUE, INVALID_FRAMEWORK, ConversionWarning,
+                     ConverterError)
 from .fileio import require_file
 from .framework import Framework
 from .ir import Graph
@@ -32,16 +33,18 @@ def load_source_graph(options: ConvertOptions) -> Graph:
         from .frontends.caffe import load_caffe_graph
         weight = require_file(options.weight, "--weight") if options.weight else None
         if weight is None:
-            raise ConverterError("E10008", "--weight is required for a Caffe model (the .caffemodel file)",
+            raise ConverterError(CAFFE_WEIGHT_OPTION_MISSING,
+                                 "--weight is required for a Caffe model (the .caffemodel file)",
                                  option="--weight")
         return load_caffe_graph(model, weight, _shape_dict(options), op_name_map=options.op_name_map)
     if fw == Framework.TENSORFLOW:
         from .frontends.tensorflow import load_tf_graph
         return load_tf_graph(model, _shape_dict(options), list(options.out_nodes or ()))
     if fw == Framework.MINDSPORE:
-        raise ConverterError("E10001", "--framework=1 (MindSpore .air) is not supported by this converter; "
+        raise ConverterError(INVALID_ARGUMENT_VALUE,
+                             "--framework=1 (MindSpore .air) is not supported by this converter; "
                              "export the model to ONNX and use --framework=5", option="--framework")
-    raise ConverterError("E10007", f"--framework={fw} is not valid; use 0 (Caffe), 3 (TensorFlow) or 5 (ONNX)",
+    raise ConverterError(INVALID_FRAMEWORK, f"--framework={fw} is not valid; use 0 (Caffe), 3 (TensorFlow) or 5 (ONNX)",
                          option="--framework")
 
 

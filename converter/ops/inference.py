@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ConverterError, GraphError
+from ..errors import INVALID_ARGUMENT_VALUE, ConverterError, GraphError
 from ..ir import DataType, Graph, TensorDesc, to_numpy
 from .registry import InferContext, get, run_kernel, with_trait
 
@@ -136,7 +136,7 @@ def infer_graph(graph: Graph, fold: bool = True, warn=None) -> bool:
                     raise
                 raise GraphError(exc.code, f"op '{op.name}' ({op.type}): {exc.message}", node=op.name) from exc
             except Exception as exc:  # a kernel or infer bug, or inconsistent shapes in the model
-                raise GraphError("E10001", f"shape inference failed at op '{op.name}' ({op.type}): "
+                raise GraphError(INVALID_ARGUMENT_VALUE, f"shape inference failed at op '{op.name}' ({op.type}): "
                                  f"{type(exc).__name__}: {exc}", node=op.name) from exc
         any_change |= changed
         if not changed:

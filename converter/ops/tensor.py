@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import GraphError
+from ..errors import INVALID_ARGUMENT_VALUE, GraphError
 from ..ir import DataType, to_numpy
 from .registry import Attr, InferContext, broadcast_shapes, desc, register, same_as_input
 
@@ -23,7 +23,8 @@ def _axis(axis: int, rank: int, node: str = "") -> int:
     """A non-negative axis in [0, rank)."""
     a = axis + rank if axis < 0 else axis
     if not 0 <= a < rank:
-        raise GraphError("E10001", f"axis {axis} is out of range for a rank-{rank} tensor", node=node or None)
+        raise GraphError(INVALID_ARGUMENT_VALUE,
+                         f"axis {axis} is out of range for a rank-{rank} tensor", node=node or None)
     return a
 
 
@@ -102,21 +103,21 @@ def reshape_target(in_shape, target, allowzero: int = 0) -> tuple:
     for i, t in enumerate(int(v) for v in target):
         if t == 0 and not allowzero:
             if i >= len(in_shape):
-                raise GraphError("E10001", f"reshape target {list(target)} copies dim {i} of a rank-"
+                raise GraphError(INVALID_ARGUMENT_VALUE, f"reshape target {list(target)} copies dim {i} of a rank-"
                                  f"{len(in_shape)} input")
             out.append(in_shape[i])
             if in_shape[i] < 0:
                 copied.add(i)
         elif t == -1:
             if infer_at is not None:
-                raise GraphError("E10001", f"reshape target {list(target)} has more than one -1")
+                raise GraphError(INVALID_ARGUMENT_VALUE, f"reshape target {list(target)} has more than one -1")
             infer_at = i
             out.append(UNKNOWN)
         else:
             out.append(t)
     if infer_at is None:
         if _prod(in_shape) >= 0 and _prod(out) >= 0 and _prod(in_shape) != _prod(out):
-            raise GraphError("E10001", f"cannot reshape {tuple(in_shape)} to {list(target)}: the element "
+            raise GraphError(INVALID_ARGUMENT_VALUE, f"cannot reshape {tuple(in_shape)} to {list(target)}: the element "
                              "counts differ")
         return tuple(out)
     unknown_in = {i for i, d in enumerate(in_shape) if d < 0}
@@ -125,7 +126,7 @@ def reshape_target(in_shape, target, allowzero: int = 0) -> tuple:
     total = _prod(d for d in in_shape if d >= 0)
     rest = _prod(d for i, d in enumerate(out) if i != infer_at and d >= 0)
     if rest == 0 or total % rest:
-        raise GraphError("E10001", f"cannot reshape {tuple(in_shape)} to {list(target)}")
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"cannot reshape {tuple(in_shape)} to {list(target)}")
     out[infer_at] = total // rest
     return tuple(out)
 
@@ -243,16 +244,17 @@ def split_sizes(dim: int, split, n: int) -> list:
     """Sizes of Split's outputs: given ones, else n chunks of ceil(dim / n) with a smaller last one."""
     if split:
         if dim >= 0 and sum(split) != dim:
-            raise GraphError("E10001", f"split sizes {list(split)} do not add up to the axis length {dim}")
+            raise GraphError(INVALID_ARGUMENT_VALUE,
+                             f"split sizes {list(split)} do not add up to the axis length {dim}")
         return list(split)
     if n <= 0:
-        raise GraphError("E10001", "Split needs either split sizes or num_split")
+        raise GraphError(INVALID_ARGUMENT_VALUE, "Split needs either split sizes or num_split")
     if dim < 0:
         return [UNKNOWN] * n
     chunk = -(-dim // n)
     sizes = [chunk] * (n - 1) + [dim - chunk * (n - 1)]
     if sizes[-1] < 0:
-        raise GraphError("E10001", f"cannot split an axis of length {dim} into {n} outputs")
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"cannot split an axis of length {dim} into {n} outputs")
     return sizes
 
 
@@ -286,7 +288,7 @@ def split(inputs, attrs):
 def clamp_slice(dim: int, start: int, end: int, step: int) -> tuple:
     """(start, end, step, count) for one axis of length dim, clamped as ONNX Slice 10+ does."""
     if step == 0:
-        raise GraphError("E10001", "Slice step must not be 0")
+        raise GraphError(INVALID_ARGUMENT_VALUE, "Slice step must not be 0")
     start += dim if start < 0 else 0
     end += dim if end < 0 else 0
     hi = dim if step > 0 else dim - 1
@@ -394,7 +396,8 @@ def _scatter(out, index: tuple, updates, reduction: str):
         out[index] = updates
         return out
     if reduction not in _SCATTER_UFUNCS:
-        raise GraphError("E10001", f"scatter reduction '{reduction}' is not one of none, add, mul, max, min")
+        raise GraphError(INVALID_ARGUMENT_VALUE,
+                         f"scatter reduction '{reduction}' is not one of none, add, mul, max, min")
     _SCATTER_UFUNCS[reduction].at(out, index, updates)
     return out
 

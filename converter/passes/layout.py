@@ -1,7 +1,7 @@
 """The one place that owns tensor formats: --input_format on inputs, propagated through the graph."""
 from __future__ import annotations
 
-from ..errors import ConverterError
+from ..errors import INVALID_ARGUMENT_VALUE, ConverterError
 from ..framework import INPUT_FORMATS, default_input_format
 from ..ir import Graph
 from .base import PassContext
@@ -21,7 +21,8 @@ def assign_formats(graph: Graph, ctx: PassContext) -> bool:
     fw = ctx.framework
     fmt = ctx.options.input_format or default_input_format(fw)
     if fmt not in INPUT_FORMATS.get(fw, (fmt,)):
-        raise ConverterError("E10001", f"--input_format={fmt} is not allowed for this framework; use one of "
+        raise ConverterError(INVALID_ARGUMENT_VALUE,
+                             f"--input_format={fmt} is not allowed for this framework; use one of "
                              f"{', '.join(INPUT_FORMATS[fw])}", option="--input_format")
     for op in graph.data_ops():
         d = op.outputs[0]

@@ -5,12 +5,13 @@ import os
 
 import numpy as np
 
-from ..errors import ConverterError
+from ..errors import INVALID_ARGUMENT_VALUE, ConverterError
 from ..framework import Framework
 
 
 def _missing(package: str, extra: str) -> ConverterError:
-    return ConverterError("E10001", f"checking against the source needs the '{package}' package, which is not "
+    return ConverterError(INVALID_ARGUMENT_VALUE,
+                          f"checking against the source needs the '{package}' package, which is not "
                           f"installed; install it with: pip install '{package}' (or the '{extra}' extra)")
 
 
@@ -75,7 +76,7 @@ def run_caffe(prototxt: str, caffemodel: str, feeds: dict) -> dict:
     try:
         import caffe  # type: ignore
     except ImportError:
-        raise ConverterError("E10001", PYCAFFE_MISSING) from None
+        raise ConverterError(INVALID_ARGUMENT_VALUE, PYCAFFE_MISSING) from None
     net = caffe.Net(prototxt, caffemodel, caffe.TEST)
     for k, v in feeds.items():
         net.blobs[k].reshape(*v.shape)

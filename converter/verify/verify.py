@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ConverterError
+from ..errors import CAFFE_WEIGHT_OPTION_MISSING, INVALID_FRAMEWORK, NODE_NOT_FOUND, ConverterError
 from ..framework import Framework
 from ..ir import Graph
 from ..ops.layout import from_nc1hwc0
@@ -28,16 +28,17 @@ def _run_source(source: str, fw: int, weight, feeds: dict, wanted: list) -> dict
         return run_tensorflow(source, feeds, wanted)
     if fw == Framework.CAFFE:
         if not weight:
-            raise ConverterError("E10008", "verifying a Caffe model needs --weight (the .caffemodel)")
+            raise ConverterError(CAFFE_WEIGHT_OPTION_MISSING,
+                                 "verifying a Caffe model needs --weight (the .caffemodel)")
         return run_caffe(source, weight, feeds)
-    raise ConverterError("E10007", f"cannot verify against framework {fw}")
+    raise ConverterError(INVALID_FRAMEWORK, f"cannot verify against framework {fw}")
 
 
 def _load_feeds(session: Session, feeds: dict | None, seed: int) -> dict:
     src = random_inputs(session.graph, seed)
     for key, value in (feeds or {}).items():
         if key not in src:
-            raise ConverterError("E10016", f"--input '{key}' is not an input of the model; inputs are: "
+            raise ConverterError(NODE_NOT_FOUND, f"--input '{key}' is not an input of the model; inputs are: "
                                  f"{', '.join(src)}", node=key)
         dtype, _ = source_desc(session.graph.op(key).outputs[0])
         src[key] = np.asarray(value).astype(dtype, copy=False)
