@@ -46,10 +46,16 @@ def _prod(dims) -> int:
     return n
 
 
-def _fixed_index(indices, dim):
-    """Indices as int64 with negatives counted from the end of an axis of length dim."""
+def _fixed_index(indices, dim, bounded: bool = True):
+    """Indices as int64 with negatives counted from the end of an axis of length dim (dim: an array of
+    lengths for index tuples in the last axis). ``bounded``: an index outside [-dim, dim) is E10001."""
     idx = np.asarray(indices).astype(np.int64)
-    return np.where(idx < 0, idx + np.asarray(dim, dtype=np.int64), idx)
+    dim = np.asarray(dim, dtype=np.int64)
+    if bounded and idx.size and (np.any(idx < -dim) or np.any(idx >= dim)):
+        bad = idx[(idx < -dim) | (idx >= dim)].flat[0]
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"index {bad} is out of range for an axis of length "
+                         f"{dim.tolist()}")
+    return np.where(idx < 0, idx + dim, idx)
 
 
 def _shape_of(ctx: InferContext, i: int):
@@ -474,9 +480,10 @@ def _expand_infer(ctx: InferContext):
 @register("BroadcastTo", infer=_expand_infer, category="tensor", traits={"movement"})
 def broadcast_to(inputs, attrs):
     """ONNX Expand: x broadcast with the shape input (bidirectionally: size-1 target dims keep x's)."""
-    x = np.asarray(inputs[0])
-    out_shape = np.broadcast_shapes(x.shape, tuple(_ints(inputs[1])))
-    return np.array(np.broadcast_to(x, out_shape))
+    x, target = np.asarray(inputs[0]), tuple(_ints(inputs[1]))
+    if any(d < 0 for d in target):
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"the target shape {list(target)} has a negative dim")
+    return np.array(np.broadcast_to(x, broadcast_shapes(x.shape, target)))
 
 
 def _tile_infer(ctx: InferContext):
@@ -509,7 +516,7 @@ def one_hot(inputs, attrs):
     """ONNX OneHot(indices, depth, values=[off, on]): a new depth-long axis at axis."""
     depth = int(_scalar(inputs[1]))
     values = np.asarray(inputs[2]).reshape(-1)
-    idx = _fixed_index(inputs[0], depth)
+    idx = _fixed_index(inputs[0], depth, bounded=False)   # out of range: an all-off row
     hot = idx[..., None] == np.arange(depth)
     hot = np.moveaxis(hot, -1, _axis(attrs["axis"], idx.ndim + 1))
     return np.where(hot, values[1], values[0]).astype(values.dtype)

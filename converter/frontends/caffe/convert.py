@@ -8,7 +8,7 @@ import numpy as np
 
 from ...errors import (CAFFE_INPUT_WITHOUT_SHAPE, CAFFE_LAYER_WITHOUT_BLOBS, CAFFE_WEIGHT_OPTION_MISSING,
                        DUPLICATE_NAME, INPUT_SHAPE_RANK_MISMATCH, INVALID_ARGUMENT_VALUE, MODEL_LOAD_FAILED,
-                       UNKNOWN_INPUT, ConverterError, GraphError, ModelLoadError, OptionError)
+                       UNKNOWN_INPUT, GraphError, ModelLoadError, OptionError)
 from ...framework import Framework
 from ...ir import DataType, Graph, Op, TensorDesc
 from ..builder import GraphBuilder
@@ -72,18 +72,10 @@ class CaffeConverter:
 
     def infer(self, op_name: str) -> None:
         """Shape inference for one new op, so later handlers can read shapes. It fails as the shape-inference
-        pass does: shapes that do not fit the op are the model's fault (E10001), named after the op."""
-        from ...ops.inference import infer_op
-        op = self.graph.op(op_name)
-        try:
-            infer_op(self.graph, op, fold=False)
-        except ConverterError as exc:
-            if exc.node:
-                raise
-            raise GraphError(exc.code, f"op '{op.name}' ({op.type}): {exc.message}", node=op.name) from exc
-        except Exception as exc:
-            raise GraphError(INVALID_ARGUMENT_VALUE, f"shape inference failed at op '{op.name}' ({op.type}): "
-                             f"{type(exc).__name__}: {exc}", node=op.name) from exc
+        pass does: what does not fit the op is the model's fault (E10001), a bug of ours E19999, named after
+        the op."""
+        from ...ops.inference import infer_op_named
+        infer_op_named(self.graph, self.graph.op(op_name), fold=False)
 
     def _unique_tensor_name(self, top: str, layer_name: str, j: int, n: int) -> str:
         name = top if top not in self.tensor_names else (layer_name if n == 1 else f"{layer_name}:{j}")
