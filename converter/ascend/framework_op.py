@@ -15,7 +15,8 @@ from .ge_graph import GeOp
 def embedded_node(op: GeOp):
     """The TensorFlow NodeDef inside a FrameworkOp, or None when it holds none we can read."""
     raw = op.attrs.get("node_def")
-    if not isinstance(raw, (bytes, bytearray)) or int(op.attrs.get("framework_type", Framework.TENSORFLOW)) != Framework.TENSORFLOW:
+    framework = int(op.attrs.get("framework_type", Framework.TENSORFLOW))
+    if not isinstance(raw, (bytes, bytearray)) or framework != Framework.TENSORFLOW:
         return None
     node = tfpb.NodeDef()
     try:
