@@ -106,13 +106,14 @@ def dump_text_modeldef(options: ConvertOptions) -> str:
     from .fileio import write_text_atomic
     from .om.json_dump import model_def_to_json
     from .proto import ge_ir_pb2 as ge
+    from .proto.text import parse_text
     src = require_file(options.om, "--om")
     if not options.json:
         raise ConverterError(EMPTY_REQUIRED_OPTION, "--json is required with --mode=5", option="--json")
     model = ge.ModelDef()
     try:
         with open(src, encoding="utf-8") as f:
-            text_format.Parse(f.read(), model)
+            parse_text(f.read(), model)
     except (text_format.ParseError, UnicodeDecodeError) as exc:
         raise ConverterError(FILE_PARSE_FAILED, f"--om: '{src}' is not a text-format ge.proto.ModelDef: {exc}",
                              option="--om", path=src) from None

@@ -7,6 +7,7 @@ from __future__ import annotations
 # table or in NOT_IN_ATC_CLI_DOC. Two names share a code where ATC uses one code for two situations.
 
 INVALID_ARGUMENT_VALUE = "E10001"       # a value is invalid, with the reason: an option, a node, an attribute
+TENSOR_TOO_LARGE = "E10001"            # ... in particular a tensor larger than the device's memory (ir/sizes.py)
 INVALID_INPUT_SHAPE = "E10002"          # --input_shape is malformed
 INVALID_OPTION_VALUE = "E10003"         # an option's value (or the file it names) is invalid
 INVALID_OM_FILE = "E10003"              # ... in particular a file given as an offline model is not a valid .om

@@ -9,6 +9,7 @@ from onnx import TensorProto, helper
 
 from ...errors import FILE_OPEN_FAILED, MODEL_LOAD_FAILED, ModelLoadError
 from ...fileio import resolve_inside
+from ...ir.sizes import check_tensor_bytes, element_count
 from ..protowire import WireFormatError
 from .lazy_load import LazyModel, RawSpan, drop_resident_pages, map_file, map_own_pages, split_weights
 
@@ -20,6 +21,9 @@ _NP = {
     TensorProto.DOUBLE: np.float64, TensorProto.UINT32: np.uint32, TensorProto.UINT64: np.uint64,
     TensorProto.STRING: np.object_,
 }
+
+
+_VALUE_FIELDS = ("float_data", "int32_data", "string_data", "int64_data", "double_data", "uint64_data")
 
 
 def onnx_dtype_to_numpy(t: int):
@@ -87,16 +91,24 @@ def _check_text(graph: onnx.GraphProto, path: str) -> None:
 
 def tensor_to_array(t: TensorProto, base_dir: str | None, raw: RawSpan | None = None) -> np.ndarray:
     """A numpy array for an ONNX tensor; raw and external data are read-only views, not copies.
-    ``raw``: where the tensor's raw_data lies when it was left out of ``t`` (see load_lazy_model)."""
+    ``raw``: where the tensor's raw_data lies when it was left out of ``t`` (see load_lazy_model).
+    Dims are checked first (E10041 for a negative dim or an element count beyond int64, E10001 for a tensor
+    larger than a device holds), so no crafted dims make us allocate."""
     dtype = onnx_dtype_to_numpy(t.data_type)
     shape = tuple(t.dims)
+    what = f"tensor '{t.name}'"
+    count = element_count(shape, what, code=MODEL_LOAD_FAILED, error=ModelLoadError)
     if t.data_location == TensorProto.EXTERNAL:
-        return _external(t, dtype, shape, base_dir)
+        return _external(t, dtype, shape, count, base_dir)
     if raw is not None:
-        return _raw_view(t, dtype, shape, raw.buffer, raw.offset, raw.nbytes)
+        return _raw_view(t, dtype, shape, count, raw.buffer, raw.offset, raw.nbytes)
     if t.raw_data:
         data = t.raw_data
-        return _raw_view(t, dtype, shape, data, 0, len(data))
+        return _raw_view(t, dtype, shape, count, data, 0, len(data))
+    stored = max(len(getattr(t, f)) for f in _VALUE_FIELDS)  # one value per element for the types we read
+    if stored != count:
+        raise ModelLoadError(MODEL_LOAD_FAILED, f"tensor '{t.name}': it holds {stored} values, its shape "
+                             f"{list(shape)} needs {count}")
     try:
         return onnx.numpy_helper.to_array(t).astype(dtype, copy=False).reshape(shape)
     except (ValueError, TypeError) as exc:
@@ -104,30 +116,43 @@ def tensor_to_array(t: TensorProto, base_dir: str | None, raw: RawSpan | None = 
                              f"{list(shape)} ({exc})") from None
 
 
-def _raw_view(t: TensorProto, dtype, shape, buffer, offset: int, nbytes: int) -> np.ndarray:
+def _raw_view(t: TensorProto, dtype, shape, count: int, buffer, offset: int, nbytes: int) -> np.ndarray:
     """Little-endian view of ``nbytes`` raw bytes at ``offset`` of ``buffer``, shaped ``shape``."""
-    count = int(np.prod(shape, dtype=np.int64)) if shape else 1
     if dtype.kind == "O" or nbytes != count * dtype.itemsize:
         what = "string tensors cannot use raw_data" if dtype.kind == "O" else \
             f"raw_data holds {nbytes} bytes, its type and shape {list(shape)} need {count * dtype.itemsize}"
         raise ModelLoadError(MODEL_LOAD_FAILED, f"tensor '{t.name}': {what}")
+    check_tensor_bytes(count, dtype.itemsize, f"tensor '{t.name}'", error=ModelLoadError)
     return np.frombuffer(buffer, dtype=dtype.newbyteorder("<"), count=count, offset=offset).reshape(shape)
 
 
-def _external(t: TensorProto, dtype, shape, base_dir: str | None) -> np.ndarray:
+def _external_number(t: TensorProto, info: dict, key: str, default: int) -> int:
+    """The external_data ``offset`` / ``length`` entry: a non-negative integer in ASCII digits (E10041)."""
+    text = info.get(key)
+    if text is None:
+        return default
+    if not (text.isascii() and text.isdigit()):
+        raise ModelLoadError(MODEL_LOAD_FAILED, f"tensor '{t.name}': external data {key} {text!r} is not a "
+                             "non-negative integer; the model file is damaged")
+    return int(text)
+
+
+def _external(t: TensorProto, dtype, shape, count: int, base_dir: str | None) -> np.ndarray:
     info = {e.key: e.value for e in t.external_data}
     location = info.get("location", "")
     full = resolve_inside(base_dir or ".", location, what=f"tensor '{t.name}': external data",
                           code=MODEL_LOAD_FAILED, error=ModelLoadError)
+    if dtype.kind == "O":
+        raise ModelLoadError(MODEL_LOAD_FAILED, f"tensor '{t.name}': string tensors cannot use external data")
+    offset = _external_number(t, info, "offset", 0)
+    length = _external_number(t, info, "length", count * dtype.itemsize)
     if not os.path.isfile(full):
         raise ModelLoadError(FILE_OPEN_FAILED, f"tensor '{t.name}': external data file '{location}' not found next to "
                              "the model", path=full)
-    offset = int(info.get("offset", 0))
-    count = int(np.prod(shape, dtype=np.int64)) if shape else 1
-    length = int(info.get("length", count * dtype.itemsize))
     if length < count * dtype.itemsize or offset + length > os.path.getsize(full):
         raise ModelLoadError(MODEL_LOAD_FAILED, f"tensor '{t.name}': external data in '{location}' is shorter than its "
                              "shape needs", path=full)
+    check_tensor_bytes(count, dtype.itemsize, f"tensor '{t.name}'", error=ModelLoadError)
     if count == 0:
         return np.zeros(shape, dtype)
     return np.memmap(full, dtype=dtype, mode="r", offset=offset, shape=shape)

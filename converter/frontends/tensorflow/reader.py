@@ -9,6 +9,7 @@ from google.protobuf import text_format
 from ...errors import FILE_OPEN_FAILED, MODEL_LOAD_FAILED, ModelLoadError
 from ...ir import DataType
 from ...proto import tf_graph_pb2 as tfpb
+from ...proto.text import NestingTooDeep, parse_text
 
 # TF DataType number -> (our DataType, numpy dtype used to decode values). *_REF types are 100 + type.
 _TF_TYPES = {
@@ -81,14 +82,14 @@ def parse_graphdef(data: bytes, path: str = "") -> tfpb.GraphDef:
     try:
         graph.ParseFromString(data)
     except _pb_message.DecodeError:
-        graph = _parse_text(data)
+        graph = _parse_text(data, path)
     if graph is None or not _looks_like_graph(graph):
         raise ModelLoadError(MODEL_LOAD_FAILED, f"'{path}' is not a TensorFlow frozen graph (cannot parse a GraphDef "
                              "with named nodes); check --framework and --model", path=path)
     return graph
 
 
-def _parse_text(data: bytes):
+def _parse_text(data: bytes, path: str):
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -96,7 +97,10 @@ def _parse_text(data: bytes):
     if not text.lstrip().startswith("node"):
         return None
     try:
-        return text_format.Parse(text, tfpb.GraphDef())
+        return parse_text(text, tfpb.GraphDef())
+    except NestingTooDeep as exc:
+        raise ModelLoadError(MODEL_LOAD_FAILED, f"'{path}' is a text GraphDef whose {exc}; it cannot be a model "
+                             "we convert", path=path) from None
     except text_format.ParseError:
         return None
 
