@@ -81,7 +81,7 @@ def test_converted_model_names_in_mode6_info_run_chain(tmp_path, capsys):
     path = _onnx(tmp_path, [helper.make_node("Relu", [x], [y], name=EVIL[4])], [_vi(x)], [_vi(y)])
     out = tmp_path / "m"
     assert atc(["--framework=5", f"--model={path}", f"--output={out}", "--display_model_info=1",
-                f"--soc_version=Ascend310\x1b[41m"]) == 0
+                "--soc_version=Ascend310\x1b[41m"]) == 0
     _check_output(capsys, [x, y, "g\x1b[1m"])
     assert atc(["--mode=6", f"--om={out}.om"]) == 0
     _check_output(capsys, [x, y])
