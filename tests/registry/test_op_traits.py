@@ -27,9 +27,13 @@ BEFORE = {
                  "DepthToSpace", "SpaceToDepth", "TransData"},
     # NEVER_FOLD also named RandomNormal, RandomUniform, RandomNormalLike and RandomUniformLike, which are not
     # registered ops (the frontends refuse them); whoever adds them declares never_fold on them. The TF
-    # random ops (issue 14: RandomStandardNormal, RandomUniform) did.
+    # random ops (issue 14: RandomStandardNormal, RandomUniform; issue 12: the other stateful ones and the
+    # stateless draws, but not StatelessRandomGetKeyCounter, a pure scramble of its seed) did.
     "never_fold": {"SequenceEmpty", "SequenceConstruct", "SequenceInsert", "SequenceErase", "SplitToSequence",
-                   "SequenceReserve", "SequenceSetItem", "DequantizeLinear", "RandomStandardNormal", "RandomUniform"},
+                   "SequenceReserve", "SequenceSetItem", "DequantizeLinear", "RandomStandardNormal", "RandomUniform",
+                   "TruncatedNormal", "RandomUniformInt", "Multinomial", "RandomShuffle", "StatelessRandomUniformV2",
+                   "StatelessRandomNormalV2", "StatelessTruncatedNormalV2", "StatelessRandomUniformIntV2",
+                   "StatelessMultinomial"},
     "shape_only": {"Shape", "Size"},
     "structural": {"Data", "Const", "NetOutput"},
     "conv": {"Conv1D", "Conv2D", "Conv3D"},

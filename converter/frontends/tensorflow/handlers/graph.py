@@ -17,10 +17,16 @@ def const(ctx: NodeContext):
     return [(ctx.name, 0)]
 
 
-@tf_op("Placeholder", "PlaceholderWithDefault")
+@tf_op("Placeholder")
 def placeholder(ctx: NodeContext):
     """Inputs are made by the converter before any node (Data ops in file order)."""
     return [(ctx.name, 0)]
+
+
+@tf_op("PlaceholderWithDefault", inputs=1)
+def placeholder_with_default(ctx: NodeContext):
+    """Not named in --input_shape (else it is an input, made before any node): its default value (input 0)."""
+    return passthrough(ctx)
 
 
 @tf_op("Identity", "StopGradient", "Snapshot", "PreventGradient", "CheckNumerics", "EnsureShape",
