@@ -168,7 +168,116 @@ def keep_prob_default(out_dir: str, seed: int = 25) -> None:
         _save(out_dir, name, *_freeze(build))
 
 
-BUILDERS = {"random_seeded": random_seeded, "random_in_loop": random_in_loop, "dropout_rnn": dropout_rnn,
+def tf1_image_ops(out_dir: str, seed: int = 26) -> None:
+    """ResizeArea, CropAndResize (bilinear, nearest, extrapolated, one-pixel crops), ExtractImagePatches (SAME,
+    VALID, rates) and NonMaxSuppression V1..V5 (score threshold, padding, soft-NMS) and WithOverlaps."""
+    rng = np.random.default_rng(seed)
+
+    def build(tf):
+        v1, raw = tf.compat.v1, tf.raw_ops
+        x = v1.placeholder(tf.float32, [2, 9, 11, 3], name="input")
+        boxes = v1.placeholder(tf.float32, [12, 4], name="boxes")
+        scores = v1.placeholder(tf.float32, [12], name="scores")
+        crop_boxes = tf.constant([[0.1, 0.2, 0.7, 0.9], [0.0, 0.0, 1.0, 1.0], [-0.2, 0.3, 0.6, 1.3],
+                                  [0.8, 0.9, 0.2, 0.1], [0.5, 0.5, 0.5, 0.5]], tf.float32)
+        crop_index = tf.constant([0, 1, 1, 0, 1], tf.int32)
+        outs = [v1.image.resize_area(x, [5, 7]), v1.image.resize_area(x, [13, 4]),
+                v1.image.resize_area(x, [4, 6], align_corners=True), v1.image.resize_area(x, [9, 11]),
+                tf.image.crop_and_resize(x, crop_boxes, crop_index, [6, 5]),
+                tf.image.crop_and_resize(x, crop_boxes, crop_index, [4, 7], method="nearest",
+                                         extrapolation_value=-1.0),
+                tf.image.crop_and_resize(x, crop_boxes, crop_index, [1, 1]),
+                v1.extract_image_patches(x, [1, 3, 3, 1], [1, 2, 2, 1], [1, 1, 1, 1], "SAME"),
+                v1.extract_image_patches(x, [1, 2, 3, 1], [1, 3, 2, 1], [1, 2, 1, 1], "VALID"),
+                raw.NonMaxSuppression(boxes=boxes, scores=scores, max_output_size=6, iou_threshold=0.3),
+                raw.NonMaxSuppressionV2(boxes=boxes, scores=scores, max_output_size=20, iou_threshold=0.5)]
+        v3 = raw.NonMaxSuppressionV3(boxes=boxes, scores=scores, max_output_size=8, iou_threshold=0.4,
+                                     score_threshold=0.2)
+        v4 = raw.NonMaxSuppressionV4(boxes=boxes, scores=scores, max_output_size=9, iou_threshold=0.4,
+                                     score_threshold=0.1, pad_to_max_output_size=True)
+        v5 = raw.NonMaxSuppressionV5(boxes=boxes, scores=scores, max_output_size=7, iou_threshold=0.5,
+                                     score_threshold=0.05, soft_nms_sigma=0.4, pad_to_max_output_size=True)
+        hard = raw.NonMaxSuppressionV5(boxes=boxes, scores=scores, max_output_size=12, iou_threshold=0.35,
+                                       score_threshold=0.0, soft_nms_sigma=0.0)
+        overlaps = raw.NonMaxSuppressionWithOverlaps(
+            overlaps=tf.matmul(boxes, boxes, transpose_b=True) / 4.0, scores=scores, max_output_size=5,
+            overlap_threshold=0.3, score_threshold=0.1)
+        outs += [v3, v4[0], v4[1], v5[0], v5[1], v5[2], hard[0], overlaps]
+        centres = rng.uniform(0.2, 0.8, (12, 2))
+        sizes = rng.uniform(0.1, 0.4, (12, 2))
+        box_values = np.concatenate([centres - sizes / 2, centres + sizes / 2], 1)[:, [0, 1, 2, 3]]
+        box_values[3] = box_values[3][[2, 3, 0, 1]]                     # corners given the other way round
+        box_values[7] = box_values[2] + 0.01                            # near-duplicates
+        score_values = rng.uniform(0, 1, 12)
+        score_values[5] = score_values[8]                               # a tie
+        feeds = {x: rng.uniform(-1, 1, (2, 9, 11, 3)).astype(np.float32), boxes: box_values.astype(np.float32),
+                 scores: score_values.astype(np.float32)}
+        return feeds, _named(tf, outs, "img")
+
+    _save(out_dir, "tf1_image_ops", *_freeze(build))
+
+
+def tf1_ops(out_dir: str, seed: int = 27) -> None:
+    """The rest of the TF1 op set that tf.compat.v1, tf.nn and slim graphs hold: scans, segment reductions, gathers
+    and scatters, Where, Unique, ReverseSequence, v1 Select, masks and guards, FakeQuant, BatchNorm of TF 0.x."""
+    rng = np.random.default_rng(seed)
+
+    def build(tf):
+        v1, raw = tf.compat.v1, tf.raw_ops
+        x = v1.placeholder(tf.float32, [3, 5, 4], name="input")
+        ids = v1.placeholder(tf.int32, [3, 5], name="ids")
+        lengths = v1.placeholder(tf.int32, [3], name="lengths")
+        flat = tf.reshape(x, [15, 4])
+        outs = [tf.math.cumprod(x, 1, exclusive=True, reverse=True), tf.math.cumsum(x, 2, reverse=True),
+                v1.reverse_sequence(x, lengths, seq_axis=1, batch_axis=0),
+                v1.reverse_sequence(tf.transpose(x, [1, 0, 2]), lengths, seq_axis=0, batch_axis=1),
+                v1.where(x[:, 0, 0] > 0, x, -x), v1.where(x > 0, x, x * 3.0), raw.Select(condition=True, x=x, y=-x),
+                tf.cast(v1.where(x > 0.5), tf.float32),
+                tf.math.unsorted_segment_sum(x, ids, 6), tf.math.unsorted_segment_max(x, ids, 6),
+                tf.math.unsorted_segment_min(x, ids - 1, 5), tf.math.unsorted_segment_prod(x, ids, 6),
+                tf.math.segment_sum(flat, [0, 0, 1, 1, 1, 3, 3, 3, 3, 3, 4, 4, 4, 4, 4]),
+                tf.math.segment_mean(flat, [0, 0, 1, 1, 1, 3, 3, 3, 3, 3, 4, 4, 4, 4, 4]),
+                tf.math.segment_max(flat, [0, 0, 0, 2, 2, 2, 2, 2, 2, 2, 5, 5, 5, 5, 5]),
+                tf.math.segment_min(flat, [0] * 15), tf.math.segment_prod(flat[:4], [1, 1, 2, 2]),
+                tf.gather_nd(x, [[0, 1], [2, 3], [1, 4]]), tf.gather_nd(x, [[[0, 1, 2]], [[2, 0, 3]]]),
+                tf.scatter_nd([[1], [3], [1]], tf.ones([3, 4]), [5, 4]),
+                tf.tensor_scatter_nd_update(x, [[0, 1], [2, 2]], -tf.ones([2, 4])),
+                tf.tensor_scatter_nd_add(x, [[0, 1], [0, 1]], tf.ones([2, 4])),
+                tf.tensor_scatter_nd_sub(x, [[1, 1]], tf.ones([1, 4])),
+                tf.tensor_scatter_nd_max(x, [[1]], tf.zeros([1, 5, 4])), tf.tensor_scatter_nd_min(x, [[2]], tf.zeros([1, 5, 4])),
+                v1.sparse_to_dense([[0, 1], [2, 3]], [3, 5], [7.0, 8.0], -1.0),
+                v1.sparse_to_dense([1, 4], [6], 3.0),
+                tf.unique(tf.reshape(ids, [-1]))[0], tf.unique(tf.reshape(ids, [-1]))[1],
+                tf.rank(x), tf.shape_n([x, flat])[1], tf.broadcast_dynamic_shape(tf.shape(x), [5, 1]),
+                tf.linalg.band_part(x, 1, 2), tf.linalg.band_part(x, -1, 0), tf.roll(x, [2, -1], [1, 2]),
+                tf.reduce_all(x > -0.5, 1), tf.reduce_any(x > 0.9, [0, 2]), tf.math.is_finite(x / (x - x[0:1])),
+                tf.math.is_inf(1.0 / x[:, :, 1]), tf.math.divide_no_nan(x, tf.round(x)),
+                tf.math.multiply_no_nan(x, tf.round(x)), tf.math.xlogy(tf.round(x), tf.abs(x)),
+                tf.math.xdivy(tf.round(x), x), tf.math.atan2(x, x[:, :, ::-1]), tf.math.asinh(x),
+                tf.math.acosh(tf.abs(x) + 1.0), tf.math.atanh(tf.tanh(x) * 0.9), tf.math.rint(x * 3.0),
+                tf.truncatemod(ids - 7, 3), tf.truncatediv(ids - 7, 3), tf.math.floormod(ids - 7, 3),
+                tf.bitwise.left_shift(ids, 2), tf.bitwise.right_shift(ids, 1), tf.bitwise.invert(ids),
+                tf.bitwise.bitwise_xor(ids, 6), tf.nn.l2_loss(x), tf.math.reduce_euclidean_norm(x, 2),
+                tf.linalg.det(x[:, :4, :] + 2.0 * tf.eye(4)),
+                tf.quantization.fake_quant_with_min_max_args(x, -0.7, 0.9, num_bits=6),
+                tf.quantization.fake_quant_with_min_max_vars(x, -0.5, 0.8, narrow_range=True),
+                tf.quantization.fake_quant_with_min_max_vars_per_channel(x, [-1.0, -0.5, -0.2, 0.0],
+                                                                         [1.0, 0.5, 0.9, 0.3]),
+                v1.nn.batch_norm_with_global_normalization(x, tf.constant([0.1, -0.2, 0.0, 0.3]),
+                                                           tf.constant([1.5, 0.5, 1.0, 2.0]),
+                                                           tf.constant([0.0, 0.1, 0.2, 0.3]),
+                                                           tf.constant([1.0, 2.0, 0.5, 1.5]), 1e-3, True),
+                v1.Print(x, [ids], "ids: ") * 2.0]
+        with tf.control_dependencies([v1.Assert(tf.reduce_all(lengths >= 0), [lengths])]):
+            outs.append(tf.identity(x) + 1.0)
+        feeds = {x: rng.normal(0, 1, (3, 5, 4)).astype(np.float32), ids: rng.integers(0, 6, (3, 5)).astype(np.int32),
+                 lengths: np.array([5, 2, 0], np.int32)}
+        return feeds, _named(tf, outs, "op")
+
+    _save(out_dir, "tf1_ops", *_freeze(build))
+
+
+BUILDERS = {"tf1_image_ops": tf1_image_ops, "tf1_ops": tf1_ops, "random_seeded": random_seeded, "random_in_loop": random_in_loop, "dropout_rnn": dropout_rnn,
             "dropout_unseeded": dropout_unseeded, "keep_prob": keep_prob_default}
 SMALL = list(BUILDERS)
 

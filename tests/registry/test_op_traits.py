@@ -15,7 +15,8 @@ SOURCE = Path(converter.__file__).parent
 # The sets as passes/precision.py and passes/shape_inference.py spelled them before the traits existed.
 BEFORE = {
     "no_fp16": {"DetectionOutput", "PriorBox", "NonZero", "Range", "TopK", "NonMaxSuppression",
-                "QuantizeLinear", "DynamicQuantizeLinear"},
+                "QuantizeLinear", "DynamicQuantizeLinear",
+                "NonMaxSuppressionV5", "NonMaxSuppressionWithOverlaps"},   # issue 12: TensorFlow's NMS
     "cube": {"Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose",
              "MatMulV2", "BatchMatMulV2", "Einsum"},
     "keep_fp32_mix": {"Softmax", "LogSoftmax", "LayerNorm", "GroupNorm", "InstanceNorm", "LpNormalization",
@@ -40,7 +41,8 @@ BEFORE = {
     "conv_transpose": {"Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose"},
 }
 PARAM_INPUTS_BEFORE = {"Resize": {1, 2}, "DequantizeLinear": {1}, "QLinearConv": {1, 4, 6},
-                       "QLinearMatMul": {1, 4, 6}}
+                       "QLinearMatMul": {1, 4, 6},
+                       "CropAndResize": {1}}   # issue 12: box coordinates stay fp32 (fp16 moves the sampled pixels)
 
 ASKED = [r'(?:with_trait|by_spatial_rank)\(\s*"(\w+)"', r'has_trait\([^,()]+,\s*"(\w+)"',
          r'"(\w+)"\s+(?:not\s+)?in\s+spec\.traits']

@@ -39,6 +39,15 @@ def passthrough(ctx: NodeContext):
     return [ctx.op("Identity", [ref], suffix="" if i == 0 else f"out{i}")[0] for i, ref in enumerate(ctx.inputs)]
 
 
-@tf_op("NoOp")
+@tf_op("NoOp", "Assert", "PrintV2")
 def no_op(ctx: NodeContext):
+    """Nothing to compute for inference (Assert checks, PrintV2 logs: both have no outputs)."""
     return []
+
+
+@tf_op("Print", inputs=1)
+def print_(ctx: NodeContext):
+    """tf.compat.v1.Print: logs its data inputs and hands input 0 through."""
+    if ctx.name not in ctx.converter.output_node_names:
+        return [ctx.input(0)]
+    return ctx.op("Identity", [ctx.input(0)])
