@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from ..errors import GraphError
+from ..errors import INVALID_ARGUMENT_VALUE, GraphError
 from ..ir import DataType
 from .registry import Attr, InferContext, desc, register
 
@@ -18,14 +18,14 @@ F32 = np.float32
 def _pair(value, name: str, what: str) -> tuple:
     pair = np.asarray(value).reshape(-1)
     if pair.size != 2 or np.any(pair < 1):
-        raise GraphError("E10001", f"{name}: {what} must be two positive sizes, not {pair.tolist()}")
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"{name}: {what} must be two positive sizes, not {pair.tolist()}")
     return int(pair[0]), int(pair[1])
 
 
 def _image(value, name: str) -> np.ndarray:
     image = np.asarray(value)
     if image.ndim != 4 or image.shape[1] < 1 or image.shape[2] < 1:
-        raise GraphError("E10001", f"{name}: the image must be NHWC with a non-empty height and width")
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"{name}: the image must be NHWC with a non-empty height and width")
     return image
 
 
@@ -71,9 +71,9 @@ def crop_and_resize(inputs, attrs):
     index = np.asarray(inputs[2]).reshape(-1).astype(np.int64)
     crop_h, crop_w = _pair(inputs[3], "CropAndResize", "crop_size")
     if not np.all(np.isfinite(boxes)) or len(index) != len(boxes):
-        raise GraphError("E10001", "CropAndResize: boxes must be finite, one box_index per box")
+        raise GraphError(INVALID_ARGUMENT_VALUE, "CropAndResize: boxes must be finite, one box_index per box")
     if np.any((index < 0) | (index >= image.shape[0])):
-        raise GraphError("E10001", f"CropAndResize: box_index must lie in [0, {image.shape[0]})")
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"CropAndResize: box_index must lie in [0, {image.shape[0]})")
     _, height, width, channels = image.shape
     ys = _crop_coordinates(boxes[:, 0], boxes[:, 2], height, crop_h)
     xs = _crop_coordinates(boxes[:, 1], boxes[:, 3], width, crop_w)
@@ -101,7 +101,7 @@ def crop_and_resize(inputs, attrs):
         lower = at(bottom, left) + (at(bottom, right) - at(bottom, left)) * xl
         out = upper + (lower - upper) * y_lerp[:, :, None, None]
     else:
-        raise GraphError("E10001", f"CropAndResize: method '{attrs['method']}' is not bilinear or nearest")
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"CropAndResize: method '{attrs['method']}' is not bilinear or nearest")
     return np.where(inside[..., None], out, F32(attrs["extrapolation_value"])).astype(F32).reshape(
         len(boxes), crop_h, crop_w, channels)
 

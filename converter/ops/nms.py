@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import GraphError
+from ..errors import INVALID_ARGUMENT_VALUE, GraphError
 from ..ir import DataType
 from .registry import Attr, InferContext, desc, register
 
@@ -142,10 +142,10 @@ def _tf_nms_outputs(selected, scores, max_out: int, pad: bool) -> list:
 def _tf_nms_args(inputs, name: str, rows: int) -> tuple:
     scores = np.asarray(inputs[1])
     if scores.ndim != 1 or scores.shape[0] != rows:
-        raise GraphError("E10001", f"{name}: scores must be [{rows}], one per box")
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"{name}: scores must be [{rows}], one per box")
     max_out = int(np.asarray(inputs[2]).reshape(-1)[0])
     if max_out < 0:
-        raise GraphError("E10001", f"{name}: max_output_size must not be negative")
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"{name}: max_output_size must not be negative")
     threshold, score_threshold = (float(np.asarray(inputs[i]).reshape(-1)[0]) for i in (3, 4))
     return scores, max_out, threshold, score_threshold
 
@@ -159,10 +159,10 @@ def non_max_suppression_v5(inputs, attrs):
     soft_nms_sigma) -> selected indices (int32), their scores, the number valid (V2..V4 are special cases)."""
     boxes = np.asarray(inputs[0])
     if boxes.ndim != 2 or boxes.shape[1] != 4:
-        raise GraphError("E10001", "NonMaxSuppressionV5: boxes must be [num_boxes, 4]")
+        raise GraphError(INVALID_ARGUMENT_VALUE, "NonMaxSuppressionV5: boxes must be [num_boxes, 4]")
     scores, max_out, threshold, score_threshold = _tf_nms_args(inputs, "NonMaxSuppressionV5", boxes.shape[0])
     if not 0 <= threshold <= 1:
-        raise GraphError("E10001", f"NonMaxSuppressionV5: iou_threshold {threshold} must lie in [0, 1]")
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"NonMaxSuppressionV5: iou_threshold {threshold} must lie in [0, 1]")
     sigma = float(np.asarray(inputs[5]).reshape(-1)[0])
     selected, kept = tf_nms(tf_iou_matrix(boxes), scores, max_out, threshold, score_threshold, sigma)
     return _tf_nms_outputs(selected, kept, max_out, attrs["pad_to_max_output_size"])
@@ -176,7 +176,7 @@ def non_max_suppression_with_overlaps(inputs, attrs):
     threshold."""
     overlaps = np.asarray(inputs[0], np.float32)
     if overlaps.ndim != 2 or overlaps.shape[0] != overlaps.shape[1]:
-        raise GraphError("E10001", "NonMaxSuppressionWithOverlaps: overlaps must be a square matrix")
+        raise GraphError(INVALID_ARGUMENT_VALUE, "NonMaxSuppressionWithOverlaps: overlaps must be a square matrix")
     scores, max_out, threshold, score_threshold = _tf_nms_args(inputs, "NonMaxSuppressionWithOverlaps",
                                                                overlaps.shape[0])
     return tf_nms(overlaps, scores, max_out, threshold, score_threshold, 0.0)[0]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import GraphError
+from ..errors import INVALID_ARGUMENT_VALUE, UNSUPPORTED_OP, GraphError
 from ..ir import DataType, to_numpy
 from .nn.conv import ConvGeometry, conv_nd
 from .registry import Attr, InferContext, desc, register
@@ -29,7 +29,8 @@ def along_axis(param, axis: int, ndim: int) -> np.ndarray:
     if p.size == 1 or ndim == 0:
         return p.reshape(())
     if p.ndim != 1:
-        raise GraphError("E10001", f"quantization parameter of shape {p.shape}: only scalars and 1-D (per-axis) "
+        raise GraphError(INVALID_ARGUMENT_VALUE,
+                         f"quantization parameter of shape {p.shape}: only scalars and 1-D (per-axis) "
                          "parameters are supported (block quantization is not)")
     axis = axis + ndim if axis < 0 else axis
     shape = [1] * ndim
@@ -75,7 +76,7 @@ def _quant_dtype(zero_point_dtype, output_dtype: int):
 
 def _check_block(attrs: dict) -> None:
     if int(attrs.get("block_size", 0) or 0):
-        raise GraphError("E11009", "QuantizeLinear/DequantizeLinear with block_size != 0 (blocked quantization) "
+        raise GraphError(UNSUPPORTED_OP, "QuantizeLinear/DequantizeLinear with block_size != 0 (blocked quantization) "
                          "is not supported")
 
 
@@ -280,10 +281,10 @@ def fake_quant_with_min_max_vars(inputs, attrs):
     low, high = (np.asarray(v, np.float32).reshape(-1) for v in inputs[1:3])
     bits = int(attrs["num_bits"])
     if not 2 <= bits <= 16 or low.shape != high.shape or low.size not in (1, x.shape[-1] if x.ndim else 1):
-        raise GraphError("E10001", f"FakeQuantWithMinMaxVars: num_bits {bits} must lie in [2, 16] and min/max hold "
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"FakeQuantWithMinMaxVars: num_bits {bits} must lie in [2, 16] and min/max hold "
                          "one value, or one per channel of the last axis")
     if np.any(low > high):
-        raise GraphError("E10001", "FakeQuantWithMinMaxVars: min must not exceed max")
+        raise GraphError(INVALID_ARGUMENT_VALUE, "FakeQuantWithMinMaxVars: min must not exceed max")
     if low.size == 1:
         low, high = low.reshape(()), high.reshape(())
     nudged_min, nudged_max, scale, inv_scale = _fake_quant_nudge(low, high, 1 if attrs["narrow_range"] else 0,

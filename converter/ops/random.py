@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import GraphError
+from ..errors import INVALID_ARGUMENT_VALUE, GraphError
 from ..ir import DataType, to_numpy
 from . import philox
 from .registry import Attr, InferContext, desc, register
@@ -58,7 +58,7 @@ def _stream(attrs: dict) -> philox.PhiloxStream:
 def _shape_of(value, name: str) -> tuple:
     shape = np.asarray(value).reshape(-1)
     if shape.size > 8 or np.any(shape < 0) or int(np.prod(shape, dtype=np.int64)) > MAX_ELEMENTS:
-        raise GraphError("E10001", f"{name}: shape {shape.tolist()} is not a valid output shape")
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"{name}: shape {shape.tolist()} is not a valid output shape")
     return tuple(int(d) for d in shape)
 
 
@@ -90,10 +90,10 @@ def _infer_like_minval(minval_input: int):
 def _bounds(inputs, lo_index: int, name: str) -> tuple:
     low, high = (np.asarray(inputs[i]).reshape(-1) for i in (lo_index, lo_index + 1))
     if low.size != 1 or high.size != 1:
-        raise GraphError("E10001", f"{name}: minval and maxval must be scalars")
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"{name}: minval and maxval must be scalars")
     low, high = int(low[0]), int(high[0])
     if low >= high:
-        raise GraphError("E10001", f"{name}: minval {low} must be less than maxval {high}")
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"{name}: minval {low} must be less than maxval {high}")
     return low, high
 
 
@@ -103,7 +103,7 @@ def _float_dtype(attrs: dict, name: str) -> np.dtype:
     except KeyError:
         dtype = None
     if dtype not in (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)):
-        raise GraphError("E10001", f"{name}: random values of type {DataType(attrs['dtype']).name} are not "
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"{name}: random values of type {DataType(attrs['dtype']).name} are not "
                          "supported (float16, float32, float64)")
     return dtype
 
@@ -147,14 +147,14 @@ def random_uniform_int(inputs, attrs):
 def _num_samples(value, name: str) -> int:
     count = np.asarray(value).reshape(-1)
     if count.size != 1 or int(count[0]) < 0:
-        raise GraphError("E10001", f"{name}: num_samples must be a non-negative scalar")
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"{name}: num_samples must be a non-negative scalar")
     return int(count[0])
 
 
 def _logits(value, name: str) -> np.ndarray:
     logits = np.asarray(value)
     if logits.ndim != 2 or logits.shape[1] < 1:
-        raise GraphError("E10001", f"{name}: logits must be [batch, classes] with at least one class")
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"{name}: logits must be [batch, classes] with at least one class")
     return logits
 
 
@@ -194,7 +194,7 @@ def random_shuffle(inputs, attrs):
 def _seed_pair(value, name: str) -> tuple:
     seed = np.asarray(value).reshape(-1)
     if seed.size != 2 or seed.dtype.kind not in "iu":
-        raise GraphError("E10001", f"{name}: the seed must be two integers")
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"{name}: the seed must be two integers")
     return int(seed[0]), int(seed[1])
 
 
@@ -209,10 +209,10 @@ def _generator(inputs, name: str) -> philox.Philox:
     """The generator of a V2 stateless op: inputs (shape, key, counter, alg, ...)."""
     alg = np.asarray(inputs[3]).reshape(-1)
     if alg.size != 1 or int(alg[0]) not in PHILOX_ALGORITHMS:
-        raise GraphError("E10001", f"{name}: random algorithm {alg.tolist()} is not supported (1 Philox, 3 auto)")
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"{name}: random algorithm {alg.tolist()} is not supported (1 Philox, 3 auto)")
     key, counter = np.asarray(inputs[1]).reshape(-1), np.asarray(inputs[2]).reshape(-1)
     if key.size != 1 or counter.size != 2:
-        raise GraphError("E10001", f"{name}: Philox needs a key of 1 and a counter of 2 uint64 values")
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"{name}: Philox needs a key of 1 and a counter of 2 uint64 values")
     return philox.Philox.from_key_counter(key.astype(np.uint64), counter.astype(np.uint64))
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import GraphError
+from ..errors import INVALID_ARGUMENT_VALUE, GraphError
 from .registry import InferContext, desc, register
 
 REDUCERS = {"Sum": np.add, "Max": np.maximum, "Min": np.minimum, "Prod": np.multiply, "Mean": np.add}
@@ -23,10 +23,10 @@ def _identity(kind: str, dtype) -> object:
 def _reduce(data: np.ndarray, ids: np.ndarray, count: int, kind: str, name: str) -> tuple:
     """(per-segment reduction, number of rows in each segment)."""
     if ids.shape != data.shape[:ids.ndim]:
-        raise GraphError("E10001", f"{name}: segment_ids of shape {list(ids.shape)} must be a prefix of the data's "
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"{name}: segment_ids of shape {list(ids.shape)} must be a prefix of the data's "
                          f"{list(data.shape)}")
     if np.any(ids >= count):
-        raise GraphError("E10001", f"{name}: segment ids must be below the number of segments {count}")
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"{name}: segment ids must be below the number of segments {count}")
     rows = data.reshape((-1,) + data.shape[ids.ndim:])
     flat = ids.reshape(-1)
     keep = flat >= 0
@@ -66,7 +66,7 @@ def _sorted(kind: str):
     def kernel(inputs, attrs):
         data, ids = np.asarray(inputs[0]), np.asarray(inputs[1]).astype(np.int64).reshape(-1)
         if np.any(ids < 0) or np.any(np.diff(ids) < 0):
-            raise GraphError("E10001", f"{name}: segment ids must be sorted and non-negative")
+            raise GraphError(INVALID_ARGUMENT_VALUE, f"{name}: segment ids must be sorted and non-negative")
         count = int(ids.max()) + 1 if ids.size else 0
         out, sizes = _reduce(data, ids, count, kind, name)
         empty = (sizes == 0).reshape((-1,) + (1,) * (out.ndim - 1))

@@ -5,21 +5,21 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import GraphError
+from ..errors import INVALID_ARGUMENT_VALUE, GraphError
 from .registry import Attr, by_kernel_on_shapes, desc, register
 
 
 def _block(value, name: str) -> list:
     block = [int(b) for b in np.asarray(value).reshape(-1)]
     if not block or any(b < 1 for b in block):
-        raise GraphError("E10001", f"{name}: block_shape {block} must hold positive values")
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"{name}: block_shape {block} must hold positive values")
     return block
 
 
 def _pairs(value, m: int, name: str, what: str) -> np.ndarray:
     pairs = np.asarray(value, dtype=np.int64).reshape(-1, 2)
     if pairs.shape[0] != m or np.any(pairs < 0):
-        raise GraphError("E10001", f"{name}: {what} must be {m} non-negative [begin, end] pairs")
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"{name}: {what} must be {m} non-negative [begin, end] pairs")
     return pairs
 
 
@@ -38,7 +38,8 @@ def space_to_batch_nd(inputs, attrs):
     x = np.pad(x, widths)
     batch, spatial, rest = x.shape[0], x.shape[1:1 + m], x.shape[1 + m:]
     if any(s % b for s, b in zip(spatial, block)):
-        raise GraphError("E10001", f"SpaceToBatchND: padded spatial size {spatial} is not divisible by {block}")
+        raise GraphError(INVALID_ARGUMENT_VALUE,
+                         f"SpaceToBatchND: padded spatial size {spatial} is not divisible by {block}")
     split = [batch]
     for s, b in zip(spatial, block):
         split += [s // b, b]
@@ -55,7 +56,7 @@ def batch_to_space_nd(inputs, attrs):
     m = len(block)
     total = int(np.prod(block))
     if x.shape[0] % total:
-        raise GraphError("E10001", f"BatchToSpaceND: batch {x.shape[0]} is not divisible by {total}")
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"BatchToSpaceND: batch {x.shape[0]} is not divisible by {total}")
     batch, spatial, rest = x.shape[0] // total, x.shape[1:1 + m], x.shape[1 + m:]
     x = x.reshape(block + [batch] + list(spatial) + list(rest))
     order = [m]
@@ -94,7 +95,7 @@ def strided_slice(inputs, attrs):
     x = np.asarray(inputs[0])
     begin, end, strides = (np.asarray(v, dtype=np.int64).reshape(-1) for v in inputs[1:4])
     if np.any(strides == 0):
-        raise GraphError("E10001", "StridedSlice: strides must not be 0")
+        raise GraphError(INVALID_ARGUMENT_VALUE, "StridedSlice: strides must not be 0")
     return np.array(x[strided_slice_index(begin, end, strides, attrs)])
 
 
@@ -105,7 +106,7 @@ def broadcast_args(inputs, attrs):
     try:
         shape = np.broadcast_shapes(tuple(int(d) for d in s0), tuple(int(d) for d in s1))
     except ValueError:
-        raise GraphError("E10001", f"BroadcastArgs: shapes {s0.tolist()} and {s1.tolist()} do not broadcast") \
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"BroadcastArgs: shapes {s0.tolist()} and {s1.tolist()} do not broadcast") \
             from None
     return np.array(shape, dtype=s0.dtype)
 
@@ -116,7 +117,7 @@ def matrix_band_part(inputs, attrs):
     negative count keeps that whole triangle)."""
     x = np.asarray(inputs[0])
     if x.ndim < 2:
-        raise GraphError("E10001", "MatrixBandPart: the input must have at least 2 dims")
+        raise GraphError(INVALID_ARGUMENT_VALUE, "MatrixBandPart: the input must have at least 2 dims")
     lower, upper = (int(np.asarray(v).reshape(-1)[0]) for v in inputs[1:3])
     rows, cols = np.arange(x.shape[-2])[:, None], np.arange(x.shape[-1])[None, :]
     keep = ((lower < 0) | (rows - cols <= lower)) & ((upper < 0) | (cols - rows <= upper))
@@ -129,7 +130,7 @@ def roll(inputs, attrs):
     x = np.asarray(inputs[0])
     shift, axis = (np.asarray(v).reshape(-1).astype(np.int64) for v in inputs[1:3])
     if shift.size != axis.size or np.any((axis < -x.ndim) | (axis >= x.ndim)):
-        raise GraphError("E10001", f"Roll: shift {shift.tolist()} and axis {axis.tolist()} must pair up, axes "
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"Roll: shift {shift.tolist()} and axis {axis.tolist()} must pair up, axes "
                          f"within the rank {x.ndim}")
     return np.roll(x, tuple(int(s) for s in shift), tuple(int(a) for a in axis))
 
@@ -146,7 +147,7 @@ def _diagonal_index(rows: int, cols: int, k: int) -> tuple:
 def _single_k(value, name: str) -> int:
     k = np.asarray(value).reshape(-1)
     if k.size == 0 or k.size > 2 or (k.size == 2 and k[0] != k[1]):
-        raise GraphError("E10001", f"{name}: only one diagonal is supported (k {k.tolist()} names a band)")
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"{name}: only one diagonal is supported (k {k.tolist()} names a band)")
     return int(k[0])
 
 
@@ -162,7 +163,7 @@ def matrix_diag(inputs, attrs):
     cols = length + max(k, 0) if cols < 0 else cols
     r, c = _diagonal_index(rows, cols, k)
     if len(r) != length:
-        raise GraphError("E10001", f"MatrixDiag: a diagonal of {length} values does not fit diagonal {k} of a "
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"MatrixDiag: a diagonal of {length} values does not fit diagonal {k} of a "
                          f"{rows} x {cols} matrix")
     out = np.full(diagonal.shape[:-1] + (rows, cols), np.asarray(inputs[4]).reshape(-1)[0], diagonal.dtype)
     out[..., r, c] = diagonal
