@@ -12,6 +12,24 @@ from ._util import INT64_MAX, dtype_attr, int64
 from .math import cast_index
 
 
+# TF op -> (canonical op, number of inputs): the same inputs in the same order, no attributes
+DIRECT = {"Range": ("Range", 3), "Tile": ("Tile", 2), "BroadcastTo": ("BroadcastTo", 2),
+          "BroadcastArgs": ("BroadcastArgs", 2), "GatherNd": ("GatherND", 2), "Roll": ("Roll", 3),
+          "MatrixBandPart": ("MatrixBandPart", 3), "BatchMatrixBandPart": ("MatrixBandPart", 3),
+          "MatrixDeterminant": ("Det", 1),
+          **{f"UnsortedSegment{k}": (f"UnsortedSegment{k}", 3) for k in ("Sum", "Max", "Min", "Prod")},
+          **{f"Segment{k}": (f"Segment{k}", 2) for k in ("Sum", "Mean", "Max", "Min", "Prod")}}
+
+
+def _direct(ctx: NodeContext):
+    op_type, count = DIRECT[ctx.op_type]
+    return ctx.op(op_type, ctx.inputs[:count])
+
+
+for _type, (_, _count) in DIRECT.items():
+    tf_op(_type, inputs=_count)(_direct)
+
+
 @tf_op("Reshape", inputs=2)
 def reshape(ctx: NodeContext):
     """TF has no "0 copies the input dim" rule, hence allowzero."""
@@ -166,21 +184,6 @@ def fill(ctx: NodeContext):
     return ctx.op("Fill", ctx.inputs[:1], {"value": value})
 
 
-@tf_op("Range", inputs=3)
-def range_(ctx: NodeContext):
-    return ctx.op("Range", ctx.inputs[:3])
-
-
-@tf_op("Tile", inputs=2)
-def tile(ctx: NodeContext):
-    return ctx.op("Tile", ctx.inputs[:2])
-
-
-@tf_op("BroadcastTo", inputs=2)
-def broadcast_to(ctx: NodeContext):
-    return ctx.op("BroadcastTo", ctx.inputs[:2])
-
-
 @tf_op("GatherV2", inputs=3)
 @tf_op("Gather", inputs=2)
 def gather(ctx: NodeContext):
@@ -244,11 +247,6 @@ def shape_n(ctx: NodeContext):
     return outs
 
 
-@tf_op("GatherNd", inputs=2)
-def gather_nd(ctx: NodeContext):
-    return ctx.op("GatherND", ctx.inputs[:2], {"batch_dims": 0})
-
-
 @tf_op("ScatterNd", inputs=3)
 def scatter_nd(ctx: NodeContext):
     """(indices, updates, shape): updates summed into zeros of that shape (repeated indices add up)."""
@@ -288,11 +286,6 @@ def unique(ctx: NodeContext):
     return [ctx.op("Identity", [values])[0], index[0] if index else inverse]
 
 
-@tf_op("BroadcastArgs", inputs=2)
-def broadcast_args(ctx: NodeContext):
-    return ctx.op("BroadcastArgs", ctx.inputs[:2])
-
-
 @tf_op("SparseToDense", inputs=4)
 def sparse_to_dense(ctx: NodeContext):
     """(indices [N, rank] / [N] / scalar, output_shape, values [N] or scalar, default) -> dense tensor."""
@@ -309,29 +302,6 @@ def sparse_to_dense(ctx: NodeContext):
     return ctx.op("ScatterND", [dense, indices, values])
 
 
-@tf_op("MatrixBandPart", "BatchMatrixBandPart", inputs=3)
-def matrix_band_part(ctx: NodeContext):
-    return ctx.op("MatrixBandPart", ctx.inputs[:3])
-
-
-@tf_op("Roll", inputs=3)
-def roll(ctx: NodeContext):
-    return ctx.op("Roll", ctx.inputs[:3])
-
-
-@tf_op("MatrixDeterminant", inputs=1)
-def matrix_determinant(ctx: NodeContext):
-    return ctx.op("Det", ctx.inputs[:1])
-
-
-@tf_op("UnsortedSegmentSum", "UnsortedSegmentMax", "UnsortedSegmentMin", "UnsortedSegmentProd", inputs=3)
-def unsorted_segment(ctx: NodeContext):
-    return ctx.op(ctx.op_type, ctx.inputs[:3])
-
-
-@tf_op("SegmentSum", "SegmentMean", "SegmentMax", "SegmentMin", "SegmentProd", inputs=2)
-def segment(ctx: NodeContext):
-    return ctx.op(ctx.op_type, ctx.inputs[:2])
 
 
 @tf_op("ReverseSequence", inputs=2)
