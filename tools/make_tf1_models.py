@@ -277,7 +277,30 @@ def tf1_ops(out_dir: str, seed: int = 27) -> None:
     _save(out_dir, "tf1_ops", *_freeze(build))
 
 
-BUILDERS = {"tf1_image_ops": tf1_image_ops, "tf1_ops": tf1_ops, "random_seeded": random_seeded, "random_in_loop": random_in_loop, "dropout_rnn": dropout_rnn,
+def ctc_decoder(out_dir: str, seed: int = 28) -> None:
+    """CTCGreedyDecoder (a CRNN's last op) with repeats merged and not, a custom blank, and short sequences; the
+    sparse result also as the dense tensor a model makes of it (SparseToDense)."""
+    rng = np.random.default_rng(seed)
+
+    def build(tf):
+        v1, raw = tf.compat.v1, tf.raw_ops
+        logits = v1.placeholder(tf.float32, [12, 3, 5], name="logits")
+        lengths = v1.placeholder(tf.int32, [3], name="lengths")
+        outs = []
+        for merge, blank in ((True, -1), (False, -1), (True, 0)):
+            decoded = raw.CTCGreedyDecoder(inputs=logits, sequence_length=lengths, merge_repeated=merge,
+                                           blank_index=blank)
+            outs += list(decoded)
+        sparse = v1.nn.ctc_greedy_decoder(logits, lengths)[0][0]
+        outs.append(v1.sparse_tensor_to_dense(sparse, default_value=-1))
+        values = rng.normal(0, 1, (12, 3, 5)).astype(np.float32)
+        values[3:6, 0] = values[3, 0]                                   # repeats to merge
+        return {logits: values, lengths: np.array([12, 7, 0], np.int32)}, _named(tf, outs, "ctc")
+
+    _save(out_dir, "ctc_decoder", *_freeze(build))
+
+
+BUILDERS = {"tf1_image_ops": tf1_image_ops, "ctc_decoder": ctc_decoder, "tf1_ops": tf1_ops, "random_seeded": random_seeded, "random_in_loop": random_in_loop, "dropout_rnn": dropout_rnn,
             "dropout_unseeded": dropout_unseeded, "keep_prob": keep_prob_default}
 SMALL = list(BUILDERS)
 

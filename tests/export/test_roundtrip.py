@@ -57,7 +57,7 @@ TF_CASES = tf_golden_cases()
 # numbers than TensorFlow's Philox) and TF ops with no ONNX form here yet (issue 12)
 RANDOM = {"RandomUniform"}
 NO_ONNX_FORM = {
-    "tf/dropout_rnn": RANDOM, "tf/dropout_unseeded": RANDOM, "tf/keep_prob_default": RANDOM,
+    "tf/ctc_decoder": {"CTCGreedyDecoder"}, "tf/dropout_rnn": RANDOM, "tf/dropout_unseeded": RANDOM, "tf/keep_prob_default": RANDOM,
     "tf/keep_prob_fed": RANDOM, "tf/random_in_loop": {"RandomStandardNormal", "RandomUniform", "RandomUniformInt"},
     "tf/random_seeded": {"Multinomial", "RandomShuffle", "RandomStandardNormal", "RandomUniform", "RandomUniformInt",
                          "StatelessMultinomial", "StatelessRandomNormalV2", "StatelessRandomUniformIntV2",

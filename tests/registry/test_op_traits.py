@@ -16,7 +16,7 @@ SOURCE = Path(converter.__file__).parent
 BEFORE = {
     "no_fp16": {"DetectionOutput", "PriorBox", "NonZero", "Range", "TopK", "NonMaxSuppression",
                 "QuantizeLinear", "DynamicQuantizeLinear",
-                "NonMaxSuppressionV5", "NonMaxSuppressionWithOverlaps"},   # issue 12: TensorFlow's NMS
+                "NonMaxSuppressionV5", "NonMaxSuppressionWithOverlaps", "CTCGreedyDecoder"},   # issue 12: TF ops
     "cube": {"Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose",
              "MatMulV2", "BatchMatMulV2", "Einsum"},
     "keep_fp32_mix": {"Softmax", "LogSoftmax", "LayerNorm", "GroupNorm", "InstanceNorm", "LpNormalization",

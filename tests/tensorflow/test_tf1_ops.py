@@ -72,6 +72,15 @@ def test_tf1_ops_equal_tensorflow():
             np.testing.assert_array_equal(got[name], want[name], err_msg=name)
 
 
+def test_ctc_greedy_decoder_equals_tensorflow():
+    """Merged and unmerged repeats, blank 0 or last, an empty sequence; the sparse result and its dense form."""
+    graph, got, want = _golden("ctc_decoder")
+    assert sum(op.type == "CTCGreedyDecoder" for op in graph.ops()) == 4
+    for name in want:
+        assert got[name].dtype == want[name].dtype, name
+        np.testing.assert_array_equal(got[name], want[name], err_msg=name)
+
+
 @pytest.mark.parametrize("cond_shape", [(4,), (4, 2, 3), ()])
 def test_v1_select_when_ranks_are_known_only_at_run_time(tmp_path, cond_shape):
     """Placeholders of unknown rank: the cond is reshaped at run time to pick rows, elements, or everything."""
@@ -124,3 +133,24 @@ def test_bad_inputs_are_e_coded(op_type, inputs, attrs, message):
     with pytest.raises(ConverterError, match=message) as info:
         Session(_graph(op_type, inputs, attrs)).run({})
     assert info.value.code == "E10001"
+
+
+def test_what_stays_unsupported_is_listed_at_once_with_every_op_counted(tmp_path):
+    """The random distributions TF draws by rejection (gamma, Poisson) and special functions: one E11009 naming
+    every type with its count, before anything is built."""
+    g = GraphDefBuilder()
+    g.placeholder("x", (4,))
+    g.const("shape", np.array([3], np.int32))
+    g.node("gamma1", "RandomGamma", ["shape", "x"], T=F32, S=DType(np.int32), seed=1, seed2=2)
+    g.node("gamma2", "RandomGamma", ["shape", "x"], T=F32, S=DType(np.int32), seed=3, seed2=4)
+    g.node("poisson", "RandomPoissonV2", ["shape", "x"], dtype=F32, R=F32, S=DType(np.int32))
+    g.node("lg1", "Lgamma", ["x"], T=F32)
+    g.node("lg2", "Lgamma", ["lg1"], T=F32)
+    g.node("lg3", "Lgamma", ["lg2"], T=F32)
+    g.node("sum", "AddN", ["lg3", "x"], T=F32, N=2)
+    with pytest.raises(ConverterError) as info:
+        load_tf_graph(g.save(tmp_path), {"x": (4,)}, ["gamma1", "gamma2", "poisson", "sum"])
+    message = info.value.message
+    assert info.value.code == "E11009" and message.startswith("3 TensorFlow op type(s) have no converter")
+    for part in ("Lgamma x3 (e.g. lg1, lg2, lg3)", "RandomGamma x2 (e.g. gamma1, gamma2)", "RandomPoissonV2 x1"):
+        assert part in message, message

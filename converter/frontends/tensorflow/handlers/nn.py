@@ -269,3 +269,11 @@ def lrn(ctx: NodeContext):
     attrs = {"size": size, "alpha": float(ctx.attr("alpha", 1.0)) * size, "beta": float(ctx.attr("beta", 0.5)),
              "bias": float(ctx.attr("bias", 1.0)), "data_format": "NHWC"}
     return ctx.op("LRN", ctx.inputs[:1], attrs)
+
+
+@tf_op("CTCGreedyDecoder", inputs=2)
+def ctc_greedy_decoder(ctx: NodeContext):
+    """(inputs [time, batch, classes], sequence_length) -> decoded indices, values, shape (the SparseTensor) and
+    log probabilities."""
+    attrs = {"merge_repeated": bool(ctx.attr("merge_repeated", False)), "blank_index": int(ctx.attr("blank_index", -1))}
+    return ctx.op("CTCGreedyDecoder", ctx.inputs[:2], attrs, n_out=4)
