@@ -38,8 +38,14 @@ def is_compiled_model(model: ge.ModelDef) -> bool:
 class Lowering:
     """One compiled graph being turned into a canonical graph."""
 
-    def __init__(self, gdef: ge.GraphDef, weights, source=None, model_attrs: dict | None = None):
+    def __init__(self, gdef: ge.GraphDef, weights, source=None, model_attrs: dict | None = None,
+                 declared: bool = False, declared_shapes: bool = True):
         self.gdef = gdef
+        # declared: the graph is a model description (a .air graph, a single-op description), not a compiled
+        # device graph: each descriptor states what its op yields, so it is checked (E13014), never converted to.
+        # declared_shapes: False when the user changed input shapes, so declared shapes are stale.
+        self.declared = declared
+        self.declared_shapes = declared_shapes
         self.weights = weights
         self.source = source                     # the original framework model, when the user gave it
         self.model_attrs = model_attrs or {}
@@ -110,7 +116,7 @@ class Lowering:
                 refs.append(None)
                 continue
             d = op.input_descs[i] if i < len(op.input_descs) else None
-            shape = plain_shape(d)
+            shape = None if self.declared else plain_shape(d)
             dtype = d.dtype if d is not None else 0
             refs.append(self.view(self.values[src], shape, dtype, op))
         return refs
@@ -133,12 +139,30 @@ class Lowering:
             ref = refs[k] if k < len(refs) else None
             if ref is None:
                 continue
-            ref = self.view(ref, plain_shape(desc), desc.dtype, op)
+            if self.declared:
+                self.check_declared(op, k, ref, desc)
+            else:
+                ref = self.view(ref, plain_shape(desc), desc.dtype, op)
             out_desc = self.graph.desc(ref)
             if out_desc.name is None:
                 out_desc.name = f"{op.name}:{k}"
             out_desc.format = plain_format(desc)
             self.values[(op.name, k)] = ref
+
+    def check_declared(self, op: GeOp, k: int, ref, desc: TensorDesc) -> None:
+        """A declared graph: output k of ``op`` must be what its descriptor says (dtype; shape, where the
+        declared shapes still hold). -1 dims on either side match anything."""
+        got = self.graph.desc(ref)
+        where = f"op '{op.name}' ({op.type}): output {k}"
+        if desc.dtype not in (DataType.DT_UNDEFINED, got.dtype):
+            raise GraphError("E13014", f"{where} is declared {_dtype_text(desc.dtype)} but the op gives "
+                             f"{_dtype_text(got.dtype)} for these inputs", node=op.name)
+        want = plain_shape(desc)
+        if not self.declared_shapes or want is None or got.shape is None:
+            return
+        if len(want) != len(got.shape) or any(a != b for a, b in zip(want, got.shape) if a >= 0 and b >= 0):
+            raise GraphError("E13014", f"{where} is declared with shape {list(want)} but its inputs and attributes "
+                             f"give {list(got.shape)}", node=op.name)
 
     # ---- ops ---------------------------------------------------------------------------------------
     def lower(self) -> Graph:
@@ -228,7 +252,7 @@ class Lowering:
             if self.values.get(src) is None:
                 raise GraphError("E11009", f"model output {k} is output {src[1]} of op '{src[0]}', which the CPU "
                                  "runtime does not compute (only its first output is supported)", node=src[0])
-            ref = self.view(self.values[src], plain_shape(desc), desc.dtype, op)
+            ref = self.view(self.values[src], None if self.declared else plain_shape(desc), desc.dtype, op)
             if device_format(desc):
                 if desc.format != "NC1HWC0" or plain_format(desc) not in ("NCHW", "NHWC"):
                     raise GraphError("E11009", f"model output {k} is stored as {desc.format}; only NC1HWC0 "
@@ -272,13 +296,23 @@ def check_supported(ops: list, lowering: Lowering) -> None:
                                  + ". Run 'omtool ops' for the GE op types we run.")
 
 
-def lower_model_def(model: ge.ModelDef, weights=b"", source=None) -> Graph:
-    """The canonical graph of a compiled model's graph[0] (Const values decoded from ``weights``)."""
+def _dtype_text(dtype: int) -> str:
+    try:
+        return DataType(dtype).name[3:].lower()
+    except ValueError:
+        return f"data type {dtype}"
+
+
+def lower_model_def(model: ge.ModelDef, weights=b"", source=None, declared: bool = False,
+                    declared_shapes: bool = True) -> Graph:
+    """The canonical graph of a model's graph[0] (Const values decoded from ``weights``). ``declared``: the
+    model is a description of ops (a .air graph, a single-op description) rather than a compiled device graph
+    (see Lowering)."""
     from ..om.model_def import model_attrs
     if not model.graph:
         raise GraphError("E10003", f"model '{model.name}' has no graph")
     attrs = model_attrs(model)
-    graph = Lowering(model.graph[0], weights, source, attrs).lower()
+    graph = Lowering(model.graph[0], weights, source, attrs, declared, declared_shapes).lower()
     graph.meta["framework"] = attrs.get("framework_type")
     return graph
 
