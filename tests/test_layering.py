@@ -28,7 +28,7 @@ LAYERS = (
     ("api",),                           # the Python API: convert, dump_json, precheck, model info
     ("precheck", "support"),            # atc --mode=3; the supported-op list (omtool ops)
     ("conversion",),                    # source model -> frontend -> passes: the graph to write
-    ("frontends", "passes", "om", "runtime", "verify", "ascend"),   # the stages (see PEER_IMPORTS)
+    ("frontends", "passes", "om", "runtime", "verify", "ascend", "export"),   # the stages (see PEER_IMPORTS)
     ("options",),                       # ConvertOptions: every ATC flag validated (passes read them)
     ("cli_args",),                      # argv -> raw option values, checked against the option table
     ("configs", "ops", "fileio"),       # option values and files; canonical ops; input files, atomic writes
@@ -38,9 +38,10 @@ LAYERS = (
 # Within the stages: verify runs .om files with the runtime, and the runtime reads them with om (compiled
 # ATC/GE files through ascend, which lowers their GE ops to canonical ones: it reads the ModelDef with om and
 # runs FrameworkOps' embedded TensorFlow nodes through the TF frontend). Frontends, passes and om know
-# nothing of each other (the conversion module strings them together).
+# nothing of each other (the conversion module strings them together). export reads .om files with om
+# (and compiled ones through ascend) to write them as ONNX.
 PEER_IMPORTS = {("verify", "runtime"), ("runtime", "om"), ("runtime", "ascend"), ("ascend", "om"),
-                ("ascend", "frontends")}
+                ("ascend", "frontends"), ("export", "om"), ("export", "ascend")}
 
 # Edges that break the rules today and go away with the other parts of issue 10. TEMPORARY: when a part has
 # landed, its edges no longer exist and test_allowed_edges_still_exist asks for them to be deleted here.

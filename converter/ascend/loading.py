@@ -11,6 +11,7 @@ def load_om_graph(path: str, source=None) -> Graph:
     """The graph of model 0 of an .om file, ready for the runtime. ``source``: path of the framework model
     the file was compiled from (or an already loaded source), used only for compiled models."""
     from ..om.external_weights import resolve_file_constants
+    from ..om.graph_check import check_graph
     from ..om.reader import read_om
     from .lower import is_compiled_model, lower_model_def
     om = read_om(path)
@@ -21,6 +22,7 @@ def load_om_graph(path: str, source=None) -> Graph:
         graph = lower_model_def(om.model_def, om.weights, source)
     else:
         graph = om.to_graph()
+    check_graph(graph)
     graph.meta.setdefault("model_attrs", {}).update(om.attrs)
     resolve_file_constants(graph, os.path.dirname(os.path.abspath(path)))
     return graph

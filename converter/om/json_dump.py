@@ -1,15 +1,21 @@
 """Protobuf messages -> JSON text by ATC's `--mode=1` rules (docs om-format.md section 5).
 
 One serializer over protobuf descriptors serves the .om ModelDef dump and the source-model dumps
-(ONNX GraphProto, Caffe NetParameter, TF GraphDef), so every dump follows the same conventions:
+(ONNX GraphProto, Caffe NetParameter, TF GraphDef), so every dump follows the same conventions,
+those of GE's Pb2Json (nlohmann::json, where ``json[name]`` creates a null):
 - object keys sorted, 2-space indent, non-ASCII text kept as UTF-8;
-- maps become arrays of {"key", "value"} sorted by key ("value" always present, {} when empty);
+- maps become arrays of {"key", "value"} sorted by key; "key" is always written, "value" by the
+  sub-message rule below;
 - enums by name (``enums_as_names=False``: by number); int64/uint64 as JSON numbers;
-- a singular float is a ``%g`` string, repeated floats are numbers (NaN/inf -> null);
+- a singular float is a ``%g`` string when that text fits Pb2Json's 10-byte buffer (9 characters),
+  else a JSON number; repeated floats are numbers (NaN/inf -> null);
 - singular bytes are C-escaped strings, repeated bytes/strings plain strings;
-- fields without presence are omitted at their default, fields with presence (proto2 scalars,
-  oneof members) whenever set; empty singular messages are omitted except oneof members, which
-  are always written (``"list": {}`` for an empty AttrDef list);
+- scalar fields without presence are omitted at their default, fields with presence (proto2
+  scalars, oneof members) whenever set;
+- sub-messages: a present one whose serialized size is 0 is skipped (no key), even as a oneof
+  member; one with a non-zero size that prints nothing (only dropped fields, or only empty
+  sub-messages) is ``null``; an element of a repeated message field that prints nothing (empty or
+  not) is ``null``;
 - fields named in ``drop`` are skipped at every depth.
 For .om dumps the four compression bookkeeping model attrs are removed and compressed attribute
 names (NUL + little-endian base-127 digits, each +1) are decoded from the model's name table.
@@ -40,8 +46,19 @@ DIGIT_BASE = 127
 
 # ---- generic message serializer ----------------------------------------------------------------
 
+_MESSAGE_KINDS = (FieldDescriptor.TYPE_MESSAGE, FieldDescriptor.TYPE_GROUP)
+FLOAT_TEXT_BUFFER = 10  # Pb2Json prints a singular float with sprintf_s into char[10]
+
+
 def _float_number(v: float):
     return None if math.isnan(v) or math.isinf(v) else float(v)
+
+
+def _singular_float(v: float):
+    """"%g" text as Pb2Json writes it; when the text does not fit its buffer (sprintf_s fails),
+    Pb2Json stores the number itself."""
+    text = "%g" % v
+    return text if len(text) < FLOAT_TEXT_BUFFER else _float_number(v)
 
 
 def _text(raw: bytes) -> str:
@@ -65,6 +82,7 @@ class _Serializer:
         self.enums_as_names = enums_as_names
 
     def message(self, msg) -> dict:
+        """The fields msg prints (an empty dict when it prints nothing)."""
         out = {}
         for field in msg.DESCRIPTOR.fields:
             if field.name in self.drop:
@@ -76,14 +94,19 @@ class _Serializer:
             elif _is_repeated(field):
                 if len(value):
                     out[field.name] = [self.repeated_item(field, v) for v in value]
+            elif field.type in _MESSAGE_KINDS:
+                if msg.HasField(field.name) and value.ByteSize() > 0:
+                    out[field.name] = self.sub_message(value)
             elif self.present(msg, field, value):
                 out[field.name] = self.singular(field, value)
         return out
 
-    def present(self, msg, field, value) -> bool:
-        in_oneof = field.containing_oneof is not None
-        if field.type == FieldDescriptor.TYPE_MESSAGE:
-            return msg.HasField(field.name) and (in_oneof or value.ByteSize() > 0)
+    def sub_message(self, msg):
+        """A non-empty sub-message: its fields, or None (JSON null) when it prints nothing."""
+        return self.message(msg) or None
+
+    @staticmethod
+    def present(msg, field, value) -> bool:
         if field.has_presence:
             return msg.HasField(field.name)
         return value != field.default_value
@@ -93,11 +116,12 @@ class _Serializer:
         entries = []
         for key in sorted(mapping):
             val = mapping[key]
-            if value_field.type == FieldDescriptor.TYPE_MESSAGE:
-                val = self.message(val)
-            else:
-                val = self.repeated_item(value_field, val)
-            entries.append({"key": key, "value": val})
+            entry = {"key": key}
+            if value_field.type not in _MESSAGE_KINDS:
+                entry["value"] = self.singular(value_field, val)
+            elif val.ByteSize() > 0:
+                entry["value"] = self.sub_message(val)
+            entries.append(entry)
         return entries
 
     def enum(self, field, number: int):
@@ -108,20 +132,20 @@ class _Serializer:
 
     def singular(self, field, value):
         kind = field.type
-        if kind == FieldDescriptor.TYPE_MESSAGE or kind == FieldDescriptor.TYPE_GROUP:
-            return self.message(value)
+        if kind in _MESSAGE_KINDS:
+            return self.sub_message(value)
         if kind == FieldDescriptor.TYPE_ENUM:
             return self.enum(field, value)
         if kind == FieldDescriptor.TYPE_FLOAT or kind == FieldDescriptor.TYPE_DOUBLE:
-            return "%g" % value
+            return _singular_float(value)
         if kind == FieldDescriptor.TYPE_BYTES:
             return CEscape(bytes(value), as_utf8=False)
         return value
 
     def repeated_item(self, field, value):
         kind = field.type
-        if kind == FieldDescriptor.TYPE_MESSAGE or kind == FieldDescriptor.TYPE_GROUP:
-            return self.message(value)
+        if kind in _MESSAGE_KINDS:
+            return self.message(value) or None
         if kind == FieldDescriptor.TYPE_ENUM:
             return self.enum(field, value)
         if kind == FieldDescriptor.TYPE_FLOAT or kind == FieldDescriptor.TYPE_DOUBLE:
@@ -217,11 +241,10 @@ def _attr_list(model: ge.ModelDef, key: str, member: str) -> list:
 
 
 def _decompress(model: ge.ModelDef, tree: dict, enums_as_names: bool) -> None:
-    """Remove the compression bookkeeping attrs; decode compressed names when the model uses them."""
+    """Remove the compression bookkeeping attrs (an attr array left empty stays, as `[]`, as in
+    Pb2Json); decode compressed names when the model uses them."""
     if "attr" in tree:
         tree["attr"] = [e for e in tree["attr"] if e["key"] not in COMPRESS_BOOKKEEPING]
-        if not tree["attr"]:
-            del tree["attr"]
     version = model.attr[ATTR_COMPRESS_VERSION].i if ATTR_COMPRESS_VERSION in model.attr else 0
     if version != USE_OM_COMPRESS:
         return
