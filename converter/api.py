@@ -57,45 +57,36 @@ def convert(options: ConvertOptions) -> str:
 
 def convert_single_ops(options: ConvertOptions) -> list:
     """atc --singleop: one .om per compiled entry of the description file, in the --output folder, named as
-    ATC names them; returns their paths. Every entry is built before anything is written, and a failure while
-    writing removes what was written, so a bad file leaves nothing behind."""
-    import tempfile
+    ATC names them; returns their paths. Every entry is built before anything is written (a bad file writes
+    nothing), each .om is written atomically, and a failure while writing removes the ones this run wrote."""
     import warnings
 
     from .conversion import build_single_op_graphs
     from .errors import ConversionWarning
-    from .om.writer import write_om
-    built = build_single_op_graphs(options)
-    folder = options.output
+    from .fileio import output_folder
+    from .om.publish import publish_om
     by_name: dict = {}
-    for name, graph in built:
+    for name, graph in build_single_op_graphs(options):
         if name in by_name:
             warnings.warn(f"--singleop: two entries are written to {name}; the later one is kept, as ATC does",
                           ConversionWarning, stacklevel=2)
         by_name[name] = graph
-    try:
-        os.makedirs(folder, exist_ok=True)
-    except OSError as exc:
-        raise ConverterError("E13004", f"--output: cannot create folder '{folder}': {exc.strerror}",
-                             option="--output") from None
+    folder = output_folder(options.output, "--output")
     attrs = {k: v for k, v in model_attrs(options).items() if k != "framework_type"}
-    staged = []
+    written = []
     try:
         for name, graph in by_name.items():
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".om")
-            os.close(fd)
-            staged.append((tmp, os.path.join(folder, name)))
-            write_om(graph, tmp, {**attrs, **graph.meta.get("model_attrs", {})})
-        for tmp, path in staged:
-            os.replace(tmp, path)
-    except OSError as exc:
-        raise ConverterError("E13004", f"--output: cannot write the .om files in '{folder}': {exc.strerror}",
-                             option="--output") from None
-    finally:
-        for tmp, _ in staged:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-    return [path for _, path in staged]
+            path = os.path.join(folder, name)
+            publish_om(graph, path, {**attrs, **graph.meta.get("model_attrs", {})})
+            written.append(path)
+    except BaseException:
+        for path in written:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+        raise
+    return written
 
 
 # ---- mode 1: JSON dumps ------------------------------------------------------------------------
