@@ -53,6 +53,9 @@ FORMATS = {
 }
 # how our code spells the formats whose canonical spelling is mixed-case
 FORMAT_SPELLING = {"C1HWNCOC0": "C1HWNCoC0"}
+# formats that name their dims, and the rank they lay out (FRACTAL_NZ: at least 4)
+FORMAT_RANKS = {"NCHW": 4, "NHWC": 4, "HWCN": 4, "CHWN": 4, "NCDHW": 5, "NDHWC": 5, "DHWCN": 5, "DHWNC": 5,
+                "NC1HWC0": 5, "NDC1HWC0": 6, "FRACTAL_Z": 4, "FRACTAL_Z_3D": 4, "C1HWNCOC0": 6, "FRACTAL_NZ": 4}
 ATTR_TYPES = ("bool", "int", "float", "string", "list_bool", "list_int", "list_float", "list_string",
               "list_list_int", "data_type")
 MAX_FILE_NAME = 128
@@ -102,10 +105,11 @@ class OpEntry:
     outputs: list
     attrs: dict = field(default_factory=dict)
     file_name: str = ""
+    position: int = 0            # the entry's place in the file (index counts only the compiled entries)
 
     @property
     def label(self) -> str:
-        return f"op {self.index} ({self.op!r})"
+        return f"entry {self.position} ({self.op!r})"
 
 
 def _err(code: str, message: str, path: str) -> ConverterError:
@@ -138,6 +142,7 @@ def read_description(path: str) -> list:
         if _get(item, "compile_flag", int, where, path, 0) == 1:
             continue     # ATC: a fuzzy-build flag entry only sets the flag; nothing is compiled for it
         entry = _read_entry(item, index, where, path)
+        entry.position = position
         entry.file_name = file_name(entry)
         entries.append(entry)
         index += 1
@@ -223,6 +228,12 @@ def _read_tensor(t, where: str, path: str, is_input: bool) -> TensorEntry:
     origin_fmt = FORMAT_SPELLING.get((origin_text or fmt).upper(), (origin_text or fmt).upper())
     fmt = FORMAT_SPELLING.get(fmt, fmt)
     origin_shape = _int_list(_get(t, "origin_shape", list, where, path, []), "origin_shape", where, path) or shape
+    for f, dims, key in ((fmt, shape, "shape"), (origin_fmt, origin_shape, "origin_shape")):
+        rank = FORMAT_RANKS.get(f.upper())
+        if rank is not None and dims != [UNKNOWN_RANK] and not (len(dims) == rank or f == "FRACTAL_NZ" and
+                                                                 len(dims) >= rank):
+            raise _err("E13014", f"{where}: format {f} lays out {rank}-D tensors but {key} {dims} has "
+                       f"{len(dims)} dim(s)", path)
     entry = TensorEntry(DTYPES[dtype_key], fmt, tuple(shape), origin_fmt, tuple(origin_shape),
                         name=_get(t, "name", str, where, path) or None)
     entry.shape_range = _shape_range(t, entry, where, path)

@@ -302,13 +302,21 @@ def lrn(ctx: MapContext):
 
 @ge_op("LayerNorm", inputs=(3, 3))
 def layer_norm(ctx: MapContext):
-    """Normalise over the dims from begin_norm_axis (one axis: the last); only y is computed."""
+    """Normalise over the dims from begin_norm_axis on (gamma and beta over those from begin_params_axis);
+    the mean and variance outputs (normalised dims kept as 1) are computed when something reads them."""
     rank = ctx.rank(0)
     axis = ctx.axis(ctx.attr("begin_norm_axis", -1), rank)
-    if axis != rank - 1:
-        raise ctx.fail("LayerNorm over more than the last axis is not supported")
-    y = ctx.add("LayerNorm", ctx.inputs[:3], {"axis": -1, "epsilon": float(ctx.attr("epsilon", 1e-7))})
-    return y + [None] * (len(ctx.op.outputs) - 1)
+    if ctx.axis(ctx.attr("begin_params_axis", -1), rank) < axis:
+        raise ctx.fail("begin_params_axis before begin_norm_axis is not supported")
+    eps = float(ctx.attr("epsilon", 1e-7))
+    outs = ctx.add("LayerNorm", ctx.inputs[:3], {"axis": axis, "epsilon": eps})
+    if ctx.used(1) or ctx.used(2):
+        axes = list(range(axis, rank))
+        mean = ctx.add("ReduceMean", [ctx.input(0)], {"axes": axes, "keepdims": True}, suffix="mean")[0]
+        centred = ctx.add("Sub", [ctx.input(0), mean], suffix="centred")[0]
+        square = ctx.add("Mul", [centred, centred], suffix="square")[0]
+        outs += [mean, ctx.add("ReduceMean", [square], {"axes": axes, "keepdims": True}, suffix="variance")[0]]
+    return outs + [None] * (len(ctx.op.outputs) - len(outs))
 
 
 _RESIZE = {"ResizeBilinearV2D": "linear", "ResizeBilinearV2": "linear", "ResizeNearestNeighborV2D": "nearest",

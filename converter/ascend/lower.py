@@ -55,6 +55,7 @@ class Lowering:
         self.data_index = 0
         self.notes: list = []                    # what the lowering had to infer (shown by omtool run)
         self.weight_groups: dict = {}            # Const name -> groups of the convolution reading it
+        self.consumed: set = set()               # (GE op, output index) that some op reads
 
     # ---- canonical graph building ------------------------------------------------------------------
     def add_canonical(self, op_type: str, inputs, attrs: dict, owner: GeOp, *, n_out: int = 1,
@@ -168,6 +169,7 @@ class Lowering:
     def lower(self) -> Graph:
         ops = read_graph(self.gdef)
         check_supported(ops, self)
+        self.consumed = {src for op in ops for src in op.inputs if src is not None}
         self.weight_groups = {src[0]: int(op.attrs["groups"]) for op in ops if int(op.attrs.get("groups") or 1) > 1
                               for src in op.inputs if src is not None}
         outputs = None
@@ -207,13 +209,21 @@ class Lowering:
         desc = (op.outputs[0] if op.outputs else TensorDesc()).copy()
         desc.name = desc.name or op.name
         index = op.attr("index")
+        stored = device_format(desc)
+        if stored and (desc.format != "NC1HWC0" or plain_format(desc) not in ("NCHW", "NHWC")
+                       or desc.origin_shape is None):
+            raise GraphError("E11009", f"model input '{op.name}' is stored as {desc.format}; only NC1HWC0 "
+                             "inputs can be fed on a CPU", node=op.name)
+        if stored and self.declared:
+            # the graph computes in the origin layout; the NC1HWC0 boundary is recorded on the descriptor at
+            # the end (passes.boundary), where the runtime converts, as for --is_input_adjust_hw_layout
+            desc = desc.copy(format=plain_format(desc), shape=tuple(desc.origin_shape))
+            self.graph.meta.setdefault("nc1hwc0_inputs", []).append(op.name)
+            stored = None
         data = self.graph.add_data(op.name, desc, int(index) if index is not None else self.data_index)
         self.data_index += 1
         ref = (data.name, 0)
-        if device_format(desc):
-            if desc.format != "NC1HWC0" or plain_format(desc) not in ("NCHW", "NHWC") or desc.origin_shape is None:
-                raise GraphError("E11009", f"model input '{op.name}' is stored as {desc.format}; only NC1HWC0 "
-                                 "inputs can be fed on a CPU", node=op.name)
+        if stored:
             fmt = plain_format(desc)
             channels = desc.origin_shape[fmt.index("C")]
             ref = self.add_canonical("TransData", [ref], {"src_format": "NC1HWC0", "dst_format": fmt,
@@ -257,8 +267,11 @@ class Lowering:
                 if desc.format != "NC1HWC0" or plain_format(desc) not in ("NCHW", "NHWC"):
                     raise GraphError("E11009", f"model output {k} is stored as {desc.format}; only NC1HWC0 "
                                      "outputs can be produced on a CPU", node=op.name)
-                ref = self.add_canonical("TransData", [ref], {"src_format": plain_format(desc),
-                                                              "dst_format": "NC1HWC0"}, op, suffix=f"out{k}")[0]
+                if self.declared:       # recorded on the descriptor at the end, as for inputs
+                    self.graph.meta.setdefault("nc1hwc0_outputs", []).append(k)
+                else:
+                    ref = self.add_canonical("TransData", [ref], {"src_format": plain_format(desc),
+                                                                  "dst_format": "NC1HWC0"}, op, suffix=f"out{k}")[0]
             refs.append(ref)
             names.append(f"{src[0]}:{src[1]}")
         if len(given) == len(refs):
@@ -298,7 +311,7 @@ def check_supported(ops: list, lowering: Lowering) -> None:
 
 def _dtype_text(dtype: int) -> str:
     try:
-        return DataType(dtype).name[3:].lower()
+        return {"float": "float32"}.get(DataType(dtype).name[3:].lower(), DataType(dtype).name[3:].lower())
     except ValueError:
         return f"data type {dtype}"
 

@@ -91,6 +91,10 @@ class MapContext:
         .air model: the op's own shape/axes attributes decide then)."""
         return self.lowering.declared_shapes
 
+    def used(self, k: int) -> bool:
+        """Whether another op (or the model output) reads output k of this op."""
+        return (self.op.name, k) in self.lowering.consumed
+
     def has_attr(self, key: str) -> bool:
         return self.op.attrs.get(key) is not None
 

@@ -187,9 +187,9 @@ def description_graphs(path: str) -> list:
     unknown: dict = {}
     for e in entries:
         if find(e.op) is None:
-            unknown.setdefault(e.op, []).append(e.index)
+            unknown.setdefault(e.op, []).append(e.position)
     if unknown:
-        listed = "; ".join(f"{t!r} (op {', '.join(map(str, idx))})" for t, idx in sorted(unknown.items()))
+        listed = "; ".join(f"{t!r} (entry {', '.join(map(str, idx))})" for t, idx in sorted(unknown.items()))
         raise ConverterError("E11009", f"--singleop: {len(unknown)} op type(s) of '{path}' are not Ascend IR types we "
                              f"build: {listed}. Run 'omtool ops' for the list", option="--singleop", path=path)
     return [(e, _entry_graph(e, find(e.op), path)) for e in entries]
