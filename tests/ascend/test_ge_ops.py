@@ -8,7 +8,6 @@ import pytest
 from onnx import TensorProto, helper
 
 from converter.ascend.table import supported_types
-from converter.errors import ConverterError
 
 from ._ge import out, run_ge, spec
 
@@ -501,9 +500,16 @@ def test_bias_add_batch_norm_scale_layer_norm():
     got = run_ge("LayerNorm", [spec(y), spec(g, const=True), spec(be, const=True)],
                  [out(y.shape), out((2, 5, 1)), out((2, 5, 1))], {"begin_norm_axis": -1, "epsilon": 1e-5}, fetch=[0])
     np.testing.assert_allclose(got[0], (y - mu) / np.sqrt(sig + 1e-5) * g + be, atol=1e-5)
-    with pytest.raises(ConverterError, match="only its first output"):
-        run_ge("LayerNorm", [spec(y), spec(g, const=True), spec(be, const=True)],
-               [out(y.shape), out((2, 5, 1)), out((2, 5, 1))], {"begin_norm_axis": -1, "epsilon": 1e-5}, fetch=[1])
+    mean, var = run_ge("LayerNorm", [spec(y), spec(g, const=True), spec(be, const=True)],
+                       [out(y.shape), out((2, 5, 1)), out((2, 5, 1))], {"begin_norm_axis": -1, "epsilon": 1e-5},
+                       fetch=[1, 2])
+    np.testing.assert_allclose(mean, mu, atol=1e-6)
+    np.testing.assert_allclose(var, sig, atol=1e-6)
+    # from axis 1 on (gamma over the last axis only, broadcast)
+    mu2, sig2 = y.mean((1, 2), keepdims=True), y.var((1, 2), keepdims=True)
+    got = run_ge("LayerNorm", [spec(y), spec(g, const=True), spec(be, const=True)], [out(y.shape)],
+                 {"begin_norm_axis": 1, "begin_params_axis": -1, "epsilon": 1e-5})
+    np.testing.assert_allclose(got[0], (y - mu2) / np.sqrt(sig2 + 1e-5) * g + be, atol=1e-5)
 
 
 def test_lrn_tensorflow_parameters():
