@@ -127,9 +127,12 @@ def split(e: Export):
 
 
 def layer_norm(e: Export):
-    axis = e.op.attrs.get("axis", -1) % len(e.shape(0))
+    """Ascend IR's LayerNorm also has mean and variance outputs (normalised dims kept as 1)."""
+    shape = e.shape(0)
+    axis = e.op.attrs.get("axis", -1) % len(shape)
+    stats = TensorDesc(dtype=e.op.outputs[0].dtype, shape=shape[:axis] + (1,) * (len(shape) - axis))
     return "LayerNorm", [0, 1, 2], {"begin_norm_axis": axis, "begin_params_axis": axis,
-                                    "epsilon": float(e.op.attrs.get("epsilon", 1e-5))}
+                                    "epsilon": float(e.op.attrs.get("epsilon", 1e-5))}, [stats, stats]
 
 
 def rnn(e: Export):
@@ -236,8 +239,8 @@ class AirWriter:
                 fn = EXPORTERS.get(op.type)
                 if fn is None:
                     raise ValueError(f"no Ascend IR export for {op.type} ({op.name!r})")
-                ge_type, inputs, attrs = fn(Export(self, op))
-                self._op(op, ge_type, inputs, attrs)
+                ge_type, inputs, attrs, *extra = fn(Export(self, op))
+                self._op(op, ge_type, inputs, attrs, extra[0] if extra else ())
         return self.model
 
     def _const_op(self, op) -> None:
@@ -246,7 +249,7 @@ class AirWriter:
         inline_tensor(out.attr["value"].t, np.asarray(op.value))
         desc_to_proto(self.desc(op.outputs[0]), out.output_desc.add())
 
-    def _op(self, op, ge_type: str, inputs, attrs: dict) -> None:
+    def _op(self, op, ge_type: str, inputs, attrs: dict, extra_outputs=()) -> None:
         refs = self.graph.inputs_of(op.name)
         out = self.gdef.op.add()
         out.name, out.type = op.name, ge_type
@@ -261,7 +264,7 @@ class AirWriter:
                 src = self.graph.desc(ref) if ref[0] in self.graph else self._const_desc(ref)
                 desc_to_proto(self.desc(src), target)
         if ge_type != "NetOutput":
-            for d in op.outputs:
+            for d in list(op.outputs) + list(extra_outputs):
                 desc_to_proto(self.desc(d), out.output_desc.add())
         for key, value in sorted(attrs.items()):
             to_attr(value, out.attr[key])

@@ -48,8 +48,8 @@ def number_inputs(gdef: ge.GraphDef) -> None:
 
 def set_input_shapes(gdef: ge.GraphDef, input_shape) -> bool:
     """The --input_shape dims on the Data ops they name (entries that name no Data op of that rank are left to
-    the input-shape pass, which reports them). Returns False when a static dim the model declares changes:
-    the shapes its other descriptors declare no longer hold."""
+    the input-shape pass, which reports them). Returns False when a dim the model declares changes: the
+    shapes its other descriptors declare may no longer hold."""
     data = {op.name: op for op in gdef.op if op.type in DATA_TYPES and op.output_desc}
     declared_hold = True
     for name, dims in input_shape or ():
@@ -60,7 +60,7 @@ def set_input_shapes(gdef: ge.GraphDef, input_shape) -> bool:
         if desc.shape is None or len(desc.shape) != len(dims) or device_format(desc):
             continue
         dims = tuple(int(d) for d in dims)
-        if any(old >= 0 and new >= 0 and old != new for old, new in zip(desc.shape, dims)):
+        if tuple(desc.shape) != dims:
             declared_hold = False
         desc.shape = dims
         desc.origin_shape = dims

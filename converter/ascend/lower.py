@@ -158,12 +158,14 @@ class Lowering:
         if desc.dtype not in (DataType.DT_UNDEFINED, got.dtype):
             raise GraphError("E13014", f"{where} is declared {_dtype_text(desc.dtype)} but the op gives "
                              f"{_dtype_text(got.dtype)} for these inputs", node=op.name)
-        want = plain_shape(desc)
-        if not self.declared_shapes or want is None or got.shape is None:
+        if not self.declared_shapes or got.shape is None:
             return
-        if len(want) != len(got.shape) or any(a != b for a, b in zip(want, got.shape) if a >= 0 and b >= 0):
-            raise GraphError("E13014", f"{where} is declared with shape {list(want)} but its inputs and attributes "
-                             f"give {list(got.shape)}", node=op.name)
+        # the origin shape, and for a plain layout the shape as stored too (the two must not disagree)
+        for want in (plain_shape(desc), None if device_format(desc) else desc.shape):
+            if want is not None and (len(want) != len(got.shape) or
+                                     any(a != b for a, b in zip(want, got.shape) if a >= 0 and b >= 0)):
+                raise GraphError("E13014", f"{where} is declared with shape {list(want)} but its inputs and "
+                                 f"attributes give {list(got.shape)}", node=op.name)
 
     # ---- ops ---------------------------------------------------------------------------------------
     def lower(self) -> Graph:
