@@ -105,9 +105,8 @@ def source_json(options: ConvertOptions) -> str:
         graph = build_shaped_graph(opts)
         return model_def_to_json(graph_to_model_def(graph, model_attrs(opts)).model_def, dump_mode=1)
     if fw == 5:
-        from .frontends.onnx.reader import load_model
-        from .om.json_dump import onnx_graph_to_json
-        return onnx_graph_to_json(load_model(src))
+        from .frontends.onnx import dump_onnx_json
+        return dump_onnx_json(src)
     if fw == 0:
         from .frontends.caffe import dump_prototxt_json
         return dump_prototxt_json(src)

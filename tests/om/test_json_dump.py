@@ -8,8 +8,11 @@ import numpy as np
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-from converter.om.json_dump import (COMPRESS_BOOKKEEPING, OM_DROPPED_FIELDS, TF_DROPPED_FIELDS, decode_attr_index, encode_attr_index,
-                                    message_to_json, model_def_to_json, om_to_json, onnx_graph_to_json)
+from converter.frontends.onnx.dump import onnx_graph_to_json
+from converter.frontends.tensorflow.dump import DROPPED_FIELDS as TF_DROPPED_FIELDS
+from converter.om.json_dump import (COMPRESS_BOOKKEEPING, OM_DROPPED_FIELDS, decode_attr_index, encode_attr_index,
+                                    model_def_to_json, om_to_json)
+from converter.protojson import message_to_json
 from converter.om.model_def import graph_to_model_def
 from converter.om.writer import write_om
 from converter.proto import ge_ir_pb2 as ge

@@ -9,8 +9,8 @@ from onnx import TensorProto, helper
 
 from ...errors import ModelLoadError
 from ...fileio import resolve_inside
-from .lazy_load import (LazyModel, RawSpan, WireFormatError, drop_resident_pages, map_file, map_own_pages,
-                        split_weights)
+from ..protowire import WireFormatError
+from .lazy_load import LazyModel, RawSpan, drop_resident_pages, map_file, map_own_pages, split_weights
 
 # ONNX TensorProto.DataType -> numpy
 _NP = {

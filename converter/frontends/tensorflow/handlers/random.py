@@ -6,7 +6,7 @@ from ..registry import NodeContext, tf_op
 from ._util import dtype_attr
 
 
-@tf_op("RandomStandardNormal", "RandomUniform")
+@tf_op("RandomStandardNormal", "RandomUniform", inputs=1)
 def random_op(ctx: NodeContext):
     """(shape) -> samples; seed/seed2 as in the NodeDef (both 0: fresh numbers on every run)."""
     attrs = {"seed": int(ctx.attr("seed", 0)), "seed2": int(ctx.attr("seed2", 0)),
