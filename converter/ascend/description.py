@@ -62,6 +62,8 @@ MAX_FILE_NAME = 128
 FILE_NAME = re.compile(r"[a-zA-Z0-9._-]+")
 UNSAFE = re.compile(r"[^a-zA-Z0-9._-]")
 UNKNOWN_RANK = -2
+MAX_DIM = 2 ** 40                # a dim (or a tensor's element count) beyond this is a mistake
+INT64 = (-2 ** 63, 2 ** 63 - 1)
 
 
 @dataclass
@@ -228,6 +230,9 @@ def _read_tensor(t, where: str, path: str, is_input: bool) -> TensorEntry:
     origin_fmt = FORMAT_SPELLING.get((origin_text or fmt).upper(), (origin_text or fmt).upper())
     fmt = FORMAT_SPELLING.get(fmt, fmt)
     origin_shape = _int_list(_get(t, "origin_shape", list, where, path, []), "origin_shape", where, path) or shape
+    for dims, key in ((shape, "shape"), (origin_shape, "origin_shape")):
+        if math.prod(d for d in dims if d > 0) > MAX_DIM:
+            raise _err("E13014", f"{where}: {key} {dims} holds more than 2**40 elements", path)
     for f, dims, key in ((fmt, shape, "shape"), (origin_fmt, origin_shape, "origin_shape")):
         rank = FORMAT_RANKS.get(f.upper())
         if rank is not None and dims != [UNKNOWN_RANK] and not (len(dims) == rank or f == "FRACTAL_NZ" and
@@ -249,10 +254,10 @@ def _int_list(values: list, key: str, where: str, path: str) -> list:
         raise _err("E10032", f"{where}: {key!r} must be a list of integers, not {json.dumps(values)[:60]}", path)
     if values == [UNKNOWN_RANK]:
         return values
-    bad = [v for v in values if v < -1]
+    bad = [v for v in values if v < -1 or v > MAX_DIM]
     if bad:
-        raise _err("E13014", f"{where}: {key} {values} has dim {bad[0]}; dims are sizes, -1 (a dim within "
-                   "shape_range) or the whole shape is [-2] (unknown rank)", path)
+        raise _err("E13014", f"{where}: {key} {values} has dim {bad[0]}; dims are sizes (at most 2**40), -1 (a "
+                   "dim within shape_range) or the whole shape is [-2] (unknown rank)", path)
     return values
 
 
@@ -330,7 +335,7 @@ def _scalar(kind: str, v):
     if kind == "bool":
         return v if isinstance(v, bool) else None
     if kind == "int":
-        return v if isinstance(v, int) and not isinstance(v, bool) else None
+        return v if isinstance(v, int) and not isinstance(v, bool) and INT64[0] <= v <= INT64[1] else None
     if kind == "float":
         return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
     return v if isinstance(v, str) else None

@@ -238,7 +238,7 @@ REDUCTIONS = {"ReduceMax": "ReduceMax", "ReduceMin": "ReduceMin", "ReduceSum": "
 def reduce(ctx: MapContext):
     """Reduce over ``axes`` (attribute for the D variant, constant input 1 otherwise); keep_dims keeps them."""
     base = ctx.type[:-1] if ctx.type.endswith("D") and ctx.type[:-1] in REDUCTIONS else ctx.type
-    axes = ctx.attr("axes") if ctx.type != base else ctx.require_value(1, "axes").reshape(-1).tolist()
+    axes = ctx.require("axes") if ctx.type != base else ctx.require_value(1, "axes").reshape(-1).tolist()
     rank = ctx.rank(0)
     axes = [ctx.axis(a, rank) for a in (axes if isinstance(axes, list) else [axes])]
     if not axes:

@@ -188,6 +188,10 @@ class Lowering:
                 except ConverterError:
                     raise
                 except Exception as exc:  # a descriptor or attribute the mapper did not expect
+                    if self.declared:     # a source's own description: its attributes are the likely cause
+                        raise GraphError("E13014", f"op '{op.name}' ({op.type}) cannot be built from its "
+                                         f"attributes and inputs ({type(exc).__name__}: {exc}); check them "
+                                         "against the op's Ascend IR definition", node=op.name) from exc
                     raise GraphError("E19999", f"op '{op.name}' ({op.type}) cannot be lowered: "
                                      f"{type(exc).__name__}: {exc}", node=op.name) from exc
         if outputs is None:
