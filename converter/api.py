@@ -58,7 +58,9 @@ def convert(options: ConvertOptions) -> str:
 def convert_single_ops(options: ConvertOptions) -> list:
     """atc --singleop: one .om per compiled entry of the description file, in the --output folder, named as
     ATC names them; returns their paths. Every entry is built before anything is written (a bad file writes
-    nothing), each .om is written atomically, and a failure while writing removes the ones this run wrote."""
+    nothing), each .om is written atomically, and a failure while writing removes the ones this run wrote.
+    ``options.precision_mode`` applies as given (the CLI sets must_keep_origin_dtype when no precision option
+    is on the command line, so the declared dtypes are kept)."""
     import warnings
 
     from .conversion import build_single_op_graphs

@@ -224,6 +224,11 @@ def _read_tensor(t, where: str, path: str, is_input: bool) -> TensorEntry:
             raise _err("E10027", f"{where}: the {side}'s {what} is not set; an absent optional input has both "
                        "type UNDEFINED and format RESERVED", path)
         return TensorEntry(None, "RESERVED", tuple(shape), "RESERVED", tuple(shape))
+    try:
+        to_numpy(DTYPES[dtype_key])
+    except (KeyError, ValueError):
+        raise _err("E13014", f"{where}: type {type_text!r} is not supported by this converter (its CPU runtime has "
+                   "no such numpy type)", path) from None
     origin_text = _get(t, "origin_format", str, where, path)
     if origin_text is not None and origin_text.upper() not in FORMATS:
         raise _err("E10027", f"{where}: origin_format {origin_text!r} is not a format ATC knows", path)

@@ -77,6 +77,8 @@ BAD = {
     "output_format_reserved": (with_(set_out(format="RESERVED")), "E10027"),
     "unknown_origin_format": (with_(set_in(0, origin_format="XYZ")), "E10027"),
     "type_not_string": (with_(set_in(0, type=1)), "E10032"),
+    "type_without_numpy_dtype": (with_(lambda e: [set_in(i, type="bfloat16")(e) for i in range(2)]
+                                       and set_out(type="bfloat16")(e)), "E13014"),
     "mixed_input_types": (with_(set_in(1, type="int32")), "E13014"),
     "wrong_output_type": (with_(set_out(type="int32")), "E13014"),
     # shapes
