@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from google.protobuf.message import DecodeError
 
-from ..errors import ModelLoadError
+from ..errors import MODEL_LOAD_FAILED, ModelLoadError
+from ..framework import Framework
 from ..ir import Graph
 from ..om.attrs import desc_from_proto, desc_to_proto, from_attr, to_attr
 from ..proto import ge_ir_pb2 as ge
@@ -27,12 +28,15 @@ def read_air(path: str) -> ge.ModelDef:
     try:
         model.ParseFromString(raw)
     except (DecodeError, ValueError, RuntimeError) as exc:
-        raise ModelLoadError("E10041", f"--model: '{path}' cannot be loaded as a MindSpore .air model: {exc}{hint}",
+        raise ModelLoadError(MODEL_LOAD_FAILED,
+                             f"--model: '{path}' cannot be loaded as a MindSpore .air model: {exc}{hint}",
                              option="--model", path=path) from None
     if not model.graph or not model.graph[0].op:
-        raise ModelLoadError("E10041", f"--model: '{path}' holds no graph of ops{hint}", option="--model", path=path)
+        raise ModelLoadError(MODEL_LOAD_FAILED,
+                             f"--model: '{path}' holds no graph of ops{hint}", option="--model", path=path)
     if not any(op.type == "NetOutput" for op in model.graph[0].op):
-        raise ModelLoadError("E10041", f"--model: '{path}' has no NetOutput op{hint}", option="--model", path=path)
+        raise ModelLoadError(MODEL_LOAD_FAILED,
+                             f"--model: '{path}' has no NetOutput op{hint}", option="--model", path=path)
     return model
 
 
@@ -77,5 +81,5 @@ def load_air_graph(path: str, input_shape=()) -> Graph:
     declared_hold = set_input_shapes(gdef, input_shape)
     graph = lower_model_def(model, b"", declared=True, declared_shapes=declared_hold)
     graph.name = model.name or gdef.name or graph.name
-    graph.meta["framework"] = 1
+    graph.meta["framework"] = Framework.MINDSPORE
     return graph

@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import ConverterError
+from ..errors import (INVALID_OP_PARAMETER, JSON_PARSE_FAILED, SINGLEOP_EMPTY_ATTR_NAME, SINGLEOP_EMPTY_OP_TYPE,
+                      SINGLEOP_INVALID_ATTR, SINGLEOP_INVALID_TENSOR, SINGLEOP_NOT_A_FILE, SINGLEOP_NOT_JSON,
+                      SINGLEOP_OPEN_FAILED, ConverterError)
 from ..ir import DataType, to_numpy
 from .registry import ge_attr_dtype
 
@@ -122,25 +124,26 @@ def read_description(path: str) -> list:
     """The compiled entries of a description file, validated (entries with compile_flag 1 are skipped, as ATC
     skips them). Raises an E-coded ConverterError for the first problem."""
     if not path or not os.path.isfile(path):
-        raise _err("E10023", f"--singleop: '{path}' is not a file; give the path of a single-operator "
+        raise _err(SINGLEOP_NOT_A_FILE, f"--singleop: '{path}' is not a file; give the path of a single-operator "
                    "description (.json)", path)
     try:
         with open(path, "rb") as f:
             raw = f.read()
     except OSError as exc:
-        raise _err("E10024", f"--singleop: cannot open '{path}': {exc.strerror}", path) from None
+        raise _err(SINGLEOP_OPEN_FAILED, f"--singleop: cannot open '{path}': {exc.strerror}", path) from None
     try:
         doc = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
-        raise _err("E10025", f"--singleop: '{path}' is not a JSON file: {exc}", path) from None
+        raise _err(SINGLEOP_NOT_JSON, f"--singleop: '{path}' is not a JSON file: {exc}", path) from None
     if not isinstance(doc, list):
-        raise _err("E10032", f"--singleop: '{path}' must hold a JSON list of op descriptions (it holds a "
+        raise _err(JSON_PARSE_FAILED, f"--singleop: '{path}' must hold a JSON list of op descriptions (it holds a "
                    f"{_json_kind(doc)})", path)
     entries, index = [], 0
     for position, item in enumerate(doc):
         where = f"--singleop: '{path}', entry {position}"
         if not isinstance(item, dict):
-            raise _err("E10032", f"{where}: an op description is a JSON object, not a {_json_kind(item)}", path)
+            raise _err(JSON_PARSE_FAILED,
+                       f"{where}: an op description is a JSON object, not a {_json_kind(item)}", path)
         if _get(item, "compile_flag", int, where, path, 0) == 1:
             continue     # ATC: a fuzzy-build flag entry only sets the flag; nothing is compiled for it
         entry = _read_entry(item, index, where, path)
@@ -160,7 +163,7 @@ def _get(obj: dict, key: str, kind, where: str, path: str, default=None, require
     """obj[key] checked to be of a JSON kind (str, int, float, bool, list, dict); E10032 otherwise."""
     if key not in obj:
         if required:
-            raise _err("E10032", f"{where}: the field {key!r} is missing", path)
+            raise _err(JSON_PARSE_FAILED, f"{where}: the field {key!r} is missing", path)
         return default
     value = obj[key]
     ok = {int: lambda v: isinstance(v, int) and not isinstance(v, bool),
@@ -169,14 +172,14 @@ def _get(obj: dict, key: str, kind, where: str, path: str, default=None, require
     if not ok:
         want = {int: "an integer", float: "a number", bool: "true or false", str: "a string", list: "a list",
                 dict: "an object"}[kind]
-        raise _err("E10032", f"{where}: {key!r} must be {want}, not {json.dumps(value)[:60]}", path)
+        raise _err(JSON_PARSE_FAILED, f"{where}: {key!r} must be {want}, not {json.dumps(value)[:60]}", path)
     return value
 
 
 def _read_entry(item: dict, index: int, where: str, path: str) -> OpEntry:
     op = _get(item, "op", str, where, path, "")
     if not op:
-        raise _err("E10026", f"{where}: the op type (\"op\") is missing or empty", path)
+        raise _err(SINGLEOP_EMPTY_OP_TYPE, f"{where}: the op type (\"op\") is missing or empty", path)
     where = f"{where} ({op!r})"
     name = _get(item, "name", str, where, path)
     inputs = [_read_tensor(t, f"{where}, input {i}", path, True)
@@ -205,7 +208,7 @@ def _name_dynamic_inputs(raw: list, inputs: list) -> None:
 
 def _read_tensor(t, where: str, path: str, is_input: bool) -> TensorEntry:
     if not isinstance(t, dict):
-        raise _err("E10032", f"{where}: a tensor description is a JSON object, not a {_json_kind(t)}", path)
+        raise _err(JSON_PARSE_FAILED, f"{where}: a tensor description is a JSON object, not a {_json_kind(t)}", path)
     shape = _int_list(_get(t, "shape", list, where, path, required=True), "shape", where, path)
     fmt_text = _get(t, "format", str, where, path, required=True)
     type_text = _get(t, "type", str, where, path, required=True)
@@ -213,55 +216,61 @@ def _read_tensor(t, where: str, path: str, is_input: bool) -> TensorEntry:
     dtype_key = type_text.lower()
     side = "input" if is_input else "output"
     if fmt not in FORMATS:
-        raise _err("E10027", f"{where}: format {fmt_text!r} is not a format ATC knows (e.g. ND, NCHW, NHWC, "
+        raise _err(SINGLEOP_INVALID_TENSOR,
+                   f"{where}: format {fmt_text!r} is not a format ATC knows (e.g. ND, NCHW, NHWC, "
                    "NC1HWC0, FRACTAL_Z, FRACTAL_NZ)", path)
     if dtype_key not in DTYPES and dtype_key != UNDEFINED_TYPE:
-        raise _err("E10027", f"{where}: type {type_text!r} is not a data type ATC knows (e.g. float16, float32, "
+        raise _err(SINGLEOP_INVALID_TENSOR,
+                   f"{where}: type {type_text!r} is not a data type ATC knows (e.g. float16, float32, "
                    "int32, int8, uint8, bool)", path)
     if dtype_key == UNDEFINED_TYPE or fmt == "RESERVED":
         if not (is_input and dtype_key == UNDEFINED_TYPE and fmt == "RESERVED"):
             what = "datatype" if dtype_key == UNDEFINED_TYPE else "format"
-            raise _err("E10027", f"{where}: the {side}'s {what} is not set; an absent optional input has both "
+            raise _err(SINGLEOP_INVALID_TENSOR,
+                       f"{where}: the {side}'s {what} is not set; an absent optional input has both "
                        "type UNDEFINED and format RESERVED", path)
         return TensorEntry(None, "RESERVED", tuple(shape), "RESERVED", tuple(shape))
     try:
         to_numpy(DTYPES[dtype_key])
     except (KeyError, ValueError):
-        raise _err("E13014", f"{where}: type {type_text!r} is not supported by this converter (its CPU runtime has "
+        raise _err(INVALID_OP_PARAMETER,
+                   f"{where}: type {type_text!r} is not supported by this converter (its CPU runtime has "
                    "no such numpy type)", path) from None
     origin_text = _get(t, "origin_format", str, where, path)
     if origin_text is not None and origin_text.upper() not in FORMATS:
-        raise _err("E10027", f"{where}: origin_format {origin_text!r} is not a format ATC knows", path)
+        raise _err(SINGLEOP_INVALID_TENSOR, f"{where}: origin_format {origin_text!r} is not a format ATC knows", path)
     origin_fmt = FORMAT_SPELLING.get((origin_text or fmt).upper(), (origin_text or fmt).upper())
     fmt = FORMAT_SPELLING.get(fmt, fmt)
     origin_shape = _int_list(_get(t, "origin_shape", list, where, path, []), "origin_shape", where, path) or shape
     for dims, key in ((shape, "shape"), (origin_shape, "origin_shape")):
         if math.prod(d for d in dims if d > 0) > MAX_DIM:
-            raise _err("E13014", f"{where}: {key} {dims} holds more than 2**40 elements", path)
+            raise _err(INVALID_OP_PARAMETER, f"{where}: {key} {dims} holds more than 2**40 elements", path)
     for f, dims, key in ((fmt, shape, "shape"), (origin_fmt, origin_shape, "origin_shape")):
         rank = FORMAT_RANKS.get(f.upper())
         if rank is not None and dims != [UNKNOWN_RANK] and not (len(dims) == rank or f == "FRACTAL_NZ" and
                                                                  len(dims) >= rank):
-            raise _err("E13014", f"{where}: format {f} lays out {rank}-D tensors but {key} {dims} has "
+            raise _err(INVALID_OP_PARAMETER, f"{where}: format {f} lays out {rank}-D tensors but {key} {dims} has "
                        f"{len(dims)} dim(s)", path)
     entry = TensorEntry(DTYPES[dtype_key], fmt, tuple(shape), origin_fmt, tuple(origin_shape),
                         name=_get(t, "name", str, where, path) or None)
     entry.shape_range = _shape_range(t, entry, where, path)
     if _get(t, "is_const", bool, where, path, False):
         if not is_input:
-            raise _err("E13014", f"{where}: an output cannot be constant (is_const)", path)
+            raise _err(INVALID_OP_PARAMETER, f"{where}: an output cannot be constant (is_const)", path)
         entry.value = _const_value(t, entry, where, path)
     return entry
 
 
 def _int_list(values: list, key: str, where: str, path: str) -> list:
     if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
-        raise _err("E10032", f"{where}: {key!r} must be a list of integers, not {json.dumps(values)[:60]}", path)
+        raise _err(JSON_PARSE_FAILED,
+                   f"{where}: {key!r} must be a list of integers, not {json.dumps(values)[:60]}", path)
     if values == [UNKNOWN_RANK]:
         return values
     bad = [v for v in values if v < -1 or v > MAX_DIM]
     if bad:
-        raise _err("E13014", f"{where}: {key} {values} has dim {bad[0]}; dims are sizes (at most 2**40), -1 (a "
+        raise _err(INVALID_OP_PARAMETER,
+                   f"{where}: {key} {values} has dim {bad[0]}; dims are sizes (at most 2**40), -1 (a "
                    "dim within shape_range) or the whole shape is [-2] (unknown rank)", path)
     return values
 
@@ -269,22 +278,26 @@ def _int_list(values: list, key: str, where: str, path: str) -> list:
 def _shape_range(t: dict, entry: TensorEntry, where: str, path: str):
     raw = _get(t, "shape_range", list, where, path, [])
     if not all(isinstance(r, list) for r in raw):
-        raise _err("E10032", f"{where}: 'shape_range' must be a list of [min, max] pairs", path)
+        raise _err(JSON_PARSE_FAILED, f"{where}: 'shape_range' must be a list of [min, max] pairs", path)
     ranges = [_int_list(r, "shape_range", where, path) for r in raw]
     if entry.unknown_rank:
         if ranges:
-            raise _err("E13014", f"{where}: the shape is [-2] (unknown rank), so it takes no shape_range", path)
+            raise _err(INVALID_OP_PARAMETER,
+                       f"{where}: the shape is [-2] (unknown rank), so it takes no shape_range", path)
         return None
     unknown = [i for i, d in enumerate(entry.shape) if d == -1]
     if len(ranges) != len(unknown):
-        raise _err("E13014", f"{where}: shape {list(entry.shape)} has {len(unknown)} dynamic dim(s) (-1) but "
+        raise _err(INVALID_OP_PARAMETER,
+                   f"{where}: shape {list(entry.shape)} has {len(unknown)} dynamic dim(s) (-1) but "
                    f"shape_range gives {len(ranges)} range(s); give one [min, max] per -1 dim", path)
     for k, r in enumerate(ranges):
         if len(r) != 2:
-            raise _err("E13014", f"{where}: shape range {k} has {len(r)} item(s); each range is [min, max]", path)
+            raise _err(INVALID_OP_PARAMETER,
+                       f"{where}: shape range {k} has {len(r)} item(s); each range is [min, max]", path)
         lo, hi = r
         if lo < 0 or (hi != -1 and hi < lo):
-            raise _err("E13014", f"{where}: shape range {k} [{lo}, {hi}] is not a range (min >= 0, max >= min or "
+            raise _err(INVALID_OP_PARAMETER,
+                       f"{where}: shape range {k} [{lo}, {hi}] is not a range (min >= 0, max >= min or "
                        "-1 for unbounded)", path)
     if not unknown:
         return None
@@ -294,44 +307,49 @@ def _shape_range(t: dict, entry: TensorEntry, where: str, path: str):
 
 def _const_value(t: dict, entry: TensorEntry, where: str, path: str) -> np.ndarray:
     if entry.unknown_rank or any(d < 0 for d in entry.shape):
-        raise _err("E13014", f"{where}: a constant (is_const) needs a static shape, not {list(entry.shape)}", path)
+        raise _err(INVALID_OP_PARAMETER,
+                   f"{where}: a constant (is_const) needs a static shape, not {list(entry.shape)}", path)
     raw = _get(t, "const_value", list, where, path)
     if raw is None:
-        raise _err("E13014", f"{where}: is_const is true but there is no const_value", path)
+        raise _err(INVALID_OP_PARAMETER, f"{where}: is_const is true but there is no const_value", path)
     count = math.prod(entry.shape)
     if len(raw) != count:
-        raise _err("E13014", f"{where}: const_value has {len(raw)} value(s) but shape {list(entry.shape)} holds "
+        raise _err(INVALID_OP_PARAMETER,
+                   f"{where}: const_value has {len(raw)} value(s) but shape {list(entry.shape)} holds "
                    f"{count}; give the values flat, in the order of the shape", path)
     kind = np.dtype(to_numpy(entry.dtype)).kind
     ok = (lambda v: isinstance(v, bool)) if kind == "b" else (
         (lambda v: isinstance(v, int) and not isinstance(v, bool)) if kind in "iu" else
         (lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)))
     if not all(ok(v) for v in raw):
-        raise _err("E10032", f"{where}: const_value must hold {entry.dtype.name[3:].lower()} values", path)
+        raise _err(JSON_PARSE_FAILED, f"{where}: const_value must hold {entry.dtype.name[3:].lower()} values", path)
     try:
         with np.errstate(over="raise"):
             value = np.asarray(raw, dtype=to_numpy(entry.dtype))
     except (OverflowError, FloatingPointError, ValueError):
-        raise _err("E13014", f"{where}: a const_value does not fit {DataType(entry.dtype).name[3:].lower()}",
+        raise _err(INVALID_OP_PARAMETER,
+                   f"{where}: a const_value does not fit {DataType(entry.dtype).name[3:].lower()}",
                    path) from None
     if kind in "iu" and any(int(v) != int(r) for v, r in zip(value.reshape(-1), raw)):
-        raise _err("E13014", f"{where}: a const_value does not fit {DataType(entry.dtype).name[3:].lower()}", path)
+        raise _err(INVALID_OP_PARAMETER,
+                   f"{where}: a const_value does not fit {DataType(entry.dtype).name[3:].lower()}", path)
     return value.reshape(entry.shape)
 
 
 def _read_attr(a, where: str, path: str) -> tuple:
     if not isinstance(a, dict):
-        raise _err("E10032", f"{where}: an attribute is a JSON object, not a {_json_kind(a)}", path)
+        raise _err(JSON_PARSE_FAILED, f"{where}: an attribute is a JSON object, not a {_json_kind(a)}", path)
     name = _get(a, "name", str, where, path, "")
     if not name:
-        raise _err("E10029", f"{where}: the attribute has no name", path)
+        raise _err(SINGLEOP_EMPTY_ATTR_NAME, f"{where}: the attribute has no name", path)
     where = f"{where} ({name!r})"
     kind = _get(a, "type", str, where, path, required=True)
     if kind not in ATTR_TYPES:
-        raise _err("E10030", f"{where}: attribute type {kind!r} is not one ATC knows, so the attribute has no "
+        raise _err(SINGLEOP_INVALID_ATTR,
+                   f"{where}: attribute type {kind!r} is not one ATC knows, so the attribute has no "
                    f"value; use one of {', '.join(ATTR_TYPES)}", path)
     if "value" not in a:
-        raise _err("E10030", f"{where}: the attribute has no value", path)
+        raise _err(SINGLEOP_INVALID_ATTR, f"{where}: the attribute has no value", path)
     return name, _attr_value(kind, a["value"], where, path)
 
 
@@ -347,13 +365,15 @@ def _scalar(kind: str, v):
 
 
 def _attr_value(kind: str, value, where: str, path: str):
-    bad = _err("E10032", f"{where}: the value {json.dumps(value)[:60]} is not of the declared type {kind}", path)
+    bad = _err(JSON_PARSE_FAILED,
+               f"{where}: the value {json.dumps(value)[:60]} is not of the declared type {kind}", path)
     if kind == "data_type":
         if isinstance(value, str):
             key = value.upper().removeprefix("DT_")
             numbers = {DataType(k).name[3:]: n for k, n in GE_DTYPE_NUMBERS.items()}
             if key not in numbers:
-                raise _err("E10030", f"{where}: {value!r} is not a data type (e.g. DT_FLOAT, DT_FLOAT16)", path)
+                raise _err(SINGLEOP_INVALID_ATTR,
+                           f"{where}: {value!r} is not a data type (e.g. DT_FLOAT, DT_FLOAT16)", path)
             return numbers[key]
         if isinstance(value, int) and not isinstance(value, bool):
             ge_attr_dtype(value, where)          # a GE data type number: E10001 when unknown

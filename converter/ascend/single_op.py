@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import ConverterError
+from ..errors import INVALID_OP_PARAMETER, UNSUPPORTED_OP, ConverterError
 from ..ir import DataType, TensorDesc, from_numpy
 from ..om.attrs import desc_to_proto, to_attr
 from ..ops.formats import to_device
@@ -190,7 +190,8 @@ def description_graphs(path: str) -> list:
             unknown.setdefault(e.op, []).append(e.position)
     if unknown:
         listed = "; ".join(f"{t!r} (entry {', '.join(map(str, idx))})" for t, idx in sorted(unknown.items()))
-        raise ConverterError("E11009", f"--singleop: {len(unknown)} op type(s) of '{path}' are not Ascend IR types we "
+        raise ConverterError(UNSUPPORTED_OP,
+                             f"--singleop: {len(unknown)} op type(s) of '{path}' are not Ascend IR types we "
                              f"build: {listed}. Run 'omtool ops' for the list", option="--singleop", path=path)
     return [(e, _entry_graph(e, find(e.op), path)) for e in entries]
 
@@ -214,16 +215,17 @@ def _entry_graph(entry, row, path: str):
     where = f"--singleop: {entry.label}"
     if not low <= len(present) <= high:
         want = f"{low}" if low == high else f"{low} to {high}"
-        raise ConverterError("E13014", f"{where} has {len(present)} input(s); {entry.op} takes {want}",
+        raise ConverterError(INVALID_OP_PARAMETER, f"{where} has {len(present)} input(s); {entry.op} takes {want}",
                              option="--singleop", path=path)
     if not entry.outputs:
-        raise ConverterError("E13014", f"{where} has no output_desc; describe every output of the op",
+        raise ConverterError(INVALID_OP_PARAMETER, f"{where} has no output_desc; describe every output of the op",
                              option="--singleop", path=path)
     shared = _same_type_inputs(entry.op)
     picked = [t for i, t in enumerate(entry.inputs) if not t.absent and (shared is None or i in shared)]
     if len({int(t.dtype) for t in picked}) > 1:
         names = ", ".join(DataType(t.dtype).name[3:].lower() for t in picked)
-        raise ConverterError("E13014", f"{where}: the inputs of {entry.op} share one data type; they are {names}",
+        raise ConverterError(INVALID_OP_PARAMETER,
+                             f"{where}: the inputs of {entry.op} share one data type; they are {names}",
                              option="--singleop", path=path)
     try:
         return lower_model_def(description_model(entry), b"", declared=True)
