@@ -302,7 +302,7 @@ def check_supported(ops: list, lowering: Lowering) -> None:
             problem = framework_op_problem(op)
         else:
             entry = find(op.type)
-            problem = None if entry is not None else op.type
+            problem = None if entry is not None else (op.type or "(an op without a type)")
             n = len([r for r in op.inputs if r is not None])
             if entry is not None and not entry.inputs[0] <= n <= entry.inputs[1]:
                 problem = f"{op.type} with {n} inputs"

@@ -3,15 +3,22 @@ refused when it is loaded (E10003 naming the op) instead of failing inside the r
 
 Checked, in every graph and body: each data input comes from an op of the same graph and names one of its
 outputs (control edges ``op:-1`` are not data inputs and are kept aside by the reader, as real ATC files have
-them); Data ops have an output desc; no cycle of data edges. Weight ranges (offset and size inside the
-WEIGHTS_DATA partition) are checked when the weights are read (attrs.tensor_from_proto)."""
+them); Data ops have an output desc; no cycle of data edges; output descs hold data types we know (model
+inputs one with values) and static shapes no larger than a device holds (ir.sizes.MAX_TENSOR_BYTES). Weight
+ranges (offset and size inside the WEIGHTS_DATA partition) are checked when the weights are read
+(attrs.tensor_from_proto). What ops compute is not checked here: a kernel that fails on its inputs is
+diagnosed by the op's shape inference (runtime.session.run_failure)."""
 from __future__ import annotations
 
 import networkx as nx
 
 from ..errors import INVALID_OM_FILE, OmFormatError
-from ..ir import Graph
+from ..ir import DataType, Graph, to_numpy
+from ..ops.inference import check_output_sizes
 from .model_def import ATTR_UNRESOLVED_INPUTS as UNRESOLVED
+
+KNOWN_TYPES = frozenset(int(t) for t in DataType)
+BODIES = {"If": ("then_branch", "else_branch"), "Loop": ("body",)}   # the bodies the runtime runs
 
 
 def _bad(graph: Graph, op_name: str, what: str) -> OmFormatError:
@@ -20,8 +27,24 @@ def _bad(graph: Graph, op_name: str, what: str) -> OmFormatError:
                          node=op_name)
 
 
+def _check_descs(graph: Graph, op) -> None:
+    """Output descs hold data types we know; model inputs one with values; static sizes a device holds."""
+    for i, d in enumerate(op.outputs):
+        for dtype in (d.dtype, d.origin_dtype):
+            if dtype is not None and int(dtype) not in KNOWN_TYPES:
+                raise _bad(graph, op.name, f"output {i} has data type number {int(dtype)}, which is no GE data type")
+    if op.type == "Data" and op.outputs[0].dtype != DataType.DT_VARIANT:
+        try:
+            to_numpy(op.outputs[0].dtype)
+        except (KeyError, ValueError):
+            raise _bad(graph, op.name, f"the model input has data type {DataType(op.outputs[0].dtype).name}, "
+                       "which holds no values") from None
+    check_output_sizes(op, op.outputs)
+
+
 def check_graph(graph: Graph) -> None:
     for op in graph.ops():
+        _check_descs(graph, op)
         missing = op.attrs.get(UNRESOLVED)
         if missing:
             raise _bad(graph, op.name, f"input {missing[0]!r} names an op that is not in the graph")
@@ -31,6 +54,9 @@ def check_graph(graph: Graph) -> None:
             if ref is not None and not 0 <= ref[1] < len(graph.op(ref[0]).outputs):
                 raise _bad(graph, op.name, f"input {ref[0]!r}:{ref[1]} names output {ref[1]} of an op with "
                            f"{len(graph.op(ref[0]).outputs)} outputs")
+        missing = [key for key in BODIES.get(op.type, ()) if key not in op.subgraphs]
+        if missing:
+            raise _bad(graph, op.name, f"the {op.type} op has no {' / '.join(missing)} graph")
         for sub in op.subgraphs.values():
             check_graph(sub)
     if not nx.is_directed_acyclic_graph(graph.g):

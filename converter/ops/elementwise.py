@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from ..errors import INVALID_ARGUMENT_VALUE, GraphError
 from ..ir import DataType, to_numpy
 from .registry import Attr, InferContext, broadcast, desc, register, same_as_input
 
@@ -211,6 +212,11 @@ def is_inf(inputs, attrs):
 # ---- type conversion and selection ----------------------------------------------------------
 
 def _cast_infer(ctx: InferContext):
+    try:
+        to_numpy(ctx.attrs["dst_type"])
+    except (KeyError, ValueError):
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"Cast to {DataType(ctx.attrs['dst_type']).name}: that type holds "
+                         "no values", node=ctx.op.name) from None
     return [desc(ctx.attrs["dst_type"], ctx.shape(0))]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import INTERNAL_ERROR, TENSOR_TOO_LARGE, ConverterError, GraphError
+from ..errors import INTERNAL_ERROR, INVALID_ARGUMENT_VALUE, TENSOR_TOO_LARGE, ConverterError, GraphError
 from ..ir import DataType, Graph, TensorDesc, from_numpy, to_numpy
 from ..ir.sizes import check_tensor_bytes, element_count
 from . import fold_budget
@@ -59,6 +59,12 @@ def _infer_loop(graph: Graph, op, warn) -> bool:
     ins = graph.input_descs(op.name)
     n = int(op.attrs.get("num_carried", 0))
     body = op.subgraphs["body"]
+    n_in, n_out = len(body.data_ops()), len(body.output_refs())
+    if n < 0 or len(ins) < 2 + n or n_in != len(ins) or n_out < 1 + n:
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"Loop '{op.name}': {len(ins)} inputs with {n} carried values do "
+                         f"not fit a body of {n_in} inputs and {n_out} outputs (it takes iteration, condition, the "
+                         "carried values and the outer values; it gives the condition, the carried values and "
+                         "scan outputs)", node=op.name)
     fixed = [(DataType.DT_INT64, ()), (DataType.DT_BOOL, ())]
     feeds = fixed + [(d.dtype, d.shape) if d is not None else (DataType.DT_FLOAT, None) for d in ins[2:]]
     for data, (dtype, shape) in zip(body.data_ops(), feeds):
@@ -125,12 +131,7 @@ def _try_fold(graph: Graph, op, spec, refs, values, attrs) -> tuple:
     """Fold an op whose inputs are all constant, unless its result would exceed the fold budget
     (fold_budget). Returns (folded, descs): the output descs inference gave, for an op left in place."""
     descs = [None if r is None else graph.desc(r) for r in refs]
-    try:
-        new = _infer_descs(spec, op, descs, values, attrs)
-    except ConverterError as exc:
-        if exc.code == TENSOR_TOO_LARGE:
-            raise
-        new = None  # the kernel gives the verdict on these constant values
+    new = _infer_descs(spec, op, descs, values, attrs)
     origin = fold_budget.source_bytes(graph, refs, values)
     predicted = None if new is None else fold_budget.output_bytes(new)
     if predicted is not None and not fold_budget.allows(graph, origin, predicted):

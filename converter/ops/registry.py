@@ -45,11 +45,17 @@ class InferContext:
     attrs: dict           # attrs with defaults filled in
 
     def shape(self, i: int):
+        """Input i's shape; None when it is unknown or the (optional) input is absent."""
         d = self.inputs[i] if i < len(self.inputs) else None
         return None if d is None else d.shape
 
     def dtype(self, i: int) -> int:
-        return self.inputs[i].dtype
+        """Input i's dtype; E10001 when the op has no input i (a malformed op)."""
+        d = self.inputs[i] if i < len(self.inputs) else None
+        if d is None:
+            raise GraphError(INVALID_ARGUMENT_VALUE, f"op '{getattr(self.op, 'name', '?')}' "
+                             f"({getattr(self.op, 'type', '?')}) has no input {i}", node=getattr(self.op, "name", None))
+        return d.dtype
 
     def value(self, i: int):
         return self.values[i] if i < len(self.values) else None
@@ -101,7 +107,11 @@ class OpSpec:
         out = {}
         for name, spec in self.attrs.items():
             if name in attrs:
-                out[name] = coerce(spec.type, attrs[name])
+                try:
+                    out[name] = coerce(spec.type, attrs[name])
+                except (TypeError, ValueError, OverflowError) as exc:
+                    raise GraphError(INVALID_ARGUMENT_VALUE, f"op '{node}' ({self.type}): attribute '{name}' is not a "
+                                     f"valid {spec.type} ({exc})", node=node) from None
             elif spec.default is REQUIRED:
                 raise GraphError(INVALID_ARGUMENT_VALUE,
                                  f"op '{node}' ({self.type}) is missing required attribute '{name}'",
@@ -116,7 +126,9 @@ class OpSpec:
 def coerce(kind: str, value):
     if value is None:
         return None
-    if kind == "int" or kind == "dtype":
+    if kind == "dtype":
+        return int(DataType(int(value)))  # a number that is no DataType: ValueError
+    if kind == "int":
         return int(value)
     if kind == "float":
         return float(value)
@@ -204,9 +216,21 @@ class SequenceValue(list):
     """A runtime sequence of arrays (ONNX sequence types): kept as a list, never turned into an array."""
 
 
+class KernelInputs(list):
+    """The inputs a kernel gets: reading one the op does not have (a malformed op, e.g. in a crafted .om) is
+    E10001, not an IndexError that would pass for a bug of ours."""
+
+    def __getitem__(self, index):
+        try:
+            return list.__getitem__(self, index)
+        except IndexError:
+            raise GraphError(INVALID_ARGUMENT_VALUE, f"the op has {len(self)} input(s); it needs input {index}") \
+                from None
+
+
 def run_kernel(spec: OpSpec, inputs: list, attrs: dict) -> list:
     """Run a kernel; returns one value per output (arrays, or SequenceValues for sequence outputs)."""
-    out = spec.kernel(inputs, attrs)
+    out = spec.kernel(KernelInputs(inputs), attrs)
     if not isinstance(out, (list, tuple)) or isinstance(out, SequenceValue):
         out = [out]
     return [o if isinstance(o, SequenceValue) else np.asarray(o) for o in out]
@@ -228,6 +252,22 @@ def same_as_input(i: int = 0):
 
     def infer(ctx: InferContext):
         return [desc(ctx.dtype(i), ctx.shape(i))]
+
+    return infer
+
+
+def same_as_input_along_axis(attr: str = "axis"):
+    """Infer: the shape and dtype of input 0, for an op working along the axis in attr ``attr`` (E10001 when
+    that axis is out of range for the input's rank)."""
+
+    def infer(ctx: InferContext):
+        shape = ctx.shape(0)
+        if shape is not None:
+            axis = int(ctx.attrs[attr])
+            if not -len(shape) <= axis < len(shape):
+                raise GraphError(INVALID_ARGUMENT_VALUE, f"{attr} {axis} is out of range for a {len(shape)}-D input",
+                                 node=ctx.op.name)
+        return [desc(ctx.dtype(0), shape)]
 
     return infer
 

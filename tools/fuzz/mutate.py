@@ -106,7 +106,7 @@ def _fields(message, path=()):
     for fd, value in message.ListFields():
         if fd.type == FD.TYPE_MESSAGE:
             if fd.message_type.GetOptions().map_entry:
-                for key in list(value):
+                for key in sorted(value):
                     item = value[key]
                     if hasattr(item, "ListFields"):
                         yield from _fields(item, path + (fd.name,))

@@ -11,7 +11,7 @@ from typing import Callable
 import numpy as np
 
 from . import corpus
-from .mutate import mutate_bytes, mutate_json, mutate_proto, mutate_text
+from .mutate import mutate_bytes, mutate_json, mutate_message, mutate_proto, mutate_text
 
 
 def atc(argv: list) -> object:
@@ -76,6 +76,22 @@ class _Part:
     size: int
 
 
+def _mutate_text_proto(name: str, data: bytes, rng: random.Random) -> bytes:
+    """A text-format message parsed, edited as a message (mutate_message) and printed again: edits that keep
+    the text parseable, so they reach the converter."""
+    from google.protobuf import text_format
+
+    from converter.proto import caffe_pb2
+    from converter.proto import tf_graph_pb2 as tfpb
+    message = (caffe_pb2.NetParameter if name.endswith(".prototxt") else tfpb.GraphDef)()
+    try:
+        text_format.Parse(data.decode("utf-8"), message, allow_unknown_field=True)
+    except Exception:  # noqa: BLE001 - not parseable: edit the text instead
+        return mutate_text(data.decode("utf-8", "replace"), rng).encode("utf-8", "surrogatepass")
+    mutate_message(message, rng)
+    return text_format.MessageToString(message, as_utf8=True).encode("utf-8", "surrogatepass")
+
+
 def mutate_file(name: str, data: bytes, rng: random.Random, others=()) -> bytes:
     """Pick the mutator by file kind."""
     if name.endswith((".onnx", ".caffemodel", ".pb", ".air")):
@@ -84,6 +100,8 @@ def mutate_file(name: str, data: bytes, rng: random.Random, others=()) -> bytes:
         return _mutate_om(data, rng, others)
     if name.endswith(".json"):
         return mutate_json(data.decode("utf-8", "replace"), rng).encode("utf-8", "surrogatepass")
+    if name.endswith((".prototxt", ".pbtxt")) and rng.random() < 0.5:
+        return _mutate_text_proto(name, data, rng)
     if name.endswith((".prototxt", ".pbtxt", ".cfg")):
         if rng.random() < 0.1:
             return mutate_bytes(data, rng, others)

@@ -79,12 +79,25 @@ def _parse(data: bytes, path: str) -> onnx.ModelProto:
     return model
 
 
-def _check_text(graph: onnx.GraphProto, path: str) -> None:
-    """Names must be valid UTF-8 text (the protobuf runtime hands back bytes for a corrupt string)."""
-    texts = [graph.name, *(vi.name for vi in (*graph.input, *graph.output)), *(t.name for t in graph.initializer)]
+def _names(graph: onnx.GraphProto):
+    """Every name of a graph and of the graphs in its nodes' attributes (If/Loop bodies)."""
+    yield graph.name
+    yield from (vi.name for vi in (*graph.input, *graph.output, *graph.value_info))
+    yield from (t.name for t in graph.initializer)
     for n in graph.node:
-        texts += [n.name, n.op_type, n.domain, *n.input, *n.output, *(a.name for a in n.attribute)]
-    if any(not isinstance(t, str) for t in texts):
+        yield from (n.name, n.op_type, n.domain, *n.input, *n.output)
+        for a in n.attribute:
+            yield a.name
+            if a.type == onnx.AttributeProto.GRAPH:
+                yield from _names(a.g)
+            for sub in a.graphs:
+                yield from _names(sub)
+
+
+def _check_text(graph: onnx.GraphProto, path: str) -> None:
+    """Names must be valid UTF-8 text (the protobuf runtime hands back bytes for a corrupt string), in the
+    main graph and in every body."""
+    if any(not isinstance(t, str) for t in _names(graph)):
         raise ModelLoadError(MODEL_LOAD_FAILED, f"'{path}' is not a valid ONNX model: some names are not UTF-8 text "
                              "(the file is damaged?)", path=path)
 

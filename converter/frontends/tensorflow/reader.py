@@ -147,12 +147,19 @@ def tensor_to_array(t: tfpb.TensorProto, node: str = "") -> np.ndarray:
     dtype = numpy_type(t.dtype, node)
     check_tensor_bytes(count, dtype.itemsize, what, error=ModelLoadError)
     if t.tensor_content and dtype != np.object_:
+        if len(t.tensor_content) % dtype.itemsize:
+            raise ModelLoadError(MODEL_LOAD_FAILED, f"node '{node}': tensor_content holds {len(t.tensor_content)} "
+                                 f"bytes, not a whole number of {dtype.name} values")
         arr = np.frombuffer(t.tensor_content, dtype=dtype.newbyteorder("<"))
         if arr.size != count:
             raise ModelLoadError(MODEL_LOAD_FAILED, f"node '{node}': tensor_content holds {arr.size} values but the "
                                  f"shape {list(shape)} needs {count}")
         return arr.reshape(shape)
-    values = getattr(t, _VALUE_FIELDS[t.dtype - 100 if t.dtype > 100 else t.dtype])
+    field = _VALUE_FIELDS.get(t.dtype - 100 if t.dtype > 100 else t.dtype)
+    if field is None:
+        raise ModelLoadError(UNSUPPORTED_OP, f"node '{node}': constants of TensorFlow type {tf_type_name(t.dtype)} "
+                             "are not supported")
+    values = getattr(t, field)
     if len(values) < count and count * dtype.itemsize > FOLD_MAX_BYTES:
         return _large_splat(values, dtype, shape, node)
     if t.dtype == HALF:
@@ -200,6 +207,9 @@ def _fill_to(flat: np.ndarray, shape, count: int, node: str) -> np.ndarray:
 def _bfloat16(t: tfpb.TensorProto, shape, count: int) -> np.ndarray:
     """bfloat16 bit patterns (tensor_content or half_val) widened to float32."""
     if t.tensor_content:
+        if len(t.tensor_content) % 2:
+            raise ModelLoadError(MODEL_LOAD_FAILED, f"bfloat16 tensor_content holds {len(t.tensor_content)} bytes, "
+                                 "an odd count")
         bits = np.frombuffer(t.tensor_content, dtype="<u2")
     else:
         bits = np.asarray(t.half_val, dtype=np.int32).astype(np.uint16)

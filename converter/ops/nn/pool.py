@@ -9,7 +9,7 @@ from ...ir import DataType, to_numpy
 from ..elementwise import like, widen
 from ..registry import Attr, InferContext, desc, flat_ints, register
 from ._spatial import (WindowParams, channels_last, compute_dtype, effective_kernel, from_nchw, pad_spatial,
-                       resolve_pads, shape_from_nchw, shape_to_nchw, to_nchw, window_output_size)
+                       check_window_fits, resolve_pads, shape_from_nchw, shape_to_nchw, to_nchw, window_output_size)
 
 
 def _pool_attrs(**extra) -> dict:
@@ -43,6 +43,7 @@ class PoolGeometry(WindowParams):
             self.out_sizes.append(out)
             padded = size + self.pads[i] + self.pads[n + i]
             self.extra.append(max(0, (out - 1) * s + k - padded) if out > 0 else 0)
+        check_window_fits(in_sizes, k_eff, self.pads, self.out_sizes, node)
 
 
 def reduce_windows(xp: np.ndarray, geo: PoolGeometry, combine, out=None) -> np.ndarray:
