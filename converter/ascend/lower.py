@@ -267,7 +267,10 @@ class Lowering:
         given = self.model_attrs.get("attr_model_out_nodes_name") or []
         present = [(i, src) for i, src in enumerate(op.inputs) if src is not None]
         for k, (i, src) in enumerate(present):
-            desc = op.input_descs[i]
+            desc = op.input_descs[i] if i < len(op.input_descs) else None
+            if desc is None:
+                raise GraphError(INVALID_OM_FILE, f"model output {k} ('{src[0]}') has no tensor descriptor",
+                                 node=op.name)
             if self.values.get(src) is None:
                 raise GraphError(UNSUPPORTED_OP, f"model output {k} is output {src[1]} of op '{src[0]}', which the CPU "
                                  "runtime does not compute (only its first output is supported)", node=src[0])

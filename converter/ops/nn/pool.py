@@ -33,6 +33,9 @@ class PoolGeometry(WindowParams):
     def __init__(self, attrs: dict, in_sizes, node: str = ""):
         super().__init__(attrs, attrs["kernel_shape"], node)
         n = len(self.kernel)
+        if len(in_sizes) != n:
+            raise GraphError(INVALID_ARGUMENT_VALUE, f"{node or 'op'}: kernel_shape {self.kernel} has {n} entries; the "
+                             f"input has {len(in_sizes)} spatial axes", node=node or None)
         auto_pad = (attrs.get("auto_pad") or "NOTSET").upper()
         self.pads = resolve_pads(in_sizes, self.kernel, self.strides, self.dilations, self.given_pads, auto_pad)
         ceil_mode = bool(attrs.get("ceil_mode")) and not auto_pad.startswith("SAME")

@@ -1,0 +1,317 @@
+"""What tools/fuzz_readers.py found, one regression test each: inputs that gave a traceback or E19999 and now
+get a specific E-code (E10001: the op or value is invalid, with the reason; E10003: the .om is invalid;
+E10041: the source model cannot be loaded; E11009: not supported). Each test builds the smallest such input."""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import onnx
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+from converter.api import build_graph, convert
+from converter.errors import ConverterError
+from converter.options import ConvertOptions
+from converter.proto import tf_graph_pb2 as tfpb
+from converter.runtime import Session
+from tests.helpers import ops_by_name, rewrite_om
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def _code(fn) -> str:
+    with pytest.raises(ConverterError) as exc:
+        fn()
+    assert exc.value.code != "E19999", exc.value
+    return exc.value.code
+
+
+def _onnx(folder, nodes, inputs, inits=(), outputs=("y",), opset=17) -> str:
+    g = helper.make_graph(nodes, "g", list(inputs), [helper.make_empty_tensor_value_info(o) for o in outputs],
+                          list(inits))
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)])
+    model.ir_version = 8
+    path = os.path.join(str(folder), "m.onnx")
+    onnx.save(model, path)
+    return path
+
+
+def _build(path, **kw):
+    return lambda: build_graph(ConvertOptions(framework=5, model=path, **kw))
+
+
+def _vi(name, shape):
+    return helper.make_tensor_value_info(name, TensorProto.FLOAT, list(shape))
+
+
+def _f32(name, shape):
+    return numpy_helper.from_array(np.ones(shape, np.float32), name)
+
+
+# ---- ONNX ------------------------------------------------------------------------------------------------
+
+def test_names_in_a_body_must_be_utf8(tmp_path):
+    body = helper.make_graph([helper.make_node("Identity", ["x"], ["b_y"], name="QQQQ")], "b", [],
+                             [_vi("b_y", [2])])
+    path = _onnx(tmp_path, [helper.make_node("If", ["c"], ["y"], then_branch=body, else_branch=body)],
+                 [helper.make_tensor_value_info("c", TensorProto.BOOL, []), _vi("x", [2])])
+    data = open(path, "rb").read()
+    open(path, "wb").write(data.replace(b"QQQQ", b"\xff\xfe\xfd\xfc"))
+    assert _code(_build(path)) == "E10041"
+
+
+def test_batchnorm_parameters_of_another_length(tmp_path):
+    nodes = [helper.make_node("Conv", ["x", "w"], ["c"]),
+             helper.make_node("BatchNormalization", ["c", "w", "b", "m", "v"], ["y"])]
+    inits = [_f32("w", [4, 3, 1, 1]), _f32("b", [4]), _f32("m", [4]), _f32("v", [4])]
+    assert _code(_build(_onnx(tmp_path, nodes, [_vi("x", [1, 3, 4, 4])], inits))) == "E10001"
+
+
+def test_loop_body_that_does_not_fit_its_inputs(tmp_path):
+    body = helper.make_graph([helper.make_node("Identity", ["cond"], ["cond_out"])], "body",
+                             [helper.make_tensor_value_info("i", TensorProto.INT64, []),
+                              helper.make_tensor_value_info("cond", TensorProto.BOOL, [])],
+                             [helper.make_tensor_value_info("cond_out", TensorProto.BOOL, [])])
+    inits = [numpy_helper.from_array(np.array(3, np.int64), "n"), numpy_helper.from_array(np.array(True), "t")]
+    path = _onnx(tmp_path, [helper.make_node("Loop", ["n", "t", "x"], ["y"], body=body)], [_vi("x", [2])], inits)
+    assert _code(_build(path)) == "E10001"
+
+
+def test_concat_of_different_ranks(tmp_path):
+    path = _onnx(tmp_path, [helper.make_node("Concat", ["x", "c"], ["y"], axis=0)], [_vi("x", [1, 4])],
+                 [_f32("c", [4])])
+    assert _code(_build(path)) == "E10001"
+
+
+@pytest.mark.parametrize("attrs", [{"pads": [0, 0, 0, 0]}, {"pads": [-1, 0, 0, 0]}])
+def test_conv_window_larger_than_the_padded_input_or_negative_pads(tmp_path, attrs):
+    path = _onnx(tmp_path, [helper.make_node("Conv", ["x", "w"], ["y"], **attrs)], [_vi("x", [1, 1, 2, 2])],
+                 [_f32("w", [1, 1, 3, 3])])
+    assert _code(_build(path)) == "E10001"
+
+
+def test_constant_inputs_do_not_skip_the_checks(tmp_path):
+    """An op whose inputs are all constants is folded; its shape inference still refuses it first."""
+    path = _onnx(tmp_path, [helper.make_node("Conv", ["c", "w"], ["y"])], [],
+                 [_f32("c", [1, 2, 4, 4]), _f32("w", [1, 3, 3, 3])])
+    assert _code(_build(path)) == "E10001"
+
+
+def test_caffe_pooling_stride_zero(tmp_path):
+    proto, weights = tmp_path / "n.prototxt", tmp_path / "n.caffemodel"
+    proto.write_text('layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 1 dim: 2 dim: 4 '
+                     'dim: 4 } } }\nlayer { name: "pool" type: "Pooling" bottom: "data" top: "pool" pooling_param '
+                     '{ pool: MAX kernel_size: 2 stride: 0 } }\n')
+    weights.write_bytes(b"")
+    assert _code(lambda: build_graph(ConvertOptions(framework=0, model=str(proto), weight=str(weights)))) == "E10001"
+
+
+# ---- crafted .om files ---------------------------------------------------------------------------------------
+
+@pytest.fixture
+def mlp_om(tmp_path):
+    """samples/mlp.onnx as an fp16 .om: Cast, MatMulV2, Add, Relu, LogSoftmax, Cast."""
+    om = convert(ConvertOptions(framework=5, model=os.path.join(REPO, "samples", "mlp.onnx"),
+                                output=str(tmp_path / "mlp"), input_shape=(("x", (2, 64)),)))
+    return om
+
+
+def _run(om):
+    return lambda: Session(om).run({"x": np.ones((2, 64), np.float32)})
+
+
+def _set(name, fn):
+    def mutate(model):
+        fn(ops_by_name(model)[name])
+    return mutate
+
+
+CRAFTED = {
+    "output dtype 39": (_set("relu", lambda op: setattr(op.output_desc[0], "dtype", 39)), "E10003"),
+    "Cast to type 22": (_set("logsoftmax_cast_fp32", lambda op: setattr(op.attr["dst_type"], "i", 22)), "E10001"),
+    "Cast to DT_VARIANT": (_set("logsoftmax_cast_fp32", lambda op: setattr(op.attr["dst_type"], "i", 26)), "E10001"),
+    "Relu without input": (_set("relu", lambda op: op.ClearField("input")), "E10001"),
+    "MatMul inner dims": (_set("fc2", lambda op: op.input.__setitem__(1, "w1_fp16:0")), "E10001"),
+    "Add shapes": (_set("fc2_bias", lambda op: op.input.__setitem__(1, "b1_fp16:0")), "E10001"),
+    "LogSoftmax axis": (_set("logsoftmax", lambda op: setattr(op.attr["axis"], "i", 2)), "E10001"),
+    "origin_format bytes": (_set("relu", lambda op: setattr(op.output_desc[0].attr["origin_format"], "s",
+                                                            b"\xff\xfe")), "E10003"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CRAFTED))
+def test_crafted_om_gets_an_e_code_at_load_or_run(mlp_om, case):
+    mutate, code = CRAFTED[case]
+    np.testing.assert_array_equal(_run(mlp_om)()["y"].shape, (2, 10))
+    rewrite_om(mlp_om, mutate)
+    assert _code(_run(mlp_om)) == code
+
+
+def test_conv_bias_of_another_shape(tmp_path):
+    om = convert(ConvertOptions(framework=5, model=os.path.join(REPO, "samples", "tiny_cnn.onnx"),
+                                output=str(tmp_path / "t"), precision_mode="force_fp32"))
+    rewrite_om(om, _set("conv1", lambda op: op.input.__setitem__(2, "x:0")))
+    assert _code(lambda: Session(om).run({"x": np.ones((1, 3, 32, 32), np.float32)})) == "E10001"
+
+
+def test_a_kernel_failing_on_valid_inputs_is_still_ours(mlp_om, monkeypatch):
+    """run_failure asks the op's inference; when it accepts the inputs, the kernel's failure is a bug: E19999."""
+    from converter.ops import registry
+    spec = registry.get("Relu")
+
+    def broken(inputs, attrs):
+        raise ValueError("a bug")
+    monkeypatch.setattr(spec, "kernel", broken)
+    with pytest.raises(ConverterError) as exc:
+        _run(mlp_om)()
+    assert exc.value.code == "E19999" and "'relu'" in exc.value.message
+
+
+def _loop_om(tmp_path):
+    body = helper.make_graph([helper.make_node("Add", ["acc", "one"], ["acc_out"]),
+                              helper.make_node("Identity", ["cond"], ["cond_out"])], "body",
+                             [helper.make_tensor_value_info("i", TensorProto.INT64, []),
+                              helper.make_tensor_value_info("cond", TensorProto.BOOL, []), _vi("acc", [2])],
+                             [helper.make_tensor_value_info("cond_out", TensorProto.BOOL, []), _vi("acc_out", [2])],
+                             [_f32("one", [2])])
+    path = _onnx(tmp_path, [helper.make_node("Loop", ["n", "", "x"], ["y"], body=body)],
+                 [_vi("x", [2]), helper.make_tensor_value_info("n", TensorProto.INT64, [])])
+    return convert(ConvertOptions(framework=5, model=path, output=str(tmp_path / "loop"),
+                                  precision_mode="force_fp32"))
+
+
+def test_loop_without_body_and_loop_counts(tmp_path):
+    om = _loop_om(tmp_path)
+    session = Session(om)
+    x = np.zeros(2, np.float32)
+    np.testing.assert_array_equal(session.run({"x": x, "n": np.array(3, np.int64)})["y"], [3, 3])
+    assert _code(lambda: session.run({"x": x, "n": np.array(2 ** 40, np.int64)})) == "E10001"
+    loose = Session(om, strict_shapes=False)  # a trip count of two values gets past the input check
+    assert _code(lambda: loose.run({"x": x, "n": np.array([1, 2], np.int64)})) == "E10001"
+    rewrite_om(om, lambda model: [op.ClearField("subgraph_name") for g in model.graph for op in g.op
+                                  if op.type == "Loop"])
+    assert _code(lambda: Session(om)) == "E10003"
+
+
+def test_compiled_model_op_without_a_type(tmp_path, shared):
+    src = shared / "fixtures" / "om" / "hiai_tf_softmax_hcs_cpucl.om"
+    om = tmp_path / "m.om"
+    om.write_bytes(src.read_bytes())
+
+    def drop_type(model):
+        op = next(op for g in model.graph for op in g.op if op.type not in ("Data", "NetOutput", "Const"))
+        op.type = ""
+    rewrite_om(om, drop_type)
+    assert _code(lambda: Session(str(om))) == "E11009"
+
+
+def test_weights_that_do_not_fit_their_format_are_the_files_fault():
+    from converter.ops.formats import to_canonical
+    assert _code(lambda: to_canonical(np.zeros(3), "NCHW", "NCHW")) == "E10003"
+
+
+# ---- TensorFlow ------------------------------------------------------------------------------------------
+
+def _tf(folder, build) -> str:
+    g = tfpb.GraphDef()
+    build(g)
+    path = os.path.join(str(folder), "g.pb")
+    with open(path, "wb") as f:
+        f.write(g.SerializeToString())
+    return path
+
+
+def _const(g, name, dtype, dims, content=None, values=None):
+    n = g.node.add(name=name, op="Const")
+    n.attr["dtype"].type = dtype
+    t = n.attr["value"].tensor
+    t.dtype = dtype
+    for d in dims:
+        t.tensor_shape.dim.add(size=d)
+    if content is not None:
+        t.tensor_content = content
+    if values is not None:
+        t.float_val.extend(values)
+    g.node.add(name=f"{name}_out", op="Identity", input=[name]).attr["T"].type = dtype  # a model output
+    return n
+
+
+def _tf_code(path, **kw) -> str:
+    return _code(lambda: build_graph(ConvertOptions(framework=3, model=path, **kw)))
+
+
+@pytest.mark.parametrize("dtype,content", [(1, b"\0" * 7), (14, b"\0" * 3)], ids=["float", "bfloat16"])
+def test_tf_tensor_content_not_a_whole_number_of_values(tmp_path, dtype, content):
+    path = _tf(tmp_path, lambda g: _const(g, "c", dtype, [2], content=content))
+    assert _tf_code(path, out_nodes=(("c_out", 0),)) == "E10041"
+
+
+def test_tf_constant_of_a_type_without_values(tmp_path):
+    path = _tf(tmp_path, lambda g: _const(g, "c", 21, [1], values=[1.0]))
+    assert _tf_code(path, out_nodes=(("c_out", 0),)) == "E11009"
+
+
+def _placeholder(g, name, dims):
+    p = g.node.add(name=name, op="Placeholder")
+    p.attr["dtype"].type = 1
+    for d in dims:
+        p.attr["shape"].shape.dim.add(size=d)
+
+
+def test_tf_strided_slice_bounds_of_different_lengths(tmp_path):
+    def build(g):
+        _placeholder(g, "x", [4, 4])
+        for name, values in (("b", [0, 0]), ("e", [2]), ("s", [1, 1])):
+            n = g.node.add(name=name, op="Const")
+            n.attr["dtype"].type = 3
+            n.attr["value"].tensor.dtype = 3
+            n.attr["value"].tensor.tensor_shape.dim.add(size=len(values))
+            n.attr["value"].tensor.int_val.extend(values)
+        n = g.node.add(name="y", op="StridedSlice", input=["x", "b", "e", "s"])
+        n.attr["T"].type = 1
+        n.attr["Index"].type = 3
+    assert _tf_code(_tf(tmp_path, build)) == "E10001"
+
+
+@pytest.mark.parametrize("strides,x_dims", [([1, 2, 0, 1], [1, 3, 3, 2]), ([1, 1, 1, 1], [4])],
+                         ids=["stride_0", "input_1d"])
+def test_tf_transposed_conv_with_zero_stride_or_wrong_rank(tmp_path, strides, x_dims):
+    def build(g):
+        sizes = g.node.add(name="sizes", op="Const")
+        sizes.attr["dtype"].type = 3
+        sizes.attr["value"].tensor.dtype = 3
+        sizes.attr["value"].tensor.tensor_shape.dim.add(size=4)
+        sizes.attr["value"].tensor.int_val.extend([1, 5, 5, 3])
+        _const(g, "w", 1, [3, 3, 3, 2], content=np.ones(54, np.float32).tobytes())
+        g.node.remove(g.node[-1])  # the filter is no output
+        _placeholder(g, "x", x_dims)
+        n = g.node.add(name="y", op="Conv2DBackpropInput", input=["sizes", "w", "x"])
+        n.attr["T"].type = 1
+        n.attr["strides"].list.i.extend(strides)
+        n.attr["padding"].s = b"VALID"
+    assert _tf_code(_tf(tmp_path, build)) == "E10001"
+
+
+def test_tf_placeholder_shape_that_is_not_a_shape(tmp_path):
+    def build(g):
+        _placeholder(g, "x", [2])
+        g.node[0].attr["shape"].s = b"\x08\x04"
+        g.node.add(name="y", op="Relu", input=["x"]).attr["T"].type = 1
+    assert _tf_code(_tf(tmp_path, build)) == "E10041"
+
+
+def test_pooling_kernel_of_another_rank_than_the_input(tmp_path):
+    path = _onnx(tmp_path, [helper.make_node("MaxPool", ["x"], ["y"], kernel_shape=[2, 2])], [_vi("x", [1, 1, 8])])
+    assert _code(_build(path)) == "E10001"
+
+
+def test_air_model_output_without_a_descriptor(tmp_path):
+    from tools.make_air_models import onnx_to_air
+    model = onnx_to_air(os.path.join(REPO, "samples", "mlp.onnx"), (("x", (2, 64)),))
+    for op in model.graph[0].op:
+        if op.type == "NetOutput":
+            op.ClearField("input_desc")
+    path = tmp_path / "m.air"
+    path.write_bytes(model.SerializeToString())
+    assert _code(lambda: build_graph(ConvertOptions(framework=1, model=str(path)))) == "E10003"
