@@ -95,3 +95,13 @@ def rewrite_om(path, mutate) -> None:
 
 def ops_by_name(model) -> dict:
     return {op.name: op for g in model.graph for op in g.op}
+
+
+def save_graph_model(folder, nodes, inputs=(), inits=(), outputs=("y",), *, opset: int = 17, name: str = "m.onnx",
+                     graph_name: str = "g") -> str:
+    """Save a one-graph ONNX model (``outputs``: names of untyped outputs, or ValueInfoProtos); returns its path."""
+    outs = [helper.make_empty_tensor_value_info(o) if isinstance(o, str) else o for o in outputs]
+    g = helper.make_graph(list(nodes), graph_name, list(inputs), outs, list(inits))
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)])
+    model.ir_version = ir_version_for(opset)
+    return save(model, folder, name)

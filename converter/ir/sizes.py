@@ -41,6 +41,12 @@ def check_tensor_bytes(count: int, itemsize: int, what: str, *, error=GraphError
                     "refused (is the model file damaged, or a shape wrong?)")
 
 
+def is_allocation_failure(exc: BaseException) -> bool:
+    """A MemoryError, or numpy refusing an array whose byte count overflows (ValueError "array is too big"):
+    the model asked for more memory than exists, which no check of ours foresaw (a padded intermediate, ...)."""
+    return isinstance(exc, MemoryError) or (isinstance(exc, ValueError) and "array is too big" in str(exc))
+
+
 def checked_size(shape, itemsize: int, what: str, *, code: str = INVALID_ARGUMENT_VALUE, error=GraphError) -> int:
     """element_count then check_tensor_bytes; returns the count."""
     count = element_count(shape, what, code=code, error=error)

@@ -7,7 +7,7 @@ import numpy as np
 
 from ..errors import INTERNAL_ERROR, INVALID_ARGUMENT_VALUE, TENSOR_TOO_LARGE, ConverterError, GraphError
 from ..ir import DataType, Graph, TensorDesc, from_numpy, to_numpy
-from ..ir.sizes import check_tensor_bytes, element_count
+from ..ir.sizes import check_tensor_bytes, element_count, is_allocation_failure
 from . import fold_budget
 from .registry import InferContext, get, run_kernel, with_trait
 
@@ -183,10 +183,10 @@ def infer_op_named(graph: Graph, op, fold: bool = True, warn=None) -> bool:
         if exc.node:
             raise
         raise GraphError(exc.code, f"op '{op.name}' ({op.type}): {exc.message}", node=op.name) from exc
-    except MemoryError as exc:  # a size inference could not foresee: say so, not E19999
-        raise GraphError(TENSOR_TOO_LARGE, f"op '{op.name}' ({op.type}): computing its constant result needs more "
-                         "memory than this machine has; is the model file damaged?", node=op.name) from exc
     except Exception as exc:
+        if is_allocation_failure(exc):  # a size inference could not foresee: say so, not E19999
+            raise GraphError(TENSOR_TOO_LARGE, f"op '{op.name}' ({op.type}): computing its constant result needs more "
+                             "memory than this machine has; is the model file damaged?", node=op.name) from exc
         raise GraphError(INTERNAL_ERROR, f"internal error in the shape inference of op '{op.name}' ({op.type}): "
                          f"{type(exc).__name__}: {exc}; please report it with the model", node=op.name) from exc
 

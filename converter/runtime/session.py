@@ -10,6 +10,7 @@ from ..configs.gears import parse_gears
 from ..errors import (EMPTY_REQUIRED_OPTION, INPUT_SHAPE_RANK_MISMATCH, INTERNAL_ERROR, INVALID_ARGUMENT_VALUE,
                       NODE_NOT_FOUND, TENSOR_TOO_LARGE, UNSUPPORTED_OP, ConverterError)
 from ..ir import DataType, Graph, TensorDesc, from_numpy, to_numpy
+from ..ir.sizes import is_allocation_failure
 from ..ops.layout import from_nc1hwc0, to_nc1hwc0
 from ..ops import random as random_ops
 from ..ops.registry import InferContext, run_kernel
@@ -23,7 +24,7 @@ def run_failure(op, spec, args: list, attrs: dict, exc: Exception) -> ConverterE
     whether they fit the op. If not, the model is at fault (a crafted or damaged .om, inputs of another
     shape): its E-code and reason. If they fit, the kernel failed on valid inputs: a bug of ours (E19999).
     Run only after a failure, so running costs nothing."""
-    if isinstance(exc, MemoryError):
+    if is_allocation_failure(exc):
         return ConverterError(TENSOR_TOO_LARGE, f"op '{op.name}' ({op.type}) needs more memory than this machine has",
                               node=op.name)
     if spec.infer is not None and not op.subgraphs:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 
 import numpy as np
-import onnx
 import pytest
 from onnx import TensorProto, helper
 
@@ -15,6 +14,7 @@ from converter.cli import main as atc
 from converter.errors import ConversionWarning, ConverterError, shown
 from converter.omtool import main as omtool
 from converter.proto import tf_graph_pb2 as tfpb
+from tests.helpers import save_graph_model
 
 # a colour change, a window-title OSC, a screen clear, a line break followed by a fake ATC line, a bidi override
 EVIL = ["a\x1b[31mred", "t\x1b]0;pwned\x07", "c\x1b[2J", "n\nATC run success, welcome to the next use.",
@@ -48,12 +48,7 @@ def test_shown_escapes_like_repr_and_keeps_printable_text():
 # ---- ONNX ----------------------------------------------------------------------------------------------
 
 def _onnx(folder, nodes, inputs, outputs, inits=(), name="g\x1b[1m") -> str:
-    g = helper.make_graph(nodes, name, inputs, outputs, list(inits))
-    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
-    model.ir_version = 8
-    path = os.path.join(str(folder), "m.onnx")
-    onnx.save(model, path)
-    return path
+    return save_graph_model(folder, nodes, inputs, inits, outputs, graph_name=name)
 
 
 def _vi(name, shape=(1, 2)):

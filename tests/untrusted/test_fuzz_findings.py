@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 
 import numpy as np
-import onnx
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
@@ -15,7 +14,7 @@ from converter.errors import ConverterError
 from converter.options import ConvertOptions
 from converter.proto import tf_graph_pb2 as tfpb
 from converter.runtime import Session
-from tests.helpers import ops_by_name, rewrite_om
+from tests.helpers import ops_by_name, rewrite_om, save_graph_model
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -28,13 +27,7 @@ def _code(fn) -> str:
 
 
 def _onnx(folder, nodes, inputs, inits=(), outputs=("y",), opset=17) -> str:
-    g = helper.make_graph(nodes, "g", list(inputs), [helper.make_empty_tensor_value_info(o) for o in outputs],
-                          list(inits))
-    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)])
-    model.ir_version = 8
-    path = os.path.join(str(folder), "m.onnx")
-    onnx.save(model, path)
-    return path
+    return save_graph_model(folder, nodes, inputs, inits, outputs, opset=opset)
 
 
 def _build(path, **kw):
@@ -56,8 +49,10 @@ def test_names_in_a_body_must_be_utf8(tmp_path):
                              [_vi("b_y", [2])])
     path = _onnx(tmp_path, [helper.make_node("If", ["c"], ["y"], then_branch=body, else_branch=body)],
                  [helper.make_tensor_value_info("c", TensorProto.BOOL, []), _vi("x", [2])])
-    data = open(path, "rb").read()
-    open(path, "wb").write(data.replace(b"QQQQ", b"\xff\xfe\xfd\xfc"))
+    with open(path, "rb") as f:
+        data = f.read()
+    with open(path, "wb") as f:
+        f.write(data.replace(b"QQQQ", b"\xff\xfe\xfd\xfc"))
     assert _code(_build(path)) == "E10041"
 
 
@@ -315,3 +310,23 @@ def test_air_model_output_without_a_descriptor(tmp_path):
     path = tmp_path / "m.air"
     path.write_bytes(model.SerializeToString())
     assert _code(lambda: build_graph(ConvertOptions(framework=1, model=str(path)))) == "E10003"
+
+
+def test_pooling_pads_too_large_to_allocate(tmp_path):
+    om = convert(ConvertOptions(framework=5, model=os.path.join(REPO, "samples", "tiny_cnn.onnx"),
+                                output=str(tmp_path / "t"), precision_mode="force_fp32"))
+
+    def huge_pads(op):
+        op.attr["pads"].list.ClearField("i")
+        op.attr["pads"].list.i.extend([2 ** 40] * 4)
+    rewrite_om(om, _set("pool1", huge_pads))
+    assert _code(lambda: Session(om).run({"x": np.ones((1, 3, 32, 32), np.float32)})) == "E10001"
+
+
+@pytest.mark.parametrize("axes", [[1, 1], [5], [-3]], ids=["repeated", "beyond_rank", "below_rank"])
+def test_reduction_axes_out_of_range_or_repeated(tmp_path, axes):
+    """numpy refused repeated axes with a ValueError (E19999), and an axis beyond the rank wrapped around
+    (a % rank): the model computed another reduction than it asked for."""
+    axes_init = numpy_helper.from_array(np.array(axes, np.int64), "axes")
+    path = _onnx(tmp_path, [helper.make_node("ReduceSum", ["x", "axes"], ["y"])], [_vi("x", [2, 3])], [axes_init])
+    assert _code(_build(path)) == "E10001"

@@ -40,7 +40,8 @@ def _broken_action(kind):
                 raise KeyError("a bug")
             if kind == "E19999":
                 raise ConverterError(INTERNAL_ERROR, "a bug")
-            (open(f"{out}/partial.om", "wb")).write(b"x")  # a failure that leaves a file behind
+            with open(f"{out}/partial.om", "wb") as f:  # a failure that leaves a file behind
+                f.write(b"x")
             raise ConverterError(INVALID_ARGUMENT_VALUE, "refused")
         return run
     return action

@@ -8,7 +8,6 @@ import os
 import tracemalloc
 
 import numpy as np
-import onnx
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
@@ -20,18 +19,13 @@ from converter.options import ConvertOptions
 from converter.proto import caffe_pb2
 from converter.proto import tf_graph_pb2 as tfpb
 from converter.runtime import Session
+from tests.helpers import save_graph_model
 
 MiB = 1 << 20
 
 
 def _onnx(folder, nodes, inits, inputs=(), outputs=("y",), name="m.onnx") -> str:
-    g = helper.make_graph(nodes, "g", list(inputs), [helper.make_empty_tensor_value_info(o) for o in outputs],
-                          inits)
-    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
-    model.ir_version = 8
-    path = os.path.join(str(folder), name)
-    onnx.save(model, path)
-    return path
+    return save_graph_model(folder, nodes, inputs, inits, outputs, name=name)
 
 
 def _peak(fn):

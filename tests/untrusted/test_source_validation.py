@@ -4,7 +4,6 @@ duplicate tensor definitions, unknown opsets, deep nesting in text formats, --in
 duplicates."""
 from __future__ import annotations
 
-import os
 
 import numpy as np
 import onnx
@@ -19,17 +18,12 @@ from converter.errors import ConverterError
 from converter.frontends.onnx.schemas import newest_opset
 from converter.options import ConvertOptions
 from converter.proto.text import MAX_NESTING, check_nesting
+from tests.helpers import save_graph_model
 
 
 def _model(folder, inits=(), nodes=None, inputs=(), opset=17, outputs=("y",)) -> str:
     nodes = nodes or [helper.make_node("Identity", ["w"], ["y"])]
-    g = helper.make_graph(nodes, "g", list(inputs), [helper.make_empty_tensor_value_info(o) for o in outputs],
-                          list(inits))
-    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)])
-    model.ir_version = 8
-    path = os.path.join(str(folder), "m.onnx")
-    onnx.save(model, path)
-    return path
+    return save_graph_model(folder, nodes, inputs, inits, outputs, opset=opset)
 
 
 def _code(path, **kw) -> str:

@@ -3,6 +3,7 @@ NetParameter, ge ModelDef) and JSON values. Each takes the seed input and a rand
 mutated input; the same Random state gives the same mutation."""
 from __future__ import annotations
 
+import copy
 import json
 import random
 import re
@@ -208,14 +209,14 @@ JSON_VALUES = [None, True, False, 0, -1, 1.5, 2**31, 2**63, -2**63 - 1, 1e308, "
 
 
 def _json_slots(value, out):
-    if isinstance(value, dict):
-        for key in value:
-            out.append((value, key))
-            _json_slots(value[key], out)
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            out.append((value, i))
-            _json_slots(item, out)
+    """(container, key) of every value inside ``value`` (iteratively: documents may nest deeply)."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        keys = list(node) if isinstance(node, dict) else range(len(node)) if isinstance(node, list) else ()
+        for key in keys:
+            out.append((node, key))
+            stack.append(node[key])
     return out
 
 
@@ -224,26 +225,32 @@ def mutate_json(text: str, rng: random.Random) -> str:
     when it does not parse (or sometimes anyway)."""
     try:
         doc = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return mutate_text(text, rng)
     if rng.random() < 0.3:
         return mutate_text(text, rng)
+    try:
+        return json.dumps(_edit_json(doc, rng))
+    except (RecursionError, ValueError):  # a document nested too deeply to edit: edit its text
+        return mutate_text(text, rng)
+
+
+def _edit_json(doc, rng: random.Random):
     for _ in range(rng.randint(1, 3)):
         slots = _json_slots(doc, [])
         if not slots:
-            doc = rng.choice(JSON_VALUES)
-            break
+            return copy.deepcopy(rng.choice(JSON_VALUES))
         container, key = rng.choice(slots)
         kind = rng.randrange(4)
         if kind == 0:
-            container[key] = rng.choice(JSON_VALUES + [v for _, v in _json_items(slots, rng)])
+            container[key] = copy.deepcopy(rng.choice(JSON_VALUES + [v for _, v in _json_items(slots, rng)]))
         elif kind == 1:
             del container[key]
         elif kind == 2 and isinstance(container, list):
-            container.insert(key, container[key])
+            container.insert(key, copy.deepcopy(container[key]))
         elif isinstance(container, dict):
             container[rng.choice(["op", "type", "shape", "format", "name", "value", "x\x1b", ""])] = container.pop(key)
-    return json.dumps(doc)
+    return doc
 
 
 def _json_items(slots, rng: random.Random):

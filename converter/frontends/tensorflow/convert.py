@@ -201,9 +201,10 @@ class TfConverter:
             shape = attrs.get("shape")
             if shape is None and attrs.get("_output_shapes"):   # old graphs record the shape only here
                 shape = attrs["_output_shapes"][0]
-            if shape is not None and not (isinstance(shape, tuple) and all(isinstance(d, int) for d in shape)):
+            if shape is not None and not (isinstance(shape, (tuple, list)) and all(isinstance(d, int) for d in shape)):
                 raise GraphError(MODEL_LOAD_FAILED, f"Placeholder '{n.name}': its shape attribute holds "
                                  f"{type(shape).__name__} {str(shape)[:40]!r}, not a shape", node=n.name)
+            shape = None if shape is None else tuple(shape)
             dtype = to_data_type(n.attr["dtype"].type, n.name) if "dtype" in n.attr else 1
             fmt = _input_format(None if shape is None else len(shape))
             desc = TensorDesc(dtype=dtype, shape=shape, format=fmt, origin_format=fmt, origin_shape=shape,
