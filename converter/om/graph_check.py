@@ -3,10 +3,10 @@ refused when it is loaded (E10003 naming the op) instead of failing inside the r
 
 Checked, in every graph and body: each data input comes from an op of the same graph and names one of its
 outputs (control edges ``op:-1`` are not data inputs and are kept aside by the reader, as real ATC files have
-them); Data ops have an output desc; no cycle of data edges; output descs hold data types we know (model
-inputs one with values) and static shapes no larger than a device holds (ir.sizes.MAX_TENSOR_BYTES). Weight
-ranges (offset and size inside the WEIGHTS_DATA partition) are checked when the weights are read
-(attrs.tensor_from_proto). What ops compute is not checked here: a kernel that fails on its inputs is
+them); one NetOutput, read by no op; Data ops have an output desc; no cycle of data edges; output descs hold data
+types we know (model inputs one with values) and static shapes no larger than a device holds
+(ir.sizes.MAX_TENSOR_BYTES); If and Loop ops have their bodies. Weight ranges (offset and size inside the
+WEIGHTS_DATA partition) are checked when the weights are read (attrs.tensor_from_proto). What ops compute is not checked here: a kernel that fails on its inputs is
 diagnosed by the op's shape inference (runtime.session.run_failure)."""
 from __future__ import annotations
 
@@ -43,6 +43,10 @@ def _check_descs(graph: Graph, op) -> None:
 
 
 def check_graph(graph: Graph) -> None:
+    outputs = [op.name for op in graph.ops() if op.type == "NetOutput"]
+    if len(outputs) != 1:
+        raise _bad(graph, outputs[1] if outputs else graph.name, f"the graph has {len(outputs)} NetOutput ops; it "
+                   "needs one")
     for op in graph.ops():
         _check_descs(graph, op)
         missing = op.attrs.get(UNRESOLVED)
@@ -51,6 +55,8 @@ def check_graph(graph: Graph) -> None:
         if op.type == "Data" and not op.outputs:
             raise _bad(graph, op.name, "the Data op has no output description")
         for ref in graph.inputs_of(op.name):
+            if ref is not None and graph.op(ref[0]).type == "NetOutput":
+                raise _bad(graph, op.name, f"input {ref[0]!r} is the graph's NetOutput, which has no outputs")
             if ref is not None and not 0 <= ref[1] < len(graph.op(ref[0]).outputs):
                 raise _bad(graph, op.name, f"input {ref[0]!r}:{ref[1]} names output {ref[1]} of an op with "
                            f"{len(graph.op(ref[0]).outputs)} outputs")

@@ -60,6 +60,11 @@ class InferContext:
     def value(self, i: int):
         return self.values[i] if i < len(self.values) else None
 
+    def require(self, *indices: int) -> None:
+        """E10001 unless inputs ``indices`` are all present (an op that lost a required input)."""
+        for i in indices:
+            self.dtype(i)
+
     def has(self, i: int) -> bool:
         return i < len(self.inputs) and self.inputs[i] is not None
 

@@ -330,3 +330,22 @@ def test_reduction_axes_out_of_range_or_repeated(tmp_path, axes):
     axes_init = numpy_helper.from_array(np.array(axes, np.int64), "axes")
     path = _onnx(tmp_path, [helper.make_node("ReduceSum", ["x", "axes"], ["y"])], [_vi("x", [2, 3])], [axes_init])
     assert _code(_build(path)) == "E10001"
+
+
+@pytest.mark.parametrize("case", ["two NetOutputs", "reads the NetOutput"])
+def test_om_graph_with_a_second_net_output(mlp_om, case):
+    def mutate(model):
+        ops = ops_by_name(model)
+        if case == "two NetOutputs":
+            ops["relu"].type = "NetOutput"
+        else:
+            ops["relu"].input[0] = "NetOutput:0"
+    rewrite_om(mlp_om, mutate)
+    assert _code(lambda: Session(mlp_om)) == "E10003"
+
+
+def test_conv_that_lost_its_weights(tmp_path):
+    om = convert(ConvertOptions(framework=5, model=os.path.join(REPO, "samples", "tiny_cnn.onnx"),
+                                output=str(tmp_path / "t"), precision_mode="force_fp32"))
+    rewrite_om(om, _set("conv2", lambda op: op.input.__setitem__(1, "")))
+    assert _code(lambda: Session(om).run({"x": np.ones((1, 3, 32, 32), np.float32)})) == "E10001"

@@ -105,6 +105,7 @@ def _infer_with(geometry, out_channels):
     """Infer for conv-like ops: output = (N, out_channels(weight shape, attrs), *geometry.out_sizes)."""
 
     def infer(ctx: InferContext):
+        ctx.require(0, 1)
         fmt = ctx.attrs.get("data_format", "NCHW")
         xs, ws = ctx.shape(0), ctx.shape(1)
         if ctx.value(1) is not None:
