@@ -35,6 +35,11 @@ BEFORE = {
     "conv": {"Conv1D", "Conv2D", "Conv3D"},
     "conv_transpose": {"Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose"},
 }
+# Ops added since, with the traits they were declared with (issue 11, ONNX conformance: the losses sum over
+# the whole batch, which overflows fp16).
+ADDED = {
+    "no_fp16": {"NegativeLogLikelihoodLoss", "SoftmaxCrossEntropyLoss"},
+}
 PARAM_INPUTS_BEFORE = {"Resize": {1, 2}, "DequantizeLinear": {1}, "QLinearConv": {1, 4, 6},
                        "QLinearMatMul": {1, 4, 6}}
 
@@ -67,7 +72,7 @@ def test_every_trait_asked_for_is_declared_by_an_op(trait):
 
 @pytest.mark.parametrize("trait", sorted(TRAITS))
 def test_every_declared_trait_names_the_same_ops_as_before(trait):
-    assert ops.with_trait(trait) == BEFORE[trait]
+    assert ops.with_trait(trait) == BEFORE[trait] | ADDED.get(trait, set())
 
 
 def test_param_inputs_are_those_precision_held_before():

@@ -5,6 +5,7 @@ from . import (  # noqa: F401
     detection,
     device,
     elementwise,
+    loss,
     nn,
     quant,
     reduce,

@@ -1,0 +1,48 @@
+"""One-node ONNX cases for the ops added for ONNX conformance (seeded random inputs), compared with
+onnxruntime where it runs the op."""
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from tests.ops_tensor._eval import Case, const, inp
+
+rng = np.random.default_rng(11)
+
+
+def f32(*shape, scale=1.0):
+    return (rng.standard_normal(shape) * scale).astype(np.float32)
+
+
+def labels(classes, *shape, ignore=None):
+    t = rng.integers(0, classes, shape).astype(np.int64)
+    if ignore is not None:
+        t.reshape(-1)[::3] = ignore
+    return t
+
+
+def _loss_cases():
+    cases = []
+    for op, (red, weighted, ignore, spatial) in itertools.product(
+            ["NegativeLogLikelihoodLoss", "SoftmaxCrossEntropyLoss"],
+            itertools.product(["none", "sum", "mean"], [False, True], [None, 2], [False, True])):
+        x = f32(3, 5, 4, 2) if spatial else f32(6, 5)
+        t = labels(5, *((3, 4, 2) if spatial else (6,)), ignore=ignore)
+        ins = [inp("x", x), inp("t", t)] + ([const("w", np.abs(f32(5)) + 0.1)] if weighted else [])
+        attrs = {"reduction": red} if ignore is None else {"reduction": red, "ignore_index": ignore}
+        name = f"{op[:3].lower()}_{red}{'_w' if weighted else ''}{'' if ignore is None else f'_ign{ignore}'}" \
+               f"{'_nd' if spatial else ''}"
+        n_out = 2 if op == "SoftmaxCrossEntropyLoss" and spatial else 1   # log_prob output on some
+        cases.append(Case(name, op, ins, attrs, opset=13 if op[0] == "S" else 22, n_out=n_out, atol=1e-5))
+    cases.append(Case("nll_mean_w_ign-1_nd", "NegativeLogLikelihoodLoss",
+                      [inp("x", f32(3, 5, 4)), inp("t", labels(5, 3, 4, ignore=-1)), const("w", np.abs(f32(5)))],
+                      {"ignore_index": -1}, opset=22, atol=1e-5))
+    cases.append(Case("sce_mean_ign-1_int32", "SoftmaxCrossEntropyLoss",
+                      [inp("x", f32(3, 5, 4)), inp("t", labels(5, 3, 4, ignore=-1).astype(np.int32))],
+                      {"ignore_index": -1}, opset=13, n_out=2, atol=1e-5))
+    return cases
+
+
+LOSS_CASES = _loss_cases()
+CASES = LOSS_CASES

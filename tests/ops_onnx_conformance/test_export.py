@@ -1,0 +1,40 @@
+"""The ops added for ONNX conformance exported to ONNX: onnxruntime's run of the export matches our
+runtime's run of the op, in fp32 and (float ops) with the fp16 rounding of force_fp16."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.export.test_ops import In, assert_export_matches, op_graph
+
+pytest.importorskip("onnxruntime")
+
+rng = np.random.default_rng(5)
+
+
+def f32(*shape):
+    return rng.standard_normal(shape).astype(np.float32)
+
+
+T = np.array([[0, 3, 1], [2, 2, 4]], np.int64)
+CASES = {
+    "NLL_mean_weighted_ignore": ("NegativeLogLikelihoodLoss", [In(f32(2, 5, 3)), In(T), np.abs(f32(5))],
+                                 {"reduction": "mean", "ignore_index": 2}),
+    "NLL_none": ("NegativeLogLikelihoodLoss", [In(f32(2, 5, 3)), T], {"reduction": "none"}),
+    "SCE_sum_log_prob": ("SoftmaxCrossEntropyLoss", [In(f32(2, 5, 3)), In(T)], {"reduction": "sum"}, 2),
+}
+FP16 = {"NLL_none"}   # the losses keep fp32 (no_fp16): an fp16 case checks the walker keeps that
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_export_matches_runtime(name):
+    op_type, inputs, attrs, *n_out = CASES[name]
+    g, feeds = op_graph(op_type, inputs, attrs, n_out[0] if n_out else 1)
+    assert_export_matches(g, feeds)
+
+
+@pytest.mark.parametrize("name", sorted(FP16))
+def test_export_keeps_fp16_rounding(name):
+    op_type, inputs, attrs, *n_out = CASES[name]
+    g, feeds = op_graph(op_type, inputs, attrs, n_out[0] if n_out else 1, fp16=True)
+    assert_export_matches(g, feeds, tol=2e-3)
