@@ -45,4 +45,17 @@ def _loss_cases():
 
 
 LOSS_CASES = _loss_cases()
-CASES = LOSS_CASES
+
+X4 = f32(2, 3, 4, 5)
+NORM_CASES = [
+    Case(f"layernorm_stats_axis{axis}", "LayerNormalization",
+         [inp("x", X4), const("s", f32(*X4.shape[axis:])), const("b", f32(*X4.shape[axis:]))],
+         {"axis": axis, "epsilon": 1e-3}, n_out=3, atol=1e-5) for axis in (-1, 1, 0)
+] + [
+    Case("layernorm_stats_fp16", "LayerNormalization",
+         [inp("x", X4.astype(np.float16)), const("s", f32(5).astype(np.float16))], n_out=3, atol=2e-3),
+    Case("batchnorm_training", "BatchNormalization",
+         [inp("x", X4), const("s", f32(3)), const("b", f32(3)), inp("m", f32(3)), inp("v", np.abs(f32(3)))],
+         {"training_mode": 1, "momentum": 0.8, "epsilon": 1e-4}, opset=15, n_out=3, atol=1e-5),
+]
+CASES = LOSS_CASES + NORM_CASES

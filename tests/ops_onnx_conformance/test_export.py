@@ -22,8 +22,13 @@ CASES = {
                                  {"reduction": "mean", "ignore_index": 2}),
     "NLL_none": ("NegativeLogLikelihoodLoss", [In(f32(2, 5, 3)), T], {"reduction": "none"}),
     "SCE_sum_log_prob": ("SoftmaxCrossEntropyLoss", [In(f32(2, 5, 3)), In(T)], {"reduction": "sum"}, 2),
+    "LayerNorm_stats": ("LayerNorm", [In(f32(2, 3, 4)), f32(3, 4), f32(3, 4)], {"axis": 1, "stats": True}, 3),
+    "BatchNormTraining": ("BatchNormTraining", [In(f32(2, 3, 4)), f32(3), f32(3), In(f32(3)), np.abs(f32(3))],
+                          {"momentum": 0.7}, 3),
+    "BatchNormTraining_NHWC": ("BatchNormTraining", [In(f32(2, 4, 5, 3)), f32(3), f32(3), f32(3), np.abs(f32(3))],
+                               {"data_format": "NHWC"}, 3),
 }
-FP16 = {"NLL_none"}   # the losses keep fp32 (no_fp16): an fp16 case checks the walker keeps that
+FP16 = {"NLL_none", "LayerNorm_stats", "BatchNormTraining"}   # the losses keep fp32 (no_fp16): an fp16 case checks the walker keeps that
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

@@ -24,7 +24,8 @@ def to_last(rank: int) -> list:
 
 
 def layout_op(e: Emit, op_type: str, extra_inputs=(), **attrs) -> None:
-    """op_type on input 0 (plus extra inputs) in channels-first order, whatever the op's data_format."""
+    """op_type on input 0 (plus extra inputs) in channels-first order, whatever the op's data_format (outputs
+after the first are left as the op gives them)."""
     fmt = e.attrs.get("data_format", "NCHW")
     rank = e.rank(0)
     if not channels_last(fmt):
@@ -35,8 +36,12 @@ def layout_op(e: Emit, op_type: str, extra_inputs=(), **attrs) -> None:
     if rank <= 2:
         e.out(op_type, [e.input(0), *extra_inputs], **attrs)
         return
-    y = e.one(op_type, [e.transpose(e.input(0), to_first(rank)), *extra_inputs], **attrs)
-    e.node("Transpose", [y], e.outputs, perm=to_last(rank))
+    x = e.transpose(e.input(0), to_first(rank))
+    if len(e.outputs) == 1:
+        y = e.one(op_type, [x, *extra_inputs], **attrs)
+    else:  # outputs after the first (per-channel statistics) have no layout
+        y = e.node(op_type, [x, *extra_inputs], [e.g.tmp(f"{e.op.name}_out")] + list(e.outputs[1:]), **attrs)[0]
+    e.node("Transpose", [y], e.outputs[:1], perm=to_last(rank))
 
 
 def window_attrs(e: Emit, *, dilations: bool = True) -> dict:
@@ -140,6 +145,12 @@ def batch_norm(e: Emit):
     layout_op(e, "BatchNormalization", [e.input(i) for i in range(1, 5)], epsilon=float(e.attrs["epsilon"]))
 
 
+@emits("BatchNormTraining")
+def batch_norm_training(e: Emit):
+    layout_op(e, "BatchNormalization", [e.input(i) for i in range(1, 5)], epsilon=float(e.attrs["epsilon"]),
+              momentum=float(e.attrs["momentum"]), training_mode=1)
+
+
 @emits("InstanceNorm")
 def instance_norm(e: Emit):
     layout_op(e, "InstanceNormalization", same_dtype_inputs(e, (1, 2)), epsilon=float(e.attrs["epsilon"]))
@@ -148,7 +159,7 @@ def instance_norm(e: Emit):
 @emits("LayerNorm")
 def layer_norm(e: Emit):
     e.out("LayerNormalization", [e.input(0), *same_dtype_inputs(e, (1, 2))], axis=int(e.attrs["axis"]),
-          epsilon=float(e.attrs["epsilon"]))
+          epsilon=float(e.attrs["epsilon"]))   # with stats, 3 outputs: Mean and InvStdDev in fp32 (stash_type 1)
 
 
 def _per_channel(e: Emit, i: int, groups: int, channels: int) -> str:
