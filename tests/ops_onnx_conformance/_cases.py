@@ -58,4 +58,16 @@ NORM_CASES = [
          [inp("x", X4), const("s", f32(3)), const("b", f32(3)), inp("m", f32(3)), inp("v", np.abs(f32(3)))],
          {"training_mode": 1, "momentum": 0.8, "epsilon": 1e-4}, opset=15, n_out=3, atol=1e-5),
 ]
-CASES = LOSS_CASES + NORM_CASES
+ATTENTION_CASES = [
+    Case(f"attention25_window_l{left}_r{right}{'_causal' if causal else ''}", "Attention",
+         [inp("q", f32(2, 3, 4, 8)), inp("k", f32(2, 3, 6, 8)), inp("v", f32(2, 3, 6, 5))],
+         {"left_window_size": left, "right_window_size": right, "is_causal": causal}, opset=25, atol=1e-5)
+    for left, right, causal in ((2, 0, 0), (2, 1, 0), (-1, 1, 0), (1, -1, 1))
+] + [
+    Case("attention25_window_past_gqa_3d", "Attention",
+         [inp("q", f32(2, 3, 16)), inp("k", f32(2, 3, 8)), inp("v", f32(2, 3, 8)), None,
+          inp("pk", f32(2, 2, 4, 4)), inp("pv", f32(2, 2, 4, 4))],
+         {"left_window_size": 3, "right_window_size": 0, "q_num_heads": 4, "kv_num_heads": 2}, opset=25,
+         n_out=3, atol=1e-5),
+]
+CASES = LOSS_CASES + NORM_CASES + ATTENTION_CASES

@@ -27,6 +27,8 @@ CASES = {
                           {"momentum": 0.7}, 3),
     "BatchNormTraining_NHWC": ("BatchNormTraining", [In(f32(2, 4, 5, 3)), f32(3), f32(3), f32(3), np.abs(f32(3))],
                                {"data_format": "NHWC"}, 3),
+    "Attention_window": ("Attention", [In(f32(1, 2, 4, 8)), In(f32(1, 2, 6, 8)), In(f32(1, 2, 6, 8))],
+                         {"left_window_size": 2, "right_window_size": 1}, 4),
 }
 FP16 = {"NLL_none", "LayerNorm_stats", "BatchNormTraining"}   # the losses keep fp32 (no_fp16): an fp16 case checks the walker keeps that
 

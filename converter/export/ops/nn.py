@@ -474,7 +474,16 @@ def attention(e: Emit):
     e.out("Attention", e.inputs, is_causal=int(bool(e.attrs["is_causal"])),
           kv_num_heads=int(e.attrs["kv_num_heads"]) or None, q_num_heads=int(e.attrs["q_num_heads"]) or None,
           qk_matmul_output_mode=int(e.attrs["qk_matmul_output_mode"]),
-          scale=None if scale is None else float(scale), softcap=float(e.attrs["softcap"]))
+          scale=None if scale is None else float(scale), softcap=float(e.attrs["softcap"]),
+          **_attention_windows(e))
+
+
+def _attention_windows(e: Emit) -> dict:
+    """Sliding-window bounds (Attention-25), only when set."""
+    windows = {k: int(e.attrs[k]) for k in ("left_window_size", "right_window_size") if int(e.attrs[k]) >= 0}
+    if windows:
+        e.needs_opset(25)
+    return windows
 
 
 @emits("RotaryEmbedding", opset=23)

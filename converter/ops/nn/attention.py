@@ -1,5 +1,5 @@
-"""Transformer ops: Attention (ONNX opset 23/24 scaled dot-product attention with KV cache, masks and grouped
-KV heads) and RotaryEmbedding."""
+"""Transformer ops: Attention (ONNX opset 23-25 scaled dot-product attention with KV cache, masks, sliding
+windows and grouped KV heads) and RotaryEmbedding."""
 from __future__ import annotations
 
 import numpy as np
@@ -37,7 +37,7 @@ def rotary_embedding(inputs, attrs):
     return like(out, x.dtype)
 
 
-# ---- Attention (ONNX opset 23/24: scaled dot-product attention with cache, masks, GQA) --------------
+# ---- Attention (ONNX opset 23-25: scaled dot-product attention with cache, masks, windows, GQA) ------
 
 def _heads_first(t: np.ndarray, heads: int) -> np.ndarray:
     """[B, S, H*D] -> [B, H, S, D]; 4-D input is already heads-first."""
@@ -65,23 +65,34 @@ def _attention_infer(ctx: InferContext):
             desc(dt, (batch, hq, sq, total))]
 
 
-def _causal_bias(sq: int, skv: int, offset, dtype) -> np.ndarray:
-    """0 where key j may be seen by query i (j <= i + offset), -inf elsewhere; offset may be per batch."""
-    i = np.arange(sq).reshape(sq, 1)
+def _position_bias(sq: int, skv: int, offset, causal: bool, left: int, right: int, dtype) -> np.ndarray:
+    """0 where key j may be seen by the query at absolute position p = i + offset, -inf elsewhere: j <= p when
+    causal, p - left <= j <= p + right for each window bound >= 0 (-1: unbounded); offset may be per batch."""
     j = np.arange(skv).reshape(1, skv)
     off = np.reshape(offset, (-1, 1, 1, 1)) if np.ndim(offset) else offset
-    return np.where(j <= i + off, dtype.type(0), dtype.type(-np.inf))
+    p = np.arange(sq).reshape(sq, 1) + off
+    seen = np.ones(np.broadcast_shapes(np.shape(p), j.shape), bool)
+    if causal:
+        seen &= j <= p
+    if left >= 0:
+        seen &= j >= p - left
+    if right >= 0:
+        seen &= j <= p + right
+    return np.where(seen, dtype.type(0), dtype.type(-np.inf))
 
 
 @register("Attention", attrs={"is_causal": Attr("bool", False), "kv_num_heads": Attr("int", 0),
                               "q_num_heads": Attr("int", 0), "qk_matmul_output_mode": Attr("int", 0),
                               "scale": Attr("any", None, "float; None = 1/sqrt(head size)"),
-                              "softcap": Attr("float", 0.0)},
+                              "softcap": Attr("float", 0.0),
+                              "left_window_size": Attr("int", -1, "keys before the query position it may "
+                                                                  "see (-1: all)"),
+                              "right_window_size": Attr("int", -1, "keys after it (-1: all)")},
           infer=_attention_infer, category="nn")
 def attention(inputs, attrs):
     """Attention: (q, k, v, mask?, past_key?, past_value?, nonpad_kv_seqlen?) -> (y, present_key,
     present_value, qk) -- softmax(q k^T * scale + bias) v with a KV cache, causal/boolean/additive
-    masks, grouped KV heads and an optional tanh softcap."""
+    masks, sliding windows (opset 25), grouped KV heads and an optional tanh softcap."""
     q, k, v = (np.asarray(t) for t in inputs[:3])
     mask, past_k, past_v, nonpad = (list(inputs[3:7]) + [None] * 4)[:4]
     dt = q.dtype
@@ -104,10 +115,11 @@ def attention(inputs, attrs):
                           constant_values=False if mask.dtype == np.bool_ else -np.inf)
         mask = np.where(mask, cdt.type(0), cdt.type(-np.inf)) if mask.dtype == np.bool_ else widen(mask)
         bias = bias + mask
-    if attrs["is_causal"]:
+    left, right = int(attrs["left_window_size"]), int(attrs["right_window_size"])
+    if attrs["is_causal"] or left >= 0 or right >= 0:
         offset = (past_k.shape[2] if past_k is not None else
                   (np.asarray(nonpad).reshape(-1) - sq if nonpad is not None else 0))
-        bias = bias + _causal_bias(sq, skv, offset, cdt)
+        bias = bias + _position_bias(sq, skv, offset, bool(attrs["is_causal"]), left, right, cdt)
     if nonpad is not None:
         keep = np.arange(skv) < np.asarray(nonpad).reshape(-1, 1)
         bias = bias + np.where(keep, cdt.type(0), cdt.type(-np.inf)).reshape(-1, 1, 1, skv)

@@ -103,4 +103,6 @@ def attention(ctx: NodeContext):
              "q_num_heads": int(ctx.attr("q_num_heads", 0)),
              "qk_matmul_output_mode": int(ctx.attr("qk_matmul_output_mode")),
              "scale": None if scale is None else float(scale), "softcap": float(ctx.attr("softcap"))}
+    for key in ("left_window_size", "right_window_size"):   # opset 25
+        attrs[key] = int(ctx.attr(key, -1))
     return ctx.op_all_outputs("Attention", ctx.inputs, attrs, 4)
