@@ -1,8 +1,14 @@
-"""Control-flow ops whose bodies are subgraphs (Op.subgraphs); shape inference and execution of the
-bodies live in the shape-inference pass and the runtime, which own graph traversal."""
+"""Control-flow ops whose bodies are subgraphs (If, Loop, Scan: Op.subgraphs); shape inference and execution
+of the bodies live in the shape-inference pass and the runtime, which own graph traversal."""
 from __future__ import annotations
 
 from .registry import Attr, register
+
+
+def scan_axis(axes: list, k: int, rank: int) -> int:
+    """Scan axis ``k`` of ``axes`` (default 0) made non-negative for a tensor of ``rank``."""
+    axis = int(axes[k]) if k < len(axes) else 0
+    return axis + rank if axis < 0 else axis
 
 
 @register("If", attrs={}, infer=None, category="control")
@@ -15,3 +21,14 @@ def if_op(inputs, attrs):
 def loop(inputs, attrs):
     """ONNX Loop over subgraph body: inputs (max trip count?, condition?, carried..., outer...)."""
     raise RuntimeError("Loop is executed by the runtime, which runs the body")
+
+
+@register("Scan", attrs={"num_states": Attr("int", 0), "num_scan_inputs": Attr("int"),
+                         "scan_input_directions": Attr("ints", []), "scan_input_axes": Attr("ints", []),
+                         "scan_output_directions": Attr("ints", []), "scan_output_axes": Attr("ints", [])},
+          infer=None, category="control")
+def scan(inputs, attrs):
+    """ONNX Scan (opset 9 on) over subgraph body: inputs (states..., scan inputs..., outer...); the body runs
+    once per slice of the scan inputs along their axes (directions 1: from the end), states carried,
+    per-iteration outputs stacked along the scan output axes."""
+    raise RuntimeError("Scan is executed by the runtime, which runs the body")

@@ -7,6 +7,7 @@ import numpy as np
 
 from ..errors import ConverterError, GraphError
 from ..ir import DataType, Graph, TensorDesc, to_numpy
+from .control import scan_axis
 from .registry import InferContext, get, run_kernel, with_trait
 
 MAX_ROUNDS = 8      # whole-graph rounds before infer_graph gives up on reaching a fixed point
@@ -70,11 +71,47 @@ def _infer_loop(graph: Graph, op, warn) -> bool:
     return _set_outputs(op, carried + scans)
 
 
+def _infer_scan(graph: Graph, op, warn) -> bool:
+    """Scan: body inputs are (states..., one slice per scan input, outer...); states keep the dtype of the
+    body's results and a shape where the body keeps it; scan outputs get the scan length inserted at their
+    axes (unknown when no scan input has a known one)."""
+    ins = graph.input_descs(op.name)
+    attrs = get("Scan").normalize(op.attrs, op.name)
+    n, m = attrs["num_states"], attrs["num_scan_inputs"]
+    feeds, length = [], -1
+    for k, d in enumerate(ins):
+        if d is None:
+            feeds.append((DataType.DT_FLOAT, None))
+        elif n <= k < n + m and d.shape is not None:
+            axis = scan_axis(attrs["scan_input_axes"], k - n, len(d.shape))
+            length = d.shape[axis] if length == -1 else length
+            feeds.append((d.dtype, tuple(d.shape[:axis]) + tuple(d.shape[axis + 1:])))
+        else:
+            feeds.append((d.dtype, None if n <= k < n + m else d.shape))
+    body = op.subgraphs["body"]
+    for data, (dtype, shape) in zip(body.data_ops(), feeds):
+        data.outputs[0].dtype, data.outputs[0].shape = dtype, shape
+    infer_graph(body, warn=warn)
+    outs = [body.desc(r) for r in body.output_refs()]
+    states = [(d.dtype, d.shape if ins[k] is not None and ins[k].shape == d.shape else None)
+              for k, d in enumerate(outs[:n])]
+    scans = []
+    for k, d in enumerate(outs[n:]):
+        shape = None
+        if d.shape is not None:
+            axis = scan_axis(attrs["scan_output_axes"], k, len(d.shape) + 1)
+            shape = tuple(d.shape[:axis]) + (length,) + tuple(d.shape[axis:])
+        scans.append((d.dtype, shape))
+    return _set_outputs(op, states + scans)
+
+
 def _infer_subgraph_op(graph: Graph, op, warn) -> bool:
     """Ops with bodies. If: give each branch's Data ops the descs of the op's inputs after the first, infer
     the branches, and take outputs the branches agree on (unknown dims where they differ). Loop: see above."""
     if op.type == "Loop":
         return _infer_loop(graph, op, warn)
+    if op.type == "Scan":
+        return _infer_scan(graph, op, warn)
     ins = graph.input_descs(op.name)[1:]
     results = []
     for sub in op.subgraphs.values():

@@ -1,10 +1,13 @@
-"""Executing ops with bodies: If (one of two branches) and Loop (ONNX semantics: trip count and/or
-condition, loop-carried values, scan outputs stacked along a new first axis)."""
+"""Executing ops with bodies: If (one of two branches), Loop (ONNX semantics: trip count and/or
+condition, loop-carried values, scan outputs stacked along a new first axis) and Scan (the body once per
+slice of the scan inputs, states carried, per-slice outputs stacked)."""
 from __future__ import annotations
 
 import numpy as np
 
 from ..errors import ConverterError
+from ..ir import to_numpy
+from ..ops.control import scan_axis
 
 
 def _call(body, args: list) -> list:
@@ -43,7 +46,53 @@ def run_loop(session, op, args: list) -> list:
     return carried + stacked
 
 
-RUNNERS = {"If": run_if, "Loop": run_loop}
+def _empty_scan_output(op, d):
+    """A scan output of 0 iterations: its inferred shape (0 along the scan axis)."""
+    if d.shape is None or sum(1 for dim in d.shape if dim < 0) > 1 or 0 not in d.shape and -1 not in d.shape:
+        raise ConverterError("E10001", f"Scan '{op.name}': the scan inputs are empty (0 iterations) and the "
+                             "shape of the scan outputs is unknown", node=op.name)
+    return np.zeros(tuple(max(dim, 0) for dim in d.shape), to_numpy(d.dtype))
+
+
+def run_scan(session, op, args: list) -> list:
+    """args: [states..., scan inputs..., outer...]; body inputs: [states..., one slice per scan input,
+    outer...]; outputs: [final states..., scan outputs stacked along their axes]."""
+    a = op.attrs
+    n_states, n_scan = int(a.get("num_states", 0)), int(a["num_scan_inputs"])
+    states = list(args[:n_states])
+    scans = [np.asarray(x) for x in args[n_states:n_states + n_scan]]
+    outer = list(args[n_states + n_scan:])
+    in_dirs, out_dirs = list(a.get("scan_input_directions") or []), list(a.get("scan_output_directions") or [])
+    axes = [scan_axis(a.get("scan_input_axes") or [], k, x.ndim) for k, x in enumerate(scans)]
+    lengths = {x.shape[axis] for x, axis in zip(scans, axes)}
+    if len(lengths) > 1:
+        raise ConverterError("E10001", f"Scan '{op.name}': the scan inputs have different lengths "
+                             f"{sorted(lengths)} along their scan axes", node=op.name)
+    steps = lengths.pop() if lengths else 0
+    body = session.body_session(op, "body")
+    collected: list = []
+    for t in range(steps):
+        slices = [np.take(x, steps - 1 - t if k < len(in_dirs) and in_dirs[k] else t, axis=axis)
+                  for k, (x, axis) in enumerate(zip(scans, axes))]
+        outs = _call(body, states + slices + outer)
+        states = list(outs[:n_states])
+        if not collected:
+            collected = [[] for _ in outs[n_states:]]
+        for acc, value in zip(collected, outs[n_states:]):
+            acc.append(np.asarray(value))
+    n_out = len(op.outputs) - n_states
+    if not collected:
+        return states + [_empty_scan_output(op, d) for d in op.outputs[n_states:]]
+    stacked = []
+    for k, acc in enumerate(collected[:n_out]):
+        if k < len(out_dirs) and out_dirs[k]:
+            acc = acc[::-1]
+        axis = scan_axis(a.get("scan_output_axes") or [], k, acc[0].ndim + 1)
+        stacked.append(np.stack(acc, axis=axis))
+    return states + stacked
+
+
+RUNNERS = {"If": run_if, "Loop": run_loop, "Scan": run_scan}
 
 
 def run_body_op(session, op, args: list) -> list:

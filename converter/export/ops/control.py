@@ -1,9 +1,10 @@
-"""ONNX emitters: If and Loop, whose IR bodies become ONNX subgraphs.
+"""ONNX emitters: If, Loop and Scan, whose IR bodies become ONNX subgraphs.
 
 IR bodies take every value as a Data op (If branches: the If's inputs after the condition; Loop bodies:
-iteration number, condition, carried values, then the outer values they read). ONNX bodies declare only
-their formal inputs (none for If; iteration, condition and carried values for Loop) and read outer
-values by name, so the remaining Data ops are bound to the outer values' names.
+iteration number, condition, carried values, then the outer values they read; Scan bodies: states, scan
+input slices, then the outer values). ONNX bodies declare only their formal inputs (none for If;
+iteration, condition and carried values for Loop; states and slices for Scan) and read outer values by
+name, so the remaining Data ops are bound to the outer values' names.
 """
 from __future__ import annotations
 
@@ -100,3 +101,26 @@ def loop(e: Emit):
     trip = e.one("Reshape", [e.int64(0), e.ints([], "scalar")]) if e.has(0) else None
     cond = e.one("Reshape", [e.as_dtype(1, DataType.DT_BOOL), e.ints([], "scalar")]) if e.has(1) else None
     e.out("Loop", [trip, cond] + [v.name for v in carried], body=body)
+
+
+@emits("Scan")
+def scan(e: Emit):
+    """Body inputs: the states and one slice of each scan input; the body reads outer values by name."""
+    if "body" not in e.op.subgraphs:
+        raise Refusal("the body subgraph is missing")
+    n, m = int(e.attrs["num_states"]), int(e.attrs["num_scan_inputs"])
+    refs = e.exporter.graph.inputs_of(e.op.name)
+    values = []
+    for k in range(n + m):
+        if k >= len(refs) or refs[k] is None:
+            raise Refusal(f"state or scan input {k} is absent")
+        values.append(e.exporter.value(refs[k]))
+    if any(int(v.desc.dtype) == SEQUENCE for v in values):
+        raise Refusal("a state or scan input is a sequence (ONNX Scan takes tensors)")
+    formal = [(v.name, int(v.desc.dtype), None, None) for v in values]
+    body, results = e.exporter.export_body(e.op.subgraphs["body"], formal, _outer(e, n + m), f"{e.op.name}_body")
+    if len(results) != len(e.outputs):
+        raise Refusal(f"the body has {len(results)} outputs for {len(e.outputs)} op outputs")
+    lists = {k: [int(v) for v in e.attrs[k]] or None for k in
+             ("scan_input_directions", "scan_input_axes", "scan_output_directions", "scan_output_axes")}
+    e.out("Scan", [v.name for v in values], body=body, num_scan_inputs=m, **lists)
