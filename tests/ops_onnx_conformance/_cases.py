@@ -70,4 +70,32 @@ ATTENTION_CASES = [
          {"left_window_size": 3, "right_window_size": 0, "q_num_heads": 4, "kv_num_heads": 2}, opset=25,
          n_out=3, atol=1e-5),
 ]
-CASES = LOSS_CASES + NORM_CASES + ATTENTION_CASES
+
+
+def _linear_attention_cases():
+    b, t, hq, hkv, dk, dv = 2, 3, 4, 2, 4, 3
+    q, k, v = f32(b, t, hq * dk), f32(b, t, hkv * dk) * 0.5, f32(b, t, hkv * dv)
+    decay_dim, decay_head = -np.abs(f32(b, t, hkv * dk)), -np.abs(f32(b, t, hkv))
+    beta = 1 / (1 + np.exp(-f32(b, t, hkv)))
+    cases = []
+    for rule, extra in (("linear", []), ("gated", [inp("g", decay_dim)]), ("delta", [None, inp("beta", beta)]),
+                        ("gated_delta", [inp("g", decay_head), inp("beta", beta)])):
+        for past in (False, True):
+            ins = [inp("q", q), inp("k", k), inp("v", v), inp("past", f32(b, hkv, dk, dv)) if past else None] + extra
+            cases.append(Case(f"linear_attention_{rule}{'_past' if past else ''}", "LinearAttention", ins,
+                              {"q_num_heads": hq, "kv_num_heads": hkv, "update_rule": rule}, opset=27, n_out=2,
+                              atol=1e-4))
+    cases.append(Case("linear_attention_scale_beta1", "LinearAttention",
+                      [inp("q", q), inp("k", k), inp("v", v), None, inp("g", decay_dim), inp("beta", beta[..., :1])],
+                      {"q_num_heads": hq, "kv_num_heads": hkv, "scale": 0.3}, opset=27, n_out=2, atol=1e-4))
+    return cases
+
+
+CAUSAL_CONV_CASES = [
+    Case(f"causal_conv{'_bias' if bias else ''}{'_past' if past else ''}_{act}", "CausalConvWithState",
+         [inp("x", f32(2, 3, 6)), const("w", f32(3, 1, 4)), const("b", f32(3)) if bias else None,
+          inp("s", f32(2, 3, 3)) if past else None], {"activation": act}, opset=27, n_out=2, atol=1e-5)
+    for bias, past, act in ((False, False, "none"), (True, False, "silu"), (True, True, "swish"), (False, True, "none"))
+] + [Case("causal_conv_short_input", "CausalConvWithState", [inp("x", f32(1, 2, 1)), const("w", f32(2, 1, 4)), None,
+                                                             inp("s", f32(1, 2, 3))], opset=27, n_out=2, atol=1e-5)]
+CASES = LOSS_CASES + NORM_CASES + ATTENTION_CASES + _linear_attention_cases() + CAUSAL_CONV_CASES

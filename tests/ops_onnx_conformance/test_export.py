@@ -29,8 +29,16 @@ CASES = {
                                {"data_format": "NHWC"}, 3),
     "Attention_window": ("Attention", [In(f32(1, 2, 4, 8)), In(f32(1, 2, 6, 8)), In(f32(1, 2, 6, 8))],
                          {"left_window_size": 2, "right_window_size": 1}, 4),
+    "LinearAttention_gated_delta_gqa": ("LinearAttention", [In(f32(1, 3, 8)), In(f32(1, 3, 4) * 0.5), In(f32(1, 3, 6)),
+                                                            None, -np.abs(f32(1, 3, 1)), In(np.abs(f32(1, 3, 1)) / 3)],
+                                        {"q_num_heads": 2, "kv_num_heads": 1}, 2),
+    "LinearAttention_linear_past": ("LinearAttention", [In(f32(1, 3, 4)), In(f32(1, 3, 4)), In(f32(1, 3, 4)),
+                                                        In(f32(1, 1, 4, 4))],
+                                    {"q_num_heads": 1, "kv_num_heads": 1, "update_rule": "linear"}, 2),
+    "CausalConvWithState": ("CausalConvWithState", [In(f32(2, 3, 5)), f32(3, 1, 3), f32(3), In(f32(2, 3, 2))],
+                            {"activation": "silu"}, 2),
 }
-FP16 = {"NLL_none", "LayerNorm_stats", "BatchNormTraining"}   # the losses keep fp32 (no_fp16): an fp16 case checks the walker keeps that
+FP16 = {"NLL_none", "LayerNorm_stats", "BatchNormTraining", "LinearAttention_linear_past", "CausalConvWithState"}   # the losses keep fp32 (no_fp16): an fp16 case checks the walker keeps that
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

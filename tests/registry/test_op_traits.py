@@ -36,10 +36,11 @@ BEFORE = {
     "conv_transpose": {"Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose"},
 }
 # Ops added since, with the traits they were declared with (issue 11, ONNX conformance: the losses sum over
-# the whole batch, which overflows fp16; batch statistics are reductions like LayerNorm's).
+# the whole batch, which overflows fp16; batch statistics are reductions like LayerNorm's; LinearAttention's
+# state accumulates over every step).
 ADDED = {
     "no_fp16": {"NegativeLogLikelihoodLoss", "SoftmaxCrossEntropyLoss"},
-    "keep_fp32_mix": {"BatchNormTraining"},
+    "keep_fp32_mix": {"BatchNormTraining", "LinearAttention"},
 }
 PARAM_INPUTS_BEFORE = {"Resize": {1, 2}, "DequantizeLinear": {1}, "QLinearConv": {1, 4, 6},
                        "QLinearMatMul": {1, 4, 6}}

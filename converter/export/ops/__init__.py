@@ -8,6 +8,7 @@ from . import (  # noqa: F401
     loss,
     nn,
     quant,
+    recurrent_state,
     reduce,
     sequence,
     tensor,
