@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+from onnx import helper
 
 from tests.ops_tensor._eval import Case, const, inp
 
@@ -98,4 +99,12 @@ CAUSAL_CONV_CASES = [
     for bias, past, act in ((False, False, "none"), (True, False, "silu"), (True, True, "swish"), (False, True, "none"))
 ] + [Case("causal_conv_short_input", "CausalConvWithState", [inp("x", f32(1, 2, 1)), const("w", f32(2, 1, 4)), None,
                                                              inp("s", f32(1, 2, 3))], opset=27, n_out=2, atol=1e-5)]
-CASES = LOSS_CASES + NORM_CASES + ATTENTION_CASES + _linear_attention_cases() + CAUSAL_CONV_CASES
+BITCAST_CASES = [
+    Case(f"bitcast_{np.dtype(src).name}_to_{np.dtype(dst).name}", "BitCast",
+         [inp("x", (f32(3, 4) * 1000).astype(src))], {"to": int(helper.np_dtype_to_tensor_dtype(np.dtype(dst)))},
+         opset=26)
+    for src, dst in ((np.float32, np.int32), (np.int32, np.float32), (np.float16, np.int16), (np.uint16, np.float16),
+                     (np.float64, np.uint64), (np.int8, np.uint8), (np.int64, np.float64))
+]
+CASES = (LOSS_CASES + NORM_CASES + ATTENTION_CASES + _linear_attention_cases() + CAUSAL_CONV_CASES
+         + BITCAST_CASES)

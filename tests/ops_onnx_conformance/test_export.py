@@ -37,6 +37,8 @@ CASES = {
                                     {"q_num_heads": 1, "kv_num_heads": 1, "update_rule": "linear"}, 2),
     "CausalConvWithState": ("CausalConvWithState", [In(f32(2, 3, 5)), f32(3, 1, 3), f32(3), In(f32(2, 3, 2))],
                             {"activation": "silu"}, 2),
+    "Bitcast_float_to_int": ("Bitcast", [In(f32(3, 4))], {"dst_type": 7}),
+    "Bitcast_int_to_float": ("Bitcast", [In(np.arange(12, dtype=np.int32) * 99991)], {"dst_type": 1}),
 }
 FP16 = {"NLL_none", "LayerNorm_stats", "BatchNormTraining", "LinearAttention_linear_past", "CausalConvWithState"}   # the losses keep fp32 (no_fp16): an fp16 case checks the walker keeps that
 

@@ -18,3 +18,17 @@ def test_loss_sum_over_a_large_batch_does_not_overflow_fp16(tmp_path):
         y = convert_and_run(path, {"x": x, "t": t}, precision_mode="force_fp16")["y0"]
         want = 1e5 if op_type.startswith("Neg") else 2e5
         assert y.dtype == np.float32 and np.isclose(y, want, rtol=1e-5), y
+
+
+def test_bitcast_reads_the_source_bits_under_force_fp16(tmp_path):
+    """Precision never casts a Bitcast input (param_inputs): float32 bits stay float32 bits, an fp16 input
+    stays fp16, and a float output is rounded only where a consumer computes in fp16."""
+    x32 = np.array([1.0, -2.5, 3.14159, 1e-30], np.float32)
+    x16 = np.array([1.0, -2.5, 65504.0], np.float16)
+    for x, to, want in ((x32, np.int32, x32.view(np.int32)), (x16, np.int16, x16.view(np.int16)),
+                        (x32.view(np.int32), np.float32, x32)):
+        from onnx import helper
+        model = one_node_model("BitCast", {"x": x}, {"to": helper.np_dtype_to_tensor_dtype(np.dtype(to))}, opset=26)
+        y = convert_and_run(save(model, tmp_path), {"x": x}, precision_mode="force_fp16")["y0"]
+        assert y.dtype == want.dtype
+        np.testing.assert_array_equal(y.view(np.uint8), want.view(np.uint8))

@@ -1,10 +1,11 @@
 """ONNX handlers for less common ops (GridSample, Swish, RMSNormalization, RotaryEmbedding,
-bitwise ops, Unique, MaxUnpool, GlobalLpPool, CenterCropPad, Col2Im, windows, Det, Attention)."""
+bitwise ops, BitCast, Unique, MaxUnpool, GlobalLpPool, CenterCropPad, Col2Im, windows, Det, Attention)."""
 from __future__ import annotations
 
-from ....ir import from_numpy
+from ....ir import from_numpy, to_numpy
 from ..reader import onnx_dtype_to_numpy
 from ..registry import NodeContext, onnx_op
+from .elementwise import onnx_type_to_datatype
 
 GRID_MODES = {"linear": "bilinear", "cubic": "bicubic", "bilinear": "bilinear", "bicubic": "bicubic",
               "nearest": "nearest"}
@@ -40,6 +41,17 @@ def rotary_embedding(ctx: NodeContext):
     attrs = {"interleaved": bool(ctx.attr("interleaved")), "num_heads": int(ctx.attr("num_heads", 0)),
              "rotary_embedding_dim": int(ctx.attr("rotary_embedding_dim"))}
     return ctx.op("RotaryEmbedding", ctx.inputs, attrs)
+
+
+@onnx_op("BitCast", since=26)
+def bit_cast(ctx: NodeContext):
+    """The output type must be as wide as the input's (checked here when the input type is known)."""
+    dst = onnx_type_to_datatype(ctx.require_attr("to"))
+    d = ctx.desc(0)
+    if d is not None and to_numpy(d.dtype).itemsize != to_numpy(dst).itemsize:
+        raise ctx.fail(f"'to' is {to_numpy(dst)} ({to_numpy(dst).itemsize * 8} bits), the input is "
+                       f"{to_numpy(d.dtype)} ({to_numpy(d.dtype).itemsize * 8} bits); BitCast keeps the width")
+    return ctx.op("Bitcast", ctx.inputs[:1], {"dst_type": dst})
 
 
 @onnx_op("BitShift", since=11)
