@@ -106,5 +106,31 @@ BITCAST_CASES = [
     for src, dst in ((np.float32, np.int32), (np.int32, np.float32), (np.float16, np.int16), (np.uint16, np.float16),
                      (np.float64, np.uint64), (np.int8, np.uint8), (np.int64, np.float64))
 ]
+REAL_SIGNAL, COMPLEX_SIGNAL = f32(2, 8, 3, 1), f32(2, 8, 3, 2)
+DFT_CASES = [
+    Case("dft17_real_axis1", "DFT", [inp("x", REAL_SIGNAL)], {"axis": 1}, opset=17, atol=1e-4),
+    Case("dft17_complex_inverse_axis2", "DFT", [inp("x", COMPLEX_SIGNAL)], {"axis": 2, "inverse": 1}, opset=17,
+         atol=1e-4),
+    Case("dft20_onesided_length_pad", "DFT", [inp("x", REAL_SIGNAL), const("n", np.array(11, np.int64)),
+                                               const("a", np.array(-3, np.int64))], {"onesided": 1}, opset=20,
+         atol=1e-4),
+    Case("dft20_length_cut_default_axis", "DFT", [inp("x", COMPLEX_SIGNAL.transpose(0, 2, 1, 3).copy()),
+                                                   const("n", np.array(5, np.int32))], opset=20, atol=1e-4),
+    Case("dft20_irfft", "DFT", [inp("x", f32(2, 5, 3, 2)), None, const("a", np.array(1, np.int64))],
+         {"onesided": 1, "inverse": 1}, opset=20, atol=1e-4),
+    Case("dft20_run_time_axis", "DFT", [inp("x", COMPLEX_SIGNAL), None, inp("a", np.array(2, np.int64))], opset=20,
+         atol=1e-4),
+    Case("stft_window_onesided", "STFT", [inp("x", f32(2, 20, 1)), const("step", np.array(3, np.int64)),
+                                          const("w", np.hanning(6).astype(np.float32))], opset=17, atol=1e-4),
+    Case("stft_frame_length_complex", "STFT", [inp("x", f32(1, 16, 2)), const("step", np.array(4, np.int64)), None,
+                                               const("n", np.array(8, np.int64))], {"onesided": 0}, opset=17,
+         atol=1e-4),
+    Case("stft_run_time_step", "STFT", [inp("x", f32(1, 16, 1)), inp("step", np.array(5, np.int64)),
+                                        const("w", np.ones(7, np.float32))], opset=17, atol=1e-4),
+    Case("melweightmatrix", "MelWeightMatrix", [const(n, np.array(v, t)) for n, v, t in
+                                                (("bins", 8, np.int64), ("len", 64, np.int64), ("rate", 8000, np.int64),
+                                                 ("lo", 60.0, np.float32), ("hi", 3800.0, np.float32))],
+         {"output_datatype": 1}, opset=17),
+]
 CASES = (LOSS_CASES + NORM_CASES + ATTENTION_CASES + _linear_attention_cases() + CAUSAL_CONV_CASES
-         + BITCAST_CASES)
+         + BITCAST_CASES + DFT_CASES)

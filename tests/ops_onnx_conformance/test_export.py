@@ -39,6 +39,12 @@ CASES = {
                             {"activation": "silu"}, 2),
     "Bitcast_float_to_int": ("Bitcast", [In(f32(3, 4))], {"dst_type": 7}),
     "Bitcast_int_to_float": ("Bitcast", [In(np.arange(12, dtype=np.int32) * 99991)], {"dst_type": 1}),
+    "DFT_onesided_length": ("DFT", [In(f32(2, 8, 1)), np.array(10, np.int64)], {"axis": 1, "onesided": True}),
+    "DFT_run_time_axis_inverse": ("DFT", [In(f32(3, 4, 2)), None, In(np.array(0, np.int64))], {"inverse": True}),
+    "STFT_window": ("STFT", [In(f32(2, 16, 1)), np.array(4, np.int64), np.hanning(5).astype(np.float32)], {}),
+    "MelWeightMatrix": ("MelWeightMatrix", [In(np.array(6, np.int64)), np.array(32, np.int64),
+                                            np.array(16000, np.int64), np.array(0.0, np.float32),
+                                            np.array(7000.0, np.float32)], {}),
 }
 FP16 = {"NLL_none", "LayerNorm_stats", "BatchNormTraining", "LinearAttention_linear_past", "CausalConvWithState"}   # the losses keep fp32 (no_fp16): an fp16 case checks the walker keeps that
 

@@ -32,3 +32,17 @@ def test_bitcast_reads_the_source_bits_under_force_fp16(tmp_path):
         y = convert_and_run(save(model, tmp_path), {"x": x}, precision_mode="force_fp16")["y0"]
         assert y.dtype == want.dtype
         np.testing.assert_array_equal(y.view(np.uint8), want.view(np.uint8))
+
+
+def test_dft_and_stft_keep_fp32_under_force_fp16(tmp_path):
+    """Each output sums the whole signal: the fp16 result would differ in the third digit."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((1, 512, 1)).astype(np.float32)
+    step = np.array(64, np.int64)
+    for op_type, inputs, attrs in (("DFT", [("x", x, False)], {"axis": 1}),
+                                   ("STFT", [("x", x, False), ("s", step, True)], {})):
+        path = save(one_node_model(op_type, inputs, attrs, opset=17), tmp_path)
+        fp16 = convert_and_run(path, {"x": x}, precision_mode="force_fp16")["y0"]
+        fp32 = convert_and_run(path, {"x": x}, precision_mode="force_fp32")["y0"]
+        assert fp16.dtype == np.float32
+        np.testing.assert_array_equal(fp16, fp32)

@@ -36,15 +36,16 @@ BEFORE = {
     "conv_transpose": {"Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose"},
 }
 # Ops added since, with the traits they were declared with (issue 11, ONNX conformance: the losses sum over
-# the whole batch, which overflows fp16; batch statistics are reductions like LayerNorm's; LinearAttention's
+# the whole batch, which overflows fp16; DFT/STFT sum the whole signal; batch statistics are reductions like LayerNorm's; LinearAttention's
 # state accumulates over every step).
 ADDED = {
-    "no_fp16": {"NegativeLogLikelihoodLoss", "SoftmaxCrossEntropyLoss"},
+    "no_fp16": {"NegativeLogLikelihoodLoss", "SoftmaxCrossEntropyLoss", "DFT", "STFT"},
     "keep_fp32_mix": {"BatchNormTraining", "LinearAttention"},
 }
 PARAM_INPUTS_BEFORE = {"Resize": {1, 2}, "DequantizeLinear": {1}, "QLinearConv": {1, 4, 6},
                        "QLinearMatMul": {1, 4, 6}}
-PARAM_INPUTS_ADDED = {"Bitcast": {0}}   # issue 11: a cast before it would change the bits it reads
+# issue 11: a cast before Bitcast would change the bits it reads; the others are lengths, axes and steps
+PARAM_INPUTS_ADDED = {"Bitcast": {0}, "DFT": {1, 2}, "STFT": {1, 3}}
 
 ASKED = [r'(?:with_trait|by_spatial_rank)\(\s*"(\w+)"', r'has_trait\([^,()]+,\s*"(\w+)"',
          r'"(\w+)"\s+(?:not\s+)?in\s+spec\.traits']

@@ -11,5 +11,6 @@ from . import (  # noqa: F401
     recurrent_state,
     reduce,
     sequence,
+    signal,
     tensor,
 )
