@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import GraphError
+from ..errors import INVALID_ARGUMENT_VALUE, GraphError
 from ..ir import to_numpy
 from .elementwise import like
 from .registry import Attr, InferContext, broadcast, desc, register, same_as_input
@@ -40,5 +40,5 @@ def bitcast(inputs, attrs):
     x = np.array(inputs[0], order="C", copy=None)   # (ascontiguousarray would make a 0-d tensor 1-d)
     dtype = np.dtype(to_numpy(attrs["dst_type"]))
     if dtype.itemsize != x.dtype.itemsize or dtype.kind == "O" or x.dtype.kind == "O":
-        raise GraphError("E10001", f"Bitcast: {x.dtype} and {dtype} are not fixed-size types of the same width")
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"Bitcast: {x.dtype} and {dtype} are not fixed-size types of the same width")
     return x.view(dtype.newbyteorder("<") if dtype.itemsize > 1 else dtype).astype(dtype, copy=False)

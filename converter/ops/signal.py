@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import GraphError
+from ..errors import INVALID_ARGUMENT_VALUE, GraphError
 from ..ir import DataType, to_numpy
 from .registry import Attr, InferContext, desc, flat_ints, register
 
@@ -39,7 +39,7 @@ def window(inputs, attrs):
 def _complex(x: np.ndarray) -> np.ndarray:
     """[..., 1] (real) or [..., 2] (real, imag) -> complex128 [...]."""
     if x.shape[-1] not in (1, 2):
-        raise GraphError("E10001", f"DFT/STFT: the last dim of the signal is {x.shape[-1]}; it must be 1 (real) "
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"DFT/STFT: the last dim of the signal is {x.shape[-1]}; it must be 1 (real) "
                          "or 2 (real, imaginary)")
     ctype = np.complex128 if x.dtype == np.float64 else np.complex64
     if x.shape[-1] == 1:
@@ -56,7 +56,7 @@ def _pairs(z: np.ndarray) -> np.ndarray:
 def _scalar(value, what: str) -> int:
     values = flat_ints(value)
     if len(values) != 1:
-        raise GraphError("E10001", f"{what} must hold one value, it holds {len(values)}")
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"{what} must hold one value, it holds {len(values)}")
     return values[0]
 
 
@@ -72,7 +72,7 @@ def _dft_length(attrs: dict, n, length_value):
 def _dft_axis(axis_value, attrs: dict, rank: int) -> int:
     axis = attrs["axis"] if axis_value is None else _scalar(axis_value, "DFT: axis")
     if not -rank <= axis < rank - 1:
-        raise GraphError("E10001", f"DFT: axis {axis} is not a signal axis of a {rank}-D input (the last dim holds "
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"DFT: axis {axis} is not a signal axis of a {rank}-D input (the last dim holds "
                          "the real and imaginary parts)")
     return axis % rank
 
@@ -107,7 +107,7 @@ def dft(inputs, attrs):
     axis = _dft_axis(axis_value, attrs, x.ndim)
     n = _dft_length(attrs, x.shape[axis], length_value)
     if n <= 0:
-        raise GraphError("E10001", f"DFT: dft_length {n} is not positive")
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"DFT: dft_length {n} is not positive")
     z = _complex(x)
     if attrs["inverse"] and attrs["onesided"]:
         out = np.fft.irfft(z, n=n, axis=axis)[..., None]
@@ -115,7 +115,7 @@ def dft(inputs, attrs):
         out = _pairs(np.fft.ifft(z, n=n, axis=axis))
     else:
         if attrs["onesided"] and x.shape[-1] == 2:
-            raise GraphError("E10001", "DFT: onesided=1 needs a real signal (last dim 1), not a complex one")
+            raise GraphError(INVALID_ARGUMENT_VALUE, "DFT: onesided=1 needs a real signal (last dim 1), not a complex one")
         spectrum = np.fft.fft(z, n=n, axis=axis)
         if attrs["onesided"]:
             spectrum = np.take(spectrum, np.arange(n // 2 + 1), axis=axis)
@@ -131,7 +131,7 @@ def _stft_sizes(signal_length: int, frame_step, window_length, frame_length) -> 
     else:
         length = window_length if window_length is not None else signal_length
     if step <= 0 or length <= 0 or (window_length is not None and window_length != length):
-        raise GraphError("E10001", f"STFT: frame_step {step}, frame_length {length} and a window of "
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"STFT: frame_step {step}, frame_length {length} and a window of "
                          f"{window_length} samples do not fit (positive sizes, the window frame_length long)")
     return length, max(0, (signal_length - length) // step + 1)
 
@@ -157,7 +157,7 @@ def stft(inputs, attrs):
     x = np.asarray(inputs[0])
     window, frame_length = (list(inputs[2:4]) + [None] * 2)[:2]
     if x.ndim != 3:
-        raise GraphError("E10001", f"STFT: the signal is {x.ndim}-D; it must be [batch, length, 1 or 2]")
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"STFT: the signal is {x.ndim}-D; it must be [batch, length, 1 or 2]")
     length, frames = _stft_sizes(x.shape[1], inputs[1], None if window is None else np.shape(window)[0],
                                  frame_length)
     z = _complex(x)
@@ -167,7 +167,7 @@ def stft(inputs, attrs):
     if window is not None:
         framed = framed * np.asarray(window).astype(np.float64)
     if attrs["onesided"] and x.shape[-1] == 2:
-        raise GraphError("E10001", "STFT: onesided=1 needs a real signal (last dim 1), not a complex one")
+        raise GraphError(INVALID_ARGUMENT_VALUE, "STFT: onesided=1 needs a real signal (last dim 1), not a complex one")
     spectrum = np.fft.fft(framed, axis=-1)
     if attrs["onesided"]:
         spectrum = spectrum[..., :length // 2 + 1]
@@ -191,14 +191,14 @@ def mel_weight_matrix(inputs, attrs):
                           zip(inputs[:3], ("num_mel_bins", "dft_length", "sample_rate")))
     lower, upper = (float(np.asarray(v).reshape(-1)[0]) for v in inputs[3:5])
     if bins <= 0 or length <= 0 or rate <= 0 or not 0 <= lower < upper:
-        raise GraphError("E10001", f"MelWeightMatrix: num_mel_bins {bins}, dft_length {length}, sample_rate "
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"MelWeightMatrix: num_mel_bins {bins}, dft_length {length}, sample_rate "
                          f"{rate} and edges {lower}..{upper} Hz are not valid")
     mel = [2595 * np.log1p(f / 700) / np.log(10) for f in (lower, upper)]
     points = np.arange(bins + 2) * ((mel[1] - mel[0]) / (bins + 2)) + mel[0]
     edges = (((length + 1) * (700 * np.expm1(points / 2595 * np.log(10)))) // rate).astype(np.int64)
     rows = length // 2 + 1
     if edges[-1] > rows or np.max(edges[:-1]) >= rows or np.min(edges) < 0:
-        raise GraphError("E10001", f"MelWeightMatrix: the bands ({lower}..{upper} Hz at {rate} Hz) reach past the "
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"MelWeightMatrix: the bands ({lower}..{upper} Hz at {rate} Hz) reach past the "
                          f"{rows} bins of a {length}-point DFT")
     out = np.zeros((rows, bins))
     for i in range(bins):

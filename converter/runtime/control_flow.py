@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ConverterError
+from ..errors import INTERNAL_ERROR, INVALID_ARGUMENT_VALUE, UNSUPPORTED_OP, ConverterError
 from ..ir import to_numpy
 from ..ops.control import scan_axis
 
@@ -39,7 +39,7 @@ def run_loop(session, op, args: list) -> list:
             acc.append(np.asarray(value))
         i += 1
         if trip is None and i > 10_000_000:
-            raise ConverterError("E19999", f"Loop '{op.name}' did not stop after 10 million iterations",
+            raise ConverterError(INTERNAL_ERROR, f"Loop '{op.name}' did not stop after 10 million iterations",
                                  node=op.name)
     n_scan = len(op.outputs) - n_carried
     stacked = [np.stack(acc) for acc in scans] if scans else [np.zeros((0,), np.float32)] * n_scan
@@ -49,7 +49,7 @@ def run_loop(session, op, args: list) -> list:
 def _empty_scan_output(op, d):
     """A scan output of 0 iterations: its inferred shape (0 along the scan axis)."""
     if d.shape is None or sum(1 for dim in d.shape if dim < 0) > 1 or 0 not in d.shape and -1 not in d.shape:
-        raise ConverterError("E10001", f"Scan '{op.name}': the scan inputs are empty (0 iterations) and the "
+        raise ConverterError(INVALID_ARGUMENT_VALUE, f"Scan '{op.name}': the scan inputs are empty (0 iterations) and the "
                              "shape of the scan outputs is unknown", node=op.name)
     return np.zeros(tuple(max(dim, 0) for dim in d.shape), to_numpy(d.dtype))
 
@@ -66,7 +66,7 @@ def run_scan(session, op, args: list) -> list:
     axes = [scan_axis(a.get("scan_input_axes") or [], k, x.ndim) for k, x in enumerate(scans)]
     lengths = {x.shape[axis] for x, axis in zip(scans, axes)}
     if len(lengths) > 1:
-        raise ConverterError("E10001", f"Scan '{op.name}': the scan inputs have different lengths "
+        raise ConverterError(INVALID_ARGUMENT_VALUE, f"Scan '{op.name}': the scan inputs have different lengths "
                              f"{sorted(lengths)} along their scan axes", node=op.name)
     steps = lengths.pop() if lengths else 0
     body = session.body_session(op, "body")
@@ -100,6 +100,6 @@ def run_body_op(session, op, args: list) -> list:
     try:
         runner = RUNNERS[op.type]
     except KeyError:
-        raise ConverterError("E11009", f"the runtime cannot execute control-flow op type {op.type}",
+        raise ConverterError(UNSUPPORTED_OP, f"the runtime cannot execute control-flow op type {op.type}",
                              node=op.name) from None
     return runner(session, op, args)

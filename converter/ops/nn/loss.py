@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...errors import GraphError
+from ...errors import INVALID_ARGUMENT_VALUE, GraphError
 from ..activation import log_softmax
 from ..registry import Attr, InferContext, desc, register
 from ._spatial import compute_dtype
@@ -33,13 +33,13 @@ def nll(log_prob: np.ndarray, target: np.ndarray, weight, reduction: str, ignore
     """-log_prob[n, target[n, ...], ...] * weight[target], reduced; ignored targets weigh 0 (and do not
     count in the mean's denominator)."""
     if reduction not in REDUCTIONS:
-        raise GraphError("E10001", f"loss reduction '{reduction}' is not one of {', '.join(REDUCTIONS)}")
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"loss reduction '{reduction}' is not one of {', '.join(REDUCTIONS)}")
     classes = log_prob.shape[1]
     target = np.asarray(target).astype(np.int64)
     keep = np.ones(target.shape, bool) if ignore_index is None else target != int(ignore_index)
     bad = keep & ((target < 0) | (target >= classes))
     if bad.any():
-        raise GraphError("E10001", f"loss target value {int(target[bad][0])} is not a class index "
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"loss target value {int(target[bad][0])} is not a class index "
                          f"(0..{classes - 1}) nor ignore_index")
     safe = np.where(keep, target, 0)
     picked = np.take_along_axis(log_prob, safe[:, None], axis=1)[:, 0]

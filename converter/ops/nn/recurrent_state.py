@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...errors import GraphError
+from ...errors import INVALID_ARGUMENT_VALUE, GraphError
 from ..elementwise import like, widen
 from ..registry import Attr, InferContext, desc, register
 
@@ -19,7 +19,7 @@ def _heads(x: np.ndarray, heads: int) -> np.ndarray:
     """(B, T, H * D) -> (B, H, T, D)."""
     b, t, hd = x.shape
     if heads <= 0 or hd % heads:
-        raise GraphError("E10001", f"LinearAttention: last dim {hd} is not a multiple of {heads} heads")
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"LinearAttention: last dim {hd} is not a multiple of {heads} heads")
     return x.reshape(b, t, heads, hd // heads).transpose(0, 2, 1, 3)
 
 
@@ -49,18 +49,18 @@ def linear_attention(inputs, attrs):
     past, decay, beta = (list(inputs[3:6]) + [None] * 3)[:3]
     rule, hq, hkv = attrs["update_rule"], attrs["q_num_heads"], attrs["kv_num_heads"]
     if rule not in UPDATE_RULES or hkv <= 0 or hq % hkv:
-        raise GraphError("E10001", f"LinearAttention: update_rule '{rule}' with {hq} query and {hkv} KV heads "
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"LinearAttention: update_rule '{rule}' with {hq} query and {hkv} KV heads "
                          "is not valid")
     gated, delta = rule in ("gated", "gated_delta"), rule in ("delta", "gated_delta")
     if (decay is None) == gated or (beta is None) == delta:
-        raise GraphError("E10001", f"LinearAttention: update_rule '{rule}' needs "
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"LinearAttention: update_rule '{rule}' needs "
                          f"{'a' if gated else 'no'} decay and {'a' if delta else 'no'} beta input")
     q4, k4, v4 = (widen(_heads(x, h)) for x, h in ((q, hq), (k, hkv), (v, hkv)))
     b, _, t, dk = q4.shape
     cdt = q4.dtype
     for name, x, allowed in (("decay", decay, (hkv, hkv * dk)), ("beta", beta, (hkv, 1))):
         if x is not None and (np.ndim(x) != 3 or np.shape(x)[:2] != (b, t) or np.shape(x)[2] not in allowed):
-            raise GraphError("E10001", f"LinearAttention: {name} is {list(np.shape(x))}; it must be [{b}, {t}, n] "
+            raise GraphError(INVALID_ARGUMENT_VALUE, f"LinearAttention: {name} is {list(np.shape(x))}; it must be [{b}, {t}, n] "
                              f"with n in {sorted(set(allowed))}")
     if decay is not None:
         decay = widen(np.asarray(decay))
@@ -103,7 +103,7 @@ def causal_conv_with_state(inputs, attrs):
     x, w = np.asarray(inputs[0]), np.asarray(inputs[1])
     bias, past = (list(inputs[2:4]) + [None] * 2)[:2]
     if x.ndim != 3 or w.ndim != 3 or w.shape[0] != x.shape[1] or w.shape[1] != 1:
-        raise GraphError("E10001", f"CausalConvWithState: input {list(x.shape)} and weight {list(w.shape)} are not "
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"CausalConvWithState: input {list(x.shape)} and weight {list(w.shape)} are not "
                          "(B, C, L) and (C, 1, k)")
     k = w.shape[2]
     pad = np.zeros((x.shape[0], x.shape[1], k - 1), x.dtype) if past is None else np.asarray(past, x.dtype)
@@ -118,6 +118,6 @@ def causal_conv_with_state(inputs, attrs):
     if attrs["activation"] in ("silu", "swish"):
         y = y / (1 + np.exp(-y))
     elif attrs["activation"] != "none":
-        raise GraphError("E10001", f"CausalConvWithState: activation '{attrs['activation']}' is not none, silu "
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"CausalConvWithState: activation '{attrs['activation']}' is not none, silu "
                          "or swish")
     return [like(y, x.dtype), seq[:, :, seq.shape[2] - (k - 1):]]
