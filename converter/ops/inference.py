@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import INTERNAL_ERROR, ConverterError, GraphError
-from ..ir import DataType, Graph, TensorDesc, to_numpy
+from ..ir import DataType, Graph, Op, TensorDesc, to_numpy
+from ..ir.inline import inline_graph
 from .control import scan_axis
 from .registry import InferContext, get, run_kernel, with_trait
 
@@ -105,6 +106,26 @@ def _infer_scan(graph: Graph, op, warn) -> bool:
     return _set_outputs(op, states + scans)
 
 
+def _fold_if(graph: Graph, op) -> bool:
+    """An If whose condition is a constant by now is replaced by the branch it takes (inlined, one Identity
+    per output keeping the If's output descs): the other branch may not even fit the shapes it would see."""
+    refs = graph.inputs_of(op.name)
+    cond = graph.const_value(refs[0]) if refs and refs[0] is not None else None
+    if cond is None or np.size(cond) != 1:
+        return False
+    branch = op.subgraphs["then_branch" if bool(np.asarray(cond).reshape(-1)[0]) else "else_branch"]
+    results = inline_graph(graph, branch, refs[1:], op.name)
+    consumers = {i: graph.consumers(op.name, i) for i in range(len(op.outputs))}
+    outputs = [d.copy() for d in op.outputs]
+    graph.remove(op.name)
+    for i, ref in enumerate(results):
+        out = graph.add(Op(graph.unique_name(f"{op.name}_out{i}"), "Identity", {}, [outputs[i]], source=op.source),
+                        [ref])
+        for v, k in consumers.get(i, ()):
+            graph.connect((out.name, 0), v, k)
+    return True
+
+
 def _infer_subgraph_op(graph: Graph, op, warn) -> bool:
     """Ops with bodies. If: give each branch's Data ops the descs of the op's inputs after the first, infer
     the branches, and take outputs the branches agree on (unknown dims where they differ). Loop: see above."""
@@ -134,6 +155,8 @@ def infer_op(graph: Graph, op, fold: bool = True, warn=None) -> bool:
     """Infer one op's outputs (or fold it into Consts). Returns True if something changed. ``warn`` receives
     a message when the body of an If/Loop does not settle within MAX_ROUNDS."""
     if op.subgraphs:
+        if fold and op.type == "If" and _fold_if(graph, op):
+            return True
         return _infer_subgraph_op(graph, op, warn)
     spec = get(op.type)
     refs = graph.inputs_of(op.name)

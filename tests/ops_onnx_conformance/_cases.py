@@ -132,5 +132,19 @@ DFT_CASES = [
                                                  ("lo", 60.0, np.float32), ("hi", 3800.0, np.float32))],
          {"output_datatype": 1}, opset=17),
 ]
+SMALL_CASES = [
+    Case(f"affine_grid_{k}d{'_align' if align else ''}", "AffineGrid",
+         [inp("theta", f32(2, k, k + 1)), const("size", np.array([2, 3, 4, 5, 6][:k + 2], np.int64))],
+         {"align_corners": align}, opset=20, atol=1e-5)
+    for k, align in ((2, 0), (2, 1), (3, 0), (3, 1))
+] + [
+    Case(f"tensorscatter_{mode}_axis{axis}", "TensorScatter",
+         [inp("cache", f32(2, 3, 6, 4) if axis == -2 else f32(2, 6, 3, 4)), inp("upd", f32(2, 3, 3, 4)
+                                                                               if axis == -2 else f32(2, 3, 3, 4)),
+          inp("idx", np.array([1, 4 if mode == "circular" else 2], np.int64))], {"mode": mode, "axis": axis},
+         opset=24)
+    for mode, axis in (("linear", -2), ("circular", -2), ("linear", 1), ("circular", 1))
+] + [Case("tensorscatter_no_indices", "TensorScatter", [inp("cache", f32(2, 5, 3)), inp("upd", f32(2, 2, 3))],
+          {"axis": 1}, opset=24)]
 CASES = (LOSS_CASES + NORM_CASES + ATTENTION_CASES + _linear_attention_cases() + CAUSAL_CONV_CASES
-         + BITCAST_CASES + DFT_CASES)
+         + BITCAST_CASES + DFT_CASES + SMALL_CASES)

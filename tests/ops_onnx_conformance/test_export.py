@@ -45,8 +45,11 @@ CASES = {
     "MelWeightMatrix": ("MelWeightMatrix", [In(np.array(6, np.int64)), np.array(32, np.int64),
                                             np.array(16000, np.int64), np.array(0.0, np.float32),
                                             np.array(7000.0, np.float32)], {}),
+    "AffineGrid_3d": ("AffineGrid", [In(f32(2, 3, 4)), np.array([2, 1, 3, 4, 5], np.int64)], {"align_corners": True}),
+    "TensorScatter_circular": ("TensorScatter", [In(f32(2, 4, 3)), In(f32(2, 3, 3)), In(np.array([2, 3], np.int64))],
+                               {"axis": 1, "mode": "circular"}),
 }
-FP16 = {"NLL_none", "LayerNorm_stats", "BatchNormTraining", "LinearAttention_linear_past", "CausalConvWithState"}   # the losses keep fp32 (no_fp16): an fp16 case checks the walker keeps that
+FP16 = {"AffineGrid_3d", "TensorScatter_circular", "NLL_none", "LayerNorm_stats", "BatchNormTraining", "LinearAttention_linear_past", "CausalConvWithState"}   # the losses keep fp32 (no_fp16): an fp16 case checks the walker keeps that
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

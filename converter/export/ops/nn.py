@@ -491,3 +491,14 @@ def rotary_embedding(e: Emit):
     e.out("RotaryEmbedding", [e.input(0), e.input(1), e.input(2), e.int64(3) if e.has(3) else None],
           interleaved=int(bool(e.attrs["interleaved"])), num_heads=int(e.attrs["num_heads"]) or None,
           rotary_embedding_dim=int(e.attrs["rotary_embedding_dim"]) or None)
+
+
+@emits("AffineGrid")
+def affine_grid(e: Emit):
+    e.out("AffineGrid", [e.input(0), e.int64(1)], align_corners=int(bool(e.attrs["align_corners"])))
+
+
+@emits("TensorScatter", opset=24)
+def tensor_scatter(e: Emit):
+    e.out("TensorScatter", [e.input(0), e.as_dtype(1, e.dtype(0)), e.int64(2)], axis=int(e.attrs["axis"]),
+          mode=str(e.attrs["mode"]))

@@ -1,9 +1,10 @@
 """Transformer ops: Attention (ONNX opset 23-25 scaled dot-product attention with KV cache, masks, sliding
-windows and grouped KV heads) and RotaryEmbedding."""
+windows and grouped KV heads), RotaryEmbedding and TensorScatter (KV cache writes)."""
 from __future__ import annotations
 
 import numpy as np
 
+from ...errors import INVALID_ARGUMENT_VALUE, GraphError
 from ..elementwise import like, widen
 from ..registry import Attr, InferContext, desc, register, same_as_input
 
@@ -141,3 +142,31 @@ def attention(inputs, attrs):
     if q.ndim == 3:
         y = np.transpose(y, (0, 2, 1, 3)).reshape(y.shape[0], y.shape[2], -1)
     return [like(y, dt), like(present_k, dt), like(present_v, dt), like(np.broadcast_to(exposed, qk.shape), dt)]
+
+
+@register("TensorScatter", attrs={"axis": Attr("int", -2, "the sequence axis (not 0, the batch)"),
+                                  "mode": Attr("str", "linear", "linear | circular")},
+          infer=same_as_input(), category="tensor")
+def tensor_scatter(inputs, attrs):
+    """TensorScatter: (past_cache, update, write_indices [batch]?) -> the cache with update written along axis
+    from each batch's write index (0 when absent); circular mode wraps the positions around the axis."""
+    cache, update = np.asarray(inputs[0]), np.asarray(inputs[1])
+    index = inputs[2] if len(inputs) > 2 and inputs[2] is not None else np.zeros(cache.shape[0], np.int64)
+    axis = attrs["axis"] % cache.ndim if cache.ndim else 0
+    index = np.asarray(index).astype(np.int64).reshape(-1)
+    steps, room = (update.shape[axis], cache.shape[axis]) if cache.ndim == update.ndim else (-1, -1)
+    if axis == 0 or cache.ndim != update.ndim or any(a != b for k, (a, b) in enumerate(zip(cache.shape, update.shape))
+                                                     if k != axis) or steps > room or index.size != cache.shape[0]:
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"TensorScatter: update {list(update.shape)} with {index.size} write "
+                         f"indices does not fit cache {list(cache.shape)} along axis {attrs['axis']}")
+    positions = index[:, None] + np.arange(steps)[None, :]                      # [batch, steps]
+    if attrs["mode"] == "circular":
+        positions = positions % room
+    elif positions.size and (positions.min() < 0 or positions.max() >= room):
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"TensorScatter: write indices {index.tolist()} plus {steps} "
+                         f"updates run past the {room} positions of the cache (mode linear)")
+    out = cache.copy()
+    moved_out, moved_update = np.moveaxis(out, axis, 1), np.moveaxis(update, axis, 1)   # [batch, seq, ...]
+    for b in range(cache.shape[0]):
+        moved_out[b, positions[b]] = moved_update[b]
+    return out
