@@ -146,5 +146,31 @@ SMALL_CASES = [
     for mode, axis in (("linear", -2), ("circular", -2), ("linear", 1), ("circular", 1))
 ] + [Case("tensorscatter_no_indices", "TensorScatter", [inp("cache", f32(2, 5, 3)), inp("upd", f32(2, 2, 3))],
           {"axis": 1}, opset=24)]
+WORDS = np.array([["the cat", "  sat on  the mat ", ""], ["a-b-c", "no", "x y z w"]], dtype=object)
+TOKENS = np.array([[1, 2, 3, 2, 3, 4, 5], [5, 4, 3, 2, 1, 2, 3]], np.int64)
+POOL = {"ngram_counts": [0, 4], "ngram_indexes": [0, 1, 2, 3, 4, 5, 6], "pool_int64s": [2, 3, 4, 5, 2, 3, 3, 4, 5, 4]}
+TEXT_CASES = [
+    Case("string_concat_broadcast", "StringConcat", [inp("x", WORDS), inp("y", np.array(["!", "?", "."], object))],
+         opset=20),
+    Case("string_split_whitespace", "StringSplit", [inp("x", WORDS)], opset=20, n_out=2),
+    # (an empty string split at a delimiter: one empty piece in ONNX's reference and here, none in onnxruntime)
+    Case("string_split_delimiter_maxsplit", "StringSplit", [inp("x", WORDS[:, :2])], {"delimiter": "-", "maxsplit": 1},
+         opset=20, n_out=2),
+    Case("string_split_multichar_delimiter", "StringSplit", [inp("x", np.array(["a, b,, c", ", "], object))],
+         {"delimiter": ", "}, opset=20, n_out=2),
+    Case("regex_full_match", "RegexFullMatch", [inp("x", np.array(["www.onnx.com", "onnx.com", "www.x-y.com"], object))],
+         {"pattern": r"www\.[\w.-]+\.com"}, opset=20),
+] + [
+    Case(f"tfidf_{mode.lower()}_skip{skip}_min{lo}", "TfIdfVectorizer", [inp("x", TOKENS)],
+         {**POOL, "mode": mode, "min_gram_length": lo, "max_gram_length": 2, "max_skip_count": skip,
+          **({"weights": [0.5, 1.0, 2.0, 0.1, 0.2, 0.3, 0.4]} if mode != "TF" else {})}, opset=9)
+    for mode, skip, lo in (("TF", 0, 1), ("TF", 3, 1), ("TF", 2, 2), ("IDF", 1, 1), ("TFIDF", 5, 1))
+] + [
+    Case("tfidf_strings_1d", "TfIdfVectorizer", [inp("x", np.array(["a", "b", "c", "a", "b"], object))],
+         {"ngram_counts": [0, 3], "ngram_indexes": [2, 0, 1, 3], "pool_strings": ["a", "b", "c", "a", "b"],
+          "mode": "TF", "min_gram_length": 1, "max_gram_length": 2, "max_skip_count": 1}, opset=9),
+    Case("tfidf_int32_idf_no_weights", "TfIdfVectorizer", [inp("x", TOKENS.astype(np.int32))],
+         {**POOL, "mode": "IDF", "min_gram_length": 1, "max_gram_length": 2, "max_skip_count": 0}, opset=9),
+]
 CASES = (LOSS_CASES + NORM_CASES + ATTENTION_CASES + _linear_attention_cases() + CAUSAL_CONV_CASES
-         + BITCAST_CASES + DFT_CASES + SMALL_CASES)
+         + BITCAST_CASES + DFT_CASES + SMALL_CASES + TEXT_CASES)

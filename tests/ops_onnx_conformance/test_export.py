@@ -48,6 +48,14 @@ CASES = {
     "AffineGrid_3d": ("AffineGrid", [In(f32(2, 3, 4)), np.array([2, 1, 3, 4, 5], np.int64)], {"align_corners": True}),
     "TensorScatter_circular": ("TensorScatter", [In(f32(2, 4, 3)), In(f32(2, 3, 3)), In(np.array([2, 3], np.int64))],
                                {"axis": 1, "mode": "circular"}),
+    "StringConcat": ("StringConcat", [In(np.array([["a", "bc"], ["", "d"]], object)), np.array(["x", "yz"], object)],
+                     {}),
+    "StringSplit": ("StringSplit", [In(np.array(["a,b,,c", "d", ",e"], object))], {"delimiter": ",", "maxsplit": 2}, 2),
+    "RegexFullMatch": ("RegexFullMatch", [In(np.array(["ab12", "ab", "12"], object))], {"pattern": r"[a-z]+\d+"}),
+    "TfIdfVectorizer": ("TfIdfVectorizer", [In(np.array([[1, 2, 3, 1, 2], [3, 3, 1, 2, 2]], np.int64))],
+                        {"max_gram_length": 2, "min_gram_length": 1, "max_skip_count": 1, "mode": "TFIDF",
+                         "ngram_counts": [0, 3], "ngram_indexes": [0, 1, 2, 3, 4], "pool_int64s": [1, 2, 3, 1, 2, 2, 3],
+                         "weights": [1.0, 0.5, 2.0, 3.0, 0.25]}),
 }
 FP16 = {"AffineGrid_3d", "TensorScatter_circular", "NLL_none", "LayerNorm_stats", "BatchNormTraining", "LinearAttention_linear_past", "CausalConvWithState"}   # the losses keep fp32 (no_fp16): an fp16 case checks the walker keeps that
 
