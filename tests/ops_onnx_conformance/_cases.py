@@ -172,5 +172,17 @@ TEXT_CASES = [
     Case("tfidf_int32_idf_no_weights", "TfIdfVectorizer", [inp("x", TOKENS.astype(np.int32))],
          {**POOL, "mode": "IDF", "min_gram_length": 1, "max_gram_length": 2, "max_skip_count": 0}, opset=9),
 ]
+IMAGE = f32(1, 2, 9, 13)
+ANTIALIAS_CASES = [
+    Case(f"resize_antialias_{mode}_{coords}_ex{exclude}_{'x'.join(map(str, scales))}", "Resize",
+         [inp("x", IMAGE), None, const("s", np.array([1, 1, *scales], np.float32))],
+         {"mode": mode, "antialias": 1, "coordinate_transformation_mode": coords, "exclude_outside": exclude},
+         opset=18, atol=1e-4)
+    for mode, coords, exclude, scales in (("linear", "half_pixel", 0, (0.6, 0.45)), ("linear", "align_corners", 1, (0.3, 1.0)),
+                                          ("cubic", "half_pixel", 0, (0.6, 0.45)), ("cubic", "asymmetric", 1, (1.5, 0.8)),
+                                          ("cubic", "pytorch_half_pixel", 0, (0.25, 0.5)))
+] + [Case("resize_antialias_sizes_linear_3d", "Resize", [inp("x", f32(1, 7, 10, 11)), None, None,
+                                                         const("n", np.array([1, 7, 4, 3], np.int64))],
+          {"mode": "linear", "antialias": 1}, opset=18, atol=1e-4)]
 CASES = (LOSS_CASES + NORM_CASES + ATTENTION_CASES + _linear_attention_cases() + CAUSAL_CONV_CASES
-         + BITCAST_CASES + DFT_CASES + SMALL_CASES + TEXT_CASES)
+         + BITCAST_CASES + DFT_CASES + SMALL_CASES + TEXT_CASES + ANTIALIAS_CASES)

@@ -56,6 +56,10 @@ CASES = {
                         {"max_gram_length": 2, "min_gram_length": 1, "max_skip_count": 1, "mode": "TFIDF",
                          "ngram_counts": [0, 3], "ngram_indexes": [0, 1, 2, 3, 4], "pool_int64s": [1, 2, 3, 1, 2, 2, 3],
                          "weights": [1.0, 0.5, 2.0, 3.0, 0.25]}),
+    "Resize_antialias_cubic": ("Resize", [In(f32(1, 2, 9, 12)), None, np.array([1, 1, 0.5, 0.4], np.float32)],
+                               {"mode": "cubic", "antialias": True}),
+    "Resize_antialias_linear_NHWC": ("Resize", [In(f32(1, 9, 12, 2)), None, None, np.array([4, 5], np.int64)],
+                                     {"mode": "linear", "antialias": True, "data_format": "NHWC"}),
 }
 FP16 = {"AffineGrid_3d", "TensorScatter_circular", "NLL_none", "LayerNorm_stats", "BatchNormTraining", "LinearAttention_linear_past", "CausalConvWithState"}   # the losses keep fp32 (no_fp16): an fp16 case checks the walker keeps that
 

@@ -407,15 +407,14 @@ def resize(e: Emit):
     """ONNX Resize on the tensor as it is (channels-last too), with roi/scales/sizes spread over every axis
     (onnxruntime's transpose optimizer mishandles Resize's axes attribute, so it is only used with a
     keep_aspect_ratio_policy). Cubic on channels-last runs channels-first, where onnxruntime supports it."""
-    if e.attrs["antialias"]:
-        raise Refusal("antialias is not supported")
     rank = e.known_rank(0, "Resize")
     given = [i if e.has(i) and (e.value(i) is None or np.asarray(e.value(i)).size) else None for i in (1, 2, 3)]
     attrs = {"mode": str(e.attrs["mode"]), "coordinate_transformation_mode": str(e.attrs["coordinate_transformation_mode"]),
              "nearest_mode": _nearest_mode(e, rank), "cubic_coeff_a": float(e.attrs["cubic_coeff_a"]),
              "exclude_outside": int(bool(e.attrs["exclude_outside"])),
              "extrapolation_value": float(e.attrs["extrapolation_value"]),
-             "keep_aspect_ratio_policy": str(e.attrs["keep_aspect_ratio_policy"])}
+             "keep_aspect_ratio_policy": str(e.attrs["keep_aspect_ratio_policy"]),
+             "antialias": 1 if e.attrs["antialias"] and e.attrs["mode"] != "nearest" else None}
     axes = _resize_axes(e, rank, given)
     last = channels_last(e.attrs["data_format"]) and rank > 2
     if attrs["mode"] == "cubic" and last and attrs["keep_aspect_ratio_policy"] == "stretch":

@@ -302,13 +302,13 @@ def resize_v10(ctx: NodeContext):
 
 @onnx_op("Resize", since=11)
 def resize(ctx: NodeContext):
-    if ctx.attr("antialias"):
-        raise ctx.unsupported("antialias=1 is not supported")
     attrs = {"mode": str(ctx.attr("mode")), "data_format": channels_first_format(ctx)}
     for key in RESIZE_ATTRS:
         attrs[key] = ctx.attr(key, BEFORE_18.get(key))
     if ctx.attr("axes"):
         attrs["axes"] = [ctx.axis(int(a)) for a in ctx.attr("axes")]
+    if ctx.attr("antialias") and attrs["mode"] != "nearest":   # (opset 18; nearest has no antialiasing)
+        attrs["antialias"] = True
     return ctx.op("Resize", ctx.inputs[:4], attrs)
 
 
