@@ -184,5 +184,26 @@ ANTIALIAS_CASES = [
 ] + [Case("resize_antialias_sizes_linear_3d", "Resize", [inp("x", f32(1, 7, 10, 11)), None, None,
                                                          const("n", np.array([1, 7, 4, 3], np.int64))],
           {"mode": "linear", "antialias": 1}, opset=18, atol=1e-4)]
+
+
+def _deform_case(name, n, c, hw, oc, k, group=1, offset_group=1, strides=(1, 1), pads=(0, 0, 0, 0),
+                 dilations=(1, 1), bias=False, mask=False):
+    kh, kw = k
+    oh = (hw[0] + pads[0] + pads[2] - (kh - 1) * dilations[0] - 1) // strides[0] + 1
+    ow = (hw[1] + pads[1] + pads[3] - (kw - 1) * dilations[1] - 1) // strides[1] + 1
+    ins = [inp("x", f32(n, c, *hw)), const("w", f32(oc, c // group, kh, kw)),
+           inp("off", f32(n, offset_group * 2 * kh * kw, oh, ow, scale=1.5)), const("b", f32(oc)) if bias else None,
+           inp("m", rng.uniform(0, 1, (n, offset_group * kh * kw, oh, ow)).astype(np.float32)) if mask else None]
+    attrs = {"group": group, "offset_group": offset_group, "strides": list(strides), "pads": list(pads),
+             "dilations": list(dilations), "kernel_shape": [kh, kw]}
+    return Case(name, "DeformConv", ins, attrs, opset=19, atol=1e-4)
+
+
+DEFORM_CASES = [
+    _deform_case("deform_conv_basic", 1, 2, (5, 6), 3, (3, 3)),
+    _deform_case("deform_conv_groups_mask_bias", 2, 4, (6, 5), 6, (2, 3), group=2, offset_group=2, bias=True, mask=True),
+    _deform_case("deform_conv_strided_padded_dilated", 1, 3, (9, 8), 2, (3, 2), strides=(2, 1), pads=(1, 0, 2, 1),
+                 dilations=(2, 1), offset_group=3, mask=True),
+]
 CASES = (LOSS_CASES + NORM_CASES + ATTENTION_CASES + _linear_attention_cases() + CAUSAL_CONV_CASES
-         + BITCAST_CASES + DFT_CASES + SMALL_CASES + TEXT_CASES + ANTIALIAS_CASES)
+         + BITCAST_CASES + DFT_CASES + SMALL_CASES + TEXT_CASES + ANTIALIAS_CASES + DEFORM_CASES)

@@ -60,8 +60,10 @@ CASES = {
                                {"mode": "cubic", "antialias": True}),
     "Resize_antialias_linear_NHWC": ("Resize", [In(f32(1, 9, 12, 2)), None, None, np.array([4, 5], np.int64)],
                                      {"mode": "linear", "antialias": True, "data_format": "NHWC"}),
+    "DeformConv": ("DeformConv", [In(f32(1, 4, 6, 6)), f32(2, 2, 3, 3), In(f32(1, 36, 4, 4)), f32(2),
+                                  In(np.abs(f32(1, 18, 4, 4)))], {"group": 2, "offset_group": 2}),
 }
-FP16 = {"AffineGrid_3d", "TensorScatter_circular", "NLL_none", "LayerNorm_stats", "BatchNormTraining", "LinearAttention_linear_past", "CausalConvWithState"}   # the losses keep fp32 (no_fp16): an fp16 case checks the walker keeps that
+FP16 = {"DeformConv", "AffineGrid_3d", "TensorScatter_circular", "NLL_none", "LayerNorm_stats", "BatchNormTraining", "LinearAttention_linear_past", "CausalConvWithState"}   # the losses keep fp32 (no_fp16): an fp16 case checks the walker keeps that
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

@@ -501,3 +501,11 @@ def affine_grid(e: Emit):
 def tensor_scatter(e: Emit):
     e.out("TensorScatter", [e.input(0), e.as_dtype(1, e.dtype(0)), e.int64(2)], axis=int(e.attrs["axis"]),
           mode=str(e.attrs["mode"]))
+
+
+@emits("DeformConv")
+def deform_conv(e: Emit):
+    a = e.attrs
+    e.out("DeformConv", [e.input(0), *same_dtype_inputs(e, (1, 2, 3, 4))], group=int(a["group"]),
+          offset_group=int(a["offset_group"]), **{k: list(a[k]) or None for k in
+                                                  ("kernel_shape", "strides", "dilations", "pads")})
