@@ -1,5 +1,5 @@
-"""Control-flow ops whose bodies are subgraphs (If, Loop, Scan: Op.subgraphs); shape inference and execution
-of the bodies live in the shape-inference pass and the runtime, which own graph traversal."""
+"""Control-flow ops whose bodies are subgraphs (If, Loop, Scan, SequenceMap: Op.subgraphs); shape inference
+and execution of the bodies live in the shape-inference pass and the runtime, which own graph traversal."""
 from __future__ import annotations
 
 from .registry import Attr, register
@@ -32,3 +32,12 @@ def scan(inputs, attrs):
     once per slice of the scan inputs along their axes (directions 1: from the end), states carried,
     per-iteration outputs stacked along the scan output axes."""
     raise RuntimeError("Scan is executed by the runtime, which runs the body")
+
+
+@register("SequenceMap", attrs={"num_inputs": Attr("int", 1, "inputs mapped over (sequences) or passed whole; "
+                                                                "the rest are outer values the body reads")},
+          infer=None, category="control")
+def sequence_map(inputs, attrs):
+    """ONNX SequenceMap over subgraph body: (sequence, more sequences or tensors..., outer...) -> one sequence
+    per body output: the body runs on the i-th element of every sequence input (tensor inputs whole)."""
+    raise RuntimeError("SequenceMap is executed by the runtime, which runs the body")

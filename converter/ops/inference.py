@@ -126,6 +126,33 @@ def _fold_if(graph: Graph, op) -> bool:
     return True
 
 
+def _infer_sequence_map(graph: Graph, op, warn) -> bool:
+    """SequenceMap: the body sees one element of each sequence input (other inputs whole); each body output
+    becomes a sequence of its dtype."""
+    ins = graph.input_descs(op.name)
+    count = int(op.attrs.get("num_inputs", 1))
+    body = op.subgraphs["body"]
+    for k, (data, d) in enumerate(zip(body.data_ops(), ins)):
+        if d is None:
+            continue
+        if k < count and d.dtype == DataType.DT_VARIANT:
+            elem = d.attrs.get("elem_dtype")
+            data.outputs[0].dtype, data.outputs[0].shape = (elem if elem is not None else data.outputs[0].dtype), None
+        else:
+            data.outputs[0].dtype, data.outputs[0].shape = d.dtype, d.shape
+    infer_graph(body, warn=warn)
+    changed = False
+    outs = [body.desc(r) for r in body.output_refs()]
+    while len(op.outputs) < len(outs):
+        op.outputs.append(TensorDesc(shape=None))
+    for d, out in zip(op.outputs, outs):
+        if d.dtype != DataType.DT_VARIANT or d.attrs.get("elem_dtype") != int(out.dtype):
+            d.dtype, d.shape = DataType.DT_VARIANT, None
+            d.attrs["elem_dtype"] = int(out.dtype)
+            changed = True
+    return changed
+
+
 def _infer_subgraph_op(graph: Graph, op, warn) -> bool:
     """Ops with bodies. If: give each branch's Data ops the descs of the op's inputs after the first, infer
     the branches, and take outputs the branches agree on (unknown dims where they differ). Loop: see above."""
@@ -133,6 +160,8 @@ def _infer_subgraph_op(graph: Graph, op, warn) -> bool:
         return _infer_loop(graph, op, warn)
     if op.type == "Scan":
         return _infer_scan(graph, op, warn)
+    if op.type == "SequenceMap":
+        return _infer_sequence_map(graph, op, warn)
     ins = graph.input_descs(op.name)[1:]
     results = []
     for sub in op.subgraphs.values():

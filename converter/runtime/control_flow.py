@@ -1,6 +1,7 @@
 """Executing ops with bodies: If (one of two branches), Loop (ONNX semantics: trip count and/or
-condition, loop-carried values, scan outputs stacked along a new first axis) and Scan (the body once per
-slice of the scan inputs, states carried, per-slice outputs stacked)."""
+condition, loop-carried values, scan outputs stacked along a new first axis) Scan (the body once per
+slice of the scan inputs, states carried, per-slice outputs stacked) and SequenceMap (the body once per
+sequence element)."""
 from __future__ import annotations
 
 import numpy as np
@@ -8,6 +9,7 @@ import numpy as np
 from ..errors import INTERNAL_ERROR, INVALID_ARGUMENT_VALUE, UNSUPPORTED_OP, ConverterError
 from ..ir import to_numpy
 from ..ops.control import scan_axis
+from ..ops.registry import SequenceValue
 
 
 def _call(body, args: list) -> list:
@@ -92,7 +94,24 @@ def run_scan(session, op, args: list) -> list:
     return states + stacked
 
 
-RUNNERS = {"If": run_if, "Loop": run_loop, "Scan": run_scan}
+def run_sequence_map(session, op, args: list) -> list:
+    """args: [sequence, sequences or tensors..., outer...]: the body on the i-th element of every sequence."""
+    count = int(op.attrs.get("num_inputs", 1))
+    mapped, outer = args[:count], list(args[count:])
+    lengths = {len(a) for a in mapped if isinstance(a, list)}
+    if len(lengths) > 1:
+        raise ConverterError(INVALID_ARGUMENT_VALUE, f"SequenceMap '{op.name}': the sequences have different "
+                             f"lengths {sorted(lengths)}", node=op.name)
+    body = session.body_session(op, "body")
+    results = [SequenceValue() for _ in op.outputs]
+    for i in range(lengths.pop() if lengths else 0):
+        outs = _call(body, [a[i] if isinstance(a, list) else a for a in mapped] + outer)
+        for acc, value in zip(results, outs):
+            acc.append(np.asarray(value))
+    return results
+
+
+RUNNERS = {"If": run_if, "Loop": run_loop, "Scan": run_scan, "SequenceMap": run_sequence_map}
 
 
 def run_body_op(session, op, args: list) -> list:

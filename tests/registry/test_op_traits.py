@@ -41,6 +41,7 @@ BEFORE = {
 ADDED = {
     "no_fp16": {"NegativeLogLikelihoodLoss", "SoftmaxCrossEntropyLoss", "DFT", "STFT"},
     "keep_fp32_mix": {"BatchNormTraining", "LinearAttention"},
+    "never_fold": {"Optional", "OptionalHasElement", "OptionalGetElement"},   # optionals are run-time values
 }
 PARAM_INPUTS_BEFORE = {"Resize": {1, 2}, "DequantizeLinear": {1}, "QLinearConv": {1, 4, 6},
                        "QLinearMatMul": {1, 4, 6}}

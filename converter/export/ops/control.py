@@ -124,3 +124,22 @@ def scan(e: Emit):
     lists = {k: [int(v) for v in e.attrs[k]] or None for k in
              ("scan_input_directions", "scan_input_axes", "scan_output_directions", "scan_output_axes")}
     e.out("Scan", [v.name for v in values], body=body, num_scan_inputs=m, **lists)
+
+
+@emits("SequenceMap")
+def sequence_map(e: Emit):
+    """Body inputs: one element of each sequence input, tensor inputs whole; outer values by name."""
+    if "body" not in e.op.subgraphs:
+        raise Refusal("the body subgraph is missing")
+    count = int(e.attrs["num_inputs"])
+    refs = e.exporter.graph.inputs_of(e.op.name)
+    values = [e.exporter.value(r) for r in refs[:count]]
+    formal = [(v.name, v.elem if int(v.desc.dtype) == SEQUENCE else int(v.desc.dtype), None, None) for v in values]
+    if any(f[1] is None for f in formal):
+        raise Refusal("the element type of a sequence input is unknown")
+    body, results = e.exporter.export_body(e.op.subgraphs["body"], formal, _outer(e, count), f"{e.op.name}_body")
+    if len(results) != len(e.outputs):
+        raise Refusal(f"the body has {len(results)} outputs for {len(e.outputs)} op outputs")
+    for i, r in enumerate(results):
+        e.out_elems[i] = (int(r.desc.dtype), None if r.desc.shape is None else tuple(r.desc.shape))
+    e.out("SequenceMap", [v.name for v in values], body=body)

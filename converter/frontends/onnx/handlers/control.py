@@ -73,10 +73,9 @@ def _captured(ctx: NodeContext, names: list) -> tuple:
 def _body_input_desc(vi, like) -> TensorDesc:
     """A body input's desc as the body declares it; an undeclared element type is the one of ``like`` (the
     desc of the value that feeds it, when known), as ONNX type inference has it."""
-    typed = vi.type.HasField("tensor_type")
-    d = value_info_desc(vi) if typed else TensorDesc(shape=None)
-    if not (typed and vi.type.tensor_type.elem_type) and like is not None and vi.type.WhichOneof("value") in (
-            None, "tensor_type"):
+    d = value_info_desc(vi)
+    kind = vi.type.WhichOneof("value")
+    if like is not None and (kind is None or kind == "tensor_type" and not vi.type.tensor_type.elem_type):
         d.dtype = d.origin_dtype = like.dtype
         if like.dtype == DataType.DT_VARIANT:
             d.attrs = dict(like.attrs)
@@ -178,5 +177,30 @@ def scan_op(ctx: NodeContext):
     sub = _body_graph(ctx, body, f"{ctx.name}_body", leading, outer, inlined)
     refs = ctx.op("Scan", [ctx.input(k) for k in range(n + m)] + [ctx.refs[name] for name in outer],
                   {"num_states": n, "num_scan_inputs": m, **lists})
+    ctx.builder.graph.op(refs[0][0]).subgraphs = {"body": sub}
+    return refs
+
+
+@onnx_op("SequenceMap", since=17)
+def sequence_map_op(ctx: NodeContext):
+    """SequenceMap: the body becomes a subgraph with Data ops (one element of each sequence input, the tensor
+    inputs whole, then the outer values it reads)."""
+    body = ctx.require_attr("body")
+    count = len(ctx.node.input)
+    if len(body.input) != count or len(body.output) != len(ctx.node.output):
+        raise ctx.fail(f"the body takes {len(body.input)} inputs and gives {len(body.output)} outputs; the node has "
+                       f"{count} inputs and {len(ctx.node.output)} outputs")
+    if any(ctx.input(k) is None for k in range(count)):
+        raise ctx.fail("an input is empty")
+    outer, inlined = _captured(ctx, [n for n in free_names(body) if n in ctx.refs])
+    leading = []
+    for k, vi in enumerate(body.input):
+        d = ctx.desc(k)
+        if d is not None and d.dtype == DataType.DT_VARIANT:   # the body sees one element
+            d = TensorDesc(d.attrs.get("elem_dtype") or DataType.DT_FLOAT, None)
+        leading.append((vi.name, _body_input_desc(vi, d)))
+    sub = _body_graph(ctx, body, f"{ctx.name}_body", leading, outer, inlined)
+    refs = ctx.op("SequenceMap", [ctx.input(k) for k in range(count)] + [ctx.refs[n] for n in outer],
+                  {"num_inputs": count})
     ctx.builder.graph.op(refs[0][0]).subgraphs = {"body": sub}
     return refs
