@@ -22,3 +22,16 @@ def write_text_atomic(path: str, text: str, option: str | None = None) -> str:
             os.unlink(tmp)
         raise
     return path
+
+
+def read_text(path: str, option: str | None = None) -> str:
+    """A UTF-8 text file's contents; E13001 when it does not exist, E13003 when it cannot be read."""
+    where = f"{option}: " if option else ""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except FileNotFoundError:
+        raise ConverterError("E13001", f"{where}cannot open '{path}' (no such file)", option=option,
+                             path=path) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConverterError("E13003", f"{where}cannot read '{path}': {exc}", option=option, path=path) from None

@@ -20,6 +20,7 @@ import json
 import math
 
 from ..errors import ConverterError
+from ..fileio import read_text
 
 VERSION = 1
 IFMR_DEFAULTS = {"max_percentile": 0.999999, "min_percentile": 0.999999, "search_range": [0.7, 1.3],
@@ -80,15 +81,7 @@ def _no_duplicates(pairs):
 
 def load(path: str, layers: list) -> dict:
     """Read, check and complete a config file for these layers."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except FileNotFoundError:
-        raise ConverterError("E13001", f"--config: cannot open '{path}' (no such file)", option="--config",
-                             path=path) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConverterError("E13003", f"--config: cannot read '{path}': {exc}", option="--config",
-                             path=path) from None
+    text = read_text(path, "--config")
     try:
         raw = json.loads(text, object_pairs_hook=_no_duplicates)
     except ValueError as exc:

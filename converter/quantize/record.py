@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from google.protobuf import text_format
 
 from ..errors import ConverterError
+from ..fileio import read_text
 from ..proto import amct_record_pb2 as pb
 
 
@@ -67,12 +68,4 @@ def from_text(text: str, path: str = "record") -> dict:
 
 
 def read(path: str) -> dict:
-    try:
-        with open(path, encoding="utf-8") as f:
-            return from_text(f.read(), path)
-    except FileNotFoundError:
-        raise ConverterError("E13001", f"--record: cannot open '{path}' (no such file)", option="--record",
-                             path=path) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConverterError("E13003", f"--record: cannot read '{path}': {exc}", option="--record",
-                             path=path) from None
+    return from_text(read_text(path, "--record"), path)
