@@ -7,8 +7,9 @@ spatial kernels are mostly low-pass; every BatchNorm's mean/variance are the rea
 a set of images (re-estimated layer by layer with onnxruntime on a smaller copy of the network with the same
 weights; variance floored at 5% of the layer's median so near-dead channels stay quiet); the last BatchNorm of
 each residual branch has a small scale; the classifier's bias centres the logits, so the top-1 class depends on
-the input. Images are smooth random fields (noise at 1/16 resolution, upsampled, plus fine noise),
-normalised per channel like ImageNet inputs.
+the input (its weights span the principal directions along which the images' features differ). Images are
+smooth random fields (noise at 1/7 to 1/56 of the resolution, upsampled, plus fine noise) with their own
+contrast and colour cast, normalised per channel like ImageNet inputs.
 
 Run: python tools/make_trained_like.py OUT_DIR [--models resnet50,mobilenetv2] [--size 224] [--calib 8]
      [--held 32]  (writes NAME.onnx, NAME_calib.npy, NAME_held.npy; needs onnxruntime)
@@ -28,14 +29,18 @@ from make_resnet50_onnx import _Net, resnet50  # noqa: E402
 
 
 def images(n: int, size: int, seed: int) -> np.ndarray:
-    """Smooth random 'images', N x 3 x size x size, per-channel mean 0 / std 1."""
+    """Smooth random 'images', N x 3 x size x size: each with its own coarseness, contrast and colour cast,
+    then normalised per channel over the set (mean 0, std 1)."""
     rng = np.random.default_rng(seed)
-    low = max(size // 16, 2)
-    coarse = rng.standard_normal((n, 3, low, low))
-    idx = (np.arange(size) * low // size)
-    x = coarse[:, :, idx][:, :, :, idx] + 0.3 * rng.standard_normal((n, 3, size, size))
-    x = (x - x.mean(axis=(0, 2, 3), keepdims=True)) / x.std(axis=(0, 2, 3), keepdims=True)
-    return x.astype(np.float32)
+    out = np.empty((n, 3, size, size))
+    for i in range(n):
+        low = int(rng.choice([4, 8, 16, 32])) * size // 224 or 2
+        coarse = rng.standard_normal((3, low, low))
+        idx = np.arange(size) * low // size
+        img = coarse[:, idx][:, :, idx] + 0.3 * rng.standard_normal((3, size, size))
+        out[i] = img * rng.uniform(0.5, 1.5) + rng.normal(0, 0.5, (3, 1, 1))
+    out = (out - out.mean(axis=(0, 2, 3), keepdims=True)) / out.std(axis=(0, 2, 3), keepdims=True)
+    return out.astype(np.float32)
 
 
 class _MobileNet(_Net):
@@ -121,17 +126,21 @@ def trained_like(model: onnx.ModelProto, x: np.ndarray) -> dict:
     return values
 
 
-def centre_classifier(model: onnx.ModelProto, x: np.ndarray) -> None:
-    """Scale the classifier so centred logits have std 3, and set its bias to centre them (in place)."""
+def centre_classifier(model: onnx.ModelProto, x: np.ndarray, rank: int = 16) -> None:
+    """A classifier that reads what differs between images, as a trained one does (in place): its weights
+    span the top principal directions of the features over the images ``x``, its bias centres the logits,
+    and the centred logits have std 3. (Random weights would mostly read the features' common part, and then
+    the class would hinge on tiny differences that any rounding noise flips.)"""
     inits = {t.name: t for t in model.graph.initializer}
     fc = next(n for n in model.graph.node if n.op_type == "Gemm")
-    feat = np.concatenate([_run(model, [fc.input[0]], x[i:i + 1])[0] for i in range(len(x))])
-    w = numpy_helper.to_array(inits[fc.input[1]])
-    centred = (feat - feat.mean(axis=0)) @ w.T
-    w = (w * (3.0 / max(float(centred.std()), 1e-9))).astype(np.float32)
-    inits[fc.input[1]].CopyFrom(numpy_helper.from_array(w, fc.input[1]))
-    inits[fc.input[2]].CopyFrom(numpy_helper.from_array((-(feat.mean(axis=0) @ w.T)).astype(np.float32),
-                                                        fc.input[2]))
+    feat = np.concatenate([_run(model, [fc.input[0]], x[i:i + 1])[0] for i in range(len(x))]).astype(np.float64)
+    mean = feat.mean(axis=0)
+    _, _, vt = np.linalg.svd(feat - mean, full_matrices=False)
+    classes = numpy_helper.to_array(inits[fc.input[1]]).shape[0]
+    w = np.random.default_rng(5).standard_normal((classes, min(rank, vt.shape[0]))) @ vt[:rank]
+    w *= 3.0 / max(float(((feat - mean) @ w.T).std()), 1e-12)
+    inits[fc.input[1]].CopyFrom(numpy_helper.from_array(w.astype(np.float32), fc.input[1]))
+    inits[fc.input[2]].CopyFrom(numpy_helper.from_array((-(mean @ w.T)).astype(np.float32), fc.input[2]))
 
 
 def smooth_kernels(model: onnx.ModelProto) -> None:
@@ -162,7 +171,7 @@ def build(name: str, size: int, est_size: int = 64, est_images: int = 16) -> onn
     for t in model.graph.initializer:
         if t.name in values:
             t.CopyFrom(numpy_helper.from_array(values[t.name], t.name))
-    centre_classifier(model, images(est_images, size, seed=100))
+    centre_classifier(model, images(32, size, seed=100))
     return model
 
 
