@@ -2,62 +2,14 @@
 from __future__ import annotations
 
 import os
-import warnings
 
-from .errors import ConversionWarning, ConverterError
-from .ir import Graph
+# build_graph and load_source_graph are part of the Python API (the frontend alone, or every pass too)
+from .conversion import build_graph, build_shaped_graph, load_source_graph  # noqa: F401
+from .errors import ConverterError
+from .fileio import require_file
 from .options import ConvertOptions
-from .passes.base import PassContext
-from .passes.pipeline import run_passes
 
 FRAMEWORK_NAMES = {0: "Caffe", 1: "MindSpore", 3: "TensorFlow", 5: "ONNX"}
-
-
-def _require_file(path: str | None, option: str) -> str:
-    if not path:
-        raise ConverterError("E10004", f"{option} is required", option=option)
-    if not os.path.isfile(path):
-        raise ConverterError("E13001", f"{option}: cannot open '{path}' (no such file)", option=option, path=path)
-    return path
-
-
-def _shape_dict(options: ConvertOptions) -> dict:
-    return {name: tuple(dims) for name, dims in options.input_shape or ()}
-
-
-def load_source_graph(options: ConvertOptions) -> Graph:
-    """Parse the source model into the IR (no passes yet)."""
-    fw = options.framework
-    model = _require_file(options.model, "--model")
-    if fw == 5:
-        from .frontends.onnx import load_onnx_graph
-        return load_onnx_graph(model, input_names_with_shape=list(_shape_dict(options)))
-    if fw == 0:
-        from .frontends.caffe import load_caffe_graph
-        weight = _require_file(options.weight, "--weight") if options.weight else None
-        if weight is None:
-            raise ConverterError("E10008", "--weight is required for a Caffe model (the .caffemodel file)",
-                                 option="--weight")
-        return load_caffe_graph(model, weight, _shape_dict(options), op_name_map=options.op_name_map)
-    if fw == 3:
-        from .frontends.tensorflow import load_tf_graph
-        return load_tf_graph(model, _shape_dict(options), list(options.out_nodes or ()))
-    if fw == 1:
-        raise ConverterError("E10001", "--framework=1 (MindSpore .air) is not supported by this converter; "
-                             "export the model to ONNX and use --framework=5", option="--framework")
-    raise ConverterError("E10007", f"--framework={fw} is not valid; use 0 (Caffe), 3 (TensorFlow) or 5 (ONNX)",
-                         option="--framework")
-
-
-def build_graph(options: ConvertOptions) -> Graph:
-    """Frontend + every pass: the graph that would be written to the .om."""
-    graph = load_source_graph(options)
-    ctx = PassContext(options=options, framework=options.framework if options.framework is not None else 5)
-    run_passes(graph, ctx)
-    graph.meta["warnings"] = list(graph.meta.get("frontend_warnings", ())) + list(ctx.warnings)
-    for message in graph.meta["warnings"]:
-        warnings.warn(message, ConversionWarning, stacklevel=2)
-    return graph
 
 
 def output_path(options: ConvertOptions) -> str:
@@ -113,16 +65,14 @@ def source_json(options: ConvertOptions) -> str:
     """--mode=1 --framework=0|3|5 --om=<source model>: the source model's own protobuf as JSON, or with
     --dump_mode=1 the parsed and shape-inferred graph as a ModelDef."""
     fw = options.framework
-    src = _require_file(options.om, "--om")
+    src = require_file(options.om, "--om")
     if options.dump_mode == 1:
         from dataclasses import replace
 
         from .om.json_dump import model_def_to_json
         from .om.model_def import graph_to_model_def
-        from .passes.pipeline import SHAPE_PASSES
         opts = replace(options, model=src)
-        graph = load_source_graph(opts)
-        run_passes(graph, PassContext(options=opts, framework=fw), SHAPE_PASSES)
+        graph = build_shaped_graph(opts)
         return model_def_to_json(graph_to_model_def(graph, model_attrs(opts)).model_def, dump_mode=1)
     if fw == 5:
         from .frontends.onnx.reader import load_model
@@ -145,7 +95,7 @@ def dump_json(options: ConvertOptions) -> str:
         raise ConverterError("E10004", "--json is required with --mode=1 (the JSON file to write)", option="--json")
     if options.framework in (None, -1):
         from .om.json_dump import om_to_json
-        text = om_to_json(_require_file(options.om, "--om"), options.dump_mode)
+        text = om_to_json(require_file(options.om, "--om"), options.dump_mode)
     else:
         text = source_json(options)
     return write_text_atomic(options.json, text, option="--json")
@@ -158,7 +108,7 @@ def dump_text_modeldef(options: ConvertOptions) -> str:
     from .fileio import write_text_atomic
     from .om.json_dump import model_def_to_json
     from .proto import ge_ir_pb2 as ge
-    src = _require_file(options.om, "--om")
+    src = require_file(options.om, "--om")
     if not options.json:
         raise ConverterError("E10004", "--json is required with --mode=5", option="--json")
     model = ge.ModelDef()
@@ -176,7 +126,7 @@ def dump_text_modeldef(options: ConvertOptions) -> str:
 def model_info_text(path: str) -> str:
     """What `atc --mode=6` and `omtool info` print about an offline model."""
     from .om.reader import om_info
-    info = om_info(_require_file(path, "--om"))
+    info = om_info(require_file(path, "--om"))
     a = info["attrs"]
     lines = ["============ Display Model Info start ============",
              f"Model name: {info['name']}",
@@ -204,5 +154,5 @@ def print_model_info(options: ConvertOptions) -> str:
 def precheck(options: ConvertOptions) -> dict:
     """atc --mode=3: check every op, write --check_report; raises when an op fails."""
     from .precheck import precheck as run_precheck
-    _require_file(options.model, "--model")
+    require_file(options.model, "--model")
     return run_precheck(options)

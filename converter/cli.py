@@ -20,9 +20,6 @@ FAILURE_LINE = "ATC run failed, Please check the detail log, Try 'atc --help' fo
 LOG_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING,
               "error": logging.ERROR, "null": logging.WARNING, "default": logging.WARNING}
 
-# --mode -> name of the converter.api function that does the work
-MODE_ACTIONS = {0: "convert", 1: "dump_json", 3: "precheck", 5: "dump_text_modeldef", 6: "print_model_info"}
-
 
 def help_text() -> str:
     """Grouped help, one line per option."""
@@ -47,17 +44,22 @@ def format_error(error: ConverterError) -> str:
     return "\n".join([f"{error.code}: {first}"] + [f"        {line}" for line in rest])
 
 
+def mode_actions() -> dict:
+    """--mode -> the converter.api function that does the work. The api is imported here, when a mode runs:
+    it pulls in every op, pass and frontend, which `atc --help` and option errors do not need."""
+    from . import api
+    return {0: api.convert, 1: api.dump_json, 3: api.precheck, 5: api.dump_text_modeldef, 6: api.print_model_info}
+
+
 def run(options: ConvertOptions):
     """Dispatch to converter.api by mode; returns what the API returned (a path, or text for mode 6)."""
-    from . import api          # imported lazily: heavy, and tests replace it
-    action = getattr(api, MODE_ACTIONS[options.mode], None)
+    actions = mode_actions()
+    action = actions.get(options.mode)
     if action is None:
         raise ConverterError("E10001", f"--mode={options.mode} is not available in this build", option="--mode")
     result = action(options)
-    if options.mode == 0 and options.display_model_info == 1 and isinstance(result, str):
-        show = getattr(api, MODE_ACTIONS[6], None)
-        if show is not None:
-            print(show(replace(options, mode=6, om=result)))
+    if options.mode == 0 and options.display_model_info == 1 and isinstance(result, str) and 6 in actions:
+        print(actions[6](replace(options, mode=6, om=result)))
     return result
 
 

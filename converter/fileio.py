@@ -1,10 +1,20 @@
-"""Atomic file writes: write to a temporary file in the target folder, then rename over the target."""
+"""Files named on the command line: an input must exist (E10004/E13001); outputs are written atomically
+(to a temporary file in the target folder, then renamed over the target)."""
 from __future__ import annotations
 
 import os
 import tempfile
 
 from .errors import ConverterError
+
+
+def require_file(path: str | None, option: str) -> str:
+    """`path`, which `option` names: E10004 when it is not given, E13001 when it is not a file."""
+    if not path:
+        raise ConverterError("E10004", f"{option} is required", option=option)
+    if not os.path.isfile(path):
+        raise ConverterError("E13001", f"{option}: cannot open '{path}' (no such file)", option=option, path=path)
+    return path
 
 
 def write_text_atomic(path: str, text: str, option: str | None = None) -> str:

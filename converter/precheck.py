@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 
+from .conversion import build_graph, load_source_graph
 from .errors import ConverterError
 from .options import ConvertOptions
 
@@ -38,7 +39,6 @@ def _onnx_entries(path: str) -> tuple:
 
 def _generic_entries(options: ConvertOptions) -> tuple:
     """Caffe/TF: per source op type via the frontend's supported table."""
-    from .api import load_source_graph
     try:
         graph = load_source_graph(options)
     except ConverterError as exc:
@@ -59,7 +59,6 @@ def _generic_entries(options: ConvertOptions) -> tuple:
 
 def _attribute_causes(options: ConvertOptions, entries: list) -> None:
     """Convert the model (without writing) and attach a 'parameter invalid' cause to the op that fails."""
-    from .api import build_graph
     try:
         build_graph(options)
     except ConverterError as exc:

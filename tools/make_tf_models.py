@@ -36,7 +36,7 @@ EXTRA_KERAS_APPS = {
     "efficientnet_v2_b0": ("EfficientNetV2B0", 224),
 }
 SMALL = ["tf1_style", "nchw_net", "misc_ops", "more_ops", "dilated_depthwise", "conv_transpose", "resize_ops",
-         "bicubic", "keras_layers", "functional_if"]
+         "bicubic", "keras_layers", "functional_if", "argmax_pool"]
 
 
 def _tf():
@@ -337,9 +337,28 @@ def bicubic(out_dir: str, seed: int = 8) -> None:
     _save(out_dir, "bicubic", *_graph_mode(build))
 
 
+def argmax_pool(out_dir: str, seed: int = 11) -> None:
+    """MaxPoolWithArgmax: SAME and VALID, the index with and without the batch, int64 and int32 indices."""
+    rng = np.random.default_rng(seed)
+
+    def build(tf):
+        x = tf.compat.v1.placeholder(tf.float32, [2, 7, 9, 3], name="input")
+        outs = []
+        for padding, batch, index_type in (("SAME", False, tf.int64), ("VALID", True, tf.int64),
+                                           ("SAME", True, tf.int32)):
+            y, index = tf.nn.max_pool_with_argmax(x, [1, 3, 3, 1], [1, 2, 2, 1], padding, output_dtype=index_type,
+                                                  include_batch_in_index=batch)
+            outs += [y, index]
+        feeds = {x: rng.standard_normal((2, 7, 9, 3)).astype(np.float32)}
+        return feeds, [tf.identity(o, f"m{i}") for i, o in enumerate(outs)]
+
+    _save(out_dir, "argmax_pool", *_graph_mode(build))
+
+
 BUILDERS = {"tf1_style": tf1_style, "nchw_net": nchw_net, "misc_ops": misc_ops, "more_ops": more_ops,
             "dilated_depthwise": dilated_depthwise, "conv_transpose": conv_transpose, "resize_ops": resize_ops,
-            "bicubic": bicubic, "keras_layers": keras_layers, "functional_if": functional_if}
+            "bicubic": bicubic, "keras_layers": keras_layers, "functional_if": functional_if,
+            "argmax_pool": argmax_pool}
 
 
 def main(argv=None) -> int:

@@ -7,57 +7,40 @@ from __future__ import annotations
 
 import re
 
-from .files import read_option_file
 from ..errors import OptionError
+from .files import read_option_file
 
 AIPP_INPUT_FORMATS = ("YUV420SP_U8", "XRGB8888_U8", "RGB888_U8", "YUV400_U8", "NC1HWC0DI_FP16",
                       "NC1HWC0DI_S8", "ARGB8888_U8", "YUYV_U8", "YUV422SP_U8", "AYUV444_U8", "RAW10",
                       "RAW12", "RAW16", "RAW24", "RGB16", "RGB20", "RGB24", "RGB8_IR", "RGB16_IR", "RGB24_IR")
 
 
+INT32_MAX = 2**31 - 1
+BOOL, STR, FLOAT = ("bool", None, None), ("str", None, None), ("float", None, None)
+
+
 def _key_table() -> dict:
     """key -> (kind, lo, hi, repeated). kinds: enum (lo = choices), bool, int, float, str."""
-    table = {
-        "aipp_mode": ("enum", ("static", "dynamic"), None, False),
-        "related_input_rank": ("int", 0, 2**31 - 1, False),
-        "related_input_name": ("str", None, None, False),
-        "input_edge_idx": ("int", 0, 2**31 - 1, True),
-        "max_src_image_size": ("int", 0, 2**31 - 1, False),
-        "support_rotation": ("bool", None, None, False),
-        "input_format": ("enum", AIPP_INPUT_FORMATS, None, False),
-        "src_image_size_w": ("int", 0, 4096, False),
-        "src_image_size_h": ("int", 0, 4096, False),
-        "crop": ("bool", None, None, False),
-        "load_start_pos_w": ("int", 0, 4095, False),
-        "load_start_pos_h": ("int", 0, 4095, False),
-        "crop_size_w": ("int", 0, 4096, False),
-        "crop_size_h": ("int", 0, 4096, False),
-        "resize": ("bool", None, None, False),
-        "resize_output_w": ("int", 0, 4096, False),
-        "resize_output_h": ("int", 0, 4096, False),
-        "padding": ("bool", None, None, False),
-        "left_padding_size": ("int", 0, 32, False),
-        "right_padding_size": ("int", 0, 32, False),
-        "top_padding_size": ("int", 0, 32, False),
-        "bottom_padding_size": ("int", 0, 32, False),
-        "padding_value": ("float", None, None, False),
-        "csc_switch": ("bool", None, None, False),
-        "rbuv_swap_switch": ("bool", None, None, False),
-        "ax_swap_switch": ("bool", None, None, False),
-        "single_line_mode": ("bool", None, None, False),
-        "cpadding_value": ("float", None, None, False),
-    }
-    for row in range(3):
-        for col in range(3):
-            table[f"matrix_r{row}c{col}"] = ("int", -32768, 32767, True)
-    for chn in range(3):
-        table[f"input_bias_{chn}"] = ("int", 0, 255, True)
-        table[f"output_bias_{chn}"] = ("int", 0, 255, True)
-    for chn in range(4):
-        table[f"mean_chn_{chn}"] = ("int", 0, 255, False)
-        table[f"min_chn_{chn}"] = ("float", None, None, False)
-        table[f"var_reci_chn_{chn}"] = ("float", -65504.0, 65504.0, False)
-    return table
+    groups = (  # ((kind, lo, hi), repeated, keys)
+        (("enum", ("static", "dynamic"), None), False, ("aipp_mode",)),
+        (("enum", AIPP_INPUT_FORMATS, None), False, ("input_format",)),
+        (("int", 0, INT32_MAX), False, ("related_input_rank", "max_src_image_size")),
+        (("int", 0, INT32_MAX), True, ("input_edge_idx",)),
+        (STR, False, ("related_input_name",)),
+        (BOOL, False, ("support_rotation", "crop", "resize", "padding", "csc_switch", "rbuv_swap_switch",
+                       "ax_swap_switch", "single_line_mode")),
+        (("int", 0, 4096), False, ("src_image_size_w", "src_image_size_h", "crop_size_w", "crop_size_h",
+                                   "resize_output_w", "resize_output_h")),
+        (("int", 0, 4095), False, ("load_start_pos_w", "load_start_pos_h")),
+        (("int", 0, 32), False, ("left_padding_size", "right_padding_size", "top_padding_size",
+                                 "bottom_padding_size")),
+        (FLOAT, False, ("padding_value", "cpadding_value") + tuple(f"min_chn_{c}" for c in range(4))),
+        (("int", -32768, 32767), True, tuple(f"matrix_r{row}c{col}" for row in range(3) for col in range(3))),
+        (("int", 0, 255), True, tuple(f"{side}_bias_{c}" for side in ("input", "output") for c in range(3))),
+        (("int", 0, 255), False, tuple(f"mean_chn_{c}" for c in range(4))),
+        (("float", -65504.0, 65504.0), False, tuple(f"var_reci_chn_{c}" for c in range(4))),
+    )
+    return {key: (*spec, repeated) for spec, repeated, keys in groups for key in keys}
 
 
 AIPP_KEYS = _key_table()

@@ -28,6 +28,19 @@ def split_name(item: str):
     return item[:pos].strip(), item[pos + 1:].strip()
 
 
+def named_items(text: str, error, no_name: str):
+    """(item, name, value) for each 'name:value' item; error(item, reason) makes the OptionError raised for an
+    item without ':' (reason `no_name`) or with an empty name."""
+    for item in split_items(text):
+        parts = split_name(item)
+        if parts is None:
+            raise error(item, no_name)
+        name, value = parts
+        if not name:
+            raise error(item, "the input name is empty")
+        yield item, name, value
+
+
 # ---- --input_shape -------------------------------------------------------------------------------------
 
 def _shape_error(item: str, reason: str) -> OptionError:
@@ -63,13 +76,7 @@ def parse_dim(text: str, item: str):
 def parse_input_shape(text: str) -> tuple:
     """Ordered (name, dims) pairs; a dim is an int or a (lo, hi) range; empty dims = scalar."""
     result = []
-    for item in split_items(text):
-        parts = split_name(item)
-        if parts is None:
-            raise _shape_error(item, "it must contain a name and dims separated by ':'")
-        name, dims_text = parts
-        if not name:
-            raise _shape_error(item, "the input name is empty")
+    for item, name, dims_text in named_items(text, _shape_error, "it must contain a name and dims separated by ':'"):
         dims = () if not dims_text else tuple(parse_dim(d.strip(), item) for d in dims_text.split(","))
         for dim in dims:
             if isinstance(dim, int) and dim < -1:
@@ -91,13 +98,8 @@ def _range_error(item: str, reason: str) -> OptionError:
 def parse_input_shape_range(text: str) -> tuple:
     """Ordered (name, ((lo, hi), ...)) pairs; -1 alone means (1, -1): unbounded."""
     result = []
-    for item in split_items(text):
-        parts = split_name(item)
-        if parts is None:
-            raise _range_error(item, "it must be name:[dims]; ranges by input index are not supported")
-        name, body = parts
-        if not name:
-            raise _range_error(item, "the input name is empty")
+    for item, name, body in named_items(text, _range_error,
+                                        "it must be name:[dims]; ranges by input index are not supported"):
         if not (body.startswith("[") and body.endswith("]")) or body.count("[") != 1 or body.count("]") != 1:
             raise _range_error(item, "the dims must be inside one pair of '[]'")
         inner = body[1:-1].strip()

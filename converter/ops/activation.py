@@ -73,7 +73,8 @@ def _activation_kernel(fn):
 
 
 for _name, (_fn, _attrs, _doc) in _ACTIVATIONS.items():
-    register(_name, attrs=_attrs, infer=same_as_input(), category="activation", doc=_doc)(_activation_kernel(_fn))
+    register(_name, attrs=_attrs, infer=same_as_input(), category="activation", doc=_doc,
+             traits={"keep_fp32_mix"} if _name == "Softplus" else ())(_activation_kernel(_fn))
 
 
 @register("PRelu", infer=same_as_input(), category="activation")
@@ -108,12 +109,23 @@ def _log_softmax(x, axis):
     return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
 
-@register("Softmax", attrs={"axis": Attr("int", -1)}, infer=same_as_input(), category="activation")
-def softmax(inputs, attrs):
-    """exp(x) / sum(exp(x)) along axis (ONNX opset-13 semantics)."""
-    x = np.asarray(inputs[0])
-    with np.errstate(all="ignore"):
-        return like(_softmax(widen(x), attrs["axis"]), x.dtype)
+def _along_axis(fn):
+    """A kernel computing fn(widened x, axis attr), returned in x's dtype."""
+
+    def kernel(inputs, attrs):
+        x = np.asarray(inputs[0])
+        with np.errstate(all="ignore"):
+            return like(fn(widen(x), attrs["axis"]), x.dtype)
+
+    return kernel
+
+
+register("Softmax", attrs={"axis": Attr("int", -1)}, infer=same_as_input(), category="activation",
+         traits={"keep_fp32_mix"}, doc="exp(x) / sum(exp(x)) along axis (ONNX opset-13 semantics).")(
+    _along_axis(_softmax))
+register("LogSoftmax", attrs={"axis": Attr("int", -1)}, infer=same_as_input(), category="activation",
+         traits={"keep_fp32_mix"}, doc="x - log(sum(exp(x))) along axis (ONNX opset-13 semantics).")(
+    _along_axis(_log_softmax))
 
 
 @register("Hardmax", attrs={"axis": Attr("int", -1)}, infer=same_as_input(), category="activation")
@@ -125,12 +137,4 @@ def hardmax(inputs, attrs):
     out = np.zeros_like(x)
     np.put_along_axis(out, first, 1, axis=axis)
     return out
-
-
-@register("LogSoftmax", attrs={"axis": Attr("int", -1)}, infer=same_as_input(), category="activation")
-def log_softmax(inputs, attrs):
-    """x - log(sum(exp(x))) along axis (ONNX opset-13 semantics)."""
-    x = np.asarray(inputs[0])
-    with np.errstate(all="ignore"):
-        return like(_log_softmax(widen(x), attrs["axis"]), x.dtype)
 

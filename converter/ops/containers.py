@@ -28,20 +28,21 @@ def _pos(value, n: int) -> int:
 
 
 @register("SequenceEmpty", attrs={"dtype": Attr("int", int(DataType.DT_FLOAT))},
-          infer=lambda ctx: [_seq_desc(ctx.attrs["dtype"])], category="sequence")
+          infer=lambda ctx: [_seq_desc(ctx.attrs["dtype"])], category="sequence", traits={"never_fold"})
 def sequence_empty(inputs, attrs):
     """An empty sequence."""
     return [SequenceValue()]
 
 
-@register("SequenceConstruct", infer=lambda ctx: [_seq_desc(ctx.dtype(0))], category="sequence")
+@register("SequenceConstruct", infer=lambda ctx: [_seq_desc(ctx.dtype(0))], category="sequence",
+          traits={"never_fold"})
 def sequence_construct(inputs, attrs):
     """A sequence of the inputs."""
     return [SequenceValue(inputs)]
 
 
 @register("SequenceInsert", infer=lambda ctx: [_seq_desc(_elem_dtype(ctx, 0) or ctx.dtype(1))],
-          category="sequence")
+          category="sequence", traits={"never_fold"})
 def sequence_insert(inputs, attrs):
     """Insert tensor (input 1) at position (input 2, default end)."""
     seq = SequenceValue(inputs[0])
@@ -50,7 +51,8 @@ def sequence_insert(inputs, attrs):
     return [seq]
 
 
-@register("SequenceErase", infer=lambda ctx: [_seq_desc(_elem_dtype(ctx, 0))], category="sequence")
+@register("SequenceErase", infer=lambda ctx: [_seq_desc(_elem_dtype(ctx, 0))], category="sequence",
+          traits={"never_fold"})
 def sequence_erase(inputs, attrs):
     """Remove the element at position (input 1, default last)."""
     seq = SequenceValue(inputs[0])
@@ -73,7 +75,7 @@ def sequence_length(inputs, attrs):
 
 
 @register("SplitToSequence", attrs={"axis": Attr("int", 0), "keepdims": Attr("int", 1)},
-          infer=lambda ctx: [_seq_desc(ctx.dtype(0))], category="sequence")
+          infer=lambda ctx: [_seq_desc(ctx.dtype(0))], category="sequence", traits={"never_fold"})
 def split_to_sequence(inputs, attrs):
     """Split input 0 along axis into a sequence (sizes from input 1: scalar chunk size or list of sizes;
     absent: pieces of 1, squeezed unless keepdims)."""
@@ -131,14 +133,14 @@ def string_normalizer(inputs, attrs):
 
 
 @register("SequenceReserve", attrs={"dtype": Attr("int", int(DataType.DT_FLOAT))},
-          infer=lambda ctx: [_seq_desc(ctx.attrs["dtype"])], category="sequence")
+          infer=lambda ctx: [_seq_desc(ctx.attrs["dtype"])], category="sequence", traits={"never_fold"})
 def sequence_reserve(inputs, attrs):
     """A sequence of num_elements (input 0) empty slots, to be filled with SequenceSetItem (TF TensorListReserve)."""
     return [SequenceValue([None] * int(np.asarray(inputs[0]).reshape(-1)[0]))]
 
 
 @register("SequenceSetItem", infer=lambda ctx: [_seq_desc(_elem_dtype(ctx, 0) or ctx.dtype(2))],
-          category="sequence")
+          category="sequence", traits={"never_fold"})
 def sequence_set_item(inputs, attrs):
     """A copy of the sequence with slot (input 1) set to the tensor (input 2) (TF TensorListSetItem)."""
     seq = SequenceValue(inputs[0])

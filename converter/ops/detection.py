@@ -54,7 +54,8 @@ def crop(inputs, attrs):
 # ---- Normalize (SSD L2 normalisation with a learned scale) --------------------------------------
 
 @register("Normalize", attrs={"across_spatial": Attr("bool", True), "channel_shared": Attr("bool", True),
-                              "eps": Attr("float", 1e-10)}, infer=same_as_input(), category="detection")
+                              "eps": Attr("float", 1e-10)}, infer=same_as_input(), category="detection",
+          traits={"keep_fp32_mix"})
 def normalize(inputs, attrs):
     """Normalize: (x NCHW, scale) -> x / sqrt(sum x^2 + eps) * scale; the sum runs over C,H,W per image
     (across_spatial) or over C per position; scale is one value (channel_shared) or one per channel."""
@@ -159,7 +160,7 @@ PRIOR_BOX_ATTRS = {
 }
 
 
-@register("PriorBox", attrs=PRIOR_BOX_ATTRS, infer=_prior_box_infer, category="detection")
+@register("PriorBox", attrs=PRIOR_BOX_ATTRS, infer=_prior_box_infer, category="detection", traits={"no_fp16"})
 def prior_box(inputs, attrs):
     """PriorBox: (feature NCHW, image NCHW) -> [1, 2, H*W*num_priors*4]: normalised corner boxes per
     feature cell (min size, sqrt(min*max) size, then the other aspect ratios), then their variances.
@@ -286,7 +287,7 @@ def _detect_one(loc, conf, prior, var, attrs) -> list:
     return [(c, s, decoded[0 if attrs["share_location"] else c][i]) for s, c, i in picks]
 
 
-@register("DetectionOutput", attrs=DETECTION_OUTPUT_ATTRS, category="detection",
+@register("DetectionOutput", attrs=DETECTION_OUTPUT_ATTRS, category="detection", traits={"no_fp16"},
           infer=lambda ctx: [desc(FLOAT, (1, 1, -1, 7))])
 def detection_output(inputs, attrs):
     """DetectionOutput: (loc [N, P*4*L], conf [N, P*C], priors [1|N, 2, P*4]) -> [1, 1, K, 7] rows of

@@ -115,8 +115,12 @@ def _compare_kernel(fn):
     return kernel
 
 
+# traits (registry.TRAITS) of the table ops in this module
+_TRAITS = {name: {"keep_fp32_mix"} for name in ("RealDiv", "Pow", "Sqrt", "Rsqrt", "Exp", "Log", "Erf", "Reciprocal")}
+
 for _name, (_fn, _attrs, _doc) in _ARITHMETIC.items():
-    register(_name, attrs=_attrs, infer=broadcast(0), category="elementwise", doc=_doc)(_arithmetic_kernel(_fn))
+    register(_name, attrs=_attrs, infer=broadcast(0), category="elementwise", doc=_doc,
+             traits=_TRAITS.get(_name, ()))(_arithmetic_kernel(_fn))
 
 for _name, (_fn, _doc) in _COMPARE.items():
     register(_name, infer=broadcast(out_dtype=BOOL), category="elementwise", doc=_doc)(_compare_kernel(_fn))
@@ -170,7 +174,8 @@ _UNARY_ANY = {
 }
 
 for _name, (_fn, _doc) in _UNARY_FLOAT.items():
-    register(_name, infer=same_as_input(), category="elementwise", doc=_doc)(float_unary(_fn))
+    register(_name, infer=same_as_input(), category="elementwise", doc=_doc,
+             traits=_TRAITS.get(_name, ()))(float_unary(_fn))
 
 for _name, (_fn, _doc) in _UNARY_ANY.items():
     register(_name, infer=same_as_input(), category="elementwise", doc=_doc)(_sign_keeping(_fn))

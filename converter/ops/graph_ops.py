@@ -8,19 +8,19 @@ def _keep(ctx: InferContext):
     return list(ctx.op.outputs)
 
 
-@register("Data", attrs={"index": Attr("int", 0)}, infer=_keep, category="graph")
+@register("Data", attrs={"index": Attr("int", 0)}, infer=_keep, category="graph", traits={"structural"})
 def data(inputs, attrs):
     """A model input; the runtime feeds its value."""
     raise RuntimeError("Data ops are fed by the runtime, not executed")
 
 
-@register("Const", attrs={}, infer=_keep, category="graph")
+@register("Const", attrs={}, infer=_keep, category="graph", traits={"structural"})
 def const(inputs, attrs):
     """A constant tensor held in op.value (stored in WEIGHTS_DATA in the .om)."""
     raise RuntimeError("Const ops are read by the runtime, not executed")
 
 
-@register("NetOutput", attrs={}, infer=lambda ctx: [], category="graph")
+@register("NetOutput", attrs={}, infer=lambda ctx: [], category="graph", traits={"structural"})
 def net_output(inputs, attrs):
     """Collects the model outputs in order."""
     return []

@@ -51,7 +51,7 @@ def _infer_transdata(ctx: InferContext):
 
 @register("TransData", attrs={"src_format": Attr("str"), "dst_format": Attr("str"),
                               "channels": Attr("int", 0), "c0": Attr("int", 0)},
-          infer=_infer_transdata, category="layout")
+          infer=_infer_transdata, category="layout", traits={"movement"})
 def trans_data(inputs, attrs):
     """Convert between NCHW/NHWC and NC1HWC0 (channels: the real C when leaving NC1HWC0)."""
     x = inputs[0]

@@ -51,7 +51,7 @@ def _select(boxes: np.ndarray, scores: np.ndarray, max_out: int, iou_thr: float,
 
 
 @register("NonMaxSuppression", attrs={"center_point_box": Attr("int", 0)},
-          infer=lambda ctx: [desc(DataType.DT_INT64, (-1, 3))], category="detection")
+          infer=lambda ctx: [desc(DataType.DT_INT64, (-1, 3))], category="detection", traits={"no_fp16"})
 def non_max_suppression(inputs, attrs):
     """Inputs: boxes [N, B, 4], scores [N, C, B], max_output_boxes_per_class?, iou_threshold?,
     score_threshold?."""

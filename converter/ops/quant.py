@@ -90,12 +90,15 @@ def _infer_quantize(ctx: InferContext):
     return [desc(dtype, ctx.shape(0))]
 
 
+# no_fp16: quantizers see the exact float input (fp16 rounding would move values across rounding steps);
+# param_inputs: scales stay fp32 (an fp16 scale changes every quantized value); never_fold: quantized weights
+# stay int8 + scale in the .om (a quarter of the float size).
 @register("QuantizeLinear", attrs={"axis": Attr("int", 1, "axis of 1-D (per-axis) scale/zero point"),
                                    "saturate": Attr("int", 1, "float8 only; integers always saturate"),
                                    "block_size": Attr("int", 0, "blocked quantization (not supported)"),
                                    "output_dtype": Attr("dtype", 0, "output type when there is no zero point; "
                                                         "0 = uint8")},
-          infer=_infer_quantize, category=CATEGORY)
+          infer=_infer_quantize, category=CATEGORY, traits={"no_fp16"})
 def quantize_linear(inputs, attrs):
     """y = saturate(round_half_even(x / y_scale) + y_zero_point); int8/uint8/int16/uint16 from the zero point."""
     _check_block(attrs)
@@ -111,7 +114,7 @@ def _infer_dequantize(ctx: InferContext):
 @register("DequantizeLinear", attrs={"axis": Attr("int", 1, "axis of 1-D (per-axis) scale/zero point"),
                                      "block_size": Attr("int", 0, "blocked quantization (not supported)"),
                                      "output_dtype": Attr("dtype", 0, "0 = the scale's type")},
-          infer=_infer_dequantize, category=CATEGORY)
+          infer=_infer_dequantize, category=CATEGORY, traits={"never_fold"}, param_inputs={1})
 def dequantize_linear(inputs, attrs):
     """y = (x - x_zero_point) * x_scale, in float32, output in the scale's type."""
     _check_block(attrs)
@@ -130,7 +133,7 @@ def _infer_dynamic(ctx: InferContext):
     return [desc(DataType.DT_UINT8, ctx.shape(0)), desc(DataType.DT_FLOAT, ()), desc(DataType.DT_UINT8, ())]
 
 
-@register("DynamicQuantizeLinear", infer=_infer_dynamic, category=CATEGORY)
+@register("DynamicQuantizeLinear", infer=_infer_dynamic, category=CATEGORY, traits={"no_fp16"})
 def dynamic_quantize_linear(inputs, attrs):
     """uint8 quantization with scale = (max(x, 0) - min(x, 0)) / 255 and the zero point that maps 0 exactly."""
     x = np.asarray(inputs[0], np.float32)
@@ -190,7 +193,7 @@ def _infer_qlinear_matmul(ctx: InferContext):
     return [desc(dtype, matmul_shape(ctx.shape(0), ctx.shape(3)))]
 
 
-@register("QLinearMatMul", infer=_infer_qlinear_matmul, category=CATEGORY)
+@register("QLinearMatMul", infer=_infer_qlinear_matmul, category=CATEGORY, param_inputs={1, 4, 6})
 def qlinear_matmul(inputs, attrs):
     """Inputs a, a_scale, a_zp, b, b_scale, b_zp, y_scale, y_zp (b's per column): quantized matmul."""
     a, a_scale, a_zp, b, b_scale, b_zp, y_scale, y_zp = (list(inputs) + [None] * 8)[:8]
@@ -242,7 +245,8 @@ def conv_integer(inputs, attrs):
 
 
 @register("QLinearConv", attrs=CONV_ATTRS,
-          infer=_conv_infer(3, lambda ctx: ctx.dtype(7) if ctx.has(7) else ctx.dtype(0)), category=CATEGORY)
+          infer=_conv_infer(3, lambda ctx: ctx.dtype(7) if ctx.has(7) else ctx.dtype(0)), category=CATEGORY,
+          param_inputs={1, 4, 6})
 def qlinear_conv(inputs, attrs):
     """Inputs x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, B? (int32): quantized conv, per-channel w."""
     x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, bias = (list(inputs) + [None] * 9)[:9]

@@ -1,4 +1,4 @@
-"""Canonical ops: reductions (Reduce*, ArgMax/ArgMin), CumSum and TopK. Kernels keep the input
+"""Canonical ops: reductions (Reduce*, ArgMax/ArgMin), CumSum, CumProd and TopK. Kernels keep the input
 dtype (indices are int64); fp16 is accumulated in fp32. Reduce axes, the CumSum axis and the TopK k
 are attributes, or an optional input 1 when the frontend could not read a constant (the input wins)."""
 from __future__ import annotations
@@ -129,8 +129,13 @@ def _reduce_kernel(fn):
     return kernel
 
 
+# sums and products keep fp32 under allow_mix_precision (registry.TRAITS); max and min are exact in fp16
+_MIX_FP32 = {"ReduceSum", "ReduceMean", "ReduceProd", "ReduceL1", "ReduceL2", "ReduceSumSquare", "ReduceLogSum",
+             "ReduceLogSumExp"}
+
 for _name, (_fn, _doc) in _REDUCTIONS.items():
-    register(_name, attrs=REDUCE_ATTRS, infer=_reduce_infer, category="reduce", doc=_doc)(_reduce_kernel(_fn))
+    register(_name, attrs=REDUCE_ATTRS, infer=_reduce_infer, category="reduce", doc=_doc,
+             traits={"keep_fp32_mix"} if _name in _MIX_FP32 else ())(_reduce_kernel(_fn))
 
 
 # ---- ArgMax / ArgMin ------------------------------------------------------------------------
@@ -166,23 +171,47 @@ def arg_min(inputs, attrs):
     return _arg_reduce(np.argmin, inputs[0], attrs)
 
 
-# ---- CumSum ---------------------------------------------------------------------------------
+# ---- CumSum, CumProd ------------------------------------------------------------------------
 
 @register("CumSum", attrs={"axis": Attr("int", 0, "unless given as input 1"), "exclusive": Attr("bool", False), "reverse": Attr("bool", False)},
-          infer=same_as_input(), category="reduce")
+          infer=same_as_input(), category="reduce", traits={"keep_fp32_mix"})
 def cum_sum(inputs, attrs):
     """Running sum along axis; exclusive leaves out the element itself, reverse runs from the end."""
+    return _cumulative(inputs, attrs, _sum_scan)
+
+
+def _cumulative(inputs, attrs, scan):
+    """scan(w, axis, exclusive) of the widened input along the axis (input 1, else the attr), from the end
+    when reverse; the result in the input's dtype."""
     x = np.asarray(inputs[0])
     axis = (int_input(inputs, 1) or [attrs["axis"]])[0] % x.ndim
     w = widen(x)
     if attrs["reverse"]:
         w = np.flip(w, axis)
-    out = np.cumsum(w, axis=axis, dtype=w.dtype)
-    if attrs["exclusive"]:
-        out = out - w
+    out = scan(w, axis, attrs["exclusive"])
     if attrs["reverse"]:
         out = np.flip(out, axis)
     return like(out, x.dtype)
+
+
+def _sum_scan(w, axis: int, exclusive: bool):
+    out = np.cumsum(w, axis=axis, dtype=w.dtype)
+    return out - w if exclusive else out
+
+
+def _prod_scan(w, axis: int, exclusive: bool):
+    if exclusive:
+        ones = np.ones_like(np.take(w, [0], axis=axis))
+        w = np.concatenate([ones, np.take(w, np.arange(w.shape[axis] - 1), axis=axis)], axis=axis)
+    return np.cumprod(w, axis=axis, dtype=w.dtype)
+
+
+@register("CumProd", attrs={"axis": Attr("int", 0, "unless given as input 1"), "exclusive": Attr("bool", False),
+                            "reverse": Attr("bool", False)},
+          infer=same_as_input(), category="reduce")
+def cum_prod(inputs, attrs):
+    """Running product along axis; exclusive leaves out the element itself, reverse runs from the end."""
+    return _cumulative(inputs, attrs, _prod_scan)
 
 
 # ---- TopK -----------------------------------------------------------------------------------
@@ -199,7 +228,8 @@ def _topk_infer(ctx: InferContext):
 
 
 @register("TopK", attrs={"k": Attr("int", -1, "unless given as input 1"), "axis": Attr("int", -1), "largest": Attr("bool", True),
-                         "sorted": Attr("bool", True)}, infer=_topk_infer, category="reduce")
+                         "sorted": Attr("bool", True)}, infer=_topk_infer, category="reduce",
+          traits={"no_fp16"})
 def top_k(inputs, attrs):
     """The k largest (or smallest) values along axis and their int64 indices; ties keep the lower index."""
     x = np.asarray(inputs[0])

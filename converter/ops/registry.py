@@ -6,6 +6,11 @@ a list of numpy arrays (None for absent optional inputs) and attrs is the op's a
 defaults filled in; it returns one array or a list of arrays. An infer function takes an
 ``InferContext`` and returns a list of ``TensorDesc`` (dtype and shape; other fields are filled by
 the shape-inference pass).
+
+Facts about an op type that passes and frontends act on are declared with the op, never listed in a
+pass: ``traits`` (names from ``TRAITS``, asked with ``with_trait``/``has_trait``), ``param_inputs``
+(inputs precision leaves as they are) and ``spatial_rank`` (convolutions, looked up by
+``by_spatial_rank``). ``category`` groups the op in ``omtool ops`` and docs/supported-ops.md.
 """
 from __future__ import annotations
 
@@ -53,6 +58,31 @@ class InferContext:
         return i < len(self.inputs) and self.inputs[i] is not None
 
 
+# The trait vocabulary: what a trait means to the passes that ask for it. register() refuses other names.
+TRAITS = {
+    "structural": "graph plumbing (Data, Const, NetOutput): no computation; inference and precision skip it",
+    "conv": "convolution, (x, filter OIHW, bias?): per-channel affine ops after it fold into its weights",
+    "conv_transpose": "transposed convolution, (x, filter IOHW, bias?)",
+    "cube": "compute-heavy (cube unit) op: runs in fp16 under --precision_mode=allow_fp32_to_fp16",
+    "no_fp16": "the device kernel exists in fp32 only (or fp16 rounding would change the result): keeps fp32 "
+               "in every precision mode",
+    "keep_fp32_mix": "numerically sensitive: keeps fp32 under allow_mix_precision (ATC's mix list, simplified; "
+                     "--modify_mixlist edits it)",
+    "movement": "only moves data: follows its input's dtype instead of forcing one",
+    "never_fold": "never constant-folded (random values, run-time sequences, quantized weights kept int8)",
+    "shape_only": "its value depends only on the input's shape: folded as soon as that shape is static",
+}
+
+# Headings of the op categories in `omtool ops` and docs/supported-ops.md, in that order.
+CATEGORIES = {
+    "graph": "Graph structure", "elementwise": "Elementwise math", "bitwise": "Bitwise",
+    "activation": "Activations", "nn": "Neural network layers", "reduce": "Reductions and scans",
+    "tensor": "Tensor shape and data movement", "layout": "Layout", "sequence": "Recurrent and sequence ops",
+    "string": "Strings", "signal": "Signal processing", "detection": "Detection and Caffe-specific",
+    "quantization": "Quantization", "preprocess": "Preprocessing", "control": "Control flow",
+}
+
+
 @dataclass
 class OpSpec:
     type: str
@@ -61,6 +91,9 @@ class OpSpec:
     attrs: dict = field(default_factory=dict)
     doc: str = ""
     category: str = ""
+    traits: frozenset = frozenset()         # names from TRAITS
+    param_inputs: frozenset = frozenset()   # input indices that are parameters: precision never casts them
+    spatial_rank: int | None = None         # number of spatial axes (convolutions)
 
     def normalize(self, attrs: dict, node: str = "") -> dict:
         """Attrs with defaults filled, required ones checked, values coerced to their declared type."""
@@ -102,14 +135,18 @@ _REGISTRY: dict[str, OpSpec] = {}
 
 
 def register(op_type: str, *, attrs: dict | None = None, infer: Callable | None = None,
-             category: str = "", doc: str = ""):
-    """Decorator registering a kernel as the canonical op ``op_type``."""
+             category: str = "", doc: str = "", traits=(), param_inputs=(), spatial_rank: int | None = None):
+    """Decorator registering a kernel as the canonical op ``op_type`` with its facts (see the module doc)."""
+    unknown = sorted(set(traits) - set(TRAITS))
+    if unknown:
+        raise RuntimeError(f"op type {op_type}: unknown trait(s) {unknown}; declare them in registry.TRAITS")
 
     def wrap(kernel: Callable) -> Callable:
         if op_type in _REGISTRY:
             raise RuntimeError(f"op type {op_type} registered twice")
         _REGISTRY[op_type] = OpSpec(op_type, kernel, infer, dict(attrs or {}),
-                                    doc or (kernel.__doc__ or "").strip().split("\n")[0], category)
+                                    doc or (kernel.__doc__ or "").strip().split("\n")[0], category,
+                                    frozenset(traits), frozenset(int(i) for i in param_inputs), spatial_rank)
         return kernel
 
     return wrap
@@ -130,6 +167,37 @@ def all_specs() -> dict:
     return dict(sorted(_REGISTRY.items()))
 
 
+def _known_trait(trait: str) -> str:
+    if trait not in TRAITS:
+        raise KeyError(f"unknown op trait '{trait}'; the traits are declared in converter/ops/registry.py TRAITS")
+    return trait
+
+
+def with_trait(trait: str) -> frozenset:
+    """The op types that declare ``trait``."""
+    _known_trait(trait)
+    return frozenset(name for name, spec in _REGISTRY.items() if trait in spec.traits)
+
+
+def has_trait(op_type: str, trait: str) -> bool:
+    """True if ``op_type`` is a registered op declaring ``trait``."""
+    _known_trait(trait)
+    spec = _REGISTRY.get(op_type)
+    return spec is not None and trait in spec.traits
+
+
+def by_spatial_rank(trait: str) -> dict:
+    """Spatial rank -> op type, over the ops declaring ``trait`` and a spatial_rank ({1: "Conv1D", ...})."""
+    return {spec.spatial_rank: name for name, spec in sorted(_REGISTRY.items())
+            if _known_trait(trait) in spec.traits and spec.spatial_rank is not None}
+
+
+def param_inputs(op_type: str) -> frozenset:
+    """Input indices of ``op_type`` that are parameters rather than data (precision leaves their dtype)."""
+    spec = _REGISTRY.get(op_type)
+    return spec.param_inputs if spec is not None else frozenset()
+
+
 class SequenceValue(list):
     """A runtime sequence of arrays (ONNX sequence types): kept as a list, never turned into an array."""
 
@@ -143,6 +211,11 @@ def run_kernel(spec: OpSpec, inputs: list, attrs: dict) -> list:
 
 
 # ---- shared inference helpers -------------------------------------------------------------------
+
+def flat_ints(value) -> list:
+    """A tensor value (or list) as a flat list of Python ints."""
+    return [int(v) for v in np.asarray(value).reshape(-1)]
+
 
 def desc(dtype, shape) -> TensorDesc:
     return TensorDesc(dtype=int(dtype), shape=None if shape is None else tuple(int(d) for d in shape))

@@ -68,7 +68,7 @@ def _unknown(ctx: InferContext, i: int = 0, rank: int | None = None):
 
 # ---- identity and shape queries -----------------------------------------------------------------
 
-@register("Identity", infer=same_as_input(0), category="tensor")
+@register("Identity", infer=same_as_input(0), category="tensor", traits={"movement"})
 def identity(inputs, attrs):
     """Output = input."""
     return inputs[0]
@@ -82,13 +82,13 @@ def _shape_infer(ctx: InferContext):
 
 
 @register("Shape", attrs={"start": Attr("int", 0), "end": Attr("int", None)}, infer=_shape_infer,
-          category="tensor")
+          category="tensor", traits={"shape_only"})
 def shape(inputs, attrs):
     """The input's shape as int64 (dims start:end, ONNX 15 slicing rules)."""
     return np.array(np.shape(inputs[0])[slice(attrs["start"], attrs["end"])], dtype=np.int64)
 
 
-@register("Size", infer=lambda ctx: [desc(INT64, ())], category="tensor")
+@register("Size", infer=lambda ctx: [desc(INT64, ())], category="tensor", traits={"shape_only"})
 def size(inputs, attrs):
     """Number of elements as an int64 scalar."""
     return np.array(np.size(inputs[0]), dtype=np.int64)
@@ -140,7 +140,7 @@ def _reshape_infer(ctx: InferContext):
     return [desc(ctx.dtype(0), reshape_target(s, _ints(target), ctx.attrs["allowzero"]))]
 
 
-@register("Reshape", attrs={"allowzero": Attr("int", 0)}, infer=_reshape_infer, category="tensor")
+@register("Reshape", attrs={"allowzero": Attr("int", 0)}, infer=_reshape_infer, category="tensor", traits={"movement"})
 def reshape(inputs, attrs):
     """x reshaped to the int64 shape input (0 copies the input dim unless allowzero, -1 is inferred)."""
     x = np.asarray(inputs[0])
@@ -152,7 +152,7 @@ def _flatten_shape(s, axis):
     return (_prod(s[:a]), _prod(s[a:]))
 
 
-@register("Flatten", attrs={"axis": Attr("int", 1)}, category="tensor",
+@register("Flatten", attrs={"axis": Attr("int", 1)}, category="tensor", traits={"movement"},
           infer=lambda ctx: [desc(ctx.dtype(0), None if ctx.shape(0) is None
                                   else _flatten_shape(ctx.shape(0), ctx.attrs["axis"]))])
 def flatten(inputs, attrs):
@@ -173,7 +173,7 @@ def _squeeze_infer(ctx: InferContext):
     return [desc(ctx.dtype(0), tuple(d for i, d in enumerate(s) if i not in drop))]
 
 
-@register("Squeeze", attrs={"axes": Attr("ints", [])}, infer=_squeeze_infer, category="tensor")
+@register("Squeeze", attrs={"axes": Attr("ints", [])}, infer=_squeeze_infer, category="tensor", traits={"movement"})
 def squeeze(inputs, attrs):
     """Removes the size-1 dims listed in axes (all size-1 dims when axes is empty)."""
     x = np.asarray(inputs[0])
@@ -189,7 +189,7 @@ def _unsqueeze_shape(s, axes):
     return tuple(out)
 
 
-@register("Unsqueeze", attrs={"axes": Attr("ints")}, category="tensor",
+@register("Unsqueeze", attrs={"axes": Attr("ints")}, category="tensor", traits={"movement"},
           infer=lambda ctx: [desc(ctx.dtype(0), None if ctx.shape(0) is None
                                   else _unsqueeze_shape(ctx.shape(0), ctx.attrs["axes"]))])
 def unsqueeze(inputs, attrs):
@@ -202,7 +202,7 @@ def _perm(perm, rank):
     return [_axis(p, rank) for p in perm] if perm else list(reversed(range(rank)))
 
 
-@register("Transpose", attrs={"perm": Attr("ints", [])}, category="tensor",
+@register("Transpose", attrs={"perm": Attr("ints", [])}, category="tensor", traits={"movement"},
           infer=lambda ctx: [desc(ctx.dtype(0), None if ctx.shape(0) is None else
                                   tuple(ctx.shape(0)[p] for p in _perm(ctx.attrs["perm"], len(ctx.shape(0)))))])
 def transpose(inputs, attrs):
@@ -232,7 +232,7 @@ def _concat_infer(ctx: InferContext):
     return [desc(dtype, tuple(out))]
 
 
-@register("ConcatD", attrs={"concat_dim": Attr("int")}, infer=_concat_infer, category="tensor")
+@register("ConcatD", attrs={"concat_dim": Attr("int")}, infer=_concat_infer, category="tensor", traits={"movement"})
 def concat(inputs, attrs):
     """Joins the inputs along concat_dim."""
     arrays = [np.asarray(x) for x in inputs if x is not None]
@@ -270,7 +270,7 @@ def _split_infer(ctx: InferContext):
 
 
 @register("Split", attrs={"axis": Attr("int", 0), "split": Attr("ints", []), "num_split": Attr("int", 0)},
-          infer=_split_infer, category="tensor")
+          infer=_split_infer, category="tensor", traits={"movement"})
 def split(inputs, attrs):
     """Splits x along axis into pieces of the sizes in split (or input 1), else num_split near-equal pieces."""
     x = np.asarray(inputs[0])
@@ -325,7 +325,7 @@ def _slice_infer(ctx: InferContext):
     return [desc(ctx.dtype(0), tuple(out))]
 
 
-@register("Slice", infer=_slice_infer, category="tensor")
+@register("Slice", infer=_slice_infer, category="tensor", traits={"movement"})
 def slice_(inputs, attrs):
     """ONNX Slice (x, starts, ends, axes?, steps?): clamped ranges, negative indices and steps."""
     x = np.asarray(inputs[0])
@@ -346,7 +346,7 @@ def _gather_infer(ctx: InferContext):
     return [desc(ctx.dtype(0), s[:a] + tuple(idx) + s[a + 1:])]
 
 
-@register("GatherV2", attrs={"axis": Attr("int", 0)}, infer=_gather_infer, category="tensor")
+@register("GatherV2", attrs={"axis": Attr("int", 0)}, infer=_gather_infer, category="tensor", traits={"movement"})
 def gather(inputs, attrs):
     """ONNX Gather: takes entries of x along axis (negative indices count from the end)."""
     x = np.asarray(inputs[0])
@@ -354,7 +354,7 @@ def gather(inputs, attrs):
     return np.take(x, _fixed_index(inputs[1], x.shape[axis]), axis=axis)
 
 
-@register("GatherElements", attrs={"axis": Attr("int", 0)}, category="tensor",
+@register("GatherElements", attrs={"axis": Attr("int", 0)}, category="tensor", traits={"movement"},
           infer=lambda ctx: [desc(ctx.dtype(0), ctx.shape(1))])
 def gather_elements(inputs, attrs):
     """ONNX GatherElements: out[i][j][k] = x[index[i][j][k]][j][k] for axis 0, and so on."""
@@ -371,7 +371,8 @@ def _gather_nd_infer(ctx: InferContext):
     return [desc(ctx.dtype(0), tuple(idx[:-1]) + tuple(s[b + idx[-1]:]))]
 
 
-@register("GatherND", attrs={"batch_dims": Attr("int", 0)}, infer=_gather_nd_infer, category="tensor")
+@register("GatherND", attrs={"batch_dims": Attr("int", 0)}, infer=_gather_nd_infer, category="tensor",
+          traits={"movement"})
 def gather_nd(inputs, attrs):
     """ONNX GatherND: index tuples in the last dim of indices pick slices of x after batch_dims dims."""
     x, indices, b = np.asarray(inputs[0]), np.asarray(inputs[1]), attrs["batch_dims"]
@@ -449,7 +450,7 @@ def _range_infer(ctx: InferContext):
     return [desc(ctx.dtype(0), (n,))]
 
 
-@register("Range", infer=_range_infer, category="tensor")
+@register("Range", infer=_range_infer, category="tensor", traits={"no_fp16"})
 def range_(inputs, attrs):
     """ONNX Range(start, limit, delta): start + i * delta for i < ceil((limit - start) / delta)."""
     start, limit, delta = (_scalar(v) for v in inputs[:3])
@@ -467,7 +468,7 @@ def _expand_infer(ctx: InferContext):
     return [desc(ctx.dtype(0), None if s is None else broadcast_shapes(s, target))]
 
 
-@register("BroadcastTo", infer=_expand_infer, category="tensor")
+@register("BroadcastTo", infer=_expand_infer, category="tensor", traits={"movement"})
 def broadcast_to(inputs, attrs):
     """ONNX Expand: x broadcast with the shape input (bidirectionally: size-1 target dims keep x's)."""
     x = np.asarray(inputs[0])
@@ -485,7 +486,7 @@ def _tile_infer(ctx: InferContext):
                                      for d, r in zip(s, _ints(reps))))]
 
 
-@register("Tile", infer=_tile_infer, category="tensor")
+@register("Tile", infer=_tile_infer, category="tensor", traits={"movement"})
 def tile(inputs, attrs):
     """Repeats x multiples[i] times along each dim i."""
     return np.tile(np.asarray(inputs[0]), _ints(inputs[1]))
@@ -517,7 +518,7 @@ def _non_zero_infer(ctx: InferContext):
     return [desc(INT64, (UNKNOWN if ctx.shape(0) is None else max(len(ctx.shape(0)), 1), UNKNOWN))]
 
 
-@register("NonZero", infer=_non_zero_infer, category="tensor")
+@register("NonZero", infer=_non_zero_infer, category="tensor", traits={"no_fp16"})
 def non_zero(inputs, attrs):
     """Coordinates of the non-zero entries, int64 [rank, count]."""
     x = np.asarray(inputs[0])
@@ -573,7 +574,7 @@ def einsum_shape(equation: str, shapes: list):
     return tuple(dims[c] for c in pre) + (tuple(ell or ()) if has_ell else ()) + tuple(dims[c] for c in post)
 
 
-@register("Einsum", attrs={"equation": Attr("str")}, category="tensor",
+@register("Einsum", attrs={"equation": Attr("str")}, category="tensor", traits={"cube"},
           infer=lambda ctx: [desc(ctx.dtype(0), einsum_shape(ctx.attrs["equation"],
                                                               [d.shape for d in ctx.inputs]))])
 def einsum(inputs, attrs):

@@ -22,13 +22,17 @@ def _pairs(value, m: int, name: str, what: str) -> np.ndarray:
     return pairs
 
 
+def _block_inputs(inputs, name: str, what: str):
+    """(x, block_shape as a list, [M, 2] paddings or crops) of SpaceToBatchND / BatchToSpaceND, checked."""
+    block = _block(inputs[1], name)
+    return np.asarray(inputs[0]), block, _pairs(inputs[2], len(block), name, what)
+
+
 @register("SpaceToBatchND", infer=by_kernel_on_shapes, category="tensor")
 def space_to_batch_nd(inputs, attrs):
     """SpaceToBatchND: (x, block_shape [M], paddings [M, 2]) pads dims 1..M, then moves block tiles to batch."""
-    x = np.asarray(inputs[0])
-    block = _block(inputs[1], "SpaceToBatchND")
+    x, block, pads = _block_inputs(inputs, "SpaceToBatchND", "paddings")
     m = len(block)
-    pads = _pairs(inputs[2], m, "SpaceToBatchND", "paddings")
     widths = [(0, 0)] + [tuple(p) for p in pads] + [(0, 0)] * (x.ndim - 1 - m)
     x = np.pad(x, widths)
     batch, spatial, rest = x.shape[0], x.shape[1:1 + m], x.shape[1 + m:]
@@ -46,10 +50,8 @@ def space_to_batch_nd(inputs, attrs):
 @register("BatchToSpaceND", infer=by_kernel_on_shapes, category="tensor")
 def batch_to_space_nd(inputs, attrs):
     """BatchToSpaceND: (x, block_shape [M], crops [M, 2]) moves batch tiles back into dims 1..M, then crops."""
-    x = np.asarray(inputs[0])
-    block = _block(inputs[1], "BatchToSpaceND")
+    x, block, crops = _block_inputs(inputs, "BatchToSpaceND", "crops")
     m = len(block)
-    crops = _pairs(inputs[2], m, "BatchToSpaceND", "crops")
     total = int(np.prod(block))
     if x.shape[0] % total:
         raise GraphError("E10001", f"BatchToSpaceND: batch {x.shape[0]} is not divisible by {total}")

@@ -178,7 +178,7 @@ def _image_range(model_range, fmt: str, shape: tuple, input_format: str):
 
 def insert_aipp(graph: Graph, ctx: PassContext) -> bool:
     """One Aipp op per aipp_op block (E10001 for dynamic AIPP, a bad rank, or sizes that do not fit)."""
-    blocks = tuple(ctx.opt("aipp", ()) or ())
+    blocks = tuple(ctx.options.aipp or ())
     done: dict = {}
     for block in blocks:
         if block.get("aipp_mode", "static") == "dynamic":

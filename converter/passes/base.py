@@ -3,14 +3,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..options import ConvertOptions
+
 
 @dataclass
 class PassContext:
-    """Per-conversion facts shared by passes (options, framework, collected warnings)."""
+    """Per-conversion facts shared by passes: the options (always a ConvertOptions; its defaults when none
+    are given), the source framework and the warnings collected for the user."""
 
-    options: object = None          # converter.options.ConvertOptions or None
-    framework: int = 5
+    options: ConvertOptions = field(default_factory=ConvertOptions)
+    framework: int | None = None    # None: options.framework, else 5 (ONNX)
     warnings: list = field(default_factory=list)
 
-    def opt(self, name: str, default=None):
-        return getattr(self.options, name, default) if self.options is not None else default
+    def __post_init__(self):
+        if self.options is None:
+            self.options = ConvertOptions()
+        if self.framework is None:
+            self.framework = self.options.framework if self.options.framework is not None else 5

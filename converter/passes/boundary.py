@@ -25,7 +25,7 @@ def _bools(values) -> list:
 
 def apply_input_types(graph: Graph, ctx: PassContext) -> bool:
     """--input_fp16_nodes: those inputs arrive as fp16 (E10016 unknown name, E10017 not a graph input)."""
-    names = list(ctx.opt("input_fp16_nodes", ()) or ())
+    names = list(ctx.options.input_fp16_nodes or ())
     for name in names:
         op = _find_input(graph, name)
         if op is None:
@@ -47,17 +47,17 @@ def _wanted_outputs(graph: Graph, ctx: PassContext) -> list:
     """Per model output: (dtype or None for 'origin', NC1HWC0?)."""
     n = len(graph.output_refs())
     wanted = [[None, False] for _ in range(n)]
-    out_nodes = list(ctx.opt("out_nodes", ()) or ())
-    for i, flag in enumerate(_bools(ctx.opt("is_output_adjust_hw_layout"))):
+    out_nodes = list(ctx.options.out_nodes or ())
+    for i, flag in enumerate(_bools(ctx.options.is_output_adjust_hw_layout)):
         if flag and i < n:
             wanted[i] = [FP16, True]
-    for i, flag in enumerate(_bools(ctx.opt("is_output_fp16"))):
+    for i, flag in enumerate(_bools(ctx.options.is_output_fp16)):
         if i < n:
             wanted[i][0] = FP16 if flag else wanted[i][0]
-    if ctx.opt("output_type"):
+    if ctx.options.output_type:
         for w in wanted:
-            w[0] = from_name(ctx.opt("output_type"))
-    for name, idx, type_name in ctx.opt("output_type_per_node", ()) or ():
+            w[0] = from_name(ctx.options.output_type)
+    for name, idx, type_name in ctx.options.output_type_per_node or ():
         matches = [i for i, (n_, ix) in enumerate(out_nodes) if n_ == name and (ix or 0) == int(idx)]
         if not matches:
             raise ConverterError("E10001", f"--output_type: '{name}:{idx}' is not in --out_nodes",
@@ -104,8 +104,8 @@ def _to_5hd(d) -> None:
 def apply_hw_layouts(graph: Graph, ctx: PassContext) -> bool:
     """Record NC1HWC0 on the inputs (--is_input_adjust_hw_layout) and outputs (--is_output_adjust_hw_layout)."""
     changed = False
-    names = list(ctx.opt("input_fp16_nodes", ()) or ())
-    for name, flag in zip(names, _bools(ctx.opt("is_input_adjust_hw_layout"))):
+    names = list(ctx.options.input_fp16_nodes or ())
+    for name, flag in zip(names, _bools(ctx.options.is_input_adjust_hw_layout)):
         if flag:
             _to_5hd(_find_input(graph, name).outputs[0])
             changed = True

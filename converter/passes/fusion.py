@@ -1,12 +1,12 @@
-"""Fusions that fold per-channel affine ops (BatchNorm, Mul/Add by constants, BiasAdd) into convolutions."""
+"""Fusions that fold per-channel affine ops (BatchNorm, Mul/Add by constants, BiasAdd) into convolutions (the ops
+declaring the "conv" trait)."""
 from __future__ import annotations
 
 import numpy as np
 
+from .. import ops
 from ..ir import Graph
 from .base import PassContext
-
-CONV_TYPES = {"Conv1D", "Conv2D", "Conv3D"}
 
 
 def _channel_axis(data_format: str, rank: int) -> int:
@@ -83,7 +83,8 @@ def fold_affine_into_conv(graph: Graph, ctx: PassContext | None = None, keep_bat
     ``keep_batchnorm(conv) -> bool``, when given, keeps the BatchNorm after the convs it selects (and what
     follows it) unfolded: the quantizer's skip_fusion_layers."""
     changed = False
-    convs = [op.name for op in graph.topo_order() if op.type in CONV_TYPES]  # names: Op lists hold weights
+    conv_types = ops.with_trait("conv")
+    convs = [op.name for op in graph.topo_order() if op.type in conv_types]  # names: Op lists hold weights
     for name in convs:
         if name not in graph:
             continue

@@ -1,6 +1,7 @@
 """Apply --input_shape to the model inputs, validate it against the model, and refuse unfixed dynamic dims."""
 from __future__ import annotations
 
+from ..configs.gears import format_gears
 from ..errors import ConverterError
 from ..ir import Graph
 from .base import PassContext
@@ -22,9 +23,10 @@ def apply_input_shapes(graph: Graph, ctx: PassContext) -> bool:
     keeps an unknown dim that the user did not ask for (E10001)."""
     changed = False
     given = set()
-    dynamic_opts = any(ctx.opt(k) for k in ("dynamic_batch_size", "dynamic_image_size", "dynamic_dims"))
-    ranges = dict(ctx.opt("input_shape_range", ()) or ())
-    for name, dims in ctx.opt("input_shape", ()) or ():
+    opts = ctx.options
+    dynamic_opts = any((opts.dynamic_batch_size, opts.dynamic_image_size, opts.dynamic_dims))
+    ranges = dict(ctx.options.input_shape_range or ())
+    for name, dims in ctx.options.input_shape or ():
         op = _find_input(graph, name)
         if op is None:
             if name in graph and graph.op(name).type != "Data":
@@ -87,13 +89,13 @@ def _gear_shapes(graph: Graph, ctx: PassContext) -> tuple:
     """(gear type, [ {input: shape} per profile ]) from --dynamic_batch_size/_image_size/_dims."""
     descs = {op.name: op.outputs[0] for op in graph.data_ops() if op.outputs[0].shape is not None}
     inputs = [(n, d.shape) for n, d in descs.items()]
-    if ctx.opt("dynamic_batch_size"):
+    if ctx.options.dynamic_batch_size:
         gears = [{n: tuple(b if i == 0 and d == -1 else d for i, d in enumerate(s)) for n, s in inputs}
-                 for b in ctx.opt("dynamic_batch_size")]
+                 for b in ctx.options.dynamic_batch_size]
         return "dynamic_batch_size", gears
-    if ctx.opt("dynamic_image_size"):
+    if ctx.options.dynamic_image_size:
         gears = []
-        for h, w in ctx.opt("dynamic_image_size"):
+        for h, w in ctx.options.dynamic_image_size:
             gear = {}
             for n, s in inputs:  # H and W positions by each input's own format (an AIPP image is NHWC)
                 hw = (1, 2) if descs[n].format == "NHWC" else (len(s) - 2, len(s) - 1)
@@ -101,9 +103,9 @@ def _gear_shapes(graph: Graph, ctx: PassContext) -> tuple:
                 gear[n] = tuple(size.get(i, d) if d == -1 else d for i, d in enumerate(s))
             gears.append(gear)
         return "dynamic_image_size", gears
-    if ctx.opt("dynamic_dims"):
+    if ctx.options.dynamic_dims:
         gears = []
-        for values in ctx.opt("dynamic_dims"):
+        for values in ctx.options.dynamic_dims:
             it = iter(values)
             gears.append({n: tuple(next(it) if d == -1 else d for d in s) for n, s in inputs})
         return "dynamic_dims", gears
@@ -116,18 +118,6 @@ def record_gears(graph: Graph, ctx: PassContext) -> bool:
     kind, gears = _gear_shapes(graph, ctx)
     if not kind:
         return False
-    text = [";".join(f"{n}:{','.join(map(str, s))}" for n, s in g.items()) for g in gears]
-    graph.meta.setdefault("model_attrs", {}).update({"dynamic_gear_type": kind, "dynamic_gears": text})
+    graph.meta.setdefault("model_attrs", {}).update({"dynamic_gear_type": kind, "dynamic_gears": format_gears(gears)})
     return True
 
-
-def parse_gears(texts) -> list:
-    """The gears recorded by record_gears, as [{input: shape}]."""
-    gears = []
-    for text in texts:
-        gear = {}
-        for item in str(text).split(";"):
-            name, _, dims = item.rpartition(":")
-            gear[name] = tuple(int(d) for d in dims.split(",") if d != "")
-        gears.append(gear)
-    return gears

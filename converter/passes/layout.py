@@ -20,7 +20,7 @@ def assign_formats(graph: Graph, ctx: PassContext) -> bool:
     Ops with a ``data_format`` attr produce that format; ops whose output keeps the rank of a formatted
     input inherit it; everything else is ND."""
     fw = ctx.framework
-    fmt = ctx.opt("input_format") or DEFAULT_FORMAT.get(fw, "NCHW")
+    fmt = ctx.options.input_format or DEFAULT_FORMAT.get(fw, "NCHW")
     if fmt not in ALLOWED_FORMAT.get(fw, (fmt,)):
         raise ConverterError("E10001", f"--input_format={fmt} is not allowed for this framework; use one of "
                              f"{', '.join(ALLOWED_FORMAT[fw])}", option="--input_format")

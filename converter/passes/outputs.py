@@ -38,7 +38,7 @@ def find_output(graph: Graph, name: str, index: int | None):
 
 def select_outputs(graph: Graph, ctx: PassContext) -> bool:
     """Rewire NetOutput to the --out_nodes entries, in the order given."""
-    entries = ctx.opt("out_nodes", ()) or ()
+    entries = ctx.options.out_nodes or ()
     if not entries:
         return False
     refs = [find_output(graph, name, idx) for name, idx in entries]

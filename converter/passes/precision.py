@@ -3,43 +3,26 @@ per op and insert the Casts.
 
 force_fp16 (ATC's default): every float op runs in fp16 except ops that have no fp16 kernel on the
 device (post-processing such as DetectionOutput). allow_fp32_to_fp16: only compute-heavy (cube) ops
-run in fp16, others keep fp32. allow_mix_precision: fp16 except the keep-fp32 list below (numerically
-sensitive ops). force_fp32 / must_keep_origin_dtype: nothing changes. Ops named in --keep_dtype (by
-node name, or `OpType::Type`) keep fp32; --customize_dtypes sets an op's float dtype outright (by name
-or OpType::T; float16/float32). fp16 weights are stored as fp16.
+run in fp16, others keep fp32. allow_mix_precision: fp16 except numerically sensitive ops (kept fp32).
+force_fp32 / must_keep_origin_dtype: nothing changes. Ops named in --keep_dtype (by node name, or
+`OpType::Type`) keep fp32; --customize_dtypes sets an op's float dtype outright (by name or OpType::T;
+float16/float32). fp16 weights are stored as fp16.
+
+Which op is which is declared with the op in converter/ops (registry.TRAITS): the traits "no_fp16", "cube",
+"keep_fp32_mix" and "movement", and the op's param_inputs (parameters that keep their dtype).
 """
 from __future__ import annotations
 
 import numpy as np
 
+from .. import ops
 from ..ir import DataType, Graph, Op
+from ..ops.inference import infer_op
 from .base import PassContext
-from .shape_inference import infer_op
 
 FP32, FP16 = DataType.DT_FLOAT, DataType.DT_FLOAT16
 FLOATS = (FP32, FP16)
 FP16_MODES = ("force_fp16", "allow_fp32_to_fp16", "allow_mix_precision")
-
-# Ops whose device kernels exist only in fp32 (they keep fp32 in every mode).
-NO_FP16 = {"DetectionOutput", "PriorBox", "NonZero", "Range", "TopK", "NonMaxSuppression",
-           # quantizers see the exact float input (fp16 rounding would move values across rounding steps)
-           "QuantizeLinear", "DynamicQuantizeLinear"}
-# Compute-heavy (cube unit) ops: fp16 under allow_fp32_to_fp16.
-CUBE_OPS = {"Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose",
-            "MatMulV2", "BatchMatMulV2", "Einsum"}
-# Numerically sensitive ops kept in fp32 under allow_mix_precision (ATC's mix list, simplified).
-KEEP_FP32_MIX = {"Softmax", "LogSoftmax", "LayerNorm", "GroupNorm", "InstanceNorm", "LpNormalization",
-                 "ReduceMean", "ReduceSum", "ReduceProd", "ReduceL1", "ReduceL2", "ReduceLogSum",
-                 "ReduceLogSumExp", "ReduceSumSquare", "CumSum", "Exp", "Log", "Pow", "Normalize",
-                 "Erf", "Rsqrt", "Sqrt", "RealDiv", "Reciprocal", "Softplus"}
-# Ops that only move data: they follow their input's dtype instead of forcing one.
-MOVEMENT = {"Reshape", "Transpose", "Squeeze", "Unsqueeze", "Flatten", "ConcatD", "Split", "Slice",
-            "GatherV2", "GatherElements", "GatherND", "Tile", "BroadcastTo", "Identity", "PadV3",
-            "DepthToSpace", "SpaceToDepth", "TransData"}
-# Inputs that are parameters rather than data and stay as they are (op type -> input indices).
-PARAM_INPUTS = {"Resize": {1, 2},
-                # quantization scales stay fp32: an fp16 scale changes every quantized value
-                "DequantizeLinear": {1}, "QLinearConv": {1, 4, 6}, "QLinearMatMul": {1, 4, 6}}
 
 
 def keep_dtype_matches(op: Op, entries) -> bool:
@@ -54,7 +37,7 @@ def keep_dtype_matches(op: Op, entries) -> bool:
 
 def _float_inputs(graph: Graph, op: Op) -> list:
     return [(i, r) for i, r in enumerate(graph.inputs_of(op.name))
-            if r is not None and graph.desc(r).dtype in FLOATS and i not in PARAM_INPUTS.get(op.type, ())]
+            if r is not None and graph.desc(r).dtype in FLOATS and i not in ops.param_inputs(op.type)]
 
 
 FLOAT_NAMES = {"float16": FP16, "float32": FP32, "float": FP32}
@@ -72,7 +55,7 @@ def custom_dtype(op: Op, entries):
 def mix_keep_fp32(changes=()) -> set:
     """The allow_mix_precision keep-fp32 op types after --modify_mixlist changes: black-list adds keep fp32,
     white-list adds run fp16, gray-list ops follow their inputs (kept fp32 here only if black-listed)."""
-    keep = set(KEEP_FP32_MIX)
+    keep = set(ops.with_trait("keep_fp32_mix"))
     for name, action, op_type in changes:
         if (name, action) in (("black-list", "to-add"), ("white-list", "to-remove")):
             keep.add(op_type)
@@ -81,7 +64,7 @@ def mix_keep_fp32(changes=()) -> set:
     return keep
 
 
-def _target(graph: Graph, op: Op, mode: str, keep, custom=(), mix_keep=frozenset(KEEP_FP32_MIX)) -> int | None:
+def _target(graph: Graph, op: Op, mode: str, keep, custom, mix_keep) -> int | None:
     if op.subgraphs:  # bodies keep their own (source) precision
         return None
     chosen = custom_dtype(op, custom) if custom else None
@@ -90,14 +73,14 @@ def _target(graph: Graph, op: Op, mode: str, keep, custom=(), mix_keep=frozenset
     floats = _float_inputs(graph, op)
     if not floats and not any(d.dtype in FLOATS for d in op.outputs):
         return None
-    if op.type in MOVEMENT:
+    if ops.has_trait(op.type, "movement"):
         dts = [graph.desc(r).dtype for _, r in floats]
         if keep_dtype_matches(op, keep) or mode not in FP16_MODES:
             return dts[0] if dts else None
         return FP16
-    if mode not in FP16_MODES or op.type in NO_FP16 or keep_dtype_matches(op, keep):
+    if mode not in FP16_MODES or ops.has_trait(op.type, "no_fp16") or keep_dtype_matches(op, keep):
         return FP32
-    if mode == "allow_fp32_to_fp16" and op.type not in CUBE_OPS:
+    if mode == "allow_fp32_to_fp16" and not ops.has_trait(op.type, "cube"):
         return FP32
     if mode == "allow_mix_precision" and op.type in mix_keep:
         return FP32
@@ -130,10 +113,10 @@ def cast_ref(graph: Graph, ref, dtype: int, cache: dict):
 
 def set_precision(graph: Graph, ctx: PassContext) -> bool:
     """Give every float op its precision and make the dtypes on every edge agree (inserting Casts)."""
-    mode = ctx.opt("precision_mode") or "force_fp16"
-    keep = tuple(ctx.opt("keep_dtype", ()) or ())
-    custom = tuple(ctx.opt("customize_dtypes", ()) or ())
-    mix_keep = mix_keep_fp32(ctx.opt("modify_mixlist", ()) or ())
+    mode = ctx.options.precision_mode
+    keep = tuple(ctx.options.keep_dtype or ())
+    custom = tuple(ctx.options.customize_dtypes or ())
+    mix_keep = mix_keep_fp32(ctx.options.modify_mixlist or ())
     for e in custom:
         names = set(e.inputs) | set(e.outputs)
         if names - set(FLOAT_NAMES):
@@ -144,7 +127,7 @@ def set_precision(graph: Graph, ctx: PassContext) -> bool:
     # names, not Op objects: weights replaced by fp16 copies must be freeable while the pass runs
     for name in [op.name for op in graph.topo_order()]:
         op = graph.op(name) if name in graph else None
-        if op is None or op.type in ("Data", "Const", "NetOutput"):
+        if op is None or ops.has_trait(op.type, "structural"):
             continue
         target = _target(graph, op, mode, keep, custom, mix_keep)
         if target is None:

@@ -1,148 +1,24 @@
-"""Shape/dtype inference and constant folding, run together in topological order until stable."""
+"""The shape-inference pass: shapes, dtypes and constant folding over the whole graph until stable (the work
+is done by converter.ops.inference with each op's infer function and kernel)."""
 from __future__ import annotations
 
-import numpy as np
+import logging
 
-from .. import ops
-from ..errors import ConverterError, GraphError
-from ..ir import DataType, Graph, TensorDesc, to_numpy
-from ..ops.registry import InferContext, run_kernel
+from ..ir import Graph
+from ..ops.inference import infer_graph
 from .base import PassContext
 
-STRUCTURAL = {"Data", "Const", "NetOutput"}
-SHAPE_ONLY = {"Shape", "Size"}        # fold as soon as the input shape is static
-NEVER_FOLD = {"RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike",
-              # sequences are lists at run time, not constants
-              "SequenceEmpty", "SequenceConstruct", "SequenceInsert", "SequenceErase", "SplitToSequence",
-              "SequenceReserve", "SequenceSetItem",
-              # quantized weights stay int8 + scale in the .om (a quarter of the float size)
-              "DequantizeLinear"}
-
-
-def _fold_outputs(graph: Graph, op, outs: list) -> None:
-    """Replace ``op`` by one Const per output carrying the computed values."""
-    names = []
-    for i, value in enumerate(outs):
-        src_desc = op.outputs[i] if i < len(op.outputs) else None
-        base = op.name if len(outs) == 1 else f"{op.name}_out{i}"
-        names.append((base, value, src_desc))
-    consumers = {i: graph.consumers(op.name, i) for i in range(len(outs))}
-    graph.remove(op.name)
-    for i, (base, value, src_desc) in enumerate(names):
-        value = np.asarray(value, order="C")
-        const = graph.add_const(graph.unique_name(base), value, source=op.source)
-        if src_desc is not None:
-            const.outputs[0].name = src_desc.name
-            const.outputs[0].format = src_desc.format
-        for v, k in consumers[i]:
-            graph.connect((const.name, 0), v, k)
-
-
-def _shape_dummy(desc):
-    return np.broadcast_to(np.zeros((), to_numpy(desc.dtype)), desc.shape)
-
-
-def _set_outputs(op, descs) -> bool:
-    """Give op's outputs these (dtype, shape) pairs (adding outputs as needed); True if any changed."""
-    changed = False
-    while len(op.outputs) < len(descs):
-        op.outputs.append(TensorDesc(shape=None))
-    for d, (dtype, shape) in zip(op.outputs, descs):
-        shape = None if shape is None else tuple(int(x) for x in shape)
-        if (d.dtype, d.shape) != (int(dtype), shape):
-            d.dtype, d.shape = int(dtype), shape
-            changed = True
-    return changed
-
-
-def _infer_loop(graph: Graph, op) -> bool:
-    """Loop: body inputs are (iteration, condition, carried..., outer...); carried outputs keep the dtype
-    of their inputs and a shape only where the body keeps it; scan outputs get a leading unknown dim."""
-    ins = graph.input_descs(op.name)
-    n = int(op.attrs.get("num_carried", 0))
-    body = op.subgraphs["body"]
-    fixed = [(DataType.DT_INT64, ()), (DataType.DT_BOOL, ())]
-    feeds = fixed + [(d.dtype, d.shape) if d is not None else (DataType.DT_FLOAT, None) for d in ins[2:]]
-    for data, (dtype, shape) in zip(body.data_ops(), feeds):
-        data.outputs[0].dtype, data.outputs[0].shape = dtype, shape
-    infer_shapes(body)
-    outs = [body.desc(r) for r in body.output_refs()]
-    carried = []
-    for k in range(n):
-        d_in, d_out = ins[2 + k], outs[1 + k]
-        stable = d_in is not None and d_in.shape == d_out.shape
-        carried.append((d_out.dtype, d_out.shape if stable else None))
-    scans = [(d.dtype, None if d.shape is None else (-1,) + tuple(d.shape)) for d in outs[1 + n:]]
-    return _set_outputs(op, carried + scans)
-
-
-def _infer_subgraph_op(graph: Graph, op) -> bool:
-    """Ops with bodies. If: give each branch's Data ops the descs of the op's inputs after the first, infer
-    the branches, and take outputs the branches agree on (unknown dims where they differ). Loop: see above."""
-    if op.type == "Loop":
-        return _infer_loop(graph, op)
-    ins = graph.input_descs(op.name)[1:]
-    results = []
-    for sub in op.subgraphs.values():
-        for data, d in zip(sub.data_ops(), ins):
-            if d is not None:
-                data.outputs[0].dtype, data.outputs[0].shape = d.dtype, d.shape
-        infer_shapes(sub)
-        results.append([sub.desc(r) for r in sub.output_refs()])
-    merged = []
-    for i in range(len(results[0])):
-        cands = [r[i] for r in results if i < len(r)]
-        shape = cands[0].shape if len({c.shape for c in cands}) == 1 else None
-        if shape is None and all(c.shape is not None for c in cands) and len({len(c.shape) for c in cands}) == 1:
-            shape = tuple(a if all(c.shape[k] == a for c in cands) else -1 for k, a in enumerate(cands[0].shape))
-        merged.append((cands[0].dtype, shape))
-    return _set_outputs(op, merged)
-
-
-def infer_op(graph: Graph, op, fold: bool = True) -> bool:
-    """Infer one op's outputs (or fold it into Consts). Returns True if something changed."""
-    if op.subgraphs:
-        return _infer_subgraph_op(graph, op)
-    spec = ops.get(op.type)
-    refs = graph.inputs_of(op.name)
-    descs = [None if r is None else graph.desc(r) for r in refs]
-    values = [graph.const_value(r) for r in refs]
-    attrs = spec.normalize(op.attrs, op.name)
-    present = [v for r, v in zip(refs, values) if r is not None]
-    if fold and op.type not in NEVER_FOLD:
-        if present and all(v is not None for v in present):
-            outs = run_kernel(spec, [v if r is not None else None for r, v in zip(refs, values)], attrs)
-            _fold_outputs(graph, op, outs)
-            return True
-        if op.type in SHAPE_ONLY and descs and descs[0] is not None and descs[0].is_static:
-            outs = run_kernel(spec, [_shape_dummy(descs[0])] + values[1:], attrs)
-            _fold_outputs(graph, op, outs)
-            return True
-    if spec.infer is None:
-        return False
-    new = spec.infer(InferContext(op, descs, values, attrs))
-    return _set_outputs(op, [(n.dtype, n.shape) for n in new])
+log = logging.getLogger("converter.passes")
 
 
 def infer_shapes(graph: Graph, ctx: PassContext | None = None, fold: bool = True) -> bool:
-    """Run inference (and constant folding) over the graph in topological order, repeating until stable."""
-    any_change = False
-    for _ in range(8):
-        changed = False
-        for op in graph.topo_order():
-            if op.type in STRUCTURAL or op.name not in graph:
-                continue
-            try:
-                changed |= infer_op(graph, op, fold)
-            except ConverterError as exc:
-                if exc.node:
-                    raise
-                raise GraphError(exc.code, f"op '{op.name}' ({op.type}): {exc.message}", node=op.name) from exc
-            except Exception as exc:  # a kernel or infer bug, or inconsistent shapes in the model
-                raise GraphError("E10001", f"shape inference failed at op '{op.name}' ({op.type}): "
-                                 f"{type(exc).__name__}: {exc}", node=op.name) from exc
-        any_change |= changed
-        if not changed:
-            break
-    return any_change
+    """Run inference (and constant folding) in topological order, repeating until stable; a graph that does
+    not settle within the round limit is reported as a conversion warning."""
 
+    def warn(message: str) -> None:
+        if ctx is None:
+            log.warning("%s", message)
+        elif message not in ctx.warnings:
+            ctx.warnings.append(message)
+
+    return infer_graph(graph, fold, warn)

@@ -7,27 +7,18 @@ import numpy as np
 from ..errors import ConverterError
 
 
-def _body(owner, op, key: str):
-    """A cached Session for one body (bodies accept the shapes each iteration gives them)."""
-    from .session import Session
-    cache = owner.__dict__.setdefault("_bodies", {})
-    if (op.name, key) not in cache:
-        cache[(op.name, key)] = Session(op.subgraphs[key], strict_shapes=False)
-    return cache[(op.name, key)]
-
-
 def _call(body, args: list) -> list:
     return body.run_outputs({d.name: a for d, a in zip(body.inputs, args)})
 
 
-def run_if(owner, op, args: list) -> list:
+def run_if(session, op, args: list) -> list:
     key = "then_branch" if bool(np.asarray(args[0]).reshape(-1)[0]) else "else_branch"
-    return _call(_body(owner, op, key), args[1:])
+    return _call(session.body_session(op, key), args[1:])
 
 
-def run_loop(owner, op, args: list) -> list:
+def run_loop(session, op, args: list) -> list:
     """args: [M or None, cond or None, carried..., outer...]; body inputs: [i, cond, carried..., outer...]."""
-    body = _body(owner, op, "body")
+    body = session.body_session(op, "body")
     n_carried = int(op.attrs.get("num_carried", 0))
     trip = None if args[0] is None else int(np.asarray(args[0]).reshape(-1)[0])
     cond = True if args[1] is None else bool(np.asarray(args[1]).reshape(-1)[0])
@@ -55,10 +46,11 @@ def run_loop(owner, op, args: list) -> list:
 RUNNERS = {"If": run_if, "Loop": run_loop}
 
 
-def run_body_op(owner, op, args: list) -> list:
+def run_body_op(session, op, args: list) -> list:
+    """Run an op with bodies; `session` runs the op's graph and gives the sessions of its bodies."""
     try:
         runner = RUNNERS[op.type]
     except KeyError:
         raise ConverterError("E11009", f"the runtime cannot execute control-flow op type {op.type}",
                              node=op.name) from None
-    return runner(owner, op, args)
+    return runner(session, op, args)

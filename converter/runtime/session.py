@@ -6,6 +6,7 @@ import os
 import numpy as np
 
 from .. import ops
+from ..configs.gears import parse_gears
 from ..errors import ConverterError
 from ..ir import DataType, Graph, to_numpy
 from ..ops.layout import from_nc1hwc0, to_nc1hwc0
@@ -31,6 +32,7 @@ class Session:
             resolve_file_constants(self.graph, os.path.dirname(os.path.abspath(os.fspath(model))))
         else:
             raise TypeError("Session needs a Graph or a path to an .om file")
+        self._bodies: dict = {}
         self._plan()
 
     def _plan(self) -> None:
@@ -57,6 +59,13 @@ class Session:
             attrs = spec.normalize(op.attrs, op.name) if op.type != "Const" else {}
             fp16 = any(d.dtype == DataType.DT_FLOAT16 for d in op.outputs) and op.type not in ("Cast", "Const")
             self._steps.append((op, spec, refs, attrs, free, fp16))
+
+    def body_session(self, op, key: str) -> "Session":
+        """The Session of body `key` of an If/Loop op, made on first use and kept: bodies run once per
+        iteration. Body sessions accept the shapes each iteration gives them."""
+        if (op.name, key) not in self._bodies:
+            self._bodies[(op.name, key)] = Session(op.subgraphs[key], strict_shapes=False)
+        return self._bodies[(op.name, key)]
 
     def input_info(self) -> list:
         return [(op.name, op.outputs[0]) for op in self.inputs]
@@ -102,7 +111,6 @@ class Session:
         attrs = self.graph.meta.get("model_attrs", {})
         if "dynamic_gears" not in attrs:
             return
-        from ..passes.input_shapes import parse_gears
         gears = parse_gears(attrs["dynamic_gears"])
         if any(all(tuple(shapes[n]) == tuple(s) for n, s in g.items() if n in shapes) for g in gears):
             return

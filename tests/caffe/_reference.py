@@ -70,6 +70,35 @@ def pool(x, k, s, p, mode, ceil=True):
     return y
 
 
+def max_pool_mask(x, k, s, p, ceil=True):
+    """Caffe MAX pooling with the mask top (PoolingLayer::Forward_cpu, literally): the mask holds h * W + w of
+    the first largest element of each window (strict >, from -FLT_MAX), as float."""
+    n, c, h, w = x.shape
+
+    def out_size(size, kk, ss, pp):
+        span = size + 2 * pp - kk
+        o = (int(math.ceil(span / ss)) if ceil else span // ss) + 1
+        if pp and (o - 1) * ss >= size + pp:
+            o -= 1
+        return o
+
+    oh, ow = out_size(h, k[0], s[0], p[0]), out_size(w, k[1], s[1], p[1])
+    y = np.full((n, c, oh, ow), -np.finfo(np.float32).max)
+    mask = np.full((n, c, oh, ow), -1.0)
+    for b in range(n):
+        for ch in range(c):
+            for i in range(oh):
+                for j in range(ow):
+                    hs, ws = max(i * s[0] - p[0], 0), max(j * s[1] - p[1], 0)
+                    he, we = min(i * s[0] - p[0] + k[0], h), min(j * s[1] - p[1] + k[1], w)
+                    for hh in range(hs, he):
+                        for ww in range(ws, we):
+                            if x[b, ch, hh, ww] > y[b, ch, i, j]:
+                                y[b, ch, i, j] = x[b, ch, hh, ww]
+                                mask[b, ch, i, j] = hh * w + ww
+    return y, mask
+
+
 def lrn_across(x, size, alpha, beta, k):
     c = x.shape[1]
     y = np.zeros_like(x, dtype=np.float64)

@@ -92,6 +92,38 @@ def test_pooling_floor_round_mode_and_hw_spelling(tmp_path):
     close(y, ref.pool(x, (2, 3), (2, 2), (0, 0), "MAX", ceil=False))
 
 
+@pytest.mark.parametrize("h,w,k,s,p", [(6, 6, 3, 2, 1), (5, 5, 2, 2, 1), (7, 9, 3, 2, 0), (13, 13, 3, 2, 0)])
+def test_max_pooling_with_mask_top(tmp_path, h, w, k, s, p):
+    """A second top on MAX pooling is Caffe's mask: the index h * W + w of each max in its plane, as float."""
+    x = rand(2, 3, h, w)
+    y, mask = one_layer(tmp_path, "Pooling", x, n_tops=2, pooling_param={
+        "pool": caffe_pb2.PoolingParameter.MAX, "kernel_size": k, "stride": s, "pad": p})
+    ref_y, ref_mask = ref.max_pool_mask(x, (k, k), (s, s), (p, p))
+    close(y, ref_y)
+    assert mask.dtype == np.float32
+    np.testing.assert_array_equal(mask, ref_mask)
+
+
+def test_max_pooling_mask_stays_exact_in_default_precision(tmp_path):
+    """Through every pass in force_fp16: the mask keeps fp32 (its indices pass 2048, which fp16 cannot hold)."""
+    from converter.api import build_graph
+    from converter.options import ConvertOptions
+    from converter.runtime import Session
+
+    from ._nets import CaffeNetBuilder
+    x = rand(1, 2, 64, 64)
+    b = CaffeNetBuilder("mask")
+    b.input("x", list(x.shape))
+    b.layer("Pooling", "pool", ["x"], ["y", "mask"], pooling_param={"pool": caffe_pb2.PoolingParameter.MAX,
+                                                                    "kernel_size": 2, "stride": 2})
+    proto, model = b.save(str(tmp_path))
+    out = Session(build_graph(ConvertOptions(framework=0, model=proto, weight=model))).run({"x": x})
+    ref_y, ref_mask = ref.max_pool_mask(x.astype(np.float16).astype(np.float32), (2, 2), (2, 2), (0, 0))
+    assert out["mask"].dtype == np.float32 and ref_mask.max() > 2048
+    np.testing.assert_array_equal(out["mask"], ref_mask)
+    np.testing.assert_allclose(out["y"], ref_y, rtol=1e-3)
+
+
 @pytest.mark.parametrize("mode", ["MAX", "AVE"])
 def test_global_pooling(tmp_path, mode):
     x = rand(2, 3, 5, 4)

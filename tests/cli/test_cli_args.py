@@ -2,7 +2,7 @@
 import pytest
 
 from converter.cli_args import UsageError, parse_argv, strip_quotes
-from converter.configs.option_table import OPTIONS
+from converter.configs.option_table import GROUPS, OPTIONS
 from converter.errors import ConverterError
 
 # (argv, expected): "ok" = parses; an E-code = rejected with it; "usage" = UsageError
@@ -89,6 +89,7 @@ def test_option_table_is_consistent():
     for spec in OPTIONS:
         assert spec.kind in ("str", "path", "int", "enum", "01", "bool", "flag"), spec
         assert spec.status in ("implemented", "ignored", "unsupported", "retired"), spec
+        assert spec.group in GROUPS, spec  # help prints by group: an unknown one would hide the option
         assert spec.help and "\n" not in spec.help
         assert spec.kind != "enum" or spec.choices, spec
     documented = {"mode", "framework", "model", "weight", "output", "om", "json", "dump_mode", "check_report",

@@ -162,3 +162,12 @@ def test_missing_file_names_the_option():
     with pytest.raises(ConverterError) as info:
         parse_keep_dtype("no/such/file.cfg")
     assert info.value.code == "E13001" and info.value.option == "--keep_dtype"
+
+
+def test_gear_text_round_trip():
+    """The dynamic_gears attr text: TF names keep their ':', a scalar input has no dims."""
+    from converter.configs.gears import format_gears, parse_gears
+    gears = [{"input:0": (1, 3, 224, 224), "k": ()}, {"input:0": (8, 3, 224, 224), "k": ()}]
+    text = format_gears(gears)
+    assert text == ["input:0:1,3,224,224;k:", "input:0:8,3,224,224;k:"]
+    assert parse_gears(text) == gears

@@ -1,4 +1,4 @@
-"""`atc` end to end at the CLI layer: dispatch by mode to converter.api (replaced by a fake here),
+"""`atc` end to end at the CLI layer: dispatch by mode to converter.api (replaced by fakes here),
 ATC's success/failure lines, E-coded messages, exit status, warnings on stderr, help."""
 import subprocess
 import sys
@@ -6,7 +6,6 @@ import types
 
 import pytest
 
-import converter
 from converter import cli
 from converter.errors import GraphError
 from converter.options import ConvertOptions
@@ -14,13 +13,15 @@ from converter.options import ConvertOptions
 ONNX = ["--framework=5", "--model=m.onnx", "--output=out/m"]
 
 
+MODE_NAMES = {0: "convert", 1: "dump_json", 3: "precheck", 5: "dump_text_modeldef", 6: "print_model_info"}
+
+
 @pytest.fixture
 def fake_api(monkeypatch, tmp_path):
-    """A stand-in converter.api recording calls; each function returns what `results` says."""
+    """Stand-ins for the converter.api functions the CLI dispatches to, recording calls; each returns what
+    `results` says. `actions` is the mode -> function table the CLI sees."""
     monkeypatch.chdir(tmp_path)
-    api = types.ModuleType("converter.api")
-    api.calls = []
-    api.results = {}
+    api = types.SimpleNamespace(calls=[], results={})
 
     def make(name):
         def action(options):
@@ -31,11 +32,17 @@ def fake_api(monkeypatch, tmp_path):
             return result
         return action
 
-    for name in cli.MODE_ACTIONS.values():
-        setattr(api, name, make(name))
-    monkeypatch.setitem(sys.modules, "converter.api", api)
-    monkeypatch.setattr(converter, "api", api, raising=False)
+    api.actions = {mode: make(name) for mode, name in MODE_NAMES.items()}
+    monkeypatch.setattr(cli, "mode_actions", lambda: api.actions)
     return api
+
+
+def test_every_mode_maps_to_its_api_function():
+    from converter import api
+    from converter.options import SUPPORTED_MODES
+    actions = cli.mode_actions()
+    assert set(actions) == set(SUPPORTED_MODES)
+    assert actions == {mode: getattr(api, name) for mode, name in MODE_NAMES.items()}
 
 
 @pytest.mark.parametrize("argv,action", [
@@ -127,7 +134,7 @@ def test_display_model_info_after_conversion(fake_api, capsys):
 
 
 def test_mode_missing_from_api_is_an_e_coded_error(fake_api, capsys):
-    del fake_api.dump_json
+    del fake_api.actions[1]
     assert cli.main(["--mode=1", "--om=a.om", "--json=a.json"]) == 1
     assert "E10001: --mode=1 is not available" in capsys.readouterr().out
 

@@ -48,6 +48,7 @@ CASES = (
        ("ArgMax", [f32(2, 3, 4)], {"axis": 1, "keepdims": False}),
        ("ArgMin", [f32(2, 3, 4)], {"axis": -1}),
        ("CumSum", [f32(2, 3, 4)], {"axis": 1, "reverse": True}),
+       ("CumProd", [f32(2, 3, 4), np.array(2, np.int64)], {"exclusive": True}),
        ("TopK", [f32(2, 5, 4)], {"k": 2, "axis": 1})]
     + [(op, [f32(2, 3, 4)], {"axes": [1], "keepdims": False}) for op in REDUCE]
     + [("ReduceMean", [f32(2, 3, 4), np.array([0, 2], np.int64)], {"keepdims": False}),

@@ -1,11 +1,17 @@
-"""MaxPool / AveragePool / LpPool / global pools against onnxruntime (ceil_mode, pads, count_include_pad)."""
+"""MaxPool (also with Indices) / AveragePool / LpPool / global pools against onnxruntime (ceil_mode, pads,
+count_include_pad, storage_order)."""
 import numpy as np
+import onnx
+import onnxruntime as ort
 import pytest
+from onnx import TensorProto, helper
 
-from converter.errors import ConverterError
+from converter.api import build_graph
 from converter.ops import get
+from converter.options import ConvertOptions
+from converter.runtime import Session
 
-from ._eval import check_against_ort, make_model, op_types, run_both
+from ._eval import check_against_ort, op_types, run_both
 
 rng = np.random.default_rng(1)
 
@@ -61,10 +67,58 @@ def test_global_pools(tmp_path, op_type, shape):
     check_against_ort(tmp_path, op_type, [("x", rand(*shape), False)])
 
 
-def test_max_pool_indices_output_is_refused(tmp_path):
-    model = make_model("MaxPool", [("x", rand(1, 1, 4, 4), False)], {"kernel_shape": [2, 2]}, n_outputs=2)
-    with pytest.raises(ConverterError, match="Indices"):
-        run_both(tmp_path, model, {"x": rand(1, 1, 4, 4)})
+INDICES_CASES = {  # MaxPool with its Indices output (MaxPoolWithArgmax), against onnxruntime
+    "basic": ((2, 3, 8, 8), {"kernel_shape": [2, 2], "strides": [2, 2]}),
+    "pads": ((2, 2, 7, 9), {"kernel_shape": [3, 3], "strides": [2, 2], "pads": [1, 0, 1, 2]}),
+    "ceil": ((1, 2, 8, 9), {"kernel_shape": [3, 3], "strides": [2, 2], "ceil_mode": 1}),
+    "dilations": ((1, 2, 9, 9), {"kernel_shape": [2, 2], "dilations": [2, 3]}),
+    "same_upper": ((1, 2, 7, 8), {"kernel_shape": [3, 2], "strides": [2, 2], "auto_pad": "SAME_UPPER"}),
+    "column_major": ((2, 3, 7, 9), {"kernel_shape": [3, 2], "strides": [2, 1], "storage_order": 1}),
+    "1d": ((2, 3, 11), {"kernel_shape": [3], "strides": [2], "pads": [1, 1]}),
+    "3d_column_major": ((1, 2, 5, 6, 7), {"kernel_shape": [2, 2, 3], "strides": [2, 2, 2], "storage_order": 1}),
+}
+
+
+def _with_indices(shape, attrs, opset=12) -> onnx.ModelProto:
+    node = helper.make_node("MaxPool", ["x"], ["y", "indices"], **attrs)
+    graph = helper.make_graph([node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, shape)],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None),
+                               helper.make_tensor_value_info("indices", TensorProto.INT64, None)])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    model.ir_version = 8
+    return model
+
+
+@pytest.mark.parametrize("case", sorted(INDICES_CASES))
+def test_max_pool_indices_match_onnxruntime(tmp_path, case):
+    shape, attrs = INDICES_CASES[case]
+    x = rand(*shape)
+    (y, indices), (ort_y, ort_indices), graph = run_both(tmp_path, _with_indices(shape, attrs), {"x": x})
+    assert op_types(graph) == ["MaxPoolWithArgmax"]
+    np.testing.assert_array_equal(y, ort_y)
+    assert indices.dtype == np.int64
+    np.testing.assert_array_equal(indices, ort_indices)
+
+
+def test_max_pool_indices_feed_max_unpool(tmp_path):
+    """SegNet-style pooling and unpooling, converted (default precision and fp32), run, against onnxruntime."""
+    x = rand(2, 3, 8, 10)
+    nodes = [helper.make_node("MaxPool", ["x"], ["p", "i"], kernel_shape=[2, 2], strides=[2, 2]),
+             helper.make_node("Relu", ["p"], ["r"]),
+             helper.make_node("MaxUnpool", ["r", "i"], ["y"], kernel_shape=[2, 2], strides=[2, 2])]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, x.shape)],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None),
+                               helper.make_tensor_value_info("i", TensorProto.INT64, None)])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 12)])
+    model.ir_version = 8
+    path = str(tmp_path / "segnet.onnx")
+    onnx.save(model, path)
+    ort_y, ort_i = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(None, {"x": x})
+    for mode, atol in (("force_fp32", 0), ("force_fp16", 2e-3)):
+        built = build_graph(ConvertOptions(framework=5, model=path, precision_mode=mode))
+        out = Session(built).run({"x": x})
+        np.testing.assert_array_equal(out["i"], ort_i)
+        np.testing.assert_allclose(out["y"], ort_y, atol=atol, rtol=atol)
 
 
 @pytest.mark.parametrize("op_type,extra", [("MaxPool", {}), ("AvgPool", {"count_include_pad": True}),

@@ -127,6 +127,25 @@ def test_golden_from_tensorflow(name):
         assert not [op for op in graph.ops() if op.type in ("SpaceToBatchND", "BatchToSpaceND")]
 
 
+@pytest.mark.parametrize("precision", ["force_fp32", "force_fp16"])
+def test_max_pool_with_argmax_equals_tensorflow(precision):
+    """The golden's indices exactly (the golden check above compares them only to a tolerance), in their dtypes."""
+    data = np.load(GOLDEN / "argmax_pool.npz")
+    x = data["input:input:0"]
+    outs = [k.split(":", 1)[1] for k in data.files if k.startswith("output:")]
+    graph = build_graph(_options(GOLDEN / "argmax_pool.pb", {"input:0": x.shape},
+                                 [(o.rsplit(":", 1)[0], 0) for o in outs], precision_mode=precision))
+    assert sum(op.type == "MaxPoolWithArgmax" for op in graph.ops()) == 3
+    got = Session(graph).run({"input": x})
+    for value, key in zip(got.values(), outs):
+        ref = data["output:" + key]
+        if ref.dtype.kind == "i":
+            assert value.dtype == ref.dtype
+            np.testing.assert_array_equal(value, ref)
+        else:
+            np.testing.assert_allclose(value, ref, rtol=1e-3 if precision == "force_fp16" else 0)
+
+
 KERAS_DIR = Path(os.environ.get("TF_MODELS_DIR", "/tmp/tf_models_big"))
 KERAS_APPS = ["mobilenet_v2", "resnet50", "inception_v3", "efficientnet_b0", "densenet121",
               # extras (tools/make_tf_models.py --only <name>): grouped convs, XLA-compiled calls, hard-swish

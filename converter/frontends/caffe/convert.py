@@ -69,7 +69,7 @@ class CaffeConverter:
 
     def infer(self, op_name: str) -> None:
         """Shape inference for one new op, so later handlers can read shapes."""
-        from ...passes.shape_inference import infer_op
+        from ...ops.inference import infer_op
         infer_op(self.graph, self.graph.op(op_name), fold=False)
 
     def _unique_tensor_name(self, top: str, layer_name: str, j: int, n: int) -> str:

@@ -132,7 +132,7 @@ class OnnxConverter:
         """Shapes of the ops a handler just added, so later handlers can read them (e.g. the rank of a Conv
         weight that comes through DequantizeLinear or Reshape). Best effort: the shape-inference pass
         redoes this, with errors reported there."""
-        from ...passes.shape_inference import infer_op
+        from ...ops.inference import infer_op
         for op in graph.added_since(mark):
             if op.type in ("Data", "Const", "NetOutput"):
                 continue

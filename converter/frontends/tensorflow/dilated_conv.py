@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ... import ops
 from ...ir import Graph
-
-CONVS = ("Conv2D", "Conv1D", "Conv3D")
 
 
 def _const(graph: Graph, op, i: int):
@@ -32,7 +31,7 @@ def _fold_one(graph: Graph, b2s) -> bool:
     if not refs or refs[0] is None:
         return False
     conv = graph.op(refs[0][0])
-    if conv.type not in CONVS or not _plain_valid(conv) or len(graph.consumers(conv.name)) != 1:
+    if not ops.has_trait(conv.type, "conv") or not _plain_valid(conv) or len(graph.consumers(conv.name)) != 1:
         return False
     if str(conv.attrs.get("data_format", "NCHW")).upper() not in ("NHWC", "NDHWC", "NWC"):
         return False

@@ -7,15 +7,13 @@ them with the canonical ops' own infer functions and kernels, from the Placehold
 """
 from __future__ import annotations
 
-import numpy as np
-
 from ... import ops
 from ...ir import Graph, TensorDesc, from_numpy
+from ...ops.inference import shape_dummy
 from ...ops.registry import InferContext, run_kernel
 from .names import split_tensor_name
 
 MAX_VALUE_SIZE = 4096          # values are computed for small outputs only (shapes, indices, sizes)
-SHAPE_ONLY = ("Shape", "Size")
 
 
 class ShapeTracker:
@@ -76,8 +74,6 @@ class ShapeTracker:
         present = [v for r, v in zip(refs, values) if r is not None]
         if present and all(v is not None for v in present):
             return run_kernel(spec, values, attrs)
-        if spec.type in SHAPE_ONLY and descs and descs[0] is not None and descs[0].is_static:
-            from ...ir import to_numpy
-            dummy = np.broadcast_to(np.zeros((), to_numpy(descs[0].dtype)), descs[0].shape)
-            return run_kernel(spec, [dummy] + values[1:], attrs)
+        if "shape_only" in spec.traits and descs and descs[0] is not None and descs[0].is_static:
+            return run_kernel(spec, [shape_dummy(descs[0])] + values[1:], attrs)
         return None

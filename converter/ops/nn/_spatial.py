@@ -73,6 +73,18 @@ def spatial_pads(pads, n: int, node: str = "") -> list:
     return [int(p) for p in pads]
 
 
+class WindowParams:
+    """Kernel size, strides and dilations of one sliding-window op call as spatial lists, and its explicit
+    pads as given ([begins..., ends...]); subclasses resolve the pads and output sizes."""
+
+    def __init__(self, attrs: dict, kernel, node: str = ""):
+        n = len(kernel)
+        self.kernel = [int(k) for k in kernel]
+        self.strides = spatial_list(attrs.get("strides"), n, 1, "strides", node)
+        self.dilations = spatial_list(attrs.get("dilations"), n, 1, "dilations", node)
+        self.given_pads = spatial_pads(attrs.get("pads"), n, node)
+
+
 def effective_kernel(kernel, dilations) -> list:
     return [(k - 1) * d + 1 for k, d in zip(kernel, dilations)]
 

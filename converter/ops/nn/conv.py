@@ -5,9 +5,9 @@ import numpy as np
 
 from ...errors import GraphError
 from ..registry import Attr, InferContext, desc, register
-from ._spatial import (compute_dtype, effective_kernel, from_channels_last, from_nchw, pad_spatial, prod, resolve_pads,
-                       shape_from_nchw, shape_to_nchw, sliding_windows, spatial_list, spatial_pads, to_channels_last,
-                       to_nchw, window_output_size)
+from ._spatial import (WindowParams, compute_dtype, effective_kernel, from_channels_last, from_nchw, pad_spatial,
+                       prod, resolve_pads, shape_from_nchw, shape_to_nchw, sliding_windows, spatial_list,
+                       to_channels_last, to_nchw, window_output_size)
 
 
 def _conv_attrs(data_format: str) -> dict:
@@ -28,16 +28,14 @@ def _transpose_attrs(data_format: str) -> dict:
     return attrs
 
 
-class ConvGeometry:
+class ConvGeometry(WindowParams):
     """Spatial parameters of one conv call, resolved from attrs, kernel size and input sizes."""
 
     def __init__(self, attrs: dict, in_sizes, kernel, node: str = ""):
+        super().__init__(attrs, kernel, node)
         n = len(kernel)
-        self.kernel = [int(k) for k in kernel]
-        self.strides = spatial_list(attrs.get("strides"), n, 1, "strides", node)
-        self.dilations = spatial_list(attrs.get("dilations"), n, 1, "dilations", node)
-        pads = spatial_pads(attrs.get("pads"), n, node)
-        self.pads = resolve_pads(in_sizes, self.kernel, self.strides, self.dilations, pads, attrs.get("auto_pad"))
+        self.pads = resolve_pads(in_sizes, self.kernel, self.strides, self.dilations, self.given_pads,
+                                 attrs.get("auto_pad"))
         self.out_sizes = [window_output_size(size, k, s, self.pads[i], self.pads[n + i])
                           for i, (size, k, s) in enumerate(zip(in_sizes, effective_kernel(self.kernel, self.dilations),
                                                                self.strides))]
@@ -72,12 +70,18 @@ def conv_nd(x: np.ndarray, w: np.ndarray, b, attrs: dict) -> np.ndarray:
     return y
 
 
-def _conv_kernel(inputs, attrs):
-    x, w = inputs[0], inputs[1]
-    b = inputs[2] if len(inputs) > 2 else None
-    fmt = attrs.get("data_format", "NCHW")
-    y = conv_nd(to_channels_last(x, fmt), w, b, attrs)
-    return from_channels_last(y.astype(x.dtype, copy=False), fmt)
+def _kernel(compute, to_layout, from_layout):
+    """The kernel of a conv-like op (x, w, b?): x converted by to_layout from its data_format, then
+    compute(x, w, b, attrs), then the result converted back and given x's dtype."""
+
+    def kernel(inputs, attrs):
+        x, w = inputs[0], inputs[1]
+        b = inputs[2] if len(inputs) > 2 else None
+        fmt = attrs.get("data_format", "NCHW")
+        y = compute(to_layout(x, fmt), w, b, attrs)
+        return from_layout(y.astype(x.dtype, copy=False), fmt)
+
+    return kernel
 
 
 def _infer_with(geometry, out_channels):
@@ -100,16 +104,14 @@ def _infer_with(geometry, out_channels):
 _conv_infer = _infer_with(ConvGeometry, lambda ws, attrs: ws[0])
 
 
-class TransposeGeometry:
+class TransposeGeometry(WindowParams):
     """ONNX ConvTranspose sizes: pads from output_shape/auto_pad as onnxruntime computes them."""
 
     def __init__(self, attrs: dict, in_sizes, kernel, node: str = ""):
+        super().__init__(attrs, kernel, node)
         n = len(kernel)
-        self.kernel = [int(k) for k in kernel]
-        self.strides = spatial_list(attrs.get("strides"), n, 1, "strides", node)
-        self.dilations = spatial_list(attrs.get("dilations"), n, 1, "dilations", node)
         self.output_padding = spatial_list(attrs.get("output_padding"), n, 0, "output_padding", node)
-        pads = spatial_pads(attrs.get("pads"), n, node)
+        pads = self.given_pads
         output_shape = list(attrs.get("output_shape") or [])[-n:] if attrs.get("output_shape") else []
         auto_pad = (attrs.get("auto_pad") or "NOTSET").upper()
         k_eff = effective_kernel(self.kernel, self.dilations)
@@ -174,21 +176,15 @@ def conv_transpose_nd(x: np.ndarray, w: np.ndarray, b, attrs: dict) -> np.ndarra
     return y
 
 
-def _transpose_kernel(inputs, attrs):
-    x, w = inputs[0], inputs[1]
-    b = inputs[2] if len(inputs) > 2 else None
-    fmt = attrs.get("data_format", "NCHW")
-    y = conv_transpose_nd(to_nchw(x, fmt), w, b, attrs)
-    return from_nchw(y.astype(x.dtype, copy=False), fmt)
-
-
 _transpose_infer = _infer_with(TransposeGeometry, lambda ws, attrs: ws[1] * int(attrs.get("groups", 1)))
 
 
-for _name, _fmt in (("Conv1D", "NCHW"), ("Conv2D", "NCHW"), ("Conv3D", "NCDHW")):
-    register(_name, attrs=_conv_attrs(_fmt), infer=_conv_infer, category="nn",
-             doc=f"{_name}: (x, filter OIHW, bias?) convolution, ONNX Conv semantics")(_conv_kernel)
-for _name, _fmt in (("Conv1DTranspose", "NCHW"), ("Conv2DTranspose", "NCHW"), ("Conv3DTranspose", "NCDHW")):
-    register(_name, attrs=_transpose_attrs(_fmt), infer=_transpose_infer, category="nn",
-             doc=f"{_name}: (x, filter IOHW, bias?) transposed convolution, ONNX ConvTranspose semantics")(
-        _transpose_kernel)
+for _rank, _fmt in ((1, "NCHW"), (2, "NCHW"), (3, "NCDHW")):
+    register(f"Conv{_rank}D", attrs=_conv_attrs(_fmt), infer=_conv_infer, category="nn",
+             traits={"conv", "cube"}, spatial_rank=_rank,
+             doc=f"Conv{_rank}D: (x, filter OIHW, bias?) convolution, ONNX Conv semantics")(
+        _kernel(conv_nd, to_channels_last, from_channels_last))
+    register(f"Conv{_rank}DTranspose", attrs=_transpose_attrs(_fmt), infer=_transpose_infer, category="nn",
+             traits={"conv_transpose", "cube"}, spatial_rank=_rank,
+             doc=f"Conv{_rank}DTranspose: (x, filter IOHW, bias?) transposed convolution, ONNX ConvTranspose "
+                 "semantics")(_kernel(conv_transpose_nd, to_nchw, from_nchw))

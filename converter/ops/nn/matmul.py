@@ -17,7 +17,7 @@ def _swap_last(a: np.ndarray, flag: bool) -> np.ndarray:
 
 
 @register("MatMulV2", attrs={"transpose_x1": Attr("bool", False), "transpose_x2": Attr("bool", False)},
-          infer=lambda ctx: _matmul_v2_infer(ctx), category="nn")
+          infer=lambda ctx: _matmul_v2_infer(ctx), category="nn", traits={"cube"})
 def matmul_v2(inputs, attrs):
     """MatMulV2: (a, b, bias?) 2-D product op(a) @ op(b) + bias, op = optional transpose."""
     a, b = inputs[0], inputs[1]
@@ -41,7 +41,7 @@ def _matmul_v2_infer(ctx: InferContext):
 
 
 @register("BatchMatMulV2", attrs={"adj_x1": Attr("bool", False), "adj_x2": Attr("bool", False)},
-          infer=lambda ctx: _batch_matmul_infer(ctx), category="nn")
+          infer=lambda ctx: _batch_matmul_infer(ctx), category="nn", traits={"cube"})
 def batch_matmul_v2(inputs, attrs):
     """BatchMatMulV2: (a, b) numpy/ONNX MatMul with broadcast batch dims; adj_x* transpose the last two axes."""
     a, b = inputs[0], inputs[1]

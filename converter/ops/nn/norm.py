@@ -1,8 +1,10 @@
-"""Normalisation ops: BatchNorm (inference), InstanceNorm, LayerNorm, GroupNorm, LRN, MVN, LpNormalization."""
+"""Normalisation ops: BatchNorm (inference), InstanceNorm, LayerNorm, RmsNorm, GroupNorm, LRN, MVN,
+LpNormalization."""
 from __future__ import annotations
 
 import numpy as np
 
+from ..elementwise import like, widen
 from ..registry import Attr, register, same_as_input
 from ._spatial import channel_axis, compute_dtype, from_nchw, to_nchw
 
@@ -34,22 +36,31 @@ def batch_norm(inputs, attrs):
     return y.astype(x.dtype, copy=False)
 
 
-@register("InstanceNorm", attrs={"epsilon": Attr("float", 1e-5), "data_format": Attr("str", "NCHW")},
-          infer=same_as_input(0), category="nn")
-def instance_norm(inputs, attrs):
-    """InstanceNorm: (x, scale, bias) -> per (sample, channel) standardisation over the spatial axes."""
+def _standardized_affine(inputs, attrs, standardize, groups: int = 0):
+    """(x, scale, bias): standardize(x channels-first in the compute dtype), then the per-channel affine (scale
+    and bias given per group are repeated for the channels of each of ``groups`` groups)."""
     x, scale, bias = inputs[:3]
     fmt = attrs.get("data_format", "NCHW")
     cdt = compute_dtype(x.dtype)
     xc = to_nchw(x, fmt).astype(cdt, copy=False)
-    y = _standardize(xc, tuple(range(2, xc.ndim)), attrs["epsilon"])
+    y = standardize(xc)
+    if groups:
+        scale, bias = (_per_group_to_channels(v, groups, xc.shape[1]) for v in (scale, bias))
     y = y * _per_channel(scale, xc.ndim, 1, cdt) + _per_channel(bias, xc.ndim, 1, cdt)
     return from_nchw(y.astype(x.dtype, copy=False), fmt)
 
 
+@register("InstanceNorm", attrs={"epsilon": Attr("float", 1e-5), "data_format": Attr("str", "NCHW")},
+          infer=same_as_input(0), category="nn", traits={"keep_fp32_mix"})
+def instance_norm(inputs, attrs):
+    """InstanceNorm: (x, scale, bias) -> per (sample, channel) standardisation over the spatial axes."""
+    return _standardized_affine(inputs, attrs,
+                                lambda xc: _standardize(xc, tuple(range(2, xc.ndim)), attrs["epsilon"]))
+
+
 @register("LayerNorm", attrs={"axis": Attr("int", -1, "first normalised axis; all later axes too"),
                               "epsilon": Attr("float", 1e-5)},
-          infer=same_as_input(0), category="nn")
+          infer=same_as_input(0), category="nn", traits={"keep_fp32_mix"})
 def layer_norm(inputs, attrs):
     """LayerNorm: (x, gamma, beta?) -> standardise over axes [axis, rank) then gamma * y + beta."""
     x, gamma = inputs[0], inputs[1]
@@ -73,19 +84,15 @@ def _per_group_to_channels(v, groups: int, channels: int) -> np.ndarray:
 
 @register("GroupNorm", attrs={"num_groups": Attr("int"), "epsilon": Attr("float", 1e-5),
                               "data_format": Attr("str", "NCHW")},
-          infer=same_as_input(0), category="nn")
+          infer=same_as_input(0), category="nn", traits={"keep_fp32_mix"})
 def group_norm(inputs, attrs):
     """GroupNorm: (x, scale, bias) affine (per channel, or per group) after standardising each channel group."""
-    x, scale, bias = inputs[:3]
-    fmt = attrs.get("data_format", "NCHW")
-    cdt = compute_dtype(x.dtype)
-    xc = to_nchw(x, fmt).astype(cdt, copy=False)
     groups = attrs["num_groups"]
-    grouped = xc.reshape(xc.shape[0], groups, -1)
-    y = _standardize(grouped, (2,), attrs["epsilon"]).reshape(xc.shape)
-    scale, bias = (_per_group_to_channels(v, groups, xc.shape[1]) for v in (scale, bias))
-    y = y * _per_channel(scale, xc.ndim, 1, cdt) + _per_channel(bias, xc.ndim, 1, cdt)
-    return from_nchw(y.astype(x.dtype, copy=False), fmt)
+
+    def standardize(xc):
+        return _standardize(xc.reshape(xc.shape[0], groups, -1), (2,), attrs["epsilon"]).reshape(xc.shape)
+
+    return _standardized_affine(inputs, attrs, standardize, groups)
 
 
 def _window_sum(a: np.ndarray, axis: int, size: int) -> np.ndarray:
@@ -144,7 +151,7 @@ def mean_variance_normalization(inputs, attrs):
 
 
 @register("LpNormalization", attrs={"axis": Attr("int", -1), "p": Attr("int", 2)},
-          infer=same_as_input(0), category="nn")
+          infer=same_as_input(0), category="nn", traits={"keep_fp32_mix"})
 def lp_normalization(inputs, attrs):
     """LpNormalization: x / ||x||_p along ``axis`` (p = 1 or 2)."""
     x = inputs[0]
@@ -156,3 +163,16 @@ def lp_normalization(inputs, attrs):
     else:
         norm = np.sqrt((xf * xf).sum(axis=axis, keepdims=True))
     return (xf / norm).astype(x.dtype, copy=False)
+
+
+@register("RmsNorm", attrs={"axis": Attr("int", -1, "first normalised axis; the rest follow"),
+                            "epsilon": Attr("float", 1e-5)},
+          infer=same_as_input(), category="nn")
+def rms_norm(inputs, attrs):
+    """RmsNorm: (x, scale) -> x / sqrt(mean(x^2 over axes axis..) + epsilon) * scale (computed in fp32+)."""
+    x, scale = np.asarray(inputs[0]), inputs[1]
+    xf = x.astype(np.float32) if x.dtype == np.float16 else x
+    axes = tuple(range(attrs["axis"] % x.ndim, x.ndim))
+    ms = np.mean(xf * xf, axis=axes, keepdims=True)
+    y = xf / np.sqrt(ms + np.asarray(attrs["epsilon"], xf.dtype)) * widen(scale)
+    return like(y, x.dtype)

@@ -1,10 +1,11 @@
-"""PadV3: pad (or crop, with negative pads) by [begins..., ends...] with constant/reflect/edge/wrap modes."""
+"""Padding ops: PadV3 (pad, or crop with negative pads, by [begins..., ends...] with constant/reflect/edge/wrap
+modes) and CenterCropPad."""
 from __future__ import annotations
 
 import numpy as np
 
 from ...errors import GraphError
-from ..registry import Attr, InferContext, desc, register
+from ..registry import Attr, InferContext, desc, flat_ints, register
 
 NUMPY_MODES = {"constant": "constant", "reflect": "reflect", "edge": "edge", "wrap": "wrap",
                "symmetric": "symmetric"}
@@ -25,7 +26,7 @@ def full_rank_pads(paddings, rank: int, axes) -> tuple[list, list]:
 
 @register("PadV3", attrs={"mode": Attr("str", "constant", "constant | reflect | edge | wrap | symmetric"),
                           "axes": Attr("ints", [], "axes the paddings refer to; [] = all")},
-          infer=lambda ctx: _pad_infer(ctx), category="nn")
+          infer=lambda ctx: _pad_infer(ctx), category="nn", traits={"movement"})
 def pad_v3(inputs, attrs):
     """PadV3: (x, paddings [begins..., ends...], constant_value?) -> padded x."""
     x, paddings = inputs[0], inputs[1]
@@ -52,3 +53,39 @@ def _pad_infer(ctx: InferContext):
         return [desc(ctx.dtype(0), (-1,) * len(shape))]
     begins, ends = full_rank_pads(paddings, len(shape), ctx.attrs["axes"])
     return [desc(ctx.dtype(0), [d + b + e if d >= 0 else -1 for d, b, e in zip(shape, begins, ends)])]
+
+
+def _crop_pad_shape(shape, target, axes) -> list:
+    out = list(shape)
+    for a, t in zip(axes or range(len(shape)), target):
+        out[a % len(shape)] = int(t)
+    return out
+
+
+def _center_crop_pad_infer(ctx: InferContext):
+    s, t = ctx.shape(0), ctx.value(1)
+    if s is None:
+        return [desc(ctx.dtype(0), None)]
+    if t is None:
+        axes = ctx.attrs["axes"] or range(len(s))
+        return [desc(ctx.dtype(0), [-1 if (a % len(s)) in [b % len(s) for b in axes] else d
+                                    for a, d in enumerate(s)])]
+    return [desc(ctx.dtype(0), _crop_pad_shape(s, flat_ints(t), ctx.attrs["axes"]))]
+
+
+@register("CenterCropPad", attrs={"axes": Attr("ints", [], "empty = all axes")}, infer=_center_crop_pad_infer,
+          category="tensor")
+def center_crop_pad(inputs, attrs):
+    """CenterCropPad: (x, shape) -> x centre-cropped or zero-padded (extra on the end) to shape on axes."""
+    x, target = np.asarray(inputs[0]), flat_ints(inputs[1])
+    axes = [a % x.ndim for a in (attrs["axes"] or range(x.ndim))]
+    crop, place = [slice(None)] * x.ndim, [slice(None)] * x.ndim
+    for a, t in zip(axes, target):
+        d = x.shape[a]
+        if t < d:
+            crop[a] = slice((d - t) // 2, (d - t) // 2 + t)
+        elif t > d:
+            place[a] = slice((t - d) // 2, (t - d) // 2 + d)
+    out = np.zeros(_crop_pad_shape(x.shape, target, axes), x.dtype)
+    out[tuple(place)] = x[tuple(crop)]
+    return out

@@ -214,7 +214,7 @@ def _optional(inputs, i):
     return inputs[i] if len(inputs) > i else None
 
 
-@register("Resize", attrs=RESIZE_ATTRS, infer=lambda ctx: _resize_infer(ctx), category="nn")
+@register("Resize", attrs=RESIZE_ATTRS, infer=lambda ctx: _resize_infer(ctx), category="nn", param_inputs={1, 2})
 def resize(inputs, attrs):
     """Resize: (x, roi?, scales?, sizes?) with ONNX Resize semantics."""
     x = inputs[0]

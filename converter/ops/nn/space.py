@@ -9,7 +9,7 @@ _ATTRS = {"blocksize": Attr("int"), "mode": Attr("str", "DCR", "DCR (depth-colum
           "data_format": Attr("str", "NCHW")}
 
 
-@register("DepthToSpace", attrs=_ATTRS, infer=lambda ctx: _infer(ctx, True), category="nn")
+@register("DepthToSpace", attrs=_ATTRS, infer=lambda ctx: _infer(ctx, True), category="nn", traits={"movement"})
 def depth_to_space(inputs, attrs):
     """DepthToSpace: (x) moves blocks of channels into blocksize x blocksize spatial tiles."""
     x = to_nchw(inputs[0], attrs["data_format"])
@@ -23,7 +23,7 @@ def depth_to_space(inputs, attrs):
     return from_nchw(y.reshape(n, c // (b * b), h * b, w * b), attrs["data_format"])
 
 
-@register("SpaceToDepth", attrs=_ATTRS, infer=lambda ctx: _infer(ctx, False), category="nn")
+@register("SpaceToDepth", attrs=_ATTRS, infer=lambda ctx: _infer(ctx, False), category="nn", traits={"movement"})
 def space_to_depth(inputs, attrs):
     """SpaceToDepth: (x) moves blocksize x blocksize spatial tiles into channels (DCR order, as ONNX/TF)."""
     x = to_nchw(inputs[0], attrs["data_format"])

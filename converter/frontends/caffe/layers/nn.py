@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from .... import ops
+from ....ir import DataType
 from ....proto import caffe_pb2
 from ..registry import LayerContext, caffe_layer
 
-CONV_TYPES = {1: "Conv1D", 2: "Conv2D", 3: "Conv3D"}
-DECONV_TYPES = {1: "Conv1DTranspose", 2: "Conv2DTranspose", 3: "Conv3DTranspose"}
+CONV_TYPES = ops.by_spatial_rank("conv")                # spatial rank -> Conv1D/Conv2D/Conv3D
+DECONV_TYPES = ops.by_spatial_rank("conv_transpose")
 
 
 def _spatial(values, h, w, has_hw: bool, n: int, default: int) -> list:
@@ -115,7 +117,11 @@ def pooling(ctx: LayerContext):
              "data_format": "NCHW"}
     if p.pool == P.AVE:
         attrs["count_include_pad"] = True
-    out = ctx.op("MaxPool" if p.pool == P.MAX else "AvgPool", ctx.inputs[:1], attrs)
+    if p.pool == P.MAX and len(ctx.layer.top) > 1:   # the mask top: the max's index in its (H, W) plane, as float
+        attrs.update(index_axes=[2, 3], index_dtype=int(DataType.DT_FLOAT))
+        out = ctx.op("MaxPoolWithArgmax", ctx.inputs[:1], attrs, n_out=2)
+    else:
+        out = ctx.op("MaxPool" if p.pool == P.MAX else "AvgPool", ctx.inputs[:1], attrs)
     if min(shape[2:]) < 0:   # dynamic height/width: nothing to compare yet
         return out
     expected = [caffe_pooled_size(shape[2 + i], kernel[i], strides[i], pads[i], ceil) for i in range(2)]

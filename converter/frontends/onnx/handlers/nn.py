@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from .... import ops
 from ....errors import GraphError
 from ..registry import NodeContext, onnx_op
 
-CONV_BY_RANK = {1: "Conv1D", 2: "Conv2D", 3: "Conv3D"}
-CONV_TRANSPOSE_BY_RANK = {1: "Conv1DTranspose", 2: "Conv2DTranspose", 3: "Conv3DTranspose"}
+CONV_BY_RANK = ops.by_spatial_rank("conv")                      # spatial rank -> op type
+CONV_TRANSPOSE_BY_RANK = ops.by_spatial_rank("conv_transpose")
 CHANNELS_FIRST = {1: "NCHW", 2: "NCHW", 3: "NCDHW"}
 
 
@@ -87,8 +88,14 @@ def pool_attrs(ctx: NodeContext, *, dilations: bool = True) -> dict:
 
 @onnx_op("MaxPool")
 def max_pool(ctx: NodeContext):
-    only_first_output(ctx, "the Indices output")
-    return ctx.op("MaxPool", ctx.inputs[:1], pool_attrs(ctx))
+    """With the Indices output: MaxPoolWithArgmax flattening (N, C, spatial...) row-major, or with the spatial
+    axes reversed for storage_order=1 (column-major), as onnxruntime computes them."""
+    attrs = pool_attrs(ctx)
+    if len(ctx.node.output) < 2 or not ctx.node.output[1]:
+        return ctx.op("MaxPool", ctx.inputs[:1], attrs)
+    spatial = list(range(2, 2 + len(attrs["kernel_shape"])))
+    attrs["index_axes"] = [0, 1] + (spatial[::-1] if ctx.attr("storage_order", 0) else spatial)
+    return ctx.op("MaxPoolWithArgmax", ctx.inputs[:1], attrs, n_out=2)
 
 
 @onnx_op("AveragePool")

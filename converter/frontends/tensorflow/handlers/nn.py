@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from .... import ops
+from ....ir import DataType
 from ..registry import NodeContext, tf_op
-from ._util import int64, padding_attrs, spatial_axes, spatial_of
+from ._util import dtype_attr, int64, padding_attrs, spatial_axes, spatial_of
 
 # TF filter layouts -> canonical weight layouts
 HWIO_TO_OIHW = {4: (3, 2, 0, 1), 5: (4, 3, 0, 1, 2)}     # Conv2D/Conv3D filters (DHWIO -> OIDHW)
 HWOI_TO_IOHW = {4: (3, 2, 0, 1), 5: (4, 3, 0, 1, 2)}     # Conv2DBackpropInput filters
-CONV_TYPES = {4: "Conv2D", 5: "Conv3D"}
+CONV_BY_RANK = ops.by_spatial_rank("conv")                       # spatial rank (tensor rank - 2) -> op type
+CONV_TRANSPOSE_BY_RANK = ops.by_spatial_rank("conv_transpose")
 _DEFAULT_FORMAT = {4: "NHWC", 5: "NDHWC"}
 
 
@@ -46,7 +49,7 @@ def conv(ctx: NodeContext):
     groups = _groups(ctx, fmt, rank)
     if groups > 1:
         attrs["groups"] = groups
-    return ctx.op(CONV_TYPES[rank], [ctx.input(0), _filter(ctx, HWIO_TO_OIHW[rank])], attrs)
+    return ctx.op(CONV_BY_RANK[rank - 2], [ctx.input(0), _filter(ctx, HWIO_TO_OIHW[rank])], attrs)
 
 
 def _groups(ctx: NodeContext, fmt: str, rank: int) -> int:
@@ -116,7 +119,7 @@ def conv_transpose(ctx: NodeContext):
     weights = np.ascontiguousarray(np.transpose(w, HWOI_TO_IOHW[rank]))
     attrs = {"strides": strides, "dilations": dilations, "pads": pads, "output_padding": extra,
              "data_format": fmt}
-    return ctx.op(CONV_TYPES[rank] + "Transpose", [ctx.input(2), ctx.const(weights, "filter")], attrs)
+    return ctx.op(CONV_TRANSPOSE_BY_RANK[rank - 2], [ctx.input(2), ctx.const(weights, "filter")], attrs)
 
 
 _POOLS = {"MaxPool": ("MaxPool", 4), "AvgPool": ("AvgPool", 4), "MaxPoolV2": ("MaxPool", 4),
@@ -137,6 +140,18 @@ def pool(ctx: NodeContext):
     attrs = {"kernel_shape": spatial_of(ksize, fmt), "strides": spatial_of(strides, fmt), "data_format": fmt}
     attrs.update(padding_attrs(ctx, fmt, rank))
     return ctx.op(op_type, ctx.inputs[:1], attrs)
+
+
+@tf_op("MaxPoolWithArgmax")
+def max_pool_with_argmax(ctx: NodeContext):
+    """NHWC max pooling and the flat index of each max: (y * W + x) * C + c, plus b * H * W * C with
+    include_batch_in_index (as TensorFlow counts it; padding is not counted)."""
+    ksize, strides = ctx.attr("ksize"), ctx.attr("strides", [1] * 4)
+    attrs = {"kernel_shape": spatial_of(ksize, "NHWC"), "strides": spatial_of(strides, "NHWC"), "data_format": "NHWC",
+             "index_axes": [0, 1, 2, 3] if ctx.attr("include_batch_in_index", False) else [1, 2, 3],
+             "index_dtype": int(dtype_attr(ctx, "Targmax", DataType.DT_INT64))}
+    attrs.update(padding_attrs(ctx, "NHWC", 4))
+    return ctx.op("MaxPoolWithArgmax", ctx.inputs[:1], attrs, n_out=2)
 
 
 @tf_op("FusedBatchNorm", "FusedBatchNormV2", "FusedBatchNormV3")
@@ -161,7 +176,8 @@ def bias_add(ctx: NodeContext):
     if fmt.startswith("NC"):
         shape = ctx.input_shape(0)
         producer = ctx.builder.graph.op(ctx.input(0)[0]).type
-        rank = len(shape) if shape is not None else (5 if producer in ("Conv3D", "Conv3DTranspose") else 4)
+        after_3d_conv = producer in (CONV_BY_RANK[3], CONV_TRANSPOSE_BY_RANK[3])
+        rank = len(shape) if shape is not None else (5 if after_3d_conv else 4)
         tail = [1] * (rank - 2)
         value = ctx.value(1)
         if value is not None:

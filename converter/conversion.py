@@ -1,0 +1,63 @@
+"""The conversion pipeline below the API: source model -> IR (frontend) -> passes -> the graph to write.
+
+The api (and precheck, which checks a model by converting it) build on these functions, so both import
+this module and neither imports the other. Named `conversion`, not `pipeline`: passes/pipeline.py is the
+ordered pass list and runtime/pipeline.py runs chained models.
+"""
+from __future__ import annotations
+
+import warnings
+
+from .errors import ConversionWarning, ConverterError
+from .fileio import require_file
+from .ir import Graph
+from .options import ConvertOptions
+from .passes.base import PassContext
+from .passes.pipeline import SHAPE_PASSES, run_passes
+
+
+def _shape_dict(options: ConvertOptions) -> dict:
+    return {name: tuple(dims) for name, dims in options.input_shape or ()}
+
+
+def load_source_graph(options: ConvertOptions) -> Graph:
+    """Parse the source model into the IR (no passes yet)."""
+    fw = options.framework
+    model = require_file(options.model, "--model")
+    if fw == 5:
+        from .frontends.onnx import load_onnx_graph
+        return load_onnx_graph(model, input_names_with_shape=list(_shape_dict(options)))
+    if fw == 0:
+        from .frontends.caffe import load_caffe_graph
+        weight = require_file(options.weight, "--weight") if options.weight else None
+        if weight is None:
+            raise ConverterError("E10008", "--weight is required for a Caffe model (the .caffemodel file)",
+                                 option="--weight")
+        return load_caffe_graph(model, weight, _shape_dict(options), op_name_map=options.op_name_map)
+    if fw == 3:
+        from .frontends.tensorflow import load_tf_graph
+        return load_tf_graph(model, _shape_dict(options), list(options.out_nodes or ()))
+    if fw == 1:
+        raise ConverterError("E10001", "--framework=1 (MindSpore .air) is not supported by this converter; "
+                             "export the model to ONNX and use --framework=5", option="--framework")
+    raise ConverterError("E10007", f"--framework={fw} is not valid; use 0 (Caffe), 3 (TensorFlow) or 5 (ONNX)",
+                         option="--framework")
+
+
+def build_graph(options: ConvertOptions) -> Graph:
+    """Frontend + every pass: the graph that would be written to the .om."""
+    graph = load_source_graph(options)
+    ctx = PassContext(options=options, framework=options.framework if options.framework is not None else 5)
+    run_passes(graph, ctx)
+    graph.meta["warnings"] = list(graph.meta.get("frontend_warnings", ())) + list(ctx.warnings)
+    for message in graph.meta["warnings"]:
+        warnings.warn(message, ConversionWarning, stacklevel=2)
+    return graph
+
+
+def build_shaped_graph(options: ConvertOptions) -> Graph:
+    """What `--mode=1 --dump_mode=1` shows: the source model parsed, with shapes inferred and formats
+    assigned, before precision."""
+    graph = load_source_graph(options)
+    run_passes(graph, PassContext(options=options, framework=options.framework), SHAPE_PASSES)
+    return graph

@@ -1,0 +1,131 @@
+"""Transformer ops: Attention (ONNX opset 23/24 scaled dot-product attention with KV cache, masks and grouped
+KV heads) and RotaryEmbedding."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..elementwise import like, widen
+from ..registry import Attr, InferContext, desc, register, same_as_input
+
+
+@register("RotaryEmbedding", attrs={"interleaved": Attr("bool", False), "num_heads": Attr("int", 0),
+                                    "rotary_embedding_dim": Attr("int", 0)},
+          infer=same_as_input(), category="nn")
+def rotary_embedding(inputs, attrs):
+    """RotaryEmbedding: (x [B,H,S,D] or [B,S,H*D], cos, sin, position_ids?) -> x with its first
+    rotary_embedding_dim features of each head rotated (halves, or interleaved pairs)."""
+    x, cos, sin = np.asarray(inputs[0]), widen(inputs[1]), widen(inputs[2])
+    pos = inputs[3] if len(inputs) > 3 else None
+    xf = widen(x)
+    if x.ndim == 4:
+        xf = np.transpose(xf, (0, 2, 1, 3))
+    else:
+        xf = xf.reshape(x.shape[0], x.shape[1], attrs["num_heads"], -1)
+    dim = attrs["rotary_embedding_dim"] or xf.shape[3]
+    rot, keep = xf[..., :dim], xf[..., dim:]
+    if pos is not None:
+        cos, sin = cos[pos], sin[pos]
+    cos, sin = cos[:, :, None, :dim // 2], sin[:, :, None, :dim // 2]
+    x1, x2 = (rot[..., 0::2], rot[..., 1::2]) if attrs["interleaved"] else np.split(rot, 2, axis=-1)
+    real, imag = cos * x1 - sin * x2, sin * x1 + cos * x2
+    if attrs["interleaved"]:
+        rot = np.stack([real, imag], axis=-1).reshape(rot.shape)
+    else:
+        rot = np.concatenate([real, imag], axis=-1)
+    out = np.concatenate([rot, keep], axis=-1)
+    out = out.reshape(x.shape) if x.ndim == 3 else np.transpose(out, (0, 2, 1, 3))
+    return like(out, x.dtype)
+
+
+# ---- Attention (ONNX opset 23/24: scaled dot-product attention with cache, masks, GQA) --------------
+
+def _heads_first(t: np.ndarray, heads: int) -> np.ndarray:
+    """[B, S, H*D] -> [B, H, S, D]; 4-D input is already heads-first."""
+    if t.ndim == 4:
+        return t
+    return np.transpose(t.reshape(t.shape[0], t.shape[1], heads, -1), (0, 2, 1, 3))
+
+
+def _attention_infer(ctx: InferContext):
+    q, k, v = ctx.shape(0), ctx.shape(1), ctx.shape(2)
+    dt = ctx.dtype(0)
+    if q is None or k is None or v is None:
+        return [desc(dt, None)] * 4
+    past = ctx.shape(4) if ctx.has(4) else None
+    if len(q) == 4:
+        batch, hq, sq, hkv, skv, dk, dv = q[0], q[1], q[2], k[1], k[2], k[3], v[3]
+    else:
+        hq, hkv = ctx.attrs["q_num_heads"], ctx.attrs["kv_num_heads"]
+        batch, sq, skv = q[0], q[1], k[1]
+        dk = -1 if k[2] == -1 else k[2] // hkv
+        dv = -1 if v[2] == -1 else v[2] // hkv
+    total = skv if past is None else (-1 if -1 in (past[2], skv) else past[2] + skv)
+    y = (batch, hq, sq, dv) if len(q) == 4 else (batch, sq, -1 if dv == -1 else hq * dv)
+    return [desc(dt, y), desc(dt, (batch, hkv, total, dk)), desc(dt, (batch, hkv, total, dv)),
+            desc(dt, (batch, hq, sq, total))]
+
+
+def _causal_bias(sq: int, skv: int, offset, dtype) -> np.ndarray:
+    """0 where key j may be seen by query i (j <= i + offset), -inf elsewhere; offset may be per batch."""
+    i = np.arange(sq).reshape(sq, 1)
+    j = np.arange(skv).reshape(1, skv)
+    off = np.reshape(offset, (-1, 1, 1, 1)) if np.ndim(offset) else offset
+    return np.where(j <= i + off, dtype.type(0), dtype.type(-np.inf))
+
+
+@register("Attention", attrs={"is_causal": Attr("bool", False), "kv_num_heads": Attr("int", 0),
+                              "q_num_heads": Attr("int", 0), "qk_matmul_output_mode": Attr("int", 0),
+                              "scale": Attr("any", None, "float; None = 1/sqrt(head size)"),
+                              "softcap": Attr("float", 0.0)},
+          infer=_attention_infer, category="nn")
+def attention(inputs, attrs):
+    """Attention: (q, k, v, mask?, past_key?, past_value?, nonpad_kv_seqlen?) -> (y, present_key,
+    present_value, qk) -- softmax(q k^T * scale + bias) v with a KV cache, causal/boolean/additive
+    masks, grouped KV heads and an optional tanh softcap."""
+    q, k, v = (np.asarray(t) for t in inputs[:3])
+    mask, past_k, past_v, nonpad = (list(inputs[3:7]) + [None] * 4)[:4]
+    dt = q.dtype
+    qf, kf, vf = (_heads_first(widen(t), attrs[h]) for t, h in
+                  ((q, "q_num_heads"), (k, "kv_num_heads"), (v, "kv_num_heads")))
+    if past_k is not None:
+        kf = np.concatenate([widen(past_k), kf], axis=2)
+        vf = np.concatenate([widen(past_v), vf], axis=2)
+    present_k, present_v = kf, vf
+    sq, skv = qf.shape[2], kf.shape[2]
+    cdt = qf.dtype
+    scale = attrs["scale"] if attrs["scale"] is not None else 1.0 / np.sqrt(qf.shape[3])
+    root = cdt.type(np.sqrt(scale))
+    bias = np.zeros((sq, skv), cdt)
+    if mask is not None:
+        mask = np.asarray(mask)
+        missing = skv - mask.shape[-1]
+        if missing > 0:
+            mask = np.pad(mask, [(0, 0)] * (mask.ndim - 1) + [(0, missing)],
+                          constant_values=False if mask.dtype == np.bool_ else -np.inf)
+        mask = np.where(mask, cdt.type(0), cdt.type(-np.inf)) if mask.dtype == np.bool_ else widen(mask)
+        bias = bias + mask
+    if attrs["is_causal"]:
+        offset = (past_k.shape[2] if past_k is not None else
+                  (np.asarray(nonpad).reshape(-1) - sq if nonpad is not None else 0))
+        bias = bias + _causal_bias(sq, skv, offset, cdt)
+    if nonpad is not None:
+        keep = np.arange(skv) < np.asarray(nonpad).reshape(-1, 1)
+        bias = bias + np.where(keep, cdt.type(0), cdt.type(-np.inf)).reshape(-1, 1, 1, skv)
+    if qf.shape[1] != kf.shape[1]:
+        reps = qf.shape[1] // kf.shape[1]
+        kf, vf = np.repeat(kf, reps, axis=1), np.repeat(vf, reps, axis=1)
+    raw = np.matmul(qf * root, np.swapaxes(kf, -1, -2) * root)
+    qk = np.tanh(raw / attrs["softcap"]) * attrs["softcap"] if attrs["softcap"] > 0 else raw
+    scores = qk + bias
+    # what the 4th output exposes, as onnxruntime does: 0 raw q.k, 1 after softcap, 2 plus mask, 3 softmax
+    exposed = {0: raw, 1: qk, 2: scores}.get(attrs["qk_matmul_output_mode"])
+    top = np.max(scores, axis=-1, keepdims=True)
+    weights = np.exp(scores - np.where(np.isneginf(top), 0, top))
+    weights = weights / np.where(weights.sum(-1, keepdims=True) == 0, 1, weights.sum(-1, keepdims=True))
+    weights = np.where(np.isneginf(np.max(bias, axis=-1, keepdims=True)), 0, weights)
+    if exposed is None:
+        exposed = weights
+    y = np.matmul(weights, vf)
+    if q.ndim == 3:
+        y = np.transpose(y, (0, 2, 1, 3)).reshape(y.shape[0], y.shape[2], -1)
+    return [like(y, dt), like(present_k, dt), like(present_v, dt), like(np.broadcast_to(exposed, qk.shape), dt)]
