@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import partial
 
-from ..api import load_source_graph
+from ..conversion import load_source_graph
 from ..ir import Graph
 from ..options import ConvertOptions
 from ..passes.base import PassContext
