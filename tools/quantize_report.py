@@ -4,12 +4,18 @@ held-out inputs (cosine per sample, top-1 agreement), .om weight sizes int8 vs f
 Models: resnet50 and mobilenetv2 from tools/make_trained_like.py (give its OUT_DIR), and the real trained
 digits CNN committed in tests/data/quantize.
 
+Rows: fp16 (the plain fp16 .om, for scale), each algorithm, and with --skip-worst N the first algorithm again
+with the N layers that the per-layer bisect (on one calibration batch) names as hurting most left in float
+(quant_enable false in the config): AMCT's workflow when a model loses too much.
+
 Run: python tools/make_trained_like.py /tmp/qmodels
      python tools/quantize_report.py /tmp/qmodels [--models resnet50,mobilenetv2,digits] [--algos ifmr,hfmg]
+                                     [--skip-worst N]
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -21,7 +27,8 @@ from converter import api  # noqa: E402
 from converter.om.reader import om_info  # noqa: E402
 from converter.options import ConvertOptions  # noqa: E402
 from converter.quantize import quantize  # noqa: E402
-from converter.quantize.check import compare  # noqa: E402
+from converter.quantize.check import bisect, compare  # noqa: E402
+from converter.quantize.layers import find_layers  # noqa: E402
 from converter.quantize.data import BatchSource  # noqa: E402
 from converter.quantize.graphs import fp32_graph  # noqa: E402
 
@@ -44,26 +51,44 @@ def main():
     ap.add_argument("folder", nargs="?", default="")
     ap.add_argument("--models", default="resnet50,mobilenetv2,digits")
     ap.add_argument("--algos", default="ifmr,hfmg")
+    ap.add_argument("--skip-worst", type=int, default=0)
     a = ap.parse_args()
     out = tempfile.mkdtemp(prefix="quantize_report_")
-    print(f"{'model':12s} {'algo':5s} {'layers':>6s} {'calib':>5s} {'held':>5s} {'cos mean':>9s} {'cos min':>9s} "
+    print(f"{'model':12s} {'algo':7s} {'layers':>6s} {'calib':>5s} {'held':>5s} {'cos mean':>9s} {'cos min':>9s} "
           f"{'top-1':>7s} {'classes':>7s} {'int8 .om':>10s} {'fp16 .om':>10s} {'quantize s':>10s}")
     for name in a.models.split(","):
         model, calib, held = sources(a.folder, name)
         opts = ConvertOptions(framework=5, model=model, output=os.path.join(out, name))
-        fp16 = weights_size(api.convert(ConvertOptions(framework=5, model=model, output=os.path.join(out, name + "_fp16"))))
+        fp16_om = api.convert(ConvertOptions(framework=5, model=model, output=os.path.join(out, name + "_fp16")))
+        fp16 = weights_size(fp16_om)
         graph = fp32_graph(opts)
         held_data = BatchSource(graph, [held], option="held")
         n_calib = len(BatchSource(graph, [calib]))
+        def row(label, om, layers, took):
+            report = compare(graph, om, held_data, list(range(len(held_data))))
+            for o in report["outputs"]:
+                print(f"{name:12s} {label:7s} {layers:6d} {n_calib:5d} {o['samples']:5d} "
+                      f"{o['cosine_mean']:9.6f} {o['cosine_min']:9.6f} {o['top1_agreement']:7.2%} "
+                      f"{o['distinct_top1']:7d} {weights_size(om):10d} {fp16:10d} {took:10.1f}", flush=True)
+
+        row("fp16", fp16_om, 0, 0.0)
+        first = None
         for algo in a.algos.split(","):
             start = time.time()
             res = quantize(opts, [calib], batch_num=n_calib, act_algo=algo)
-            took = time.time() - start
-            report = compare(graph, res.om, held_data, list(range(len(held_data))))
-            for o in report["outputs"]:
-                print(f"{name:12s} {algo:5s} {len(res.layers):6d} {n_calib:5d} {o['samples']:5d} "
-                      f"{o['cosine_mean']:9.6f} {o['cosine_min']:9.6f} {o['top1_agreement']:7.2%} "
-                      f"{o['distinct_top1']:7d} {weights_size(res.om):10d} {fp16:10d} {took:10.1f}", flush=True)
+            first = first or (algo, res)
+            row(algo, res.om, len(res.layers), time.time() - start)
+        if a.skip_worst:
+            algo, res = first
+            calib_data = BatchSource(graph, [calib])
+            worst = [r["layer"] for r in bisect(graph, find_layers(graph), res.records, calib_data, [0])]
+            cfg = os.path.join(out, f"{name}_skip.json")
+            with open(cfg, "w") as f:
+                json.dump({"batch_num": n_calib, **{w: {"quant_enable": False} for w in worst[:a.skip_worst]}}, f)
+            start = time.time()
+            res = quantize(opts, [calib], config_path=cfg, act_algo=algo)
+            row(f"{algo}-{a.skip_worst}", res.om, len(res.layers), time.time() - start)
+            print(f"{name}: left in float: {', '.join(worst[:a.skip_worst])}", flush=True)
 
 
 if __name__ == "__main__":
