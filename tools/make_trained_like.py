@@ -2,14 +2,13 @@
 quantization (tools/quantize_report.py). Not committed: generated on demand.
 
 Random weights alone give chaotic networks (1% input noise changes most outputs), activations that drift
-from layer to layer and classifiers that answer the same class for every input. Here, as after training:
-spatial kernels are mostly low-pass; every BatchNorm's mean/variance are the real statistics of its input over
-a set of images (re-estimated layer by layer with onnxruntime on a smaller copy of the network with the same
-weights; variance floored at 5% of the layer's median so near-dead channels stay quiet); the last BatchNorm of
-each residual branch has a small scale; the classifier's bias centres the logits, so the top-1 class depends on
-the input (its weights span the principal directions along which the images' features differ). Images are
-smooth random fields (noise at 1/7 to 1/56 of the resolution, upsampled, plus fine noise) with their own
-contrast and colour cast, normalised per channel like ImageNet inputs.
+from layer to layer and classifiers that answer the same class for every input, or whose top-1 flips with any
+rounding. Here, as after training: spatial kernels are mostly low-pass; every BatchNorm's mean/variance are
+the real statistics of its input over a set of images (re-estimated layer by layer with onnxruntime on a
+smaller copy of the network with the same weights; variance floored at 5% of the layer's median so near-dead
+channels stay quiet); the last BatchNorm of each residual branch has a small scale; and the classifier is
+fitted (ridge regression) to a labelled set (16 classes of smooth random templates, each image its own variation of one; the
+other 984 classes never win). Calibration and held-out images are new draws from those classes.
 
 Run: python tools/make_trained_like.py OUT_DIR [--models resnet50,mobilenetv2] [--size 224] [--calib 8]
      [--held 32]  (writes NAME.onnx, NAME_calib.npy, NAME_held.npy; needs onnxruntime)
@@ -28,19 +27,27 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from make_resnet50_onnx import _Net, resnet50  # noqa: E402
 
 
-def images(n: int, size: int, seed: int) -> np.ndarray:
-    """Smooth random 'images', N x 3 x size x size: each with its own coarseness, contrast and colour cast,
-    then normalised per channel over the set (mean 0, std 1)."""
+CLASSES = 16
+
+
+def images(n: int, size: int, seed: int, classes: int = CLASSES) -> tuple:
+    """(N x 3 x size x size images, labels): each image is one of ``classes`` smooth random templates (noise
+    at 1/7 to 1/28 of the resolution, upsampled; the same templates for every seed) with its own variation of
+    the template, fine noise, contrast and colour cast: a labelled set, as real data is."""
+    templates = []
+    trng = np.random.default_rng(1000)
+    for _ in range(classes):
+        low = max(int(trng.choice([8, 16, 32])) * size // 224, 2)
+        templates.append(trng.standard_normal((3, low, low)))
     rng = np.random.default_rng(seed)
-    out = np.empty((n, 3, size, size))
-    for i in range(n):
-        low = int(rng.choice([4, 8, 16, 32])) * size // 224 or 2
-        coarse = rng.standard_normal((3, low, low))
-        idx = np.arange(size) * low // size
+    labels = rng.integers(0, classes, n)
+    out = np.empty((n, 3, size, size), np.float32)
+    for i, c in enumerate(labels):
+        coarse = templates[c] + 0.4 * rng.standard_normal(templates[c].shape)
+        idx = np.arange(size) * coarse.shape[1] // size
         img = coarse[:, idx][:, :, idx] + 0.3 * rng.standard_normal((3, size, size))
-        out[i] = img * rng.uniform(0.5, 1.5) + rng.normal(0, 0.5, (3, 1, 1))
-    out = (out - out.mean(axis=(0, 2, 3), keepdims=True)) / out.std(axis=(0, 2, 3), keepdims=True)
-    return out.astype(np.float32)
+        out[i] = img * rng.uniform(0.7, 1.3) + rng.normal(0, 0.3, (3, 1, 1))
+    return out, labels
 
 
 class _MobileNet(_Net):
@@ -104,7 +111,7 @@ def _run(model: onnx.ModelProto, outputs: list, x: np.ndarray) -> list:
 def trained_like(model: onnx.ModelProto, x: np.ndarray) -> dict:
     """BatchNorm statistics and classifier bias from data (see the module docstring); returns the new
     initializer values by name (the same names serve the full-size model). The classifier is centred
-    on the full-size model (centre_classifier)."""
+    on the full-size model (fit_classifier)."""
     inits = {t.name: t for t in model.graph.initializer}
     readers = {}
     for n in model.graph.node:
@@ -126,21 +133,24 @@ def trained_like(model: onnx.ModelProto, x: np.ndarray) -> dict:
     return values
 
 
-def centre_classifier(model: onnx.ModelProto, x: np.ndarray, rank: int = 16) -> None:
-    """A classifier that reads what differs between images, as a trained one does (in place): its weights
-    span the top principal directions of the features over the images ``x``, its bias centres the logits,
-    and the centred logits have std 3. (Random weights would mostly read the features' common part, and then
-    the class would hinge on tiny differences that any rounding noise flips.)"""
+def fit_classifier(model: onnx.ModelProto, x: np.ndarray, labels: np.ndarray, classes: int = CLASSES) -> None:
+    """The classifier, fitted to labelled images as training would (in place): ridge regression of one-hot
+    targets (scaled to 8) on the centred features; rows of classes without images stay at zero with bias -8
+    (never chosen)."""
     inits = {t.name: t for t in model.graph.initializer}
     fc = next(n for n in model.graph.node if n.op_type == "Gemm")
     feat = np.concatenate([_run(model, [fc.input[0]], x[i:i + 1])[0] for i in range(len(x))]).astype(np.float64)
     mean = feat.mean(axis=0)
-    _, _, vt = np.linalg.svd(feat - mean, full_matrices=False)
-    classes = numpy_helper.to_array(inits[fc.input[1]]).shape[0]
-    w = np.random.default_rng(5).standard_normal((classes, min(rank, vt.shape[0]))) @ vt[:rank]
-    w *= 3.0 / max(float(((feat - mean) @ w.T).std()), 1e-12)
+    centred = feat - mean
+    gram = centred @ centred.T
+    targets = 8.0 * (np.eye(classes)[labels] - 1.0 / classes)
+    dual = np.linalg.solve(gram + 1e-3 * np.trace(gram) / len(x) * np.eye(len(x)), targets)
+    shape = numpy_helper.to_array(inits[fc.input[1]]).shape
+    w, b = np.zeros(shape), np.full(shape[0], -8.0)
+    w[:classes] = (centred.T @ dual).T
+    b[:classes] = -(w[:classes] @ mean)
     inits[fc.input[1]].CopyFrom(numpy_helper.from_array(w.astype(np.float32), fc.input[1]))
-    inits[fc.input[2]].CopyFrom(numpy_helper.from_array((-(mean @ w.T)).astype(np.float32), fc.input[2]))
+    inits[fc.input[2]].CopyFrom(numpy_helper.from_array(b.astype(np.float32), fc.input[2]))
 
 
 def smooth_kernels(model: onnx.ModelProto) -> None:
@@ -165,13 +175,13 @@ def build(name: str, size: int, est_size: int = 64, est_images: int = 16) -> onn
     smooth_kernels(small)
     for node in small.graph.input:
         node.type.tensor_type.shape.dim[0].dim_param = "N"
-    values = trained_like(small, images(est_images, est_size, seed=100))
+    values = trained_like(small, images(est_images, est_size, seed=100)[0])
     model = make(size)
     smooth_kernels(model)
     for t in model.graph.initializer:
         if t.name in values:
             t.CopyFrom(numpy_helper.from_array(values[t.name], t.name))
-    centre_classifier(model, images(32, size, seed=100))
+    fit_classifier(model, *images(8 * CLASSES, size, seed=101))
     return model
 
 
@@ -186,8 +196,8 @@ def main():
     os.makedirs(a.out, exist_ok=True)
     for name in a.models.split(","):
         onnx.save(build(name, a.size), os.path.join(a.out, f"{name}.onnx"))
-        np.save(os.path.join(a.out, f"{name}_calib.npy"), images(a.calib, a.size, seed=1))
-        np.save(os.path.join(a.out, f"{name}_held.npy"), images(a.held, a.size, seed=2))
+        np.save(os.path.join(a.out, f"{name}_calib.npy"), images(a.calib, a.size, seed=1)[0])
+        np.save(os.path.join(a.out, f"{name}_held.npy"), images(a.held, a.size, seed=2)[0])
         print(f"wrote {a.out}/{name}.onnx (+ _calib.npy, _held.npy)")
 
 

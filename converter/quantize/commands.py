@@ -1,7 +1,7 @@
 """What `omtool quantize` and `omtool verify --record` do, behind their typer signatures in omtool.py."""
 from __future__ import annotations
 
-from dataclasses import replace
+import os
 
 from ..errors import ConverterError
 from ..options import ConvertOptions, options_from_argv
@@ -19,12 +19,17 @@ BISECT_BATCHES = 2
 def conversion_options(atc_args: list, need_output: bool) -> ConvertOptions:
     """The conversion options, given as to atc (--framework, --model, --input_shape, --output, ...)."""
     args = list(atc_args)
-    if not any(a.startswith("--framework") for a in args):
-        model = next((a.split("=", 1)[1] for a in args if a.startswith("--model=")), "")
-        guess = {".onnx": "5", ".pb": "3", ".prototxt": "0"}.get(model[model.rfind("."):].lower())
+    given = {}
+    for i, a in enumerate(args):
+        if a.startswith("--"):
+            name, eq, value = a.partition("=")
+            given[name] = value if eq else (args[i + 1] if i + 1 < len(args) else "")
+    if "--framework" not in given:
+        model = given.get("--model", "")
+        guess = {".onnx": "5", ".pb": "3", ".prototxt": "0"}.get(os.path.splitext(model)[1].lower())
         if guess:
             args.append(f"--framework={guess}")
-    if not need_output and not any(a.startswith("--output") for a in args):
+    if not need_output and "--output" not in given:
         args.append("--mode=3")  # the pre-check mode needs only the model
     return options_from_argv(args)
 
@@ -80,7 +85,7 @@ def verify_quantized(source: str, om_path: str, record_path: str, *, weight: str
                              model=source, weight=weight, input_shape=shapes)
     records = qrecord.read(record_path)
     skipped = frozenset(k for k, r in records.items() if r.skip_fusion)
-    graph = fp32_graph(replace(options), skipped)
+    graph = fp32_graph(options, skipped)
     report = _checked(graph, find_layers(graph), records, data, om_path, bisect, min_cosine, min_top1)
     report["text"] = format_report(report)
     return report

@@ -150,3 +150,15 @@ def test_omtool_quantize_and_verify(tmp_path, model, capsys):
     assert rc == 0 and json.load(open(tmp_path / "r.json"))["outputs"][0]["cosine_min"] > 0.99
     rc = omtool(["quantize", f"--model={model / 'm.onnx'}", "--create-config", str(tmp_path / "c.json")])
     assert rc == 0 and json.load(open(tmp_path / "c.json"))["conv2"]["quant_enable"] is True
+
+
+def test_space_separated_options_and_determinism(tmp_path, model, capsys):
+    """atc's options also as `--model m.onnx`; the same inputs give byte-identical outputs."""
+    outs = []
+    out = tmp_path / "m"
+    for _ in range(2):
+        rc = omtool(["quantize", "--model", str(model / "m.onnx"), "--output", str(out), "-d",
+                     str(model / "calib.npy"), "--batch-num", "2"])
+        assert rc == 0, capsys.readouterr().err
+        outs.append([(out.parent / f"m{s}").read_bytes() for s in (".om", "_record.txt", "_deploy_model.onnx")])
+    assert outs[0] == outs[1]
