@@ -7,8 +7,8 @@ rounding. Here, as after training: spatial kernels are mostly low-pass; every Ba
 the real statistics of its input over a set of images (re-estimated layer by layer with onnxruntime on a
 smaller copy of the network with the same weights; variance floored at 5% of the layer's median so near-dead
 channels stay quiet); the last BatchNorm of each residual branch has a small scale; and the classifier is
-fitted (ridge regression) to a labelled set (16 classes of smooth random templates, each image its own variation of one; the
-other 984 classes never win). Calibration and held-out images are new draws from those classes.
+fitted (ridge regression) to a labelled set: 16 classes (the head has 16 outputs) of smooth random
+templates, each image its own variation of one. Calibration and held-out images are new draws from them.
 
 Run: python tools/make_trained_like.py OUT_DIR [--models resnet50,mobilenetv2] [--size 224] [--calib 8]
      [--held 32]  (writes NAME.onnx, NAME_calib.npy, NAME_held.npy; needs onnxruntime)
@@ -133,24 +133,22 @@ def trained_like(model: onnx.ModelProto, x: np.ndarray) -> dict:
     return values
 
 
-def fit_classifier(model: onnx.ModelProto, x: np.ndarray, labels: np.ndarray, classes: int = CLASSES) -> None:
+def fit_classifier(model: onnx.ModelProto, x: np.ndarray, labels: np.ndarray) -> None:
     """The classifier, fitted to labelled images as training would (in place): ridge regression of one-hot
-    targets (scaled to 8) on the centred features; rows of classes without images stay at zero with bias -8
-    (never chosen)."""
+    targets (scaled to 8) on the centred features, regularised (lambda = 10% of the mean feature energy) so
+    that it reads the directions along which the classes really differ."""
     inits = {t.name: t for t in model.graph.initializer}
     fc = next(n for n in model.graph.node if n.op_type == "Gemm")
     feat = np.concatenate([_run(model, [fc.input[0]], x[i:i + 1])[0] for i in range(len(x))]).astype(np.float64)
     mean = feat.mean(axis=0)
     centred = feat - mean
     gram = centred @ centred.T
+    classes = numpy_helper.to_array(inits[fc.input[1]]).shape[0]
     targets = 8.0 * (np.eye(classes)[labels] - 1.0 / classes)
-    dual = np.linalg.solve(gram + 1e-3 * np.trace(gram) / len(x) * np.eye(len(x)), targets)
-    shape = numpy_helper.to_array(inits[fc.input[1]]).shape
-    w, b = np.zeros(shape), np.full(shape[0], -8.0)
-    w[:classes] = (centred.T @ dual).T
-    b[:classes] = -(w[:classes] @ mean)
+    dual = np.linalg.solve(gram + 0.1 * np.trace(gram) / len(x) * np.eye(len(x)), targets)
+    w = (centred.T @ dual).T
     inits[fc.input[1]].CopyFrom(numpy_helper.from_array(w.astype(np.float32), fc.input[1]))
-    inits[fc.input[2]].CopyFrom(numpy_helper.from_array(b.astype(np.float32), fc.input[2]))
+    inits[fc.input[2]].CopyFrom(numpy_helper.from_array((-(w @ mean)).astype(np.float32), fc.input[2]))
 
 
 def smooth_kernels(model: onnx.ModelProto) -> None:
@@ -170,7 +168,8 @@ def smooth_kernels(model: onnx.ModelProto) -> None:
 
 
 def build(name: str, size: int, est_size: int = 64, est_images: int = 16) -> onnx.ModelProto:
-    make = {"resnet50": lambda s: resnet50(batch=1, size=s), "mobilenetv2": lambda s: mobilenetv2(batch=1, size=s)}[name]
+    make = {"resnet50": lambda s: resnet50(batch=1, size=s, num_classes=CLASSES),
+            "mobilenetv2": lambda s: mobilenetv2(batch=1, size=s, num_classes=CLASSES)}[name]
     small = make(est_size)
     smooth_kernels(small)
     for node in small.graph.input:
