@@ -84,11 +84,9 @@ def load(path: str, layers: list) -> dict:
     text = read_text(path, "--config")
     try:
         raw = json.loads(text, object_pairs_hook=_no_duplicates)
-    except ValueError as exc:
-        if isinstance(exc, json.JSONDecodeError):
-            raise ConverterError("E13005", f"--config: '{path}' is not valid JSON: {exc}", option="--config",
-                                 path=path) from None
-        raise
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise ConverterError("E13005", f"--config: '{path}' is not valid JSON: {exc}", option="--config",
+                             path=path) from None
     return check(raw, layers)
 
 

@@ -10,6 +10,7 @@ Message and field numbers are AMCT's published ones (converter/proto/amct_record
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from google.protobuf import text_format
@@ -62,6 +63,12 @@ def from_text(text: str, path: str = "record") -> dict:
         if not v.HasField("scale_d") or not v.scale_w or len(v.offset_w) not in (0, len(v.scale_w)):
             raise ConverterError("E13005", f"--record: layer '{entry.key}' in '{path}' needs scale_d and "
                                  "scale_w (and as many offset_w as scale_w)", option="--record", path=path)
+        scales = [v.scale_d, *v.scale_w]
+        if not all(math.isfinite(x) and x > 0 for x in scales) or not -128 <= v.offset_d <= 127 \
+                or any(o != 0 for o in v.offset_w):
+            raise ConverterError("E13005", f"--record: layer '{entry.key}' in '{path}' has a scale that is not a "
+                                 "positive number, an offset_d outside [-128, 127] or a non-zero offset_w",
+                                 option="--record", path=path)
         records[entry.key] = LayerRecord(v.scale_d, v.offset_d, list(v.scale_w),
                                          list(v.offset_w) or [0] * len(v.scale_w), v.skip_fusion)
     return records

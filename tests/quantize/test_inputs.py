@@ -162,3 +162,21 @@ def test_space_separated_options_and_determinism(tmp_path, model, capsys):
         assert rc == 0, capsys.readouterr().err
         outs.append([(out.parent / f"m{s}").read_bytes() for s in (".om", "_record.txt", "_deploy_model.onnx")])
     assert outs[0] == outs[1]
+
+
+@pytest.mark.parametrize("value", ["scale_d: 0 scale_w: 1", "scale_d: nan scale_w: 1", "scale_d: 1 scale_w: -2",
+                                   "scale_d: 1 offset_d: 300 scale_w: 1", "scale_d: 1 scale_w: 1 offset_w: 3",
+                                   "offset_d: 1 scale_w: 1", "scale_d: 1"])
+def test_bad_record_values(value):
+    from converter.quantize.record import from_text
+    with pytest.raises(ConverterError) as err:
+        from_text(f'record {{ key: "conv1" value {{ {value} }} }}')
+    assert err.value.code == "E13005"
+
+
+def test_deeply_nested_config_is_an_e_code(tmp_path):
+    path = tmp_path / "c.json"
+    path.write_text("[" * 100000 + "]" * 100000)
+    with pytest.raises(ConverterError) as err:
+        qconfig.load(str(path), LAYERS)
+    assert err.value.code == "E13005"
