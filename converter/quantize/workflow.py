@@ -10,10 +10,11 @@ For ``--output OUT`` (the conversion's, without .om) quantize writes, all or not
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass, field
 
 from ..errors import ConverterError
+from ..fileio import output_folder, write_text_atomic
+from ..fileio.temp_files import temp_name
 from ..options import ConvertOptions
 from . import config as qconfig
 from .calibrate import calibrate
@@ -38,33 +39,25 @@ class QuantizeResult:
 
 
 class _Outputs:
-    """Files written to temporary names beside their targets and renamed together at the end."""
+    """Files written to temporary names beside their targets (fileio's naming, so a killed run's leftovers
+    are swept) and renamed together at the end; on failure the temporary files are removed."""
 
     def __init__(self):
         self.pending = []   # (tmp, target)
 
     def path(self, target: str) -> str:
-        folder = os.path.dirname(os.path.abspath(target))
-        try:
-            os.makedirs(folder, exist_ok=True)
-        except OSError as exc:
-            raise ConverterError("E13004", f"--output: cannot create folder '{folder}': {exc.strerror}",
-                                 option="--output") from None
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix="-" + os.path.basename(target))
-        os.close(fd)
+        folder, name = os.path.split(os.path.abspath(target))
+        output_folder(folder, "--output")
+        tmp = os.path.join(folder, temp_name(name))
         self.pending.append((tmp, target))
         return tmp
 
     def text(self, target: str, text: str) -> str:
-        with open(self.path(target), "w", encoding="utf-8") as f:
-            f.write(text)
+        write_text_atomic(self.path(target), text, option="--output")
         return target
 
     def commit(self) -> None:
-        umask = os.umask(0)
-        os.umask(umask)
         for tmp, target in self.pending:
-            os.chmod(tmp, 0o666 & ~umask)
             os.replace(tmp, target)
         self.pending = []
 
@@ -84,7 +77,6 @@ def model_layers(options: ConvertOptions) -> tuple:
 def create_config(options: ConvertOptions, path: str, *, act_algo: str = "ifmr", batch_num: int = 1,
                   activation_offset: bool = True, skip_layers=()) -> dict:
     """Write AMCT's default config for the model's quantizable layers to ``path``; returns it."""
-    from ..fileio import write_text_atomic
     _, layers = model_layers(options)
     cfg = qconfig.default_config(layers, act_algo=act_algo, batch_num=batch_num,
                                  activation_offset=activation_offset, skip_layers=skip_layers)
