@@ -87,7 +87,7 @@ def main():
     m = to_onnx(model)
     os.makedirs(OUT, exist_ok=True)
     onnx.save(m, os.path.join(OUT, "digits_cnn.onnx"))
-    nchw = lambda a: np.ascontiguousarray(a.transpose(0, 3, 1, 2)).astype(np.float32)  # noqa: E731
+    nchw = lambda a: np.ascontiguousarray(a.transpose(0, 3, 1, 2)).astype(np.float32)
     test = nchw(x_test)[:360 - 360 % BATCH]
     np.save(os.path.join(OUT, "digits_calib.npy"), nchw(x_train[:32]))
     np.save(os.path.join(OUT, "digits_test.npy"), test)

@@ -24,8 +24,7 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_resnet50_onnx import _Net, resnet50  # noqa: E402
-
+from make_resnet50_onnx import _Net, resnet50
 
 CLASSES = 16
 

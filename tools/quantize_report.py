@@ -23,14 +23,14 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from converter import api  # noqa: E402
-from converter.om.reader import om_info  # noqa: E402
-from converter.options import ConvertOptions  # noqa: E402
-from converter.quantize import quantize  # noqa: E402
-from converter.quantize.check import bisect, compare  # noqa: E402
-from converter.quantize.layers import find_layers  # noqa: E402
-from converter.quantize.data import BatchSource  # noqa: E402
-from converter.quantize.graphs import fp32_graph  # noqa: E402
+from converter import api
+from converter.om.reader import om_info
+from converter.options import ConvertOptions
+from converter.quantize import quantize
+from converter.quantize.check import bisect, compare
+from converter.quantize.data import BatchSource
+from converter.quantize.graphs import fp32_graph
+from converter.quantize.layers import find_layers
 
 DIGITS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "data", "quantize")
 
@@ -44,6 +44,14 @@ def sources(folder: str, name: str) -> tuple:
 
 def weights_size(path: str) -> int:
     return next(p["size"] for p in om_info(path)["partitions"] if p["type"] == "WEIGHTS_DATA")
+
+
+def row(name: str, label: str, om: str, layers: int, took: float, graph, held_data, n_calib: int, fp16: int):
+    report = compare(graph, om, held_data, list(range(len(held_data))))
+    for o in report["outputs"]:
+        print(f"{name:12s} {label:7s} {layers:6d} {n_calib:5d} {o['samples']:5d} "
+              f"{o['cosine_mean']:9.6f} {o['cosine_min']:9.6f} {o['top1_agreement']:7.2%} "
+              f"{o['distinct_top1']:7d} {weights_size(om):10d} {fp16:10d} {took:10.1f}", flush=True)
 
 
 def main():
@@ -64,20 +72,14 @@ def main():
         graph = fp32_graph(opts)
         held_data = BatchSource(graph, [held], option="held")
         n_calib = len(BatchSource(graph, [calib]))
-        def row(label, om, layers, took):
-            report = compare(graph, om, held_data, list(range(len(held_data))))
-            for o in report["outputs"]:
-                print(f"{name:12s} {label:7s} {layers:6d} {n_calib:5d} {o['samples']:5d} "
-                      f"{o['cosine_mean']:9.6f} {o['cosine_min']:9.6f} {o['top1_agreement']:7.2%} "
-                      f"{o['distinct_top1']:7d} {weights_size(om):10d} {fp16:10d} {took:10.1f}", flush=True)
-
-        row("fp16", fp16_om, 0, 0.0)
+        ctx = (graph, held_data, n_calib, fp16)
+        row(name, "fp16", fp16_om, 0, 0.0, *ctx)
         first = None
         for algo in a.algos.split(","):
             start = time.time()
             res = quantize(opts, [calib], batch_num=n_calib, act_algo=algo)
             first = first or (algo, res)
-            row(algo, res.om, len(res.layers), time.time() - start)
+            row(name, algo, res.om, len(res.layers), time.time() - start, *ctx)
         if a.skip_worst:
             algo, res = first
             calib_data = BatchSource(graph, [calib])
@@ -87,7 +89,7 @@ def main():
                 json.dump({"batch_num": n_calib, **{w: {"quant_enable": False} for w in worst[:a.skip_worst]}}, f)
             start = time.time()
             res = quantize(opts, [calib], config_path=cfg, act_algo=algo)
-            row(f"{algo}-{a.skip_worst}", res.om, len(res.layers), time.time() - start)
+            row(name, f"{algo}-{a.skip_worst}", res.om, len(res.layers), time.time() - start, *ctx)
             print(f"{name}: left in float: {', '.join(worst[:a.skip_worst])}", flush=True)
 
 

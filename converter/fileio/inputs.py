@@ -7,7 +7,12 @@ from __future__ import annotations
 
 import os
 
-from ..errors import EMPTY_REQUIRED_OPTION, FILE_OPEN_FAILED, ConverterError
+from ..errors import (
+    EMPTY_REQUIRED_OPTION,
+    FILE_OPEN_FAILED,
+    FILE_READ_FAILED,
+    ConverterError,
+)
 
 
 def require_file(path: str | None, option: str) -> str:
@@ -41,7 +46,7 @@ def read_text(path: str, option: str | None = None) -> str:
         with open(path, encoding="utf-8") as f:
             return f.read()
     except FileNotFoundError:
-        raise ConverterError("E13001", f"{where}cannot open '{path}' (no such file)", option=option,
+        raise ConverterError(FILE_OPEN_FAILED, f"{where}cannot open '{path}' (no such file)", option=option,
                              path=path) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConverterError("E13003", f"{where}cannot read '{path}': {exc}", option=option, path=path) from None
+        raise ConverterError(FILE_READ_FAILED, f"{where}cannot read '{path}': {exc}", option=option, path=path) from None

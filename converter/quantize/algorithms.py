@@ -81,7 +81,7 @@ class IfmrSearch:
             cands = [scale_offset(min_init, max_init * f, True, self.num_bits) for f in factors]
         else:
             bound = max(abs(max_init), abs(min_init))
-            lo, hi = qrange(self.num_bits)
+            hi = qrange(self.num_bits)[1]
             cands = [((bound * f / hi) if bound * f / hi >= FLT_EPSILON else 1.0, 0) for f in factors]
         self.scales = np.array([c[0] for c in cands], np.float64)
         self.offsets = np.array([c[1] for c in cands], np.float64)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ConverterError
+from ..errors import INVALID_ARGUMENT_VALUE, ConverterError
 from ..ir import Graph
 from ..runtime import Session
 from ..runtime.inputs import model_feeds
@@ -57,7 +57,7 @@ class _Activations:
 
 def _check_finite(x: np.ndarray, layer: str) -> None:
     if not np.isfinite(x).all():
-        raise ConverterError("E10001", f"the input of layer '{layer}' has NaN or inf values on the calibration "
+        raise ConverterError(INVALID_ARGUMENT_VALUE, f"the input of layer '{layer}' has NaN or inf values on the calibration "
                              "data; quantization needs finite activations (check the data's range)", node=layer)
 
 

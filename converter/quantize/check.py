@@ -57,7 +57,7 @@ def compare(reference: Graph, quantized, data, batches: list, min_cosine: float 
             min_top1: float = 0.95) -> dict:
     """Outputs of ``quantized`` (an .om path, Graph or Session) against the fp32 ``reference`` graph."""
     ref_session, run_ref = _runner(reference)
-    q_session, run_q = _runner(quantized)
+    _, run_q = _runner(quantized)
     tallies = [_Tally(n) for n in ref_session.output_names]
     for i in batches:
         feeds = data.batch(i)
@@ -93,8 +93,8 @@ def bisect(reference: Graph, layers: list, records: dict, data, batches: list) -
 
 
 def format_report(report: dict) -> str:
-    lines = [f"{'output':32s} {'samples':>7s} {'cos mean':>9s} {'cos min':>9s} {'top-1':>7s} {'classes':>7s}  "
-             "result"]
+    lines = [(f"{'output':32s} {'samples':>7s} {'cos mean':>9s} {'cos min':>9s} {'top-1':>7s} {'classes':>7s}  "
+              "result")]
     for o in report["outputs"]:
         lines.append(f"{o['name'][:32]:32s} {o['samples']:7d} {o['cosine_mean']:9.6f} {o['cosine_min']:9.6f} "
                      f"{o['top1_agreement']:7.2%} {o['distinct_top1']:7d}  {'PASS' if o['passed'] else 'FAIL'}")

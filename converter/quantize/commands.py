@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 
-from ..errors import ConverterError
+from ..errors import EMPTY_REQUIRED_OPTION, ConverterError
 from ..options import ConvertOptions, options_from_argv
 from . import record as qrecord
 from .check import bisect as bisect_layers
@@ -55,7 +55,7 @@ def run_quantize(atc_args: list, *, calibration: list, config: str | None, creat
         return [f"wrote {create}: {len(layers)} quantizable layer(s)"], None
     options = conversion_options(atc_args, need_output=True)
     if bisect and not check_data:
-        raise ConverterError("E10004", "--bisect needs --check-data (held-out inputs to compare on)",
+        raise ConverterError(EMPTY_REQUIRED_OPTION, "--bisect needs --check-data (held-out inputs to compare on)",
                              option="--bisect")
     result = quantize(options, calibration, config_path=config, batch_num=batch_num, act_algo=act_algo,
                       record_path=record)

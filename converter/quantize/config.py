@@ -19,7 +19,12 @@ from __future__ import annotations
 import json
 import math
 
-from ..errors import ConverterError
+from ..errors import (
+    FILE_PARSE_FAILED,
+    INVALID_ARGUMENT_VALUE,
+    NODE_NOT_FOUND,
+    ConverterError,
+)
 from ..fileio import read_text
 
 VERSION = 1
@@ -35,7 +40,7 @@ WTS_KEYS = ("num_bits", "wts_algo", "channel_wise")
 
 
 def _bad(where: str, what: str, option: str = "--config") -> ConverterError:
-    return ConverterError("E10001", f"quantization config: {where}: {what}", option=option)
+    return ConverterError(INVALID_ARGUMENT_VALUE, f"quantization config: {where}: {what}", option=option)
 
 
 def layer_defaults(layer, act_algo: str = "ifmr") -> dict:
@@ -58,7 +63,7 @@ def default_config(layers: list, *, act_algo: str = "ifmr", batch_num: int = 1, 
     names = {layer.name for layer in layers}
     for name in skip_layers:
         if name not in names:
-            raise ConverterError("E10016", f"skip layer '{name}' is not a quantizable layer of the model; "
+            raise ConverterError(NODE_NOT_FOUND, f"skip layer '{name}' is not a quantizable layer of the model; "
                                  f"layers: {', '.join(sorted(names))}", node=name)
     for layer in layers:
         config[layer.name] = layer_defaults(layer, act_algo)
@@ -85,7 +90,7 @@ def load(path: str, layers: list) -> dict:
     try:
         raw = json.loads(text, object_pairs_hook=_no_duplicates)
     except (json.JSONDecodeError, RecursionError) as exc:
-        raise ConverterError("E13005", f"--config: '{path}' is not valid JSON: {exc}", option="--config",
+        raise ConverterError(FILE_PARSE_FAILED, f"--config: '{path}' is not valid JSON: {exc}", option="--config",
                              path=path) from None
     return check(raw, layers)
 
@@ -116,7 +121,7 @@ def check(raw, layers: list) -> dict:
         elif key in by_name:
             config[key] = _check_layer(key, value, by_name[key])
         else:
-            raise ConverterError("E10016", f"quantization config: '{key}' is neither a config key nor a "
+            raise ConverterError(NODE_NOT_FOUND, f"quantization config: '{key}' is neither a config key nor a "
                                  "quantizable layer of the model (check the layer name; quantizable layers: "
                                  f"{', '.join(by_name) or 'none'})", option="--config", node=key)
     return config
@@ -140,7 +145,7 @@ def _check_global(key: str, value, by_name: dict):
             _type(key, name, str, "a list of layer names")
             layer = by_name.get(name)
             if layer is None or not layer.is_conv:
-                raise ConverterError("E10016", f"quantization config: skip_fusion_layers: '{name}' is not a "
+                raise ConverterError(NODE_NOT_FOUND, f"quantization config: skip_fusion_layers: '{name}' is not a "
                                      "convolution layer of the model", option="--config", node=name)
         if len(set(value)) != len(value):
             raise _bad(key, "lists a layer twice")

@@ -13,7 +13,15 @@ import os
 
 import numpy as np
 
-from ..errors import ConverterError
+from ..errors import (
+    EMPTY_REQUIRED_OPTION,
+    FILE_OPEN_FAILED,
+    FILE_PARSE_FAILED,
+    INPUT_SHAPE_RANK_MISMATCH,
+    INVALID_ARGUMENT_VALUE,
+    NODE_NOT_FOUND,
+    ConverterError,
+)
 from ..ir import Graph
 from ..runtime.inputs import source_desc
 
@@ -24,11 +32,11 @@ def _files(path: str, name: str, option: str) -> list:
     if os.path.isdir(path):
         files = sorted(os.path.join(path, f) for f in os.listdir(path) if f.endswith(".npy"))
         if not files:
-            raise ConverterError("E10001", f"{option} {name}: folder '{path}' has no .npy files", option=option,
+            raise ConverterError(INVALID_ARGUMENT_VALUE, f"{option} {name}: folder '{path}' has no .npy files", option=option,
                                  path=path)
         return files
     if not os.path.isfile(path):
-        raise ConverterError("E13001", f"{option} {name}: cannot open '{path}' (no such file or folder)",
+        raise ConverterError(FILE_OPEN_FAILED, f"{option} {name}: cannot open '{path}' (no such file or folder)",
                              option=option, path=path)
     return [path]
 
@@ -37,7 +45,7 @@ def _open(path: str, name: str, option: str) -> np.ndarray:
     try:
         return np.load(path, mmap_mode="r", allow_pickle=False)
     except (ValueError, OSError, EOFError) as exc:
-        raise ConverterError("E13005", f"{option} {name}: '{path}' is not a readable .npy array ({exc})",
+        raise ConverterError(FILE_PARSE_FAILED, f"{option} {name}: '{path}' is not a readable .npy array ({exc})",
                              option=option, path=path) from None
 
 
@@ -48,30 +56,30 @@ class BatchSource:
         self.option = option
         inputs = {op.name: source_desc(op.outputs[0]) for op in graph.data_ops()}
         if not specs:
-            raise ConverterError("E10004", f"{option} is required (a .npy file or folder per model input)",
+            raise ConverterError(EMPTY_REQUIRED_OPTION, f"{option} is required (a .npy file or folder per model input)",
                                  option=option)
         paths = {}
         for spec in specs:
             name, path = spec.split("=", 1) if "=" in spec and not os.path.exists(spec) else (None, spec)
             if name is None:
                 if len(inputs) != 1:
-                    raise ConverterError("E10001", f"{option}: the model has inputs {', '.join(inputs)}; give "
+                    raise ConverterError(INVALID_ARGUMENT_VALUE, f"{option}: the model has inputs {', '.join(inputs)}; give "
                                          "NAME=PATH for each", option=option)
                 name = next(iter(inputs))
             if name not in inputs:
-                raise ConverterError("E10016", f"{option}: '{name}' is not an input of the model; inputs are: "
+                raise ConverterError(NODE_NOT_FOUND, f"{option}: '{name}' is not an input of the model; inputs are: "
                                      f"{', '.join(inputs)}", option=option, node=name)
             paths[name] = path
         missing = [n for n in inputs if n not in paths]
         if missing:
-            raise ConverterError("E10004", f"{option}: no data for model input(s) {', '.join(missing)}",
+            raise ConverterError(EMPTY_REQUIRED_OPTION, f"{option}: no data for model input(s) {', '.join(missing)}",
                                  option=option)
         self.parts = {}      # input -> [(array, first batch index)]
         counts = []
         for name, path in paths.items():
             dtype, shape = inputs[name]
             if shape is None or any(d < 0 for d in shape) or not shape:
-                raise ConverterError("E10001", f"{option} {name}: the input's shape is not static; give "
+                raise ConverterError(INVALID_ARGUMENT_VALUE, f"{option} {name}: the input's shape is not static; give "
                                      "--input_shape", option=option, node=name)
             self.parts[name], n = self._index(name, path, dtype, shape)
             counts.append(n)
@@ -84,13 +92,13 @@ class BatchSource:
         for f in _files(path, name, self.option):
             arr = _open(f, name, self.option)
             if arr.dtype.kind not in "biuf":
-                raise ConverterError("E10001", f"{self.option} {name}: '{f}' holds {arr.dtype} values; numbers "
+                raise ConverterError(INVALID_ARGUMENT_VALUE, f"{self.option} {name}: '{f}' holds {arr.dtype} values; numbers "
                                      "are needed", option=self.option, path=f)
             if dtype.kind in "biu" and arr.dtype.kind == "f":
-                raise ConverterError("E10001", f"{self.option} {name}: '{f}' holds floats but the input is "
+                raise ConverterError(INVALID_ARGUMENT_VALUE, f"{self.option} {name}: '{f}' holds floats but the input is "
                                      f"{dtype}", option=self.option, path=f)
             if arr.ndim != len(shape) or tuple(arr.shape[1:]) != tuple(shape[1:]) or arr.shape[0] % batch:
-                raise ConverterError("E10049", f"{self.option} {name}: '{f}' has shape {list(arr.shape)}; the "
+                raise ConverterError(INPUT_SHAPE_RANK_MISMATCH, f"{self.option} {name}: '{f}' has shape {list(arr.shape)}; the "
                                      f"input takes {list(shape)}, so arrays must be [k*{batch}, "
                                      f"{', '.join(map(str, shape[1:]))}]", option=self.option, path=f)
             parts.append((arr, f, total))
@@ -110,7 +118,7 @@ class BatchSource:
                 if 0 <= local < arr.shape[0] // shape[0]:
                     value = np.array(arr[local * shape[0]:(local + 1) * shape[0]]).astype(dtype, copy=False)
                     if value.dtype.kind == "f" and not np.isfinite(value).all():
-                        raise ConverterError("E10001", f"{self.option} {name}: '{f}' has NaN or inf values "
+                        raise ConverterError(INVALID_ARGUMENT_VALUE, f"{self.option} {name}: '{f}' has NaN or inf values "
                                              f"(batch {i})", option=self.option, path=f)
                     feeds[name] = value
                     break
@@ -119,7 +127,7 @@ class BatchSource:
     def take(self, batch_num: int) -> list:
         """Indices of the first batch_num batches (E10001 when there are fewer)."""
         if batch_num > self.count:
-            raise ConverterError("E10001", f"{self.option}: batch_num is {batch_num} but the data holds only "
+            raise ConverterError(INVALID_ARGUMENT_VALUE, f"{self.option}: batch_num is {batch_num} but the data holds only "
                                  f"{self.count} batch(es) of the model's input shape; give more data or lower "
                                  "batch_num", option=self.option)
         return list(range(batch_num))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import ConverterError
+from ..errors import DUPLICATE_NAME, ConverterError
 from ..ir import Graph
 
 CONV_TYPES = ("Conv1D", "Conv2D", "Conv3D")
@@ -44,7 +44,7 @@ def find_layers(graph: Graph) -> list:
             continue
         name = op.source or op.name
         if name in seen:
-            raise ConverterError("E13009", f"two quantizable layers come from the source node '{name}' "
+            raise ConverterError(DUPLICATE_NAME, f"two quantizable layers come from the source node '{name}' "
                                  f"(ops '{seen[name]}' and '{op.name}'); layer names must be unique",
                                  node=name)
         seen[name] = op.name

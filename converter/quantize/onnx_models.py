@@ -14,7 +14,12 @@ import numpy as np
 import onnx
 from onnx import helper, numpy_helper
 
-from ..errors import ConverterError
+from ..errors import (
+    INTERNAL_ERROR,
+    INVALID_ARGUMENT_VALUE,
+    NODE_NOT_FOUND,
+    ConverterError,
+)
 from .rewrite import quantized_weight
 
 MIN_OPSET = 13  # per-axis DequantizeLinear
@@ -24,7 +29,7 @@ def _find_node(model: onnx.ModelProto, key: str):
     for i, node in enumerate(model.graph.node):
         if node.name == key or (not node.name and node.output and node.output[0] == key):
             return i, node
-    raise ConverterError("E10016", f"ONNX output: layer '{key}' is not a node of the source model", node=key)
+    raise ConverterError(NODE_NOT_FOUND, f"ONNX output: layer '{key}' is not a node of the source model", node=key)
 
 
 def _opset(model: onnx.ModelProto) -> int:
@@ -38,7 +43,7 @@ def _drop_folded(model: onnx.ModelProto, node, target: str) -> None:
     while cur != target:
         readers = [n for n in model.graph.node if cur in n.input]
         if len(readers) != 1 or not readers[0].output:
-            raise ConverterError("E19999", f"ONNX output: cannot follow the folded nodes after '{node.name}' "
+            raise ConverterError(INTERNAL_ERROR, f"ONNX output: cannot follow the folded nodes after '{node.name}' "
                                  f"(tensor '{cur}')", node=node.name)
         cur = readers[0].output[0]
         model.graph.node.remove(readers[0])
@@ -62,7 +67,7 @@ def quantized_onnx(source: str, graph, layers: list, records: dict, deploy: bool
     """The fake-quant (deploy=False) or QDQ deploy (deploy=True) model of an ONNX source."""
     model = onnx.load(source)
     if _opset(model) < MIN_OPSET:
-        raise ConverterError("E10001", f"ONNX output: the model's opset {_opset(model)} has no per-axis "
+        raise ConverterError(INVALID_ARGUMENT_VALUE, f"ONNX output: the model's opset {_opset(model)} has no per-axis "
                              f"DequantizeLinear; it needs opset {MIN_OPSET} or later (convert the model first)")
     inits = {t.name for t in model.graph.initializer}
     by_name = {lay.name: lay for lay in layers}
@@ -73,15 +78,15 @@ def quantized_onnx(source: str, graph, layers: list, records: dict, deploy: bool
         refs = graph.inputs_of(op.name)
         w = graph.const_value(refs[1])
         if len(node.input) < 2 or node.input[1] not in inits:
-            raise ConverterError("E10001", f"ONNX output: layer '{key}' does not take its weight from an "
+            raise ConverterError(INVALID_ARGUMENT_VALUE, f"ONNX output: layer '{key}' does not take its weight from an "
                                  "initializer; only the .om can be written for it", node=key)
         alpha = next((a.f for a in node.attribute if a.name == "alpha"), 1.0)
         if node.op_type == "Gemm" and alpha != 1.0:
-            raise ConverterError("E10001", f"ONNX output: Gemm '{key}' has alpha={alpha}; only the .om can be "
+            raise ConverterError(INVALID_ARGUMENT_VALUE, f"ONNX output: Gemm '{key}' has alpha={alpha}; only the .om can be "
                                  "written for it", node=key)
         src_w = next(t for t in model.graph.initializer if t.name == node.input[1])
         if tuple(src_w.dims) != tuple(w.shape):
-            raise ConverterError("E10001", f"ONNX output: layer '{key}' ({node.op_type}) has weight "
+            raise ConverterError(INVALID_ARGUMENT_VALUE, f"ONNX output: layer '{key}' ({node.op_type}) has weight "
                                  f"{list(src_w.dims)} but the converted layer uses {list(w.shape)}", node=key)
         if op.outputs[0].name and op.outputs[0].name != node.output[0]:
             _drop_folded(model, node, op.outputs[0].name)

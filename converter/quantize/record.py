@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from google.protobuf import text_format
 
-from ..errors import ConverterError
+from ..errors import FILE_PARSE_FAILED, ConverterError
 from ..fileio import read_text
 from ..proto import amct_record_pb2 as pb
 
@@ -52,21 +52,21 @@ def from_text(text: str, path: str = "record") -> dict:
     try:
         text_format.Parse(text, msg)
     except text_format.ParseError as exc:
-        raise ConverterError("E13005", f"--record: '{path}' is not a text-format ScaleOffsetRecord: {exc}",
+        raise ConverterError(FILE_PARSE_FAILED, f"--record: '{path}' is not a text-format ScaleOffsetRecord: {exc}",
                              option="--record", path=path) from None
     records = {}
     for entry in msg.record:
         v = entry.value
         if entry.key in records:
-            raise ConverterError("E13005", f"--record: layer '{entry.key}' appears twice in '{path}'",
+            raise ConverterError(FILE_PARSE_FAILED, f"--record: layer '{entry.key}' appears twice in '{path}'",
                                  option="--record", path=path)
         if not v.HasField("scale_d") or not v.scale_w or len(v.offset_w) not in (0, len(v.scale_w)):
-            raise ConverterError("E13005", f"--record: layer '{entry.key}' in '{path}' needs scale_d and "
+            raise ConverterError(FILE_PARSE_FAILED, f"--record: layer '{entry.key}' in '{path}' needs scale_d and "
                                  "scale_w (and as many offset_w as scale_w)", option="--record", path=path)
         scales = [v.scale_d, *v.scale_w]
         if not all(math.isfinite(x) and x > 0 for x in scales) or not -128 <= v.offset_d <= 127 \
                 or any(o != 0 for o in v.offset_w):
-            raise ConverterError("E13005", f"--record: layer '{entry.key}' in '{path}' has a scale that is not a "
+            raise ConverterError(FILE_PARSE_FAILED, f"--record: layer '{entry.key}' in '{path}' has a scale that is not a "
                                  "positive number, an offset_d outside [-128, 127] or a non-zero offset_w",
                                  option="--record", path=path)
         records[entry.key] = LayerRecord(v.scale_d, v.offset_d, list(v.scale_w),

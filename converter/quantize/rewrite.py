@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ConverterError
+from ..errors import INVALID_ARGUMENT_VALUE, NODE_NOT_FOUND, ConverterError
 from ..ir import DataType, Graph, Op
 from .algorithms import qrange
 from .layers import QuantLayer
@@ -21,7 +21,7 @@ def quantized_weight(w: np.ndarray, scale_w: list, layer: QuantLayer) -> tuple:
     elif layer.is_conv and scale.size == w.shape[0]:
         shaped, out = scale.reshape((-1,) + (1,) * (w.ndim - 1)), scale
     else:
-        raise ConverterError("E10001", f"record: layer '{layer.name}' has {scale.size} weight scales; its weight "
+        raise ConverterError(INVALID_ARGUMENT_VALUE, f"record: layer '{layer.name}' has {scale.size} weight scales; its weight "
                              f"{list(w.shape)} needs 1" + (f" or {w.shape[0]}" if layer.is_conv else ""),
                              node=layer.name)
     lo, hi = qrange(8)
@@ -70,7 +70,7 @@ def apply_record(graph: Graph, layers: list, records: dict) -> Graph:
     by_name = {lay.name: lay for lay in layers}
     unknown = [name for name in records if name not in by_name]
     if unknown:
-        raise ConverterError("E10016", f"record: layer(s) {', '.join(unknown)} are not quantizable layers of "
+        raise ConverterError(NODE_NOT_FOUND, f"record: layer(s) {', '.join(unknown)} are not quantizable layers of "
                              "the model", node=unknown[0])
     for name, rec in records.items():
         quantize_layer(graph, by_name[name], rec)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from ..errors import ConverterError
+from ..errors import INVALID_ARGUMENT_VALUE, ConverterError
 from ..fileio import output_folder, write_text_atomic
 from ..fileio.temp_files import temp_name
 from ..options import ConvertOptions
@@ -111,12 +111,12 @@ def quantize(options: ConvertOptions, calibration: list, *, config_path: str | N
     graph, layers, cfg = resolve_config(options, config_path, act_algo=act_algo)
     if batch_num is not None:
         if batch_num <= 0:
-            raise ConverterError("E10001", "--batch-num must be greater than zero", option="--batch-num")
+            raise ConverterError(INVALID_ARGUMENT_VALUE, "--batch-num must be greater than zero", option="--batch-num")
         cfg["batch_num"] = batch_num
     data = BatchSource(graph, calibration)
     records = calibrate(graph, layers, cfg, data, data.take(cfg["batch_num"]))
     if not records:
-        raise ConverterError("E10001", "no layer to quantize: the model has no convolution or matrix product "
+        raise ConverterError(INVALID_ARGUMENT_VALUE, "no layer to quantize: the model has no convolution or matrix product "
                              "with constant weights, or the config disables them all")
     result = QuantizeResult(record=record_path or stem + "_record.txt", config=stem + "_quant_config.json",
                             om=om_path, fake_quant="", layers=list(records), records=records)

@@ -66,7 +66,7 @@ def test_hfmg_finds_a_range_that_beats_min_max():
     h.add(x)
     scale, offset = algo.hfmg_result(h, asymmetric=True)
     full = algo.scale_offset(float(x.min()), float(x.max()), True)
-    err = lambda s, o: float(((algo.fake_quant(x, s, o) - x) ** 2).sum())  # noqa: E731
+    err = lambda s, o: float(((algo.fake_quant(x, s, o) - x) ** 2).sum())
     assert scale < full[0] and err(scale, offset) < err(*full)
 
 

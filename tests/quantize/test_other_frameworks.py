@@ -1,7 +1,6 @@
 """Caffe and TensorFlow sources: quantize writes the record, the int8 .om and a fake-quant .om (fp32), keyed
 by the source layer names, and the int8 model stays close to fp32."""
 import numpy as np
-import pytest
 
 from converter.options import ConvertOptions
 from converter.quantize import quantize
@@ -9,9 +8,8 @@ from converter.quantize.check import compare
 from converter.quantize.data import BatchSource
 from converter.quantize.graphs import fp32_graph
 from converter.runtime import Session
-from tools.make_caffe_models import MODELS
-
 from tests.conftest import REPO
+from tools.make_caffe_models import MODELS
 
 
 def _check(opts, calib_path, expect_layers):

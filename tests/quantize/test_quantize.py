@@ -10,6 +10,7 @@ import pytest
 from google.protobuf import text_format
 
 from converter import api
+from converter.om.reader import om_info
 from converter.options import ConvertOptions
 from converter.proto import amct_record_pb2
 from converter.quantize import quantize
@@ -94,7 +95,7 @@ def test_fake_quant_and_deploy_run_in_onnxruntime_and_match_our_runtime(quantize
 def test_int8_om_smaller_than_fp16_and_dump_shows_quant_ops(quantized, model_dir, tmp_path):
     _, res = quantized
     fp16 = api.convert(options(model_dir, str(tmp_path / "fp16")))
-    size = lambda p: next(x["size"] for x in __import__("converter.om.reader", fromlist=["om_info"]).om_info(p)[  # noqa
+    size = lambda p: next(x["size"] for x in __import__("converter.om.reader", fromlist=["om_info"]).om_info(p)[
         "partitions"] if x["type"] == "WEIGHTS_DATA")
     assert size(res.om) < size(fp16)
     dump = api.dump_json(ConvertOptions(mode=1, om=res.om, json=str(tmp_path / "q.json")))
