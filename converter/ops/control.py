@@ -25,12 +25,15 @@ def loop(inputs, attrs):
 
 @register("Scan", attrs={"num_states": Attr("int", 0), "num_scan_inputs": Attr("int"),
                          "scan_input_directions": Attr("ints", []), "scan_input_axes": Attr("ints", []),
-                         "scan_output_directions": Attr("ints", []), "scan_output_axes": Attr("ints", [])},
+                         "scan_output_directions": Attr("ints", []), "scan_output_axes": Attr("ints", []),
+                         "batched": Attr("bool", False, "opset 8: input 0 is sequence_lens (or absent); every other "
+                                                        "input and output has a batch axis 0, scanned along axis 1")},
           infer=None, category="control")
 def scan(inputs, attrs):
-    """ONNX Scan (opset 9 on) over subgraph body: inputs (states..., scan inputs..., outer...); the body runs
-    once per slice of the scan inputs along their axes (directions 1: from the end), states carried,
-    per-iteration outputs stacked along the scan output axes."""
+    """ONNX Scan over subgraph body: inputs (states..., scan inputs..., outer...); the body runs once per slice
+    of the scan inputs along their axes (directions 1: from the end), states carried, per-iteration outputs
+    stacked along the scan output axes. Batched (opset 8): (sequence_lens?, ...) and the same per batch element,
+    outputs zero-padded past each element's length."""
     raise RuntimeError("Scan is executed by the runtime, which runs the body")
 
 

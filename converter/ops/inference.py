@@ -79,6 +79,13 @@ def _infer_scan(graph: Graph, op, warn) -> bool:
     ins = graph.input_descs(op.name)
     attrs = get("Scan").normalize(op.attrs, op.name)
     n, m = attrs["num_states"], attrs["num_scan_inputs"]
+    batch = None
+    if attrs["batched"]:   # opset 8: drop sequence_lens and the batch axis; the body sees one batch element
+        ins = ins[1:]
+        known = [d.shape[0] for d in ins[:n + m] if d is not None and d.shape]
+        batch = known[0] if known else -1
+        ins = [None if d is None else d.copy(shape=None if d.shape is None else tuple(d.shape[1:])) if k < n + m
+               else d for k, d in enumerate(ins)]
     feeds, length = [], -1
     for k, d in enumerate(ins):
         if d is None:
@@ -103,6 +110,9 @@ def _infer_scan(graph: Graph, op, warn) -> bool:
             axis = scan_axis(attrs["scan_output_axes"], k, len(d.shape) + 1)
             shape = tuple(d.shape[:axis]) + (length,) + tuple(d.shape[axis:])
         scans.append((d.dtype, shape))
+    if batch is not None:
+        states = [(dt, None if shape is None else (batch, *shape)) for dt, shape in states]
+        scans = [(dt, None if shape is None else (batch, *shape)) for dt, shape in scans]
     return _set_outputs(op, states + scans)
 
 

@@ -58,12 +58,34 @@ def _empty_scan_output(op, d):
 
 def run_scan(session, op, args: list) -> list:
     """args: [states..., scan inputs..., outer...]; body inputs: [states..., one slice per scan input,
-    outer...]; outputs: [final states..., scan outputs stacked along their axes]."""
+    outer...]; outputs: [final states..., scan outputs stacked along their axes]. A batched Scan (opset 8)
+    takes [sequence_lens or None, ...] and runs that per batch element (axis 0)."""
     a = op.attrs
-    n_states, n_scan = int(a.get("num_states", 0)), int(a["num_scan_inputs"])
-    states = list(args[:n_states])
-    scans = [np.asarray(x) for x in args[n_states:n_states + n_scan]]
-    outer = list(args[n_states + n_scan:])
+    n = int(a.get("num_states", 0)) + int(a["num_scan_inputs"])
+    body = session.body_session(op, "body")
+    if not a.get("batched"):
+        return _scan(op, body, args[:n], args[n:])
+    lens, explicit, outer = args[0], args[1:1 + n], list(args[1 + n:])
+    batch = np.shape(explicit[0])[0] if explicit else 0
+    steps = np.shape(explicit[-1])[1] if int(a["num_scan_inputs"]) else 0
+    results = []
+    for b in range(batch):
+        length = steps if lens is None else int(np.asarray(lens).reshape(-1)[b])
+        if not 0 < length <= steps:
+            raise ConverterError(INVALID_ARGUMENT_VALUE, f"Scan '{op.name}': sequence length {length} of batch "
+                                 f"element {b} is not in 1..{steps}", node=op.name)
+        k = int(a.get("num_states", 0))
+        outs = _scan(op, body, [x[b] for x in explicit[:k]] + [np.asarray(x[b])[:length] for x in explicit[k:]],
+                     outer)
+        results.append(outs[:k] + [np.pad(o, [(0, steps - length)] + [(0, 0)] * (o.ndim - 1)) for o in outs[k:]])
+    return [np.stack(column) for column in zip(*results)]
+
+
+def _scan(op, body, explicit: list, outer: list) -> list:
+    a = op.attrs
+    n_states = int(a.get("num_states", 0))
+    states = list(explicit[:n_states])
+    scans = [np.asarray(x) for x in explicit[n_states:]]
     in_dirs, out_dirs = list(a.get("scan_input_directions") or []), list(a.get("scan_output_directions") or [])
     axes = [scan_axis(a.get("scan_input_axes") or [], k, x.ndim) for k, x in enumerate(scans)]
     lengths = {x.shape[axis] for x, axis in zip(scans, axes)}
@@ -71,7 +93,6 @@ def run_scan(session, op, args: list) -> list:
         raise ConverterError(INVALID_ARGUMENT_VALUE, f"Scan '{op.name}': the scan inputs have different lengths "
                              f"{sorted(lengths)} along their scan axes", node=op.name)
     steps = lengths.pop() if lengths else 0
-    body = session.body_session(op, "body")
     collected: list = []
     for t in range(steps):
         slices = [np.take(x, steps - 1 - t if k < len(in_dirs) and in_dirs[k] else t, axis=axis)

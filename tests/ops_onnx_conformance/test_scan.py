@@ -98,3 +98,32 @@ def test_untyped_body_inputs_take_the_dtype_of_what_feeds_them(tmp_path):
     want = ort_run(path, feeds)[0]
     assert got.dtype == want.dtype == np.float16
     np.testing.assert_allclose(got, want, rtol=1e-3)
+
+
+@pytest.mark.parametrize("lengths", [None, [3, 1, 2]])
+def test_scan_8_batched_with_sequence_lengths_matches_onnxruntime(tmp_path, lengths):
+    """Scan-8: batch axis 0, scan axis 1, a reversed second input, per-element lengths (outputs zero-padded)."""
+    body = helper.make_graph(
+        [helper.make_node("Add", ["s", "a_t"], ["s1"]), helper.make_node("Mul", ["s1", "b_t"], ["s_out"]),
+         helper.make_node("Identity", ["s1"], ["y_t"])], "body",
+        [helper.make_tensor_value_info(n, F, [2]) for n in ("s", "a_t", "b_t")],
+        [helper.make_tensor_value_info("s_out", F, [2]), helper.make_tensor_value_info("y_t", F, [2])])
+    node = helper.make_node("Scan", ["lens" if lengths else "", "s0", "a", "b"], ["s_final", "ys"], body=body,
+                            num_scan_inputs=2, directions=[0, 1])
+    inputs = [helper.make_tensor_value_info("s0", F, [3, 2]), helper.make_tensor_value_info("a", F, [3, 3, 2]),
+              helper.make_tensor_value_info("b", F, [3, 3, 2])]
+    if lengths:
+        inputs.insert(0, helper.make_tensor_value_info("lens", TensorProto.INT64, [3]))
+    graph = helper.make_graph([node], "g", inputs, [helper.make_tensor_value_info("s_final", F, None),
+                                                    helper.make_tensor_value_info("ys", F, None)])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 8)])
+    model.ir_version = 3
+    feeds = {"s0": rng.standard_normal((3, 2)).astype(np.float32), "a": rng.standard_normal((3, 3, 2)).astype(np.float32),
+             "b": rng.uniform(0.5, 1.5, (3, 3, 2)).astype(np.float32)}
+    if lengths:
+        feeds["lens"] = np.array(lengths, np.int64)
+    path = save(model, tmp_path)
+    ours = convert_and_run(path, feeds, precision_mode="force_fp32")
+    for got, want in zip(ours.values(), ort_run(path, feeds)):
+        assert got.shape == want.shape
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)

@@ -108,6 +108,9 @@ def scan(e: Emit):
     """Body inputs: the states and one slice of each scan input; the body reads outer values by name."""
     if "body" not in e.op.subgraphs:
         raise Refusal("the body subgraph is missing")
+    if e.attrs["batched"]:
+        raise Refusal("a batched Scan (opset 8) has no form in the opsets the exporter writes (9 on has no batch "
+                      "axis nor sequence_lens)")
     n, m = int(e.attrs["num_states"]), int(e.attrs["num_scan_inputs"])
     refs = e.exporter.graph.inputs_of(e.op.name)
     values = []

@@ -151,6 +151,31 @@ def if_op(ctx: NodeContext):
     return refs
 
 
+@onnx_op("Scan", since=8)
+def scan_8(ctx: NodeContext):
+    """Scan-8: input 0 is sequence_lens (optional), the others have a batch axis 0 and scan along axis 1;
+    the body sees one batch element."""
+    body = ctx.require_attr("body")
+    m = int(ctx.require_attr("num_scan_inputs"))
+    n = len(ctx.node.input) - 1 - m
+    if n < 0 or len(body.input) != n + m:
+        raise ctx.fail(f"num_scan_inputs={m} does not fit {len(ctx.node.input)} inputs and a body of "
+                       f"{len(body.input)} inputs")
+    directions = [int(v) for v in ctx.attr("directions", [])]
+    if directions and (len(directions) != m or any(v not in (0, 1) for v in directions)):
+        raise ctx.fail(f"directions {directions}: one 0 (forward) or 1 (reverse) per scan input")
+    explicit = [ctx.input(1 + k) for k in range(n + m)]
+    if any(ref is None for ref in explicit):
+        raise ctx.fail("a state or scan input is empty")
+    outer, inlined = _captured(ctx, [name for name in free_names(body) if name in ctx.refs])
+    leading = [(vi.name, _body_input_desc(vi, None)) for vi in body.input]
+    sub = _body_graph(ctx, body, f"{ctx.name}_body", leading, outer, inlined)
+    refs = ctx.op("Scan", [ctx.input(0)] + explicit + [ctx.refs[name] for name in outer],
+                  {"num_states": n, "num_scan_inputs": m, "scan_input_directions": directions, "batched": True})
+    ctx.builder.graph.op(refs[0][0]).subgraphs = {"body": sub}
+    return refs
+
+
 @onnx_op("Scan", since=9)
 def scan_op(ctx: NodeContext):
     """Scan: the body becomes a subgraph with Data ops (states..., scan input slices..., outer...)."""
