@@ -20,6 +20,9 @@ from collections import Counter
 
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tools.make_tf_models import save_npz  # noqa: E402
+
 LOOP_OPS = {"Switch", "Merge", "Enter", "Exit", "NextIteration", "LoopCond"}
 COND_OPS = {"Switch", "Merge"}
 
@@ -31,15 +34,6 @@ def _tf():
     tf.compat.v1.disable_v2_behavior()
     tf.compat.v1.disable_control_flow_v2()
     return tf
-
-
-def _save_case(out_dir: str, name: str, feeds: dict, results: dict) -> None:
-    arrays = {f"input:{k}": v for k, v in feeds.items()}
-    arrays.update({f"output:{k}": v for k, v in results.items()})
-    arrays["__input_shape__"] = np.array(";".join(f"{k.split(':')[0]}:{','.join(map(str, np.shape(v)))}"
-                                                  for k, v in feeds.items()))
-    arrays["__out_nodes__"] = np.array(";".join(results))
-    np.savez_compressed(os.path.join(out_dir, name + ".npz"), **arrays)
 
 
 def _freeze(name: str, out_dir: str, build, cases: list, need: set) -> None:
@@ -62,8 +56,8 @@ def _freeze(name: str, out_dir: str, build, cases: list, need: set) -> None:
     with open(os.path.join(out_dir, name + ".pb"), "wb") as f:
         f.write(frozen.SerializeToString())
     for suffix, values, results in runs:
-        _save_case(out_dir, f"{name}_{suffix}" if suffix else name, {p.name: v for p, v in zip(placeholders, values)},
-                   {t.name: r for t, r in zip(outputs, results)})
+        save_npz(out_dir, f"{name}_{suffix}" if suffix else name, {p.name: v for p, v in zip(placeholders, values)},
+                 {t.name: r for t, r in zip(outputs, results)})
     flow = {k: v for k, v in sorted(counts.items()) if k in LOOP_OPS or k.startswith("TensorArray")}
     print(f"wrote {name}.pb ({len(frozen.node)} nodes; {flow})")
 

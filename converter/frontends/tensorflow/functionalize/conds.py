@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from ....proto import tf_graph_pb2 as tfpb
 from ..names import split_tensor_name
-from .graph_edit import MERGE, SWITCH, NodeMap, make_function, ref_string, refusal, topo_order
+from .graph_edit import (MERGE, SWITCH, NodeMap, fresh_function_name, make_function, ref_string, refusal,
+                         topo_order)
 
 DEAD = None     # the state of a tensor that never carries a value (a Switch port its own predicate rules out)
 
@@ -209,7 +210,7 @@ class IfBuilder:
         functions = {}
         for branch, label in ((1, "then"), (0, "else")):
             order, results, _ = per_branch[branch]
-            name = _fresh(f"{base}_{label}", self.library, self.taken)
+            name = fresh_function_name(f"{base}_{label}", self.library, self.taken)
             positions = {ref: arg_index[outer] for ref, outer in arg_of.items()}
             self.library[name] = make_function(name, [nodes[n] for n in order], positions, len(args), results)
             functions[label] = name
@@ -279,15 +280,6 @@ def _common_prefix(names: list) -> str:
     if len(common) == len(parts[0]):
         common = common[:-1]
     return "/".join(common) or names[0]
-
-
-def _fresh(base: str, library: dict, taken: set) -> str:
-    name, i = base, 1
-    while name in library or name in taken:
-        name = f"{base}_{i}"
-        i += 1
-    taken.add(name)
-    return name
 
 
 def functionalize_conds(nodes: NodeMap, library: dict) -> int:

@@ -97,6 +97,16 @@ class NodeMap:
                 n.input.extend(keep)
 
 
+def fresh_function_name(base: str, library: dict, taken: set) -> str:
+    """A library function name not used yet (nor handed out in this pass)."""
+    name, i = base, 1
+    while name in library or name in taken:
+        name = f"{base}_{i}"
+        i += 1
+    taken.add(name)
+    return name
+
+
 def make_function(name: str, nodes: list, arg_of: dict, n_args: int, results: list):
     """A FunctionDef called ``name``: ``nodes`` (NodeDefs, copied) with their inputs rewritten: a tensor in
     ``arg_of`` ((node, index) -> argument position) reads that argument, a node in ``nodes`` keeps its reference,

@@ -16,8 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ....proto import tf_graph_pb2 as tfpb
-from .graph_edit import (ENTER, EXIT, LOOP_COND, MERGE, NEXT_ITERATION, SWITCH, NodeMap, make_function,
-                         ref_string, refusal, topo_order)
+from .graph_edit import (ENTER, EXIT, LOOP_COND, MERGE, NEXT_ITERATION, SWITCH, NodeMap, fresh_function_name,
+                         make_function, ref_string, refusal, topo_order)
 
 
 def _is_back_edge(nodes: NodeMap, node, src: str) -> bool:
@@ -193,8 +193,8 @@ class LoopBuilder:
         n_args = len(self.vars) + len(self.invariants) + len(self.implicit)
         base = self.frame.name[:-len("/while_context")] if self.frame.name.endswith("/while_context") \
             else self.frame.name
-        cond_name = _fresh(f"{base}_cond", self.library, taken_functions)
-        body_name = _fresh(f"{base}_body", self.library, taken_functions)
+        cond_name = fresh_function_name(f"{base}_cond", self.library, taken_functions)
+        body_name = fresh_function_name(f"{base}_body", self.library, taken_functions)
         nodes = self.nodes
         cond_fn = make_function(cond_name, [nodes[n] for n in cond_members], arg_of, n_args, [cond_ref])
         passthrough = [(n, 0) for n in self.invariants] + self.implicit
@@ -220,15 +220,6 @@ class LoopBuilder:
                 self.frames[exit_name] = parent
         for name in self.frame.members:
             self.frames.pop(name, None)
-
-
-def _fresh(base: str, library: dict, taken: set) -> str:
-    name, i = base, 1
-    while name in library or name in taken:
-        name = f"{base}_{i}"
-        i += 1
-    taken.add(name)
-    return name
 
 
 def functionalize_loops(nodes: NodeMap, library: dict) -> int:

@@ -32,28 +32,19 @@ def create(ctx: NodeContext):
     return seq + seq
 
 
-@tf_op("TensorArrayReadV3", inputs=2)
-def read(ctx: NodeContext):
+# TF op -> the sequence op reading (flow, the TF op's other inputs in order), and whether it takes the element
+# attributes (dtype, element_shape) of the node.
+FLOW_FIRST = {"TensorArrayReadV3": ("SequenceAt", False), "TensorArrayWriteV3": ("SequenceSetItem", False),
+              "TensorArrayGatherV3": ("SequenceGather", True), "TensorArrayScatterV3": ("SequenceScatter", False)}
+
+
+@tf_op("TensorArrayReadV3", "TensorArrayGatherV3", inputs=2)
+@tf_op("TensorArrayWriteV3", "TensorArrayScatterV3", inputs=3)
+def flow_first(ctx: NodeContext):
+    """Read(index), Write(index, value), Gather(indices), Scatter(indices, value), each followed by the flow."""
     _resolved(ctx)
-    return ctx.op("SequenceAt", [ctx.input(1), ctx.input(0)])
-
-
-@tf_op("TensorArrayWriteV3", inputs=3)
-def write(ctx: NodeContext):
-    _resolved(ctx)
-    return ctx.op("SequenceSetItem", [ctx.input(2), ctx.input(0), ctx.input(1)])
-
-
-@tf_op("TensorArrayGatherV3", inputs=2)
-def gather(ctx: NodeContext):
-    _resolved(ctx)
-    return ctx.op("SequenceGather", [ctx.input(1), ctx.input(0)], _element_attrs(ctx))
-
-
-@tf_op("TensorArrayScatterV3", inputs=3)
-def scatter(ctx: NodeContext):
-    _resolved(ctx)
-    return ctx.op("SequenceScatter", [ctx.input(2), ctx.input(0), ctx.input(1)])
+    op_type, element = FLOW_FIRST[ctx.op_type]
+    return ctx.op(op_type, [ctx.inputs[-1]] + list(ctx.inputs[:-1]), _element_attrs(ctx) if element else None)
 
 
 @tf_op("TensorArraySizeV3", inputs=1)
