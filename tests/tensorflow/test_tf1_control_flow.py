@@ -245,3 +245,23 @@ def test_loop_without_loop_cond_is_refused(tmp_path):
     with pytest.raises(ConverterError) as err:
         load_tf_graph(g.save(tmp_path), {}, ["out"])
     assert err.value.code == "E11009" and "LoopCond" in str(err.value)
+
+
+def test_nodes_after_a_conditional_know_its_shape(tmp_path):
+    """A v1 Select with a rank-1 condition picks rows of x: the handler needs x's rank, here the output of a
+    conditional (known from its branches)."""
+    g = GraphDefBuilder()
+    g.placeholder("x", (3, 2))
+    g.placeholder("p", (), np.bool_)
+    g.placeholder("keep", (3,), np.bool_)
+    g.node("sw", "Switch", ["x", "p"], T=F32)
+    g.node("neg", "Neg", ["sw:1"], T=F32)
+    g.node("merge", "Merge", ["sw", "neg"], T=F32, N=2)
+    g.const("zeros", np.zeros((3, 2), np.float32))
+    g.node("out", "Select", ["keep", "merge", "zeros"], T=F32)
+    graph = load_tf_graph(g.save(tmp_path), {}, ["out"])
+    x = np.arange(6, dtype=np.float32).reshape(3, 2)
+    keep = np.array([True, False, True])
+    for p in (False, True):
+        got = Session(graph).run({"x": x, "p": np.array(p), "keep": keep})["out:0"]
+        np.testing.assert_array_equal(got, np.where(keep[:, None], -x if p else x, 0))

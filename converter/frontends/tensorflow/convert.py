@@ -197,7 +197,8 @@ class TfConverter:
 
     def dependencies(self, outputs) -> list:
         """Every node the outputs depend on through data or control edges (control edges place nodes in the
-        branches of TF1 conditionals), in file order; the inputs of check-only nodes (Assert) are not needed."""
+        branches of TF1 conditionals), in file order; the inputs of check-only nodes (Assert) are not needed, a
+        PlaceholderWithDefault's default value is (it is converted when the input is not fed)."""
         seen, stack = set(), [root for root, _ in outputs]
         while stack:
             name = stack.pop()
@@ -207,9 +208,11 @@ class TfConverter:
             if node is None:
                 raise GraphError("E11012", f"a node reads tensor '{name}', which no node produces", node=name)
             seen.add(name)
-            if node.op in INPUT_OPS or node.op in CHECK_ONLY_OPS:
+            if node.op in CHECK_ONLY_OPS:
                 continue
             for src in node.input:
+                if is_control_input(src) and src[1:] not in self.nodes:
+                    continue                    # a control edge to a node the file lacks orders nothing
                 src = split_tensor_name(src)[0]
                 if src not in self.nodes:
                     raise GraphError("E11012", f"node '{name}' ({node.op}) reads '{src}', which no node "

@@ -58,6 +58,11 @@ class ShapeTracker:
             d = op.outputs[0]
             self.descs[(op.name, 0)] = TensorDesc(d.dtype, self.input_shapes.get(op.name, d.shape), attrs=dict(d.attrs))
             return
+        if op.subgraphs:       # If/Loop: what the handler learnt from converting the bodies
+            for i, d in enumerate(op.outputs):
+                if d.dtype is not None:
+                    self.descs[(op.name, i)] = TensorDesc(d.dtype, d.shape, attrs=dict(d.attrs))
+            return
         if op.type == "NetOutput" or not ops.has(op.type):
             return
         spec = ops.get(op.type)

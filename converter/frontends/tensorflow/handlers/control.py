@@ -34,8 +34,8 @@ def _known(ctx: NodeContext, ref):
     return desc if desc is not None else TensorDesc(shape=None)
 
 
-def _branch(ctx: NodeContext, key: str, known: list) -> Graph:
-    return ctx.converter.convert_function(_function(ctx, key), f"{ctx.name}_{key}", known).graph
+def _branch_converter(ctx: NodeContext, key: str, known: list):
+    return ctx.converter.convert_function(_function(ctx, key), f"{ctx.name}_{key}", known)
 
 
 def _outputs(ctx: NodeContext, refs: list) -> list:
@@ -53,14 +53,19 @@ def if_op(ctx: NodeContext):
     cond = ctx.value(0)
     if cond is not None and np.asarray(cond).size == 1:   # the dead branch is folded away
         key = "then_branch" if bool(np.asarray(cond).reshape(-1)[0]) else "else_branch"
-        taken = _branch(ctx, key, known)
+        taken = _branch_converter(ctx, key, known).graph
         return _outputs(ctx, inline_graph(ctx.builder.graph, taken, inputs, f"{ctx.name}/{key}"))
-    subgraphs = {key: _branch(ctx, key, known) for key in ("then_branch", "else_branch")}
-    counts = {key: len(g.output_refs()) for key, g in subgraphs.items()}
+    branches = {key: _branch_converter(ctx, key, known) for key in ("then_branch", "else_branch")}
+    results = {key: [b.tracker.desc(r) for r in b.graph.output_refs()] for key, b in branches.items()}
+    counts = {key: len(r) for key, r in results.items()}
     if counts["then_branch"] != counts["else_branch"]:
         raise ctx.fail(f"its branches return {counts['then_branch']} and {counts['else_branch']} values")
     refs = ctx.op("If", [ctx.input(0)] + inputs, n_out=counts["then_branch"])
-    ctx.builder.graph.op(refs[0][0]).subgraphs = subgraphs
+    op = ctx.builder.graph.op(refs[0][0])
+    op.subgraphs = {key: b.graph for key, b in branches.items()}
+    for desc, then, other in zip(op.outputs, results["then_branch"], results["else_branch"]):
+        if then is not None and other is not None and then.dtype == other.dtype:   # for the nodes that follow
+            desc.dtype, desc.shape = then.dtype, _relaxed(then, other.shape).shape
     return refs
 
 
@@ -140,6 +145,8 @@ def while_op(ctx: NodeContext):
     loop = ctx.op("Loop", [None, first] + [refs[k] for k in carried + outer], {"num_carried": len(carried)},
                   n_out=len(carried))
     graph.op(loop[0][0]).subgraphs = {"body": loop_body}
+    for desc, k in zip(graph.op(loop[0][0]).outputs, carried):     # the settled shapes, for the nodes that follow
+        desc.dtype, desc.shape, desc.attrs = known[k].dtype, known[k].shape, dict(known[k].attrs)
     results = dict(zip(carried, loop))
     return [results.get(k, ref) for k, ref in enumerate(refs)]    # invariants leave as they came in
 
