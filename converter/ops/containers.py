@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import GraphError
+from ..errors import INVALID_ARGUMENT_VALUE, GraphError
 from ..ir import DataType, TensorDesc, to_numpy
 from .registry import Attr, InferContext, SequenceValue, desc, register
 
@@ -68,7 +68,7 @@ def sequence_at(inputs, attrs):
     """The element at position (input 1)."""
     value = inputs[0][_pos(inputs[1], len(inputs[0]))]
     if value is None:
-        raise GraphError("E10001", f"sequence slot {int(np.asarray(inputs[1]).reshape(-1)[0])} is read before "
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"sequence slot {int(np.asarray(inputs[1]).reshape(-1)[0])} is read before "
                          "anything was written to it")
     return [value]
 
@@ -169,7 +169,7 @@ def _empty_slot(seq, attrs: dict) -> np.ndarray:
         return np.zeros(np.shape(written), np.asarray(written).dtype)
     shape = attrs["element_shape"]
     if shape is None or any(d < 0 for d in shape):
-        raise GraphError("E10001", "a TensorArray is read where nothing was written and its element shape "
+        raise GraphError(INVALID_ARGUMENT_VALUE, "a TensorArray is read where nothing was written and its element shape "
                          f"{'unknown' if shape is None else list(shape)} is not fully known")
     return np.zeros(shape, dtype)
 
@@ -210,7 +210,7 @@ def sequence_scatter(inputs, attrs):
     seq = SequenceValue(inputs[0])
     positions, value = np.asarray(inputs[1]).reshape(-1), np.asarray(inputs[2])
     if len(positions) != value.shape[0]:
-        raise GraphError("E10001", f"TensorArray scatter of {value.shape[0]} rows to {len(positions)} positions")
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"TensorArray scatter of {value.shape[0]} rows to {len(positions)} positions")
     for k, p in enumerate(positions):
         p = int(p)
         if p >= len(seq):
@@ -233,7 +233,7 @@ def sequence_concat(inputs, attrs):
     seq = list(inputs[0])
     if any(v is None for v in seq):
         if all(v is None for v in seq):
-            raise GraphError("E10001", "a TensorArray is concatenated where nothing was written")
+            raise GraphError(INVALID_ARGUMENT_VALUE, "a TensorArray is concatenated where nothing was written")
         blank = _empty_slot(seq, attrs)
         seq = [blank if v is None else v for v in seq]
     if not seq:

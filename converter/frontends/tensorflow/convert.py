@@ -6,7 +6,8 @@ from collections import defaultdict
 
 import numpy as np
 
-from ...errors import GraphError
+from ...errors import DUPLICATE_NAME, OUTPUT_INDEX_NOT_FOUND, OUTPUT_NODE_NOT_FOUND, UNKNOWN_INPUT, GraphError
+from ...framework import Framework
 from ...ir import Graph, Op, TensorDesc
 from ..builder import GraphBuilder
 from ..common import report_unsupported
@@ -76,7 +77,7 @@ class TfConverter:
         self.nodes = {}
         for n in self.graphdef.node:
             if n.name in self.nodes:
-                raise GraphError("E13009", f"the GraphDef has two nodes named '{n.name}'", node=n.name)
+                raise GraphError(DUPLICATE_NAME, f"the GraphDef has two nodes named '{n.name}'", node=n.name)
             self.nodes[n.name] = n
 
     # ---- names ----------------------------------------------------------------------------------
@@ -140,7 +141,8 @@ class TfConverter:
         if self.requested:
             for name, _ in self.requested:
                 if name not in self.nodes:
-                    raise GraphError("E11016", f"--out_nodes names '{name}', which is not a node of the graph",
+                    raise GraphError(OUTPUT_NODE_NOT_FOUND,
+                                     f"--out_nodes names '{name}', which is not a node of the graph",
                                      node=name)
             return [(name, 0 if index is None else index) for name, index in self.requested]
         used = {src for n in self.graphdef.node for src, _ in self.data_inputs(n)}
@@ -183,13 +185,13 @@ class TfConverter:
                 state[name] = 1
                 node = self.nodes.get(name)
                 if node is None:
-                    raise GraphError("E11012", f"a node reads tensor '{name}', which no node produces", node=name)
+                    raise GraphError(UNKNOWN_INPUT, f"a node reads tensor '{name}', which no node produces", node=name)
                 stack.append((name, True))
                 if node.op in INPUT_OPS:
                     continue  # an input: its default value (PlaceholderWithDefault) is not followed
                 for src, _ in reversed(self.data_inputs(node)):
                     if src not in self.nodes:
-                        raise GraphError("E11012", f"node '{name}' ({node.op}) reads '{src}', which no node "
+                        raise GraphError(UNKNOWN_INPUT, f"node '{name}' ({node.op}) reads '{src}', which no node "
                                          "produces", node=name)
                     if not state.get(src):
                         stack.append((src, False))
@@ -206,7 +208,7 @@ class TfConverter:
                 continue
             node = self.nodes.get(name)
             if node is None:
-                raise GraphError("E11012", f"a node reads tensor '{name}', which no node produces", node=name)
+                raise GraphError(UNKNOWN_INPUT, f"a node reads tensor '{name}', which no node produces", node=name)
             seen.add(name)
             if node.op in CHECK_ONLY_OPS:
                 continue
@@ -215,7 +217,7 @@ class TfConverter:
                     continue                    # a control edge to a node the file lacks orders nothing
                 src = split_tensor_name(src)[0]
                 if src not in self.nodes:
-                    raise GraphError("E11012", f"node '{name}' ({node.op}) reads '{src}', which no node "
+                    raise GraphError(UNKNOWN_INPUT, f"node '{name}' ({node.op}) reads '{src}', which no node "
                                      "produces", node=name)
                 stack.append(src)
         return [n for n in self.graphdef.node if n.name in seen]
@@ -285,7 +287,7 @@ class TfConverter:
         inputs = []
         for src, idx in self.data_inputs(node):
             if (src, idx) not in self.refs:
-                raise GraphError("E11012", f"node '{node.name}' ({node.op}) reads output {idx} of '{src}', which "
+                raise GraphError(UNKNOWN_INPUT, f"node '{node.name}' ({node.op}) reads output {idx} of '{src}', which "
                                  "that node does not have", node=node.name)
             inputs.append(self.refs[(src, idx)])
         ctx = NodeContext(node, node_attrs(node), inputs, self.builder, self)
@@ -304,7 +306,8 @@ class TfConverter:
                 sorted(i for (n, i) in self.refs if n == name) or [0]
             for i in indices:
                 if (name, i) not in self.refs:
-                    raise GraphError("E11017", f"--out_nodes asks for output {i} of '{name}', which has no such "
+                    raise GraphError(OUTPUT_INDEX_NOT_FOUND,
+                                     f"--out_nodes asks for output {i} of '{name}', which has no such "
                                      "output", node=name)
                 refs.append(self.refs[(name, i)])
                 names.append(tensor_name(name, i))
@@ -313,7 +316,7 @@ class TfConverter:
     def convert(self) -> Graph:
         outputs = self.output_nodes()
         if not outputs:
-            raise GraphError("E11016", "the graph has no output node; name the outputs with --out_nodes")
+            raise GraphError(OUTPUT_NODE_NOT_FOUND, "the graph has no output node; name the outputs with --out_nodes")
         self.output_node_names = {name for name, _ in outputs}
         needed = self.dependencies(outputs)
         self.check_supported(needed)
@@ -344,7 +347,7 @@ def load_tf_graph(path: str, input_shapes: dict | None = None, out_nodes=None) -
     """
     converter = TfConverter(load_graphdef(path), input_shapes, out_nodes)
     graph = converter.convert()
-    graph.meta["framework"] = 3
+    graph.meta["framework"] = Framework.TENSORFLOW
     if converter.notes:
         graph.meta["frontend_warnings"] = list(converter.notes)
     return graph

@@ -2,7 +2,7 @@
 who reads what (data and control edges), and turning a set of nodes into a library function (FunctionDef)."""
 from __future__ import annotations
 
-from ....errors import UnsupportedOpError
+from ....errors import UNSUPPORTED_OP, UnsupportedOpError
 from ....proto import tf_graph_pb2 as tfpb
 from ..names import is_control_input, split_tensor_name
 
@@ -19,7 +19,7 @@ ADVICE = ("Freeze the graph with control flow v2 (TF2: convert_variables_to_cons
 
 def refusal(message: str, node: str | None = None) -> UnsupportedOpError:
     """E11009 for TF1 control flow whose structure cannot be turned into If/While."""
-    return UnsupportedOpError("E11009", f"{message}. {ADVICE}", node=node)
+    return UnsupportedOpError(UNSUPPORTED_OP, f"{message}. {ADVICE}", node=node)
 
 
 def ref_string(name: str, index: int) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ....errors import MODEL_LOAD_FAILED
 from ....ir import DataType, Graph, Op, TensorDesc, from_numpy
 from ....ir.inline import inline_graph
 from ..registry import NodeContext, tf_op
@@ -19,7 +20,7 @@ def _function(ctx: NodeContext, key: str):
     name = ctx.attr(key)
     function = ctx.converter.functions.get(name)
     if function is None:
-        raise ctx.fail(f"{key} calls function '{name}', which the graph's library does not define", "E10041")
+        raise ctx.fail(f"{key} calls function '{name}', which the graph's library does not define", MODEL_LOAD_FAILED)
     return function
 
 
