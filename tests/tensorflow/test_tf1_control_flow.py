@@ -138,6 +138,17 @@ def test_refusal_counts_switches_reached_only_through_control_edges(monkeypatch)
     assert err.value.code == "E11009" and "Switch x9" in str(err.value)
 
 
+def test_refusal_lists_ops_inside_loop_bodies_and_branches_at_once(monkeypatch):
+    """Unsupported ops in a while body and in a tf.cond inside it are listed together, before any rewriting."""
+    supported = tf_convert.is_supported
+    monkeypatch.setattr(tf_convert, "is_supported", lambda op_type: op_type not in ("Tanh", "Abs")
+                        and supported(op_type))
+    with pytest.raises(ConverterError) as err:
+        build_graph(_options("counting_while", "force_fp32"))
+    assert err.value.code == "E11009" and "Abs x1 (e.g. while/cond/Abs)" in str(err.value)
+    assert "Tanh x1 (e.g. while/Tanh)" in str(err.value)
+
+
 def test_refusal_counts_unknown_ops_behind_control_edges(tmp_path):
     g = GraphDefBuilder()
     g.placeholder("x", (2, 3))
