@@ -276,3 +276,45 @@ def test_nodes_after_a_conditional_know_its_shape(tmp_path):
     for p in (False, True):
         got = Session(graph).run({"x": x, "p": np.array(p), "keep": keep})["out:0"]
         np.testing.assert_array_equal(got, np.where(keep[:, None], -x if p else x, 0))
+
+
+# ---- damaged control flow ----------------------------------------------------------------------------------------
+
+def _mutate(graphdef, rng) -> None:
+    """One structural change: a node removed, an input dropped or redirected, an op type changed to another
+    control-flow op, a control edge added, a frame name or is_constant changed."""
+    nodes = list(graphdef.node)
+    node, kind = rng.choice(nodes), rng.randrange(6)
+    if kind == 0:
+        graphdef.node.remove(node)
+    elif kind == 1 and node.input:
+        del node.input[rng.randrange(len(node.input))]
+    elif kind == 2 and node.input:
+        node.input[rng.randrange(len(node.input))] = rng.choice(nodes).name + rng.choice(["", ":1"])
+    elif kind == 3:
+        node.op = rng.choice(sorted(LOOP_OPS) + ["Identity"])
+    elif kind == 4:
+        node.input.append("^" + rng.choice(nodes).name)
+    elif "frame_name" in node.attr:
+        node.attr["frame_name"].s = rng.choice([b"x", node.attr["frame_name"].s + b"/z"])
+        node.attr["is_constant"].b = not node.attr["is_constant"].b
+
+
+def test_damaged_control_flow_gives_e_codes(tmp_path):
+    """Seeded structural damage to TF1 loops and conditionals: an E-coded refusal (or a conversion), never a
+    traceback nor E19999."""
+    import random
+    rng = random.Random(12)
+    outputs = {"lstm_dynamic_rnn": ["outputs"], "cond_shapes": ["y", "v"], "nested_while": ["value", "count"],
+               "tensor_arrays": ["out1", "out3"]}
+    path = tmp_path / "damaged.pb"
+    for _ in range(150):
+        name = rng.choice(sorted(outputs))
+        graphdef = load_graphdef(str(GOLDEN / f"{name}.pb"))
+        for _ in range(rng.randint(1, 3)):
+            _mutate(graphdef, rng)
+        path.write_bytes(graphdef.SerializeToString())
+        try:
+            load_tf_graph(str(path), {}, outputs[name])
+        except ConverterError as err:
+            assert err.code != "E19999", err

@@ -10,7 +10,7 @@ through data or control edges, are dropped before, so a stray training-only cons
 from __future__ import annotations
 
 from .conds import functionalize_conds
-from .graph_edit import CONTROL_FLOW_OPS, MERGE, SWITCH, NodeMap, refusal
+from .graph_edit import CONTROL_FLOW_OPS, MERGE, SWITCH, NodeMap, check_arity, refusal
 from .loops import functionalize_loops
 from .tensor_arrays import HANDLE_OPS, drop_handles
 
@@ -26,6 +26,7 @@ def functionalize(graphdef, library: dict, keep: set) -> dict:
     are dropped), TF1 loops become While and conditionals If nodes with their bodies added to ``library``.
     Returns counts {"loops": n, "conds": n}."""
     nodes = NodeMap(n for n in graphdef.node if n.name in keep)
+    check_arity(nodes.values())
     nodes.strip_control_inputs(set())
     drop_handles(nodes)
     loops = functionalize_loops(nodes, library) if any(n.op not in SWITCH + MERGE and n.op in CONTROL_FLOW_OPS

@@ -2,7 +2,7 @@
 who reads what (data and control edges), and turning a set of nodes into a library function (FunctionDef)."""
 from __future__ import annotations
 
-from ....errors import UNSUPPORTED_OP, UnsupportedOpError
+from ....errors import INVALID_ARGUMENT_VALUE, UNSUPPORTED_OP, GraphError, UnsupportedOpError
 from ....proto import tf_graph_pb2 as tfpb
 from ..names import is_control_input, split_tensor_name
 
@@ -22,6 +22,21 @@ def refusal(message: str, node: str | None = None) -> UnsupportedOpError:
     return UnsupportedOpError(UNSUPPORTED_OP, f"{message}. {ADVICE}", node=node)
 
 
+# How many data inputs each control-flow op has (Merge: at least one).
+ARITY = {**{op: 1 for op in ENTER + EXIT + NEXT_ITERATION + LOOP_COND}, **{op: 2 for op in SWITCH}}
+
+
+def check_arity(nodes) -> None:
+    """E10001 for a control-flow node with the wrong number of data inputs (a damaged or hand-made graph)."""
+    for n in nodes:
+        count = sum(not is_control_input(s) for s in n.input)
+        want = ARITY.get(n.op)
+        if (want is not None and count != want) or (n.op in MERGE and count < 1):
+            need = f"{want}" if want is not None else "at least 1"
+            raise GraphError(INVALID_ARGUMENT_VALUE, f"node '{n.name}' ({n.op}) has {count} data inputs; a {n.op} "
+                             f"has {need}", node=n.name)
+
+
 def ref_string(name: str, index: int) -> str:
     return name if index == 0 else f"{name}:{index}"
 
@@ -38,7 +53,10 @@ class NodeMap:
         return name in self.nodes
 
     def __getitem__(self, name: str):
-        return self.nodes[name]
+        node = self.nodes.get(name)
+        if node is None:   # a node of a loop already rewritten (or of none), read from elsewhere
+            raise refusal(f"control flow: '{name}' is read outside the while loop or branch that computes it", name)
+        return node
 
     def values(self):
         return list(self.nodes.values())

@@ -201,9 +201,8 @@ class LoopBuilder:
         body_fn = make_function(body_name, [nodes[n] for n in body_members], arg_of, n_args,
                                 next_refs + passthrough)
         self.library[cond_name], self.library[body_name] = cond_fn, body_fn
-        inputs = [nodes[v.enter].input[0] for v in self.vars]
-        inputs += [nodes[e].input[0] for e in self.invariants]
-        inputs += [ref_string(s, i) for s, i in self.implicit]
+        entered = [NodeMap.data_inputs(nodes[e])[0] for e in [v.enter for v in self.vars] + self.invariants]
+        inputs = [ref_string(s, i) for s, i in entered + self.implicit]
         while_name = nodes.unique_name(f"{base}/While")
         node = tfpb.NodeDef(name=while_name, op="While")
         node.input.extend(i for i in inputs)
