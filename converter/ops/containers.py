@@ -28,6 +28,15 @@ def _pos(value, n: int) -> int:
     return p + n if p < 0 else p
 
 
+def _existing(seq, value) -> int:
+    """A position that is one of seq's slots (E10001 otherwise)."""
+    p = _pos(value, len(seq))
+    if not 0 <= p < len(seq):
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"sequence position {int(np.asarray(value).reshape(-1)[0])} is "
+                         f"outside its {len(seq)} slots")
+    return p
+
+
 @register("SequenceEmpty", attrs={"dtype": Attr("int", int(DataType.DT_FLOAT))},
           infer=lambda ctx: [_seq_desc(ctx.attrs["dtype"])], category="sequence", traits={"never_fold"})
 def sequence_empty(inputs, attrs):
@@ -66,7 +75,7 @@ def sequence_erase(inputs, attrs):
           category="sequence")
 def sequence_at(inputs, attrs):
     """The element at position (input 1)."""
-    value = inputs[0][_pos(inputs[1], len(inputs[0]))]
+    value = inputs[0][_existing(inputs[0], inputs[1])]
     if value is None:
         raise GraphError(INVALID_ARGUMENT_VALUE, f"sequence slot {int(np.asarray(inputs[1]).reshape(-1)[0])} is read before "
                          "anything was written to it")
@@ -141,7 +150,26 @@ def string_normalizer(inputs, attrs):
           infer=lambda ctx: [_seq_desc(ctx.attrs["dtype"])], category="sequence", traits={"never_fold"})
 def sequence_reserve(inputs, attrs):
     """A sequence of num_elements (input 0) empty slots, to be filled with SequenceSetItem (TF TensorListReserve)."""
-    return [SequenceValue([None] * int(np.asarray(inputs[0]).reshape(-1)[0]))]
+    return [SequenceValue([None] * _slots(int(np.asarray(inputs[0]).reshape(-1)[0])))]
+
+
+MAX_SLOTS = 1 << 24     # a sequence longer than this comes from a damaged model, not from a real TensorArray
+
+
+def _slots(count: int) -> int:
+    """A slot count checked against MAX_SLOTS (a few bytes of a model must not allocate gigabytes)."""
+    if not 0 <= count <= MAX_SLOTS:
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"a sequence of {count} slots (at most {MAX_SLOTS})")
+    return count
+
+
+def _grow(seq: list, position: int) -> None:
+    """Empty slots appended so that ``position`` is a slot of seq."""
+    if position < 0:
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"sequence position {position - len(seq)} is before the first of "
+                         f"its {len(seq)} slots")
+    if position >= len(seq):
+        seq.extend([None] * (_slots(position + 1) - len(seq)))
 
 
 @register("SequenceSetItem", infer=lambda ctx: [_seq_desc(_elem_dtype(ctx, 0) or ctx.dtype(2))],
@@ -152,8 +180,7 @@ def sequence_set_item(inputs, attrs):
     TF TensorListSetItem and TensorArrayWriteV3; the slots a write past the end skips stay empty."""
     seq = SequenceValue(inputs[0])
     pos = _pos(inputs[1], len(seq))
-    if pos >= len(seq):
-        seq.extend([None] * (pos + 1 - len(seq)))
+    _grow(seq, pos)
     seq[pos] = inputs[2]
     return [seq]
 
@@ -192,7 +219,7 @@ def sequence_gather(inputs, attrs):
 
     TF TensorArrayGatherV3 (TensorArray.stack); element_shape shapes the zeros when no slot was written."""
     seq, positions = inputs[0], np.asarray(inputs[1]).reshape(-1)
-    picked = [seq[_pos(p, len(seq))] for p in positions]
+    picked = [seq[_existing(seq, p)] for p in positions]
     if any(v is None for v in picked) or not picked:
         blank = _empty_slot(seq, attrs)
         picked = [blank if v is None else v for v in picked]
@@ -212,9 +239,8 @@ def sequence_scatter(inputs, attrs):
     if len(positions) != value.shape[0]:
         raise GraphError(INVALID_ARGUMENT_VALUE, f"TensorArray scatter of {value.shape[0]} rows to {len(positions)} positions")
     for k, p in enumerate(positions):
-        p = int(p)
-        if p >= len(seq):
-            seq.extend([None] * (p + 1 - len(seq)))
+        p = _pos(p, len(seq))
+        _grow(seq, p)
         seq[p] = value[k]
     return [seq]
 
