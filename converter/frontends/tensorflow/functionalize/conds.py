@@ -221,7 +221,6 @@ class IfBuilder:
         node.input.extend(ref_string(*a) for a in args)
         node.attr["then_branch"].func.name = functions["then"]
         node.attr["else_branch"].func.name = functions["else"]
-        node.attr["_tf1_cond"].b = True
         nodes.remove(g.branch_nodes[0] | g.branch_nodes[1])
         nodes.add(node)
         consumers = nodes.consumers()

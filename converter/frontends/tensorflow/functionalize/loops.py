@@ -66,14 +66,14 @@ class LoopVar:
 class Frame:
     path: tuple
     members: list                      # node names whose frame is exactly this one (file order)
-    enters: list = field(default_factory=list)
 
     @property
     def name(self) -> str:
         return self.path[-1]
 
 
-def _frames(nodes: NodeMap, frames: dict) -> list:
+def _frames(frames: dict) -> list:
+    """The loops' frames, innermost first."""
     by_path: dict = {}
     for name, path in frames.items():
         if path:
@@ -179,6 +179,16 @@ class LoopBuilder:
         self.implicit.append((src, idx))
         arg_of[(src, idx)] = len(self.vars) + len(self.invariants) + len(self.implicit) - 1
 
+    def _drop_unread_invariants(self, members: list, results: list) -> dict:
+        """Invariants that neither function reads (TensorArray handles, whose edges were dropped) are not
+        passed in; returns the argument positions renumbered."""
+        read = set(results) | {ref for n in members for ref in NodeMap.data_inputs(self.nodes[n])}
+        self.invariants = [e for e in self.invariants if (e, 0) in read]
+        arg_of = self._arguments()
+        for t, ref in enumerate(self.implicit):
+            arg_of[ref] = len(self.vars) + len(self.invariants) + t
+        return arg_of
+
     def build(self, taken_functions: set) -> None:
         self.analyse()
         self.implicit: list = []
@@ -190,6 +200,7 @@ class LoopBuilder:
         next_refs = [NodeMap.data_inputs(self.nodes[v.next_iteration])[0] for v in self.vars]
         cond_members = self._collect([cond_ref[0]], arg_of)
         body_members = self._collect([r[0] for r in next_refs], arg_of)
+        arg_of = self._drop_unread_invariants(cond_members + body_members, [cond_ref] + next_refs)
         n_args = len(self.vars) + len(self.invariants) + len(self.implicit)
         base = self.frame.name[:-len("/while_context")] if self.frame.name.endswith("/while_context") \
             else self.frame.name
@@ -205,10 +216,9 @@ class LoopBuilder:
         inputs = [ref_string(s, i) for s, i in entered + self.implicit]
         while_name = nodes.unique_name(f"{base}/While")
         node = tfpb.NodeDef(name=while_name, op="While")
-        node.input.extend(i for i in inputs)
+        node.input.extend(inputs)
         node.attr["cond"].func.name = cond_name
         node.attr["body"].func.name = body_name
-        node.attr["_tf1_frame"].s = self.frame.name.encode()
         parent = self.frame.path[:-1]
         nodes.remove(self.frame.members)
         nodes.add(node)
@@ -224,7 +234,7 @@ class LoopBuilder:
 def functionalize_loops(nodes: NodeMap, library: dict) -> int:
     """Replace every while-loop frame by a While node (innermost first); returns how many."""
     frames = assign_frames(nodes)
-    loops = _frames(nodes, frames)
+    loops = _frames(frames)
     taken: set = set()
     for frame in loops:
         frame.members = [n for n in nodes.nodes if frames.get(n) == frame.path]   # inner loops are While nodes now
