@@ -318,3 +318,20 @@ def test_damaged_control_flow_gives_e_codes(tmp_path):
             load_tf_graph(str(path), {}, outputs[name])
         except ConverterError as err:
             assert err.code != "E19999", err
+
+
+@pytest.mark.parametrize("true_first", [False, True])
+def test_merge_value_index_is_the_input_taken(tmp_path, true_first):
+    g = GraphDefBuilder()
+    g.placeholder("x", (2,))
+    g.placeholder("p", (), np.bool_)
+    g.node("sw", "Switch", ["x", "p"], T=F32)
+    g.node("neg", "Neg", ["sw:1"], T=F32)
+    g.node("merge", "Merge", ["neg", "sw"] if true_first else ["sw", "neg"], T=F32, N=2)
+    g.node("index", "Identity", ["merge:1"], T=I32)
+    graph = load_tf_graph(g.save(tmp_path), {}, ["merge", "index"])
+    x = np.array([1.0, -2.0], np.float32)
+    for p in (False, True):
+        got = Session(graph).run({"x": x, "p": np.array(p)})
+        np.testing.assert_array_equal(got["merge:0"], -x if p else x)
+        assert int(got["index:0"]) == (int(p) if not true_first else int(not p))

@@ -54,7 +54,7 @@ class CondStates:
         self.nodes = nodes
         self.node_state: dict = {}       # name -> state (a Switch: the state of its inputs)
         self.port_state: dict = {}       # (switch name, port) -> state
-        self.merge_info: dict = {}       # merge name -> (outer state, predicate key, [branch per input])
+        self.merge_info: dict = {}       # merge name -> (outer state, predicate key, {branch: data input})
         for name in topo_order(nodes):
             self._visit(nodes[name])
 
@@ -91,9 +91,8 @@ class CondStates:
             raise refusal(f"Merge '{node.name}' does not join the two branches of one conditional", node.name)
         key = differ[0]
         outer = {k: v for k, v in live[0][1].items() if k != key}
-        branches = [st[key] for _, st in live]
         self.node_state[node.name] = _join([outer] + control)
-        self.merge_info[node.name] = (outer, key, branches)
+        self.merge_info[node.name] = (outer, key, {st[key]: i for i, st in live})   # branch -> data input
 
 
 def _ref(s: str) -> tuple:
@@ -140,9 +139,8 @@ def find_groups(nodes: NodeMap, states: CondStates) -> list:
     groups: list = []
     for merge, (outer, key, branches) in candidates:
         node = nodes[merge]
-        members = {0: set(), 1: set()}
-        for ref, branch in zip(NodeMap.data_inputs(node), branches):
-            members[branch] |= _branch_closure(nodes, states, ref, key, branch, outer)
+        refs = NodeMap.data_inputs(node)
+        members = {b: _branch_closure(nodes, states, refs[i], key, b, outer) for b, i in branches.items()}
         hits = {owner[n] for b in members.values() for n in b if n in owner}
         mine = CondGroup(key, outer, [merge])
         mine.branch_nodes = members
@@ -188,9 +186,7 @@ class IfBuilder:
             members = g.branch_nodes[branch]
             results = []
             for merge in g.merges:
-                info = self.states.merge_info[merge]
-                refs = NodeMap.data_inputs(nodes[merge])
-                results.append(refs[info[2].index(branch)])
+                results.append(NodeMap.data_inputs(nodes[merge])[self.states.merge_info[merge][2][branch]])
             used = _data_closure(nodes, [r[0] for r in results], members)
             order = [n for n in nodes.nodes if n in used]
             arg_of_refs = set()
@@ -230,7 +226,7 @@ class IfBuilder:
             if not index_read:
                 nodes.replace(merge, "Identity", [ref_string(if_name, k)])
                 continue
-            true_first = self.states.merge_info[merge][2][0] == 1
+            true_first = self.states.merge_info[merge][2][1] == 0
             self._merge_with_index(merge, ref_string(if_name, k), pred, true_first)
 
     def _merge_with_index(self, merge: str, value: str, pred: tuple, true_first: bool) -> None:
