@@ -178,6 +178,18 @@ def test_assert_inputs_are_not_needed(tmp_path):
     np.testing.assert_array_equal(Session(graph).run({"x": x})["out:0"], np.maximum(x, 0))
 
 
+def test_check_numerics_passes_its_input_with_a_note(tmp_path):
+    g = GraphDefBuilder()
+    g.placeholder("x", (2,))
+    g.node("checked", "CheckNumerics", ["x"], T=F32, message="bad")
+    g.node("out", "Exp", ["checked"], T=F32)
+    graph = load_tf_graph(g.save(tmp_path), {}, ["out"])
+    assert any("1 TensorFlow CheckNumerics node(s) dropped (e.g. checked)" in m
+               for m in graph.meta["frontend_warnings"])
+    x = np.array([0.0, 1.0], np.float32)
+    np.testing.assert_allclose(Session(graph).run({"x": x})["out:0"], np.exp(x))
+
+
 # ---- dead branches ---------------------------------------------------------------------------------------------------
 
 def _cond_on_batch(tmp_path):
