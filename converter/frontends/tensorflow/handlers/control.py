@@ -40,8 +40,8 @@ def _branch_converter(ctx: NodeContext, key: str, known: list):
 
 
 def _outputs(ctx: NodeContext, refs: list) -> list:
-    """Identity ops named after the node for refs computed elsewhere (inlined branches, pass-through loop
-    values), so the node's outputs keep their names; the remove_identity pass drops them."""
+    """Identity ops named after the node for the outputs of an inlined branch, so the node's outputs keep their
+    names; the remove_identity pass drops them."""
     return [ctx.op("Identity", [ref], suffix="" if i == 0 else f"out{i}")[0] for i, ref in enumerate(refs)]
 
 
