@@ -2,8 +2,7 @@
 StatelessWhile the canonical Loop (TF1 Switch/Merge and loop frames arrive here as If/While nodes, made by
 the functionalize package). Branch and body functions are converted with what is known of their arguments:
 constants become Consts inside the body, other arguments Data ops with their dtype and shape. An If whose
-predicate is known (a constant, or computed from shapes fixed by then) is replaced by its taken branch.
-Assert nodes (reached only through control edges) are dropped; the converter notes it."""
+predicate is known (a constant, or computed from shapes fixed by then) is replaced by its taken branch."""
 from __future__ import annotations
 
 import numpy as np
@@ -150,9 +149,3 @@ def while_op(ctx: NodeContext):
         desc.dtype, desc.shape, desc.attrs = known[k].dtype, known[k].shape, dict(known[k].attrs)
     results = dict(zip(carried, loop))
     return [results.get(k, ref) for k, ref in enumerate(refs)]    # invariants leave as they came in
-
-
-@tf_op("Assert")
-def assert_op(ctx: NodeContext):
-    """Assert checks values and has no outputs: nothing to compute at inference (the converter notes it)."""
-    return []
