@@ -13,7 +13,6 @@ NAME.pb. Every frozen graph is checked to hold the control-flow ops its model is
 """
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from collections import Counter
@@ -21,6 +20,7 @@ from collections import Counter
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tools.make_tf1_models import run_builders  # noqa: E402
 from tools.make_tf_models import save_npz  # noqa: E402
 
 LOOP_OPS = {"Switch", "Merge", "Enter", "Exit", "NextIteration", "LoopCond"}
@@ -256,17 +256,7 @@ BUILDERS = {"lstm_dynamic_rnn": lstm_dynamic_rnn, "gru_sequence_length": gru_seq
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", required=True, help="folder for the .pb and .npz files")
-    parser.add_argument("--only", nargs="*", help=f"model names (default all of {list(BUILDERS)})")
-    ns = parser.parse_args(argv)
-    os.makedirs(ns.out, exist_ok=True)
-    for name in ns.only or BUILDERS:
-        if name not in BUILDERS:
-            print(f"unknown model {name}", file=sys.stderr)
-            return 2
-        BUILDERS[name](ns.out)
-    return 0
+    return run_builders(BUILDERS, argv, __doc__.splitlines()[0])
 
 
 if __name__ == "__main__":
