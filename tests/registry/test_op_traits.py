@@ -40,6 +40,8 @@ BEFORE = {
     "conv": {"Conv1D", "Conv2D", "Conv3D"},
     "conv_transpose": {"Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose"},
 }
+# Issue 12: a TensorArray scatter makes a run-time sequence too.
+BEFORE["never_fold"] = BEFORE["never_fold"] | {"SequenceScatter"}
 # Ops added since, with the traits they were declared with (issue 11, ONNX conformance: the losses sum over
 # the whole batch, which overflows fp16; DFT/STFT sum the whole signal; batch statistics are reductions like
 # LayerNorm's; LinearAttention's state accumulates over every step; optionals are run-time values).
