@@ -7,7 +7,7 @@ import pytest
 from converter.ir import from_numpy
 import numpy as np
 
-from tests.ops_tensor._eval import STRUCTURAL, compatible, feeds, infer_op, load_case, onnxruntime_outputs, run_graph
+from tests.ops_tensor._eval import compatible, computed_ops, feeds, infer_op, load_case, onnxruntime_outputs, run_graph
 
 from ._cases import CASES
 
@@ -32,12 +32,7 @@ def test_matches_onnxruntime(case, tmp_path):
 
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_infer_agrees_with_kernel(case, tmp_path):
-    graph = load_case(case, tmp_path)
-    _, values = run_graph(graph, feeds(case))
-    for op in graph.topo_order():
-        if op.type in STRUCTURAL:
-            continue
-        actual = [values[(op.name, k)] for k in range(len(op.outputs))]
+    for graph, op, values, actual in computed_ops(case, tmp_path):
         inferred = infer_op(graph, op, values, "const")
         assert [d.dtype for d in inferred] == [from_numpy(a.dtype) for a in actual]
         for d, a in zip(inferred, actual):

@@ -7,7 +7,8 @@ import pytest
 from onnx import TensorProto, helper
 
 from tests.helpers import convert_and_run, ir_version_for, ort_run, save
-from tools.export_roundtrip import roundtrip
+
+from ._checks import assert_round_trips
 
 pytest.importorskip("onnxruntime")
 
@@ -54,9 +55,7 @@ def test_sequence_map_with_a_sequence_input_matches_onnxruntime(tmp_path):
 
 
 def test_sequence_map_round_trips_through_om_and_export(tmp_path):
-    path = save(_sequence_map_model(), tmp_path)
-    result = roundtrip(path, FEEDS, str(tmp_path))
-    assert result["outputs"] == result["expected"] and result["error"] <= 1e-5, result
+    assert_round_trips(_sequence_map_model(), FEEDS, tmp_path)
 
 
 def _optional_model(empty: bool):

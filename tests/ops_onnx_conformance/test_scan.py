@@ -8,7 +8,8 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 from tests.helpers import convert_and_run, ir_version_for, ort_run, save
-from tools.export_roundtrip import roundtrip
+
+from ._checks import assert_round_trips
 
 pytest.importorskip("onnxruntime")
 
@@ -64,9 +65,7 @@ def test_scan_matches_onnxruntime(name, tmp_path):
 
 
 def test_scan_round_trips_through_om_and_export(tmp_path):
-    path = save(scan_model(), tmp_path)
-    result = roundtrip(path, FEEDS, str(tmp_path))
-    assert result["outputs"] == result["expected"] and result["error"] <= 1e-5, result
+    assert_round_trips(scan_model(), FEEDS, tmp_path)
 
 
 def test_scan_of_zero_iterations_gives_empty_scan_outputs(tmp_path):

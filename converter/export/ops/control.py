@@ -24,6 +24,24 @@ def _outer(e: Emit, start: int) -> list:
     return values
 
 
+def _body(e: Emit):
+    if "body" not in e.op.subgraphs:
+        raise Refusal("the body subgraph is missing")
+    return e.op.subgraphs["body"]
+
+
+def _values(e: Emit, start: int, count: int, what: str) -> list:
+    """The Values of inputs start..start+count (each must be present)."""
+    refs = e.exporter.graph.inputs_of(e.op.name)
+    values = []
+    for k in range(count):
+        ref = refs[start + k] if start + k < len(refs) else None
+        if ref is None:
+            raise Refusal(f"{what} {k} is absent")
+        values.append(e.exporter.value(ref))
+    return values
+
+
 def _check_types(e: Emit, bodies: dict) -> None:
     for key, results in bodies.items():
         if len(results) != len(e.outputs):
@@ -80,16 +98,9 @@ def _loop_body(e: Emit, carried: list, captured: list) -> tuple:
 
 @emits("Loop")
 def loop(e: Emit):
-    if "body" not in e.op.subgraphs:
-        raise Refusal("the body subgraph is missing")
+    _body(e)   # (exported by _loop_body)
     n_carried = int(e.attrs["num_carried"])
-    refs = e.exporter.graph.inputs_of(e.op.name)
-    carried = []
-    for k in range(n_carried):
-        ref = refs[2 + k] if 2 + k < len(refs) else None
-        if ref is None:
-            raise Refusal(f"loop-carried value {k} is absent")
-        carried.append(e.exporter.value(ref))
+    carried = _values(e, 2, n_carried, "loop-carried value")
     body, results = _loop_body(e, carried, _outer(e, 2 + n_carried))
     if len(results) != 1 + len(e.outputs):
         raise Refusal(f"the body has {len(results)} outputs; the loop needs condition + {len(e.outputs)}")
@@ -106,22 +117,16 @@ def loop(e: Emit):
 @emits("Scan")
 def scan(e: Emit):
     """Body inputs: the states and one slice of each scan input; the body reads outer values by name."""
-    if "body" not in e.op.subgraphs:
-        raise Refusal("the body subgraph is missing")
+    body_graph = _body(e)
     if e.attrs["batched"]:
         raise Refusal("a batched Scan (opset 8) has no form in the opsets the exporter writes (9 on has no batch "
                       "axis nor sequence_lens)")
     n, m = int(e.attrs["num_states"]), int(e.attrs["num_scan_inputs"])
-    refs = e.exporter.graph.inputs_of(e.op.name)
-    values = []
-    for k in range(n + m):
-        if k >= len(refs) or refs[k] is None:
-            raise Refusal(f"state or scan input {k} is absent")
-        values.append(e.exporter.value(refs[k]))
+    values = _values(e, 0, n + m, "state or scan input")
     if any(int(v.desc.dtype) == SEQUENCE for v in values):
         raise Refusal("a state or scan input is a sequence (ONNX Scan takes tensors)")
     formal = [(v.name, int(v.desc.dtype), None, None) for v in values]
-    body, results = e.exporter.export_body(e.op.subgraphs["body"], formal, _outer(e, n + m), f"{e.op.name}_body")
+    body, results = e.exporter.export_body(body_graph, formal, _outer(e, n + m), f"{e.op.name}_body")
     if len(results) != len(e.outputs):
         raise Refusal(f"the body has {len(results)} outputs for {len(e.outputs)} op outputs")
     lists = {k: [int(v) for v in e.attrs[k]] or None for k in
@@ -132,15 +137,13 @@ def scan(e: Emit):
 @emits("SequenceMap")
 def sequence_map(e: Emit):
     """Body inputs: one element of each sequence input, tensor inputs whole; outer values by name."""
-    if "body" not in e.op.subgraphs:
-        raise Refusal("the body subgraph is missing")
+    body_graph = _body(e)
     count = int(e.attrs["num_inputs"])
-    refs = e.exporter.graph.inputs_of(e.op.name)
-    values = [e.exporter.value(r) for r in refs[:count]]
+    values = _values(e, 0, count, "input")
     formal = [(v.name, v.elem if int(v.desc.dtype) == SEQUENCE else int(v.desc.dtype), None, None) for v in values]
     if any(f[1] is None for f in formal):
         raise Refusal("the element type of a sequence input is unknown")
-    body, results = e.exporter.export_body(e.op.subgraphs["body"], formal, _outer(e, count), f"{e.op.name}_body")
+    body, results = e.exporter.export_body(body_graph, formal, _outer(e, count), f"{e.op.name}_body")
     if len(results) != len(e.outputs):
         raise Refusal(f"the body has {len(results)} outputs for {len(e.outputs)} op outputs")
     for i, r in enumerate(results):
