@@ -70,6 +70,12 @@ ATTENTION_CASES = [
           inp("pk", f32(2, 2, 4, 4)), inp("pv", f32(2, 2, 4, 4))],
          {"left_window_size": 3, "right_window_size": 0, "q_num_heads": 4, "kv_num_heads": 2}, opset=25,
          n_out=3, atol=1e-5),
+    Case("attention_softmax_precision_double", "Attention",
+         [inp("q", f32(1, 2, 3, 4)), inp("k", f32(1, 2, 5, 4)), inp("v", f32(1, 2, 5, 4))],
+         {"softmax_precision": 11, "qk_matmul_output_mode": 3}, opset=24, n_out=4, atol=1e-5),
+    Case("attention_softmax_precision_float_fp16", "Attention",
+         [inp("q", f32(1, 2, 3, 4).astype(np.float16)), inp("k", f32(1, 2, 5, 4).astype(np.float16)),
+          inp("v", f32(1, 2, 5, 4).astype(np.float16))], {"softmax_precision": 1}, opset=24, atol=2e-3),
 ]
 
 

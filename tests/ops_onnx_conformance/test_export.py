@@ -29,6 +29,8 @@ CASES = {
                                {"data_format": "NHWC"}, 3),
     "Attention_window": ("Attention", [In(f32(1, 2, 4, 8)), In(f32(1, 2, 6, 8)), In(f32(1, 2, 6, 8))],
                          {"left_window_size": 2, "right_window_size": 1}, 4),
+    "Attention_softmax_double": ("Attention", [In(f32(1, 2, 3, 4)), In(f32(1, 2, 5, 4)), In(f32(1, 2, 5, 4))],
+                                 {"softmax_double": True}, 4),
     "LinearAttention_gated_delta_gqa": ("LinearAttention", [In(f32(1, 3, 8)), In(f32(1, 3, 4) * 0.5), In(f32(1, 3, 6)),
                                                             None, -np.abs(f32(1, 3, 1)), In(np.abs(f32(1, 3, 1)) / 3)],
                                         {"q_num_heads": 2, "kv_num_heads": 1}, 2),

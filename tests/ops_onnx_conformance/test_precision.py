@@ -46,3 +46,14 @@ def test_dft_and_stft_keep_fp32_under_force_fp16(tmp_path):
         fp32 = convert_and_run(path, {"x": x}, precision_mode="force_fp32")["y0"]
         assert fp16.dtype == np.float32
         np.testing.assert_array_equal(fp16, fp32)
+
+
+def test_attention_softmax_in_half_precision_is_refused(tmp_path):
+    """softmax_precision FLOAT16 would round the weights before the softmax: refused, never ignored."""
+    from converter.errors import ConverterError
+    import pytest
+    q = np.ones((1, 1, 2, 4), np.float32)
+    model = one_node_model("Attention", {"q": q, "k": q, "v": q}, {"softmax_precision": 10}, opset=24)
+    with pytest.raises(ConverterError) as info:
+        convert_and_run(save(model, tmp_path), {"q": q, "k": q, "v": q})
+    assert info.value.code == "E11009" and "softmax_precision=10" in info.value.message

@@ -474,7 +474,7 @@ def attention(e: Emit):
           kv_num_heads=int(e.attrs["kv_num_heads"]) or None, q_num_heads=int(e.attrs["q_num_heads"]) or None,
           qk_matmul_output_mode=int(e.attrs["qk_matmul_output_mode"]),
           scale=None if scale is None else float(scale), softcap=float(e.attrs["softcap"]),
-          **_attention_windows(e))
+          softmax_precision=11 if e.attrs["softmax_double"] else None, **_attention_windows(e))
 
 
 def _attention_windows(e: Emit) -> dict:

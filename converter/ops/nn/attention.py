@@ -88,7 +88,9 @@ def _position_bias(sq: int, skv: int, offset, causal: bool, left: int, right: in
                               "softcap": Attr("float", 0.0),
                               "left_window_size": Attr("int", -1, "keys before the query position it may "
                                                                   "see (-1: all)"),
-                              "right_window_size": Attr("int", -1, "keys after it (-1: all)")},
+                              "right_window_size": Attr("int", -1, "keys after it (-1: all)"),
+                              "softmax_double": Attr("bool", False, "softmax in float64 (ONNX softmax_precision "
+                                                                    "DOUBLE); else fp32, or fp64 for fp64 inputs")},
           infer=_attention_infer, category="nn")
 def attention(inputs, attrs):
     """Attention: (q, k, v, mask?, past_key?, past_value?, nonpad_kv_seqlen?) -> (y, present_key,
@@ -132,10 +134,11 @@ def attention(inputs, attrs):
     scores = qk + bias
     # what the 4th output exposes, as onnxruntime does: 0 raw q.k, 1 after softcap, 2 plus mask, 3 softmax
     exposed = {0: raw, 1: qk, 2: scores}.get(attrs["qk_matmul_output_mode"])
-    top = np.max(scores, axis=-1, keepdims=True)
-    weights = np.exp(scores - np.where(np.isneginf(top), 0, top))
+    logits = scores.astype(np.float64) if attrs["softmax_double"] else scores
+    top = np.max(logits, axis=-1, keepdims=True)
+    weights = np.exp(logits - np.where(np.isneginf(top), 0, top))
     weights = weights / np.where(weights.sum(-1, keepdims=True) == 0, 1, weights.sum(-1, keepdims=True))
-    weights = np.where(np.isneginf(np.max(bias, axis=-1, keepdims=True)), 0, weights)
+    weights = np.where(np.isneginf(np.max(bias, axis=-1, keepdims=True)), 0, weights).astype(cdt, copy=False)
     if exposed is None:
         exposed = weights
     y = np.matmul(weights, vf)

@@ -2,6 +2,8 @@
 bitwise ops, BitCast, Unique, MaxUnpool, GlobalLpPool, CenterCropPad, Col2Im, windows, Det, Attention)."""
 from __future__ import annotations
 
+from onnx import TensorProto
+
 from ....ir import from_numpy, to_numpy
 from ..reader import onnx_dtype_to_numpy
 from ..registry import NodeContext, onnx_op
@@ -117,4 +119,10 @@ def attention(ctx: NodeContext):
              "scale": None if scale is None else float(scale), "softcap": float(ctx.attr("softcap"))}
     for key in ("left_window_size", "right_window_size"):   # opset 25
         attrs[key] = int(ctx.attr(key, -1))
+    precision = ctx.attr("softmax_precision")   # the softmax runs in fp32 (fp64 inputs: fp64) unless DOUBLE
+    if precision is not None and int(precision) not in (TensorProto.FLOAT, TensorProto.DOUBLE):
+        raise ctx.unsupported(f"softmax_precision={precision}: a softmax in fp16/bf16 is not supported (FLOAT and "
+                              "DOUBLE are)")
+    if precision is not None and int(precision) == TensorProto.DOUBLE:
+        attrs["softmax_double"] = True
     return ctx.op_all_outputs("Attention", ctx.inputs, attrs, 4)
