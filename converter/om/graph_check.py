@@ -5,7 +5,7 @@ Checked, in every graph and body: each data input comes from an op of the same g
 outputs (control edges ``op:-1`` are not data inputs and are kept aside by the reader, as real ATC files have
 them); one NetOutput, read by no op; Data ops have an output desc; no cycle of data edges; output descs hold data
 types we know (model inputs one with values) and static shapes no larger than a device holds
-(ir.sizes.MAX_TENSOR_BYTES); If and Loop ops have their bodies. Weight ranges (offset and size inside the
+(ir.sizes.MAX_TENSOR_BYTES); ops with bodies (If, Loop, Scan, SequenceMap) have them. Weight ranges (offset and size inside the
 WEIGHTS_DATA partition) are checked when the weights are read (attrs.tensor_from_proto). What ops compute is not checked here: a kernel that fails on its inputs is
 diagnosed by the op's shape inference (runtime.session.run_failure)."""
 from __future__ import annotations
@@ -18,7 +18,8 @@ from ..ops.inference import check_output_sizes
 from .model_def import ATTR_UNRESOLVED_INPUTS as UNRESOLVED
 
 KNOWN_TYPES = frozenset(int(t) for t in DataType)
-BODIES = {"If": ("then_branch", "else_branch"), "Loop": ("body",)}   # the bodies the runtime runs
+BODIES = {"If": ("then_branch", "else_branch"), "Loop": ("body",), "Scan": ("body",),
+          "SequenceMap": ("body",)}   # the bodies the runtime runs
 
 
 def _bad(graph: Graph, op_name: str, what: str) -> OmFormatError:

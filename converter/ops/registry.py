@@ -221,6 +221,19 @@ class SequenceValue(list):
     """A runtime sequence of arrays (ONNX sequence types): kept as a list, never turned into an array."""
 
 
+class OptionalValue:
+    """A runtime ONNX optional: ``value`` is a tensor, a SequenceValue, or None (empty)."""
+
+    def __init__(self, value=None):
+        self.value = value
+
+    def __repr__(self):
+        return f"OptionalValue({self.value!r})"
+
+
+RUNTIME_VALUES = (SequenceValue, OptionalValue)   # kernel results kept as they are (not made arrays)
+
+
 class KernelInputs(list):
     """The inputs a kernel gets: reading one the op does not have (a malformed op, e.g. in a crafted .om) is
     E10001, not an IndexError that would pass for a bug of ours."""
@@ -234,11 +247,12 @@ class KernelInputs(list):
 
 
 def run_kernel(spec: OpSpec, inputs: list, attrs: dict) -> list:
-    """Run a kernel; returns one value per output (arrays, or SequenceValues for sequence outputs)."""
+    """Run a kernel; returns one value per output (arrays, or SequenceValues / OptionalValues for sequence
+    and optional outputs)."""
     out = spec.kernel(KernelInputs(inputs), attrs)
     if not isinstance(out, (list, tuple)) or isinstance(out, SequenceValue):
         out = [out]
-    return [o if isinstance(o, SequenceValue) else np.asarray(o) for o in out]
+    return [o if isinstance(o, RUNTIME_VALUES) else np.asarray(o) for o in out]
 
 
 # ---- shared inference helpers -------------------------------------------------------------------
