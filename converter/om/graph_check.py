@@ -3,11 +3,13 @@ refused when it is loaded (E10003 naming the op) instead of failing inside the r
 
 Checked, in every graph and body: each data input comes from an op of the same graph and names one of its
 outputs (control edges ``op:-1`` are not data inputs and are kept aside by the reader, as real ATC files have
-them); one NetOutput, read by no op; Data ops have an output desc; no cycle of data edges; output descs hold data
-types we know (model inputs one with values) and static shapes no larger than a device holds
-(ir.sizes.MAX_TENSOR_BYTES); ops with bodies (If, Loop, Scan, SequenceMap) have them. Weight ranges (offset and size inside the
-WEIGHTS_DATA partition) are checked when the weights are read (attrs.tensor_from_proto). What ops compute is not checked here: a kernel that fails on its inputs is
-diagnosed by the op's shape inference (runtime.session.run_failure)."""
+them); one NetOutput, read by no op; Data ops have an output desc and are numbered 0..n-1; Const ops have a
+value; no cycle of data edges; output descs hold data types we know (model inputs one with values) and static
+shapes no larger than a device holds (ir.sizes.MAX_TENSOR_BYTES); ops with bodies (If, Loop, Scan,
+SequenceMap) have them, and If and Loop bodies take the inputs the op passes. Weight ranges (offset and size
+inside the WEIGHTS_DATA partition) are checked when the weights are read (attrs.tensor_from_proto). What ops
+compute is not checked here: a kernel that fails on its inputs is diagnosed by the op's shape inference
+(runtime.session.run_failure)."""
 from __future__ import annotations
 
 import networkx as nx
@@ -43,7 +45,35 @@ def _check_descs(graph: Graph, op) -> None:
     check_output_sizes(op, op.outputs)
 
 
+def _check_body_arity(graph: Graph, op) -> None:
+    """An If branch takes the If's inputs after the condition; a Loop body takes all of the Loop's inputs (trip
+    count, condition, carried and outer values) and gives the condition and the carried values at least."""
+    n_in = len(graph.inputs_of(op.name))
+    if op.type == "If":
+        for key in BODIES["If"]:
+            if len(op.subgraphs[key].data_ops()) != n_in - 1:
+                raise _bad(graph, op.name, f"its {key} takes {len(op.subgraphs[key].data_ops())} inputs; the If "
+                           f"passes it {n_in - 1}")
+    elif op.type == "Loop":
+        body, carried = op.subgraphs["body"], int(op.attrs.get("num_carried", 0) or 0)
+        if len(body.data_ops()) != n_in or len(body.output_refs()) < 1 + carried or carried > n_in - 2:
+            raise _bad(graph, op.name, f"its body ({len(body.data_ops())} inputs, {len(body.output_refs())} "
+                       f"outputs) does not fit a Loop of {n_in} inputs with {carried} carried values")
+
+
+def _check_data_indices(graph: Graph) -> None:
+    """Data ops that carry an ``index`` number 0, 1, ... once each (the order inputs are fed and bound in)."""
+    data = [op for op in graph.ops() if op.type == "Data" and "index" in op.attrs]
+    indices = [op.attrs["index"] for op in data]
+    if any(not isinstance(i, int) or isinstance(i, bool) for i in indices) or \
+            sorted(indices) != list(range(len(indices))):
+        shown = sorted(str(i) for i in indices)
+        raise _bad(graph, data[0].name, f"its Data ops are numbered {', '.join(shown[:8])}; they must be numbered "
+                   f"0 to {len(indices) - 1}, each once")
+
+
 def check_graph(graph: Graph) -> None:
+    _check_data_indices(graph)
     outputs = [op.name for op in graph.ops() if op.type == "NetOutput"]
     if len(outputs) != 1:
         raise _bad(graph, outputs[1] if outputs else graph.name, f"the graph has {len(outputs)} NetOutput ops; it "
@@ -55,6 +85,8 @@ def check_graph(graph: Graph) -> None:
             raise _bad(graph, op.name, f"input {missing[0]!r} names an op that is not in the graph")
         if op.type == "Data" and not op.outputs:
             raise _bad(graph, op.name, "the Data op has no output description")
+        if op.type == "Const" and op.value is None:
+            raise _bad(graph, op.name, "the Const op has no value")
         for ref in graph.inputs_of(op.name):
             if ref is not None and graph.op(ref[0]).type == "NetOutput":
                 raise _bad(graph, op.name, f"input {ref[0]!r} is the graph's NetOutput, which has no outputs")
@@ -64,6 +96,7 @@ def check_graph(graph: Graph) -> None:
         missing = [key for key in BODIES.get(op.type, ()) if key not in op.subgraphs]
         if missing:
             raise _bad(graph, op.name, f"the {op.type} op has no {' / '.join(missing)} graph")
+        _check_body_arity(graph, op)
         for sub in op.subgraphs.values():
             check_graph(sub)
     if not nx.is_directed_acyclic_graph(graph.g):

@@ -315,6 +315,7 @@ def broadcast(dtype_from: int | None = 0, out_dtype: int | None = None):
     """Infer: one output whose shape broadcasts all inputs; dtype of input dtype_from or out_dtype."""
 
     def infer(ctx: InferContext):
+        ctx.require(*range(len(ctx.inputs)))  # every input is needed (an .om op may have lost one)
         shapes = [d.shape for d in ctx.inputs if d is not None]
         dt = out_dtype if out_dtype is not None else ctx.dtype(dtype_from)
         return [desc(dt, broadcast_shapes(*shapes))]

@@ -349,3 +349,40 @@ def test_conv_that_lost_its_weights(tmp_path):
                                 output=str(tmp_path / "t"), precision_mode="force_fp32"))
     rewrite_om(om, _set("conv2", lambda op: op.input.__setitem__(1, "")))
     assert _code(lambda: Session(om).run({"x": np.ones((1, 3, 32, 32), np.float32)})) == "E10001"
+
+
+def test_om_op_turned_into_a_const_without_value(mlp_om):
+    rewrite_om(mlp_om, _set("fc1", lambda op: setattr(op, "type", "Const")))
+    assert _code(lambda: Session(mlp_om)) == "E10003"
+
+
+@pytest.mark.parametrize("case", ["index -1", "index twice", "body input dropped"])
+def test_om_body_inputs_must_fit_the_loop(tmp_path, case):
+    om = _loop_om(tmp_path)
+
+    def mutate(model):
+        body = next(g for g in model.graph if g.name != model.graph[0].name)
+        data = [op for op in body.op if op.type == "Data"]
+        if case == "index -1":
+            data[2].attr["index"].i = -1
+        elif case == "index twice":
+            data[2].attr["index"].i = 1
+        else:
+            body.op.remove(data[2])
+    rewrite_om(om, mutate)
+    assert _code(lambda: Session(om)) == "E10003"
+
+
+def test_onnx_dump_of_a_string_that_is_not_utf8(tmp_path):
+    """--mode=1 of a model whose external_data entry is not UTF-8: json.dumps met bytes (a traceback)."""
+    from converter.api import dump_json
+    t = TensorProto(name="w", data_type=TensorProto.FLOAT, dims=[1], data_location=TensorProto.EXTERNAL)
+    t.external_data.add(key="location", value="QQQQ")
+    path = _onnx(tmp_path, [helper.make_node("Identity", ["w"], ["y"])], [], [t])
+    with open(path, "rb") as f:
+        data = f.read()
+    with open(path, "wb") as f:
+        f.write(data.replace(b"QQQQ", b"\xff\xfe\xfd\xfc"))
+    out = tmp_path / "m.json"
+    dump_json(ConvertOptions(mode=1, framework=5, om=path, json=str(out)))
+    assert "\ufffd" in out.read_text(encoding="utf-8")
