@@ -138,7 +138,7 @@ def _compare_value(e, g) -> str:
         return f"shape {g.shape}, expected {e.shape}"
     if e.dtype == object or e.dtype.kind in "USb":
         return "" if np.array_equal(e, g) else "values differ"
-    if e.dtype.kind not in "fciu":  # ml_dtypes (bfloat16, float8, int4, ...): compare as float64
+    if _is_ml_dtype(e.dtype):  # ml_dtypes (bfloat16, float8, int4, ...): compare as float64
         e, g = e.astype(np.float64), g.astype(np.float64)
     try:
         np.testing.assert_allclose(g, e, rtol=RTOL, atol=ATOL)
@@ -147,6 +147,11 @@ def _compare_value(e, g) -> str:
         return f"values differ (max abs error {np.nanmax(diff) if np.isfinite(diff).any() else diff.max():.3g}, " \
                f"nan/inf pattern {'equal' if np.array_equal(np.isfinite(g), np.isfinite(e)) else 'differs'})"
     return ""
+
+
+def _is_ml_dtype(dtype) -> bool:
+    """An ml_dtypes type (bfloat16, float8_*, int4, ...): numpy numbers user-defined types from 256."""
+    return dtype.num >= 256
 
 
 def run_ours(case, workdir: str) -> Result:
@@ -197,12 +202,58 @@ def run_ort(case) -> Result:
         return Result(case.name, "refused", "ORT", _one_line(exc), "convert", time.perf_counter() - start)
     try:
         names = [o.name for o in sess.get_outputs()]
-        got = sess.run(None, {k: v for k, v in _feeds(case).items()})
+        feeds = _feeds(case)
+        if any(isinstance(v, np.ndarray) and _is_ml_dtype(v.dtype) for v in feeds.values()) or any(
+                o.type.startswith("tensor(") and o.type[7:-1] in _ORT_NON_NUMPY for o in sess.get_outputs()):
+            got = _run_ort_values(sess, feeds)
+        else:
+            got = sess.run(None, feeds)
     except Exception as exc:  # noqa: BLE001
         return Result(case.name, "crash", "ORT", _one_line(exc), "run", time.perf_counter() - start)
     why = compare(_expected(case), got, names, [o.name for o in case.model.graph.output])
     return Result(case.name, "mismatch" if why else "pass", "", why, "run" if why else "",
                   time.perf_counter() - start)
+
+
+_ORT_NON_NUMPY = {"bfloat16", "float8e4m3fn", "float8e4m3fnuz", "float8e5m2", "float8e5m2fnuz", "float8e8m0",
+                  "int4", "uint4", "float4e2m1", "int2", "uint2"}
+
+
+def _run_ort_values(sess, feeds: dict) -> list:
+    """onnxruntime's numpy bridge has no bfloat16/float8/int4 types: pass their bytes (packed as ONNX packs
+    them) in OrtValues and read the outputs' bytes back through a TensorProto."""
+    import ctypes
+
+    import onnxruntime as ort
+    from onnx import helper, numpy_helper
+
+    binding = sess.io_binding()
+    for name, v in feeds.items():
+        if isinstance(v, np.ndarray) and _is_ml_dtype(v.dtype):
+            raw = numpy_helper.from_array(v).raw_data
+            value = ort.OrtValue.ortvalue_from_shape_and_type(list(v.shape), helper.np_dtype_to_tensor_dtype(v.dtype))
+            ctypes.memmove(value.data_ptr(), raw, len(raw))
+            binding.bind_ortvalue_input(name, value)
+        else:
+            binding.bind_cpu_input(name, np.asarray(v))
+    for o in sess.get_outputs():
+        binding.bind_output(o.name)
+    sess.run_with_iobinding(binding)
+    out = []
+    for o, value in zip(sess.get_outputs(), binding.get_outputs()):
+        kind = o.type[7:-1] if o.type.startswith("tensor(") else ""
+        if kind in _ORT_NON_NUMPY:
+            import ml_dtypes
+            elem = helper.np_dtype_to_tensor_dtype(np.dtype(getattr(ml_dtypes, _ML_NAMES.get(kind, kind))))
+            raw = ctypes.string_at(value.data_ptr(), value.tensor_size_in_bytes())
+            out.append(numpy_helper.to_array(helper.make_tensor(o.name, elem, value.shape(), raw, raw=True)))
+        else:
+            out.append(value.numpy())
+    return out
+
+
+_ML_NAMES = {"float8e4m3fn": "float8_e4m3fn", "float8e4m3fnuz": "float8_e4m3fnuz", "float8e5m2": "float8_e5m2",
+             "float8e5m2fnuz": "float8_e5m2fnuz", "float8e8m0": "float8_e8m0fnu", "float4e2m1": "float4_e2m1fn"}
 
 
 def _one_line(exc: Exception) -> str:
