@@ -97,9 +97,23 @@ def _expected(case) -> list:
 
 
 def input_shapes(case) -> tuple:
-    """--input_shape for the case: every tensor input at the shape of its test value."""
-    return tuple((n, tuple(int(d) for d in np.shape(v))) for n, v in _feeds(case).items()
-                 if isinstance(v, np.ndarray))
+    """--input_shape for the case: each tensor input whose declared shape is not already the shape of its
+    test value (a dynamic or symbolic dim, or no shape), at that shape. A declared static shape is left to
+    the model, as a user would: ATC's --input_shape takes positive dims only (E10011), and some cases
+    declare empty tensors."""
+    declared = {vi.name: _declared_shape(vi) for vi in case.model.graph.input}
+    shapes = []
+    for name, value in _feeds(case).items():
+        if isinstance(value, np.ndarray) and declared.get(name) != tuple(value.shape):
+            shapes.append((name, tuple(int(d) for d in value.shape)))
+    return tuple(shapes)
+
+
+def _declared_shape(vi):
+    t = vi.type.tensor_type if vi.type.HasField("tensor_type") else None
+    if t is None or not t.HasField("shape"):
+        return None
+    return tuple(d.dim_value if d.HasField("dim_value") else -1 for d in t.shape.dim)
 
 
 def compare(expected: list, got: list, got_names: list | None = None, want_names: list | None = None) -> str:
@@ -305,6 +319,8 @@ def main(argv: list | None = None) -> int:
     p.add_argument("--list", default="refused,mismatch,crash",
                    help="statuses whose cases are listed (comma-separated; 'none' for totals only)")
     args = p.parse_args(argv)
+    from converter.fileio import atomic
+    atomic.DURABLE = False  # no fsync of the throw-away .om files (as in the tests)
     t0 = time.perf_counter()
     cases = collect(args.only)
     print(f"{len(cases)} node cases (collected in {time.perf_counter() - t0:.1f} s)", file=sys.stderr)
