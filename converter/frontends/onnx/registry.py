@@ -37,7 +37,9 @@ class NodeContext(HandlerContext):
 
     @property
     def name(self) -> str:
-        return self.node.name or (self.node.output[0] if self.node.output else self.node.op_type)
+        """The node's name; an unnamed node is called after its first named output (an unused first output
+        is ""), else after its type."""
+        return self.node.name or next((o for o in self.node.output if o), self.node.op_type)
 
     @property
     def op_type(self) -> str:
