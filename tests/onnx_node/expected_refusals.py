@@ -38,6 +38,9 @@ EXPECTED_REFUSALS = [
     ('test_batchnorm_*_training_mode', "E11009", '(BatchNormalization): training_mode=1', 'training-mode BatchNormalization'),
     ('test_resize_*_antialias', "E11009", '(Resize): antialias=1', 'Resize antialias'),
     ('test_*quantizelinear_blocked*', "E11009", 'blocked quantization (block_size != 0)', 'blocked quantization'),
+    ("test_training_dropout*", "E11009", "(Dropout): training_mode", "training-mode Dropout draws a random mask"),
+    ("test_attention_*", "E11009", "(Attention): attribute left_window_size=", "Attention local windows (opset 25)"),
+    ("test_attention_*", "E11009", "(Attention): attribute softmax_precision=", "Attention softmax_precision"),
     # tensor types (E10041)
     ("test_*", "E10041", "ONNX tensor type BFLOAT16 is not supported", "tensor type BFLOAT16"),
     ("test_*", "E10041", "ONNX tensor type FLOAT8E4M3FN is not supported", "tensor type FLOAT8E4M3FN"),

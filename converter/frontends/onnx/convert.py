@@ -12,7 +12,7 @@ from ..builder import GraphBuilder
 from ..common import report_unsupported
 from . import handlers  # noqa: F401  (fills the handler table)
 from .reader import attribute_value, load_lazy_model, tensor_to_array
-from .registry import TABLE, NodeContext, find_handler
+from .registry import TABLE, NodeAttrs, NodeContext, find_handler
 from .schemas import node_schema
 from .scope import value_info_desc
 
@@ -100,9 +100,10 @@ class OnnxConverter:
                                      "node produces", node=n.name)
             ctx = NodeContext(n, {}, inputs, self.opset, b, self, refs, node_schema(n.op_type, self.opset))
             ctx.check_schema()
-            ctx.attrs = {a.name: attribute_value(a, self.base_dir) for a in n.attribute}
+            ctx.attrs = NodeAttrs({a.name: attribute_value(a, self.base_dir) for a in n.attribute})
             mark = b.graph.mark()
             outs = TABLE.convert(ctx, self.opset)
+            ctx.check_attrs_read()
             self._infer_new_ops(b.graph, mark)
             for name, ref in zip(n.output, outs):
                 if name:

@@ -116,7 +116,7 @@ def channels_first_format(ctx: NodeContext) -> str:
     return "NCDHW" if ctx.rank(0) == 5 else "NCHW"
 
 
-@onnx_op("BatchNormalization")
+@onnx_op("BatchNormalization", ignores=("is_test", "momentum"))  # momentum: training only
 def batch_normalization(ctx: NodeContext):
     if ctx.attr("training_mode"):
         raise ctx.unsupported("training_mode=1 is not supported (inference only)")
@@ -204,7 +204,7 @@ def _gemm_bias(ctx: NodeContext, beta: float, can_bias: bool):
     return None, ref
 
 
-@onnx_op("Gemm")
+@onnx_op("Gemm", ignores=("broadcast",))  # opset < 7: C broadcasts either way
 def gemm(ctx: NodeContext):
     """Y = alpha * op(A) @ op(B) + beta * C as MatMulV2 (+ Mul for a non-constant B, + Add for a 2-D C)."""
     alpha, beta = float(ctx.attr("alpha")), float(ctx.attr("beta"))
@@ -314,4 +314,6 @@ def depth_to_space(ctx: NodeContext):
 
 @onnx_op("SpaceToDepth")
 def space_to_depth(ctx: NodeContext):
-    return ctx.op("SpaceToDepth", ctx.inputs[:1], {"blocksize": int(ctx.require_attr("blocksize")), "mode": "DCR"})
+    """mode (CRD or DCR) came with opset 26; DCR before."""
+    mode = ctx.choice("mode", {"DCR": "DCR", "CRD": "CRD"}, "DCR")
+    return ctx.op("SpaceToDepth", ctx.inputs[:1], {"blocksize": int(ctx.require_attr("blocksize")), "mode": mode})

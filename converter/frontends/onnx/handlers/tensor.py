@@ -94,6 +94,8 @@ def unsqueeze(ctx: NodeContext):
 def split(ctx: NodeContext):
     """Sizes from the split attr (< 13) or a constant split input (13+); else num_outputs equal chunks."""
     n = len(ctx.node.output)
+    if ctx.attr("num_outputs") is not None and int(ctx.attr("num_outputs")) != n:
+        raise ctx.fail(f"num_outputs={ctx.attr('num_outputs')} but the node has {n} outputs")
     attrs = {"axis": ctx.axis(ctx.attr("axis", 0)), "num_split": n}
     inputs = [ctx.input(0)]
     if ctx.opset < 13:

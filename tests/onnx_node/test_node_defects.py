@@ -1,0 +1,101 @@
+"""Defects the ONNX node suite found (issue 11), each with a test that failed before its fix: LpNormalization
+over zeros, Dropout in training mode, volumetric GridSample, and attributes a handler leaves unread."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from converter.errors import ConverterError
+from tests.helpers import convert_and_run, one_node_model, ort_run, save
+
+
+def test_lp_normalization_of_zeros_is_zero(tmp_path):
+    """Was NaN (0/0); ONNX gives 0 where the norm is 0."""
+    x = np.array([[0.0, 1.0, -2.0], [0.0, 3.0, 4.0]], np.float32)
+    for p in (1, 2):
+        path = save(one_node_model("LpNormalization", {"x": x}, {"axis": 0, "p": p}), tmp_path)
+        y = convert_and_run(path, {"x": x}, precision_mode="force_fp32")["y0"]
+        norm = np.abs(x).sum(0) if p == 1 else np.sqrt((x * x).sum(0))
+        np.testing.assert_allclose(y[:, 1:], x[:, 1:] / norm[1:], rtol=1e-6)
+        assert np.array_equal(y[:, 0], [0.0, 0.0])
+
+
+def _dropout(training, ratio=None, opset=13, consts=True):
+    x = np.arange(12, dtype=np.float32).reshape(3, 4)
+    inputs = [("x", x, False), ("ratio", np.array(0.5 if ratio is None else ratio, np.float32), consts),
+              ("training_mode", np.array(training), consts)]
+    return one_node_model("Dropout", inputs, opset=opset, n_out=2), x
+
+
+@pytest.mark.parametrize("consts", [True, False], ids=["constant", "graph_input"])
+def test_dropout_in_training_mode_is_refused(consts, tmp_path):
+    """Was: the identity and an all-true mask, silently."""
+    model, x = _dropout(True, consts=consts)
+    feeds = {"x": x} if consts else {"x": x, "ratio": np.array(0.5, np.float32), "training_mode": np.array(True)}
+    with pytest.raises(ConverterError) as err:
+        convert_and_run(save(model, tmp_path), feeds)
+    assert err.value.code == "E11009" and "training_mode" in err.value.message
+
+
+@pytest.mark.parametrize("training,ratio", [(False, 0.5), (True, 0.0)])
+def test_dropout_that_keeps_everything_is_the_identity(training, ratio, tmp_path):
+    model, x = _dropout(training, ratio)
+    out = convert_and_run(save(model, tmp_path), {"x": x})
+    assert np.array_equal(out["y0"], x) and out["y1"].dtype == bool and out["y1"].all()
+
+
+GRID_5D = [(mode, pad, align) for mode in ("linear", "nearest") for pad in ("zeros", "border", "reflection")
+           for align in (0, 1)]
+
+
+@pytest.mark.parametrize("mode,pad,align", GRID_5D)
+def test_volumetric_grid_sample_matches_onnxruntime(mode, pad, align, tmp_path):
+    """Was: accepted, then 'too many values to unpack' in the runtime."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 3, 4, 5, 6)).astype(np.float32)
+    grid = rng.uniform(-1.3, 1.3, (2, 3, 2, 4, 3)).astype(np.float32)
+    path = save(one_node_model("GridSample", {"x": x, "grid": grid},
+                               {"mode": mode, "padding_mode": pad, "align_corners": align}, opset=20), tmp_path)
+    ours = convert_and_run(path, {"x": x, "grid": grid}, precision_mode="force_fp32")["y0"]
+    ref = ort_run(path, {"x": x, "grid": grid})[0]
+    np.testing.assert_allclose(ours, ref, rtol=1e-5, atol=1e-5)
+
+
+def test_bicubic_grid_sample_on_5d_is_refused_at_conversion(tmp_path):
+    x = np.zeros((1, 1, 2, 2, 2), np.float32)
+    grid = np.zeros((1, 1, 1, 1, 3), np.float32)
+    path = save(one_node_model("GridSample", {"x": x, "grid": grid}, {"mode": "cubic"}, opset=20), tmp_path)
+    with pytest.raises(ConverterError) as err:
+        convert_and_run(path, {"x": x, "grid": grid})
+    assert err.value.code == "E10001" and "4-D" in err.value.message
+
+
+def test_an_attribute_the_handler_does_not_read_is_refused(tmp_path):
+    """A node attribute no handler reads (here one ONNX does not define) must not vanish silently."""
+    x = np.ones((2, 2), np.float32)
+    path = save(one_node_model("Relu", {"x": x}, {"window": 3}), tmp_path)
+    with pytest.raises(ConverterError) as err:
+        convert_and_run(path, {"x": x})
+    assert err.value.code == "E11009" and "attribute window=3 is not converted" in err.value.message
+
+
+def test_an_unread_attribute_at_its_default_value_is_fine(tmp_path):
+    """Split's num_outputs is read; Gemm's opset-6 'broadcast' is declared as changing nothing."""
+    x = np.arange(6, dtype=np.float32)
+    path = save(one_node_model("Split", {"x": x}, {"num_outputs": 3}, opset=18, n_out=3), tmp_path)
+    out = convert_and_run(path, {"x": x})
+    assert [v.tolist() for v in out.values()] == [[0, 1], [2, 3], [4, 5]]
+
+
+@pytest.mark.parametrize("axis,b_shape", [(1, (3, 4)), (0, (2,)), (None, (4, 5)), (2, (4, 5))])
+def test_legacy_broadcast_with_axis(axis, b_shape, tmp_path):
+    """Opset < 7 binary ops: broadcast=1 lines B up with A from ``axis``; it was not read before (and is now
+    refused when a handler leaves it unread)."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((2, 3, 4, 5)).astype(np.float32)
+    b = rng.standard_normal(b_shape).astype(np.float32)
+    attrs = {"broadcast": 1} if axis is None else {"broadcast": 1, "axis": axis}
+    path = save(one_node_model("Add", [("a", a, False), ("b", b, True)], attrs, opset=6), tmp_path)
+    start = a.ndim - len(b_shape) if axis is None else axis
+    want = a + b.reshape(b_shape + (1,) * (a.ndim - start - len(b_shape)))
+    np.testing.assert_allclose(convert_and_run(path, {"a": a}, precision_mode="force_fp32")["y0"], want, rtol=1e-6)
