@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from .cli_args import parse_argv
 from .configs.option_table import GROUPS, OPTIONS
-from .errors import ConversionWarning, ConverterError
+from .errors import INTERNAL_ERROR, INVALID_ARGUMENT_VALUE, ConversionWarning, ConverterError
 from .fileio.interrupts import exit_status, sigterm_as_interrupt
 from .options import ConvertOptions, build_options
 
@@ -58,7 +58,8 @@ def run(options: ConvertOptions):
     actions = mode_actions()
     action = actions.get(options.mode)
     if action is None:
-        raise ConverterError("E10001", f"--mode={options.mode} is not available in this build", option="--mode")
+        raise ConverterError(INVALID_ARGUMENT_VALUE,
+                             f"--mode={options.mode} is not available in this build", option="--mode")
     result = action(options)
     if options.mode == 0 and options.display_model_info == 1 and isinstance(result, str) and 6 in actions:
         print(actions[6](replace(options, mode=6, om=result)))
@@ -116,7 +117,7 @@ def _main(argv=None) -> int:
         return 1
     except Exception as error:          # a bug of ours: say so, with the traceback only in debug
         print(FAILURE_LINE)
-        print(f"E19999: internal error: {type(error).__name__}: {error}")
+        print(f"{INTERNAL_ERROR}: internal error: {type(error).__name__}: {error}")
         if debug:
             traceback.print_exc()
         else:

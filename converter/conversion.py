@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import warnings
 
-from .errors import ConversionWarning, ConverterError
+from .errors import (CAFFE_WEIGHT_OPTION_MISSING, INVALID_ARGUMENT_VALUE, INVALID_FRAMEWORK, ConversionWarning,
+                     ConverterError)
 from .fileio import require_file
+from .framework import Framework
 from .ir import Graph
 from .options import ConvertOptions
 from .passes.base import PassContext
@@ -33,30 +35,32 @@ def load_source_graph(options: ConvertOptions) -> Graph:
 def _load_frontend_graph(options: ConvertOptions) -> Graph:
     fw = options.framework
     model = require_file(options.model, "--model")
-    if fw == 5:
+    if fw == Framework.ONNX:
         from .frontends.onnx import load_onnx_graph
         return load_onnx_graph(model, input_names_with_shape=list(_shape_dict(options)))
-    if fw == 0:
+    if fw == Framework.CAFFE:
         from .frontends.caffe import load_caffe_graph
         weight = require_file(options.weight, "--weight") if options.weight else None
         if weight is None:
-            raise ConverterError("E10008", "--weight is required for a Caffe model (the .caffemodel file)",
+            raise ConverterError(CAFFE_WEIGHT_OPTION_MISSING,
+                                 "--weight is required for a Caffe model (the .caffemodel file)",
                                  option="--weight")
         return load_caffe_graph(model, weight, _shape_dict(options), op_name_map=options.op_name_map)
-    if fw == 3:
+    if fw == Framework.TENSORFLOW:
         from .frontends.tensorflow import load_tf_graph
         return load_tf_graph(model, _shape_dict(options), list(options.out_nodes or ()))
-    if fw == 1:
-        raise ConverterError("E10001", "--framework=1 (MindSpore .air) is not supported by this converter; "
+    if fw == Framework.MINDSPORE:
+        raise ConverterError(INVALID_ARGUMENT_VALUE,
+                             "--framework=1 (MindSpore .air) is not supported by this converter; "
                              "export the model to ONNX and use --framework=5", option="--framework")
-    raise ConverterError("E10007", f"--framework={fw} is not valid; use 0 (Caffe), 3 (TensorFlow) or 5 (ONNX)",
+    raise ConverterError(INVALID_FRAMEWORK, f"--framework={fw} is not valid; use 0 (Caffe), 3 (TensorFlow) or 5 (ONNX)",
                          option="--framework")
 
 
 def build_graph(options: ConvertOptions) -> Graph:
     """Frontend + every pass: the graph that would be written to the .om."""
     graph = load_source_graph(options)
-    ctx = PassContext(options=options, framework=options.framework if options.framework is not None else 5)
+    ctx = PassContext(options=options, framework=options.framework if options.framework is not None else Framework.ONNX)
     run_passes(graph, ctx)
     graph.meta["warnings"] = list(graph.meta.get("frontend_warnings", ())) + list(ctx.warnings)
     for message in graph.meta["warnings"]:

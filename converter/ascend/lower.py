@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ConverterError, GraphError, UnsupportedOpError
+from ..errors import INTERNAL_ERROR, INVALID_OM_FILE, UNSUPPORTED_OP, ConverterError, GraphError, UnsupportedOpError
 from ..ir import DataType, Graph, Op, TensorDesc, to_numpy
 from ..ir.inline import inline_graph
 from ..om.attrs import desc_from_proto, tensor_from_proto
@@ -93,7 +93,7 @@ class Lowering:
         out = ref
         if shape is not None and desc.shape is not None and tuple(desc.shape) != tuple(shape):
             if desc.is_static and all(d >= 0 for d in shape) and desc.numel() != int(np.prod(shape, dtype=np.int64)):
-                raise GraphError("E10003", f"op '{owner.name}' ({owner.type}) reads a tensor of shape "
+                raise GraphError(INVALID_OM_FILE, f"op '{owner.name}' ({owner.type}) reads a tensor of shape "
                                  f"{list(desc.shape)} as shape {list(shape)}; the sizes differ", node=owner.name)
             if all(d >= 0 for d in shape):
                 target = self.add_const(np.asarray(shape, np.int64), owner, "shape")
@@ -160,10 +160,10 @@ class Lowering:
                 except ConverterError:
                     raise
                 except Exception as exc:  # a descriptor or attribute the mapper did not expect
-                    raise GraphError("E19999", f"op '{op.name}' ({op.type}) cannot be lowered: "
+                    raise GraphError(INTERNAL_ERROR, f"op '{op.name}' ({op.type}) cannot be lowered: "
                                      f"{type(exc).__name__}: {exc}", node=op.name) from exc
         if outputs is None:
-            raise GraphError("E10003", f"graph '{self.gdef.name}' has no NetOutput op")
+            raise GraphError(INVALID_OM_FILE, f"graph '{self.gdef.name}' has no NetOutput op")
         self.lower_outputs(outputs)
         self.graph.meta["lowering_notes"] = self.notes
         return self.graph
@@ -188,7 +188,7 @@ class Lowering:
         ref = (data.name, 0)
         if device_format(desc):
             if desc.format != "NC1HWC0" or plain_format(desc) not in ("NCHW", "NHWC") or desc.origin_shape is None:
-                raise GraphError("E11009", f"model input '{op.name}' is stored as {desc.format}; only NC1HWC0 "
+                raise GraphError(UNSUPPORTED_OP, f"model input '{op.name}' is stored as {desc.format}; only NC1HWC0 "
                                  "inputs can be fed on a CPU", node=op.name)
             fmt = plain_format(desc)
             channels = desc.origin_shape[fmt.index("C")]
@@ -198,17 +198,18 @@ class Lowering:
 
     def lower_const(self, op: GeOp) -> None:
         if op.weight is None:
-            raise GraphError("E10003", f"Const '{op.name}' has no value", node=op.name)
+            raise GraphError(INVALID_OM_FILE, f"Const '{op.name}' has no value", node=op.name)
         raw = tensor_from_proto(op.weight, self.weights)
         desc = op.outputs[0] if op.outputs else TensorDesc()
         tdesc = op.weight.desc
         try:
             want = to_numpy(tdesc.dtype)
         except (KeyError, ValueError):
-            raise GraphError("E10003", f"Const '{op.name}' has a data type ({tdesc.dtype}) we cannot read",
+            raise GraphError(INVALID_OM_FILE, f"Const '{op.name}' has a data type ({tdesc.dtype}) we cannot read",
                              node=op.name) from None
         if raw.dtype != want:
-            raise GraphError("E10003", f"Const '{op.name}': its {raw.nbytes} bytes in WEIGHTS_DATA do not hold a "
+            raise GraphError(INVALID_OM_FILE,
+                             f"Const '{op.name}': its {raw.nbytes} bytes in WEIGHTS_DATA do not hold a "
                              f"{want} tensor of shape {list(tdesc.shape.dim)}", node=op.name)
         fmt = device_format(desc_from_proto(tdesc)) or device_format(desc)
         value = raw
@@ -226,12 +227,12 @@ class Lowering:
         for k, (i, src) in enumerate(present):
             desc = op.input_descs[i]
             if self.values.get(src) is None:
-                raise GraphError("E11009", f"model output {k} is output {src[1]} of op '{src[0]}', which the CPU "
+                raise GraphError(UNSUPPORTED_OP, f"model output {k} is output {src[1]} of op '{src[0]}', which the CPU "
                                  "runtime does not compute (only its first output is supported)", node=src[0])
             ref = self.view(self.values[src], plain_shape(desc), desc.dtype, op)
             if device_format(desc):
                 if desc.format != "NC1HWC0" or plain_format(desc) not in ("NCHW", "NHWC"):
-                    raise GraphError("E11009", f"model output {k} is stored as {desc.format}; only NC1HWC0 "
+                    raise GraphError(UNSUPPORTED_OP, f"model output {k} is stored as {desc.format}; only NC1HWC0 "
                                      "outputs can be produced on a CPU", node=op.name)
                 ref = self.add_canonical("TransData", [ref], {"src_format": plain_format(desc),
                                                               "dst_format": "NC1HWC0"}, op, suffix=f"out{k}")[0]
@@ -267,7 +268,8 @@ def check_supported(ops: list, lowering: Lowering) -> None:
         for key, names in sorted(missing.items()):
             example = ", ".join(repr(n) for n in names[:3]) + (", ..." if len(names) > 3 else "")
             parts.append(f"{key} x{len(names)} (e.g. {example})")
-        raise UnsupportedOpError("E11009", f"the runtime cannot run {sum(map(len, missing.values()))} op(s) of this "
+        raise UnsupportedOpError(UNSUPPORTED_OP,
+                                 f"the runtime cannot run {sum(map(len, missing.values()))} op(s) of this "
                                  f"compiled model, {len(missing)} kind(s): " + "; ".join(parts)
                                  + ". Run 'omtool ops' for the GE op types we run.")
 
@@ -276,7 +278,7 @@ def lower_model_def(model: ge.ModelDef, weights=b"", source=None) -> Graph:
     """The canonical graph of a compiled model's graph[0] (Const values decoded from ``weights``)."""
     from ..om.model_def import model_attrs
     if not model.graph:
-        raise GraphError("E10003", f"model '{model.name}' has no graph")
+        raise GraphError(INVALID_OM_FILE, f"model '{model.name}' has no graph")
     attrs = model_attrs(model)
     graph = Lowering(model.graph[0], weights, source, attrs).lower()
     graph.meta["framework"] = attrs.get("framework_type")

@@ -14,7 +14,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..errors import GraphError
+from ..errors import INVALID_ARGUMENT_VALUE, GraphError
 from ..ir import DataType, TensorDesc, to_numpy
 from .ge_graph import GeOp, plain_format, plain_shape
 
@@ -60,7 +60,7 @@ def ge_attr_dtype(value, node: str = "") -> DataType:
     try:
         return _GE_ATTR_DTYPES[int(value)]
     except (KeyError, TypeError, ValueError):
-        raise GraphError("E10001", f"op '{node}': data type {value!r} in its attributes is not supported",
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"op '{node}': data type {value!r} in its attributes is not supported",
                          node=node) from None
 
 
@@ -94,7 +94,7 @@ class MapContext:
             raise self.fail(f"attribute '{key}' is missing")
         return value
 
-    def fail(self, message: str, code: str = "E10001") -> GraphError:
+    def fail(self, message: str, code: str = INVALID_ARGUMENT_VALUE) -> GraphError:
         return GraphError(code, f"op '{self.op.name}' ({self.op.type}): {message}", node=self.op.name)
 
     # ---- inputs and outputs -------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import GraphError
+from ..errors import INVALID_ARGUMENT_VALUE, UNSUPPORTED_OP, GraphError
 from ..ir import DataType, to_numpy
 from .nn.conv import ConvGeometry, conv_nd
 from .registry import Attr, InferContext, desc, register
@@ -29,7 +29,8 @@ def along_axis(param, axis: int, ndim: int) -> np.ndarray:
     if p.size == 1 or ndim == 0:
         return p.reshape(())
     if p.ndim != 1:
-        raise GraphError("E10001", f"quantization parameter of shape {p.shape}: only scalars and 1-D (per-axis) "
+        raise GraphError(INVALID_ARGUMENT_VALUE,
+                         f"quantization parameter of shape {p.shape}: only scalars and 1-D (per-axis) "
                          "parameters are supported (block quantization is not)")
     axis = axis + ndim if axis < 0 else axis
     shape = [1] * ndim
@@ -75,7 +76,7 @@ def _quant_dtype(zero_point_dtype, output_dtype: int):
 
 def _check_block(attrs: dict) -> None:
     if int(attrs.get("block_size", 0) or 0):
-        raise GraphError("E11009", "QuantizeLinear/DequantizeLinear with block_size != 0 (blocked quantization) "
+        raise GraphError(UNSUPPORTED_OP, "QuantizeLinear/DequantizeLinear with block_size != 0 (blocked quantization) "
                          "is not supported")
 
 

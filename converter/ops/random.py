@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import GraphError
+from ..errors import INVALID_ARGUMENT_VALUE, GraphError
 from ..ir import DataType, to_numpy
 from .registry import Attr, InferContext, desc, register
 
@@ -79,7 +79,7 @@ def seeds_for_session(random_seed: int, position: int) -> tuple:
 def _shape_of(inputs) -> tuple:
     shape = np.asarray(inputs[0]).reshape(-1)
     if np.any(shape < 0) or shape.size > 8 or int(np.prod(shape, dtype=np.int64)) > 2 ** 31:
-        raise GraphError("E10001", f"random op: shape {shape.tolist()} is not a valid output shape")
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"random op: shape {shape.tolist()} is not a valid output shape")
     return tuple(int(d) for d in shape)
 
 

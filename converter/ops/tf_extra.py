@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import GraphError
+from ..errors import INVALID_ARGUMENT_VALUE, GraphError
 from .registry import Attr, by_kernel_on_shapes, register
 
 
 def _block(value, name: str) -> list:
     block = [int(b) for b in np.asarray(value).reshape(-1)]
     if not block or any(b < 1 for b in block):
-        raise GraphError("E10001", f"{name}: block_shape {block} must hold positive values")
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"{name}: block_shape {block} must hold positive values")
     return block
 
 
 def _pairs(value, m: int, name: str, what: str) -> np.ndarray:
     pairs = np.asarray(value, dtype=np.int64).reshape(-1, 2)
     if pairs.shape[0] != m or np.any(pairs < 0):
-        raise GraphError("E10001", f"{name}: {what} must be {m} non-negative [begin, end] pairs")
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"{name}: {what} must be {m} non-negative [begin, end] pairs")
     return pairs
 
 
@@ -37,7 +37,8 @@ def space_to_batch_nd(inputs, attrs):
     x = np.pad(x, widths)
     batch, spatial, rest = x.shape[0], x.shape[1:1 + m], x.shape[1 + m:]
     if any(s % b for s, b in zip(spatial, block)):
-        raise GraphError("E10001", f"SpaceToBatchND: padded spatial size {spatial} is not divisible by {block}")
+        raise GraphError(INVALID_ARGUMENT_VALUE,
+                         f"SpaceToBatchND: padded spatial size {spatial} is not divisible by {block}")
     split = [batch]
     for s, b in zip(spatial, block):
         split += [s // b, b]
@@ -54,7 +55,7 @@ def batch_to_space_nd(inputs, attrs):
     m = len(block)
     total = int(np.prod(block))
     if x.shape[0] % total:
-        raise GraphError("E10001", f"BatchToSpaceND: batch {x.shape[0]} is not divisible by {total}")
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"BatchToSpaceND: batch {x.shape[0]} is not divisible by {total}")
     batch, spatial, rest = x.shape[0] // total, x.shape[1:1 + m], x.shape[1 + m:]
     x = x.reshape(block + [batch] + list(spatial) + list(rest))
     order = [m]
@@ -93,5 +94,5 @@ def strided_slice(inputs, attrs):
     x = np.asarray(inputs[0])
     begin, end, strides = (np.asarray(v, dtype=np.int64).reshape(-1) for v in inputs[1:4])
     if np.any(strides == 0):
-        raise GraphError("E10001", "StridedSlice: strides must not be 0")
+        raise GraphError(INVALID_ARGUMENT_VALUE, "StridedSlice: strides must not be 0")
     return np.array(x[strided_slice_index(begin, end, strides, attrs)])

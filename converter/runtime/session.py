@@ -7,7 +7,8 @@ import numpy as np
 
 from .. import ops
 from ..configs.gears import parse_gears
-from ..errors import ConverterError
+from ..errors import (EMPTY_REQUIRED_OPTION, INPUT_SHAPE_RANK_MISMATCH, INTERNAL_ERROR, INVALID_ARGUMENT_VALUE,
+                      NODE_NOT_FOUND, UNSUPPORTED_OP, ConverterError)
 from ..ir import DataType, Graph, to_numpy
 from ..ops.layout import from_nc1hwc0, to_nc1hwc0
 from ..ops.random import seeds_for_session
@@ -41,7 +42,7 @@ class Session:
         self.order = [op for op in g.topo_order() if op.type not in ("Data", "NetOutput")]
         missing = sorted({op.type for op in self.order if not ops.has(op.type)})
         if missing:
-            raise ConverterError("E11009", f"the runtime has no kernel for op type(s): {', '.join(missing)}")
+            raise ConverterError(UNSUPPORTED_OP, f"the runtime has no kernel for op type(s): {', '.join(missing)}")
         self.inputs = g.data_ops()
         self.output_refs = g.output_refs()
         self.output_names = g.output_names()
@@ -83,7 +84,7 @@ class Session:
         for key, arr in feeds.items():
             op = by_name.get(key) or by_name.get(key.rsplit(":", 1)[0])
             if op is None:
-                raise ConverterError("E10016", f"'{key}' is not an input of the model; inputs are: "
+                raise ConverterError(NODE_NOT_FOUND, f"'{key}' is not an input of the model; inputs are: "
                                      f"{', '.join(o.name for o in self.inputs)}", node=key)
             desc = op.outputs[0]
             if desc.dtype == DataType.DT_VARIANT:  # a sequence (loop-carried list of tensors): passed as it is
@@ -95,16 +96,18 @@ class Session:
                 if want.kind == "O" and arr.dtype.kind in "US":
                     arr = arr.astype(object)
                 elif arr.dtype.kind != want.kind and not (arr.dtype.kind in "iu" and want.kind in "iu"):
-                    raise ConverterError("E10001", f"input '{key}' must be {want}, got {arr.dtype}", node=key)
+                    raise ConverterError(INVALID_ARGUMENT_VALUE,
+                                         f"input '{key}' must be {want}, got {arr.dtype}", node=key)
                 arr = arr.astype(want)
             if self.strict_shapes and desc.shape is not None and (len(desc.shape) != arr.ndim or any(
                     d >= 0 and d != a for d, a in zip(desc.shape, arr.shape))):
-                raise ConverterError("E10049", f"input '{key}' must have shape {list(desc.shape)}, got "
+                raise ConverterError(INPUT_SHAPE_RANK_MISMATCH,
+                                     f"input '{key}' must have shape {list(desc.shape)}, got "
                                      f"{list(arr.shape)}", node=key)
             values[(op.name, 0)] = arr
         for op in self.inputs:
             if (op.name, 0) not in values:
-                raise ConverterError("E10004", f"no value given for model input '{op.name}'", node=op.name)
+                raise ConverterError(EMPTY_REQUIRED_OPTION, f"no value given for model input '{op.name}'", node=op.name)
         self._check_gear({op.name: np.shape(values[(op.name, 0)]) for op in self.inputs
                           if op.outputs[0].dtype != DataType.DT_VARIANT})
         return values
@@ -118,7 +121,7 @@ class Session:
         if any(all(tuple(shapes[n]) == tuple(s) for n, s in g.items() if n in shapes) for g in gears):
             return
         given = "; ".join(f"{n}:{','.join(map(str, s))}" for n, s in shapes.items())
-        raise ConverterError("E10001", f"input shapes {given} match none of the model's gears "
+        raise ConverterError(INVALID_ARGUMENT_VALUE, f"input shapes {given} match none of the model's gears "
                              f"({attrs.get('dynamic_gear_type')}): {' | '.join(attrs['dynamic_gears'])}")
 
     def run(self, feeds: dict, capture: bool = False) -> dict:
@@ -140,7 +143,7 @@ class Session:
                 except ConverterError:
                     raise
                 except Exception as exc:
-                    raise ConverterError("E19999", f"op '{op.name}' ({op.type}) failed at run time: "
+                    raise ConverterError(INTERNAL_ERROR, f"op '{op.name}' ({op.type}) failed at run time: "
                                          f"{type(exc).__name__}: {exc}", node=op.name) from exc
             for i, v in enumerate(outs):
                 values[(op.name, i)] = v
