@@ -9,7 +9,7 @@ whose outputs differ from its source's.
 """
 from __future__ import annotations
 
-from ..errors import GraphError
+from ..errors import INTERNAL_ERROR, GraphError
 from ..proto import ge_ir_pb2 as ge
 from .model_def import CONTROL_INDEX, split_input
 
@@ -17,7 +17,7 @@ OUT_NODES_ATTR = "attr_model_out_nodes_name"
 
 
 def _lost(name: str, why: str) -> GraphError:
-    return GraphError("E19999", f"internal error: the offline model would lose output '{name}' ({why}); nothing "
+    return GraphError(INTERNAL_ERROR, f"internal error: the offline model would lose output '{name}' ({why}); nothing "
                       "was written. Please report it with the model", node=name)
 
 
@@ -51,5 +51,5 @@ def check_outputs(model: ge.ModelDef, expected: list | None) -> None:
             raise _lost(name, f"output {k} is named '{got}'")
     if len(refs) > len(want) or len(names) > len(want):
         extra = names[len(want)] if len(names) > len(want) else refs[len(want)][0]
-        raise GraphError("E19999", f"internal error: the offline model would have an output '{extra}' that the "
+        raise GraphError(INTERNAL_ERROR, f"internal error: the offline model would have an output '{extra}' that the "
                          "source does not have; nothing was written. Please report it with the model", node=extra)

@@ -7,7 +7,7 @@ import itertools
 
 import numpy as np
 
-from ...errors import GraphError
+from ...errors import INVALID_ARGUMENT_VALUE, GraphError
 from ..elementwise import like, widen
 from ..registry import Attr, InferContext, desc, register
 
@@ -32,10 +32,10 @@ def _grid_infer(ctx: InferContext):
     if xs is None or gs is None:
         return [desc(ctx.dtype(0), None)]
     if len(xs) < 3 or len(gs) != len(xs) or gs[-1] not in (-1, len(xs) - 2):
-        raise GraphError("E10001", f"GridSample: input {list(xs)} and grid {list(gs)} do not fit (a grid of "
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"GridSample: input {list(xs)} and grid {list(gs)} do not fit (a grid of "
                          f"shape N,{','.join('*' * (len(xs) - 2))},{len(xs) - 2} is needed)")
     if ctx.attrs["mode"] == "bicubic" and len(xs) != 4:
-        raise GraphError("E10001", f"GridSample: mode cubic takes a 4-D input only; this one is {len(xs)}-D")
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"GridSample: mode cubic takes a 4-D input only; this one is {len(xs)}-D")
     return [desc(ctx.dtype(0), (xs[0], xs[1], *gs[1:-1]))]
 
 
