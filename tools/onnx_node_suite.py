@@ -34,6 +34,7 @@ import numpy as np
 
 RTOL, ATOL = 1e-3, 1e-7  # onnx/backend/test/case/test_case.py defaults (every node case uses them)
 STATUSES = ("pass", "refused", "mismatch", "crash")
+PRECISION_MODE = "force_fp32"
 INTERNAL_CODES = ("E19999",)  # our "internal error" code: a bug, counted as a crash
 
 
@@ -45,6 +46,7 @@ class Result:
     detail: str = ""       # the refusal message, or what differs, or the exception
     stage: str = ""        # "convert" or "run" (where a refusal/crash happened)
     seconds: float = 0.0
+    ulps: float | None = None  # a mismatch of float outputs: the largest difference in ulps of the output type
 
 
 def collect(only: str | None = None) -> list:
@@ -163,6 +165,24 @@ def _compare_value(e, g) -> str:
     return ""
 
 
+def max_ulps(expected: list, got: list):
+    """The largest difference between same-shaped float outputs in ulps of the expected value's type (None
+    when no output is comparable that way): tells rounding (a few ulps) from wrong values."""
+    worst = None
+    for e, g in zip(expected, got):
+        if not isinstance(e, np.ndarray) or not isinstance(g, np.ndarray) or e.shape != g.shape:
+            continue
+        if e.dtype != g.dtype or e.dtype.kind != "f" or _is_ml_dtype(e.dtype) or not e.size:
+            continue
+        finite = np.isfinite(e) & np.isfinite(g)
+        if not np.array_equal(np.isfinite(e), np.isfinite(g)):
+            return float("inf")
+        diff = np.abs(g[finite].astype(np.float64) - e[finite].astype(np.float64))
+        ulp = np.spacing(np.abs(e[finite])).astype(np.float64)
+        worst = max(worst or 0.0, float((diff / ulp).max(initial=0.0)))
+    return worst
+
+
 def _is_ml_dtype(dtype) -> bool:
     """An ml_dtypes type (bfloat16, float8_*, int4, ...): numpy numbers user-defined types from 256."""
     return dtype.num >= 256
@@ -184,7 +204,7 @@ def run_ours(case, workdir: str) -> Result:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             om = api.convert(ConvertOptions(framework=5, model=path, output=os.path.join(workdir, case.name),
-                                            input_shape=input_shapes(case), precision_mode="force_fp32"))
+                                            input_shape=input_shapes(case), precision_mode=PRECISION_MODE))
             stage = "run"
             session = Session(om)
             with np.errstate(all="ignore"):
@@ -192,7 +212,8 @@ def run_ours(case, workdir: str) -> Result:
         got = session._last_outputs
         why = compare(_expected(case), got, session.output_names, [o.name for o in case.model.graph.output])
         status = "mismatch" if why else "pass"
-        return Result(case.name, status, "", why, stage if why else "", time.perf_counter() - start)
+        return Result(case.name, status, "", why, stage if why else "", time.perf_counter() - start,
+                      max_ulps(_expected(case), got) if why else None)
     except ConverterError as exc:
         status = "crash" if exc.code in INTERNAL_CODES else "refused"
         return Result(case.name, status, exc.code, exc.message, stage, time.perf_counter() - start)
@@ -298,7 +319,8 @@ def print_report(ours: list, ort_results: list | None, show: set) -> None:
             other = by_name.get(r.name)
             tail = f"  [ort: {other.status}]" if other else ""
             code = f"{r.code} " if r.code else ""
-            print(f"  {r.status:8s} {r.name}: {code}{r.stage + ': ' if r.stage else ''}{r.detail[:300]}{tail}")
+            ulps = f" ({r.ulps:.3g} ulps)" if r.ulps is not None else ""
+            print(f"  {r.status:8s} {r.name}: {code}{r.stage + ': ' if r.stage else ''}{r.detail[:300]}{ulps}{tail}")
     refused = Counter(r.code for r in ours if r.status == "refused")
     if refused:
         print("\nrefusals by code: " + ", ".join(f"{code} {n}" for code, n in refused.most_common()))
@@ -312,13 +334,17 @@ def print_report(ours: list, ort_results: list | None, show: set) -> None:
 
 
 def main(argv: list | None = None) -> int:
+    global PRECISION_MODE
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--only", help="comma-separated globs (or substrings) of case names")
     p.add_argument("--ort", action="store_true", help="also run the cases through onnxruntime")
     p.add_argument("--json", help="write every result (ours, and onnxruntime's with --ort) to this JSON file")
+    p.add_argument("--precision_mode", default="force_fp32",
+                   help="the conversion's --precision_mode (default force_fp32, as issue 11 measured)")
     p.add_argument("--list", default="refused,mismatch,crash",
                    help="statuses whose cases are listed (comma-separated; 'none' for totals only)")
     args = p.parse_args(argv)
+    PRECISION_MODE = args.precision_mode
     from converter.fileio import atomic
     atomic.DURABLE = False  # no fsync of the throw-away .om files (as in the tests)
     t0 = time.perf_counter()

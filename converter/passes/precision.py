@@ -4,7 +4,8 @@ per op and insert the Casts.
 force_fp16 (ATC's default): every float op runs in fp16 except ops that have no fp16 kernel on the
 device (post-processing such as DetectionOutput). allow_fp32_to_fp16: only compute-heavy (cube) ops
 run in fp16, others keep fp32. allow_mix_precision: fp16 except numerically sensitive ops (kept fp32).
-force_fp32 / must_keep_origin_dtype: nothing changes. Ops named in --keep_dtype (by node name, or
+force_fp32: every float op runs in fp32 (fp16 ops of the source too). must_keep_origin_dtype: every op keeps the
+source's dtype (an fp16 model stays fp16; before, its ops were made fp32 as in force_fp32). Ops named in --keep_dtype (by node name, or
 `OpType::Type`) keep fp32; --customize_dtypes sets an op's float dtype outright (by name or OpType::T;
 float16/float32). fp16 weights are stored as fp16.
 
@@ -78,7 +79,11 @@ def _target(graph: Graph, op: Op, mode: str, keep, custom, mix_keep) -> int | No
         if keep_dtype_matches(op, keep) or mode not in FP16_MODES:
             return dts[0] if dts else None
         return FP16
-    if mode not in FP16_MODES or ops.has_trait(op.type, "no_fp16") or keep_dtype_matches(op, keep):
+    if keep_dtype_matches(op, keep):
+        return FP32
+    if mode == "must_keep_origin_dtype":
+        return None  # every op computes in the dtype the source gives it (an fp16 model stays fp16)
+    if mode not in FP16_MODES or ops.has_trait(op.type, "no_fp16"):
         return FP32
     if mode == "allow_fp32_to_fp16" and not ops.has_trait(op.type, "cube"):
         return FP32

@@ -1,4 +1,5 @@
-"""The node cases we refuse on purpose, each group with its E-code and why (tests/onnx_node/test_node_suite.py).
+"""The node cases we refuse on purpose, each group with its E-code and why (tests/onnx_node/test_node_suite.py),
+and the cases whose expected values are off by rounding (REFERENCE_ROUNDING, at the end).
 
 An entry is (case glob, E-code, text the refusal message contains, why). A refused case must match an entry;
 an entry that no refused case uses any more is stale and fails the suite, so the list only shrinks.
@@ -38,6 +39,8 @@ EXPECTED_REFUSALS = [
     ('test_batchnorm_*_training_mode', "E11009", '(BatchNormalization): training_mode=1', 'training-mode BatchNormalization'),
     ('test_resize_*_antialias', "E11009", '(Resize): antialias=1', 'Resize antialias'),
     ('test_*quantizelinear_blocked*', "E11009", 'blocked quantization (block_size != 0)', 'blocked quantization'),
+    ("test_maxunpool_export_with_output_shape", "E11009", "MaxUnpool: output_shape [1, 1, 5, 5] differs",
+     "ONNX and onnxruntime read the indices differently when output_shape is not the unpooled shape"),
     ("test_training_dropout*", "E11009", "(Dropout): training_mode", "training-mode Dropout draws a random mask"),
     ("test_attention_*", "E11009", "(Attention): attribute left_window_size=", "Attention local windows (opset 25)"),
     ("test_attention_*", "E11009", "(Attention): attribute softmax_precision=", "Attention softmax_precision"),
@@ -59,3 +62,11 @@ EXPECTED_REFUSALS = [
     ('test_*', "E10001", '(Pad): input 3 (axes) must be a constant', 'axes given as a graph input'),
     ('test_*', "E10001", 'has a dynamic shape [?] in the model', 'sequence/optional graph inputs'),
 ]
+
+# Cases whose expected output is not the correctly rounded result, where ours is (checked: at most 2 ulps of
+# the output type apart; the harness still reports them as mismatches).
+REFERENCE_ROUNDING = {
+    "test_attention_4d_causal_fp16_expanded": "ONNX's reference rounds every step of its fp16 Softmax to fp16; "
+                                               "ours is the correctly rounded fp16 softmax (error 1.5e-4 against "
+                                               "float64, the reference's 3.3e-4); 2 of 192 values are 2 ulps apart",
+}

@@ -99,3 +99,25 @@ def test_legacy_broadcast_with_axis(axis, b_shape, tmp_path):
     start = a.ndim - len(b_shape) if axis is None else axis
     want = a + b.reshape(b_shape + (1,) * (a.ndim - start - len(b_shape)))
     np.testing.assert_allclose(convert_and_run(path, {"a": a}, precision_mode="force_fp32")["y0"], want, rtol=1e-6)
+
+
+@pytest.mark.parametrize("as_input", [False, True], ids=["constant", "graph_input"])
+def test_max_unpool_to_another_shape_is_refused(as_input, tmp_path):
+    """Was: onnxruntime's reading (indices into output_shape), which the ONNX node test contradicts (indices
+    into the unpooled shape, padded at the end). Ambiguous, so refused; an equal output_shape still works."""
+    x = np.array([[[[5, 6], [7, 8]]]], np.float32)
+    idx = np.array([[[[5, 7], [13, 15]]]], np.int64)
+    feeds = {"x": x, "i": idx}
+    for shape, ok in (((1, 1, 4, 4), True), ((1, 1, 5, 5), False)):
+        s = np.array(shape, np.int64)
+        model = one_node_model("MaxUnpool", [("x", x, False), ("i", idx, False), ("s", s, not as_input)],
+                               {"kernel_shape": [2, 2], "strides": [2, 2]}, opset=11)
+        path = save(model, tmp_path)
+        run_feeds = {**feeds, "s": s} if as_input else feeds
+        if ok:
+            y = convert_and_run(path, run_feeds, precision_mode="force_fp32")["y0"]
+            assert y.reshape(-1)[[5, 7, 13, 15]].tolist() == [5, 6, 7, 8]
+            continue
+        with pytest.raises(ConverterError) as err:
+            convert_and_run(path, run_feeds)
+        assert err.value.code == "E11009" and "output_shape [1, 1, 5, 5]" in err.value.message

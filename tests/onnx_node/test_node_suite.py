@@ -11,7 +11,7 @@ import pytest
 from tools.onnx_node_suite import run_ours
 
 from .conftest import node_cases
-from .expected_refusals import EXPECTED_REFUSALS
+from .expected_refusals import EXPECTED_REFUSALS, REFERENCE_ROUNDING
 
 _USED: dict = {}  # entry index -> a case that used it
 _RAN: set = set()
@@ -30,6 +30,10 @@ def test_node_case(node_case_name, node_workdir):
     _RAN.add(node_case_name)
     where = f"{result.code} {result.stage}: {result.detail}"
     assert result.status != "crash", f"crash: {where}"
+    if node_case_name in REFERENCE_ROUNDING:
+        assert result.status == "pass" or (result.status == "mismatch" and result.ulps is not None
+                                           and result.ulps <= 2), f"more than rounding: {where} ({result.ulps} ulps)"
+        return
     assert result.status != "mismatch", f"wrong output: {where}"
     if result.status == "refused":
         entry = _entry_for(result)
