@@ -21,6 +21,7 @@ import numpy as np
 
 from ..errors import INVALID_ARGUMENT_VALUE, UNSUPPORTED_OP, GraphError
 from ..ir import DataType, TensorDesc, from_numpy
+from ..ir.dtypes import is_ml_dtype, is_narrow_float
 
 REQUIRED = object()
 
@@ -204,12 +205,30 @@ class SequenceValue(list):
     """A runtime sequence of arrays (ONNX sequence types): kept as a list, never turned into an array."""
 
 
+# ops that convert between exact types themselves (everything else computes bfloat16/float8 in float32)
+EXACT_TYPE_OPS = {"Cast", "CastLike", "Const"}
+
+
 def run_kernel(spec: OpSpec, inputs: list, attrs: dict) -> list:
-    """Run a kernel; returns one value per output (arrays, or SequenceValues for sequence outputs)."""
+    """Run a kernel; returns one value per output (arrays, or SequenceValues for sequence outputs).
+
+    Kernels are written for numpy types: bfloat16 and float8/float4 inputs (ml_dtypes) are widened to float32
+    and the kernel's float32 results rounded back to that type (the runtime's fp16 emulation, for these types),
+    except for conversions and quantization ops, which handle those types exactly."""
+    narrow = None
+    if spec.type not in EXACT_TYPE_OPS and spec.category != "quantization":
+        narrow = next((a.dtype for a in inputs if isinstance(a, np.ndarray) and is_ml_dtype(a.dtype)
+                       and is_narrow_float(from_numpy(a.dtype))), None)
+        if narrow is not None:
+            inputs = [a.astype(np.float32) if isinstance(a, np.ndarray) and a.dtype == narrow else a for a in inputs]
     out = spec.kernel(inputs, attrs)
     if not isinstance(out, (list, tuple)) or isinstance(out, SequenceValue):
         out = [out]
-    return [o if isinstance(o, SequenceValue) else np.asarray(o) for o in out]
+    out = [o if isinstance(o, SequenceValue) else np.asarray(o) for o in out]
+    if narrow is not None:
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = [o.astype(narrow) if isinstance(o, np.ndarray) and o.dtype == np.float32 else o for o in out]
+    return out
 
 
 # ---- shared inference helpers -------------------------------------------------------------------

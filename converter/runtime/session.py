@@ -9,13 +9,15 @@ from .. import ops
 from ..configs.gears import parse_gears
 from ..errors import (EMPTY_REQUIRED_OPTION, INPUT_SHAPE_RANK_MISMATCH, INTERNAL_ERROR, INVALID_ARGUMENT_VALUE,
                       NODE_NOT_FOUND, UNSUPPORTED_OP, ConverterError)
-from ..ir import DataType, Graph, to_numpy
+from ..ir import DataType, Graph, from_numpy, to_numpy
+from ..ir.dtypes import NARROW_FLOATS, is_ml_dtype
 from ..ops.layout import from_nc1hwc0, to_nc1hwc0
 from ..ops.random import seeds_for_session
 from ..ops.registry import run_kernel
 from .control_flow import run_body_op
 
 FP16 = np.dtype(np.float16)
+NARROW = NARROW_FLOATS | {DataType.DT_FLOAT16}  # float types kernels compute in float32, rounded to the type after
 
 
 class Session:
@@ -61,8 +63,10 @@ class Session:
             attrs = spec.normalize(op.attrs, op.name) if op.type != "Const" else {}
             if spec.category == "random" and self.random_seed is not None and not (attrs["seed"] or attrs["seed2"]):
                 attrs["seed"], attrs["seed2"] = seeds_for_session(self.random_seed, pos)
-            fp16 = any(d.dtype == DataType.DT_FLOAT16 for d in op.outputs) and op.type not in ("Cast", "Const")
-            self._steps.append((op, spec, refs, attrs, free, fp16))
+            # quantization ops convert between exact types themselves (a float8 zero point names the output type)
+            narrow = any(d.dtype in NARROW for d in op.outputs) and op.type not in ("Cast", "Const") and \
+                spec.category != "quantization"
+            self._steps.append((op, spec, refs, attrs, free, narrow))
 
     def body_session(self, op, key: str) -> "Session":
         """The Session of body `key` of an If/Loop op, made on first use and kept: bodies run once per
@@ -130,13 +134,13 @@ class Session:
         values = self._feed(feeds)
         captured = {} if capture else None
         g = self.graph
-        for op, spec, refs, attrs, free, fp16 in self._steps:
+        for op, spec, refs, attrs, free, narrow in self._steps:
             if op.type == "Const":
                 outs = [op.value]
             else:
                 args = [None if r is None else _compute_view(values[r], g.desc(r)) for r in refs]
-                if fp16:  # fp16 emulation: fp32 compute on fp16-rounded inputs, result rounded to fp16
-                    args = [a.astype(np.float32) if a is not None and a.dtype == FP16 else a for a in args]
+                if narrow:  # fp16 (bf16, float8) emulation: fp32 compute on the rounded inputs, result rounded
+                    args = [_widen(a) for a in args]
                 try:
                     raw = run_body_op(self, op, args) if op.subgraphs else run_kernel(spec, args, attrs)
                     outs = [_storage_view(o, d) for o, d in zip(raw, op.outputs)]
@@ -164,6 +168,14 @@ class Session:
         return self._last_outputs
 
 
+def _widen(a):
+    """fp16, bfloat16 and float8/float4 inputs as float32 (what the emulated narrow-float ops compute in)."""
+    if a is not None and isinstance(a, np.ndarray) and (a.dtype == FP16 or (is_ml_dtype(a.dtype) and
+                                                                          from_numpy(a.dtype) in NARROW)):
+        return a.astype(np.float32)
+    return a
+
+
 def _compute_view(value: np.ndarray, desc) -> np.ndarray:
     """The value as kernels see it: NC1HWC0 tensors in their origin layout."""
     if desc.format == "NC1HWC0" and value.ndim == 5 and desc.origin_shape:
@@ -174,10 +186,12 @@ def _compute_view(value: np.ndarray, desc) -> np.ndarray:
 
 
 def _storage_view(value: np.ndarray, desc) -> np.ndarray:
-    """The value as the descriptor stores it: fp16-rounded when the op runs in fp16, NC1HWC0 when recorded so."""
-    if desc.dtype == DataType.DT_FLOAT16 and value.dtype.kind == "f" and value.dtype != FP16:
-        with np.errstate(over="ignore"):  # fp16 ops round their results; overflow gives inf, as on a device
-            value = value.astype(FP16)
+    """The value as the descriptor stores it: fp16-rounded when the op runs in fp16 (bf16, float8: rounded to
+    that type), NC1HWC0 when recorded so."""
+    if desc.dtype in NARROW and isinstance(value, np.ndarray) and value.dtype.kind == "f" and \
+            not is_ml_dtype(value.dtype):
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow gives inf (NaN without inf), as on a device
+            value = value.astype(to_numpy(desc.dtype))
     if desc.format == "NC1HWC0" and value.ndim == 4:
         value = to_nc1hwc0(value, desc.origin_format or "NCHW")
     return value

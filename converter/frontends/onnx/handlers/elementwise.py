@@ -112,10 +112,17 @@ def onnx_type_to_datatype(onnx_type: int) -> int:
     return int(from_numpy(onnx_dtype_to_numpy(onnx_type)))
 
 
+def _cast_attrs(ctx: NodeContext) -> dict:
+    """saturate (opset 19+: float8 targets) and round_mode (opset 24+: float8 e8m0 targets)."""
+    return {"saturate": bool(ctx.attr("saturate", 1)),
+            "round_mode": ctx.choice("round_mode", {m: m for m in ("up", "down", "nearest")}, "up")}
+
+
 @onnx_op("Cast")
 def cast(ctx: NodeContext):
     """ONNX Cast: attr ``to`` (a TensorProto type) -> dst_type (our DataType)."""
-    return ctx.op("Cast", [ctx.input(0)], {"dst_type": onnx_type_to_datatype(ctx.require_attr("to"))})
+    return ctx.op("Cast", [ctx.input(0)], {"dst_type": onnx_type_to_datatype(ctx.require_attr("to")),
+                                           **_cast_attrs(ctx)})
 
 
 @onnx_op("CastLike")
@@ -123,5 +130,5 @@ def cast_like(ctx: NodeContext):
     """ONNX CastLike: a Cast when the target's dtype is known now (graph input or constant)."""
     dtype = known_dtype(ctx, 1)
     if dtype is not None:
-        return ctx.op("Cast", [ctx.input(0)], {"dst_type": int(from_numpy(dtype))})
-    return ctx.op("CastLike", [ctx.input(0), ctx.input(1)])
+        return ctx.op("Cast", [ctx.input(0)], {"dst_type": int(from_numpy(dtype)), **_cast_attrs(ctx)})
+    return ctx.op("CastLike", [ctx.input(0), ctx.input(1)], _cast_attrs(ctx))
