@@ -7,6 +7,7 @@ import numpy as np
 
 from ..errors import INTERNAL_ERROR, ConverterError, GraphError
 from ..ir import DataType, Graph, TensorDesc, to_numpy
+from ..ir.inline import inline_graph
 from .registry import InferContext, get, run_kernel, with_trait
 
 MAX_ROUNDS = 8      # whole-graph rounds before infer_graph gives up on reaching a fixed point
@@ -75,6 +76,8 @@ def _infer_subgraph_op(graph: Graph, op, warn) -> bool:
     the branches, and take outputs the branches agree on (unknown dims where they differ). Loop: see above."""
     if op.type == "Loop":
         return _infer_loop(graph, op, warn)
+    if op.type == "If" and _inline_decided_if(graph, op):
+        return True
     ins = graph.input_descs(op.name)[1:]
     results = []
     for sub in op.subgraphs.values():
@@ -91,6 +94,23 @@ def _infer_subgraph_op(graph: Graph, op, warn) -> bool:
             shape = tuple(a if all(c.shape[k] == a for c in cands) else -1 for k, a in enumerate(cands[0].shape))
         merged.append((cands[0].dtype, shape))
     return _set_outputs(op, merged)
+
+
+def _inline_decided_if(graph: Graph, op) -> bool:
+    """An If whose condition folding made a constant becomes the branch it takes (the other one, which may not
+    even fit the shapes, is dropped): its ops are copied into the graph, reading the If's inputs."""
+    refs = graph.inputs_of(op.name)
+    cond = graph.const_value(refs[0]) if refs and refs[0] is not None else None
+    if cond is None or np.asarray(cond).size != 1 or set(op.subgraphs) != {"then_branch", "else_branch"}:
+        return False
+    branch = op.subgraphs["then_branch" if bool(np.asarray(cond).reshape(-1)[0]) else "else_branch"]
+    outs = inline_graph(graph, branch, refs[1:], prefix=op.name)
+    for i, ref in enumerate(outs):
+        if ref is not None and op.outputs[i].name and not graph.desc(ref).name:
+            graph.desc(ref).name = op.outputs[i].name
+        graph.replace_uses((op.name, i), ref)
+    graph.remove(op.name)
+    return True
 
 
 def infer_op(graph: Graph, op, fold: bool = True, warn=None) -> bool:

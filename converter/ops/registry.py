@@ -9,8 +9,9 @@ the shape-inference pass).
 
 Facts about an op type that passes and frontends act on are declared with the op, never listed in a
 pass: ``traits`` (names from ``TRAITS``, asked with ``with_trait``/``has_trait``), ``param_inputs``
-(inputs precision leaves as they are) and ``spatial_rank`` (convolutions, looked up by
-``by_spatial_rank``). ``category`` groups the op in ``omtool ops`` and docs/supported-ops.md.
+(inputs precision leaves as they are), ``const_inputs`` (inputs whose value must be known once the graph is
+folded, such as Squeeze axes: passes/constants.py refuses the op otherwise) and ``spatial_rank`` (convolutions,
+looked up by ``by_spatial_rank``). ``category`` groups the op in ``omtool ops`` and docs/supported-ops.md.
 """
 from __future__ import annotations
 
@@ -96,6 +97,7 @@ class OpSpec:
     traits: frozenset = frozenset()         # names from TRAITS
     param_inputs: frozenset = frozenset()   # input indices that are parameters: precision never casts them
     spatial_rank: int | None = None         # number of spatial axes (convolutions)
+    const_inputs: frozenset = frozenset()   # input indices whose value must be known at conversion (after folding)
 
     def normalize(self, attrs: dict, node: str = "") -> dict:
         """Attrs with defaults filled, required ones checked, values coerced to their declared type."""
@@ -138,7 +140,8 @@ _REGISTRY: dict[str, OpSpec] = {}
 
 
 def register(op_type: str, *, attrs: dict | None = None, infer: Callable | None = None,
-             category: str = "", doc: str = "", traits=(), param_inputs=(), spatial_rank: int | None = None):
+             category: str = "", doc: str = "", traits=(), param_inputs=(), spatial_rank: int | None = None,
+             const_inputs=()):
     """Decorator registering a kernel as the canonical op ``op_type`` with its facts (see the module doc)."""
     unknown = sorted(set(traits) - set(TRAITS))
     if unknown:
@@ -149,7 +152,8 @@ def register(op_type: str, *, attrs: dict | None = None, infer: Callable | None 
             raise RuntimeError(f"op type {op_type} registered twice")
         _REGISTRY[op_type] = OpSpec(op_type, kernel, infer, dict(attrs or {}),
                                     doc or (kernel.__doc__ or "").strip().split("\n")[0], category,
-                                    frozenset(traits), frozenset(int(i) for i in param_inputs), spatial_rank)
+                                    frozenset(traits), frozenset(int(i) for i in param_inputs), spatial_rank,
+                                    frozenset(int(i) for i in const_inputs))
         return kernel
 
     return wrap
@@ -193,6 +197,12 @@ def by_spatial_rank(trait: str) -> dict:
     """Spatial rank -> op type, over the ops declaring ``trait`` and a spatial_rank ({1: "Conv1D", ...})."""
     return {spec.spatial_rank: name for name, spec in sorted(_REGISTRY.items())
             if _known_trait(trait) in spec.traits and spec.spatial_rank is not None}
+
+
+def const_inputs(op_type: str) -> frozenset:
+    """Input indices of op_type that must be constants once the graph is folded (passes.constants checks)."""
+    spec = _REGISTRY.get(op_type)
+    return spec.const_inputs if spec is not None else frozenset()
 
 
 def param_inputs(op_type: str) -> frozenset:

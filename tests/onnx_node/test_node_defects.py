@@ -121,3 +121,86 @@ def test_max_unpool_to_another_shape_is_refused(as_input, tmp_path):
         with pytest.raises(ConverterError) as err:
             convert_and_run(path, run_feeds)
         assert err.value.code == "E11009" and "output_shape [1, 1, 5, 5]" in err.value.message
+
+
+def _axes_model(op_type: str, axes_node):
+    """x (dynamic first dim) -> op_type(x, axes) where axes come from ``axes_node`` (a NodeProto making 'axes'),
+    or from a graph input 'axes' when axes_node is None."""
+    from onnx import TensorProto, helper
+    nodes = [axes_node] if axes_node is not None else []
+    nodes.append(helper.make_node(op_type, ["x", "axes"], ["y"]))
+    inputs = [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 3])]
+    if axes_node is None:
+        inputs.append(helper.make_tensor_value_info("axes", TensorProto.INT64, [1]))
+    graph = helper.make_graph(nodes, "g", inputs, [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)])
+    model.ir_version = 8
+    return model
+
+
+def test_axes_computed_from_shapes_are_accepted_once_folded(tmp_path):
+    """Unsqueeze axes = Shape(Shape(x)) - 1 = [1]: known only after --input_shape fixes x (was: refused at the
+    handler, before folding)."""
+    from onnx import TensorProto, helper
+    rank = helper.make_node("Shape", ["x"], ["s"])
+    nodes = [rank, helper.make_node("Shape", ["s"], ["r"]),
+             helper.make_node("Constant", [], ["one"], value=helper.make_tensor("one", TensorProto.INT64, [1], [1])),
+             helper.make_node("Sub", ["r", "one"], ["axes"]), helper.make_node("Unsqueeze", ["x", "axes"], ["y"])]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 3])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)])
+    model.ir_version = 8
+    x = np.arange(6, dtype=np.float32).reshape(2, 3)
+    path = save(model, tmp_path)
+    y = convert_and_run(path, {"x": x}, input_shape=(("x", (2, 3)),), precision_mode="force_fp32")["y"]
+    assert y.shape == (2, 1, 3) and np.array_equal(y, ort_run(path, {"x": x})[0])
+
+
+@pytest.mark.parametrize("op_type", ["Unsqueeze", "Squeeze"])
+def test_axes_from_a_graph_input_are_refused(op_type, tmp_path):
+    with pytest.raises(ConverterError) as err:
+        convert_and_run(save(_axes_model(op_type, None), tmp_path), {}, input_shape=(("x", (2, 3)),))
+    assert err.value.code == "E10001"
+    assert f"({op_type}): input 1 must be known when converting" in err.value.message
+    assert "the graph input 'axes'" in err.value.message
+
+
+def test_pad_axes_from_a_constant_node(tmp_path):
+    from onnx import TensorProto, helper
+    nodes = [helper.make_node("Constant", [], ["axes"], value=helper.make_tensor("a", TensorProto.INT64, [1], [-1])),
+             helper.make_node("Constant", [], ["pads"], value=helper.make_tensor("p", TensorProto.INT64, [2], [1, 2])),
+             helper.make_node("Pad", ["x", "pads", "", "axes"], ["y"])]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)])
+    model.ir_version = 8
+    x = np.arange(6, dtype=np.float32).reshape(2, 3)
+    path = save(model, tmp_path)
+    y = convert_and_run(path, {"x": x}, precision_mode="force_fp32")["y"]
+    assert np.array_equal(y, ort_run(path, {"x": x})[0]) and y.shape == (2, 6)
+
+
+def test_an_if_decided_by_folding_keeps_only_its_branch(tmp_path):
+    """The condition (rank of x == 2) folds once shapes are known; the other branch (a Split that does not fit
+    x) is dropped instead of failing shape inference."""
+    from onnx import TensorProto, helper
+    then_g = helper.make_graph([helper.make_node("Neg", ["x"], ["t"])], "then", [],
+                               [helper.make_tensor_value_info("t", TensorProto.FLOAT, None)])
+    else_g = helper.make_graph([helper.make_node("Split", ["x"], ["e", "e2", "e3", "e4"], axis=1, num_outputs=4)],
+                               "else", [], [helper.make_tensor_value_info("e", TensorProto.FLOAT, None)])
+    nodes = [helper.make_node("Shape", ["x"], ["s"]), helper.make_node("Size", ["s"], ["rank"]),
+             helper.make_node("Constant", [], ["two"], value=helper.make_tensor("two", TensorProto.INT64, [], [2])),
+             helper.make_node("Equal", ["rank", "two"], ["cond"]),
+             helper.make_node("If", ["cond"], ["y"], then_branch=then_g, else_branch=else_g)]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 3])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)])
+    model.ir_version = 8
+    x = np.arange(6, dtype=np.float32).reshape(2, 3)
+    path = save(model, tmp_path)
+    from converter.api import build_graph
+    from tests.helpers import options
+    g = build_graph(options(path, input_shape=(("x", (2, 3)),), precision_mode="force_fp32"))
+    assert "If" not in {op.type for op in g.ops()}
+    assert np.array_equal(convert_and_run(path, {"x": x}, input_shape=(("x", (2, 3)),),
+                                          precision_mode="force_fp32")["y"], -x)

@@ -253,7 +253,9 @@ def pad_attrs_form(ctx: NodeContext):
 def pad_inputs_form(ctx: NodeContext):
     attrs = {"mode": ctx.attr("mode")}
     if ctx.input(3) is not None:
-        axes = ctx.require_value(3, "axes")
+        axes = ctx.value(3)
+        if axes is None:  # an input until folding makes it a constant (passes/constants.py checks)
+            return ctx.op("PadV3", ctx.inputs[:4], attrs)
         attrs["axes"] = [ctx.axis(int(a)) for a in np.asarray(axes).reshape(-1)]
     return ctx.op("PadV3", ctx.inputs[:3], attrs)
 
