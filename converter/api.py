@@ -56,6 +56,42 @@ def convert(options: ConvertOptions) -> str:
     return path
 
 
+def convert_single_ops(options: ConvertOptions) -> list:
+    """atc --singleop: one .om per compiled entry of the description file, in the --output folder, named as
+    ATC names them; returns their paths. Every entry is built before anything is written (a bad file writes
+    nothing), each .om is written atomically, and a failure while writing removes the ones this run wrote.
+    ``options.precision_mode`` applies as given (the CLI sets must_keep_origin_dtype when no precision option
+    is on the command line, so the declared dtypes are kept)."""
+    import warnings
+
+    from .conversion import build_single_op_graphs
+    from .errors import ConversionWarning
+    from .fileio import output_folder
+    from .om.publish import publish_om
+    by_name: dict = {}
+    for name, graph in build_single_op_graphs(options):
+        if name in by_name:
+            warnings.warn(f"--singleop: two entries are written to {name}; the later one is kept, as ATC does",
+                          ConversionWarning, stacklevel=2)
+        by_name[name] = graph
+    folder = output_folder(options.output, "--output")
+    attrs = {k: v for k, v in model_attrs(options).items() if k != "framework_type"}
+    written = []
+    try:
+        for name, graph in by_name.items():
+            path = os.path.join(folder, name)
+            publish_om(graph, path, {**attrs, **graph.meta.get("model_attrs", {})})
+            written.append(path)
+    except BaseException:
+        for path in written:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+        raise
+    return written
+
+
 # ---- mode 1: JSON dumps ------------------------------------------------------------------------
 
 def source_json(options: ConvertOptions) -> str:

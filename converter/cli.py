@@ -50,13 +50,14 @@ def mode_actions() -> dict:
     """--mode -> the converter.api function that does the work. The api is imported here, when a mode runs:
     it pulls in every op, pass and frontend, which `atc --help` and option errors do not need."""
     from . import api
-    return {0: api.convert, 1: api.dump_json, 3: api.precheck, 5: api.dump_text_modeldef, 6: api.print_model_info}
+    return {0: api.convert, 1: api.dump_json, 3: api.precheck, 5: api.dump_text_modeldef, 6: api.print_model_info,
+            "singleop": api.convert_single_ops}
 
 
 def run(options: ConvertOptions):
     """Dispatch to converter.api by mode; returns what the API returned (a path, or text for mode 6)."""
     actions = mode_actions()
-    action = actions.get(options.mode)
+    action = actions.get("singleop" if options.singleop else options.mode)
     if action is None:
         raise ConverterError(INVALID_ARGUMENT_VALUE,
                              f"--mode={options.mode} is not available in this build", option="--mode")

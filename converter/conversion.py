@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import warnings
 
-from .errors import (CAFFE_WEIGHT_OPTION_MISSING, INVALID_ARGUMENT_VALUE, INVALID_FRAMEWORK, ConversionWarning,
-                     ConverterError)
+from .errors import CAFFE_WEIGHT_OPTION_MISSING, INVALID_FRAMEWORK, ConversionWarning, ConverterError
 from .fileio import require_file
 from .framework import Framework
 from .ir import Graph
 from .options import ConvertOptions
 from .passes.base import PassContext
-from .passes.pipeline import SHAPE_PASSES, run_passes
+from .passes.pipeline import SHAPE_PASSES, SINGLE_OP_PASSES, run_passes
 
 
 def _shape_dict(options: ConvertOptions) -> dict:
@@ -50,11 +49,10 @@ def _load_frontend_graph(options: ConvertOptions) -> Graph:
         from .frontends.tensorflow import load_tf_graph
         return load_tf_graph(model, _shape_dict(options), list(options.out_nodes or ()))
     if fw == Framework.MINDSPORE:
-        raise ConverterError(INVALID_ARGUMENT_VALUE,
-                             "--framework=1 (MindSpore .air) is not supported by this converter; "
-                             "export the model to ONNX and use --framework=5", option="--framework")
-    raise ConverterError(INVALID_FRAMEWORK, f"--framework={fw} is not valid; use 0 (Caffe), 3 (TensorFlow) or 5 (ONNX)",
-                         option="--framework")
+        from .ascend.air import load_air_graph
+        return load_air_graph(model, options.input_shape)
+    raise ConverterError(INVALID_FRAMEWORK, f"--framework={fw} is not valid; use 0 (Caffe), 1 (MindSpore .air), "
+                         "3 (TensorFlow) or 5 (ONNX)", option="--framework")
 
 
 def build_graph(options: ConvertOptions) -> Graph:
@@ -66,6 +64,20 @@ def build_graph(options: ConvertOptions) -> Graph:
     for message in graph.meta["warnings"]:
         warnings.warn(message, ConversionWarning, stacklevel=2)
     return graph
+
+
+def build_single_op_graphs(options: ConvertOptions) -> list:
+    """--singleop: (.om file name, graph) per compiled entry of the description file, every pass applied
+    except --input_shape (the description declares its inputs, dynamic dims and ranges included)."""
+    from .ascend.single_op import description_graphs
+    built = []
+    for entry, graph in description_graphs(options.singleop):
+        ctx = PassContext(options=options, framework=Framework.MINDSPORE)
+        run_passes(graph, ctx, SINGLE_OP_PASSES)
+        for message in ctx.warnings:
+            warnings.warn(f"{entry.file_name}: {message}", ConversionWarning, stacklevel=2)
+        built.append((entry.file_name, graph))
+    return built
 
 
 def build_shaped_graph(options: ConvertOptions) -> Graph:

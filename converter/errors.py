@@ -54,9 +54,20 @@ DYNAMIC_BATCH_SCALAR_INPUT = "E10012"   # --dynamic_batch_size with an input of 
 EXCLUSIVE_OPTIONS = "E10047"            # two options that cannot both be set
 INVALID_INPUT_SHAPE_RANGE = "E10048"    # --input_shape_range is malformed
 CAFFE_LEGACY_LAYERS = "E11021"          # a prototxt with V1 'layers' that cannot be upgraded (or mixed)
+SINGLEOP_NOT_A_FILE = "E10023"          # --singleop: the path is not an existing file
+SINGLEOP_OPEN_FAILED = "E10024"         # --singleop: the description file cannot be opened
+SINGLEOP_NOT_JSON = "E10025"            # --singleop: the description file is not valid JSON
+SINGLEOP_EMPTY_OP_TYPE = "E10026"       # --singleop: an entry's op type ("op") is missing or empty
+SINGLEOP_INVALID_TENSOR = "E10027"      # --singleop: a tensor's type or format is missing or unknown
+SINGLEOP_EMPTY_ATTR_NAME = "E10029"     # --singleop: an attribute without a name
+SINGLEOP_INVALID_ATTR = "E10030"        # --singleop: an attribute's type or value is not one ATC knows
+JSON_PARSE_FAILED = "E10032"            # a JSON file's content does not have the expected structure or types
+INVALID_OP_PARAMETER = "E13014"         # a value given for an op (shape, range, constant, attribute) is invalid
 INTERNAL_ERROR = "E19999"               # a bug of ours (GE's code for an internal error): never the user's fault
 NOT_IN_ATC_CLI_DOC = frozenset({DYNAMIC_BATCH_SCALAR_INPUT, EXCLUSIVE_OPTIONS, INVALID_INPUT_SHAPE_RANGE,
-                                CAFFE_LEGACY_LAYERS, INTERNAL_ERROR})
+                                CAFFE_LEGACY_LAYERS, SINGLEOP_NOT_A_FILE, SINGLEOP_OPEN_FAILED, SINGLEOP_NOT_JSON,
+                                SINGLEOP_EMPTY_OP_TYPE, SINGLEOP_INVALID_TENSOR, SINGLEOP_EMPTY_ATTR_NAME,
+                                SINGLEOP_INVALID_ATTR, JSON_PARSE_FAILED, INVALID_OP_PARAMETER, INTERNAL_ERROR})
 
 
 class ConverterError(Exception):

@@ -6,7 +6,8 @@ from enum import IntEnum
 
 
 class Framework(IntEnum):
-    """``--framework`` values ATC accepts (atc-cli.md "Frameworks"); MindSpore is known but not converted.
+    """``--framework`` values ATC accepts (atc-cli.md "Frameworks"); MindSpore means a GE IR ``.air`` model
+    (converter/ascend/air.py), whose Data ops declare their own formats (no entry in INPUT_FORMATS).
 
     An IntEnum, so a member equals its number (options built from plain ints compare equal) and formats as
     the number in messages (``f"--framework={fw}"`` reads ``--framework=5``)."""

@@ -19,8 +19,9 @@ from .framework import ALL_INPUT_FORMATS, INPUT_FORMATS, Framework
 @dataclass(frozen=True)
 class ConvertOptions:
     mode: int = 0
-    framework: int | None = None          # a Framework (0 Caffe, 1 MindSpore, 3 TensorFlow, 5 ONNX)
+    framework: int | None = None          # a Framework (0 Caffe, 1 MindSpore .air, 3 TensorFlow, 5 ONNX)
     model: str | None = None
+    singleop: str | None = None           # single-operator description file; output is then a folder
     weight: str | None = None
     output: str | None = None             # without .om; the writer appends it
     om: str | None = None
@@ -151,12 +152,12 @@ def check_framework(mode: int, framework) -> Framework | None:
             raise _err(INVALID_FRAMEWORK, "--framework", "is required: 0 (Caffe), 3 (TensorFlow) or 5 (ONNX)")
         return None
     if framework not in tuple(Framework):
-        raise _err(INVALID_FRAMEWORK, "--framework", f"value {framework} is invalid; use 0 (Caffe), 3 (TensorFlow) "
-                   "or 5 (ONNX)")
-    if framework == Framework.MINDSPORE and mode in (0, 1, 3):
-        raise _err(INVALID_ARGUMENT_VALUE,
-                   "--framework", "1 (MindSpore .air) is not supported by this converter; export the "
-                   "model to ONNX and use --framework=5")
+        raise _err(INVALID_FRAMEWORK, "--framework", f"value {framework} is invalid; use 0 (Caffe), "
+                   "1 (MindSpore .air), 3 (TensorFlow) or 5 (ONNX)")
+    if framework == Framework.MINDSPORE and mode in (1, 3):
+        what = "dumped to JSON (--mode=1 takes 0, 3 or 5; dump the converted .om instead)" if mode == 1 else \
+            "pre-checked (--mode=3 takes 0, 3 or 5; convert it with --mode=0, which checks every op)"
+        raise _err(INVALID_ARGUMENT_VALUE, "--framework", f"a MindSpore .air model (1) cannot be {what}")
     return Framework(framework)
 
 
@@ -309,6 +310,46 @@ def reject_unimplemented_features(mode: int, fields: dict) -> None:
                    "use 0 or 1")
 
 
+# ---- --singleop ---------------------------------------------------------------------------------------------
+
+# options that take part in a single-op build (ATC passes these to it); every other option is accepted and ignored
+SINGLEOP_OPTIONS = {"singleop", "output", "soc_version", "log", "precision_mode", "precision_mode_v2",
+                    "modify_mixlist", "customize_dtypes"}
+SINGLEOP_CONFLICTS = "--display_model_info=1, --framework, --insert_op_conf and --mode"
+
+
+def build_singleop_options(values: dict, parsed) -> ConvertOptions:
+    """atc --singleop=ops.json --output=DIR: ATC refuses it with --display_model_info=1, --framework,
+    --insert_op_conf or a --mode (E10001), needs --output (a folder) and --soc_version (E10004), and ignores
+    the options a single-op build does not read (warned here). Without a precision option the dtypes the
+    description declares are kept."""
+    if (values.get("display_model_info") == "1" or "framework" in values and values["framework"] != -1
+            or values.get("insert_op_conf") or values.get("mode", 0) != 0):
+        raise _err(INVALID_ARGUMENT_VALUE, "--singleop", f"cannot be used with {SINGLEOP_CONFLICTS}; a "
+                   "description file is compiled on its own")
+    output = require(values, "output")
+    require(values, "soc_version")
+    if len(output) > MAX_PATH:
+        raise _err(INVALID_ARGUMENT_VALUE, "--output", f"the path is {len(output)} characters long; at most "
+                   f"{MAX_PATH} are allowed")
+    if os.path.isfile(output):
+        raise _err(INVALID_ARGUMENT_VALUE, "--output", f"'{output}' is a file; with --singleop it names the "
+                   "folder the .om files are written to")
+    warnings = [f"--{name} has no effect with --singleop" for name in values
+                if name not in SINGLEOP_OPTIONS and OPTION_BY_NAME[name].status == "implemented"]
+    fields = {"mode": 0, "singleop": values["singleop"], "output": output, "log": values.get("log", "null"),
+              "soc_version": values["soc_version"], "precision_mode": "must_keep_origin_dtype"}
+    fields.update(build_precision(values))
+    if values.get("customize_dtypes"):
+        fields["customize_dtypes"] = parse_customize_dtypes(values["customize_dtypes"])
+    if values.get("modify_mixlist"):
+        fields["modify_mixlist"] = parse_mixlist(values["modify_mixlist"])
+    ignored, ignored_warnings = ignored_options(values)
+    fields.update(ignored=ignored, extra={flag.lstrip("-"): value for flag, value in ignored},
+                  warnings=tuple(ignored_warnings + warnings), cmdline=" ".join(("atc",) + tuple(parsed.argv)))
+    return ConvertOptions(**fields)
+
+
 # ---- entry points --------------------------------------------------------------------------------------
 
 def build_options(parsed) -> ConvertOptions:
@@ -316,6 +357,8 @@ def build_options(parsed) -> ConvertOptions:
     values = dict(parsed.values)
     check_table_values(values)
     check_ignored_option_rules(values)
+    if values.get("singleop"):
+        return build_singleop_options(values, parsed)
     mode = values.get("mode", 0)
     check_mode(mode)
     framework = check_framework(mode, values.get("framework"))

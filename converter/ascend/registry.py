@@ -85,6 +85,16 @@ class MapContext:
     def attr(self, key: str, default=None):
         return self.op.attr(key, default)
 
+    @property
+    def declared_shapes(self) -> bool:
+        """Whether the output descriptors' shapes hold (False when the user changed the input shapes of a
+        .air model: the op's own shape/axes attributes decide then)."""
+        return self.lowering.declared_shapes
+
+    def used(self, k: int) -> bool:
+        """Whether another op (or the model output) reads output k of this op."""
+        return (self.op.name, k) in self.lowering.consumed
+
     def has_attr(self, key: str) -> bool:
         return self.op.attrs.get(key) is not None
 

@@ -105,8 +105,16 @@ def _to_5hd(d) -> None:
 
 
 def apply_hw_layouts(graph: Graph, ctx: PassContext) -> bool:
-    """Record NC1HWC0 on the inputs (--is_input_adjust_hw_layout) and outputs (--is_output_adjust_hw_layout)."""
+    """Record NC1HWC0 on the inputs (--is_input_adjust_hw_layout) and outputs (--is_output_adjust_hw_layout),
+    and on those an Ascend IR source declares NC1HWC0 (graph.meta, set by the lowering)."""
     changed = False
+    for name in graph.meta.get("nc1hwc0_inputs", ()):
+        _to_5hd(graph.op(name).outputs[0])
+        changed = True
+    refs = graph.output_refs()
+    for k in graph.meta.get("nc1hwc0_outputs", ()):
+        _to_5hd(graph.desc(refs[k]))
+        changed = True
     names = list(ctx.options.input_fp16_nodes or ())
     for name, flag in zip(names, _bools(ctx.options.is_input_adjust_hw_layout)):
         if flag:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..errors import INVALID_ARGUMENT_VALUE, ConverterError
-from ..framework import INPUT_FORMATS, default_input_format
+from ..framework import INPUT_FORMATS, Framework, default_input_format
 from ..ir import Graph
 from .base import PassContext
 
@@ -14,7 +14,9 @@ def _fits(fmt: str, shape) -> bool:
 
 
 def assign_formats(graph: Graph, ctx: PassContext) -> bool:
-    """Record the input format on Data ops and propagate formats to every tensor.
+    """Record the input format on Data ops and propagate formats to every tensor. Ascend IR graphs (a .air
+    model, a single-op description: framework 1) keep the formats their Data ops declare unless
+    --input_format is given.
 
     Ops with a ``data_format`` attr produce that format; ops whose output keeps the rank of a formatted
     input inherit it; everything else is ND."""
@@ -24,8 +26,13 @@ def assign_formats(graph: Graph, ctx: PassContext) -> bool:
         raise ConverterError(INVALID_ARGUMENT_VALUE,
                              f"--input_format={fmt} is not allowed for this framework; use one of "
                              f"{', '.join(INPUT_FORMATS[fw])}", option="--input_format")
+    # Ascend IR graphs declare their input formats
+    keep_declared = fw == Framework.MINDSPORE and not ctx.options.input_format
     for op in graph.data_ops():
         d = op.outputs[0]
+        if keep_declared and d.format:
+            d.origin_format = d.origin_format or d.format
+            continue
         d.format = fmt if _fits(fmt, d.shape) else "ND"
         d.origin_format = d.format
     for op in graph.topo_order():

@@ -54,6 +54,9 @@ PASSES = [
 ]
 
 
+# A single-op description (--singleop) declares its inputs completely, dynamic dims and ranges included.
+SINGLE_OP_PASSES = [p for p in PASSES if p[0] != "apply_input_shapes"]
+
 # What `--mode=1 --dump_mode=1` shows: the parsed graph with shapes inferred, before precision.
 SHAPE_PASSES = PASSES[:PASSES.index(("assign_formats", assign_formats)) + 1]
 

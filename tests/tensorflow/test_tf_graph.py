@@ -12,6 +12,7 @@ from converter.api import build_graph
 from converter.errors import ConverterError
 from converter.frontends.tensorflow import dump_graphdef_json, load_tf_graph, split_tensor_name
 from converter.options import ConvertOptions
+from converter.runtime import Session
 from tests.tensorflow.tf_builder import DType, GraphDefBuilder, run_graphdef
 
 F32 = DType(np.float32)
@@ -70,14 +71,21 @@ def test_tensor_name_forms(tmp_path, name, out):
     assert graph.data_ops()[0].outputs[0].shape == (2, 4)
 
 
-def test_placeholder_with_default_is_an_input(tmp_path):
+def test_placeholder_with_default_is_an_input_only_when_named(tmp_path):
+    """Named in --input_shape: a model input (its default dropped); not named: its default value."""
     g = GraphDefBuilder()
-    g.const("default", np.zeros((2, 3), np.float32))
+    g.const("default", np.full((2, 3), 0.5, np.float32))
     g.node("x", "PlaceholderWithDefault", ["default"], dtype=F32, shape=(2, 3))
     g.node("y", "Exp", ["x"], T=F32)
-    graph = load_tf_graph(g.save(tmp_path), {}, [])
+    path = g.save(tmp_path)
+    graph = load_tf_graph(path, {"x": (2, 3)}, [])
     assert [op.name for op in graph.data_ops()] == ["x"]
     assert "default" not in graph
+    fed = np.arange(6, dtype=np.float32).reshape(2, 3)
+    np.testing.assert_allclose(Session(graph).run({"x": fed})["y:0"], np.exp(fed), rtol=1e-6)
+    graph = load_tf_graph(path, {}, [])
+    assert graph.data_ops() == []
+    np.testing.assert_allclose(Session(graph).run({})["y:0"], np.exp(np.full((2, 3), 0.5)), rtol=1e-6)
 
 
 def test_unused_placeholders_are_inputs_only_when_named(tmp_path):
@@ -144,14 +152,16 @@ def test_all_unsupported_ops_reported_at_once(tmp_path):
     assert "FancyA x4 (e.g. a0, a1, a2, ...)" in text and "FancyB x1 (e.g. b0)" in text
 
 
-def test_tf1_control_flow_gets_advice(tmp_path):
+def test_tf1_switch_merge_on_a_constant_keeps_the_taken_branch(tmp_path):
+    """TF1 control flow is converted (tests/tensorflow/test_tf1_control_flow.py); a conditional on a Const
+    predicate leaves only its taken branch."""
     g = relu_graph()
-    g.const("pred", np.array(True))
+    g.const("pred", np.array(False))
     g.node("sw", "Switch", ["relu", "pred"], T=F32)
-    g.node("merge", "Merge", ["sw:0", "sw:1"], T=F32, N=2)
-    err = codes(lambda: load_tf_graph(g.save(tmp_path), {}, []))
-    assert err.code == "E11009" and "Merge x1" in str(err) and "Switch x1" in str(err)
-    assert "functional control flow" in str(err)
+    g.node("neg", "Neg", ["sw:1"], T=F32)
+    g.node("merge", "Merge", ["sw:0", "neg"], T=F32, N=2)
+    graph = load_tf_graph(g.save(tmp_path), {}, [])
+    assert {op.type for op in graph.ops()} <= {"Data", "Relu", "Identity", "NetOutput"}
 
 
 def test_wrong_files_are_e10041(tmp_path):
