@@ -19,11 +19,12 @@ def node_cases() -> dict:
 def _case_names(config) -> list:
     import onnx
     key = f"onnx_node/names/{onnx.__version__}"
-    names = config.cache.get(key, None) if config.cache is not None else None
+    cache = getattr(config, "cache", None)  # None with -p no:cacheprovider
+    names = cache.get(key, None) if cache is not None else None
     if not names:
         names = sorted(node_cases())
-        if config.cache is not None:
-            config.cache.set(key, names)
+        if cache is not None:
+            cache.set(key, names)
     return names
 
 
