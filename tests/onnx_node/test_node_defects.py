@@ -204,3 +204,24 @@ def test_an_if_decided_by_folding_keeps_only_its_branch(tmp_path):
     assert "If" not in {op.type for op in g.ops()}
     assert np.array_equal(convert_and_run(path, {"x": x}, input_shape=(("x", (2, 3)),),
                                           precision_mode="force_fp32")["y"], -x)
+
+
+def test_a_sequence_graph_input(tmp_path):
+    """A sequence-typed graph input is a DT_VARIANT Data op fed a list (was: refused as 'a dynamic shape [?]')."""
+    from onnx import TensorProto, helper
+    seq = helper.make_tensor_sequence_value_info("seq", TensorProto.FLOAT, None)
+    nodes = [helper.make_node("SequenceInsert", ["seq", "t"], ["s2"]),
+             helper.make_node("ConcatFromSequence", ["s2"], ["y"], axis=0)]
+    graph = helper.make_graph(nodes, "g", [seq, helper.make_tensor_value_info("t", TensorProto.FLOAT, [2, 3])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    feeds = {"seq": [np.ones((1, 3), np.float32), np.zeros((2, 3), np.float32)],
+             "t": np.arange(6, dtype=np.float32).reshape(2, 3)}
+    path = save(model, tmp_path)
+    from converter import api
+    from converter.options import ConvertOptions
+    from converter.runtime import Session
+    om = api.convert(ConvertOptions(framework=5, model=path, output=str(tmp_path / "m"), precision_mode="force_fp32"))
+    y = Session(om).run(feeds)["y"]
+    assert np.array_equal(y, ort_run(path, feeds)[0]) and y.shape == (5, 3)

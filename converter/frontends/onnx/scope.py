@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import onnx
 
-from ...ir import TensorDesc, from_numpy
+from ...ir import DataType, TensorDesc, from_numpy
 from .reader import onnx_dtype_to_numpy
 
 
 def value_info_desc(vi: onnx.ValueInfoProto) -> TensorDesc:
-    """The TensorDesc a graph input/output declares (-1 for unknown dims, shape None for an unknown rank)."""
+    """The TensorDesc a graph input/output declares (-1 for unknown dims, shape None for an unknown rank); a
+    sequence is DT_VARIANT (a list of tensors at run time)."""
+    if vi.type.WhichOneof("value") == "sequence_type":
+        return TensorDesc(dtype=DataType.DT_VARIANT, shape=None, format="ND", name=vi.name)
     tt = vi.type.tensor_type
     dtype = from_numpy(onnx_dtype_to_numpy(tt.elem_type)) if tt.elem_type else 1
     shape = None
