@@ -123,6 +123,16 @@ def test_max_unpool_to_another_shape_is_refused(as_input, tmp_path):
         assert err.value.code == "E11009" and "output_shape [1, 1, 5, 5]" in err.value.message
 
 
+def _x_to_y(nodes, x_shape=("n", 3), opset: int = 18):
+    """A model of ``nodes`` reading a float input x (first dim dynamic by default) and giving y."""
+    from onnx import TensorProto, helper
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(x_shape))],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    model.ir_version = 8
+    return model
+
+
 def _axes_model(op_type: str, axes_node):
     """x (dynamic first dim) -> op_type(x, axes) where axes come from ``axes_node`` (a NodeProto making 'axes'),
     or from a graph input 'axes' when axes_node is None."""
@@ -146,10 +156,7 @@ def test_axes_computed_from_shapes_are_accepted_once_folded(tmp_path):
     nodes = [rank, helper.make_node("Shape", ["s"], ["r"]),
              helper.make_node("Constant", [], ["one"], value=helper.make_tensor("one", TensorProto.INT64, [1], [1])),
              helper.make_node("Sub", ["r", "one"], ["axes"]), helper.make_node("Unsqueeze", ["x", "axes"], ["y"])]
-    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 3])],
-                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)])
-    model.ir_version = 8
+    model = _x_to_y(nodes)
     x = np.arange(6, dtype=np.float32).reshape(2, 3)
     path = save(model, tmp_path)
     y = convert_and_run(path, {"x": x}, input_shape=(("x", (2, 3)),), precision_mode="force_fp32")["y"]
@@ -170,10 +177,7 @@ def test_pad_axes_from_a_constant_node(tmp_path):
     nodes = [helper.make_node("Constant", [], ["axes"], value=helper.make_tensor("a", TensorProto.INT64, [1], [-1])),
              helper.make_node("Constant", [], ["pads"], value=helper.make_tensor("p", TensorProto.INT64, [2], [1, 2])),
              helper.make_node("Pad", ["x", "pads", "", "axes"], ["y"])]
-    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3])],
-                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)])
-    model.ir_version = 8
+    model = _x_to_y(nodes, (2, 3))
     x = np.arange(6, dtype=np.float32).reshape(2, 3)
     path = save(model, tmp_path)
     y = convert_and_run(path, {"x": x}, precision_mode="force_fp32")["y"]
@@ -192,10 +196,7 @@ def test_an_if_decided_by_folding_keeps_only_its_branch(tmp_path):
              helper.make_node("Constant", [], ["two"], value=helper.make_tensor("two", TensorProto.INT64, [], [2])),
              helper.make_node("Equal", ["rank", "two"], ["cond"]),
              helper.make_node("If", ["cond"], ["y"], then_branch=then_g, else_branch=else_g)]
-    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 3])],
-                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)])
-    model.ir_version = 8
+    model = _x_to_y(nodes)
     x = np.arange(6, dtype=np.float32).reshape(2, 3)
     path = save(model, tmp_path)
     from converter.api import build_graph
