@@ -113,9 +113,11 @@ def onnx_type_to_datatype(onnx_type: int) -> int:
 
 
 def _cast_attrs(ctx: NodeContext) -> dict:
-    """saturate (opset 19+: float8 targets) and round_mode (opset 24+: float8 e8m0 targets)."""
-    return {"saturate": bool(ctx.attr("saturate", 1)),
-            "round_mode": ctx.choice("round_mode", {m: m for m in ("up", "down", "nearest")}, "up")}
+    """saturate (opset 19+: float8 targets) and round_mode (opset 24+: float8 e8m0 targets), recorded when they
+    differ from the defaults (so the .om of a model without them stays as it was)."""
+    saturate = bool(ctx.attr("saturate", 1))
+    round_mode = ctx.choice("round_mode", {m: m for m in ("up", "down", "nearest")}, "up")
+    return {**({} if saturate else {"saturate": False}), **({} if round_mode == "up" else {"round_mode": round_mode})}
 
 
 @onnx_op("Cast")
