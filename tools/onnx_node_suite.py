@@ -36,6 +36,10 @@ import numpy as np
 RTOL, ATOL = 1e-3, 1e-7  # onnx/backend/test/case/test_case.py defaults (every node case uses them)
 STATUSES = ("pass", "refused", "mismatch", "crash")
 PRECISION_MODE = "force_fp32"
+# Cases whose expected values were drawn at random (ONNX's reference uses numpy's global generator, even when the
+# node has a seed): no implementation reproduces them, so their outputs are checked for shape, dtype and range
+# (Bernoulli: 0 or 1) instead of values.
+RANDOM_CASES = {"test_bernoulli*": (0, 1)}
 INTERNAL_CODES = ("E19999",)  # our "internal error" code: a bug, counted as a crash
 
 
@@ -119,8 +123,13 @@ def _declared_shape(vi):
     return tuple(d.dim_value if d.HasField("dim_value") else -1 for d in t.shape.dim)
 
 
-def compare(expected: list, got: list, got_names: list | None = None, want_names: list | None = None) -> str:
-    """'' when got matches expected as the ONNX backend runner checks it, else what differs."""
+def compare(expected: list, got: list, got_names: list | None = None, want_names: list | None = None,
+            case_name: str = "") -> str:
+    """'' when got matches expected as the ONNX backend runner checks it, else what differs (RANDOM_CASES:
+    shape, dtype and value range only)."""
+    value_range = next((r for p, r in RANDOM_CASES.items() if fnmatch.fnmatchcase(case_name, p)), None)
+    if value_range is not None:
+        expected = [_in_range_stand_in(e, g, value_range) for e, g in zip(expected, got)] + expected[len(got):]
     if len(got) != len(expected):
         return f"{len(got)} output(s), expected {len(expected)}"
     if got_names is not None and want_names is not None and list(got_names) != list(want_names):
@@ -130,6 +139,16 @@ def compare(expected: list, got: list, got_names: list | None = None, want_names
         if why:
             return f"output {i}: {why}"
     return ""
+
+
+def _in_range_stand_in(e, g, value_range):
+    """For a random case: ``g`` itself when it has e's shape and dtype and its values lie in value_range (so the
+    comparison passes), else e (so it reports the difference)."""
+    if isinstance(e, np.ndarray) and isinstance(g, np.ndarray) and g.shape == e.shape and g.dtype == e.dtype:
+        lo, hi = value_range
+        if np.all((g.astype(np.float64) >= lo) & (g.astype(np.float64) <= hi)):
+            return g
+    return e
 
 
 def _compare_value(e, g) -> str:
@@ -214,7 +233,8 @@ def run_ours(case, workdir: str) -> Result:
             with np.errstate(all="ignore"):
                 session.run(_feeds(case))
         got = session._last_outputs
-        why = compare(_expected(case), got, session.output_names, [o.name for o in case.model.graph.output])
+        why = compare(_expected(case), got, session.output_names, [o.name for o in case.model.graph.output],
+                      case.name)
         status = "mismatch" if why else "pass"
         return Result(case.name, status, "", why, stage if why else "", time.perf_counter() - start,
                       max_ulps(_expected(case), got) if why else None)
@@ -249,7 +269,7 @@ def run_ort(case) -> Result:
             got = sess.run(None, feeds)
     except Exception as exc:  # noqa: BLE001
         return Result(case.name, "crash", "ORT", _one_line(exc), "run", time.perf_counter() - start)
-    why = compare(_expected(case), got, names, [o.name for o in case.model.graph.output])
+    why = compare(_expected(case), got, names, [o.name for o in case.model.graph.output], case.name)
     return Result(case.name, "mismatch" if why else "pass", "", why, "run" if why else "",
                   time.perf_counter() - start)
 
