@@ -215,12 +215,26 @@ class SequenceValue(list):
     """A runtime sequence of arrays (ONNX sequence types): kept as a list, never turned into an array."""
 
 
+class OptionalValue:
+    """A runtime ONNX optional: ``value`` is a tensor, a SequenceValue, or None (empty)."""
+
+    def __init__(self, value=None):
+        self.value = value
+
+    def __repr__(self):
+        return f"OptionalValue({self.value!r})"
+
+
+RUNTIME_VALUES = (SequenceValue, OptionalValue)   # kernel results kept as they are (not made arrays)
+
+
 # ops that convert between exact types themselves (everything else computes bfloat16/float8 in float32)
 EXACT_TYPE_OPS = {"Cast", "CastLike", "Const"}
 
 
 def run_kernel(spec: OpSpec, inputs: list, attrs: dict) -> list:
-    """Run a kernel; returns one value per output (arrays, or SequenceValues for sequence outputs).
+    """Run a kernel; returns one value per output (arrays, or SequenceValues / OptionalValues for sequence and
+    optional outputs).
 
     Kernels are written for numpy types: bfloat16 and float8/float4 inputs (ml_dtypes) are widened to float32
     and the kernel's float32 results rounded back to that type (the runtime's fp16 emulation, for these types),
@@ -234,7 +248,7 @@ def run_kernel(spec: OpSpec, inputs: list, attrs: dict) -> list:
     out = spec.kernel(inputs, attrs)
     if not isinstance(out, (list, tuple)) or isinstance(out, SequenceValue):
         out = [out]
-    out = [o if isinstance(o, SequenceValue) else np.asarray(o) for o in out]
+    out = [o if isinstance(o, RUNTIME_VALUES) else np.asarray(o) for o in out]
     if narrow is not None:
         with np.errstate(over="ignore", invalid="ignore"):
             out = [o.astype(narrow) if isinstance(o, np.ndarray) and o.dtype == np.float32 else o for o in out]

@@ -63,7 +63,7 @@ def apply_input_shapes(graph: Graph, ctx: PassContext) -> bool:
         given.add(op.name)
     for op in graph.data_ops():
         desc = op.outputs[0]
-        if op.name in given or desc.dtype == DataType.DT_VARIANT:  # a sequence has no shape of its own
+        if op.name in given or desc.dtype == DataType.DT_VARIANT:   # (sequences and optionals have no shape)
             continue
         if desc.shape is None or any(d < 0 for d in desc.shape):
             raise ConverterError(INVALID_ARGUMENT_VALUE,

@@ -13,7 +13,7 @@ from ..ir import DataType, Graph, from_numpy, to_numpy
 from ..ir.dtypes import NARROW_FLOATS, is_ml_dtype
 from ..ops.layout import from_nc1hwc0, to_nc1hwc0
 from ..ops import random as random_ops
-from ..ops.registry import run_kernel
+from ..ops.registry import OptionalValue, SequenceValue, run_kernel
 from .control_flow import run_body_op
 
 FP16 = np.dtype(np.float16)
@@ -105,8 +105,8 @@ class Session:
                 raise ConverterError(NODE_NOT_FOUND, f"'{key}' is not an input of the model; inputs are: "
                                      f"{', '.join(o.name for o in self.inputs)}", node=key)
             desc = op.outputs[0]
-            if desc.dtype == DataType.DT_VARIANT:  # a sequence (loop-carried list of tensors): passed as it is
-                values[(op.name, 0)] = arr
+            if desc.dtype == DataType.DT_VARIANT:  # a sequence (list of tensors) or an optional (value or None)
+                values[(op.name, 0)] = variant_value(arr, desc)
                 continue
             arr = np.asarray(arr)
             want = to_numpy(desc.dtype)
@@ -174,10 +174,10 @@ class Session:
             if not capture:
                 for r in free:
                     values.pop(r, None)
-        result = {name: values[ref] for name, ref in zip(self.output_names, self.output_refs)}
+        result = {name: plain_value(values[ref]) for name, ref in zip(self.output_names, self.output_refs)}
         if captured is not None:
             result["__all__"] = captured
-        self._last_outputs = [values[ref] for ref in self.output_refs]
+        self._last_outputs = [plain_value(values[ref]) for ref in self.output_refs]
         return result
 
     def run_outputs(self, feeds: dict) -> list:
@@ -192,6 +192,22 @@ def _widen(a):
                                                                           from_numpy(a.dtype) in NARROW)):
         return a.astype(np.float32)
     return a
+
+
+def variant_value(value, desc):
+    """A fed sequence (a list of arrays) or optional (a value, or None when empty) as the kernels take it."""
+    if isinstance(value, (SequenceValue, OptionalValue)):
+        return value
+    if desc.attrs.get("optional"):
+        if value is not None and desc.attrs.get("elem_kind") == "sequence":
+            value = SequenceValue(value)
+        return OptionalValue(value)
+    return SequenceValue(value)
+
+
+def plain_value(value):
+    """A model output as the caller gets it: an optional's content (None when empty), sequences as lists."""
+    return value.value if isinstance(value, OptionalValue) else value
 
 
 def _compute_view(value: np.ndarray, desc) -> np.ndarray:

@@ -157,3 +157,8 @@ def select(e: Emit):
     cond = e.as_dtype(0, DataType.DT_BOOL)
     target = promoted(e, [1, 2])
     keep_dtype(e, "Where", [cond, e.as_dtype(1, target), e.as_dtype(2, target)], target, e.dtype(1))
+
+
+@emits("Bitcast", opset=26)
+def bitcast(e: Emit):
+    e.out("BitCast", [e.input(0)], to=onnx_type(e.attrs["dst_type"]))

@@ -118,12 +118,15 @@ def channels_first_format(ctx: NodeContext) -> str:
 
 @onnx_op("BatchNormalization", ignores=("is_test", "momentum"))  # momentum: training only
 def batch_normalization(ctx: NodeContext):
-    if ctx.attr("training_mode"):
-        raise ctx.unsupported("training_mode=1 is not supported (inference only)")
+    """training_mode=1 (opset 14 on): normalised with the batch's statistics, outputs 1 and 2 the running
+    mean and variance updated with them (BatchNormTraining)."""
     if ctx.opset < 9 and ctx.attr("spatial", 1) == 0:
         raise ctx.unsupported("spatial=0 (per-activation statistics) is not supported")
-    only_first_output(ctx, "running mean/variance")
     attrs = {"epsilon": float(ctx.attr("epsilon")), "data_format": channels_first_format(ctx)}
+    if ctx.attr("training_mode"):
+        attrs["momentum"] = float(ctx.attr("momentum"))
+        return ctx.op_all_outputs("BatchNormTraining", ctx.inputs[:5], attrs, 3)
+    only_first_output(ctx, "running mean/variance, written in training mode only")
     return ctx.op("BatchNorm", ctx.inputs[:5], attrs, n_out=1)
 
 
@@ -135,9 +138,14 @@ def instance_normalization(ctx: NodeContext):
 
 @onnx_op("LayerNormalization", since=17)
 def layer_normalization(ctx: NodeContext):
-    only_first_output(ctx, "Mean/InvStdDev")
+    """Outputs Mean and InvStdDev, when used, come from LayerNorm with stats (in fp32, stash_type 1)."""
     attrs = {"axis": ctx.axis(int(ctx.attr("axis"))), "epsilon": float(ctx.attr("epsilon"))}
-    return ctx.op("LayerNorm", ctx.inputs[:3], attrs, n_out=1)
+    if not any(list(ctx.node.output)[1:]):
+        return ctx.op("LayerNorm", ctx.inputs[:3], attrs, n_out=1)
+    if int(ctx.attr("stash_type")) != 1:
+        raise ctx.unsupported(f"stash_type={ctx.attr('stash_type')}: Mean/InvStdDev are computed in float32 "
+                              "(stash_type=1) only")
+    return ctx.op_all_outputs("LayerNorm", ctx.inputs[:3], {**attrs, "stats": True}, 3)
 
 
 @onnx_op("GroupNormalization", since=18)
@@ -296,13 +304,13 @@ def resize_v10(ctx: NodeContext):
 
 @onnx_op("Resize", since=11)
 def resize(ctx: NodeContext):
-    if ctx.attr("antialias"):
-        raise ctx.unsupported("antialias=1 is not supported")
     attrs = {"mode": str(ctx.attr("mode")), "data_format": channels_first_format(ctx)}
     for key in RESIZE_ATTRS:
         attrs[key] = ctx.attr(key, BEFORE_18.get(key))
     if ctx.attr("axes"):
         attrs["axes"] = [ctx.axis(int(a)) for a in ctx.attr("axes")]
+    if ctx.attr("antialias") and attrs["mode"] != "nearest":   # (opset 18; nearest has no antialiasing)
+        attrs["antialias"] = True
     return ctx.op("Resize", ctx.inputs[:4], attrs)
 
 
