@@ -3,8 +3,8 @@ refused when it is loaded (E10003 naming the op) instead of failing inside the r
 
 Checked, in every graph and body: each data input comes from an op of the same graph and names one of its
 outputs (control edges ``op:-1`` are not data inputs and are kept aside by the reader, as real ATC files have
-them); one NetOutput, read by no op; Data ops have an output desc and are numbered 0..n-1; Const ops have a
-value; no cycle of data edges; output descs hold data types we know (model inputs one with values) and static
+them); one NetOutput, read by no op; Data ops have an output desc and are numbered 0..n-1; Const ops in the graphs the
+runtime runs have a value; no cycle of data edges; output descs hold data types we know (model inputs one with values) and static
 shapes no larger than a device holds (ir.sizes.MAX_TENSOR_BYTES); ops with bodies (If, Loop, Scan,
 SequenceMap) have them, and If and Loop bodies take the inputs the op passes. Weight ranges (offset and size
 inside the WEIGHTS_DATA partition) are checked when the weights are read (attrs.tensor_from_proto). What ops
@@ -72,7 +72,10 @@ def _check_data_indices(graph: Graph) -> None:
                    f"0 to {len(indices) - 1}, each once")
 
 
-def check_graph(graph: Graph) -> None:
+def check_graph(graph: Graph, runs: bool = True) -> None:
+    """``runs``: the runtime runs this graph (the main graph and the BODIES of the ops it runs); a graph kept
+    only for what it describes (a compiled model's PartitionedCall body, ...) may hold Consts of GE's own
+    encoding that we do not read."""
     _check_data_indices(graph)
     outputs = [op.name for op in graph.ops() if op.type == "NetOutput"]
     if len(outputs) != 1:
@@ -85,7 +88,7 @@ def check_graph(graph: Graph) -> None:
             raise _bad(graph, op.name, f"input {missing[0]!r} names an op that is not in the graph")
         if op.type == "Data" and not op.outputs:
             raise _bad(graph, op.name, "the Data op has no output description")
-        if op.type == "Const" and op.value is None:
+        if runs and op.type == "Const" and op.value is None:
             raise _bad(graph, op.name, "the Const op has no value")
         for ref in graph.inputs_of(op.name):
             if ref is not None and graph.op(ref[0]).type == "NetOutput":
@@ -97,8 +100,8 @@ def check_graph(graph: Graph) -> None:
         if missing:
             raise _bad(graph, op.name, f"the {op.type} op has no {' / '.join(missing)} graph")
         _check_body_arity(graph, op)
-        for sub in op.subgraphs.values():
-            check_graph(sub)
+        for key, sub in op.subgraphs.items():
+            check_graph(sub, runs and key in BODIES.get(op.type, ()))
     if not nx.is_directed_acyclic_graph(graph.g):
         cycle = [u for u, *_ in nx.find_cycle(graph.g)]
         raise _bad(graph, cycle[0], "its data edges form a cycle: " + " -> ".join(repr(n) for n in cycle[:8])

@@ -12,3 +12,4 @@ with_trait = registry.with_trait
 has_trait = registry.has_trait
 by_spatial_rank = registry.by_spatial_rank
 param_inputs = registry.param_inputs
+const_inputs = registry.const_inputs

@@ -210,6 +210,8 @@ def _infer_subgraph_op(graph: Graph, op, warn) -> bool:
     the branches, and take outputs the branches agree on (unknown dims where they differ). Loop: see above."""
     if op.type == "Loop":
         return _infer_loop(graph, op, warn)
+    if op.type == "If" and _inline_decided_if(graph, op):
+        return True
     if op.type == "Scan":
         return _infer_scan(graph, op, warn)
     if op.type == "SequenceMap":
@@ -273,6 +275,23 @@ def _try_fold(graph: Graph, op, spec, refs, values, attrs) -> tuple:
         return False, new
     _fold_outputs(graph, op, outs, origin)
     return True, None
+
+
+def _inline_decided_if(graph: Graph, op) -> bool:
+    """An If whose condition folding made a constant becomes the branch it takes (the other one, which may not
+    even fit the shapes, is dropped): its ops are copied into the graph, reading the If's inputs."""
+    refs = graph.inputs_of(op.name)
+    cond = graph.const_value(refs[0]) if refs and refs[0] is not None else None
+    if cond is None or np.asarray(cond).size != 1 or set(op.subgraphs) != {"then_branch", "else_branch"}:
+        return False
+    branch = op.subgraphs["then_branch" if bool(np.asarray(cond).reshape(-1)[0]) else "else_branch"]
+    outs = inline_graph(graph, branch, refs[1:], prefix=op.name)
+    for i, ref in enumerate(outs):
+        if ref is not None and op.outputs[i].name and not graph.desc(ref).name:
+            graph.desc(ref).name = op.outputs[i].name
+        graph.replace_uses((op.name, i), ref)
+    graph.remove(op.name)
+    return True
 
 
 def infer_op(graph: Graph, op, fold: bool = True, warn=None) -> bool:

@@ -7,6 +7,8 @@ import pytest
 
 from tests.ops_tensor._eval import Case, feeds, inp, load_case, make_model, run_graph
 
+from ._cases import REFERENCE_CASES
+
 rng = np.random.default_rng(13)
 
 
@@ -18,7 +20,7 @@ CASES = [
     Case("swiglu", "SwiGLU", [inp("a", f32(2, 3, 4)), inp("b", f32(2, 3, 4))], opset=28),
     Case("swiglu_alpha_fp16", "SwiGLU", [inp("a", f32(5, 4).astype(np.float16)), inp("b", f32(5, 4).astype(np.float16))],
          {"alpha": 1.702}, opset=28, atol=2e-3),
-]
+] + REFERENCE_CASES
 
 
 @pytest.mark.parametrize("case", CASES, ids=str)

@@ -123,7 +123,7 @@ def _set(name, fn):
 
 
 CRAFTED = {
-    "output dtype 39": (_set("relu", lambda op: setattr(op.output_desc[0], "dtype", 39)), "E10003"),
+    "output dtype 99": (_set("relu", lambda op: setattr(op.output_desc[0], "dtype", 99)), "E10003"),
     "Cast to type 22": (_set("logsoftmax_cast_fp32", lambda op: setattr(op.attr["dst_type"], "i", 22)), "E10001"),
     "Cast to DT_VARIANT": (_set("logsoftmax_cast_fp32", lambda op: setattr(op.attr["dst_type"], "i", 26)), "E10001"),
     "Relu without input": (_set("relu", lambda op: op.ClearField("input")), "E10001"),

@@ -9,6 +9,9 @@ from onnx import TensorProto, helper
 
 from ...errors import FILE_OPEN_FAILED, MODEL_LOAD_FAILED, ModelLoadError
 from ...fileio import resolve_inside
+from ...ir import DataType, from_numpy, to_numpy
+from ...ir.dtypes import SUB_BYTE_BITS, from_bytes, is_ml_dtype
+from ...ir.dtypes import nbytes as stored_nbytes
 from ...ir.sizes import check_tensor_bytes, element_count
 from ..protowire import WireFormatError
 from .lazy_load import LazyModel, RawSpan, drop_resident_pages, map_file, map_own_pages, split_weights
@@ -25,13 +28,32 @@ _NP = {
 
 _VALUE_FIELDS = ("float_data", "int32_data", "string_data", "int64_data", "double_data", "uint64_data")
 
+# ONNX types computed as ml_dtypes arrays -> the GE DataType each one is (numbers: older onnx wheels lack names)
+NARROW_TYPES = {16: DataType.DT_BF16, 17: DataType.DT_FLOAT8_E4M3FN, 19: DataType.DT_FLOAT8_E5M2,
+                22: DataType.DT_INT4, 23: DataType.DT_FLOAT4_E2M1, 24: DataType.DT_FLOAT8_E8M0,
+                25: DataType.DT_UINT2, 26: DataType.DT_INT2}
+# ONNX types GE has no DataType for: refused (E10041), naming the tensors (convert.check_tensor_types)
+NO_GE_TYPE = {18: "FLOAT8E4M3FNUZ", 20: "FLOAT8E5M2FNUZ", 21: "UINT4"}
+
+
+def onnx_type_name(t: int) -> str:
+    if t in NO_GE_TYPE:
+        return NO_GE_TYPE[t]
+    return TensorProto.DataType.Name(t) if t in TensorProto.DataType.values() else f"number {t} (unknown)"
+
+
+def is_known_type(t: int) -> bool:
+    return t in _NP or t in NARROW_TYPES
+
 
 def onnx_dtype_to_numpy(t: int):
-    try:
+    if t in _NP:
         return np.dtype(_NP[t])
-    except KeyError:
-        name = TensorProto.DataType.Name(t) if t in TensorProto.DataType.values() else f"number {t} (unknown)"
-        raise ModelLoadError(MODEL_LOAD_FAILED, f"ONNX tensor type {name} is not supported") from None
+    if t in NARROW_TYPES:
+        return to_numpy(NARROW_TYPES[t])
+    name = onnx_type_name(t)
+    why = "GE has no data type for it" if t in NO_GE_TYPE else "it is not supported"
+    raise ModelLoadError(MODEL_LOAD_FAILED, f"ONNX tensor type {name}: {why}")
 
 
 def load_model(path: str) -> onnx.ModelProto:
@@ -118,10 +140,11 @@ def tensor_to_array(t: TensorProto, base_dir: str | None, raw: RawSpan | None = 
     if t.raw_data:
         data = t.raw_data
         return _raw_view(t, dtype, shape, count, data, 0, len(data))
-    stored = max(len(getattr(t, f)) for f in _VALUE_FIELDS)  # one value per element for the types we read
-    if stored != count:
-        raise ModelLoadError(MODEL_LOAD_FAILED, f"tensor '{t.name}': it holds {stored} values, its shape "
-                             f"{list(shape)} needs {count}")
+    stored = max(len(getattr(t, f)) for f in _VALUE_FIELDS)
+    needed = _values_needed(dtype, count)
+    if stored != needed:
+        raise ModelLoadError(MODEL_LOAD_FAILED, f"tensor '{t.name}': it holds {stored} values, its type and shape "
+                             f"{list(shape)} need {needed}")
     try:
         return onnx.numpy_helper.to_array(t).astype(dtype, copy=False).reshape(shape)
     except (ValueError, TypeError) as exc:
@@ -129,13 +152,27 @@ def tensor_to_array(t: TensorProto, base_dir: str | None, raw: RawSpan | None = 
                              f"{list(shape)} ({exc})") from None
 
 
+def _values_needed(dtype, count: int) -> int:
+    """How many values a tensor's typed data fields hold: one per element, except the sub-byte types, which
+    ONNX packs into int32_data one byte per value (two int4, four int2 elements)."""
+    bits = SUB_BYTE_BITS.get(from_numpy(dtype)) if is_ml_dtype(dtype) else None
+    return (count * bits + 7) // 8 if bits else count
+
+
 def _raw_view(t: TensorProto, dtype, shape, count: int, buffer, offset: int, nbytes: int) -> np.ndarray:
-    """Little-endian view of ``nbytes`` raw bytes at ``offset`` of ``buffer``, shaped ``shape``."""
+    """Little-endian view of ``nbytes`` raw bytes at ``offset`` of ``buffer``, shaped ``shape`` (the narrow types
+    decoded: sub-byte ones are packed in raw_data)."""
+    check_tensor_bytes(count, dtype.itemsize, f"tensor '{t.name}'", error=ModelLoadError)
+    if is_ml_dtype(dtype):
+        dt = from_numpy(dtype)
+        if nbytes != stored_nbytes(dt, count):
+            raise ModelLoadError(MODEL_LOAD_FAILED, f"tensor '{t.name}': raw_data holds {nbytes} bytes, its type and "
+                                 f"shape {list(shape)} need {stored_nbytes(dt, count)}")
+        return from_bytes(memoryview(buffer)[offset:offset + nbytes], dt, shape)
     if dtype.kind == "O" or nbytes != count * dtype.itemsize:
         what = "string tensors cannot use raw_data" if dtype.kind == "O" else \
             f"raw_data holds {nbytes} bytes, its type and shape {list(shape)} need {count * dtype.itemsize}"
         raise ModelLoadError(MODEL_LOAD_FAILED, f"tensor '{t.name}': {what}")
-    check_tensor_bytes(count, dtype.itemsize, f"tensor '{t.name}'", error=ModelLoadError)
     return np.frombuffer(buffer, dtype=dtype.newbyteorder("<"), count=count, offset=offset).reshape(shape)
 
 
@@ -157,17 +194,21 @@ def _external(t: TensorProto, dtype, shape, count: int, base_dir: str | None) ->
                           code=MODEL_LOAD_FAILED, error=ModelLoadError)
     if dtype.kind == "O":
         raise ModelLoadError(MODEL_LOAD_FAILED, f"tensor '{t.name}': string tensors cannot use external data")
+    need = stored_nbytes(from_numpy(dtype), count) if is_ml_dtype(dtype) else count * dtype.itemsize
     offset = _external_number(t, info, "offset", 0)
-    length = _external_number(t, info, "length", count * dtype.itemsize)
+    length = _external_number(t, info, "length", need)
     if not os.path.isfile(full):
         raise ModelLoadError(FILE_OPEN_FAILED, f"tensor '{t.name}': external data file '{location}' not found next to "
                              "the model", path=full)
-    if length < count * dtype.itemsize or offset + length > os.path.getsize(full):
+    if length < need or offset + length > os.path.getsize(full):
         raise ModelLoadError(MODEL_LOAD_FAILED, f"tensor '{t.name}': external data in '{location}' is shorter than its "
                              "shape needs", path=full)
     check_tensor_bytes(count, dtype.itemsize, f"tensor '{t.name}'", error=ModelLoadError)
     if count == 0:
         return np.zeros(shape, dtype)
+    if is_ml_dtype(dtype):
+        return from_bytes(np.memmap(full, dtype=np.uint8, mode="r", offset=offset, shape=(need,)),
+                          from_numpy(dtype), shape)
     return np.memmap(full, dtype=dtype, mode="r", offset=offset, shape=shape)
 
 

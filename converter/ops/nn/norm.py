@@ -222,7 +222,8 @@ def lp_normalization(inputs, attrs):
         norm = np.abs(xf).sum(axis=axis, keepdims=True)
     else:
         norm = np.sqrt((xf * xf).sum(axis=axis, keepdims=True))
-    return (xf / norm).astype(x.dtype, copy=False)
+    out = np.divide(xf, norm, out=np.zeros_like(xf), where=norm != 0)  # a slice of zeros stays 0 (ONNX)
+    return out.astype(x.dtype, copy=False)
 
 
 @register("RmsNorm", attrs={"axis": Attr("int", -1, "first normalised axis; the rest follow"),

@@ -55,6 +55,8 @@ def _given(v):
 class ResizePlan:
     """Which axes change, to what size, with which scale (float32, as onnxruntime) and roi."""
 
+    from_scales = False  # the output lengths come from scales (not sizes): align_corners uses in * scale
+
     def __init__(self, shape, roi, scales, sizes, attrs: dict):
         rank = len(shape)
         count = np.asarray(sizes if _given(sizes) else scales).size if (_given(sizes) or _given(scales)) else 0
@@ -82,6 +84,7 @@ class ResizePlan:
                 self.out_sizes = sizes
                 self.scales = [F32(o) / F32(i) if i > 0 else F32(1) for o, i in zip(sizes, in_sizes)]
         elif _given(scales):
+            self.from_scales = True
             self.scales = [F32(s) for s in np.asarray(scales, F32).reshape(-1)]
             self._check(len(self.scales), n, "scales")
             # floor(in * scale) in float32 (5 * 2.8f is 14), also for tf_crop_and_resize: onnxruntime
@@ -103,8 +106,11 @@ class ResizePlan:
         return tuple(out)
 
 
-def source_coordinates(mode: str, out_len: int, in_len: int, scale, roi_start, roi_end) -> np.ndarray:
-    """Float32 source coordinate of every output index (ONNX coordinate_transformation_mode)."""
+def source_coordinates(mode: str, out_len: int, in_len: int, scale, roi_start, roi_end,
+                       from_scales: bool = False) -> np.ndarray:
+    """Float32 source coordinate of every output index (ONNX coordinate_transformation_mode). align_corners
+    divides by length_resized - 1, where length_resized is in_len * scale when the lengths come from scales
+    (fractional: the ONNX reference and its node tests; onnxruntime uses the floored out_len)."""
     o = np.arange(out_len, dtype=F32)
     scale = F32(scale)
     if mode == "half_pixel":
@@ -116,7 +122,8 @@ def source_coordinates(mode: str, out_len: int, in_len: int, scale, roi_start, r
         offset = F32(in_len) / F32(2) * (F32(1) - adjustment)
         return offset + (o + F32(0.5)) / scale - F32(0.5)
     if mode == "align_corners":
-        return o * F32(in_len - 1) / F32(out_len - 1) if out_len > 1 else np.zeros(out_len, F32)
+        resized = F32(in_len) * scale if from_scales else F32(out_len)
+        return o * F32(in_len - 1) / (resized - F32(1)) if out_len > 1 else np.zeros(out_len, F32)
     if mode == "asymmetric":
         return o / scale
     if mode == "tf_half_pixel_for_nn":
@@ -245,7 +252,8 @@ def resize_nchw(x: np.ndarray, roi, scales, sizes, attrs: dict) -> np.ndarray:
     for k, (axis, in_len, out_len, scale) in enumerate(zip(plan.axes, plan.in_sizes, plan.out_sizes, plan.scales)):
         if out_len == in_len and scale == 1:
             continue  # onnxruntime leaves an unscaled axis alone whatever the coordinate mode (even its roi)
-        coords = source_coordinates(coord_mode, out_len, in_len, scale, plan.roi[k], plan.roi[n + k])
+        coords = source_coordinates(coord_mode, out_len, in_len, scale, plan.roi[k], plan.roi[n + k],
+                                    plan.from_scales)
         if coord_mode == "tf_crop_and_resize":
             outside.append((axis, (coords < 0) | (coords > in_len - 1)))
         idx, weights = taps(coords, in_len, attrs, scale)

@@ -10,9 +10,25 @@ from ..scope import free_names, value_info_desc
 from .elementwise import onnx_type_to_datatype
 
 
-@onnx_op("Identity", "Dropout")
+@onnx_op("Dropout", ignores=("seed", "ratio", "is_test"))
+def dropout(ctx: NodeContext):
+    """Dropout as it runs in inference: the identity, with an all-true mask. Training mode (opset 12's
+    training_mode input) draws a random mask: refused unless the ratio is a constant 0, where it is the same."""
+    if ctx.input(2) is not None:
+        training = ctx.value(2)
+        if training is None:
+            raise ctx.unsupported("training_mode is not a constant; only inference (training_mode=false) is "
+                                  "converted: make it a constant false, or remove the Dropout")
+        ratio = ctx.value(1) if ctx.input(1) is not None else np.float32(0.5)
+        if bool(np.asarray(training).reshape(-1)[0]) and (ratio is None or float(np.asarray(ratio).reshape(-1)[0])):
+            raise ctx.unsupported("training_mode=true drops random elements; only inference is converted: "
+                                  "set training_mode to false, or remove the Dropout")
+    return identity(ctx)
+
+
+@onnx_op("Identity")
 def identity(ctx: NodeContext):
-    """Identity, and Dropout in inference (mask output, if used, is all true)."""
+    """Identity (and Dropout in inference: the mask output, if used, is all true)."""
     outs = ctx.op("Identity", [ctx.input(0)], n_out=1)
     if len(ctx.node.output) > 1 and ctx.node.output[1]:
         shape_ref = ctx.op("Shape", [ctx.input(0)], n_out=1, suffix="_mask_shape")[0]

@@ -116,7 +116,7 @@ def channels_first_format(ctx: NodeContext) -> str:
     return "NCDHW" if ctx.rank(0) == 5 else "NCHW"
 
 
-@onnx_op("BatchNormalization")
+@onnx_op("BatchNormalization", ignores=("is_test", "momentum"))  # momentum: training only
 def batch_normalization(ctx: NodeContext):
     """training_mode=1 (opset 14 on): normalised with the batch's statistics, outputs 1 and 2 the running
     mean and variance updated with them (BatchNormTraining)."""
@@ -212,7 +212,7 @@ def _gemm_bias(ctx: NodeContext, beta: float, can_bias: bool):
     return None, ref
 
 
-@onnx_op("Gemm")
+@onnx_op("Gemm", ignores=("broadcast",))  # opset < 7: C broadcasts either way
 def gemm(ctx: NodeContext):
     """Y = alpha * op(A) @ op(B) + beta * C as MatMulV2 (+ Mul for a non-constant B, + Add for a 2-D C)."""
     alpha, beta = float(ctx.attr("alpha")), float(ctx.attr("beta"))
@@ -261,7 +261,9 @@ def pad_attrs_form(ctx: NodeContext):
 def pad_inputs_form(ctx: NodeContext):
     attrs = {"mode": ctx.attr("mode")}
     if ctx.input(3) is not None:
-        axes = ctx.require_value(3, "axes")
+        axes = ctx.value(3)
+        if axes is None:  # an input until folding makes it a constant (passes/constants.py checks)
+            return ctx.op("PadV3", ctx.inputs[:4], attrs)
         attrs["axes"] = [ctx.axis(int(a)) for a in np.asarray(axes).reshape(-1)]
     return ctx.op("PadV3", ctx.inputs[:3], attrs)
 
@@ -322,4 +324,6 @@ def depth_to_space(ctx: NodeContext):
 
 @onnx_op("SpaceToDepth")
 def space_to_depth(ctx: NodeContext):
-    return ctx.op("SpaceToDepth", ctx.inputs[:1], {"blocksize": int(ctx.require_attr("blocksize")), "mode": "DCR"})
+    """mode (CRD or DCR) came with opset 26; DCR before."""
+    mode = ctx.choice("mode", {"DCR": "DCR", "CRD": "CRD"}, "DCR")
+    return ctx.op("SpaceToDepth", ctx.inputs[:1], {"blocksize": int(ctx.require_attr("blocksize")), "mode": mode})
