@@ -35,7 +35,8 @@ if ROOT not in sys.path:
 from tools.fuzz.targets import TARGET_NAMES, TARGETS, mutate_file  # noqa: E402
 
 CASE_SECONDS = 30        # a case running longer is a finding (a hang)
-REPORTS = {"check.json"}  # --mode=3 writes its report when the check fails too: that is its output
+REPORTS = {"check.json"}
+FAILURE_KINDS = ("traceback", "E19999", "files left behind", "hang")  # --mode=3 writes its report when the check fails too: that is its output
 
 
 class CaseTimeout(BaseException):
@@ -49,6 +50,7 @@ class Outcome:
     seed_name: str
     result: str                 # "ok", an E-code, or "FAIL"
     detail: str = ""
+    kind: str = ""              # for a FAIL: one of FAILURE_KINDS
     seconds: float = 0.0
 
 
@@ -120,6 +122,7 @@ class Fuzzer:
                 action()
         except CaseTimeout:
             outcome.result, outcome.detail = "FAIL", f"still running after {CASE_SECONDS} s"
+            outcome.kind = "hang"
         except Exception as exc:  # noqa: BLE001 - classifying is the point
             from converter.errors import INTERNAL_ERROR, ConverterError
             failed = True
@@ -128,6 +131,7 @@ class Fuzzer:
                 outcome.detail = exc.message[:300]
             else:
                 outcome.result = "FAIL"
+                outcome.kind = "E19999" if isinstance(exc, ConverterError) else "traceback"
                 outcome.detail = (f"{type(exc).__name__}: {str(exc)[:300]}" if not verbose else
                                   "".join(traceback.format_exception(exc)))
         finally:
@@ -139,7 +143,7 @@ class Fuzzer:
         added = sorted(_files_under(inp) - written)
         if (stray or added) and outcome.result != "FAIL":
             outcome.detail = f"files left behind: {stray + added} ({outcome.result}: {outcome.detail})"
-            outcome.result = "FAIL"
+            outcome.result, outcome.kind = "FAIL", "files left behind"
         shutil.rmtree(folder, ignore_errors=True)
         return outcome
 
@@ -161,6 +165,8 @@ class Fuzzer:
 def summary(report: Report) -> str:
     lines = [f"fuzz_readers: seed {report.seed}, {len(report.outcomes)} cases in {report.seconds:.1f} s "
              f"({len(report.outcomes) / max(report.seconds, 1e-9):.1f} cases/s), {len(report.failures)} failures"]
+    kinds = Counter(o.kind for o in report.failures)
+    lines.append("  " + ", ".join(f"{kind}: {kinds[kind]}" for kind in FAILURE_KINDS))
     by_target = {}
     for o in report.outcomes:
         by_target.setdefault(o.target, Counter())[o.result] += 1

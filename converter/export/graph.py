@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import ops as op_registry
+from ..errors import INVALID_OM_FILE, OmFormatError
 from ..ir import DataType, Graph, TensorDesc
 from ..ops.registry import InferContext
 from .builder import NamePool, OnnxGraph, numpy_of, value_type
@@ -165,6 +166,7 @@ class GraphExporter:
                 out_descs.append(d)
         spec_attrs = op_registry.get(op.type).normalize(op.attrs, op.name) if op_registry.has(op.type) \
             else dict(op.attrs)
+        check_output_count(op, spec_attrs, descs, consts)
         emit = Emit(op, spec_attrs, names, descs, consts, outs, out_descs, self.g, self)
         EMITTERS[op.type](emit)
         for tmp, final in rounding:
@@ -238,6 +240,22 @@ class GraphExporter:
             og.add_output(out, value_type(value.desc.dtype, value.desc.shape, value.elem, f"body output '{out}'"))
             results.append(Value(out, value.desc, value.elem, value.elem_shape))
         return og.to_proto(), results
+
+
+def check_output_count(op, attrs: dict, descs: list, consts: list) -> None:
+    """E10003 when an op has more output descriptions than its type gives (its shape inference says how many):
+    a crafted or damaged .om, which the runtime tolerates while no op reads the extra outputs, but which
+    cannot become an ONNX node (onnx.checker refuses the node). Nothing is checked when inference cannot tell."""
+    if op.subgraphs or not op_registry.has(op.type) or op_registry.get(op.type).infer is None:
+        return
+    try:
+        found = op_registry.get(op.type).infer(InferContext(op, list(descs), list(consts), attrs))
+    except Exception:  # noqa: BLE001 - inference gives up on partial knowledge: no verdict
+        return
+    if len(op.outputs) > len(found):
+        raise OmFormatError(INVALID_OM_FILE, f"op '{op.name}' ({op.type}) has {len(op.outputs)} output "
+                            f"descriptions; a {op.type} gives {len(found)}: the offline model is damaged",
+                            node=op.name)
 
 
 def reinferred_shapes(op, attrs: dict, in_values: list, consts: list) -> list:

@@ -386,3 +386,33 @@ def test_onnx_dump_of_a_string_that_is_not_utf8(tmp_path):
     out = tmp_path / "m.json"
     dump_json(ConvertOptions(mode=1, framework=5, om=path, json=str(out)))
     assert "\ufffd" in out.read_text(encoding="utf-8")
+
+
+def test_om_op_with_more_output_descs_than_its_type_gives_is_not_exported(mlp_om, tmp_path):
+    """Export made an ONNX Relu node with two outputs, which onnx.checker refused (E19999); the runtime still
+    runs such a model while no op reads the extra output."""
+    from converter.api import export_onnx
+    rewrite_om(mlp_om, _set("relu", lambda op: op.output_desc.add().CopyFrom(op.output_desc[0])))
+    _run(mlp_om)()
+    out = tmp_path / "m.onnx"
+    assert _code(lambda: export_onnx(mlp_om, str(out))) == "E10003"
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("where", ["top", "bottom", "input"])
+def test_caffe_blob_with_an_empty_name(tmp_path, where):
+    """A layer top named '' became a model output the .om could not name (the output check's E19999)."""
+    proto, weights = tmp_path / "n.prototxt", tmp_path / "n.caffemodel"
+    data = 'input: "data" input_shape { dim: 1 dim: 2 }\n' if where != "input" else \
+        'input: "" input_shape { dim: 1 dim: 2 }\n'
+    relu = 'layer { name: "relu" type: "ReLU" bottom: "data" top: "r" }\n'
+    if where == "top":
+        relu = relu.replace('top: "r"', 'top: ""')
+    elif where == "bottom":
+        relu = relu.replace('bottom: "data"', 'bottom: ""')
+    proto.write_text(data + relu)
+    weights.write_bytes(b"")
+    with pytest.raises(ConverterError) as exc:
+        convert(ConvertOptions(framework=0, model=str(proto), weight=str(weights), output=str(tmp_path / "m")))
+    assert exc.value.code == "E10041" and "empty name" in exc.value.message
+    assert not (tmp_path / "m.om").exists()

@@ -47,15 +47,17 @@ def _broken_action(kind):
     return action
 
 
-@pytest.mark.parametrize("kind,expected", [("traceback", "KeyError"), ("E19999", "E19999"),
-                                           ("leftover", "files left behind")])
-def test_the_fuzzer_reports_what_it_must(fuzzer, monkeypatch, kind, expected):
+@pytest.mark.parametrize("kind,expected,counted", [("traceback", "KeyError", "traceback: 1"),
+                                                   ("E19999", "E19999", "E19999: 1"),
+                                                   ("leftover", "files left behind", "files left behind: 1")])
+def test_the_fuzzer_reports_what_it_must(fuzzer, monkeypatch, kind, expected, counted):
     target = fuzzer.targets[0]
     monkeypatch.setattr(target, "action", _broken_action(kind))
     outcome = fuzzer.case(0)
     assert outcome.result == "FAIL" and expected in outcome.detail
     report = fuzzer.run(1)
-    assert f"--seed {CI_SEED} --case 0 --verbose" in summary(report)
+    text = summary(report)
+    assert f"--seed {CI_SEED} --case 0 --verbose" in text and counted in text
 
 
 def test_mutators_change_their_input():
