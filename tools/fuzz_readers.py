@@ -32,6 +32,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
+from converter.fileio.interrupts import sigterm_as_interrupt  # noqa: E402
 from tools.fuzz.targets import TARGET_NAMES, TARGETS, mutate_file  # noqa: E402
 
 CASE_SECONDS = 30        # a case running longer is a finding (a hang)
@@ -147,15 +148,19 @@ class Fuzzer:
         shutil.rmtree(folder, ignore_errors=True)
         return outcome
 
-    def run(self, count: int, start: int = 0, progress=None) -> Report:
-        report = Report(self.seed, [t.name for t in self.targets])
-        t0 = time.perf_counter()
-        for index in range(start, start + count):
-            outcome = self.case(index)
-            report.outcomes.append(outcome)
-            if progress:
-                progress(outcome, report)
-        report.seconds = time.perf_counter() - t0
+    def run(self, count: int, start: int = 0, progress=None, report: Report | None = None) -> Report:
+        """Cases start .. start+count-1, added to ``report`` (a new one by default) as they finish, so an
+        interrupted run still has the outcomes so far."""
+        report = report if report is not None else Report(self.seed, [t.name for t in self.targets])
+        t0 = time.perf_counter() - report.seconds
+        try:
+            for index in range(start, start + count):
+                outcome = self.case(index)
+                report.outcomes.append(outcome)
+                if progress:
+                    progress(outcome, report)
+        finally:
+            report.seconds = time.perf_counter() - t0
         return report
 
     def close(self) -> None:
@@ -219,11 +224,18 @@ def main(argv=None) -> int:
             if len(report.outcomes) % 500 == 0:
                 print(f"... {len(report.outcomes)} cases, {len(report.failures)} failures", flush=True)
 
-        report = fuzzer.run(args.count, args.start, progress)
+        report = Report(args.seed, [t.name for t in fuzzer.targets])
+        try:
+            with sigterm_as_interrupt():
+                fuzzer.run(args.count, args.start, progress, report)
+        except KeyboardInterrupt:
+            print(f"interrupted (Ctrl-C or SIGTERM) after {len(report.outcomes)} of {args.count} cases", flush=True)
+            print(summary(report))
+            return 130
         print(summary(report))
         return 1 if report.failures else 0
     finally:
-        fuzzer.close()
+        fuzzer.close()  # the seeds and case folders: nothing is left in the temporary folder
 
 
 if __name__ == "__main__":
