@@ -12,13 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import onnx
 
 from .. import ops as op_registry
 from ..errors import INVALID_OM_FILE, OmFormatError
 from ..ir import DataType, Graph, TensorDesc
 from ..ops.registry import InferContext
 from .builder import NamePool, OnnxGraph, numpy_of, value_type
-from .registry import EMITTERS, Emit, Refusal
+from .registry import BASE_OPSET, EMITTERS, MIN_OPSET, Emit, Refusal
 from .sequences import element_desc, sequence_outputs
 
 FP16, FP32 = DataType.DT_FLOAT16, DataType.DT_FLOAT
@@ -166,9 +167,11 @@ class GraphExporter:
                 out_descs.append(d)
         spec_attrs = op_registry.get(op.type).normalize(op.attrs, op.name) if op_registry.has(op.type) \
             else dict(op.attrs)
-        check_output_count(op, spec_attrs, descs, consts)
         emit = Emit(op, spec_attrs, names, descs, consts, outs, out_descs, self.g, self)
+        first = len(self.g.nodes)
         EMITTERS[op.type](emit)
+        check_arity(op, self.g.nodes[first:], max(BASE_OPSET, MIN_OPSET.get(op.type, BASE_OPSET),
+                                                   *self.state.opset_needs))
         for tmp, final in rounding:
             self.g.node("Cast", [tmp], [final], name=f"{op.name}_fp16", to=10)
         in_values = [None if r is None else self.known(r) for r in refs]
@@ -242,20 +245,25 @@ class GraphExporter:
         return og.to_proto(), results
 
 
-def check_output_count(op, attrs: dict, descs: list, consts: list) -> None:
-    """E10003 when an op has more output descriptions than its type gives (its shape inference says how many):
-    a crafted or damaged .om, which the runtime tolerates while no op reads the extra outputs, but which
-    cannot become an ONNX node (onnx.checker refuses the node). Nothing is checked when inference cannot tell."""
-    if op.subgraphs or not op_registry.has(op.type) or op_registry.get(op.type).infer is None:
-        return
-    try:
-        found = op_registry.get(op.type).infer(InferContext(op, list(descs), list(consts), attrs))
-    except Exception:  # noqa: BLE001 - inference gives up on partial knowledge: no verdict
-        return
-    if len(op.outputs) > len(found):
-        raise OmFormatError(INVALID_OM_FILE, f"op '{op.name}' ({op.type}) has {len(op.outputs)} output "
-                            f"descriptions; a {op.type} gives {len(found)}: the offline model is damaged",
-                            node=op.name)
+def check_arity(op, nodes: list, opset: int) -> None:
+    """E10003 when a node emitted for ``op`` has more or fewer inputs or outputs than ONNX's definition of it
+    allows (onnx.checker would refuse the node): emitters pass an op's inputs and outputs through, so the op
+    itself has lost or gained some, as in a damaged or crafted .om (the runtime refuses such an op when it
+    runs it, E10001, or never reads an extra output)."""
+    for node in nodes:
+        if node.domain not in ("", "ai.onnx"):
+            continue
+        try:
+            schema = onnx.defs.get_schema(node.op_type, opset, "")
+        except onnx.defs.SchemaError:
+            continue
+        for what, count, low, high in (("inputs", len(node.input), schema.min_input, schema.max_input),
+                                       ("outputs", len(node.output), schema.min_output, schema.max_output)):
+            if not low <= count <= high:
+                takes = f"{low}" if low == high else f"{low} to {high}"
+                raise OmFormatError(INVALID_OM_FILE, f"op '{op.name}' ({op.type}) would give its ONNX "
+                                    f"{node.op_type} node {count} {what}, which takes {takes}: the op has lost or "
+                                    f"gained {what} (a damaged offline model)", node=op.name)
 
 
 def reinferred_shapes(op, attrs: dict, in_values: list, consts: list) -> list:

@@ -388,14 +388,20 @@ def test_onnx_dump_of_a_string_that_is_not_utf8(tmp_path):
     assert "\ufffd" in out.read_text(encoding="utf-8")
 
 
-def test_om_op_with_more_output_descs_than_its_type_gives_is_not_exported(mlp_om, tmp_path):
-    """Export made an ONNX Relu node with two outputs, which onnx.checker refused (E19999); the runtime still
-    runs such a model while no op reads the extra output."""
+@pytest.mark.parametrize("case", ["Relu with a second output", "Relu without input"])
+def test_om_op_with_outputs_or_inputs_its_onnx_form_cannot_take_is_not_exported(mlp_om, tmp_path, case):
+    """Export made ONNX nodes with two outputs or no input, which onnx.checker refused (E19999). The runtime
+    runs the first model (no op reads the extra output) and refuses the second when run (E10001)."""
     from converter.api import export_onnx
-    rewrite_om(mlp_om, _set("relu", lambda op: op.output_desc.add().CopyFrom(op.output_desc[0])))
-    _run(mlp_om)()
+    if case == "Relu with a second output":
+        rewrite_om(mlp_om, _set("relu", lambda op: op.output_desc.add().CopyFrom(op.output_desc[0])))
+        _run(mlp_om)()
+    else:
+        rewrite_om(mlp_om, _set("relu", lambda op: op.ClearField("input")))
     out = tmp_path / "m.onnx"
-    assert _code(lambda: export_onnx(mlp_om, str(out))) == "E10003"
+    with pytest.raises(ConverterError) as exc:
+        export_onnx(mlp_om, str(out))
+    assert exc.value.code == "E10003" and "'relu' (Relu)" in exc.value.message
     assert not out.exists()
 
 
