@@ -422,3 +422,34 @@ def test_caffe_blob_with_an_empty_name(tmp_path, where):
         convert(ConvertOptions(framework=0, model=str(proto), weight=str(weights), output=str(tmp_path / "m")))
     assert exc.value.code == "E10041" and "empty name" in exc.value.message
     assert not (tmp_path / "m.om").exists()
+
+
+# ---- JSON nested too deeply ----------------------------------------------------------------------------------
+
+DEEP_JSON = "[" * 100_000 + "]" * 100_000
+
+
+def test_singleop_description_nested_too_deeply(tmp_path, capsys):
+    """json.loads raised RecursionError (a traceback) on a --singleop file of nested arrays."""
+    from converter.cli import main as atc
+    path = tmp_path / "ops.json"
+    path.write_text(DEEP_JSON)
+    assert atc([f"--singleop={path}", f"--output={tmp_path / 'out'}", "--soc_version=Ascend310"]) == 1
+    out = capsys.readouterr().out
+    assert "E10025" in out and "nested too deeply" in out and "Traceback" not in out
+    assert not (tmp_path / "out").exists() or not os.listdir(tmp_path / "out")
+
+
+def test_weight_journal_nested_too_deeply_is_ignored(tmp_path):
+    """A journal of a killed run that is not a journal (here JSON too deep to parse) lists no file: the next
+    conversion into the folder removes it and succeeds (it raised RecursionError)."""
+    path = _onnx(tmp_path, [helper.make_node("Mul", ["x", "w"], ["y"])], [_vi("x", [4])], [_f32("w", [4])])
+    out = tmp_path / "out"
+    convert(ConvertOptions(framework=5, model=path, output=str(out / "m"), external_weight=1))
+    journal = out / "weight" / ".journal.0badc0de-999999999-0123abcd.json"
+    journal.write_text(DEEP_JSON)
+    two_days = os.path.getmtime(journal) - 2 * 24 * 3600
+    os.utime(journal, (two_days, two_days))
+    convert(ConvertOptions(framework=5, model=path, output=str(out / "n"), external_weight=1))
+    assert not journal.exists()
+    assert Session(str(out / "m.om")).run({"x": np.ones(4, np.float32)})["y"].tolist() == [1.0] * 4
