@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 from ..errors import INVALID_OPTION_VALUE, OptionError
-from ..fileio import parse_json
 from .files import read_option_file
 
 LISTS = ("white-list", "black-list", "gray-list")
@@ -17,10 +16,13 @@ def parse_mixlist(path: str, option: str = "--modify_mixlist") -> tuple:
     """((list, action, op type), ...) in file order; E10003 for JSON that is not of this shape."""
     text = read_option_file(path, option)
     try:
-        data = parse_json(text)
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise OptionError(INVALID_OPTION_VALUE,
                           f"{option}: '{path}' is not valid JSON ({exc.msg} at line {exc.lineno})",
+                          option=option, path=path) from None
+    except RecursionError:
+        raise OptionError(INVALID_OPTION_VALUE, f"{option}: '{path}' nests JSON arrays or objects too deeply",
                           option=option, path=path) from None
     if not isinstance(data, dict):
         raise OptionError(INVALID_OPTION_VALUE, f"{option}: '{path}' must hold a JSON object", option=option, path=path)
