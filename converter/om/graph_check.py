@@ -82,12 +82,12 @@ def check_graph(graph: Graph, runs: bool = True) -> None:
         raise _bad(graph, outputs[1] if outputs else graph.name, f"the graph has {len(outputs)} NetOutput ops; it "
                    "needs one")
     for op in graph.ops():
+        if op.type == "Data" and not op.outputs:
+            raise _bad(graph, op.name, "the Data op has no output description")
         _check_descs(graph, op)
         missing = op.attrs.get(UNRESOLVED)
         if missing:
             raise _bad(graph, op.name, f"input {missing[0]!r} names an op that is not in the graph")
-        if op.type == "Data" and not op.outputs:
-            raise _bad(graph, op.name, "the Data op has no output description")
         if runs and op.type == "Const" and op.value is None:
             raise _bad(graph, op.name, "the Const op has no value")
         for ref in graph.inputs_of(op.name):

@@ -356,6 +356,14 @@ def test_om_op_turned_into_a_const_without_value(mlp_om):
     assert _code(lambda: Session(mlp_om)) == "E10003"
 
 
+def test_om_data_op_without_an_output_description(mlp_om):
+    """The load check read the Data op's first output desc before checking it has one (IndexError)."""
+    rewrite_om(mlp_om, _set("x", lambda op: op.ClearField("output_desc")))
+    with pytest.raises(ConverterError) as exc:
+        Session(mlp_om)
+    assert exc.value.code == "E10003" and "no output description" in exc.value.message
+
+
 @pytest.mark.parametrize("case", ["index -1", "index twice", "body input dropped"])
 def test_om_body_inputs_must_fit_the_loop(tmp_path, case):
     om = _loop_om(tmp_path)
