@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import onnx
 
 from .. import ops as op_registry
 from ..errors import INVALID_OM_FILE, OmFormatError
+from ..frontends.onnx.schemas import node_problem, node_schema
 from ..ir import DataType, Graph, TensorDesc
 from ..ops.registry import InferContext
 from .builder import NamePool, OnnxGraph, numpy_of, value_type
@@ -246,24 +246,17 @@ class GraphExporter:
 
 
 def check_arity(op, nodes: list, opset: int) -> None:
-    """E10003 when a node emitted for ``op`` has more or fewer inputs or outputs than ONNX's definition of it
-    allows (onnx.checker would refuse the node): emitters pass an op's inputs and outputs through, so the op
-    itself has lost or gained some, as in a damaged or crafted .om (the runtime refuses such an op when it
-    runs it, E10001, or never reads an extra output)."""
+    """E10003 when a node emitted for ``op`` does not fit ONNX's definition of its type (input or output
+    count, a required input left empty: onnx.checker would refuse the node; the ONNX schema table of
+    frontends/onnx): emitters pass an op's inputs and outputs through, so the op itself has lost or gained
+    some, as in a damaged or crafted .om (the runtime refuses such an op when it runs it, E10001, or never
+    reads an extra output)."""
     for node in nodes:
-        if node.domain not in ("", "ai.onnx"):
-            continue
-        try:
-            schema = onnx.defs.get_schema(node.op_type, opset, "")
-        except onnx.defs.SchemaError:
-            continue
-        for what, count, low, high in (("inputs", len(node.input), schema.min_input, schema.max_input),
-                                       ("outputs", len(node.output), schema.min_output, schema.max_output)):
-            if not low <= count <= high:
-                takes = f"{low}" if low == high else f"{low} to {high}"
-                raise OmFormatError(INVALID_OM_FILE, f"op '{op.name}' ({op.type}) would give its ONNX "
-                                    f"{node.op_type} node {count} {what}, which takes {takes}: the op has lost or "
-                                    f"gained {what} (a damaged offline model)", node=op.name)
+        schema = node_schema(node.op_type, opset) if node.domain in ("", "ai.onnx") else None
+        problem = None if schema is None else node_problem(node, schema)
+        if problem:
+            raise OmFormatError(INVALID_OM_FILE, f"op '{op.name}' ({op.type}) cannot become an ONNX "
+                                f"{node.op_type} node: {problem} (the offline model is damaged)", node=op.name)
 
 
 def reinferred_shapes(op, attrs: dict, in_values: list, consts: list) -> list:
