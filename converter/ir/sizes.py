@@ -41,10 +41,15 @@ def check_tensor_bytes(count: int, itemsize: int, what: str, *, error=GraphError
                     "refused (is the model file damaged, or a shape wrong?)")
 
 
+NUMPY_SIZE_REFUSALS = ("array is too big", "Maximum allowed dimension exceeded")  # numpy's ValueErrors
+
+
 def is_allocation_failure(exc: BaseException) -> bool:
-    """A MemoryError, or numpy refusing an array whose byte count overflows (ValueError "array is too big"):
-    the model asked for more memory than exists, which no check of ours foresaw (a padded intermediate, ...)."""
-    return isinstance(exc, MemoryError) or (isinstance(exc, ValueError) and "array is too big" in str(exc))
+    """A MemoryError, or numpy refusing an array whose byte count or a dim overflows (a ValueError,
+    NUMPY_SIZE_REFUSALS): the model asked for more memory than exists, which no check of ours foresaw (a
+    padded intermediate, ...)."""
+    return isinstance(exc, MemoryError) or (isinstance(exc, ValueError)
+                                            and any(text in str(exc) for text in NUMPY_SIZE_REFUSALS))
 
 
 def checked_size(shape, itemsize: int, what: str, *, code: str = INVALID_ARGUMENT_VALUE, error=GraphError) -> int:

@@ -461,3 +461,31 @@ def test_weight_journal_nested_too_deeply_is_ignored(tmp_path):
     convert(ConvertOptions(framework=5, model=path, output=str(out / "n"), external_weight=1))
     assert not journal.exists()
     assert Session(str(out / "m.om")).run({"x": np.ones(4, np.float32)})["y"].tolist() == [1.0] * 4
+
+
+# ---- fuzz seed 4242 ------------------------------------------------------------------------------------------
+
+def test_matmul_of_a_scalar(tmp_path):
+    """Shape inference indexed the last dims of a rank-0 operand (IndexError, E19999)."""
+    path = _onnx(tmp_path, [helper.make_node("MatMul", ["x", "w"], ["y"])], [_vi("x", [])], [_f32("w", [4, 4])])
+    assert _code(_build(path)) == "E10001"
+
+
+def test_om_pooling_pads_too_large_to_allocate_at_run_time(tmp_path):
+    """numpy refused the padded array with 'Maximum allowed dimension exceeded', which was not recognised as
+    an allocation failure (E19999)."""
+    om = convert(ConvertOptions(framework=5, model=os.path.join(REPO, "samples", "tiny_cnn.onnx"),
+                                output=str(tmp_path / "t"), precision_mode="force_fp32"))
+    rewrite_om(om, _set("pool1", lambda op: op.attr["pads"].list.i.__setitem__(2, 2 ** 63 - 1)))
+    with pytest.raises(ConverterError) as exc:
+        Session(om).run({"x": np.ones((1, 3, 32, 32), np.float32)})
+    assert exc.value.code == "E10001" and "'pool1'" in exc.value.message
+
+
+def test_random_inputs_for_a_sequence_input(mlp_om, capsys, tmp_path):
+    """`omtool run --seed` on a model whose input is DT_VARIANT (a sequence or optional): KeyError."""
+    from converter.omtool import main as omtool
+    rewrite_om(mlp_om, _set("x", lambda op: setattr(op.output_desc[0], "dtype", 26)))
+    assert omtool(["run", mlp_om, "--seed", "0", "-o", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert "E10001" in err and "sequence or an optional" in err and "Traceback" not in err

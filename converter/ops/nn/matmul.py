@@ -60,6 +60,9 @@ def _batch_matmul_infer(ctx: InferContext):
     if sa is None or sb is None:
         return [desc(ctx.dtype(0), None)]
     sa, sb = list(sa), list(sb)
+    if not sa or not sb:
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"op '{ctx.op.name}': operands {sa} and {sb}: a matrix product "
+                         "needs operands of at least one dimension, not scalars", node=ctx.op.name)
     if ctx.attrs["adj_x1"] and len(sa) >= 2:
         sa[-1], sa[-2] = sa[-2], sa[-1]
     if ctx.attrs["adj_x2"] and len(sb) >= 2:
