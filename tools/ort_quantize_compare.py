@@ -98,6 +98,16 @@ def line(label: str, got: np.ndarray, ref: np.ndarray, labels) -> str:
     return f"{label:22s} {cos.mean():9.6f} {cos.min():9.6f} {agree:7.2%}{acc}"
 
 
+def margins(ref: np.ndarray) -> str:
+    """How close the fp32 model's decisions are: the gap between its two highest logits over the spread (std)
+    of its logits, per input. Small gaps flip under any noise (fp16 rounding too), whatever the quantizer."""
+    y = ref.astype(np.float64).reshape(len(ref), -1)
+    top = np.sort(y, axis=1)
+    rel = (top[:, -1] - top[:, -2]) / np.maximum(y.std(axis=1), 1e-12)
+    return (f"fp32 top-1 margin (top1 - top2) / logits std: median {np.median(rel):.3f}, "
+            f"below 0.25 for {np.mean(rel < 0.25):.1%} of the inputs")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("model")
@@ -107,13 +117,19 @@ def main():
     ap.add_argument("--ort", default="minmax,percentile")
     ap.add_argument("--labels", help="true classes of the held-out inputs (.npy): adds each model's accuracy")
     a = ap.parse_args()
-    folder = tempfile.mkdtemp(prefix="ort_quantize_compare_")
+    with tempfile.TemporaryDirectory(prefix="ort_quantize_compare_") as folder:
+        compare_all(a, folder)
+
+
+def compare_all(a, folder: str) -> None:
+    """The table for the command line's model, quantizers and data; files go to ``folder``."""
     calib, held = np.load(a.calib), np.load(a.held)
     labels = np.load(a.labels)[:len(held)] if a.labels else None
     ref = run(a.model, held)
     if labels is not None:
         labels = labels[:len(ref)]
     print(f"{os.path.basename(a.model)}: {len(calib)} calibration, {len(ref)} held-out inputs")
+    print(margins(ref))
     print(f"{'quantizer':22s} {'cos mean':>9s} {'cos min':>9s} {'top-1':>7s}" + (" accuracy" if labels is not None else ""))
     print(line("fp32 (onnxruntime)", ref, ref, labels), flush=True)
     for method in filter(None, a.ort.split(",")):

@@ -69,7 +69,12 @@ def main():
     ap.add_argument("--algos", default="ifmr,hfmg")
     ap.add_argument("--skip-worst", type=int, default=0)
     a = ap.parse_args()
-    out = tempfile.mkdtemp(prefix="quantize_report_")
+    with tempfile.TemporaryDirectory(prefix="quantize_report_") as out:
+        report(a, out)
+
+
+def report(a, out: str) -> None:
+    """The table for the models and algorithms of the command line; files go to ``out``."""
     print(f"{'model':12s} {'algo':7s} {'layers':>6s} {'calib':>5s} {'held':>5s} {'cos mean':>9s} {'cos min':>9s} "
           f"{'top-1':>7s} {'classes':>7s} {'fp32 acc':>8s} {'acc':>7s} {'int8 .om':>10s} {'fp16 .om':>10s} {'quantize s':>10s}")
     for name in a.models.split(","):
