@@ -58,7 +58,7 @@ def _set_conv_params(graph: Graph, conv, w: np.ndarray | None, b: np.ndarray) ->
     graph.add_const(bname, np.asarray(b).astype(dtype))
     graph.connect((bname, 0), conv.name, 2)
     for name, _ in replaced:
-        if name in graph and graph.op(name).type == "Const" and not graph.consumers(name):
+        if name in graph and graph.op(name).type == "Const" and not graph.has_consumers(name):
             graph.remove(name)
 
 

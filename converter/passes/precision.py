@@ -139,7 +139,7 @@ def set_precision(graph: Graph, ctx: PassContext) -> bool:
         for i, ref in _float_inputs(graph, op):
             if graph.desc(ref).dtype != target:
                 graph.connect(cast_ref(graph, ref, target, cache), op.name, i)
-                if graph.op(ref[0]).type == "Const" and not graph.consumers(ref[0]):
+                if graph.op(ref[0]).type == "Const" and not graph.has_consumers(ref[0]):
                     graph.remove(ref[0])  # the fp32 weight nobody reads any more
                 changed = True
         if op.type == "Cast" and op.attrs.get("dst_type") in FLOATS and op.attrs["dst_type"] != target \

@@ -1,8 +1,6 @@
 """Graph simplification: drop Identity-like ops and prune ops that no output depends on."""
 from __future__ import annotations
 
-import networkx as nx
-
 from ..ir import Graph
 from .base import PassContext
 
@@ -33,7 +31,7 @@ def prune_dead_ops(graph: Graph, ctx: PassContext | None = None) -> bool:
     out = graph.net_output()
     if out is None:
         return False
-    live = nx.ancestors(graph.g, out.name) | {out.name}
+    live = graph.ancestors(out.name) | {out.name}
     dead = [op.name for op in graph.ops() if op.name not in live and op.type != "Data"]
     for name in dead:
         graph.remove(name)
