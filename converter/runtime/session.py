@@ -11,7 +11,7 @@ from ..errors import (EMPTY_REQUIRED_OPTION, INPUT_SHAPE_RANK_MISMATCH, INTERNAL
                       NODE_NOT_FOUND, UNSUPPORTED_OP, ConverterError)
 from ..ir import DataType, Graph, to_numpy
 from ..ops.layout import from_nc1hwc0, to_nc1hwc0
-from ..ops.random import seeds_for_session
+from ..ops import random as random_ops
 from ..ops.registry import run_kernel
 from .control_flow import run_body_op
 
@@ -27,6 +27,8 @@ class Session:
         the numbers of random ops whose seeds are 0 (TensorFlow draws fresh ones then)."""
         self.strict_shapes = strict_shapes  # loop bodies see other shapes than inference recorded
         self.random_seed = random_seed
+        self._root = self          # the session whose run() a body session runs within (random streams)
+        self._streams: dict = {}   # id(op) -> PhiloxStream of each stateful random op, this run (root only)
         if isinstance(model, Graph):
             self.graph = model
         elif isinstance(model, (str, os.PathLike)):
@@ -59,8 +61,6 @@ class Session:
             refs = g.inputs_of(op.name)
             free = [r for r in set(refs) if r is not None and last_use.get(r) == pos]
             attrs = spec.normalize(op.attrs, op.name) if op.type != "Const" else {}
-            if spec.category == "random" and self.random_seed is not None and not (attrs["seed"] or attrs["seed2"]):
-                attrs["seed"], attrs["seed2"] = seeds_for_session(self.random_seed, pos)
             fp16 = any(d.dtype == DataType.DT_FLOAT16 for d in op.outputs) and op.type not in ("Cast", "Const")
             self._steps.append((op, spec, refs, attrs, free, fp16))
 
@@ -68,8 +68,22 @@ class Session:
         """The Session of body `key` of an If/Loop op, made on first use and kept: bodies run once per
         iteration. Body sessions accept the shapes each iteration gives them."""
         if (op.name, key) not in self._bodies:
-            self._bodies[(op.name, key)] = Session(op.subgraphs[key], strict_shapes=False)
+            body = Session(op.subgraphs[key], strict_shapes=False, random_seed=self.random_seed)
+            body._root = self._root
+            self._bodies[(op.name, key)] = body
         return self._bodies[(op.name, key)]
+
+    def _random_stream(self, op, attrs: dict):
+        """The generator state of a stateful random op for this run: made at its first execution (seeds 0 and a
+        session random seed: a fixed pair per op, numbered in the order the ops first run), then advanced by
+        each execution."""
+        streams = self._root._streams
+        if id(op) not in streams:
+            if self.random_seed is not None and not (attrs["seed"] or attrs["seed2"]):
+                seeds = random_ops.seeds_for_session(self.random_seed, len(streams))
+                attrs = dict(attrs, seed=seeds[0], seed2=seeds[1])
+            streams[id(op)] = random_ops.new_stream(attrs)
+        return streams[id(op)]
 
     def input_info(self) -> list:
         return [(op.name, op.outputs[0]) for op in self.inputs]
@@ -129,6 +143,8 @@ class Session:
         tensor name (for bisecting), under the key '__all__'."""
         values = self._feed(feeds)
         captured = {} if capture else None
+        if self._root is self:
+            self._streams = {}
         g = self.graph
         for op, spec, refs, attrs, free, fp16 in self._steps:
             if op.type == "Const":
@@ -138,6 +154,8 @@ class Session:
                 if fp16:  # fp16 emulation: fp32 compute on fp16-rounded inputs, result rounded to fp16
                     args = [a.astype(np.float32) if a is not None and a.dtype == FP16 else a for a in args]
                 try:
+                    if random_ops.is_stateful(spec):
+                        attrs = dict(attrs, **{random_ops.STREAM: self._random_stream(op, attrs)})
                     raw = run_body_op(self, op, args) if op.subgraphs else run_kernel(spec, args, attrs)
                     outs = [_storage_view(o, d) for o, d in zip(raw, op.outputs)]
                 except ConverterError:

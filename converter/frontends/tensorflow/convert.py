@@ -120,6 +120,13 @@ class TfConverter:
     def data_inputs(self, node) -> list:
         return [split_tensor_name(s) for s in node.input if not is_control_input(s)]
 
+    def is_input(self, node) -> bool:
+        """A Placeholder is a model input; a PlaceholderWithDefault only when --input_shape names it (or in a
+        function body, where every placeholder is an argument): otherwise it is its default value."""
+        if node.op == "PlaceholderWithDefault":
+            return node.name in self.input_names or self.all_inputs
+        return node.op in INPUT_OPS
+
     # ---- structure ------------------------------------------------------------------------------
     def output_nodes(self) -> list:
         """(node, index or None) pairs: the requested ones ("node" alone means output 0), else every node
@@ -163,7 +170,7 @@ class TfConverter:
                 if node is None:
                     raise GraphError(UNKNOWN_INPUT, f"a node reads tensor '{name}', which no node produces", node=name)
                 stack.append((name, True))
-                if node.op in INPUT_OPS:
+                if self.is_input(node):
                     continue  # an input: its default value (PlaceholderWithDefault) is not followed
                 for src, _ in reversed(self.data_inputs(node)):
                     if src not in self.nodes:
@@ -184,7 +191,7 @@ class TfConverter:
     # ---- building -------------------------------------------------------------------------------
     def add_inputs(self, nodes) -> None:
         """Data ops for the Placeholders the outputs need (plus those --input_shape names), in file order."""
-        needed = {n.name for n in nodes if n.op in INPUT_OPS} | self.input_names
+        needed = {n.name for n in nodes if self.is_input(n)} | self.input_names
         index = 0
         for n in self.graphdef.node:
             if n.op not in INPUT_OPS or (n.name not in needed and not self.all_inputs):
