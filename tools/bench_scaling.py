@@ -8,11 +8,13 @@ Families (each op count is the number of ONNX nodes):
 
 Each conversion runs `python -m converter` in a child process (default precision); the line per model gives
 the child's wall time, CPU time (user+system: steadier than wall on a shared machine), peak RSS and the wall
-time per op. ``--profile FAMILY:OPS`` converts one model in this process under cProfile instead and prints the
+time per op. ``--phases FAMILY:OPS`` converts one model in this process and prints the CPU time of each phase
+(import, frontend, every pass, writing). ``--profile FAMILY:OPS`` converts one model in this process under cProfile instead and prints the
 functions with the most cumulative and own time.
 
 Run: python tools/bench_scaling.py [--sizes 1000,4000,16000,64000] [--families mesh,transformer,...]
-                                   [--repeat N] [--precision MODE] [--profile FAMILY:OPS] [--keep DIR]
+                                   [--repeat N] [--precision MODE] [--phases FAMILY:OPS] [--profile FAMILY:OPS]
+                                   [--keep DIR]
 """
 from __future__ import annotations
 
@@ -159,6 +161,38 @@ def profile(family: str, ops: int, work: str, precision: str | None, top: int = 
     stats.sort_stats("tottime").print_stats(top)
 
 
+def phases(family: str, ops: int, work: str, precision: str | None) -> None:
+    """Convert one model in this process; print the CPU seconds of each phase (frontend, every pass, writing)."""
+    t0 = time.process_time()
+    from converter import api
+    from converter.conversion import load_source_graph
+    from converter.options import ConvertOptions
+    from converter.passes import pipeline
+    from converter.passes.base import PassContext
+    spent = {"import": time.process_time() - t0}
+    path = os.path.join(work, f"{family}_{ops}.onnx")
+    if not os.path.exists(path):
+        onnx.save(make_model(family, ops), path)
+    options = ConvertOptions(framework=5, model=path, output=os.path.join(work, "out"),
+                             **({"precision_mode": precision} if precision else {}))
+    t0 = time.process_time()
+    graph = load_source_graph(options)
+    spent["frontend"] = time.process_time() - t0
+    ctx = PassContext(options=options)
+    for name, fn in pipeline.PASSES:
+        t0 = time.process_time()
+        pipeline.run_passes(graph, ctx, [(name, fn)])
+        spent[name] = spent.get(name, 0.0) + time.process_time() - t0
+    from converter.om.publish import publish_om
+    t0 = time.process_time()
+    publish_om(graph, api.output_path(options), api.model_attrs(options))
+    spent["write"] = time.process_time() - t0
+    total = sum(spent.values())
+    print(f"{family} {ops} ops: {total:.2f} s CPU in process, {1000 * total / ops:.3f} ms per op")
+    for name, sec in sorted(spent.items(), key=lambda kv: -kv[1]):
+        print(f"  {name:<24}{sec:7.3f} s {100 * sec / total:5.1f}%")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--sizes", default="1000,4000,16000,64000")
@@ -166,6 +200,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=1, help="runs per model; the median is printed")
     ap.add_argument("--precision", help="--precision_mode (default: the converter's)")
     ap.add_argument("--profile", metavar="FAMILY:OPS", help="profile one conversion in process instead")
+    ap.add_argument("--phases", metavar="FAMILY:OPS", help="CPU time per phase of one in-process conversion")
     ap.add_argument("--keep", help="write the models into this folder and keep them")
     a = ap.parse_args()
     work = a.keep or tempfile.mkdtemp(prefix="bench_scaling_")
@@ -174,6 +209,10 @@ def main() -> None:
         if a.profile:
             family, ops = a.profile.split(":")
             profile(family, int(ops), work, a.precision)
+            return
+        if a.phases:
+            family, ops = a.phases.split(":")
+            phases(family, int(ops), work, a.precision)
             return
         print(f"{'family':<14}{'ops':>7}{'wall s':>9}{'cpu s':>8}{'MiB':>7}{'ms/op':>8}  (median of {a.repeat})")
         for family in a.families.split(","):

@@ -1,16 +1,21 @@
-"""Reads ONNX files: content sniffing, ModelProto parsing, and tensors (inline or external data)."""
+"""Reads ONNX files: content sniffing, ModelProto parsing, and tensors (inline or external data).
+
+The messages are our compiled onnx.proto (converter/proto/onnx_pb2.py), not the onnx package's: importing
+that package costs more than converting a small model, and conversion needs none of its functions.
+"""
 from __future__ import annotations
 
 import os
 
 import numpy as np
-import onnx
-from onnx import TensorProto, helper
 
 from ...errors import FILE_OPEN_FAILED, MODEL_LOAD_FAILED, ModelLoadError
 from ...fileio import resolve_inside
+from ...proto import onnx_pb2 as onnx
 from ..protowire import WireFormatError
 from .lazy_load import LazyModel, RawSpan, drop_resident_pages, map_file, map_own_pages, split_weights
+
+TensorProto, AttributeProto = onnx.TensorProto, onnx.AttributeProto
 
 # ONNX TensorProto.DataType -> numpy
 _NP = {
@@ -20,6 +25,13 @@ _NP = {
     TensorProto.DOUBLE: np.float64, TensorProto.UINT32: np.uint32, TensorProto.UINT64: np.uint64,
     TensorProto.STRING: np.object_,
 }
+
+# The field holding a tensor's values when it has no raw_data, by type (the ONNX spec; any other type: int32_data)
+_VALUE_FIELD = {TensorProto.FLOAT: ("float_data", np.float32), TensorProto.DOUBLE: ("double_data", np.float64),
+                TensorProto.INT64: ("int64_data", np.int64), TensorProto.UINT32: ("uint64_data", np.uint64),
+                TensorProto.UINT64: ("uint64_data", np.uint64)}
+_BIT_PATTERNS = {TensorProto.FLOAT16: np.uint16, TensorProto.UINT16: np.uint16, TensorProto.INT16: np.uint16,
+                 TensorProto.BOOL: np.uint8}   # int32_data holds these types' bit patterns
 
 
 def onnx_dtype_to_numpy(t: int):
@@ -98,10 +110,21 @@ def tensor_to_array(t: TensorProto, base_dir: str | None, raw: RawSpan | None = 
         data = t.raw_data
         return _raw_view(t, dtype, shape, data, 0, len(data))
     try:
-        return onnx.numpy_helper.to_array(t).astype(dtype, copy=False).reshape(shape)
+        return _field_values(t, dtype).reshape(shape)
     except (ValueError, TypeError) as exc:
         raise ModelLoadError(MODEL_LOAD_FAILED, f"tensor '{t.name}': its data does not match its type and shape "
                              f"{list(shape)} ({exc})") from None
+
+
+def _field_values(t: TensorProto, dtype) -> np.ndarray:
+    """The values a tensor keeps in its typed fields (float_data, int32_data, ...), as ``dtype``."""
+    if t.data_type == TensorProto.STRING:
+        return np.array([s.decode("utf-8") for s in t.string_data], dtype=object)
+    name, storage = _VALUE_FIELD.get(t.data_type, ("int32_data", np.int32))
+    values = np.asarray(getattr(t, name), dtype=storage)
+    if t.data_type in _BIT_PATTERNS:
+        return values.view(np.uint32).astype(_BIT_PATTERNS[t.data_type]).view(dtype)
+    return values.astype(dtype)
 
 
 def _raw_view(t: TensorProto, dtype, shape, buffer, offset: int, nbytes: int) -> np.ndarray:
@@ -133,13 +156,35 @@ def _external(t: TensorProto, dtype, shape, base_dir: str | None) -> np.ndarray:
     return np.memmap(full, dtype=dtype, mode="r", offset=offset, shape=shape)
 
 
-def attribute_value(a: onnx.AttributeProto, base_dir: str | None):
+# AttributeProto.type -> the field holding the value (a list for the repeated ones)
+_ATTR_FIELD = {AttributeProto.FLOAT: "f", AttributeProto.INT: "i", AttributeProto.STRING: "s",
+               AttributeProto.TENSOR: "t", AttributeProto.SPARSE_TENSOR: "sparse_tensor", AttributeProto.GRAPH: "g",
+               AttributeProto.TYPE_PROTO: "tp"}
+_ATTR_LIST_FIELD = {AttributeProto.FLOATS: "floats", AttributeProto.INTS: "ints", AttributeProto.STRINGS: "strings",
+                    AttributeProto.TENSORS: "tensors", AttributeProto.SPARSE_TENSORS: "sparse_tensors",
+                    AttributeProto.GRAPHS: "graphs", AttributeProto.TYPE_PROTOS: "type_protos"}
+
+
+def _attribute_field(a: AttributeProto):
+    """The value an attribute's ``type`` selects (messages as messages, lists as lists); None when UNDEFINED."""
+    if a.ref_attr_name:
+        raise ValueError(f"attribute '{a.name}' refers to a function attribute ('{a.ref_attr_name}')")
+    if a.type in _ATTR_FIELD:
+        return getattr(a, _ATTR_FIELD[a.type])
+    if a.type in _ATTR_LIST_FIELD:
+        return list(getattr(a, _ATTR_LIST_FIELD[a.type]))
+    if a.type == AttributeProto.UNDEFINED:
+        return None
+    raise ValueError(f"attribute '{a.name}' has an unknown type {a.type}")
+
+
+def attribute_value(a: AttributeProto, base_dir: str | None):
     """Python value of an attribute (tensors as numpy arrays, graphs left as GraphProto)."""
-    if a.type == onnx.AttributeProto.TENSOR:
+    if a.type == AttributeProto.TENSOR:
         return tensor_to_array(a.t, base_dir)
-    if a.type == onnx.AttributeProto.GRAPH:
+    if a.type == AttributeProto.GRAPH:
         return a.g
-    v = helper.get_attribute_value(a)
+    v = _attribute_field(a)
     if isinstance(v, bytes):
         return v.decode("utf-8", "replace")
     if isinstance(v, list) and v and isinstance(v[0], bytes):
