@@ -157,10 +157,10 @@ class Graph:
         ins = self._in.get(name)
         if not ins:
             return []
-        n = max(ins) + 1
-        if n == len(ins):
-            return [ins[i] for i in range(n)]
-        return [ins.get(i) for i in range(n)]
+        try:
+            return [ins[i] for i in range(len(ins))]   # no absent input (the common case)
+        except KeyError:
+            return [ins.get(i) for i in range(max(ins) + 1)]
 
     def input_descs(self, name: str) -> list:
         return [None if r is None else self.desc(r) for r in self.inputs_of(name)]

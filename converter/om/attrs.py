@@ -29,11 +29,12 @@ def nice_float(value: float) -> float:
     return float(str(np.float32(value)))
 
 
+_DTYPE_NAMES = {number: name for name, number in ge.DataType.items()}
+
+
 def dtype_name(dt: int) -> str:
-    try:
-        return ge.DataType.Name(int(dt))
-    except ValueError:
-        return f"DT_{int(dt)}"
+    dt = int(dt)
+    return _DTYPE_NAMES.get(dt) or f"DT_{dt}"
 
 
 def dtype_from_name(name: str) -> int | None:

@@ -100,12 +100,20 @@ def infer_op(graph: Graph, op, fold: bool = True, warn=None) -> bool:
         return _infer_subgraph_op(graph, op, warn)
     spec = get(op.type)
     refs = graph.inputs_of(op.name)
-    descs = [None if r is None else graph.desc(r) for r in refs]
-    values = [graph.const_value(r) for r in refs]
+    descs, values = [], []
+    foldable = bool(refs)
+    for r in refs:
+        if r is None:
+            descs.append(None)
+            values.append(None)
+            continue
+        src = graph.op(r[0])
+        descs.append(src.outputs[r[1]])
+        values.append(src.value if src.type == "Const" else None)
+        foldable = foldable and values[-1] is not None
     attrs = spec.normalize(op.attrs, op.name)
-    present = [v for r, v in zip(refs, values) if r is not None]
     if fold and "never_fold" not in spec.traits:
-        if present and all(v is not None for v in present):
+        if foldable and any(r is not None for r in refs):
             outs = run_kernel(spec, [v if r is not None else None for r, v in zip(refs, values)], attrs)
             _fold_outputs(graph, op, outs)
             return True

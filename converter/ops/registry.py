@@ -232,24 +232,36 @@ def same_as_input(i: int = 0):
     return infer
 
 
+def _broadcast_dim(x: int, y: int) -> int:
+    """One axis of two shapes broadcast: a known dim wins over 1 and -1 (unknown), -1 over 1."""
+    if x == y or y == 1:
+        return x
+    if x == 1:
+        return y
+    if x == -1:
+        return y
+    if y == -1:
+        return x
+    raise ValueError
+
+
 def broadcast_shapes(*shapes):
     """numpy broadcasting of shapes that may contain -1 (unknown); None if any rank is unknown."""
     if any(s is None for s in shapes):
         return None
-    rank = max((len(s) for s in shapes), default=0)
-    out = []
-    for axis in range(rank):
-        dims = [s[axis - rank + len(s)] for s in shapes if axis - rank + len(s) >= 0]
-        known = [d for d in dims if d != 1 and d != -1]
-        if known:
-            if len(set(known)) > 1:
-                raise GraphError(INVALID_ARGUMENT_VALUE, f"shapes {shapes} cannot be broadcast together")
-            out.append(known[0])
-        elif -1 in dims:
-            out.append(-1)
-        else:
-            out.append(1)
-    return tuple(out)
+    if not shapes:
+        return ()
+    out = tuple(shapes[0])
+    for shape in shapes[1:]:
+        if shape == out:   # the common case: nothing to broadcast
+            continue
+        longer, shorter = (out, tuple(shape)) if len(out) >= len(shape) else (tuple(shape), out)
+        lead = len(longer) - len(shorter)
+        try:
+            out = longer[:lead] + tuple(_broadcast_dim(x, y) for x, y in zip(longer[lead:], shorter))
+        except ValueError:
+            raise GraphError(INVALID_ARGUMENT_VALUE, f"shapes {shapes} cannot be broadcast together") from None
+    return out
 
 
 def broadcast(dtype_from: int | None = 0, out_dtype: int | None = None):

@@ -28,10 +28,10 @@ PASSES = [
     ("remove_identity", remove_identity),
     # Shapes and constants together until stable: Shape->Gather->Concat->Reshape chains fold here.
     ("infer_shapes", infer_shapes),
-    # Per-channel affine ops into convs (needs constants folded first), then clean up.
+    # Per-channel affine ops into convs (needs constants folded first; it infers the shapes again when it
+    # rewired something), then clean up.
     ("fold_affine_into_conv", fold_affine_into_conv),
     ("prune_dead_ops", prune_dead_ops),
-    ("infer_shapes", infer_shapes),
     # Formats last: they depend on final ranks.
     ("assign_formats", assign_formats),
     # AIPP (--insert_op_conf) after shapes and formats are fixed (it checks the model's C/H/W and layout) and

@@ -37,8 +37,9 @@ def keep_dtype_matches(op: Op, entries) -> bool:
 
 
 def _float_inputs(graph: Graph, op: Op) -> list:
+    params = ops.param_inputs(op.type)
     return [(i, r) for i, r in enumerate(graph.inputs_of(op.name))
-            if r is not None and graph.desc(r).dtype in FLOATS and i not in ops.param_inputs(op.type)]
+            if r is not None and graph.desc(r).dtype in FLOATS and i not in params]
 
 
 FLOAT_NAMES = {"float16": FP16, "float32": FP32, "float": FP32}
@@ -65,13 +66,15 @@ def mix_keep_fp32(changes=()) -> set:
     return keep
 
 
-def _target(graph: Graph, op: Op, mode: str, keep, custom, mix_keep) -> int | None:
+def _target(graph: Graph, op: Op, mode: str, keep, custom, mix_keep, floats=None) -> int | None:
+    """The float dtype ``op`` computes in, or None to leave it as it is. ``floats``: _float_inputs(graph, op)."""
     if op.subgraphs:  # bodies keep their own (source) precision
         return None
+    if floats is None:
+        floats = _float_inputs(graph, op)
     chosen = custom_dtype(op, custom) if custom else None
-    if chosen is not None and (_float_inputs(graph, op) or any(d.dtype in FLOATS for d in op.outputs)):
+    if chosen is not None and (floats or any(d.dtype in FLOATS for d in op.outputs)):
         return chosen
-    floats = _float_inputs(graph, op)
     if not floats and not any(d.dtype in FLOATS for d in op.outputs):
         return None
     if mode == "must_keep_origin_dtype" and not keep_dtype_matches(op, keep):
@@ -133,10 +136,11 @@ def set_precision(graph: Graph, ctx: PassContext) -> bool:
         op = graph.op(name) if name in graph else None
         if op is None or ops.has_trait(op.type, "structural"):
             continue
-        target = _target(graph, op, mode, keep, custom, mix_keep)
+        floats = _float_inputs(graph, op)
+        target = _target(graph, op, mode, keep, custom, mix_keep, floats)
         if target is None:
             continue
-        for i, ref in _float_inputs(graph, op):
+        for i, ref in floats:
             if graph.desc(ref).dtype != target:
                 graph.connect(cast_ref(graph, ref, target, cache), op.name, i)
                 if graph.op(ref[0]).type == "Const" and not graph.has_consumers(ref[0]):
