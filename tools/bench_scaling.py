@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,6 +28,7 @@ import time
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
+from proc_stats import measure
 
 FAMILIES = ("mesh", "transformer", "shared_const", "const_per_op")
 WIDTH = 8           # the feature size of the chains and the mesh
@@ -134,14 +134,10 @@ def convert_cmd(model: str, out: str, precision: str | None) -> list:
 
 def run_child(cmd: list) -> tuple:
     """(wall s, CPU s, peak RSS MiB) of one child process; exits on failure."""
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - t0
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"conversion failed: {' '.join(cmd)}\n{proc.stderr.read().decode(errors='replace')[-2000:]}")
-    proc.stderr.close()
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024.0
+    run = measure(cmd)
+    if run.code != 0:
+        sys.exit(f"conversion failed: {' '.join(cmd)}\n{run.stderr[-2000:]}")
+    return run.wall, run.cpu, run.peak_mib
 
 
 def profile(family: str, ops: int, work: str, precision: str | None, top: int = 30) -> None:

@@ -9,6 +9,7 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 from converter.api import build_graph
+from converter.frontends.onnx import lazy_load
 from converter.frontends.onnx.lazy_load import OWN_MAP_BYTES, split_weights
 from converter.frontends.onnx.reader import load_lazy_model, load_model, tensor_to_array
 from converter.runtime import Session
@@ -67,6 +68,13 @@ def _if_model():
 
 
 MODELS = {"raw": _raw_model, "non_raw": _non_raw_model, "if": _if_model}
+
+
+@pytest.fixture(autouse=True)
+def split_every_tensor(monkeypatch):
+    """These tests check how raw_data is located, on small tensors: locate every tensor's (the loader keeps
+    TensorProtos under lazy_load.INLINE_BYTES in the skeleton: test_inline_tensors.py)."""
+    monkeypatch.setattr(lazy_load, "INLINE_BYTES", 0)
 
 
 def _base_chain(arr):
@@ -191,3 +199,4 @@ def test_if_with_branch_initializers_converts_like_onnxruntime(tmp_path):
         feeds = {"c": np.array(cond)}
         ours = Session(build_graph(options(path, precision_mode="force_fp32"))).run(feeds)
         np.testing.assert_allclose(next(iter(ours.values())), ort_run(path, feeds)[0], rtol=1e-6)
+
