@@ -19,6 +19,7 @@ import numpy as np
 from ..errors import FILE_OPEN_FAILED, INVALID_OM_FILE, ConverterError, OmFormatError
 from ..fileio import resolve_inside
 from ..ir import Graph, from_numpy, to_numpy
+from ..ir.weights import pieces
 
 WEIGHT_DIR = "weight"
 FILE_PREFIX = "weight_"
@@ -31,7 +32,10 @@ def weight_bytes(value: np.ndarray) -> memoryview:
 
 
 def weight_file_name(data: memoryview) -> str:
-    return FILE_PREFIX + hashlib.sha256(data).hexdigest()
+    digest = hashlib.sha256()
+    for _, piece in pieces(data):   # pages of a memory-mapped weight given back as it is hashed
+        digest.update(piece)
+    return FILE_PREFIX + digest.hexdigest()
 
 
 def _graphs(graph: Graph):

@@ -18,6 +18,7 @@ import numpy as np
 
 from .. import ops
 from ..ir import DataType, Graph, Op
+from ..ir.weights import WeightCaster
 from ..ops.inference import infer_op
 from .base import PassContext
 
@@ -94,8 +95,9 @@ def _target(graph: Graph, op: Op, mode: str, keep, custom, mix_keep, floats=None
     return FP16
 
 
-def cast_ref(graph: Graph, ref, dtype: int, cache: dict):
-    """A ref holding ``ref``'s value in ``dtype``: an fp16/fp32 copy of a Const, or a new Cast op."""
+def cast_ref(graph: Graph, ref, dtype: int, cache: dict, caster: WeightCaster | None = None):
+    """A ref holding ``ref``'s value in ``dtype``: an fp16/fp32 copy of a Const (made by ``caster``: in
+    pieces, spilled to a temporary file beyond its memory budget), or a new Cast op."""
     key = (ref, int(dtype))
     if key in cache:
         return cache[key]
@@ -104,8 +106,8 @@ def cast_ref(graph: Graph, ref, dtype: int, cache: dict):
     np_dtype = np.float16 if dtype == FP16 else np.float32
     suffix = "fp16" if dtype == FP16 else "fp32"
     if src.type == "Const":
-        const = graph.add_const(graph.unique_name(f"{src.name}_{suffix}"), src.value.astype(np_dtype),
-                                source=src.source)
+        value = (caster or WeightCaster()).cast(src.value, np_dtype)
+        const = graph.add_const(graph.unique_name(f"{src.name}_{suffix}"), value, source=src.source)
         const.outputs[0].name = d.name
         const.outputs[0].origin_dtype = d.origin_dtype or d.dtype
         new = (const.name, 0)
@@ -130,6 +132,7 @@ def set_precision(graph: Graph, ctx: PassContext) -> bool:
             ctx.warnings.append(f"--customize_dtypes: {e.target}: only float16/float32 are applied here; "
                                 f"{sorted(names - set(FLOAT_NAMES))} ignored")
     cache: dict = {}
+    caster = WeightCaster()
     changed = False
     # names, not Op objects: weights replaced by fp16 copies must be freeable while the pass runs
     for name in [op.name for op in graph.topo_order()]:
@@ -142,7 +145,7 @@ def set_precision(graph: Graph, ctx: PassContext) -> bool:
             continue
         for i, ref in floats:
             if graph.desc(ref).dtype != target:
-                graph.connect(cast_ref(graph, ref, target, cache), op.name, i)
+                graph.connect(cast_ref(graph, ref, target, cache, caster), op.name, i)
                 if graph.op(ref[0]).type == "Const" and not graph.has_consumers(ref[0]):
                     graph.remove(ref[0])  # the fp32 weight nobody reads any more
                 changed = True
