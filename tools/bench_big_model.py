@@ -31,7 +31,7 @@ def make_model(folder: str, gib: float, width: int, seed: int = 0) -> tuple:
     ``gib`` GiB, written to weights.bin chunk by chunk (the generator never holds a whole layer)."""
     import onnx
     from onnx import TensorProto, helper, numpy_helper
-    layers = max(1, int(round(gib * 2**30 / (width * width * 4))))
+    layers = max(1, round(gib * 2**30 / (width * width * 4)))
     rng = np.random.default_rng(seed)
     inits, nodes, x, offset = [], [], "x", 0
     with open(os.path.join(folder, "weights.bin"), "wb") as f:

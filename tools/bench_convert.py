@@ -61,7 +61,7 @@ def main() -> None:
                      f"--output={os.path.join(work, 'ours')}", "--soc_version=Ascend310"]
                     + ([f"--precision_mode={a.precision}"] if a.precision else [])
                     + (["--external_weight=1"] if a.external_weight else []))
-        has_mnn = subprocess.run([a.mnn_python, "-c", "import _tools"], capture_output=True).returncode == 0
+        has_mnn = subprocess.run([a.mnn_python, "-c", "import _tools"], capture_output=True, check=False).returncode == 0
         peer_out = os.path.join(work, "peer.mnn")
         peer_cmd = [a.mnn_python, "-c", "import sys, _tools; _tools.mnnconvert(sys.argv)", "-f", "ONNX",
                     "--modelFile", model, "--MNNModel", peer_out, "--bizCode", "bench"]
