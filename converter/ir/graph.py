@@ -22,7 +22,7 @@ from .tensor import TensorDesc
 Ref = tuple  # (producer op name, output index)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Op:
     """One operation. ``outputs`` holds a TensorDesc per output; input descs are the producers'."""
 
