@@ -20,6 +20,7 @@ import numpy as np
 PIECE_BYTES = 1 << 24      # 16 MiB per piece
 RAM_BUDGET = 1 << 28       # 256 MiB of cast weights kept in memory before casts spill to a temporary file
 SPILL_MIN_BYTES = 1 << 20  # smaller casts always stay in memory
+RELEASE_MIN_BYTES = 1 << 16  # smaller arrays are streamed whole, their few pages left as they are
 _PAGE = mmap.PAGESIZE
 
 
@@ -73,6 +74,9 @@ def pieces(array, piece_bytes: int = PIECE_BYTES):
     """(offset, memoryview) pieces of an array's bytes (little-endian, C order), each released (see
     ``release``) once the consumer asks for the next one."""
     data = byte_view(array) if isinstance(array, np.ndarray) else np.frombuffer(array, np.uint8)
+    if data.nbytes < RELEASE_MIN_BYTES:   # a few pages: not worth giving back
+        yield 0, memoryview(data)
+        return
     for start in range(0, data.nbytes, piece_bytes):
         chunk = data[start:start + piece_bytes]
         yield start, memoryview(chunk)

@@ -42,9 +42,10 @@ def _set_outputs(op, descs) -> bool:
     while len(op.outputs) < len(descs):
         op.outputs.append(TensorDesc(shape=None))
     for d, (dtype, shape) in zip(op.outputs, descs):
-        shape = None if shape is None else tuple(int(x) for x in shape)
-        if (d.dtype, d.shape) != (int(dtype), shape):
-            d.dtype, d.shape = int(dtype), shape
+        shape = None if shape is None else tuple(map(int, shape))
+        dtype = int(dtype)
+        if d.dtype != dtype or d.shape != shape:
+            d.dtype, d.shape = dtype, shape
             changed = True
     return changed
 

@@ -220,7 +220,7 @@ def flat_ints(value) -> list:
 
 
 def desc(dtype, shape) -> TensorDesc:
-    return TensorDesc(dtype=int(dtype), shape=None if shape is None else tuple(int(d) for d in shape))
+    return TensorDesc(dtype=int(dtype), shape=None if shape is None else tuple(map(int, shape)))
 
 
 def same_as_input(i: int = 0):
@@ -232,21 +232,9 @@ def same_as_input(i: int = 0):
     return infer
 
 
-def _broadcast_dim(x: int, y: int) -> int:
-    """One axis of two shapes broadcast: a known dim wins over 1 and -1 (unknown), -1 over 1."""
-    if x == y or y == 1:
-        return x
-    if x == 1:
-        return y
-    if x == -1:
-        return y
-    if y == -1:
-        return x
-    raise ValueError
-
-
 def broadcast_shapes(*shapes):
-    """numpy broadcasting of shapes that may contain -1 (unknown); None if any rank is unknown."""
+    """numpy broadcasting of shapes that may contain -1 (unknown); None if any rank is unknown. Per axis a
+    known dim wins over 1 and -1, and -1 over 1; two different known dims (neither 1) cannot broadcast."""
     if any(s is None for s in shapes):
         return None
     if not shapes:
@@ -257,10 +245,15 @@ def broadcast_shapes(*shapes):
             continue
         longer, shorter = (out, tuple(shape)) if len(out) >= len(shape) else (tuple(shape), out)
         lead = len(longer) - len(shorter)
-        try:
-            out = longer[:lead] + tuple(_broadcast_dim(x, y) for x, y in zip(longer[lead:], shorter))
-        except ValueError:
-            raise GraphError(INVALID_ARGUMENT_VALUE, f"shapes {shapes} cannot be broadcast together") from None
+        dims = list(longer[:lead])
+        for x, y in zip(longer[lead:], shorter):
+            if x == y or y == 1 or (y == -1 and x != 1):
+                dims.append(x)
+            elif x == 1 or x == -1:
+                dims.append(y)
+            else:
+                raise GraphError(INVALID_ARGUMENT_VALUE, f"shapes {shapes} cannot be broadcast together")
+        out = tuple(dims)
     return out
 
 
