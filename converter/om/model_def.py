@@ -15,6 +15,7 @@ from .. import __version__
 from .. import ops as op_registry
 from ..errors import INTERNAL_ERROR, INVALID_OM_FILE, ConverterError, GraphError, OmFormatError
 from ..ir import Graph, Op, TensorDesc, from_numpy
+from ..ir.dtypes import is_ml_dtype, to_bytes
 from ..ops.registry import coerce
 from ..proto import ge_ir_pb2 as ge
 from .attrs import desc_from_proto, desc_to_proto, from_attr, tensor_from_proto, to_attr
@@ -120,10 +121,11 @@ class _ModelWriter:
             tdef.desc.CopyFrom(written)   # the output desc says it all
         else:
             desc_to_proto(out.copy(dtype=dtype, shape=shape), tdef.desc)
+        data = to_bytes(value) if is_ml_dtype(value.dtype) else value  # narrow types as files store them
         tdef.desc.data_offset = self.offset
-        tdef.desc.weight_size = value.nbytes
-        self.weights.append(value)
-        self.offset += value.nbytes
+        tdef.desc.weight_size = data.nbytes
+        self.weights.append(data)
+        self.offset += data.nbytes
 
 
 def activation_bytes(graph: Graph) -> int:

@@ -11,6 +11,9 @@ import numpy as np
 
 from ...errors import FILE_OPEN_FAILED, MODEL_LOAD_FAILED, ModelLoadError
 from ...fileio import resolve_inside
+from ...ir import DataType, from_numpy, to_numpy
+from ...ir.dtypes import from_bytes, is_ml_dtype
+from ...ir.dtypes import nbytes as stored_nbytes
 from ...proto import onnx_pb2 as onnx
 from ..protowire import WireFormatError
 from .lazy_load import LazyModel, RawSpan, drop_resident_pages, map_file, map_own_pages, split_weights
@@ -34,12 +37,32 @@ _BIT_PATTERNS = {TensorProto.FLOAT16: np.uint16, TensorProto.UINT16: np.uint16, 
                  TensorProto.BOOL: np.uint8}   # int32_data holds these types' bit patterns
 
 
+# ONNX types computed as ml_dtypes arrays -> the GE DataType each one is (numbers: older onnx wheels lack names)
+NARROW_TYPES = {16: DataType.DT_BF16, 17: DataType.DT_FLOAT8_E4M3FN, 19: DataType.DT_FLOAT8_E5M2,
+                22: DataType.DT_INT4, 23: DataType.DT_FLOAT4_E2M1, 24: DataType.DT_FLOAT8_E8M0,
+                25: DataType.DT_UINT2, 26: DataType.DT_INT2}
+# ONNX types GE has no DataType for: refused (E10041), naming the tensors (convert.check_tensor_types)
+NO_GE_TYPE = {18: "FLOAT8E4M3FNUZ", 20: "FLOAT8E5M2FNUZ", 21: "UINT4"}
+
+
+def onnx_type_name(t: int) -> str:
+    if t in NO_GE_TYPE:
+        return NO_GE_TYPE[t]
+    return TensorProto.DataType.Name(t) if t in TensorProto.DataType.values() else f"number {t} (unknown)"
+
+
+def is_known_type(t: int) -> bool:
+    return t in _NP or t in NARROW_TYPES
+
+
 def onnx_dtype_to_numpy(t: int):
-    try:
+    if t in _NP:
         return np.dtype(_NP[t])
-    except KeyError:
-        name = TensorProto.DataType.Name(t) if t in TensorProto.DataType.values() else f"number {t} (unknown)"
-        raise ModelLoadError(MODEL_LOAD_FAILED, f"ONNX tensor type {name} is not supported") from None
+    if t in NARROW_TYPES:
+        return to_numpy(NARROW_TYPES[t])
+    name = onnx_type_name(t)
+    why = "GE has no data type for it" if t in NO_GE_TYPE else "it is not supported"
+    raise ModelLoadError(MODEL_LOAD_FAILED, f"ONNX tensor type {name}: {why}")
 
 
 def load_model(path: str) -> onnx.ModelProto:
@@ -110,26 +133,42 @@ def tensor_to_array(t: TensorProto, base_dir: str | None, raw: RawSpan | None = 
         data = t.raw_data
         return _raw_view(t, dtype, shape, data, 0, len(data))
     try:
-        return _field_values(t, dtype).reshape(shape)
+        return _field_values(t, dtype, shape)
     except (ValueError, TypeError) as exc:
         raise ModelLoadError(MODEL_LOAD_FAILED, f"tensor '{t.name}': its data does not match its type and shape "
                              f"{list(shape)} ({exc})") from None
 
 
-def _field_values(t: TensorProto, dtype) -> np.ndarray:
-    """The values a tensor keeps in its typed fields (float_data, int32_data, ...), as ``dtype``."""
+def _field_values(t: TensorProto, dtype, shape) -> np.ndarray:
+    """The values a tensor keeps in its typed fields (float_data, int32_data, ...), as ``dtype``. The narrow
+    types keep in int32_data what raw_data would hold, one byte (bfloat16: two) per entry, 4- and 2-bit values
+    packed."""
     if t.data_type == TensorProto.STRING:
-        return np.array([s.decode("utf-8") for s in t.string_data], dtype=object)
+        return np.array([s.decode("utf-8") for s in t.string_data], dtype=object).reshape(shape)
     name, storage = _VALUE_FIELD.get(t.data_type, ("int32_data", np.int32))
     values = np.asarray(getattr(t, name), dtype=storage)
+    if is_ml_dtype(dtype):
+        dt = from_numpy(dtype)
+        raw = values.view(np.uint32).astype(np.uint16 if dtype.itemsize == 2 else np.uint8)
+        count = int(np.prod(shape, dtype=np.int64)) if shape else 1
+        if raw.nbytes != stored_nbytes(dt, count):
+            raise ValueError(f"{len(values)} values stored, {stored_nbytes(dt, count) // raw.itemsize} needed")
+        return from_bytes(raw.astype(raw.dtype.newbyteorder("<")).tobytes(), dt, shape)
     if t.data_type in _BIT_PATTERNS:
-        return values.view(np.uint32).astype(_BIT_PATTERNS[t.data_type]).view(dtype)
-    return values.astype(dtype)
+        return values.view(np.uint32).astype(_BIT_PATTERNS[t.data_type]).view(dtype).reshape(shape)
+    return values.astype(dtype).reshape(shape)
 
 
 def _raw_view(t: TensorProto, dtype, shape, buffer, offset: int, nbytes: int) -> np.ndarray:
-    """Little-endian view of ``nbytes`` raw bytes at ``offset`` of ``buffer``, shaped ``shape``."""
+    """Little-endian view of ``nbytes`` raw bytes at ``offset`` of ``buffer``, shaped ``shape`` (the narrow types
+    decoded: sub-byte ones are packed in raw_data)."""
     count = int(np.prod(shape, dtype=np.int64)) if shape else 1
+    if is_ml_dtype(dtype):
+        dt = from_numpy(dtype)
+        if nbytes != stored_nbytes(dt, count):
+            raise ModelLoadError(MODEL_LOAD_FAILED, f"tensor '{t.name}': raw_data holds {nbytes} bytes, its type and "
+                                 f"shape {list(shape)} need {stored_nbytes(dt, count)}")
+        return from_bytes(memoryview(buffer)[offset:offset + nbytes], dt, shape)
     if dtype.kind == "O" or nbytes != count * dtype.itemsize:
         what = "string tensors cannot use raw_data" if dtype.kind == "O" else \
             f"raw_data holds {nbytes} bytes, its type and shape {list(shape)} need {count * dtype.itemsize}"
@@ -147,12 +186,16 @@ def _external(t: TensorProto, dtype, shape, base_dir: str | None) -> np.ndarray:
                              "the model", path=full)
     offset = int(info.get("offset", 0))
     count = int(np.prod(shape, dtype=np.int64)) if shape else 1
-    length = int(info.get("length", count * dtype.itemsize))
-    if length < count * dtype.itemsize or offset + length > os.path.getsize(full):
+    need = stored_nbytes(from_numpy(dtype), count) if is_ml_dtype(dtype) else count * dtype.itemsize
+    length = int(info.get("length", need))
+    if length < need or offset + length > os.path.getsize(full):
         raise ModelLoadError(MODEL_LOAD_FAILED, f"tensor '{t.name}': external data in '{location}' is shorter than its "
                              "shape needs", path=full)
     if count == 0:
         return np.zeros(shape, dtype)
+    if is_ml_dtype(dtype):
+        return from_bytes(np.memmap(full, dtype=np.uint8, mode="r", offset=offset, shape=(need,)),
+                          from_numpy(dtype), shape)
     return np.memmap(full, dtype=dtype, mode="r", offset=offset, shape=shape)
 
 
