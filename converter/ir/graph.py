@@ -178,6 +178,14 @@ class Graph:
         pos = self._pos
         return sorted(res, key=lambda vk: (pos[vk[0]], vk[1]))
 
+    def unread_ops(self) -> list:
+        """Names of the ops whose outputs no op reads, in insertion order."""
+        return [name for name, readers in self._out.items() if not readers]
+
+    def producers(self, name: str) -> list:
+        """Names of the ops ``name`` reads from (each once, in input order)."""
+        return list(dict.fromkeys(src for src, _ in self._in.get(name, {}).values()))
+
     def has_consumers(self, name: str) -> bool:
         """Whether any op reads an output of ``name`` (O(1), unlike ``consumers``)."""
         return bool(self._out.get(name))
@@ -186,19 +194,6 @@ class Graph:
         """Make every reader of ``old`` read ``new`` instead."""
         for v, k in self.consumers(old[0], old[1]):
             self.connect(new, v, k)
-
-    def ancestors(self, name: str) -> set:
-        """Names of every op ``name`` depends on through data edges (``name`` itself excluded)."""
-        seen: set = set()
-        stack = [name]
-        ins = self._in
-        while stack:
-            for src, _ in ins.get(stack.pop(), {}).values():
-                if src not in seen:
-                    seen.add(src)
-                    stack.append(src)
-        seen.discard(name)
-        return seen
 
     def topo_order(self) -> list:
         """Ops in a deterministic topological order: of the ops whose producers have all come, always the one
