@@ -85,11 +85,12 @@ def main() -> None:
     ap.add_argument("--width", type=int, default=8192)
     ap.add_argument("--cases", default=",".join(CASES))
     ap.add_argument("--keep", help="generate into this folder and keep it")
+    ap.add_argument("--python", default=sys.executable, help="the interpreter with the converter to measure")
     ap.add_argument("--skip-run", action="store_true", help="convert and inspect only")
     a = ap.parse_args()
     work = a.keep or tempfile.mkdtemp(prefix="bench_big_")
     os.makedirs(work, exist_ok=True)
-    py = sys.executable
+    py = a.python
     try:
         model, layers = make_model(work, a.gib, a.width)
         size = os.path.getsize(os.path.join(work, "weights.bin")) / 2**20
@@ -103,18 +104,18 @@ def main() -> None:
             om = os.path.join(out_dir, "m.om")
             print(f"{case}: {' '.join(CASES[case]) or '(default precision)'}")
             conv = measure([py, "-m", "converter", "--framework=5", f"--model={model}",
-                            f"--output={om[:-3]}"] + CASES[case])
+                            f"--output={om[:-3]}"] + CASES[case], cwd=work)
             print(_line("atc", conv) + f"  ({conv.peak_mib / size:.2f}x the weights)")
             if conv.code:
                 continue
             print(f"  .om: {os.path.getsize(om) / 2**20:.0f} MiB")
-            print(_line("omtool info", measure([py, "-m", "converter.omtool", "info", om])))
+            print(_line("omtool info", measure([py, "-m", "converter.omtool", "info", om], cwd=work)))
             print(_line("atc --mode=1", measure([py, "-m", "converter", "--mode=1", f"--om={om}",
-                                                 f"--json={os.path.join(out_dir, 'm.json')}"])))
+                                                 f"--json={os.path.join(out_dir, 'm.json')}"], cwd=work)))
             if a.skip_run:
                 continue
             run = measure([py, "-m", "converter.omtool", "run", om, "-i", f"x={os.path.join(work, 'x.npy')}",
-                           "-o", out_dir])
+                           "-o", out_dir], cwd=work)
             got = np.load(os.path.join(out_dir, "y.npy")).astype(np.float64) if run.code == 0 else None
             cos = float((got * want).sum() / np.linalg.norm(got) / np.linalg.norm(want)) if got is not None else 0
             err = float(np.abs(got - want).max() / np.abs(want).max()) if got is not None else float("nan")

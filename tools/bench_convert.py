@@ -11,7 +11,7 @@ input `input`) or --kind tf2onnx (Keras ResNet-50 exported by tf2onnx, NHWC inpu
 with TensorFlow and tf2onnx: --tf-python).
 
 Run: python tools/bench_convert.py [--model PATH | --kind ours|tf2onnx] [--repeat N] [--precision MODE]
-                                  [--external-weight] [--mnn-python PY] [--tf-python PY]
+                                  [--external-weight] [--python PY] [--mnn-python PY] [--tf-python PY]
 (--external-weight: ours with --external_weight=1; the first run writes the weight files, later runs into the
 same folder find them and check their hashes.)
 """
@@ -44,6 +44,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--precision", help="our --precision_mode (e.g. force_fp32); default: the converter's")
     ap.add_argument("--external-weight", action="store_true", help="convert with --external_weight=1")
+    ap.add_argument("--python", default=sys.executable, help="the interpreter with our converter")
     ap.add_argument("--mnn-python", default=sys.executable, help="a Python that can import MNN's _tools")
     ap.add_argument("--tf-python", default=sys.executable, help="a Python with tensorflow and tf2onnx")
     a = ap.parse_args()
@@ -57,7 +58,7 @@ def main() -> None:
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         size_mb = os.path.getsize(model) / 2**20
         print(f"model: {model} ({size_mb:.1f} MiB)")
-        ours_cmd = ([sys.executable, "-m", "converter", "--framework=5", f"--model={model}",
+        ours_cmd = ([a.python, "-m", "converter", "--framework=5", f"--model={model}",
                      f"--output={os.path.join(work, 'ours')}", "--soc_version=Ascend310"]
                     + ([f"--precision_mode={a.precision}"] if a.precision else [])
                     + (["--external_weight=1"] if a.external_weight else []))
@@ -67,12 +68,12 @@ def main() -> None:
                     "--modelFile", model, "--MNNModel", peer_out, "--bizCode", "bench"]
         ours, peer = [], []
         for _ in range(a.repeat):
-            run = measure(ours_cmd)
+            run = measure(ours_cmd, cwd=work)   # away from a checkout: -m looks in the current folder
             if run.code != 0:
                 sys.exit(f"our converter failed ({run.code}):\n{run.stderr[-2000:]}")
             ours.append(run)
             if has_mnn:
-                run = measure(peer_cmd)
+                run = measure(peer_cmd, cwd=work)
                 if run.code != 0 or not os.path.exists(peer_out):
                     print(f"MNN failed or wrote no model ({run.code}) - no peer ratio\n{run.stderr[-1000:]}")
                     has_mnn = False

@@ -127,14 +127,14 @@ def make_model(family: str, ops: int) -> onnx.ModelProto:
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="bench_scaling")
 
 
-def convert_cmd(model: str, out: str, precision: str | None) -> list:
-    return ([sys.executable, "-m", "converter", "--framework=5", f"--model={model}", f"--output={out}",
+def convert_cmd(model: str, out: str, precision: str | None, python: str = sys.executable) -> list:
+    return ([python, "-m", "converter", "--framework=5", f"--model={model}", f"--output={out}",
              "--soc_version=Ascend310"] + ([f"--precision_mode={precision}"] if precision else []))
 
 
-def run_child(cmd: list) -> tuple:
-    """(wall s, CPU s, peak RSS MiB) of one child process; exits on failure."""
-    run = measure(cmd)
+def run_child(cmd: list, cwd: str) -> tuple:
+    """(wall s, CPU s, peak RSS MiB) of one child process run in ``cwd``; exits on failure."""
+    run = measure(cmd, cwd=cwd)
     if run.code != 0:
         sys.exit(f"conversion failed: {' '.join(cmd)}\n{run.stderr[-2000:]}")
     return run.wall, run.cpu, run.peak_mib
@@ -197,6 +197,7 @@ def main() -> None:
     ap.add_argument("--families", default=",".join(FAMILIES))
     ap.add_argument("--repeat", type=int, default=1, help="runs per model; the median is printed")
     ap.add_argument("--precision", help="--precision_mode (default: the converter's)")
+    ap.add_argument("--python", default=sys.executable, help="the interpreter with the converter to measure")
     ap.add_argument("--profile", metavar="FAMILY:OPS", help="profile one conversion in process instead")
     ap.add_argument("--phases", metavar="FAMILY:OPS", help="CPU time per phase of one in-process conversion")
     ap.add_argument("--keep", help="write the models into this folder and keep them")
@@ -219,7 +220,7 @@ def main() -> None:
                 if not os.path.exists(path):
                     onnx.save(make_model(family, ops), path)
                 nodes = len(onnx.load(path, load_external_data=False).graph.node)
-                runs = sorted(run_child(convert_cmd(path, os.path.join(work, "out"), a.precision))
+                runs = sorted(run_child(convert_cmd(path, os.path.join(work, "out"), a.precision, a.python), work)
                               for _ in range(a.repeat))
                 wall, cpu, rss = runs[len(runs) // 2]
                 print(f"{family:<14}{nodes:>7}{wall:>9.2f}{cpu:>8.2f}{rss:>7.0f}{1000 * wall / nodes:>8.3f}",

@@ -26,12 +26,14 @@ class Run(NamedTuple):
     stderr: str
 
 
-def measure(cmd: list, env: dict | None = None) -> Run:
-    """Run ``cmd`` (its stdout discarded) and return its figures."""
+def measure(cmd: list, env: dict | None = None, cwd: str | None = None) -> Run:
+    """Run ``cmd`` (its stdout discarded) in ``cwd`` and return its figures. Give a ``cwd`` away from a checkout
+    when ``cmd`` is `python -m converter ...`: -m looks in the current folder first."""
     with tempfile.NamedTemporaryFile("w+", suffix=".json") as report:
         t0 = time.perf_counter()
         proc = subprocess.run([sys.executable, os.path.abspath(__file__), report.name, *cmd],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, check=False)
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, check=False,
+                              cwd=cwd)
         wall = time.perf_counter() - t0
         report.seek(0)
         text = report.read()
