@@ -3,7 +3,7 @@
 Generates (in a temporary folder, deleted afterwards unless --keep) an MLP whose fp32 weights, a few GiB in
 all, lie in ONNX external data, then for each conversion case prints the wall time, CPU time and peak RSS
 of `atc` (the acceptance target: well below the model size), of `omtool info` and `atc --mode=1` on the
-.om, and of `omtool run` on one input, whose output is compared with numpy's (float64 reference).
+.om (with the .om's partition table form: 64-bit once a partition passes 4 GiB), and of `omtool run` on one input, whose output is compared with numpy's (float64 reference).
 
 Cases: the default precision (force_fp16: every weight cast), force_fp32 (weights streamed as they are) and
 --external_weight=1 (weights in files beside the .om). Children run through proc_stats (their own peak RSS).
@@ -74,6 +74,15 @@ def reference(folder: str, layers: int, width: int, x: np.ndarray) -> np.ndarray
     return h
 
 
+def _table(om: str) -> str:
+    """The .om's partition table form and its biggest partition (read through a memory map)."""
+    from converter.om.container import partition_name, read_om_file
+    block = read_om_file(om).models[0]
+    big = max(block.partitions, key=lambda p: p.size)
+    return f"{block.table_form}-bit partition table, biggest partition {partition_name(big.type)} " \
+           f"{big.size / 2**30:.2f} GiB (offset {big.offset})"
+
+
 def _line(what: str, run) -> str:
     status = "" if run.code == 0 else f"  FAILED ({run.code}): {run.stderr.strip()[-300:]}"
     return f"  {what:<22}{run.wall:7.2f} s wall {run.cpu:7.2f} s CPU {run.peak_mib:7.0f} MiB peak{status}"
@@ -108,7 +117,7 @@ def main() -> None:
             print(_line("atc", conv) + f"  ({conv.peak_mib / size:.2f}x the weights)")
             if conv.code:
                 continue
-            print(f"  .om: {os.path.getsize(om) / 2**20:.0f} MiB")
+            print(f"  .om: {os.path.getsize(om) / 2**20:.0f} MiB, {_table(om)}")
             print(_line("omtool info", measure([py, "-m", "converter.omtool", "info", om], cwd=work)))
             print(_line("atc --mode=1", measure([py, "-m", "converter", "--mode=1", f"--om={om}",
                                                  f"--json={os.path.join(out_dir, 'm.json')}"], cwd=work)))

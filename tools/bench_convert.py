@@ -5,6 +5,7 @@ own peak RSS). Runs alternate, ours then MNN's, --repeat times, so a busy machin
 summary gives the median and the range of each, and the ratios of the medians. MNN's converter is called
 through its extension module (`_tools.mnnconvert`) with the Python given by --mnn-python (install the `mnn`
 wheel into a separate venv): the `mnnconvert` script pip-installs a logging SDK at run time, this does not.
+One untimed run of each comes first (bytecode cache written, model file in the page cache for both alike).
 
 Models: --model FILE, or generated into a temporary folder: --kind ours (tools/make_resnet50_onnx.py, NCHW
 input `input`) or --kind tf2onnx (Keras ResNet-50 exported by tf2onnx, NHWC input `input:0`; needs a Python
@@ -66,6 +67,9 @@ def main() -> None:
         peer_out = os.path.join(work, "peer.mnn")
         peer_cmd = [a.mnn_python, "-c", "import sys, _tools; _tools.mnnconvert(sys.argv)", "-f", "ONNX",
                     "--modelFile", model, "--MNNModel", peer_out, "--bizCode", "bench"]
+        measure(ours_cmd, cwd=work)   # warm-up, not counted
+        if has_mnn:
+            measure(peer_cmd, cwd=work)
         ours, peer = [], []
         for _ in range(a.repeat):
             run = measure(ours_cmd, cwd=work)   # away from a checkout: -m looks in the current folder

@@ -5,6 +5,7 @@ that package costs more than converting a small model, and conversion needs none
 """
 from __future__ import annotations
 
+import math
 import os
 
 import numpy as np
@@ -150,7 +151,7 @@ def _field_values(t: TensorProto, dtype, shape) -> np.ndarray:
     if is_ml_dtype(dtype):
         dt = from_numpy(dtype)
         raw = values.view(np.uint32).astype(np.uint16 if dtype.itemsize == 2 else np.uint8)
-        count = int(np.prod(shape, dtype=np.int64)) if shape else 1
+        count = math.prod(shape)  # exact (no int64 wrap-around); 1 for a scalar
         if raw.nbytes != stored_nbytes(dt, count):
             raise ValueError(f"{len(values)} values stored, {stored_nbytes(dt, count) // raw.itemsize} needed")
         return from_bytes(raw.astype(raw.dtype.newbyteorder("<")).tobytes(), dt, shape)
@@ -162,7 +163,7 @@ def _field_values(t: TensorProto, dtype, shape) -> np.ndarray:
 def _raw_view(t: TensorProto, dtype, shape, buffer, offset: int, nbytes: int) -> np.ndarray:
     """Little-endian view of ``nbytes`` raw bytes at ``offset`` of ``buffer``, shaped ``shape`` (the narrow types
     decoded: sub-byte ones are packed in raw_data)."""
-    count = int(np.prod(shape, dtype=np.int64)) if shape else 1
+    count = math.prod(shape)  # exact (no int64 wrap-around); 1 for a scalar
     if is_ml_dtype(dtype):
         dt = from_numpy(dtype)
         if nbytes != stored_nbytes(dt, count):
@@ -185,7 +186,7 @@ def _external(t: TensorProto, dtype, shape, base_dir: str | None) -> np.ndarray:
         raise ModelLoadError(FILE_OPEN_FAILED, f"tensor '{t.name}': external data file '{location}' not found next to "
                              "the model", path=full)
     offset = int(info.get("offset", 0))
-    count = int(np.prod(shape, dtype=np.int64)) if shape else 1
+    count = math.prod(shape)  # exact (no int64 wrap-around); 1 for a scalar
     need = stored_nbytes(from_numpy(dtype), count) if is_ml_dtype(dtype) else count * dtype.itemsize
     length = int(info.get("length", need))
     if length < need or offset + length > os.path.getsize(full):
