@@ -4,7 +4,8 @@ For `atc --help` and for one conversion (a small generated ONNX model, or --mode
 times with each given interpreter (--python, repeatable: e.g. the venv of another checkout, to compare before
 and after a change; runs alternate between interpreters), and prints the median wall time, the median import
 time (sum of the top-level imports) and the packages that cost most (self time summed per package, median over
-the runs).
+the runs). Children cache bytecode as an installed package does (proc_stats.child_env); the first run of
+each interpreter is a warm-up, not counted.
 
 Run: python tools/bench_startup.py [--python PY ...] [--model M.onnx] [--repeat N] [--top K]
 """
@@ -20,6 +21,8 @@ import tempfile
 import time
 from collections import defaultdict
 
+from proc_stats import child_env
+
 LINE = re.compile(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)")
 
 
@@ -34,7 +37,7 @@ def run_once(python: str, args: list, cwd: str) -> tuple:
     package in the current folder before the interpreter's)."""
     t0 = time.perf_counter()
     proc = subprocess.run([python, "-X", "importtime", "-m", "converter", *args], capture_output=True, text=True,
-                          check=False, cwd=cwd)
+                          check=False, cwd=cwd, env=child_env())
     wall = time.perf_counter() - t0
     if proc.returncode not in (0,):
         sys.exit(f"{python} -m converter {' '.join(args)} failed:\n{proc.stdout[-1000:]}\n{proc.stderr[-1000:]}")
@@ -68,7 +71,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--top", type=int, default=8)
     a = ap.parse_args()
-    pythons = a.python or [sys.executable]
+    pythons = [os.path.abspath(p) if os.sep in p else p for p in a.python or [sys.executable]]  # runs elsewhere
     with tempfile.TemporaryDirectory(prefix="bench_startup_") as work:
         model = os.path.abspath(a.model) if a.model else tiny_model(work)
         commands = {"atc --help": ["--help"],
@@ -76,6 +79,8 @@ def main() -> None:
                                                           f"--output={os.path.join(work, 'out')}"]}
         for label, args in commands.items():
             results = {py: [] for py in pythons}
+            for py in pythons:
+                run_once(py, args, work)   # warm-up: bytecode cache written
             for _ in range(a.repeat):
                 for py in pythons:
                     results[py].append(run_once(py, args, work))

@@ -7,9 +7,10 @@ launcher interpreter (this file run as a script), which reports the command's ow
 
 Children run as an installed package would: with Python's bytecode cache. A PYTHONDONTWRITEBYTECODE in the
 benchmark's environment is dropped for them (pip compiles a package's .pyc files at install time; without
-them every run of an editable checkout recompiles ~140 modules, about 0.15 s of CPU per conversion).
+them every run of an editable checkout recompiles ~140 modules, about 0.15 s of CPU per conversion), and the
+cache goes to one folder under the temporary directory (PYTHONPYCACHEPREFIX), not into the checkouts measured.
 
-Used by bench_convert.py, bench_scaling.py and bench_big_model.py: ``measure(cmd) -> Run``.
+Used by bench_convert.py, bench_scaling.py, bench_big_model.py and bench_startup.py: ``measure(cmd) -> Run``.
 """
 from __future__ import annotations
 
@@ -32,7 +33,9 @@ class Run(NamedTuple):
 
 def child_env() -> dict:
     """This process's environment with bytecode caching allowed (see the module docstring)."""
-    return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env.setdefault("PYTHONPYCACHEPREFIX", os.path.join(tempfile.gettempdir(), "om-converter-bench-pycache"))
+    return env
 
 
 def measure(cmd: list, env: dict | None = None, cwd: str | None = None) -> Run:
