@@ -7,8 +7,6 @@ them); Data ops have an output desc; no cycle of data edges. Weight ranges (offs
 WEIGHTS_DATA partition) are checked when the weights are read (attrs.tensor_from_proto)."""
 from __future__ import annotations
 
-import networkx as nx
-
 from ..errors import INVALID_OM_FILE, OmFormatError
 from ..ir import Graph
 from .model_def import ATTR_UNRESOLVED_INPUTS as UNRESOLVED
@@ -33,7 +31,7 @@ def check_graph(graph: Graph) -> None:
                            f"{len(graph.op(ref[0]).outputs)} outputs")
         for sub in op.subgraphs.values():
             check_graph(sub)
-    if not nx.is_directed_acyclic_graph(graph.g):
-        cycle = [u for u, *_ in nx.find_cycle(graph.g)]
+    cycle = graph.find_cycle()
+    if cycle:
         raise _bad(graph, cycle[0], "its data edges form a cycle: " + " -> ".join(repr(n) for n in cycle[:8])
                    + (" ..." if len(cycle) > 8 else ""))

@@ -56,6 +56,7 @@ class _ModelWriter:
         self.weights: list = []
         self.offset = 0
         self.graph_names: set = set()
+        self.output_descs: dict = {}
 
     def unique_graph_name(self, base: str) -> str:
         name, i = base or "graph", 1
@@ -65,6 +66,8 @@ class _ModelWriter:
         return name
 
     def add_graph(self, graph: Graph, name: str) -> None:
+        outer = self.output_descs
+        self.output_descs = {}   # (op name, output index) -> its TensorDescriptor in this graph
         gdef = self.model.graph.add()
         gdef.name = name
         for key in sorted(graph.attrs):
@@ -72,6 +75,7 @@ class _ModelWriter:
                 to_attr(graph.attrs[key], gdef.attr[key])
         for index, op in enumerate(graph.topo_order()):
             self.add_op(graph, op, gdef.op.add(), index)
+        self.output_descs = outer
 
     def add_op(self, graph: Graph, op: Op, odef: ge.OpDef, index: int) -> None:
         odef.name, odef.type, odef.id = op.name, op.type, index
@@ -80,9 +84,13 @@ class _ModelWriter:
         for i in present:
             src, idx = refs[i]
             odef.input.append(f"{src}:{idx}")
-            desc_to_proto(graph.desc(refs[i]), odef.input_desc.add())
-        for desc in op.outputs:
-            desc_to_proto(desc, odef.output_desc.add())
+            written = self.output_descs.get(refs[i])
+            if written is not None:   # the producer's output desc, converted once (ops come in topological order)
+                odef.input_desc.add().CopyFrom(written)
+            else:
+                desc_to_proto(graph.desc(refs[i]), odef.input_desc.add())
+        for k, desc in enumerate(op.outputs):
+            self.output_descs[(op.name, k)] = desc_to_proto(desc, odef.output_desc.add())
         for key in sorted(op.attrs):
             if op.attrs[key] is not None:
                 _store_attr(op, key, odef)
@@ -107,8 +115,12 @@ class _ModelWriter:
             raise GraphError(INTERNAL_ERROR, f"Const '{op.name}' holds a string tensor, which .om weights cannot store",
                              node=op.name)
         out = op.outputs[0] if op.outputs else TensorDesc()
-        desc = out.copy(dtype=from_numpy(value.dtype), shape=tuple(value.shape))
-        desc_to_proto(desc, tdef.desc)
+        dtype, shape = from_numpy(value.dtype), tuple(value.shape)
+        written = self.output_descs.get((op.name, 0))
+        if written is not None and out.dtype == dtype and out.shape == shape:
+            tdef.desc.CopyFrom(written)   # the output desc says it all
+        else:
+            desc_to_proto(out.copy(dtype=dtype, shape=shape), tdef.desc)
         data = to_bytes(value) if is_ml_dtype(value.dtype) else value  # narrow types as files store them
         tdef.desc.data_offset = self.offset
         tdef.desc.weight_size = data.nbytes

@@ -263,7 +263,7 @@ def flat_ints(value) -> list:
 
 
 def desc(dtype, shape) -> TensorDesc:
-    return TensorDesc(dtype=int(dtype), shape=None if shape is None else tuple(int(d) for d in shape))
+    return TensorDesc(dtype=int(dtype), shape=None if shape is None else tuple(map(int, shape)))
 
 
 def same_as_input(i: int = 0):
@@ -276,23 +276,28 @@ def same_as_input(i: int = 0):
 
 
 def broadcast_shapes(*shapes):
-    """numpy broadcasting of shapes that may contain -1 (unknown); None if any rank is unknown."""
+    """numpy broadcasting of shapes that may contain -1 (unknown); None if any rank is unknown. Per axis a
+    known dim wins over 1 and -1, and -1 over 1; two different known dims (neither 1) cannot broadcast."""
     if any(s is None for s in shapes):
         return None
-    rank = max((len(s) for s in shapes), default=0)
-    out = []
-    for axis in range(rank):
-        dims = [s[axis - rank + len(s)] for s in shapes if axis - rank + len(s) >= 0]
-        known = [d for d in dims if d != 1 and d != -1]
-        if known:
-            if len(set(known)) > 1:
+    if not shapes:
+        return ()
+    out = tuple(shapes[0])
+    for shape in shapes[1:]:
+        if shape == out:   # the common case: nothing to broadcast
+            continue
+        longer, shorter = (out, tuple(shape)) if len(out) >= len(shape) else (tuple(shape), out)
+        lead = len(longer) - len(shorter)
+        dims = list(longer[:lead])
+        for x, y in zip(longer[lead:], shorter):
+            if x == y or y == 1 or (y == -1 and x != 1):
+                dims.append(x)
+            elif x == 1 or x == -1:
+                dims.append(y)
+            else:
                 raise GraphError(INVALID_ARGUMENT_VALUE, f"shapes {shapes} cannot be broadcast together")
-            out.append(known[0])
-        elif -1 in dims:
-            out.append(-1)
-        else:
-            out.append(1)
-    return tuple(out)
+        out = tuple(dims)
+    return out
 
 
 def broadcast(dtype_from: int | None = 0, out_dtype: int | None = None):

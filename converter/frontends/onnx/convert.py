@@ -4,11 +4,10 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 
-import onnx
-
 from ...errors import MODEL_LOAD_FAILED, OUTPUT_NODE_NOT_FOUND, UNKNOWN_INPUT, GraphError, ModelLoadError
 from ...framework import Framework
 from ...ir import Graph, Op
+from ...proto import onnx_pb2 as onnx
 from ..builder import GraphBuilder
 from ..common import report_unsupported
 from . import handlers  # noqa: F401  (fills the handler table)

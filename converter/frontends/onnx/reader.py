@@ -1,19 +1,25 @@
-"""Reads ONNX files: content sniffing, ModelProto parsing, and tensors (inline or external data)."""
+"""Reads ONNX files: content sniffing, ModelProto parsing, and tensors (inline or external data).
+
+The messages are our compiled onnx.proto (converter/proto/onnx_pb2.py), not the onnx package's: importing
+that package costs more than converting a small model, and conversion needs none of its functions.
+"""
 from __future__ import annotations
 
+import math
 import os
 
 import numpy as np
-import onnx
-from onnx import TensorProto, helper
 
 from ...errors import FILE_OPEN_FAILED, MODEL_LOAD_FAILED, ModelLoadError
 from ...fileio import resolve_inside
 from ...ir import DataType, from_numpy, to_numpy
 from ...ir.dtypes import from_bytes, is_ml_dtype
 from ...ir.dtypes import nbytes as stored_nbytes
+from ...proto import onnx_pb2 as onnx
 from ..protowire import WireFormatError
 from .lazy_load import LazyModel, RawSpan, drop_resident_pages, map_file, map_own_pages, split_weights
+
+TensorProto, AttributeProto = onnx.TensorProto, onnx.AttributeProto
 
 # ONNX TensorProto.DataType -> numpy
 _NP = {
@@ -23,6 +29,13 @@ _NP = {
     TensorProto.DOUBLE: np.float64, TensorProto.UINT32: np.uint32, TensorProto.UINT64: np.uint64,
     TensorProto.STRING: np.object_,
 }
+
+# The field holding a tensor's values when it has no raw_data, by type (the ONNX spec; any other type: int32_data)
+_VALUE_FIELD = {TensorProto.FLOAT: ("float_data", np.float32), TensorProto.DOUBLE: ("double_data", np.float64),
+                TensorProto.INT64: ("int64_data", np.int64), TensorProto.UINT32: ("uint64_data", np.uint64),
+                TensorProto.UINT64: ("uint64_data", np.uint64)}
+_BIT_PATTERNS = {TensorProto.FLOAT16: np.uint16, TensorProto.UINT16: np.uint16, TensorProto.INT16: np.uint16,
+                 TensorProto.BOOL: np.uint8}   # int32_data holds these types' bit patterns
 
 
 # ONNX types computed as ml_dtypes arrays -> the GE DataType each one is (numbers: older onnx wheels lack names)
@@ -121,16 +134,36 @@ def tensor_to_array(t: TensorProto, base_dir: str | None, raw: RawSpan | None = 
         data = t.raw_data
         return _raw_view(t, dtype, shape, data, 0, len(data))
     try:
-        return onnx.numpy_helper.to_array(t).astype(dtype, copy=False).reshape(shape)
+        return _field_values(t, dtype, shape)
     except (ValueError, TypeError) as exc:
         raise ModelLoadError(MODEL_LOAD_FAILED, f"tensor '{t.name}': its data does not match its type and shape "
                              f"{list(shape)} ({exc})") from None
 
 
+def _field_values(t: TensorProto, dtype, shape) -> np.ndarray:
+    """The values a tensor keeps in its typed fields (float_data, int32_data, ...), as ``dtype``. The narrow
+    types keep in int32_data what raw_data would hold, one byte (bfloat16: two) per entry, 4- and 2-bit values
+    packed."""
+    if t.data_type == TensorProto.STRING:
+        return np.array([s.decode("utf-8") for s in t.string_data], dtype=object).reshape(shape)
+    name, storage = _VALUE_FIELD.get(t.data_type, ("int32_data", np.int32))
+    values = np.asarray(getattr(t, name), dtype=storage)
+    if is_ml_dtype(dtype):
+        dt = from_numpy(dtype)
+        raw = values.view(np.uint32).astype(np.uint16 if dtype.itemsize == 2 else np.uint8)
+        count = math.prod(shape)  # exact (no int64 wrap-around); 1 for a scalar
+        if raw.nbytes != stored_nbytes(dt, count):
+            raise ValueError(f"{len(values)} values stored, {stored_nbytes(dt, count) // raw.itemsize} needed")
+        return from_bytes(raw.astype(raw.dtype.newbyteorder("<")).tobytes(), dt, shape)
+    if t.data_type in _BIT_PATTERNS:
+        return values.view(np.uint32).astype(_BIT_PATTERNS[t.data_type]).view(dtype).reshape(shape)
+    return values.astype(dtype).reshape(shape)
+
+
 def _raw_view(t: TensorProto, dtype, shape, buffer, offset: int, nbytes: int) -> np.ndarray:
     """Little-endian view of ``nbytes`` raw bytes at ``offset`` of ``buffer``, shaped ``shape`` (the narrow types
     decoded: sub-byte ones are packed in raw_data)."""
-    count = int(np.prod(shape, dtype=np.int64)) if shape else 1
+    count = math.prod(shape)  # exact (no int64 wrap-around); 1 for a scalar
     if is_ml_dtype(dtype):
         dt = from_numpy(dtype)
         if nbytes != stored_nbytes(dt, count):
@@ -153,7 +186,7 @@ def _external(t: TensorProto, dtype, shape, base_dir: str | None) -> np.ndarray:
         raise ModelLoadError(FILE_OPEN_FAILED, f"tensor '{t.name}': external data file '{location}' not found next to "
                              "the model", path=full)
     offset = int(info.get("offset", 0))
-    count = int(np.prod(shape, dtype=np.int64)) if shape else 1
+    count = math.prod(shape)  # exact (no int64 wrap-around); 1 for a scalar
     need = stored_nbytes(from_numpy(dtype), count) if is_ml_dtype(dtype) else count * dtype.itemsize
     length = int(info.get("length", need))
     if length < need or offset + length > os.path.getsize(full):
@@ -167,13 +200,35 @@ def _external(t: TensorProto, dtype, shape, base_dir: str | None) -> np.ndarray:
     return np.memmap(full, dtype=dtype, mode="r", offset=offset, shape=shape)
 
 
-def attribute_value(a: onnx.AttributeProto, base_dir: str | None):
+# AttributeProto.type -> the field holding the value (a list for the repeated ones)
+_ATTR_FIELD = {AttributeProto.FLOAT: "f", AttributeProto.INT: "i", AttributeProto.STRING: "s",
+               AttributeProto.TENSOR: "t", AttributeProto.SPARSE_TENSOR: "sparse_tensor", AttributeProto.GRAPH: "g",
+               AttributeProto.TYPE_PROTO: "tp"}
+_ATTR_LIST_FIELD = {AttributeProto.FLOATS: "floats", AttributeProto.INTS: "ints", AttributeProto.STRINGS: "strings",
+                    AttributeProto.TENSORS: "tensors", AttributeProto.SPARSE_TENSORS: "sparse_tensors",
+                    AttributeProto.GRAPHS: "graphs", AttributeProto.TYPE_PROTOS: "type_protos"}
+
+
+def _attribute_field(a: AttributeProto):
+    """The value an attribute's ``type`` selects (messages as messages, lists as lists); None when UNDEFINED."""
+    if a.ref_attr_name:
+        raise ValueError(f"attribute '{a.name}' refers to a function attribute ('{a.ref_attr_name}')")
+    if a.type in _ATTR_FIELD:
+        return getattr(a, _ATTR_FIELD[a.type])
+    if a.type in _ATTR_LIST_FIELD:
+        return list(getattr(a, _ATTR_LIST_FIELD[a.type]))
+    if a.type == AttributeProto.UNDEFINED:
+        return None
+    raise ValueError(f"attribute '{a.name}' has an unknown type {a.type}")
+
+
+def attribute_value(a: AttributeProto, base_dir: str | None):
     """Python value of an attribute (tensors as numpy arrays, graphs left as GraphProto)."""
-    if a.type == onnx.AttributeProto.TENSOR:
+    if a.type == AttributeProto.TENSOR:
         return tensor_to_array(a.t, base_dir)
-    if a.type == onnx.AttributeProto.GRAPH:
+    if a.type == AttributeProto.GRAPH:
         return a.g
-    v = helper.get_attribute_value(a)
+    v = _attribute_field(a)
     if isinstance(v, bytes):
         return v.decode("utf-8", "replace")
     if isinstance(v, list) and v and isinstance(v[0], bytes):
