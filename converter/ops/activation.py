@@ -6,6 +6,7 @@ import numpy as np
 
 from .elementwise import erf, like, widen
 from .registry import Attr, register, same_as_input
+from .workspace import output_for
 
 SELU_ALPHA = 1.67326319217681884765625
 SELU_GAMMA = 1.05070102214813232421875
@@ -35,7 +36,7 @@ def _shrink(x, bias, lambd):
 
 # name -> (fn(x, attrs) on the widened input, attrs spec, doc)
 _ACTIVATIONS = {
-    "Relu": (lambda x, a: np.maximum(x, 0), {}, "max(x, 0)"),
+    "Relu": (lambda x, a: np.maximum(x, x.dtype.type(0), out=output_for((x,), x.shape, x.dtype)), {}, "max(x, 0)"),
     "Relu6": (lambda x, a: np.minimum(np.maximum(x, 0), 6), {}, "min(max(x, 0), 6)"),
     "LeakyRelu": (lambda x, a: np.where(x >= 0, x, a["alpha"] * x), {"alpha": Attr("float", 0.01)},
                   "x if x >= 0 else alpha * x"),

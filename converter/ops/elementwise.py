@@ -8,6 +8,7 @@ import numpy as np
 
 from ..ir import DataType, to_numpy
 from .registry import Attr, InferContext, broadcast, desc, register, same_as_input
+from .workspace import output_for
 
 BOOL = DataType.DT_BOOL
 
@@ -72,11 +73,23 @@ def modulo(a: np.ndarray, b: np.ndarray, fmod: int) -> np.ndarray:
     return np.fmod(a, b) if fmod else np.mod(a, b)
 
 
+def _into_output(ufunc):
+    """``ufunc(a, b)`` written into an output from the session's workspace, possibly in place of a donated
+    input (numeric dtypes)."""
+
+    def fn(a, b, attrs):
+        if a.dtype.kind not in "biuf" or b.dtype.kind not in "biuf":
+            return ufunc(a, b)
+        return ufunc(a, b, out=output_for((a, b), np.broadcast_shapes(a.shape, b.shape), np.result_type(a, b)))
+
+    return fn
+
+
 # name -> (function of (a, b, attrs), attrs spec, doc)
 _ARITHMETIC = {
-    "Add": (lambda a, b, at: a + b, {}, "a + b"),
-    "Sub": (lambda a, b, at: a - b, {}, "a - b"),
-    "Mul": (lambda a, b, at: a * b, {}, "a * b"),
+    "Add": (_into_output(np.add), {}, "a + b"),
+    "Sub": (_into_output(np.subtract), {}, "a - b"),
+    "Mul": (_into_output(np.multiply), {}, "a * b"),
     "RealDiv": (lambda a, b, at: trunc_divide(a, b), {}, "a / b (integers truncate toward zero, ONNX Div)"),
     "Pow": (lambda a, b, at: power(a, b), {}, "a ** b, in the base's dtype"),
     "Maximum": (lambda a, b, at: np.maximum(a, b), {}, "elementwise max"),

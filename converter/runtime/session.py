@@ -1,7 +1,14 @@
-"""Session: run a Graph (or an .om file) with the registry kernels, freeing tensors after their last use."""
+"""Session: run a Graph (or an .om file) with the registry kernels, freeing tensors after their last use.
+
+Kernels run inside the session's Workspace (ops/workspace.py): scratch buffers are reused from run to run
+and forms of constant inputs (fp16 weights widened to fp32, weight matrices in the layout a product wants)
+are prepared once. A Session is not meant to be run from several threads at once.
+"""
 from __future__ import annotations
 
 import os
+import sys
+import time
 
 import numpy as np
 
@@ -11,6 +18,7 @@ from ..errors import ConverterError
 from ..ir import DataType, Graph, to_numpy
 from ..ops.layout import from_nc1hwc0, to_nc1hwc0
 from ..ops.registry import run_kernel
+from ..ops.workspace import Workspace
 from .control_flow import run_body_op
 
 FP16 = np.dtype(np.float16)
@@ -33,6 +41,7 @@ class Session:
         else:
             raise TypeError("Session needs a Graph or a path to an .om file")
         self._bodies: dict = {}
+        self.workspace = Workspace()
         self._plan()
 
     def _plan(self) -> None:
@@ -45,6 +54,7 @@ class Session:
         self.output_refs = g.output_refs()
         self.output_names = g.output_names()
         self._steps = []
+        self._const_refs = {(op.name, 0) for op in self.order if op.type == "Const"}
         last_use: dict = {}
         for pos, op in enumerate(self.order):
             for r in g.inputs_of(op.name):
@@ -118,19 +128,36 @@ class Session:
         raise ConverterError("E10001", f"input shapes {given} match none of the model's gears "
                              f"({attrs.get('dynamic_gear_type')}): {' | '.join(attrs['dynamic_gears'])}")
 
-    def run(self, feeds: dict, capture: bool = False) -> dict:
+    def run(self, feeds: dict, capture: bool = False, profile: dict | None = None) -> dict:
         """Execute the graph. With capture=True also return every intermediate tensor by its source
-        tensor name (for bisecting), under the key '__all__'."""
+        tensor name (for bisecting), under the key '__all__'. With a `profile` dict, add to it per op
+        type [seconds, calls] of the kernels run (a tool's per-op-type time profile)."""
         values = self._feed(feeds)
+        with self.workspace.active():
+            return self._execute(values, capture, profile)
+
+    def _widened(self, ref, value: np.ndarray) -> np.ndarray:
+        """An fp16 input as fp16 emulation computes it: in fp32 (constants widened once per session)."""
+        if ref in self._const_refs:
+            return self.workspace.prepared("fp32", value, _to_fp32, op=ref[0])
+        return value.astype(np.float32)
+
+    def _execute(self, values: dict, capture: bool, profile: dict | None) -> dict:
         captured = {} if capture else None
         g = self.graph
+        ws = self.workspace
         for op, spec, refs, attrs, free, fp16 in self._steps:
             if op.type == "Const":
                 outs = [op.value]
             else:
                 args = [None if r is None else _compute_view(values[r], g.desc(r)) for r in refs]
                 if fp16:  # fp16 emulation: fp32 compute on fp16-rounded inputs, result rounded to fp16
-                    args = [a.astype(np.float32) if a is not None and a.dtype == FP16 else a for a in args]
+                    args = [self._widened(r, a) if a is not None and a.dtype == FP16 else a
+                            for r, a in zip(refs, args)]
+                ws.op = op.name
+                if not capture:
+                    ws.donated = _donatable(args, refs, free, values)
+                start = time.perf_counter() if profile is not None else 0.0
                 try:
                     raw = run_body_op(self, op, args) if op.subgraphs else run_kernel(spec, args, attrs)
                     outs = [_storage_view(o, d) for o, d in zip(raw, op.outputs)]
@@ -139,13 +166,23 @@ class Session:
                 except Exception as exc:
                     raise ConverterError("E19999", f"op '{op.name}' ({op.type}) failed at run time: "
                                          f"{type(exc).__name__}: {exc}", node=op.name) from exc
+                finally:
+                    ws.op = None
+                    ws.donated = []
+                if profile is not None:
+                    entry = profile.setdefault(op.type, [0.0, 0])
+                    entry[0] += time.perf_counter() - start
+                    entry[1] += 1
             for i, v in enumerate(outs):
                 values[(op.name, i)] = v
                 if captured is not None and i < len(op.outputs) and op.outputs[i].name:
                     captured[op.outputs[i].name] = v
             if not capture:
+                args = raw = outs = v = None   # drop this step's references before giving memory back
                 for r in free:
-                    values.pop(r, None)
+                    dropped = values.pop(r, None)
+                    ws.recycle(dropped)
+                    dropped = None
         result = {name: values[ref] for name, ref in zip(self.output_names, self.output_refs)}
         if captured is not None:
             result["__all__"] = captured
@@ -156,6 +193,36 @@ class Session:
         """The outputs in order, as a list (for callers that must not rely on output names being unique)."""
         self.run(feeds)
         return self._last_outputs
+
+
+def _donatable(args: list, refs: list, free: list, values: dict) -> list:
+    """The input arrays a kernel may overwrite: each is referred to only by `args` and, when its value dies
+    at this op, by `values` (any other reference, e.g. a view another value keeps, a later consumer, the
+    caller's feed, a weight, rules it out), and it owns its memory or views all of an array nobody else
+    refers to."""
+    out = []
+    for i in range(len(args)):   # (enumerate would keep a reference in the tuple it reuses)
+        a = args[i]
+        if type(a) is not np.ndarray or not a.flags.writeable or not a.flags.c_contiguous or any(
+                a is d for d in out):
+            continue
+        held = sum(1 for b in args if b is a)
+        ref = refs[i]
+        if ref in free and values.get(ref) is a:
+            held += 1
+        # + the variable `a` and getrefcount's argument
+        if sys.getrefcount(a) != held + 2:
+            continue
+        base = a.base
+        if base is not None and (type(base) is not np.ndarray or base.base is not None or base.nbytes != a.nbytes
+                                 or sys.getrefcount(base) != 3):   # a.base, `base`, getrefcount's argument
+            continue
+        out.append(a)
+    return out
+
+
+def _to_fp32(value: np.ndarray) -> np.ndarray:
+    return value.astype(np.float32)
 
 
 def _compute_view(value: np.ndarray, desc) -> np.ndarray:

@@ -54,7 +54,7 @@ def test_alignment_holds_for_any_model_def_size(tmp_path):
     leads = set()
     for i in range(40):
         path = write_om(_many_weights("g" * (1 + 13 * i), sizes), tmp_path / f"m{i}.om")
-        offsets, weights, start, _ = _weight_file_offsets(path)
+        offsets, _, start, _ = _weight_file_offsets(path)
         assert all(o % 512 == 0 for o in offsets)
         leads.add((offsets[0] - start) % 512)
         for op in (op for op in read_om(path).to_graph().ops() if op.type == "Const"):

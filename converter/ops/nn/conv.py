@@ -1,13 +1,14 @@
-"""Convolution ops: Conv1D/2D/3D (im2col + matmul, any spatial rank) and their transposed variants."""
+"""Convolution ops: Conv1D/2D/3D (paths by shape: direct product, depthwise taps, tiled im2col + BLAS; any
+spatial rank, either layout) and their transposed variants."""
 from __future__ import annotations
 
 import numpy as np
 
 from ...errors import GraphError
 from ..registry import Attr, InferContext, desc, register
-from ._spatial import (WindowParams, compute_dtype, effective_kernel, from_channels_last, from_nchw, pad_spatial,
-                       prod, resolve_pads, shape_from_nchw, shape_to_nchw, sliding_windows, spatial_list,
-                       to_channels_last, to_nchw, window_output_size)
+from ..workspace import empty, prepared, scratch
+from ._spatial import (WindowParams, channels_last, compute_dtype, effective_kernel, from_nchw, pad_spatial, padded,
+                       prod, resolve_pads, shape_from_nchw, shape_to_nchw, spatial_list, to_nchw, window_output_size)
 
 
 def _conv_attrs(data_format: str) -> dict:
@@ -41,32 +42,162 @@ class ConvGeometry(WindowParams):
                                                                self.strides))]
 
 
-def conv_nd(x: np.ndarray, w: np.ndarray, b, attrs: dict) -> np.ndarray:
-    """Grouped N-d convolution on channels-last x (N, *S, C) with OIHW weights, via im2col + matmul.
+# Elements of one im2col tile: tiles of about 2 MiB of fp32 stay in the L2 cache while the product reads them.
+IM2COL_TILE = 1 << 19
 
-    Channels-last keeps the im2col copy's inner runs contiguous; returns (N, *O, out_channels).
+
+def _as_view(a: np.ndarray, shape) -> np.ndarray:
+    """``a`` with another shape, sharing its memory (never a silent copy: matmul writes through it)."""
+    v = a.view()
+    v.shape = shape
+    return v
+
+
+def _window(xp: np.ndarray, pos, geo, first: int, first_axis: int, count: int) -> np.ndarray:
+    """The strided view of padded ``xp`` that kernel tap ``pos`` reads for output rows first..first+count
+    of the first spatial axis (all positions of the other spatial axes)."""
+    index = [slice(None)] * xp.ndim
+    for i, (p, s, d) in enumerate(zip(pos, geo.strides, geo.dilations)):
+        start = p * d + (first * s if i == 0 else 0)
+        size = count if i == 0 else geo.out_sizes[i]
+        index[first_axis + i] = slice(start, start + (size - 1) * s + 1, s)
+    return xp[tuple(index)]
+
+
+def _padded(x: np.ndarray, geo, first_axis: int) -> np.ndarray:
+    n = len(geo.kernel)
+    return padded(x, geo.pads[:n], geo.pads[n:], 0, first_axis)
+
+
+def _tile_rows(geo, per_position: int) -> int:
+    """Output rows (first spatial axis) per im2col tile."""
+    rest = prod(geo.out_sizes[1:])
+    return max(1, min(geo.out_sizes[0], IM2COL_TILE // max(1, per_position * rest)))
+
+
+def _depthwise(xp: np.ndarray, w: np.ndarray, geo, channels_last: bool) -> np.ndarray:
+    """Depthwise conv (one input channel per group, any multiplier): one multiply-add per kernel tap."""
+    batch = xp.shape[0]
+    channels = xp.shape[-1] if channels_last else xp.shape[1]
+    mult = w.shape[0] // channels
+    out_sizes = tuple(geo.out_sizes)
+    taps = w.reshape(channels, mult, -1)
+    if channels_last:
+        y = empty((batch, *out_sizes, channels, mult), xp.dtype)
+        first_axis = 1
+    else:
+        y = empty((batch, channels, mult, *out_sizes), xp.dtype)
+        taps = taps.reshape((channels, mult) + (1,) * len(out_sizes) + (-1,))
+        first_axis = 2
+    tmp = scratch("conv.depthwise", y.shape, y.dtype)
+    for k, pos in enumerate(np.ndindex(*geo.kernel)):
+        win = _window(xp, pos, geo, 0, first_axis, geo.out_sizes[0])
+        np.multiply(win[..., None] if channels_last else win[:, :, None], taps[..., k], out=tmp if k else y)
+        if k:
+            y += tmp
+    if channels_last:
+        return y.reshape(batch, *out_sizes, channels * mult)
+    return y.reshape(batch, channels * mult, *out_sizes)
+
+
+def _pointwise(x: np.ndarray, w: np.ndarray, geo, groups: int, channels_last: bool) -> np.ndarray:
+    """1x1 conv without padding: a product straight on the (strided) input, no im2col copy."""
+    n = len(geo.kernel)
+    first_axis = 1 if channels_last else 2
+    if any(s != 1 for s in geo.strides):
+        x = np.ascontiguousarray(_window(x, (0,) * n, geo, 0, first_axis, geo.out_sizes[0]))
+    batch, out_ch = x.shape[0], w.shape[0]
+    pixels = prod(geo.out_sizes)
+    if channels_last:
+        wm = prepared("conv.w_t", w, lambda a: np.ascontiguousarray(a.reshape(a.shape[0], -1).T))
+        y = np.matmul(x.reshape(batch * pixels, -1), wm, out=empty((batch * pixels, out_ch), x.dtype))
+        return y.reshape(batch, *geo.out_sizes, out_ch)
+    cg = w.shape[1]
+    y = np.matmul(w.reshape(groups, out_ch // groups, cg), x.reshape(batch, groups, cg, pixels),
+                  out=empty((batch, groups, out_ch // groups, pixels), x.dtype))
+    return y.reshape(batch, out_ch, *geo.out_sizes)
+
+
+def _im2col_first(xp: np.ndarray, w: np.ndarray, geo, groups: int) -> np.ndarray:
+    """Channels-first conv: per image and tile of output rows, the windows are copied into a reused
+    (C, *K, rows, ...) buffer and multiplied by the OIHW weights seen as (groups, O/g, C/g * K)."""
+    batch, channels = xp.shape[:2]
+    out_ch, taps = w.shape[0], prod(geo.kernel)
+    og = out_ch // groups
+    rows = _tile_rows(geo, channels * taps)
+    rest = tuple(geo.out_sizes[1:])
+    wm = w.reshape(groups, og, -1)
+    y = empty((batch, groups, og, *geo.out_sizes), xp.dtype)
+    for b in range(batch):
+        for r0 in range(0, geo.out_sizes[0], rows):
+            count = min(rows, geo.out_sizes[0] - r0)
+            cols = scratch("conv.cols", (channels, *geo.kernel, count, *rest), xp.dtype)
+            for pos in np.ndindex(*geo.kernel):
+                cols[(slice(None),) + pos] = _window(xp[b], pos, geo, r0, 1, count)
+            target = _as_view(y[b, :, :, r0:r0 + count], (groups, og, count * prod(rest)))
+            np.matmul(wm, cols.reshape(groups, -1, count * prod(rest)), out=target)
+    return y.reshape(batch, out_ch, *geo.out_sizes)
+
+
+def _im2col_last(xp: np.ndarray, w: np.ndarray, geo) -> np.ndarray:
+    """Channels-last conv (one group): windows copied into a reused (rows, ..., *K, C) buffer, multiplied by
+    the weights prepared once as a (K * C, O) matrix."""
+    batch, channels = xp.shape[0], xp.shape[-1]
+    out_ch, taps = w.shape[0], prod(geo.kernel)
+    rows = _tile_rows(geo, channels * taps)
+    rest = tuple(geo.out_sizes[1:])
+    n = len(geo.kernel)
+    wm = prepared("conv.w_last", w, lambda a: np.ascontiguousarray(
+        a.transpose(list(range(2, 2 + n)) + [1, 0])).reshape(-1, a.shape[0]))
+    y = empty((batch, *geo.out_sizes, out_ch), xp.dtype)
+    for b in range(batch):
+        for r0 in range(0, geo.out_sizes[0], rows):
+            count = min(rows, geo.out_sizes[0] - r0)
+            cols = scratch("conv.cols_last", (count, *rest, *geo.kernel, channels), xp.dtype)
+            for pos in np.ndindex(*geo.kernel):
+                cols[(Ellipsis,) + pos + (slice(None),)] = _window(xp[b], pos, geo, r0, 0, count)
+            target = _as_view(y[b, r0:r0 + count], (count * prod(rest), out_ch))
+            np.matmul(cols.reshape(count * prod(rest), -1), wm, out=target)
+    return y
+
+
+def conv_nd(x: np.ndarray, w: np.ndarray, b, attrs: dict, channels_last: bool = True) -> np.ndarray:
+    """Grouped N-d convolution with OIHW weights on x laid out (N, *S, C) (channels_last) or (N, C, *S).
+
+    The path is chosen by shape: 1x1 without padding multiplies the input directly; one input channel
+    per group (depthwise) adds one product per kernel tap; everything else copies windows into a reused
+    im2col tile and multiplies it by the weights (BLAS). Returns the result in the input's layout, in
+    fp32 (fp64 for fp64 input).
     """
     n = w.ndim - 2
     cdt = compute_dtype(x.dtype)
     x = x.astype(cdt, copy=False)
+    if w.dtype != cdt:
+        w = prepared("conv.w_dtype", w, lambda a: a.astype(cdt))
     groups = int(attrs.get("groups", 1))
-    batch, channels = x.shape[0], x.shape[-1]
+    channels = x.shape[-1] if channels_last else x.shape[1]
     out_ch = w.shape[0]
     if channels != w.shape[1] * groups or out_ch % groups:
         raise GraphError("E10001", f"conv: input has {channels} channels but weights {tuple(w.shape)} with "
                          f"groups={groups} expect {w.shape[1] * groups}")
-    geo = ConvGeometry(attrs, x.shape[1:-1], w.shape[2:])
-    xp = pad_spatial(x, geo.pads[:n], geo.pads[n:], first_axis=1)
-    cols = sliding_windows(xp, geo.kernel, geo.strides, geo.dilations, geo.out_sizes, first_axis=1)
-    cg, og = channels // groups, out_ch // groups
-    cols = cols.reshape(batch, *geo.out_sizes, groups, cg, *geo.kernel)        # (N, *O, g, Cg, *K)
-    order = [1 + n, 0] + list(range(1, 1 + n)) + list(range(3 + n, 3 + 2 * n)) + [2 + n]
-    cols = cols.transpose(order).reshape(groups, batch * prod(geo.out_sizes), -1)  # (g, N*P, K*Cg)
-    wk = w.astype(cdt, copy=False).reshape(groups, og, cg, -1).transpose(0, 3, 2, 1)
-    y = np.matmul(cols, wk.reshape(groups, -1, og))                            # (g, N*P, Og)
-    y = np.moveaxis(y.reshape(groups, batch, *geo.out_sizes, og), 0, -2).reshape(batch, *geo.out_sizes, out_ch)
+    geo = ConvGeometry(attrs, x.shape[1:-1] if channels_last else x.shape[2:], w.shape[2:])
+    first_axis = 1 if channels_last else 2
+    if w.shape[1] == 1 and groups > 1:
+        y = _depthwise(_padded(x, geo, first_axis), w, geo, channels_last)
+    elif all(k == 1 for k in geo.kernel) and not any(geo.pads):
+        if channels_last and groups > 1:
+            y = np.moveaxis(_pointwise(np.ascontiguousarray(np.moveaxis(x, -1, 1)), w, geo, groups, False), 1, -1)
+        else:
+            y = _pointwise(x, w, geo, groups, channels_last)
+    elif channels_last and groups == 1:
+        y = _im2col_last(_padded(x, geo, 1), w, geo)
+    elif channels_last:   # grouped channels-last: the padded copy moves the channels first
+        y = np.moveaxis(_im2col_first(_padded(np.moveaxis(x, -1, 1), geo, 2), w, geo, groups), 1, -1)
+    else:
+        y = _im2col_first(_padded(x, geo, 2), w, geo, groups)
     if b is not None:
-        y = y + np.asarray(b, cdt)
+        bias = np.asarray(b).astype(cdt, copy=False)
+        y += bias if channels_last else bias.reshape((-1,) + (1,) * n)
     return y
 
 
@@ -82,6 +213,14 @@ def _kernel(compute, to_layout, from_layout):
         return from_layout(y.astype(x.dtype, copy=False), fmt)
 
     return kernel
+
+
+def _conv_kernel(inputs, attrs):
+    """Conv kernel: computed in the op's own data_format (no layout round trip)."""
+    x, w = inputs[0], inputs[1]
+    b = inputs[2] if len(inputs) > 2 else None
+    y = conv_nd(x, w, b, attrs, channels_last(attrs.get("data_format", "NCHW")) and x.ndim >= 3)
+    return y.astype(x.dtype, copy=False)
 
 
 def _infer_with(geometry, out_channels):
@@ -183,7 +322,7 @@ for _rank, _fmt in ((1, "NCHW"), (2, "NCHW"), (3, "NCDHW")):
     register(f"Conv{_rank}D", attrs=_conv_attrs(_fmt), infer=_conv_infer, category="nn",
              traits={"conv", "cube"}, spatial_rank=_rank,
              doc=f"Conv{_rank}D: (x, filter OIHW, bias?) convolution, ONNX Conv semantics")(
-        _kernel(conv_nd, to_channels_last, from_channels_last))
+        _conv_kernel)
     register(f"Conv{_rank}DTranspose", attrs=_transpose_attrs(_fmt), infer=_transpose_infer, category="nn",
              traits={"conv_transpose", "cube"}, spatial_rank=_rank,
              doc=f"Conv{_rank}DTranspose: (x, filter IOHW, bias?) transposed convolution, ONNX ConvTranspose "
