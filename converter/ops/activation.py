@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .elementwise import erf, like, widen
+from .elementwise import like, widen
 from .registry import Attr, register, same_as_input
+from .special import erf
 from .workspace import output_for
 
 SELU_ALPHA = 1.67326319217681884765625
@@ -100,9 +101,11 @@ def clip_by_value(inputs, attrs):
 
 
 def _softmax(x, axis):
-    shifted = x - np.max(x, axis=axis, keepdims=True)
-    e = np.exp(shifted)
-    return e / np.sum(e, axis=axis, keepdims=True)
+    out = output_for((x,), x.shape, x.dtype) if x.dtype.kind == "f" else np.empty(x.shape, np.float64)
+    np.subtract(x, np.max(x, axis=axis, keepdims=True), out=out)
+    np.exp(out, out=out)
+    out /= np.sum(out, axis=axis, keepdims=True)
+    return out
 
 
 def _log_softmax(x, axis):

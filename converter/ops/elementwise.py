@@ -2,12 +2,11 @@
 comparisons and logic, Cast, Select). Kernels keep the input dtype; fp16 is computed in fp32."""
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from ..ir import DataType, to_numpy
 from .registry import Attr, InferContext, broadcast, desc, register, same_as_input
+from .special import erf
 from .workspace import output_for
 
 BOOL = DataType.DT_BOOL
@@ -41,19 +40,14 @@ def float_unary(fn):
     return kernel
 
 
-def erf(x) -> np.ndarray:
-    """Error function, exact to double precision (math.erf, vectorised)."""
-    x = np.asarray(x)
-    if x.size == 0:
-        return np.zeros(x.shape, np.float64)
-    return np.frompyfunc(math.erf, 1, 1)(x.astype(np.float64)).astype(np.float64)
-
-
 # ---- binary arithmetic ----------------------------------------------------------------------
 
 def trunc_divide(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Division like ONNX Div: true division for floats, truncation toward zero for integers."""
     if not (is_int(a) and is_int(b)):
+        if a.dtype.kind == "f" and b.dtype.kind == "f":
+            return np.true_divide(a, b, out=output_for((a, b), np.broadcast_shapes(a.shape, b.shape),
+                                                       np.result_type(a, b)))
         return a / b
     q = np.floor_divide(a, b)
     remainder = a - q * b

@@ -6,6 +6,7 @@ import numpy as np
 
 from ..elementwise import like, widen
 from ..registry import Attr, register, same_as_input
+from ..workspace import output_for, scratch
 from ._spatial import channel_axis, compute_dtype, from_nchw, to_nchw
 
 
@@ -17,10 +18,12 @@ def _per_channel(v, rank: int, axis: int, dtype) -> np.ndarray:
 
 
 def _standardize(x: np.ndarray, axes, epsilon: float) -> np.ndarray:
-    mean = x.mean(axis=axes, keepdims=True)
-    centered = x - mean
-    var = np.mean(centered * centered, axis=axes, keepdims=True)
-    return centered / np.sqrt(var + epsilon)
+    """(x - mean) / sqrt(var + epsilon) over axes, in a workspace output (in place of x when donated)."""
+    centered = np.subtract(x, x.mean(axis=axes, keepdims=True), out=output_for((x,), x.shape, x.dtype))
+    var = np.mean(np.square(centered, out=scratch("norm.square", x.shape, x.dtype)), axis=axes, keepdims=True)
+    var += epsilon
+    centered /= np.sqrt(var, out=var)
+    return centered
 
 
 @register("BatchNorm", attrs={"epsilon": Attr("float", 1e-5), "data_format": Attr("str", "NCHW")},
@@ -68,9 +71,9 @@ def layer_norm(inputs, attrs):
     cdt = compute_dtype(x.dtype)
     axis = attrs["axis"] % x.ndim
     y = _standardize(x.astype(cdt, copy=False), tuple(range(axis, x.ndim)), attrs["epsilon"])
-    y = y * np.asarray(gamma, cdt)
+    y *= np.asarray(gamma).astype(cdt, copy=False)
     if beta is not None:
-        y = y + np.asarray(beta, cdt)
+        y += np.asarray(beta).astype(cdt, copy=False)
     return y.astype(x.dtype, copy=False)
 
 
