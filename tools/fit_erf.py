@@ -14,8 +14,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numpy.polynomial import Polynomial
-from numpy.polynomial import chebyshev
+from numpy.polynomial import Polynomial, chebyshev
 
 SPLIT = 2.0     # |x| below: the odd series; above: the erfc form
 TOP = 3.92      # erf(x) rounds to 1 in fp32 from x = 3.9215 on: t is clamped there
