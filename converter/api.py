@@ -20,7 +20,11 @@ def output_path(options: ConvertOptions) -> str:
     if out.endswith(os.sep) or os.path.isdir(out) or not os.path.basename(out):
         raise ConverterError("E10022", f"--output='{out}' has no file name; give a path such as out/model",
                              option="--output")
-    return out if out.endswith(".om") else out + ".om"
+    path = out if out.endswith(".om") else out + ".om"
+    if os.path.isdir(path):
+        raise ConverterError("E13004", f"--output: cannot write '{path}': it is a folder; name another file",
+                             option="--output", path=path)
+    return path
 
 
 def model_attrs(options: ConvertOptions) -> dict:
@@ -45,17 +49,9 @@ def convert(options: ConvertOptions) -> str:
     except OSError as exc:
         raise ConverterError("E13004", f"--output: cannot create folder '{folder}': {exc.strerror}",
                              option="--output") from None
-    from .om.writer import write_om
-    written = []
-    if options.external_weight == 1:
-        from .om.external_weights import externalize_weights
-        written = externalize_weights(graph, path)
-    try:
-        write_om(graph, path, {**model_attrs(options), **graph.meta.get("model_attrs", {})})
-    except BaseException:
-        from .om.external_weights import remove_files
-        remove_files(written)
-        raise
+    from .om.publish import publish_om
+    publish_om(graph, path, {**model_attrs(options), **graph.meta.get("model_attrs", {})},
+               external_weight=options.external_weight == 1)
     return path
 
 
@@ -75,9 +71,8 @@ def source_json(options: ConvertOptions) -> str:
         graph = build_shaped_graph(opts)
         return model_def_to_json(graph_to_model_def(graph, model_attrs(opts)).model_def, dump_mode=1)
     if fw == 5:
-        from .frontends.onnx.reader import load_model
-        from .om.json_dump import onnx_graph_to_json
-        return onnx_graph_to_json(load_model(src))
+        from .frontends.onnx import dump_onnx_json
+        return dump_onnx_json(src)
     if fw == 0:
         from .frontends.caffe import dump_prototxt_json
         return dump_prototxt_json(src)
@@ -145,6 +140,13 @@ def model_info_text(path: str) -> str:
             lines.append(f"  {t['name']}: {t['dtype']} [{shape}] {t['format']}")
     lines.append("============ Display Model Info end   ============")
     return "\n".join(lines)
+
+
+def export_onnx(om_path: str, onnx_path: str, source=None) -> str:
+    """`omtool export`: the .om as an ONNX model (plain layouts, fp16 rounding kept); returns onnx_path.
+    ``source``: the framework model a compiled ATC file was built from (see ``omtool run --source``)."""
+    from .export import export_onnx as write_onnx
+    return write_onnx(om_path, onnx_path, source)
 
 
 def print_model_info(options: ConvertOptions) -> str:

@@ -12,11 +12,13 @@ from dataclasses import replace
 from .cli_args import parse_argv
 from .configs.option_table import GROUPS, OPTIONS
 from .errors import ConversionWarning, ConverterError
+from .fileio.interrupts import exit_status, sigterm_as_interrupt
 from .options import ConvertOptions, build_options
 
 START_LINE = "ATC start working now, please wait for a moment."
 SUCCESS_LINE = "ATC run success, welcome to the next use."
 FAILURE_LINE = "ATC run failed, Please check the detail log, Try 'atc --help' for more information"
+INTERRUPTED_LINE = "ATC run failed: interrupted (Ctrl-C or SIGTERM); no partial output was left"
 LOG_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING,
               "error": logging.ERROR, "null": logging.WARNING, "default": logging.WARNING}
 
@@ -74,12 +76,16 @@ def _configure_logging(level: str) -> None:
 
 
 def main(argv=None) -> int:
-    """Entry point of `atc`; returns the exit status (0 success, 1 failure)."""
+    """Entry point of `atc`; returns the exit status (0 success, 1 failure, 130/143 interrupted)."""
     try:
-        return _main(argv)
+        with sigterm_as_interrupt():
+            return _main(argv)
     except BrokenPipeError:  # output piped into `head` and closed early: not an error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: the atomic writes have removed their temp files
+        print(INTERRUPTED_LINE, flush=True)
+        return exit_status(exc)
 
 
 def _main(argv=None) -> int:

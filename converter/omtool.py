@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import contextmanager
 from typing import List, Optional
 
 import typer
 
 from .errors import ConverterError
+from .fileio.interrupts import exit_status, sigterm_as_interrupt
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Run, inspect and check .om offline models made by atc.")
@@ -18,60 +20,111 @@ def _fail(exc: ConverterError) -> None:
     raise typer.Exit(1)
 
 
-def _parse_inputs(items: List[str]) -> dict:
+@contextmanager
+def _reported():
+    """E-coded errors and interruptions (Ctrl-C, SIGTERM) as one line and an exit status, no traceback."""
+    try:
+        yield
+    except ConverterError as exc:
+        _fail(exc)
+    except KeyboardInterrupt as exc:
+        typer.echo("omtool failed: interrupted (Ctrl-C or SIGTERM); no partial output was left", err=True)
+        raise typer.Exit(exit_status(exc)) from None
+
+
+def _parse_inputs(items: List[str], session=None) -> dict:
+    """NAME=FILE pairs: .npy files, or raw .bin files (msame's format: the input's bytes, read with the
+    dtype and shape the model declares for it; needs the session)."""
     import numpy as np
     feeds = {}
     for item in items or []:
         if "=" not in item:
-            raise ConverterError("E10001", f"--input '{item}' must be NAME=FILE.npy")
+            raise ConverterError("E10001", f"--input '{item}' must be NAME=FILE.npy or NAME=FILE.bin",
+                                 option="--input")
         name, path = item.split("=", 1)
         if not os.path.isfile(path):
-            raise ConverterError("E13001", f"--input {name}: cannot open '{path}'", path=path)
+            raise ConverterError("E13001", f"--input {name}: cannot open '{path}'", option="--input", path=path)
+        if path.lower().endswith(".bin") and session is not None:
+            from .runtime.inputs import read_raw_input
+            feeds[name] = read_raw_input(session.graph, name, path)
+            continue
         try:
-            feeds[name] = np.load(path, allow_pickle=False)
+            value = np.load(path, allow_pickle=False)
         except Exception as exc:
-            raise ConverterError("E13005", f"--input {name}: '{path}' is not a .npy file ({exc})", path=path) \
-                from None
+            raise ConverterError("E13005", f"--input {name}: '{path}' is not a .npy file ({exc})",
+                                 option="--input", path=path) from None
+        if not isinstance(value, np.ndarray):  # an .npz archive: several arrays, which one is meant?
+            value.close()
+            raise ConverterError("E13005", f"--input {name}: '{path}' is an .npz archive; give one array as a "
+                                 ".npy file (numpy.save)", option="--input", path=path)
+        feeds[name] = value
     return feeds
 
 
-def _safe_filename(name: str) -> str:
-    return "".join(c if c.isalnum() or c in "._-" else "_" for c in name)
+def output_file_names(names: list) -> list:
+    """One file name (without .npy) per output name, in order, distinct and safe: characters other than
+    letters, digits, '.', '_' and '-' become '_', leading dots are dropped, at most 100 characters; an empty
+    result becomes 'output_<position>'; a name already taken (compared case-insensitively, for
+    case-insensitive file systems) gets '_2', '_3', ... (so outputs 'a/b' and 'a_b' give a_b and a_b_2)."""
+    taken, out = set(), []
+    for i, name in enumerate(names):
+        base = "".join(c if c.isalnum() or c in "._-" else "_" for c in str(name)).lstrip(".")[:100]
+        base = base or f"output_{i}"
+        candidate, k = base, 2
+        while candidate.casefold() in taken:
+            candidate, k = f"{base}_{k}", k + 1
+        taken.add(candidate.casefold())
+        out.append(candidate)
+    return out
+
+
+def _save_outputs(outs: dict, output_dir: str) -> list:
+    """Each output as <file name>.npy in output_dir (atomic writes); returns the paths, in output order."""
+    import numpy as np
+
+    from .fileio import atomic_write, output_folder
+    output_folder(output_dir, "--output-dir")
+    paths = []
+    for (name, value), file_name in zip(outs.items(), output_file_names(list(outs))):
+        path = os.path.join(output_dir, file_name + ".npy")
+        with atomic_write(path, option="--output-dir") as f:
+            np.save(f, value, allow_pickle=False)
+        paths.append(path)
+    return paths
 
 
 @app.command()
-def run(model: str = typer.Argument(..., help="the .om file"),
-        input: List[str] = typer.Option([], "--input", "-i", help="NAME=FILE.npy, once per model input"),
+def run(model: str = typer.Argument(..., help="the .om file (ours, or a real ATC/GE-compiled one)"),
+        input: List[str] = typer.Option([], "--input", "-i", help="NAME=FILE.npy or NAME=FILE.bin (raw bytes), "
+                                        "once per model input"),
         output_dir: str = typer.Option(".", "--output-dir", "-o", help="folder for one .npy per output"),
-        seed: Optional[int] = typer.Option(None, help="feed random inputs made with this seed instead")):
-    """Execute an .om on the CPU and write each output as OUTPUT_NAME.npy."""
-    import numpy as np
-
+        seed: Optional[int] = typer.Option(None, help="feed random inputs made with this seed instead"),
+        source: Optional[str] = typer.Option(None, "--source", help="the framework model a compiled .om was "
+                                             "built from (frozen .pb): settles what its fusion ops do not record"),
+        random_seed: Optional[int] = typer.Option(None, "--random-seed", help="fix the numbers drawn by random "
+                                                  "ops whose seeds are 0 (fresh on every run otherwise)")):
+    """Execute an .om on the CPU and write each output as OUTPUT_NAME.npy (names made file-safe and unique:
+    see output_file_names; each line printed says which file holds which output)."""
     from .runtime import Session
     from .runtime.inputs import model_feeds, random_inputs
-    try:
-        sess = Session(model)
-        feeds = _parse_inputs(input)  # .npy files hold what the model takes (fp16, NC1HWC0, uint8 images)
+    with _reported():
+        sess = Session(model, source=source, random_seed=random_seed)
+        for note in sess.graph.meta.get("lowering_notes", []):
+            typer.echo(f"note: {note}", err=True)
+        feeds = _parse_inputs(input, sess)  # .npy files hold what the model takes (fp16, NC1HWC0, uint8 images)
         if seed is not None:
             feeds = {**model_feeds(sess.graph, random_inputs(sess.graph, seed)), **feeds}
         outs = sess.run(feeds)
-        os.makedirs(output_dir, exist_ok=True)
-        for name, value in outs.items():
-            path = os.path.join(output_dir, _safe_filename(name) + ".npy")
-            np.save(path, value)
+        for (name, value), path in zip(outs.items(), _save_outputs(outs, output_dir)):
             typer.echo(f"{name}: {value.dtype} {list(value.shape)} -> {path}")
-    except ConverterError as exc:
-        _fail(exc)
 
 
 @app.command()
 def info(model: str = typer.Argument(..., help="the .om file")):
     """Print the model's inputs and outputs (dtype, shape, format) and how it was built."""
     from .api import model_info_text
-    try:
+    with _reported():
         typer.echo(model_info_text(model))
-    except ConverterError as exc:
-        _fail(exc)
 
 
 @app.command()
@@ -89,14 +142,12 @@ def verify(source: str = typer.Argument(..., help="the source model (.onnx, .pb,
     from .verify import Tolerance
     from .verify import verify as run_verify
     from .verify.report import format_report, write_report
-    try:
+    with _reported():
         report = run_verify(source, om, weight=weight, feeds=_parse_inputs(input), seed=seed,
                             tol=Tolerance(atol, rtol, min_cosine), bisect=bisect)
-    except ConverterError as exc:
-        _fail(exc)
-    typer.echo(format_report(report))
-    if json_path:
-        write_report(report, json_path)
+        typer.echo(format_report(report))
+        if json_path:
+            write_report(report, json_path)
     raise typer.Exit(0 if report["passed"] else 1)
 
 
@@ -110,31 +161,37 @@ def chain(models: List[str] = typer.Argument(..., help="two or more .om files, i
           output_dir: Optional[str] = typer.Option(None, "--output-dir", "-o", help="write the outputs here"),
           min_cosine: float = typer.Option(0.999, "--min-cosine")):
     """Run chained models, passing tensors unchanged; check each link agrees in dtype, shape and format."""
-    import numpy as np
-
     from .runtime import Pipeline
     from .runtime.inputs import model_feeds, random_inputs
     from .verify.chain import compare_chain
-    try:
+    with _reported():
         maps = [dict(p.split("=", 1) for p in map_)] if map_ else None
         pipe = Pipeline(models, maps)
         first = pipe.sessions[0]
         src_feeds = {**random_inputs(first.graph, seed), **_parse_inputs(input)}
         feeds = model_feeds(first.graph, src_feeds)
         outs = pipe.run(feeds)
-        for name, value in outs.items():
-            typer.echo(f"{name}: {value.dtype} {list(value.shape)}")
-            if output_dir:
-                os.makedirs(output_dir, exist_ok=True)
-                np.save(os.path.join(output_dir, _safe_filename(name) + ".npy"), value)
+        paths = _save_outputs(outs, output_dir) if output_dir else [None] * len(outs)
+        for (name, value), path in zip(outs.items(), paths):
+            typer.echo(f"{name}: {value.dtype} {list(value.shape)}" + (f" -> {path}" if path else ""))
         if reference:
             report = compare_chain(pipe, reference, src_feeds, outs, min_cosine)
             for o in report["outputs"]:
                 typer.echo(f"{o['name']}: cosine {o['cosine']:.6f} max_abs {o['max_abs_error']:.3g} "
                            f"{'PASS' if o['passed'] else 'FAIL'}")
             raise typer.Exit(0 if report["passed"] else 1)
-    except ConverterError as exc:
-        _fail(exc)
+
+
+@app.command()
+def export(model: str = typer.Argument(..., help="the .om file"),
+           onnx_path: Optional[str] = typer.Option(None, "--onnx", help="the ONNX file to write"),
+           source: Optional[str] = typer.Option(None, "--source", help="the framework model a compiled .om was "
+                                                "built from (frozen .pb): settles what its fusion ops do not record")):
+    """Write the .om as an ONNX model (plain layouts, fp16 rounding kept) that onnxruntime can run."""
+    from .api import export_onnx
+    with _reported():
+        path = export_onnx(model, onnx_path, source)
+    typer.echo(f"wrote {path}")
 
 
 @app.command("ops")
@@ -147,7 +204,8 @@ def list_ops(markdown: bool = typer.Option(False, help="print the markdown table
 def main(argv=None) -> int:
     """Run omtool; returns the exit status (the console script passes it to sys.exit)."""
     try:
-        app(args=argv, prog_name="omtool", standalone_mode=True)
+        with sigterm_as_interrupt():
+            app(args=argv, prog_name="omtool", standalone_mode=True)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except Exception as exc:  # a bug of ours: say so plainly (OMTOOL_DEBUG=1 shows the traceback)

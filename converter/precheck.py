@@ -17,44 +17,70 @@ def _entry(name: str, op_type: str, causes: list) -> dict:
             "cause": causes or [{"code": OK, "message": "success"}]}
 
 
-def _onnx_entries(path: str) -> tuple:
+def _op_entries(ops: list) -> list:
+    """One entry per source op from (name, type, why it has no converter or None) triples; names used more
+    than once are reported too (ATC's code 9)."""
+    names = Counter(name for name, _, _ in ops if name)
+    entries = []
+    for i, (name, op_type, why) in enumerate(ops):
+        causes = [{"code": UNSUPPORTED, "message": why}] if why else []
+        if name and names[name] > 1:
+            causes.append({"code": NAME_REPEATED, "message": f"op name {name} is used {names[name]} times"})
+        entries.append(_entry(name or f"{op_type}_{i}", op_type, causes))
+    return entries
+
+
+def _onnx_entries(options: ConvertOptions) -> tuple:
     from .frontends.onnx.convert import _opset
     from .frontends.onnx.reader import load_model
     from .frontends.onnx.registry import find_handler
-    model = load_model(path)
+    model = load_model(options.model)
     opset = _opset(model)
-    names = Counter(n.name for n in model.graph.node if n.name)
-    entries = []
-    for i, n in enumerate(model.graph.node):
-        causes = []
-        name = n.name or f"{n.op_type}_{i}"
-        if n.domain not in ("", "ai.onnx") or find_handler(n.op_type, opset) is None:
-            causes.append({"code": UNSUPPORTED, "message": f"op type {n.op_type} (domain '{n.domain or 'ai.onnx'}', "
-                           f"opset {opset}) is not supported"})
-        if n.name and names[n.name] > 1:
-            causes.append({"code": NAME_REPEATED, "message": f"op name {n.name} is used {names[n.name]} times"})
-        entries.append(_entry(name, n.op_type, causes))
-    return model.graph.name or "model", entries
+
+    def why(n):
+        if n.domain in ("", "ai.onnx") and find_handler(n.op_type, opset) is not None:
+            return None
+        return f"op type {n.op_type} (domain '{n.domain or 'ai.onnx'}', opset {opset}) is not supported"
+
+    return model.graph.name or "model", _op_entries([(n.name, n.op_type, why(n)) for n in model.graph.node])
 
 
-def _generic_entries(options: ConvertOptions) -> tuple:
-    """Caffe/TF: per source op type via the frontend's supported table."""
-    try:
-        graph = load_source_graph(options)
-    except ConverterError as exc:
-        if exc.code not in ("E11009", "E13010"):
-            raise
-        return "model", [_entry("(model)", "(unsupported types)", [{"code": UNSUPPORTED, "message": exc.message}])]
-    seen, entries = set(), []
-    for op in graph.ops():
-        if op.type in ("Data", "Const", "NetOutput"):
-            continue
-        key = op.source or op.name
-        if key in seen:
-            continue
-        seen.add(key)
-        entries.append(_entry(key, op.type, []))
-    return graph.name, entries
+def _caffe_entries(options: ConvertOptions) -> tuple:
+    """Every layer of the TEST phase but the input and training-only ones, as the Caffe frontend sees it
+    (after --op_name_map)."""
+    from .frontends.caffe.convert import IGNORED, INPUT_LAYERS, apply_op_name_map
+    from .frontends.caffe.normalize import in_phase, layer_list
+    from .frontends.caffe.reader import read_prototxt
+    from .frontends.caffe.registry import find_handler
+    if not options.weight:
+        raise ConverterError("E10008", "--weight is required for a Caffe model (the .caffemodel file)",
+                             option="--weight")
+    net = read_prototxt(options.model).net
+    apply_op_name_map(net, options.op_name_map or ())
+    return net.name or "model", _op_entries([
+        (layer.name, layer.type, None if find_handler(layer.type) else
+         f"Caffe layer type {layer.type} is not supported (no converter)")
+        for layer in layer_list(net)
+        if in_phase(layer) and layer.type not in INPUT_LAYERS and layer.type not in IGNORED])
+
+
+def _tf_entries(options: ConvertOptions) -> tuple:
+    """Every node the outputs (--out_nodes, else the nodes nobody reads) depend on, but the Placeholders."""
+    from .frontends.tensorflow.convert import ADVICE, INPUT_OPS, TfConverter
+    from .frontends.tensorflow.reader import load_graphdef
+    from .frontends.tensorflow.registry import find_handler
+    shapes = {name: tuple(dims) for name, dims in options.input_shape or ()}
+    converter = TfConverter(load_graphdef(options.model), shapes, list(options.out_nodes or ()))
+    outputs = converter.output_nodes()
+    nodes = converter.reachable(outputs) if outputs else list(converter.graphdef.node)
+
+    def unsupported(op_type):
+        if find_handler(op_type):
+            return None
+        return f"TensorFlow op type {op_type} is not supported (no converter)" + \
+            (f". {ADVICE[op_type]}" if op_type in ADVICE else "")
+
+    return "graph", _op_entries([(n.name, n.op, unsupported(n.op)) for n in nodes if n.op not in INPUT_OPS])
 
 
 def _attribute_causes(options: ConvertOptions, entries: list) -> None:
@@ -77,9 +103,14 @@ def precheck(options: ConvertOptions) -> dict:
     """Run the pre-check, write --check_report, and raise E10001... if any op failed."""
     from .fileio import write_text_atomic
     if options.framework == 5:
-        name, entries = _onnx_entries(options.model)
+        name, entries = _onnx_entries(options)
+    elif options.framework == 0:
+        name, entries = _caffe_entries(options)
+    elif options.framework == 3:
+        name, entries = _tf_entries(options)
     else:
-        name, entries = _generic_entries(options)
+        load_source_graph(options)  # E-coded: no such framework
+        name, entries = "model", []
     if all(e["result"] == "success" for e in entries):
         _attribute_causes(options, entries)
     failed = sum(e["result"] == "failed" for e in entries)

@@ -18,6 +18,8 @@ def frontend_tables() -> dict:
         fn = getattr(mod, attr, None)
         if fn is not None:
             tables[fw] = sorted(fn())
+    from .ascend.table import supported_types
+    tables["Ascend IR (GE op types in compiled .om files, run by omtool run)"] = supported_types()
     return tables
 
 

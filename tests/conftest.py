@@ -7,9 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from converter.fileio import atomic
+
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("SHARED_DIR", REPO.parent / "shared"))
 sys.path.insert(0, str(REPO))  # so tests can import tools.make_samples and friends
+atomic.DURABLE = False  # no fsync in tests: ~13 ms per file (tests/files/test_writing.py checks it with it on)
 
 
 @pytest.fixture(scope="session")

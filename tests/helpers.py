@@ -1,14 +1,50 @@
-"""Helpers for tests: save ONNX models, convert them through the API, compare with onnxruntime."""
+"""Helpers for tests: one-node ONNX models, saving them, converting them through the API, comparing with
+onnxruntime."""
 from __future__ import annotations
 
 import os
 
 import numpy as np
 import onnx
+from onnx import helper, numpy_helper
 
 from converter.api import build_graph
 from converter.options import ConvertOptions
 from converter.runtime import Session
+
+
+def ir_version_for(opset: int) -> int:
+    """An IR version onnxruntime accepts for models of ``opset``."""
+    return 8 if opset <= 18 else 10
+
+
+def one_node_model(op_type: str, inputs, attrs: dict | None = None, *, opset: int = 17, n_out: int = 1,
+                   out_dtypes=None, declared: dict | None = None, node_name: str = "node") -> onnx.ModelProto:
+    """A model running one ``op_type`` node.
+
+    inputs: the node's inputs in order, each (name, array, is_constant), or None (or a "" name) for an
+    absent optional input; a dict name -> array is shorthand for graph inputs only. Constants become
+    initializers, the others graph inputs of the array's dtype and shape (``declared`` overrides a shape:
+    None dims unknown, None an unknown rank). attrs: numpy arrays become tensor attributes. Outputs are
+    y0, y1, ... typed by ``out_dtypes`` (untyped without it).
+    """
+    if isinstance(inputs, dict):
+        inputs = [(name, array, False) for name, array in inputs.items()]
+    present = [(n, np.asarray(a), c) for n, a, c in (i for i in inputs if i is not None) if n]
+    declared = declared or {}
+    graph_inputs = [helper.make_tensor_value_info(n, helper.np_dtype_to_tensor_dtype(a.dtype),
+                                                  declared.get(n, a.shape)) for n, a, c in present if not c]
+    inits = [numpy_helper.from_array(a, n) for n, a, c in present if c]
+    attrs = {k: numpy_helper.from_array(v) if isinstance(v, np.ndarray) else v for k, v in (attrs or {}).items()}
+    outs = [f"y{k}" for k in range(n_out)]
+    node = helper.make_node(op_type, [i[0] if i else "" for i in inputs], outs, name=node_name, **attrs)
+    out_infos = [helper.make_empty_tensor_value_info(o) if out_dtypes is None else
+                 helper.make_tensor_value_info(o, helper.np_dtype_to_tensor_dtype(np.dtype(out_dtypes[k])), None)
+                 for k, o in enumerate(outs)]
+    graph = helper.make_graph([node], "g", graph_inputs, out_infos, inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    model.ir_version = ir_version_for(opset)
+    return model
 
 
 def save(model: onnx.ModelProto, folder, name: str = "m.onnx") -> str:

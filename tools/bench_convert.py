@@ -6,7 +6,10 @@ package is given (`--mnn-python`, default: this interpreter if it has mnn). MNN'
 through its extension module (`_tools.mnnconvert`), not the `mnnconvert` script, which pip-installs a
 logging SDK at run time. Prints one line per peer and the ratio.
 
-Run: python tools/bench_convert.py [--model PATH] [--repeat N] [--precision MODE] [--mnn-python PY]
+Run: python tools/bench_convert.py [--model PATH] [--repeat N] [--precision MODE] [--external-weight]
+                                  [--mnn-python PY]
+(--external-weight: ours with --external_weight=1; the first run writes the weight files, later runs into the
+same folder find them and check their hashes.)
 """
 from __future__ import annotations
 
@@ -47,6 +50,7 @@ def main() -> None:
     ap.add_argument("--model", help="ONNX model (default: generate a ResNet-50 into a temp folder)")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--precision", help="our --precision_mode (e.g. force_fp32); default: the converter's")
+    ap.add_argument("--external-weight", action="store_true", help="convert with --external_weight=1")
     ap.add_argument("--mnn-python", default=sys.executable, help="a Python that can import MNN")
     a = ap.parse_args()
     work = tempfile.mkdtemp(prefix="bench_convert_")
@@ -61,7 +65,8 @@ def main() -> None:
         ours = best_of([sys.executable, "-m", "converter", "--framework=5", f"--model={model}",
                         f"--output={os.path.join(work, 'ours')}", "--input_shape=input:1,3,224,224",
                         "--soc_version=Ascend310"]
-                       + ([f"--precision_mode={a.precision}"] if a.precision else []), a.repeat)
+                       + ([f"--precision_mode={a.precision}"] if a.precision else [])
+                       + (["--external_weight=1"] if a.external_weight else []), a.repeat)
         if ours is None:
             sys.exit("our converter failed")
         print(f"ours:  {ours[0]:.2f} s wall, {ours[1]:.0f} MiB peak RSS ({ours[1] / size_mb:.2f}x model size)")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ConverterError
+from ..errors import ConverterError, OmFormatError
 from ..ir import TensorDesc, from_numpy, to_numpy
 from ..proto import ge_ir_pb2 as ge
 
@@ -196,6 +196,9 @@ def tensor_from_proto(t: ge.TensorDef, weights=None) -> np.ndarray:
         if not offset and "merged_offset" in desc.attr:
             offset = desc.attr["merged_offset"].i
         size = desc.weight_size
+        if weights is not None and size and not (0 <= offset and 0 <= size and offset + size <= len(weights)):
+            raise OmFormatError("E10003", f"its weight bytes [{offset}, {offset + size}) lie outside the "
+                                f"WEIGHTS_DATA partition ({len(weights)} bytes)")
         raw = memoryview(b"") if weights is None or not size else memoryview(weights)[offset: offset + size]
     shape = tuple(desc.shape.dim)
     try:

@@ -7,17 +7,16 @@ header, one model, a 64-bit table, and streams partition chunks atomically to di
 from __future__ import annotations
 
 import mmap
-
 import os
 import struct
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from ..errors import ConverterError, OmFormatError
+from ..errors import OmFormatError
+from ..fileio import atomic_write
 
 MAGIC = 0x444F4D49  # b"IMOD"
 HEADER_SIZE = 256
@@ -300,14 +299,9 @@ def pack_table64(parts: list) -> bytes:
     return bytes(out)
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def write_om_file(path, header: OmHeader, parts: list) -> int:
-    """Write one model with a v2 header and a 64-bit table; atomic; returns the file size.
+    """Write one model with a v2 header and a 64-bit table, atomically (fileio.atomic_write: nothing
+    partial on failure, E13004 when the disk is full); returns the file size.
 
     ``parts`` are PartitionSources (empty ones are skipped); each one's chunks are streamed in order
     and must add up to its declared size, else nothing is left on disk.
@@ -318,26 +312,14 @@ def write_om_file(path, header: OmHeader, parts: list) -> int:
     header.version, header.model_num, header.model_length = VERSION_V2, 1, after
     header.length = after if after < 2 ** 32 else 0
     target = Path(path)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    except OSError as exc:
-        raise ConverterError("E13004", f"cannot write offline model '{target}': {exc.strerror}",
-                             path=str(target)) from None
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(pack_header(header))
-            f.write(table)
-            for p in parts:
-                written = 0
-                for chunk in p.chunks:
-                    written += f.write(chunk_bytes(chunk))
-                if written != p.size:
-                    raise OmFormatError("E10003", f"partition {partition_name(p.type)} has {written} bytes, "
-                                                  f"{p.size} were declared", path=str(target))
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_write(target, option="--output") as f:
+        f.write(pack_header(header))
+        f.write(table)
+        for p in parts:
+            written = 0
+            for chunk in p.chunks:
+                written += f.write(chunk_bytes(chunk))
+            if written != p.size:
+                raise OmFormatError("E10003", f"partition {partition_name(p.type)} has {written} bytes, "
+                                              f"{p.size} were declared", path=str(target))
     return HEADER_SIZE + after

@@ -1,32 +1,15 @@
-"""Protobuf messages -> JSON text by ATC's `--mode=1` rules (docs om-format.md section 5).
-
-One serializer over protobuf descriptors serves the .om ModelDef dump and the source-model dumps
-(ONNX GraphProto, Caffe NetParameter, TF GraphDef), so every dump follows the same conventions:
-- object keys sorted, 2-space indent, non-ASCII text kept as UTF-8;
-- maps become arrays of {"key", "value"} sorted by key ("value" always present, {} when empty);
-- enums by name (``enums_as_names=False``: by number); int64/uint64 as JSON numbers;
-- a singular float is a ``%g`` string, repeated floats are numbers (NaN/inf -> null);
-- singular bytes are C-escaped strings, repeated bytes/strings plain strings;
-- fields without presence are omitted at their default, fields with presence (proto2 scalars,
-  oneof members) whenever set; empty singular messages are omitted except oneof members, which
-  are always written (``"list": {}`` for an empty AttrDef list);
-- fields named in ``drop`` are skipped at every depth.
-For .om dumps the four compression bookkeeping model attrs are removed and compressed attribute
-names (NUL + little-endian base-127 digits, each +1) are decoded from the model's name table.
+"""The .om ModelDef as JSON text (`atc --mode=1` without --framework, and --dump_mode=1), by the
+conventions of converter/protojson.py (GE's Pb2Json). The four compression bookkeeping model attrs are
+removed and compressed attribute names (NUL + little-endian base-127 digits, each +1) are decoded from the
+model's name table.
 """
 from __future__ import annotations
 
-import json
-import math
-
-from google.protobuf.descriptor import FieldDescriptor
-from google.protobuf.text_encoding import CEscape
-
 from ..proto import ge_ir_pb2 as ge
+from ..protojson import message_to_dict, text_of, to_json_text
 
 OM_DROPPED_FIELDS = frozenset({"output", "data_offset", "data", "workspace", "workspace_bytes", "memory_size",
                                "weight_size", "size", "bt", "quantize_factor"})
-TF_DROPPED_FIELDS = frozenset({"tensor_content"})
 
 ATTR_COMPRESS_VERSION = "om_compress_version"
 ATTR_NAME_ENUM = "attr_name_enum"
@@ -36,113 +19,6 @@ COMPRESS_BOOKKEEPING = (ATTR_COMPRESS_VERSION, ATTR_NAME_ENUM, ATTR_VALUE_ENUM, 
 USE_OM_COMPRESS = 1
 ENCODED_PREFIX = "\0"
 DIGIT_BASE = 127
-
-
-# ---- generic message serializer ----------------------------------------------------------------
-
-def _float_number(v: float):
-    return None if math.isnan(v) or math.isinf(v) else float(v)
-
-
-def _text(raw: bytes) -> str:
-    return raw.decode("utf-8", "replace")
-
-
-def _is_map(field) -> bool:
-    return field.type == FieldDescriptor.TYPE_MESSAGE and field.message_type.GetOptions().map_entry
-
-
-def _is_repeated(field) -> bool:
-    label = getattr(field, "is_repeated", None)
-    if isinstance(label, bool):
-        return label
-    return field.label == FieldDescriptor.LABEL_REPEATED
-
-
-class _Serializer:
-    def __init__(self, drop, enums_as_names: bool):
-        self.drop = frozenset(drop)
-        self.enums_as_names = enums_as_names
-
-    def message(self, msg) -> dict:
-        out = {}
-        for field in msg.DESCRIPTOR.fields:
-            if field.name in self.drop:
-                continue
-            value = getattr(msg, field.name)
-            if _is_map(field):
-                if len(value):
-                    out[field.name] = self.map_entries(field, value)
-            elif _is_repeated(field):
-                if len(value):
-                    out[field.name] = [self.repeated_item(field, v) for v in value]
-            elif self.present(msg, field, value):
-                out[field.name] = self.singular(field, value)
-        return out
-
-    def present(self, msg, field, value) -> bool:
-        in_oneof = field.containing_oneof is not None
-        if field.type == FieldDescriptor.TYPE_MESSAGE:
-            return msg.HasField(field.name) and (in_oneof or value.ByteSize() > 0)
-        if field.has_presence:
-            return msg.HasField(field.name)
-        return value != field.default_value
-
-    def map_entries(self, field, mapping) -> list:
-        value_field = field.message_type.fields_by_name["value"]
-        entries = []
-        for key in sorted(mapping):
-            val = mapping[key]
-            if value_field.type == FieldDescriptor.TYPE_MESSAGE:
-                val = self.message(val)
-            else:
-                val = self.repeated_item(value_field, val)
-            entries.append({"key": key, "value": val})
-        return entries
-
-    def enum(self, field, number: int):
-        if not self.enums_as_names:
-            return int(number)
-        named = field.enum_type.values_by_number.get(number)
-        return named.name if named is not None else int(number)
-
-    def singular(self, field, value):
-        kind = field.type
-        if kind == FieldDescriptor.TYPE_MESSAGE or kind == FieldDescriptor.TYPE_GROUP:
-            return self.message(value)
-        if kind == FieldDescriptor.TYPE_ENUM:
-            return self.enum(field, value)
-        if kind == FieldDescriptor.TYPE_FLOAT or kind == FieldDescriptor.TYPE_DOUBLE:
-            return "%g" % value
-        if kind == FieldDescriptor.TYPE_BYTES:
-            return CEscape(bytes(value), as_utf8=False)
-        return value
-
-    def repeated_item(self, field, value):
-        kind = field.type
-        if kind == FieldDescriptor.TYPE_MESSAGE or kind == FieldDescriptor.TYPE_GROUP:
-            return self.message(value)
-        if kind == FieldDescriptor.TYPE_ENUM:
-            return self.enum(field, value)
-        if kind == FieldDescriptor.TYPE_FLOAT or kind == FieldDescriptor.TYPE_DOUBLE:
-            return _float_number(value)
-        if kind == FieldDescriptor.TYPE_BYTES:
-            return _text(bytes(value))
-        return value
-
-
-def message_to_dict(msg, *, drop=frozenset(), enums_as_names: bool = True) -> dict:
-    """A JSON-ready dict of any protobuf message by the conventions in this module's docstring."""
-    return _Serializer(drop, enums_as_names).message(msg)
-
-
-def to_json_text(obj) -> str:
-    return json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-
-
-def message_to_json(msg, *, drop=frozenset(), enums_as_names: bool = True) -> str:
-    """JSON text of any protobuf message (used by the Caffe/TF/ONNX source dumps)."""
-    return to_json_text(message_to_dict(msg, drop=drop, enums_as_names=enums_as_names))
 
 
 # ---- attribute-name compression ---------------------------------------------------------------
@@ -213,15 +89,14 @@ def _attr_list(model: ge.ModelDef, key: str, member: str) -> list:
     if key not in model.attr:
         return []
     values = getattr(model.attr[key].list, member)
-    return [_text(v) if isinstance(v, bytes) else v for v in values]
+    return [text_of(v) if isinstance(v, bytes) else v for v in values]
 
 
 def _decompress(model: ge.ModelDef, tree: dict, enums_as_names: bool) -> None:
-    """Remove the compression bookkeeping attrs; decode compressed names when the model uses them."""
+    """Remove the compression bookkeeping attrs (an attr array left empty stays, as `[]`, as in
+    Pb2Json); decode compressed names when the model uses them."""
     if "attr" in tree:
         tree["attr"] = [e for e in tree["attr"] if e["key"] not in COMPRESS_BOOKKEEPING]
-        if not tree["attr"]:
-            del tree["attr"]
     version = model.attr[ATTR_COMPRESS_VERSION].i if ATTR_COMPRESS_VERSION in model.attr else 0
     if version != USE_OM_COMPRESS:
         return
@@ -251,19 +126,3 @@ def om_to_json(path, dump_mode: int = 0) -> str:
     """JSON text of model 0's MODEL_DEF in an .om file."""
     from .reader import read_om
     return model_def_to_json(read_om(path).model_def, dump_mode)
-
-
-def onnx_graph_to_json(model) -> str:
-    """ATC's dump of an ONNX source model: the GraphProto only, initializer raw_data included as
-    C-escaped text like any singular bytes field (same serializer and conventions as the .om dump)."""
-    return message_to_json(model.graph)
-
-
-def tf_graph_to_json(graph_def) -> str:
-    """ATC's dump of a TensorFlow GraphDef: tensor_content is dropped."""
-    return message_to_json(graph_def, drop=TF_DROPPED_FIELDS)
-
-
-def caffe_net_to_json(net) -> str:
-    """ATC's dump of a Caffe NetParameter."""
-    return message_to_json(net)

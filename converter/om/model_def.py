@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import __version__
 from .. import ops as op_registry
-from ..errors import ConverterError, GraphError
+from ..errors import ConverterError, GraphError, OmFormatError
 from ..ir import Graph, Op, TensorDesc, from_numpy
 from ..ops.registry import coerce
 from ..proto import ge_ir_pb2 as ge
@@ -27,7 +27,9 @@ ATTR_INPUT_INDEX = "_input_index"        # real input positions when optional in
 ATTR_SOURCE_NODE = "_source_node"        # Op.source
 ATTR_SUBGRAPH_KEYS = "_subgraph_attrs"   # Op.subgraphs keys, in subgraph_name order
 ATTR_CONTROL_INPUTS = "_control_inputs"  # control-edge producers read from real files
+ATTR_UNRESOLVED_INPUTS = "_unresolved_inputs"  # inputs naming an op the graph lacks (refused by graph_check)
 CONST_VALUE = "value"
+WRITER = "om-converter"                  # atc_version of our files starts with it (real ATC/GE files differ)
 CONTROL_INDEX = -1
 WEIGHT_ALIGN = 512          # GE's MEM_ALIGN_SIZE: every weight starts at a multiple of it
 WEIGHTS_START = 512         # GE's kWeightsStartOffset: where the first weight goes
@@ -184,7 +186,7 @@ def graph_to_model_def(graph: Graph, model_attrs: dict | None = None) -> ModelDe
     writer = _ModelWriter()
     writer.model.name = graph.name
     writer.add_graph(graph, writer.unique_graph_name(graph.name))
-    attrs = {"atc_version": __version__, **(model_attrs or {})}
+    attrs = {"atc_version": f"{WRITER} {__version__}", **(model_attrs or {})}
     attrs.update({
         "weight_size": writer.weights_size,
         "memory_size": activation_bytes(graph),
@@ -217,7 +219,8 @@ def _coerce_declared(op_type: str, attrs: dict) -> dict:
     return out
 
 
-def _split_input(text: str) -> tuple[str, int]:
+def split_input(text: str) -> tuple[str, int]:
+    """(producer name, output index) of an OpDef input string such as 'conv1:0'."""
     src, _, idx = text.rpartition(":")
     if not src:
         return text, 0
@@ -247,7 +250,7 @@ class _GraphReader:
                 if src in graph:
                     graph.connect((src, idx), op.name, position)
                 else:
-                    op.attrs.setdefault("_unresolved_inputs", []).append(f"{src}:{idx}")
+                    op.attrs.setdefault(ATTR_UNRESOLVED_INPUTS, []).append(f"{src}:{idx}")
         self.visiting.discard(gdef.name)
         return graph
 
@@ -255,10 +258,14 @@ class _GraphReader:
         attrs = {}
         value = None
         for key in sorted(odef.attr):
-            if key == CONST_VALUE and odef.type == "Const" and odef.attr[key].WhichOneof("value") == "t":
-                value = tensor_from_proto(odef.attr[key].t, self.weights)
-                continue
-            attrs[key] = from_attr(odef.attr[key], self.weights)
+            try:
+                if key == CONST_VALUE and odef.type == "Const" and odef.attr[key].WhichOneof("value") == "t":
+                    value = tensor_from_proto(odef.attr[key].t, self.weights)
+                    continue
+                attrs[key] = from_attr(odef.attr[key], self.weights)
+            except OmFormatError as exc:
+                raise OmFormatError(exc.code, f"op {odef.name!r} ({odef.type}), attribute {key!r}: {exc.message}",
+                                    node=odef.name) from None
         source = attrs.pop(ATTR_SOURCE_NODE, None)
         positions = attrs.pop(ATTR_INPUT_INDEX, None)
         sub_keys = attrs.pop(ATTR_SUBGRAPH_KEYS, None)
@@ -276,7 +283,7 @@ class _GraphReader:
             if not text:
                 slot += 1
                 continue
-            src, idx = _split_input(text)
+            src, idx = split_input(text)
             if idx == CONTROL_INDEX:
                 control.append(src)
                 continue

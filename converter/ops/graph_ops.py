@@ -26,9 +26,10 @@ def net_output(inputs, attrs):
     return []
 
 
-@register("FileConstant", attrs={"file_path": Attr("str"), "offset": Attr("int", 0), "length": Attr("int", 0),
-                                 "shape": Attr("ints", []), "dtype": Attr("dtype", 1)},
+@register("FileConstant", attrs={"location": Attr("str"), "file_path": Attr("str"), "offset": Attr("int", 0),
+                                 "length": Attr("int", 0), "shape": Attr("ints", []), "dtype": Attr("dtype", 1),
+                                 "original_shape": Attr("ints", [])},
           infer=_keep, category="graph")
 def file_constant(inputs, attrs):
-    """A constant whose bytes live in a file beside the .om (--external_weight=1); the runtime loads it."""
+    """A constant whose bytes live in weight/<location> beside the .om (--external_weight=1); the runtime loads it."""
     raise RuntimeError("FileConstant ops are loaded by the runtime (converter.om.external_weights)")

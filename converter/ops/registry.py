@@ -80,6 +80,7 @@ CATEGORIES = {
     "tensor": "Tensor shape and data movement", "layout": "Layout", "sequence": "Recurrent and sequence ops",
     "string": "Strings", "signal": "Signal processing", "detection": "Detection and Caffe-specific",
     "quantization": "Quantization", "preprocess": "Preprocessing", "control": "Control flow",
+    "random": "Random numbers",
 }
 
 

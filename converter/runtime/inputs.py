@@ -2,6 +2,8 @@
 the source form of an input (origin dtype/layout) and the form an .om input takes (fp16, NC1HWC0)."""
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from ..errors import ConverterError
@@ -27,6 +29,27 @@ def to_model_form(value: np.ndarray, d: TensorDesc) -> np.ndarray:
     if d.format == "NC1HWC0" and value.ndim == 4:
         value = to_nc1hwc0(value, d.origin_format or "NCHW")
     return value
+
+
+def read_raw_input(graph: Graph, name: str, path: str) -> np.ndarray:
+    """A raw .bin input (the bytes of the tensor, as msame and the ACL samples write them), read with the
+    dtype and shape of the model input ``name``."""
+    data = {op.name: op for op in graph.data_ops()}
+    by_tensor = {op.outputs[0].name: op for op in graph.data_ops() if op.outputs[0].name}
+    op = data.get(name) or by_tensor.get(name) or data.get(name.rsplit(":", 1)[0])
+    if op is None:
+        raise ConverterError("E10016", f"'{name}' is not an input of the model; inputs are: "
+                             f"{', '.join(data)}", node=name)
+    desc = op.outputs[0]
+    dtype = to_numpy(desc.dtype)
+    if not desc.is_static:
+        raise ConverterError("E10001", f"input '{name}' has no static shape; give it as a .npy file", node=name)
+    want = desc.numel() * dtype.itemsize
+    size = os.path.getsize(path)
+    if size != want:
+        raise ConverterError("E10049", f"input '{name}': '{path}' holds {size} bytes but the model input "
+                             f"({dtype}, {list(desc.shape)}) takes {want}", node=name, path=path)
+    return np.fromfile(path, dtype=dtype.newbyteorder("<")).reshape(desc.shape)
 
 
 def model_feeds(graph: Graph, feeds: dict) -> dict:

@@ -17,6 +17,7 @@ from ..configs.gears import parse_gears
 from ..errors import ConverterError
 from ..ir import DataType, Graph, to_numpy
 from ..ops.layout import from_nc1hwc0, to_nc1hwc0
+from ..ops.random import seeds_for_session
 from ..ops.registry import run_kernel
 from ..ops.workspace import Workspace
 from .control_flow import run_body_op
@@ -27,17 +28,17 @@ FP16 = np.dtype(np.float16)
 class Session:
     """``Session(path_or_graph).run({input_name: array}) -> {output_name: array}``."""
 
-    def __init__(self, model, strict_shapes: bool = True):
+    def __init__(self, model, strict_shapes: bool = True, source=None, random_seed: int | None = None):
+        """model: a Graph or an .om path (ours, or a real ATC/GE file, which is lowered to canonical ops; source
+        names the framework model it was compiled from, for what the .om does not record). random_seed fixes
+        the numbers of random ops whose seeds are 0 (TensorFlow draws fresh ones then)."""
         self.strict_shapes = strict_shapes  # loop bodies see other shapes than inference recorded
+        self.random_seed = random_seed
         if isinstance(model, Graph):
             self.graph = model
         elif isinstance(model, (str, os.PathLike)):
-            from ..om.external_weights import resolve_file_constants
-            from ..om.reader import read_om
-            om = read_om(os.fspath(model))
-            self.graph = om.to_graph()
-            self.graph.meta.setdefault("model_attrs", {}).update(om.attrs)
-            resolve_file_constants(self.graph, os.path.dirname(os.path.abspath(os.fspath(model))))
+            from ..ascend.loading import load_om_graph
+            self.graph = load_om_graph(os.fspath(model), source)
         else:
             raise TypeError("Session needs a Graph or a path to an .om file")
         self._bodies: dict = {}
@@ -67,6 +68,8 @@ class Session:
             refs = g.inputs_of(op.name)
             free = [r for r in set(refs) if r is not None and last_use.get(r) == pos]
             attrs = spec.normalize(op.attrs, op.name) if op.type != "Const" else {}
+            if spec.category == "random" and self.random_seed is not None and not (attrs["seed"] or attrs["seed2"]):
+                attrs["seed"], attrs["seed2"] = seeds_for_session(self.random_seed, pos)
             fp16 = any(d.dtype == DataType.DT_FLOAT16 for d in op.outputs) and op.type not in ("Cast", "Const")
             self._steps.append((op, spec, refs, attrs, free, fp16))
 

@@ -13,6 +13,14 @@ def _missing(package: str, extra: str) -> ConverterError:
                           f"installed; install it with: pip install '{package}' (or the '{extra}' extra)")
 
 
+# pycaffe is not on PyPI (the 'caffe' name there is an empty placeholder), so pip cannot provide it
+PYCAFFE_MISSING = ("checking a Caffe model against its source needs pycaffe (BVLC Caffe's Python module "
+                   "'caffe'), which is not importable. It is not on PyPI ('pip install caffe' installs an empty "
+                   "placeholder); get it from conda-forge (conda install -c conda-forge caffe, Linux), from the "
+                   "distribution (Ubuntu 17.04 or later: sudo apt install caffe-cpu), or build BVLC Caffe "
+                   "(https://github.com/BVLC/caffe: make all pycaffe) and put its python/ folder on PYTHONPATH")
+
+
 def framework_of(path: str) -> int:
     ext = os.path.splitext(path)[1].lower()
     return {".onnx": 5, ".pb": 3, ".prototxt": 0}.get(ext, 5)
@@ -64,7 +72,7 @@ def run_caffe(prototxt: str, caffemodel: str, feeds: dict) -> dict:
     try:
         import caffe  # type: ignore
     except ImportError:
-        raise _missing("caffe (pycaffe)", "caffe") from None
+        raise ConverterError("E10001", PYCAFFE_MISSING) from None
     net = caffe.Net(prototxt, caffemodel, caffe.TEST)
     for k, v in feeds.items():
         net.blobs[k].reshape(*v.shape)

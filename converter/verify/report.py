@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
+
+from ..fileio import write_text_atomic
 
 
 def _num(v, fmt="{:.3g}") -> str:
@@ -29,13 +29,5 @@ def format_report(report: dict) -> str:
 
 
 def write_report(report: dict, path: str) -> None:
-    """Atomic write of the JSON report."""
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".verify-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(report, f, indent=2, sort_keys=True)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    """Atomic write of the JSON report (E13004 when it cannot be written)."""
+    write_text_atomic(path, json.dumps(report, indent=2, sort_keys=True), option="--json")

@@ -1,5 +1,6 @@
 """Damaged model files (truncated, bytes flipped) never give a traceback: the API raises an E-coded
-ConverterError (or converts, when the damage is harmless). Seeded, so failures are reproducible."""
+ConverterError (or converts, when the damage is harmless), and never E19999 (which would be a bug of ours
+found by the damage). Seeded, so failures are reproducible."""
 import random
 from pathlib import Path
 
@@ -33,8 +34,8 @@ def test_damaged_source_models_give_e_codes(tmp_path, fw):
         try:
             build_graph(ConvertOptions(framework=fw, model=str(path), precision_mode="force_fp32",
                                        input_shape=(("x", (1, 3, 16, 16)),) if fw == 5 else ()))
-        except ConverterError:
-            pass
+        except ConverterError as err:
+            assert err.code != "E19999", err
 
 
 def test_damaged_om_files_give_e_codes(tmp_path, shared):
@@ -74,5 +75,5 @@ def test_damaged_caffe_models_give_e_codes(tmp_path):
             try:
                 build_graph(ConvertOptions(framework=0, model=str(proto_path), weight=str(model_path),
                                            precision_mode="force_fp32"))
-            except ConverterError:
-                pass
+            except ConverterError as err:
+                assert err.code != "E19999", err

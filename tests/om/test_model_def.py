@@ -139,7 +139,8 @@ def test_model_attrs(tmp_path):
 def test_declared_attr_types_are_restored():
     g = conv_graph()
     g.op("act").attrs["alpha"] = 1        # an int where the registry declares a float
-    back = model_def_to_graph(graph_to_model_def(g).model_def, b"")
+    build = graph_to_model_def(g)
+    back = model_def_to_graph(build.model_def, b"".join(np.asarray(w).tobytes() for w in build.weights))
     assert back.op("act").attrs["alpha"] == 1.0 and isinstance(back.op("act").attrs["alpha"], float)
 
 

@@ -10,6 +10,7 @@ import onnxruntime as ort
 from onnx import helper, numpy_helper
 
 from converter.frontends.onnx import load_onnx_graph
+from tests.helpers import ir_version_for, one_node_model
 
 from ._eval import evaluate
 
@@ -27,19 +28,8 @@ def model_of(nodes: list, inputs: dict, outputs: list, *, opset: int = 17, const
     graph_outputs = [helper.make_empty_tensor_value_info(o) for o in outputs]
     graph = helper.make_graph(nodes, "g", graph_inputs, graph_outputs, inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
-    model.ir_version = 8 if opset < 19 else 9
+    model.ir_version = ir_version_for(opset)
     return model
-
-
-def one_node_model(op_type: str, inputs: dict, attrs: dict | None = None, *, opset: int = 17,
-                   consts: dict | None = None, n_out: int = 1, input_names: list | None = None,
-                   declared: dict | None = None) -> onnx.ModelProto:
-    """A model running one ``op_type`` node; ``input_names`` gives the node's input order ("" for an
-    absent optional input), by default the graph inputs then the initializers."""
-    names = input_names if input_names is not None else list(inputs) + list(consts or {})
-    outs = [f"y{i}" for i in range(n_out)]
-    node = helper.make_node(op_type, names, outs, name="node", **(attrs or {}))
-    return model_of([node], inputs, outs, opset=opset, consts=consts, declared=declared)
 
 
 def run_ours(model: onnx.ModelProto, feeds: dict) -> list:
@@ -77,7 +67,10 @@ def check_model(model: onnx.ModelProto, feeds: dict, *, rtol: float = 1e-5, atol
 def check(op_type: str, inputs: dict, attrs: dict | None = None, *, opset: int = 17, consts: dict | None = None,
           n_out: int = 1, input_names: list | None = None, declared: dict | None = None,
           rtol: float = 1e-5, atol: float = 1e-6) -> list:
-    """check_model on a one-node model (see one_node_model)."""
-    model = one_node_model(op_type, inputs, attrs, opset=opset, consts=consts, n_out=n_out,
-                           input_names=input_names, declared=declared)
+    """check_model on a one-node model: graph inputs ``inputs``, initializers ``consts``; ``input_names``
+    gives the node's input order ("" for an absent optional input), by default the inputs then the consts."""
+    names = input_names if input_names is not None else list(inputs) + list(consts or {})
+    consts = consts or {}
+    node_inputs = [(n, consts[n], True) if n in consts else (n, inputs[n], False) if n else None for n in names]
+    model = one_node_model(op_type, node_inputs, attrs, opset=opset, n_out=n_out, declared=declared)
     return check_model(model, inputs, rtol=rtol, atol=atol)

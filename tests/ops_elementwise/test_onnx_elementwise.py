@@ -193,7 +193,9 @@ def test_cast_like_and_mean_on_intermediate_tensors():
 def test_cast_to_unsupported_type_is_a_converter_error():
     from onnx import TensorProto
     from converter.errors import ConverterError
-    from ._onnx_case import one_node_model, run_ours
+    from tests.helpers import one_node_model
+
+    from ._onnx_case import run_ours
     model = one_node_model("Cast", {"x": rand(2)}, {"to": TensorProto.BFLOAT16}, opset=13)
     with pytest.raises(ConverterError) as info:
         run_ours(model, {"x": rand(2)})

@@ -1,4 +1,5 @@
-"""Test helper: build one-node ONNX models, run them with our registry kernels and with onnxruntime.
+"""Test helper: run one-node ONNX models (tests.helpers.one_node_model) with our registry kernels and with
+onnxruntime.
 
 ``run_graph`` evaluates op by op with the registry kernels so that it can check every op's ``infer``
 against the shape and dtype its kernel produced (which the runtime does not do).
@@ -7,11 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 import onnx
-from onnx import helper
 
 from converter.frontends.onnx import load_onnx_graph
 from converter.ir import TensorDesc, from_numpy
 from converter.ops import registry
+from tests.helpers import one_node_model
 
 SKIP_TYPES = {"Data", "Const", "NetOutput"}
 
@@ -61,31 +62,6 @@ def op_types(graph) -> list:
     return [op.type for op in graph.topo_order() if op.type not in SKIP_TYPES]
 
 
-def make_model(op_type: str, inputs: list, attrs: dict | None = None, *, opset: int = 17,
-               n_outputs: int = 1, out_dtype=None) -> onnx.ModelProto:
-    """One-node model. inputs: list of (name, array, is_const); name "" = absent optional input."""
-    graph_inputs, inits, names = [], [], []
-    for name, arr, is_const in inputs:
-        names.append(name)
-        if not name:
-            continue
-        arr = np.asarray(arr)
-        if is_const:
-            inits.append(onnx.numpy_helper.from_array(arr, name))
-        else:
-            elem = helper.np_dtype_to_tensor_dtype(arr.dtype)
-            graph_inputs.append(helper.make_tensor_value_info(name, elem, arr.shape))
-    feed_dtype = next((np.asarray(a).dtype for n, a, c in inputs if n), np.dtype(np.float32))
-    elem_out = helper.np_dtype_to_tensor_dtype(np.dtype(out_dtype or feed_dtype))
-    outs = [f"y{i}" for i in range(n_outputs)]
-    node = helper.make_node(op_type, names, outs, name=f"{op_type.lower()}_node", **(attrs or {}))
-    graph = helper.make_graph([node], "g", graph_inputs,
-                              [helper.make_tensor_value_info(o, elem_out, None) for o in outs], inits)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
-    model.ir_version = 8 if opset <= 17 else 10
-    return model
-
-
 def run_both(tmp_path, model: onnx.ModelProto, feeds: dict, oracle: str = "onnxruntime"):
     """(ours, the oracle's, our graph) for a model; oracle is onnxruntime or onnx.reference."""
     path = str(tmp_path / "model.onnx")
@@ -105,7 +81,7 @@ def run_both(tmp_path, model: onnx.ModelProto, feeds: dict, oracle: str = "onnxr
 def check_against_ort(tmp_path, op_type: str, inputs: list, attrs: dict | None = None, *, opset: int = 17,
                       rtol: float = 1e-4, atol: float = 1e-5, n_outputs: int = 1, oracle: str = "onnxruntime"):
     """Build a one-node model, run it both ways, assert outputs agree; returns our graph."""
-    model = make_model(op_type, inputs, attrs, opset=opset, n_outputs=n_outputs)
+    model = one_node_model(op_type, inputs, attrs, opset=opset, n_out=n_outputs)
     feeds = {name: np.asarray(arr) for name, arr, is_const in inputs if name and not is_const}
     ours, theirs, graph = run_both(tmp_path, model, feeds, oracle)
     assert len(ours) == len(theirs)

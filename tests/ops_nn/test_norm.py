@@ -4,8 +4,9 @@ import pytest
 
 from converter.errors import ConverterError
 from converter.ops import get
+from tests.helpers import one_node_model
 
-from ._eval import check_against_ort, make_model, op_types, run_both
+from ._eval import check_against_ort, op_types, run_both
 
 rng = np.random.default_rng(2)
 
@@ -26,13 +27,13 @@ def test_batch_normalization(tmp_path, x_shape):
 
 
 def test_batch_normalization_training_mode_is_refused(tmp_path):
-    model = make_model("BatchNormalization", bn_inputs((1, 3, 2, 2), 3), {"training_mode": 1})
+    model = one_node_model("BatchNormalization", bn_inputs((1, 3, 2, 2), 3), {"training_mode": 1})
     with pytest.raises(ConverterError, match="training_mode"):
         run_both(tmp_path, model, {"x": rand(1, 3, 2, 2)})
 
 
 def test_batch_normalization_extra_outputs_are_refused(tmp_path):
-    model = make_model("BatchNormalization", bn_inputs((1, 3, 2, 2), 3), {}, n_outputs=3, opset=9)
+    model = one_node_model("BatchNormalization", bn_inputs((1, 3, 2, 2), 3), {}, n_out=3, opset=9)
     with pytest.raises(ConverterError, match="output 0"):
         run_both(tmp_path, model, {"x": rand(1, 3, 2, 2)})
 

@@ -3,8 +3,9 @@ import numpy as np
 import pytest
 
 from converter.ops import get
+from tests.helpers import one_node_model
 
-from ._eval import check_against_ort, make_model, op_types, run_both
+from ._eval import check_against_ort, op_types, run_both
 
 rng = np.random.default_rng(5)
 EMPTY = np.zeros(0, np.float32)
@@ -86,10 +87,10 @@ def test_axes_and_keep_aspect_ratio_opset18(tmp_path, policy):
 def test_negative_axes_are_normalised(tmp_path):
     """onnxruntime mishandles negative Resize axes: compare with the same model using positive ones."""
     x = rand(1, 2, 6, 4)
-    negative = make_model("Resize", resize_inputs(x, size=sizes(9, 9)), {"mode": "linear", "axes": [-2, -1]},
-                          opset=18)
-    positive = make_model("Resize", resize_inputs(x, size=sizes(9, 9)), {"mode": "linear", "axes": [2, 3]},
-                          opset=18)
+    negative = one_node_model("Resize", resize_inputs(x, size=sizes(9, 9)), {"mode": "linear", "axes": [-2, -1]},
+                              opset=18)
+    positive = one_node_model("Resize", resize_inputs(x, size=sizes(9, 9)), {"mode": "linear", "axes": [2, 3]},
+                              opset=18)
     ours, _, graph = run_both(tmp_path, negative, {"x": x})
     _, theirs, _ = run_both(tmp_path, positive, {"x": x})
     np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-4, atol=1e-5)

@@ -6,12 +6,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import onnx
-from onnx import helper, numpy_helper
 
 from converter.frontends.onnx import load_onnx_graph
 from converter.ir import TensorDesc, from_numpy
 from converter.ops import registry
 from converter.ops.registry import InferContext
+from tests.helpers import one_node_model
 
 STRUCTURAL = {"Data", "Const", "NetOutput"}
 
@@ -41,20 +41,8 @@ def const(name, array):
 
 
 def make_model(case: Case, out_dtypes=None) -> onnx.ModelProto:
-    present = [i for i in case.inputs if i is not None]
-    attrs = {k: numpy_helper.from_array(v) if isinstance(v, np.ndarray) else v for k, v in case.attrs.items()}
-    node = helper.make_node(case.op_type, [i[0] if i else "" for i in case.inputs],
-                            [f"out{k}" for k in range(case.n_out)], **attrs)
-    graph_inputs = [helper.make_tensor_value_info(n, helper.np_dtype_to_tensor_dtype(a.dtype), a.shape)
-                    for n, a, c in present if not c]
-    inits = [numpy_helper.from_array(a, n) for n, a, c in present if c]
-    outs = [helper.make_tensor_value_info(f"out{k}", 0 if out_dtypes is None else
-                                          helper.np_dtype_to_tensor_dtype(out_dtypes[k]), None)
-            for k in range(case.n_out)]
-    graph = helper.make_graph([node], "one_node", graph_inputs, outs, inits)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", case.opset)])
-    model.ir_version = 8
-    return model
+    return one_node_model(case.op_type, case.inputs, case.attrs, opset=case.opset, n_out=case.n_out,
+                          out_dtypes=out_dtypes)
 
 
 def feeds(case: Case) -> dict:

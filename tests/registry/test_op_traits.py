@@ -26,9 +26,10 @@ BEFORE = {
                  "GatherV2", "GatherElements", "GatherND", "Tile", "BroadcastTo", "Identity", "PadV3",
                  "DepthToSpace", "SpaceToDepth", "TransData"},
     # NEVER_FOLD also named RandomNormal, RandomUniform, RandomNormalLike and RandomUniformLike, which are not
-    # registered ops (the frontends refuse them); whoever adds them declares never_fold on them.
+    # registered ops (the frontends refuse them); whoever adds them declares never_fold on them. The TF
+    # random ops (issue 14: RandomStandardNormal, RandomUniform) did.
     "never_fold": {"SequenceEmpty", "SequenceConstruct", "SequenceInsert", "SequenceErase", "SplitToSequence",
-                   "SequenceReserve", "SequenceSetItem", "DequantizeLinear"},
+                   "SequenceReserve", "SequenceSetItem", "DequantizeLinear", "RandomStandardNormal", "RandomUniform"},
     "shape_only": {"Shape", "Size"},
     "structural": {"Data", "Const", "NetOutput"},
     "conv": {"Conv1D", "Conv2D", "Conv3D"},

@@ -235,7 +235,7 @@ def test_unfrozen_graph_gets_advice(tmp_path):
 def test_handler_tables_point_at_registered_canonical_ops():
     from converter import ops
     from converter.frontends.tensorflow.handlers import math as tf_math
-    from converter.frontends.tensorflow.registry import supported_ops
+    from converter.frontends.tensorflow import supported_op_types as supported_ops
     targets = set(tf_math.BINARY.values()) | set(tf_math.UNARY.values()) | set(tf_math.REDUCE.values())
     assert not [t for t in sorted(targets) if not ops.has(t)]
     assert {"Conv2D", "StridedSlice", "FusedBatchNormV3", "SpaceToBatchND", "Placeholder"} <= set(supported_ops())

@@ -106,3 +106,19 @@ def test_missing_source_framework_is_named(tmp_path, capsys):
         om2 = api.convert(ConvertOptions(framework=3, model=pb, output=str(tmp_path / "g"), out_nodes=(("y", 0),)))
         assert omtool(["verify", pb, om2]) == 1
         assert "tensorflow" in capsys.readouterr().err
+
+
+def test_missing_pycaffe_says_how_to_get_it(tmp_path, capsys, monkeypatch):
+    """pycaffe is not on PyPI: the message names conda-forge, the distribution package and a source build,
+    never a pip command or an extra that does not exist."""
+    import sys
+    from tools.make_caffe_models import mobilenet
+    monkeypatch.setitem(sys.modules, "caffe", None)     # import caffe -> ImportError, as when not installed
+    builder, _ = mobilenet()
+    proto, weights = builder.save(str(tmp_path), "net")
+    om = api.convert(ConvertOptions(framework=0, model=proto, weight=weights, output=str(tmp_path / "net")))
+    assert omtool(["verify", proto, om, "--weight", weights]) == 1
+    err = capsys.readouterr().err
+    assert "E10001" in err and "pycaffe" in err
+    assert "conda install -c conda-forge caffe" in err and "apt install caffe-cpu" in err and "PYTHONPATH" in err
+    assert "pip install 'caffe" not in err and "extra" not in err

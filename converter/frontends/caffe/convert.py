@@ -6,14 +6,14 @@ import os
 
 import numpy as np
 
-from ...errors import GraphError, ModelLoadError, OptionError
+from ...errors import ConverterError, GraphError, ModelLoadError, OptionError
 from ...ir import DataType, Graph, Op, TensorDesc
 from ..builder import GraphBuilder
 from ..common import report_unsupported
 from . import layers as _handlers  # noqa: F401  (fills the handler table)
 from .normalize import in_phase, layer_list
 from .reader import read_prototxt
-from .registry import WEIGHTED, LayerContext, find_handler
+from .registry import TABLE, WEIGHTED, LayerContext, find_handler
 from .weights import RawBlob, read_caffemodel
 
 
@@ -68,9 +68,19 @@ class CaffeConverter:
         self.warnings.append(message)
 
     def infer(self, op_name: str) -> None:
-        """Shape inference for one new op, so later handlers can read shapes."""
+        """Shape inference for one new op, so later handlers can read shapes. It fails as the shape-inference
+        pass does: shapes that do not fit the op are the model's fault (E10001), named after the op."""
         from ...ops.inference import infer_op
-        infer_op(self.graph, self.graph.op(op_name), fold=False)
+        op = self.graph.op(op_name)
+        try:
+            infer_op(self.graph, op, fold=False)
+        except ConverterError as exc:
+            if exc.node:
+                raise
+            raise GraphError(exc.code, f"op '{op.name}' ({op.type}): {exc.message}", node=op.name) from exc
+        except Exception as exc:
+            raise GraphError("E10001", f"shape inference failed at op '{op.name}' ({op.type}): "
+                             f"{type(exc).__name__}: {exc}", node=op.name) from exc
 
     def _unique_tensor_name(self, top: str, layer_name: str, j: int, n: int) -> str:
         name = top if top not in self.tensor_names else (layer_name if n == 1 else f"{layer_name}:{j}")
@@ -164,12 +174,7 @@ class CaffeConverter:
             inputs.append(self.refs[b])
         n = len(layer.top)
         top_names = [self._unique_tensor_name(t, layer.name, j, n) for j, t in enumerate(layer.top)]
-        ctx = LayerContext(layer, inputs, self.blobs_for(layer), self.builder, self, top_names, plan)
-        try:
-            outs = find_handler(layer.type)(ctx)
-        except (IndexError, KeyError, ValueError, TypeError) as exc:  # a layer missing bottoms/params
-            raise GraphError("E10001", f"layer '{layer.name}' ({layer.type}) is malformed: it lacks a bottom or "
-                             f"parameter its type needs ({type(exc).__name__}: {exc})", node=layer.name) from None
+        outs = TABLE.convert(LayerContext(layer, inputs, self.blobs_for(layer), self.builder, self, top_names, plan))
         if len(outs) < n:
             raise GraphError("E10001", f"layer '{layer.name}' ({layer.type}) produced {len(outs)} outputs for "
                              f"{n} tops", node=layer.name)
@@ -255,6 +260,11 @@ def apply_op_name_map(net, pairs) -> list:
             notes.append(f"--op_name_map: '{src}:{dst}' not applied ({dst} has no converter here, or no "
                          f"layer is of type {src}); layers of type {src} are converted as they are")
     return notes
+
+
+def supported_layer_types() -> list:
+    """The Caffe layer types the frontend converts (for `omtool ops` and docs)."""
+    return TABLE.types()
 
 
 def load_caffe_graph(prototxt: str, caffemodel: str | None, input_shapes: dict | None = None,

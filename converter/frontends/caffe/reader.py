@@ -1,4 +1,5 @@
-"""Reading Caffe files: the text .prototxt (unknown fields skipped and named) and its JSON dump.
+"""Reading Caffe files: the text .prototxt (unknown fields skipped and named), and the NetParameter of a
+.prototxt or .caffemodel for the JSON dump (dump.py).
 
 A fork's prototxt often carries fields our schema does not declare; they are skipped and reported
 (``ParsedNet.unknown_fields``) instead of failing the parse. A file that is not text at all (an ONNX
@@ -112,11 +113,3 @@ def load_net_parameter(path: str) -> caffe_pb2.NetParameter:
                              path=path) from None
     _drop_blob_data(net)
     return net
-
-
-def dump_prototxt_json(path: str) -> str:
-    """The NetParameter of a .prototxt (or a .caffemodel, blob values dropped) as JSON, for
-    ``atc --mode=1 --framework=0 --om=<file>``, with the same conventions as every other dump (field names
-    as in the .proto, sorted keys, int64 as numbers, enums by name)."""
-    from ...om.json_dump import caffe_net_to_json
-    return caffe_net_to_json(load_net_parameter(path))

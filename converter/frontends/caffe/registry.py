@@ -1,41 +1,38 @@
-"""The Caffe layer handler table: ``@caffe_layer("Convolution")`` maps a layer type to a handler.
+"""The Caffe layer handler table: ``@caffe_layer("Convolution")`` maps a layer type to a handler, with the
+number of bottoms it reads (``inputs``, 1 unless given; a layer with fewer is refused with E10001).
 
 A handler receives a LayerContext and returns one output ref per top. Output shapes are inferred as
 ops are added, so handlers can read their bottoms' shapes (Caffe shapes are static).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from ...errors import GraphError
 from ..builder import GraphBuilder
+from ..context import HandlerContext, HandlerTable
 
-HANDLERS: dict[str, Callable] = {}
+TABLE = HandlerTable("Caffe")
+HANDLERS = TABLE.entries
 
 # Layers with learned blobs: (minimum blob count) -- a missing entry in the .caffemodel is E11029.
 WEIGHTED = {"Convolution": 1, "Deconvolution": 1, "InnerProduct": 1, "BatchNorm": 2, "PReLU": 1,
             "Normalize": 1, "Embed": 1, "ConvolutionDepthwise": 1, "DepthwiseConvolution": 1}
 
 
-def caffe_layer(*types: str):
-    def wrap(fn: Callable) -> Callable:
-        for t in types:
-            HANDLERS[t] = fn
-        return fn
-
-    return wrap
+def caffe_layer(*layer_types: str, inputs: int = 1):
+    return TABLE.register(*layer_types, inputs=inputs)
 
 
 def find_handler(layer_type: str):
-    return HANDLERS.get(layer_type)
+    return TABLE.find(layer_type)
 
 
 @dataclass
-class LayerContext:
-    """What a handler sees: the layer message, its bottom refs, its blobs and the builder."""
+class LayerContext(HandlerContext):
+    """What a handler sees: the layer message, its bottom refs, its blobs and the builder. Caffe shapes are
+    static: a bottom's shape is known once the layer that writes it is converted."""
 
     layer: object           # caffe_pb2.LayerParameter
     inputs: list            # refs, one per bottom
@@ -44,51 +41,34 @@ class LayerContext:
     frontend: object = None  # the CaffeConverter (incremental shape inference)
     top_names: list = None   # unique tensor names for the tops
     plan: dict = None        # fusion plan of the whole net (BatchNorm name <-> Scale name)
+    name: str = field(init=False)
+    op_type: str = field(init=False)
+    attrs: dict = field(init=False)   # empty: a layer's parameters are typed messages (layer.convolution_param)
 
-    @property
-    def name(self) -> str:
-        return self.layer.name
+    kind = "layer"
+    input_noun = "bottom"
 
-    @property
-    def type(self) -> str:
-        return self.layer.type
+    def __post_init__(self):
+        self.name, self.op_type, self.attrs = self.layer.name, self.layer.type, {}
 
-    def fail(self, code: str, message: str) -> GraphError:
-        return GraphError(code, f"layer '{self.name}' ({self.type}): {message}", node=self.name)
-
-    # ---- shapes ------------------------------------------------------------------------------
-    def shape(self, i: int = 0) -> tuple:
-        """The static shape of bottom i (raises if it is not known)."""
-        desc = self.builder.graph.desc(self.inputs[i])
-        if desc.shape is None:
-            raise self.fail("E10001", f"the shape of bottom '{self.layer.bottom[i]}' is unknown "
-                            "(set the input shapes with --input_shape)")
-        return tuple(desc.shape)
-
-    def rank(self, i: int = 0) -> int:
-        return len(self.shape(i))
-
-    def axis(self, axis: int, i: int = 0) -> int:
-        """A Caffe axis (may be negative) made non-negative for bottom i."""
-        rank = self.rank(i)
-        if not -rank <= axis < rank:
-            raise self.fail("E10001", f"axis {axis} is out of range for a {rank}-D bottom")
-        return axis + rank if axis < 0 else axis
+    def input_label(self, i: int) -> str:
+        bottoms = self.layer.bottom
+        return f"bottom '{bottoms[i]}'" if 0 <= i < len(bottoms) else f"bottom {i}"
 
     # ---- weights -----------------------------------------------------------------------------
     def blob(self, i: int, shape=None, what: str = "") -> np.ndarray:
         """Blob i as float32, reshaped to ``shape`` (E11033 when its size does not match)."""
         if i >= len(self.blobs):
-            raise self.fail("E11029", f"the .caffemodel has {len(self.blobs)} blob(s) for this layer; "
-                            f"blob {i} ({what or 'weights'}) is missing")
+            raise self.fail(f"the .caffemodel has {len(self.blobs)} blob(s) for this layer; blob {i} "
+                            f"({what or 'weights'}) is missing", "E11029")
         data = self.blobs[i].data
         if shape is None:
             shape = self.blobs[i].shape or data.shape
         shape = tuple(int(d) for d in shape)
-        if int(np.prod(shape, dtype=np.int64)) != data.size:
-            raise self.fail("E11033", f"blob {i} ({what or 'weights'}) has {data.size} values but the layer needs "
+        if min(shape, default=0) < 0 or int(np.prod(shape, dtype=np.int64)) != data.size:
+            raise self.fail(f"blob {i} ({what or 'weights'}) has {data.size} values but the layer needs "
                             f"{int(np.prod(shape, dtype=np.int64))} (shape {list(shape)}); the .caffemodel does "
-                            "not match the .prototxt")
+                            "not match the .prototxt", "E11033")
         return data.reshape(shape)
 
     # ---- building ----------------------------------------------------------------------------

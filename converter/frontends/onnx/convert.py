@@ -7,24 +7,16 @@ from collections import defaultdict
 import onnx
 
 from ...errors import GraphError
-from ...ir import Graph, Op, TensorDesc, from_numpy
+from ...ir import Graph, Op
 from ..builder import GraphBuilder
 from ..common import report_unsupported
 from . import handlers  # noqa: F401  (fills the handler table)
-from .reader import attribute_value, load_lazy_model, onnx_dtype_to_numpy, tensor_to_array
-from .registry import NodeContext, find_handler
+from .reader import attribute_value, load_lazy_model, tensor_to_array
+from .registry import TABLE, NodeContext, find_handler
+from .schemas import node_schema
+from .scope import value_info_desc
 
 MIN_OPSET, MAX_OPSET = 7, 21   # the range we target; older opsets (1-6) are converted best-effort
-
-
-def value_info_desc(vi: onnx.ValueInfoProto) -> TensorDesc:
-    tt = vi.type.tensor_type
-    dtype = from_numpy(onnx_dtype_to_numpy(tt.elem_type)) if tt.elem_type else 1
-    shape = None
-    if tt.HasField("shape"):
-        shape = tuple(d.dim_value if d.HasField("dim_value") and d.dim_value >= 0 else -1 for d in tt.shape.dim)
-    return TensorDesc(dtype=dtype, shape=shape, format="ND", origin_shape=shape, origin_dtype=dtype,
-                      name=vi.name)
 
 
 def _opset(model: onnx.ModelProto) -> int:
@@ -106,14 +98,11 @@ class OnnxConverter:
                 else:
                     raise GraphError("E11012", f"node '{n.name}' ({n.op_type}) reads tensor '{name}' that no "
                                      "node produces", node=n.name)
-            attrs = {a.name: attribute_value(a, self.base_dir) for a in n.attribute}
-            ctx = NodeContext(n, attrs, inputs, self.opset, b, self, refs)
+            ctx = NodeContext(n, {}, inputs, self.opset, b, self, refs, node_schema(n.op_type, self.opset))
+            ctx.check_schema()
+            ctx.attrs = {a.name: attribute_value(a, self.base_dir) for a in n.attribute}
             mark = b.graph.mark()
-            try:
-                outs = find_handler(n.op_type, self.opset)(ctx)
-            except (IndexError, KeyError, ValueError, TypeError) as exc:  # a node missing inputs/attributes
-                raise GraphError("E10001", f"node '{n.name}' ({n.op_type}) is malformed: it lacks an input or "
-                                 f"attribute its type needs ({type(exc).__name__}: {exc})", node=n.name) from None
+            outs = TABLE.convert(ctx, self.opset)
             self._infer_new_ops(b.graph, mark)
             for name, ref in zip(n.output, outs):
                 if name:
@@ -140,27 +129,6 @@ class OnnxConverter:
                 infer_op(graph, op, fold=False)
             except Exception:  # noqa: BLE001 - unknown here, known (or reported) after --input_shape
                 pass
-
-
-def free_names(g: onnx.GraphProto) -> list:
-    """Tensor names a (sub)graph reads from its enclosing scope, in first-use order."""
-    defined = {t.name for t in g.initializer} | {vi.name for vi in g.input}
-    free: list = []
-
-    def visit(graph: onnx.GraphProto, local: set) -> None:
-        for n in graph.node:
-            for name in n.input:
-                if name and name not in local and name not in free:
-                    free.append(name)
-            for a in n.attribute:
-                subs = [a.g] if a.type == onnx.AttributeProto.GRAPH else list(a.graphs)
-                for sub in subs:
-                    visit(sub, local | {t.name for t in sub.initializer} | {vi.name for vi in sub.input}
-                          | {o for m in sub.node for o in m.output})
-            local = local | set(n.output)
-
-    visit(g, set(defined))
-    return [name for name in free if name not in defined]
 
 
 def load_onnx_graph(path: str, input_names_with_shape=()) -> Graph:

@@ -1,22 +1,20 @@
 """Zero-copy ONNX weights: scan the protobuf wire format of a memory-mapped model for the top-level
-initializers' raw_data byte ranges, and build a small "skeleton" serialization with those fields removed."""
+initializers' raw_data byte ranges, and build a small "skeleton" serialization with those fields removed.
+A protowire.WireFormatError means the bytes cannot be walked: the caller parses them whole."""
 from __future__ import annotations
 
 import mmap
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-# field numbers (onnx.proto) and protobuf wire types
+from ..protowire import LEN, encode_varint, fields
+
+# field numbers (onnx.proto)
 MODEL_GRAPH = 7          # ModelProto.graph
 GRAPH_INITIALIZER = 5    # GraphProto.initializer (repeated TensorProto)
 TENSOR_RAW_DATA = 9      # TensorProto.raw_data
-VARINT, FIXED64, LEN, FIXED32 = 0, 1, 2, 5
 OWN_MAP_BYTES = 1 << 20  # tensors this big get their own mmap (bounded count: at most file size / 1 MiB)
 _EMPTY_RAW_DATA = bytes([(TENSOR_RAW_DATA << 3) | LEN, 0])
-
-
-class WireFormatError(ValueError):
-    """The bytes are not protobuf this scanner can walk (the caller falls back to a full parse)."""
 
 
 class RawSpan(NamedTuple):
@@ -75,54 +73,6 @@ def map_own_pages(f, spans: list, min_bytes: int = OWN_MAP_BYTES) -> list:
     return out
 
 
-def _varint(buf, pos: int, end: int) -> tuple:
-    """(value, next position) of the varint at ``pos``."""
-    value = shift = 0
-    while True:
-        if pos >= end or shift > 63:
-            raise WireFormatError(f"bad varint at byte {pos}")
-        b = buf[pos]
-        pos += 1
-        value |= (b & 0x7F) << shift
-        if b < 0x80:
-            return value, pos
-        shift += 7
-
-
-def _encode_varint(value: int) -> bytes:
-    out = bytearray()
-    while value >= 0x80:
-        out.append((value & 0x7F) | 0x80)
-        value >>= 7
-    out.append(value)
-    return bytes(out)
-
-
-def _fields(buf, start: int, end: int):
-    """(field number, wire type, field start, payload start, field end) for each field in [start, end)."""
-    pos = start
-    while pos < end:
-        key, body = _varint(buf, pos, end)
-        number, wire = key >> 3, key & 7
-        if number == 0:
-            raise WireFormatError(f"field number 0 at byte {pos}")
-        if wire == VARINT:
-            _, stop = _varint(buf, body, end)
-        elif wire == FIXED64:
-            stop = body + 8
-        elif wire == FIXED32:
-            stop = body + 4
-        elif wire == LEN:
-            length, body = _varint(buf, body, end)
-            stop = body + length
-        else:
-            raise WireFormatError(f"wire type {wire} (groups) at byte {pos}")
-        if stop > end:
-            raise WireFormatError(f"field {number} at byte {pos} runs past its message")
-        yield number, wire, pos, body, stop
-        pos = stop
-
-
 class _Skeleton:
     """Rewrites one message: bytes outside changed fields are copied as slices of the source buffer."""
 
@@ -135,7 +85,7 @@ class _Skeleton:
         """Pieces of [start, end) with every LEN field whose number is in ``rewrite`` replaced by what
         ``rewrite[number](payload start, payload end)`` returns (pieces, or None to drop the field)."""
         pieces, run = [], start
-        for number, wire, fstart, body, stop in _fields(self.buf, start, end):
+        for number, wire, fstart, body, stop in fields(self.buf, start, end):
             if wire != LEN or number not in rewrite:
                 continue
             if run < fstart:
@@ -143,7 +93,7 @@ class _Skeleton:
             inner = rewrite[number](body, stop)
             if inner is not None:
                 size = sum(len(p) for p in inner)
-                pieces.append(_encode_varint((number << 3) | LEN) + _encode_varint(size))
+                pieces.append(encode_varint((number << 3) | LEN) + encode_varint(size))
                 pieces.extend(inner)
             run = stop
         if run < end:

@@ -8,8 +8,9 @@ import onnx
 from onnx import TensorProto, helper
 
 from ...errors import ModelLoadError
-from .lazy_load import (LazyModel, RawSpan, WireFormatError, drop_resident_pages, map_file, map_own_pages,
-                        split_weights)
+from ...fileio import resolve_inside
+from ..protowire import WireFormatError
+from .lazy_load import LazyModel, RawSpan, drop_resident_pages, map_file, map_own_pages, split_weights
 
 # ONNX TensorProto.DataType -> numpy
 _NP = {
@@ -116,11 +117,8 @@ def _raw_view(t: TensorProto, dtype, shape, buffer, offset: int, nbytes: int) ->
 def _external(t: TensorProto, dtype, shape, base_dir: str | None) -> np.ndarray:
     info = {e.key: e.value for e in t.external_data}
     location = info.get("location", "")
-    base = os.path.realpath(base_dir or ".")
-    full = os.path.realpath(os.path.join(base, location))
-    if os.path.isabs(location) or os.path.commonpath([base, full]) != base:
-        raise ModelLoadError("E10041", f"tensor '{t.name}': external data path '{location}' escapes the "
-                             "model's folder; keep external data files beside the model", path=location)
+    full = resolve_inside(base_dir or ".", location, what=f"tensor '{t.name}': external data",
+                          code="E10041", error=ModelLoadError)
     if not os.path.isfile(full):
         raise ModelLoadError("E13001", f"tensor '{t.name}': external data file '{location}' not found next to "
                              "the model", path=full)

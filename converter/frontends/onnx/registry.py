@@ -5,38 +5,26 @@ A handler receives a NodeContext and returns the list of output refs (one per no
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
-from ...errors import GraphError
 from ..builder import GraphBuilder
+from ..context import HandlerContext, HandlerTable
+from .schemas import NodeSchema, node_problem
 
-# op_type -> list of (since_opset, handler), sorted by since
-HANDLERS: dict[str, list] = {}
-
-
-def onnx_op(*op_types: str, since: int = 1):
-    def wrap(fn: Callable) -> Callable:
-        for t in op_types:
-            HANDLERS.setdefault(t, []).append((since, fn))
-            HANDLERS[t].sort(key=lambda e: e[0])
-        return fn
-
-    return wrap
+TABLE = HandlerTable("ONNX")
+HANDLERS = TABLE.entries     # op type -> [(since opset, handler)]
+onnx_op = TABLE.register
 
 
 def find_handler(op_type: str, opset: int):
-    best = None
-    for since, fn in HANDLERS.get(op_type, []):
-        if since <= opset:
-            best = fn
-    return best
+    return TABLE.find(op_type, opset)
 
 
 @dataclass
-class NodeContext:
-    """What a handler sees: the node, decoded attrs, its input refs, the opset and the builder."""
+class NodeContext(HandlerContext):
+    """What a handler sees: the node, decoded attrs, its input refs, the opset and the builder. ``attr(key)``
+    falls back to the ONNX schema's default for the node's opset."""
 
     node: object            # onnx.NodeProto
     attrs: dict             # attribute name -> python value (tensors as np.ndarray, graphs as GraphProto)
@@ -45,32 +33,30 @@ class NodeContext:
     builder: GraphBuilder
     frontend: object = None  # the OnnxConverter (for subgraphs)
     refs: dict | None = None  # tensor name -> ref in the current scope (for subgraphs)
+    schema: NodeSchema | None = None  # the op's schema at this opset (None: not in the table)
 
     @property
     def name(self) -> str:
         return self.node.name or (self.node.output[0] if self.node.output else self.node.op_type)
 
+    @property
+    def op_type(self) -> str:
+        return self.node.op_type
+
     def attr(self, key: str, default=None):
-        return self.attrs.get(key, default)
+        """The node's attribute, else the schema's default, else ``default`` (for an attribute that the
+        node's opset does not have yet: what the op did before it existed)."""
+        value = self.attrs.get(key)
+        if value is None and self.schema is not None:
+            value = self.schema.default(key)
+        return default if value is None else value
 
-    def input(self, i: int):
-        return self.inputs[i] if i < len(self.inputs) else None
-
-    def value(self, i: int):
-        """The constant value of input i (None if absent or not constant)."""
-        return self.builder.value(self.input(i))
-
-    def require_value(self, i: int, what: str) -> np.ndarray:
-        v = self.value(i)
-        if v is None:
-            raise GraphError("E10001", f"node '{self.name}' ({self.node.op_type}): input {i} ({what}) must be "
-                             "a constant (fix the input shapes with --input_shape so it can be folded)",
-                             node=self.name)
-        return v
-
-    def desc(self, i: int):
-        ref = self.input(i)
-        return None if ref is None else self.builder.graph.desc(ref)
+    def check_schema(self) -> None:
+        """E10001 when the node does not fit its ONNX schema (input/output counts, attribute types,
+        required attributes), before any handler reads it."""
+        problem = None if self.schema is None else node_problem(self.node, self.schema)
+        if problem:
+            raise self.fail(problem)
 
     def op(self, op_type: str, inputs, attrs: dict | None = None, *, n_out: int | None = None,
            suffix: str = "") -> list:
@@ -79,6 +65,11 @@ class NodeContext:
         return self.builder.op(op_type, inputs, attrs, name=self.name + suffix, n_out=n,
                                source=self.node.name or None,
                                out_names=list(self.node.output) if not suffix else None)
+
+    def op_all_outputs(self, op_type: str, inputs, attrs: dict | None, n_out: int) -> list:
+        """An op that always has its ``n_out`` outputs in the IR (Unique, LSTM, ...); the node's missing
+        trailing outputs stay unused."""
+        return self.op(op_type, inputs, attrs, n_out=n_out)[:len(self.node.output)]
 
     def const(self, value, suffix: str = "_const"):
         return self.builder.const(np.asarray(value), self.name + suffix)

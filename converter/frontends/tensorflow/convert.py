@@ -12,10 +12,10 @@ from ..builder import GraphBuilder
 from ..common import report_unsupported
 from . import handlers  # noqa: F401  (fills the handler table)
 from .dilated_conv import fold_dilated_convs
-from .functions import inline_function_calls, library_functions
+from .functions import function_as_graphdef, inline_function_calls, library_functions
 from .names import is_control_input, split_tensor_name, tensor_name
 from .reader import load_graphdef, node_attrs, to_data_type
-from .registry import NodeContext, find_handler
+from .registry import TABLE, NodeContext, find_handler
 from .shapes import ShapeTracker
 
 INPUT_OPS = ("Placeholder", "PlaceholderWithDefault")
@@ -99,7 +99,7 @@ class TfConverter:
         node = self.nodes[name]
         if node.op == "Pack":
             parts = [self._known_value(self.refs.get(src)) for src in self.data_inputs(node)]
-            return [None if p is None else int(np.asarray(p).reshape(-1)[0]) for p in parts]
+            return [None if p is None or np.asarray(p).size != 1 else int(np.asarray(p).reshape(-1)[0]) for p in parts]
         return [None] * length
 
     def _known_value(self, ref):
@@ -107,6 +107,14 @@ class TfConverter:
             return None
         value = self.graph.const_value(ref)
         return value if value is not None else self.tracker.value(ref)
+
+    def convert_function(self, function, name: str) -> Graph:
+        """A library function's body as a graph of its own: one Data op per argument, its results as the
+        outputs (If branches, While condition and body)."""
+        graphdef, results = function_as_graphdef(function)
+        sub = TfConverter(graphdef, {}, results, self.functions, all_inputs=True).convert()
+        sub.name = name
+        return sub
 
     def data_inputs(self, node) -> list:
         return [split_tensor_name(s) for s in node.input if not is_control_input(s)]
@@ -201,11 +209,8 @@ class TfConverter:
                                  "that node does not have", node=node.name)
             inputs.append(self.refs[(src, idx)])
         ctx = NodeContext(node, node_attrs(node), inputs, self.builder, self)
-        try:
-            outs = find_handler(node.op)(ctx)
-        except (IndexError, KeyError, ValueError, TypeError) as exc:  # a node missing inputs/attributes
-            raise GraphError("E10001", f"node '{node.name}' ({node.op}) is malformed: it lacks an input or "
-                             f"attribute its type needs ({type(exc).__name__}: {exc})", node=node.name) from None
+        ctx.check_attrs()
+        outs = TABLE.convert(ctx)
         for i, ref in enumerate(outs):
             self.refs[(node.name, i)] = ref
             desc = self.graph.desc(ref)
@@ -238,6 +243,11 @@ class TfConverter:
         self.add_net_output(outputs)
         fold_dilated_convs(self.graph)
         return self.graph
+
+
+def supported_op_types() -> list:
+    """The TF op types the frontend converts (for `omtool ops` and docs)."""
+    return TABLE.types()
 
 
 def load_tf_graph(path: str, input_shapes: dict | None = None, out_nodes=None) -> Graph:

@@ -58,6 +58,14 @@ def to_data_type(tf_type: int, node: str = "") -> DataType:
                              path=None) from None
 
 
+def tf_type_of(dtype: DataType) -> int:
+    """The TF DataType number of one of our data types (0 when TensorFlow has none)."""
+    for tf_type, (ours, _) in _TF_TYPES.items():
+        if ours == dtype and tf_type != BFLOAT16:
+            return tf_type
+    return 0
+
+
 def numpy_type(tf_type: int, node: str = "") -> np.dtype:
     base = tf_type - 100 if tf_type > 100 else tf_type
     to_data_type(base, node)

@@ -17,6 +17,22 @@ from ._spatial import compute_dtype, from_nchw, shape_from_nchw, shape_to_nchw, 
 
 F32 = np.float32
 
+# TensorFlow's resize rules (mode, align_corners, half_pixel_centers) -> Resize attrs, after TF's kernels
+# (used by the TF frontend and by GE's ResizeBilinearV2/ResizeNearestNeighborV2, which keep TF's attrs)
+TF_RESIZE_MODES = {
+    ("linear", True, False): {"coordinate_transformation_mode": "align_corners"},
+    ("linear", False, True): {"coordinate_transformation_mode": "half_pixel"},
+    ("linear", False, False): {"coordinate_transformation_mode": "asymmetric"},
+    ("nearest", True, False): {"coordinate_transformation_mode": "align_corners", "nearest_mode": "round_prefer_ceil"},
+    ("nearest", False, True): {"coordinate_transformation_mode": "tf_half_pixel_for_nn", "nearest_mode": "floor"},
+    ("nearest", False, False): {"coordinate_transformation_mode": "asymmetric", "nearest_mode": "floor"},
+    # TF's bicubic kernel uses a = -0.5 with half-pixel centers and Keys' a = -0.75 otherwise
+    ("cubic", True, False): {"coordinate_transformation_mode": "align_corners", "cubic_coeff_a": -0.75},
+    ("cubic", False, True): {"coordinate_transformation_mode": "half_pixel", "cubic_coeff_a": -0.5,
+                             "exclude_outside": True},
+    ("cubic", False, False): {"coordinate_transformation_mode": "asymmetric", "cubic_coeff_a": -0.75},
+}
+
 RESIZE_ATTRS = {
     "mode": Attr("str", "nearest", "nearest | linear | cubic"),
     "coordinate_transformation_mode": Attr("str", "half_pixel"),

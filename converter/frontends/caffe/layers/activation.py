@@ -15,7 +15,7 @@ PLAIN = {"Sigmoid": "Sigmoid", "TanH": "Tanh", "AbsVal": "Abs", "BNLL": "Softplu
 
 @caffe_layer(*PLAIN)
 def plain(ctx: LayerContext):
-    return ctx.op(PLAIN[ctx.type], ctx.inputs[:1])
+    return ctx.op(PLAIN[ctx.op_type], ctx.inputs[:1])
 
 
 @caffe_layer("ReLU")
@@ -28,8 +28,9 @@ def relu(ctx: LayerContext):
 
 @caffe_layer("PReLU")
 def prelu(ctx: LayerContext):
-    shape = ctx.shape()
-    channels = 1 if ctx.layer.prelu_param.channel_shared else shape[1]
+    shared = ctx.layer.prelu_param.channel_shared
+    shape = ctx.require_shape(min_rank=1 if shared else 2)
+    channels = 1 if shared else shape[1]
     slope = ctx.blob(0, (channels,), "slope")
     slope = slope.reshape((channels,) + (1,) * (len(shape) - 2)) if channels > 1 else slope
     return ctx.op("PRelu", [ctx.inputs[0], ctx.const(slope, "_slope")])
@@ -47,15 +48,20 @@ def power(ctx: LayerContext):
                                              "shift": float(p.shift)})
 
 
-def _ln_base(base: float) -> float:
-    return 1.0 if base == -1 else math.log(base)
+def _ln_base(ctx: LayerContext, base: float) -> float:
+    """ln(base); base -1 stands for e (Caffe's default)."""
+    if base == -1:
+        return 1.0
+    if base <= 0 or (ctx.op_type == "Log" and base == 1):
+        raise ctx.fail(f"base {base} is not allowed: give a positive base (not 1 for Log), or -1 for e")
+    return math.log(base)
 
 
 @caffe_layer("Exp")
 def exp(ctx: LayerContext):
     """base ^ (shift + scale * x) = exp(ln(base) * shift + ln(base) * scale * x)."""
     p = ctx.layer.exp_param
-    ln = _ln_base(p.base)
+    ln = _ln_base(ctx, p.base)
     x = ctx.inputs[0]
     if p.scale * ln != 1.0 or p.shift != 0.0:
         x = ctx.op1("Power", [x], {"power": 1.0, "scale": float(p.scale) * ln, "shift": float(p.shift) * ln},
@@ -74,7 +80,7 @@ def log(ctx: LayerContext):
     if p.base == -1:
         return ctx.op("Log", [x])
     y = ctx.op1("Log", [x], suffix="_ln")
-    return ctx.op("Power", [y], {"power": 1.0, "scale": 1.0 / math.log(p.base), "shift": 0.0})
+    return ctx.op("Power", [y], {"power": 1.0, "scale": 1.0 / _ln_base(ctx, p.base), "shift": 0.0})
 
 
 @caffe_layer("Threshold")

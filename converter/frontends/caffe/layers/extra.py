@@ -19,7 +19,7 @@ def depthwise_convolution(ctx: LayerContext):
         return convolution(ctx)
     layer = type(ctx.layer)()
     layer.CopyFrom(ctx.layer)
-    layer.convolution_param.group = ctx.shape()[1]
+    layer.convolution_param.group = ctx.require_shape(min_rank=2)[1]
     return convolution(replace(ctx, layer=layer))
 
 
@@ -30,21 +30,21 @@ def relu6(ctx: LayerContext):
 
 @caffe_layer("ShuffleChannel")
 def shuffle_channel(ctx: LayerContext):
-    n, c, h, w = ctx.shape()
+    n, c, h, w = ctx.require_shape(rank=4)
     g = int(ctx.layer.shuffle_channel_param.group)
-    if c % g:
-        raise ctx.fail("E10001", f"{c} channels cannot be shuffled in {g} groups")
+    if g < 1 or c % g:
+        raise ctx.fail(f"{c} channels cannot be shuffled in {g} groups")
     split = ctx.op1("Reshape", [ctx.inputs[0], ctx.const(np.array([0, g, c // g, h, w], np.int64), "_groups")],
                     suffix="_split")
     swapped = ctx.op1("Transpose", [split], {"perm": [0, 2, 1, 3, 4]}, suffix="_transpose")
     return ctx.op("Reshape", [swapped, ctx.const(np.array([0, c, h, w], np.int64), "_shape")])
 
 
-@caffe_layer("Axpy")
+@caffe_layer("Axpy", inputs=3)
 def axpy(ctx: LayerContext):
     """SENet's Axpy: a * x + y with a of shape (N, C, 1, 1)."""
     if len(ctx.inputs) != 3:
-        raise ctx.fail("E10001", "Axpy needs three bottoms (a, x, y)")
+        raise ctx.fail("Axpy needs three bottoms (a, x, y)")
     scaled = ctx.op1("Mul", [ctx.inputs[1], ctx.inputs[0]], suffix="_mul")
     return ctx.op("Add", [scaled, ctx.inputs[2]])
 
@@ -62,7 +62,7 @@ def reduction(ctx: LayerContext):
     x = ctx.inputs[0]
     if p.operation == caffe_pb2.ReductionParameter.ASUM:
         x = ctx.op1("Abs", [x], suffix="_abs")
-    axes = list(range(axis, ctx.rank()))
+    axes = list(range(axis, ctx.require_rank()))
     if p.coeff == 1.0:
         return ctx.op(REDUCTIONS[p.operation], [x], {"axes": axes, "keepdims": False})
     y = ctx.op1(REDUCTIONS[p.operation], [x], {"axes": axes, "keepdims": False}, suffix="_reduce")
@@ -73,7 +73,7 @@ def reduction(ctx: LayerContext):
 def mvn(ctx: LayerContext):
     """Caffe MVN: x - mean over (C,)H,W per image, divided by (std + eps) when normalize_variance."""
     p = ctx.layer.mvn_param
-    axes = list(range(1 if p.across_channels else 2, ctx.rank()))
+    axes = list(range(1 if p.across_channels else 2, ctx.require_rank()))
     return ctx.op("MeanVarianceNormalization", ctx.inputs[:1],
                   {"axes": axes, "normalize_variance": bool(p.normalize_variance), "epsilon": float(p.eps)})
 

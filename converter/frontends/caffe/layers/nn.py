@@ -32,14 +32,16 @@ def conv_geometry(p, n: int) -> dict:
 
 def _conv(ctx: LayerContext, transpose: bool):
     p = ctx.layer.convolution_param
-    rank = ctx.rank()
+    rank = ctx.require_rank()
     n = rank - 2
     if ctx.axis(p.axis) != 1 or n not in CONV_TYPES:
-        raise ctx.fail("E10001", f"only channel axis 1 with 1 to 3 spatial dims is supported (axis {p.axis}, "
+        raise ctx.fail(f"only channel axis 1 with 1 to 3 spatial dims is supported (axis {p.axis}, "
                        f"{rank}-D bottom)")
     geo = conv_geometry(p, n)
-    channels = ctx.shape()[1]
+    channels = ctx.require_shape()[1]
     group = int(p.group)
+    if group < 1:
+        raise ctx.fail(f"group {group} must be at least 1")
     if transpose:   # Caffe deconv weights are (C_in, C_out / group, k...): IOHW already
         w = ctx.blob(0, (channels, p.num_output // group, *geo["kernel"]), "filter")
     else:
@@ -66,7 +68,7 @@ def deconvolution(ctx: LayerContext):
 def inner_product(ctx: LayerContext):
     """Flatten from axis into a 2-D matrix, MatMulV2 with the (N, K) weights, then restore leading dims."""
     p = ctx.layer.inner_product_param
-    shape = ctx.shape()
+    shape = ctx.require_shape()
     axis = ctx.axis(p.axis)
     k = int(np.prod(shape[axis:], dtype=np.int64))
     w = ctx.blob(0, (k, p.num_output) if p.transpose else (p.num_output, k), "weights")
@@ -100,16 +102,16 @@ def pooling(ctx: LayerContext):
     p = ctx.layer.pooling_param
     P = caffe_pb2.PoolingParameter
     if p.pool == P.STOCHASTIC:
-        raise ctx.fail("E11009", "STOCHASTIC pooling is a training-time layer; use MAX or AVE")
-    shape = ctx.shape()
+        raise ctx.unsupported("STOCHASTIC pooling is a training-time layer; use MAX or AVE")
     if p.global_pooling:
         return ctx.op("GlobalMaxPool" if p.pool == P.MAX else "GlobalAveragePool", ctx.inputs[:1])
+    shape = ctx.require_shape(rank=4)     # Caffe pools over height and width
     kernel = _spatial([p.kernel_size] if p.HasField("kernel_size") else [], p.kernel_h, p.kernel_w,
                       p.HasField("kernel_h"), 2, 0)
     strides = _spatial([p.stride], p.stride_h, p.stride_w, p.HasField("stride_h"), 2, 1)
     pads = _spatial([p.pad], p.pad_h, p.pad_w, p.HasField("pad_h") or p.HasField("pad_w"), 2, 0)
     if 0 in kernel:
-        raise ctx.fail("E10001", "pooling needs kernel_size (or kernel_h and kernel_w) or global_pooling")
+        raise ctx.fail("pooling needs kernel_size (or kernel_h and kernel_w) or global_pooling")
     ceil = p.round_mode == P.CEIL
     # Caffe's size rule equals ceil_mode with "the last window starts inside input or begin padding";
     # AvgPool with count_include_pad divides by the window clipped to the padded input, as Caffe does.
@@ -127,7 +129,7 @@ def pooling(ctx: LayerContext):
     expected = [caffe_pooled_size(shape[2 + i], kernel[i], strides[i], pads[i], ceil) for i in range(2)]
     got = ctx.builder.graph.desc(out[0]).shape
     if got is not None and list(got[2:]) != expected:
-        raise ctx.fail("E10001", f"pooled size {list(got[2:])} differs from Caffe's {expected}")
+        raise ctx.fail(f"pooled size {list(got[2:])} differs from Caffe's {expected}")
     return out
 
 
@@ -144,7 +146,7 @@ def lrn(ctx: LayerContext):
 
 def _bn_stats(ctx: LayerContext):
     """Caffe BatchNorm blobs (mean, variance, scale factor): the stats divided by the factor."""
-    channels = ctx.shape()[1]
+    channels = ctx.require_shape(min_rank=2)[1]
     mean = ctx.blob(0, (channels,), "mean")
     var = ctx.blob(1, (channels,), "variance")
     factor = ctx.blob(2, (1,), "moving average factor")[0] if len(ctx.blobs) > 2 else 1.0
@@ -172,11 +174,11 @@ def batch_norm(ctx: LayerContext):
 
 def _broadcast_shape(ctx: LayerContext, axis: int, param_shape: tuple) -> tuple:
     """param_shape placed at ``axis`` of bottom 0, padded with trailing 1s to bottom 0's rank."""
-    return tuple(param_shape) + (1,) * (ctx.rank() - axis - len(param_shape))
+    return tuple(param_shape) + (1,) * (ctx.require_rank() - axis - len(param_shape))
 
 
 def _param_shape(ctx: LayerContext, axis: int, num_axes: int) -> tuple:
-    shape = ctx.shape()
+    shape = ctx.require_shape()
     end = len(shape) if num_axes == -1 else axis + num_axes
     return tuple(shape[axis:end])
 
@@ -186,7 +188,7 @@ def _affine(ctx: LayerContext, axis: int, num_axes: int, multiply: bool, bias_te
     x = ctx.inputs[0]
     blob_i = 0
     if len(ctx.inputs) > 1:
-        other_shape = ctx.shape(1)
+        other_shape = ctx.require_shape(1)
         factor = ctx.inputs[1]
         target = _broadcast_shape(ctx, axis, other_shape)
         if target != other_shape:

@@ -28,17 +28,17 @@ def concat(ctx: LayerContext):
 def slice_(ctx: LayerContext):
     p = ctx.layer.slice_param
     axis = ctx.axis(p.slice_dim if p.HasField("slice_dim") and not p.HasField("axis") else p.axis)
-    dim = ctx.shape()[axis]
+    dim = ctx.require_shape()[axis]
     n = len(ctx.layer.top)
     if p.slice_point:
         points = [0] + [int(v) for v in p.slice_point] + [dim]
         if len(points) - 1 != n or any(b <= a for a, b in zip(points, points[1:])):
-            raise ctx.fail("E10001", f"slice_point {list(p.slice_point)} does not cut axis {axis} (size {dim}) "
+            raise ctx.fail(f"slice_point {list(p.slice_point)} does not cut axis {axis} (size {dim}) "
                            f"into {n} non-empty parts")
         sizes = [b - a for a, b in zip(points, points[1:])]
     else:
         if dim % n:
-            raise ctx.fail("E10001", f"axis {axis} (size {dim}) cannot be split evenly into {n} tops")
+            raise ctx.fail(f"axis {axis} (size {dim}) cannot be split evenly into {n} tops")
         sizes = [dim // n] * n
     if n == 1:
         return [ctx.inputs[0]]
@@ -52,7 +52,7 @@ def _reshape(ctx: LayerContext, target: list):
 @caffe_layer("Flatten")
 def flatten(ctx: LayerContext):
     p = ctx.layer.flatten_param
-    shape = ctx.shape()
+    shape = ctx.require_shape()
     start, end = ctx.axis(p.axis), ctx.axis(p.end_axis)
     merged = int(np.prod(shape[start:end + 1], dtype=np.int64))
     # leading dims copied (0) so a later batch change still works; the merged axis is computed
@@ -81,13 +81,13 @@ def caffe_reshape_target(in_shape: tuple, dims: list, axis: int, num_axes: int) 
 @caffe_layer("Reshape")
 def reshape(ctx: LayerContext):
     p = ctx.layer.reshape_param
-    target = caffe_reshape_target(ctx.shape(), [int(d) for d in p.shape.dim], p.axis, p.num_axes)
+    target = caffe_reshape_target(ctx.require_shape(), [int(d) for d in p.shape.dim], p.axis, p.num_axes)
     return _reshape(ctx, target)
 
 
 @caffe_layer("Permute")
 def permute(ctx: LayerContext):
-    rank = ctx.rank()
+    rank = ctx.require_rank()
     order = [ctx.axis(int(a)) for a in ctx.layer.permute_param.order]
     order += [a for a in range(rank) if a not in order]
     if order == list(range(rank)):
@@ -102,7 +102,7 @@ def eltwise(ctx: LayerContext):
     xs = list(ctx.inputs)
     if p.operation == E.SUM and p.coeff:
         if len(p.coeff) != len(xs):
-            raise ctx.fail("E10001", f"{len(p.coeff)} coeff values for {len(xs)} bottoms")
+            raise ctx.fail(f"{len(p.coeff)} coeff values for {len(xs)} bottoms")
         xs = [x if c == 1.0 else ctx.op1("Mul", [x, ctx.const(np.array(c, np.float32), f"_coeff{i}")],
                                          suffix=f"_scale{i}")
               for i, (x, c) in enumerate(zip(xs, p.coeff))]
@@ -117,7 +117,7 @@ def eltwise(ctx: LayerContext):
     return ctx.op(binary, [acc, xs[-1]])
 
 
-@caffe_layer("Crop")
+@caffe_layer("Crop", inputs=2)
 def crop(ctx: LayerContext):
     p = ctx.layer.crop_param
     return ctx.op("Crop", ctx.inputs[:2], {"axis": ctx.axis(p.axis), "offsets": [int(o) for o in p.offset]})
@@ -154,7 +154,7 @@ def arg_max(ctx: LayerContext):
 @caffe_layer("Tile")
 def tile(ctx: LayerContext):
     p = ctx.layer.tile_param
-    multiples = [1] * ctx.rank()
+    multiples = [1] * ctx.require_rank()
     multiples[ctx.axis(p.axis)] = int(p.tiles)
     return ctx.op("Tile", [ctx.inputs[0], ctx.const(np.array(multiples, np.int64), "_multiples")])
 
@@ -176,13 +176,16 @@ def interp_size(in_h: int, in_w: int, p) -> tuple:
 @caffe_layer("Interp")
 def interp(ctx: LayerContext):
     p = ctx.layer.interp_param
-    shape = ctx.shape()
+    shape = ctx.require_shape(rank=4)
     if len(ctx.inputs) > 1:   # resize to the second bottom's spatial size
-        h, w = ctx.shape(1)[2:4]
+        h, w = ctx.require_shape(1, rank=4)[2:4]
     else:
+        for factor in ("shrink_factor", "zoom_factor"):
+            if p.HasField(factor) and getattr(p, factor) < 1:
+                raise ctx.fail(f"{factor} {getattr(p, factor)} must be at least 1")
         h, w = interp_size(shape[2], shape[3], p)
     if h <= 0 or w <= 0:
-        raise ctx.fail("E10001", "interp_param gives no output size (set height/width or zoom/shrink factor)")
+        raise ctx.fail("interp_param gives no output size (set height/width or zoom/shrink factor)")
     return ctx.op("Interp", ctx.inputs[:1], {"height": int(h), "width": int(w), "pad_beg": int(p.pad_beg),
                                               "pad_end": int(p.pad_end)})
 

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ....errors import GraphError
 from ..registry import NodeContext, onnx_op
-from .elementwise import emit_one_to_one, known_dtype, known_shape
+from .elementwise import emit_one_to_one, known_dtype
 
 ONE_TO_ONE = {
     "Relu": "Relu", "LeakyRelu": "LeakyRelu", "Sigmoid": "Sigmoid",
@@ -42,11 +41,13 @@ def _static(shape) -> bool:
 def coerced_softmax(ctx: NodeContext, canonical: str) -> list:
     """Softmax/LogSoftmax/Hardmax before opset 13: the input is flattened to 2-D at ``axis`` (default 1)."""
     x = ctx.input(0)
-    shape = known_shape(ctx, 0)
+    shape = ctx.shape(0)
     rank = None if shape is None else len(shape)
-    axis = ctx.attr("axis", 1)
-    if rank is not None:
-        axis = axis % rank if rank else 0
+    axis = ctx.attr("axis")
+    if rank == 0:
+        axis = 0
+    elif rank is not None:
+        axis = ctx.axis(axis)
     if axis == -1 or (rank is not None and axis == rank - 1):
         return ctx.op(canonical, [x], {"axis": axis})
     if _static(shape):
@@ -56,20 +57,13 @@ def coerced_softmax(ctx: NodeContext, canonical: str) -> list:
         y = ctx.op(canonical, [flat], {"axis": 1}, suffix="_inner", n_out=1)[0]
         return ctx.op("Reshape", [y, ctx.const(np.array(shape, np.int64), "_out_shape")])
     if axis < 0:
-        raise GraphError("E10001", f"node '{ctx.name}' ({ctx.node.op_type}): axis {axis} needs the input rank; "
-                         "give the input shapes with --input_shape", node=ctx.name)
+        raise ctx.fail(f"axis {axis} needs the input rank; give the input shapes with --input_shape")
     # Unknown dims: keep the leading `axis` dims (Reshape 0 = copy), flatten the rest, restore via Shape.
     flat = ctx.op("Reshape", [x, ctx.const(np.array([0] * axis + [-1], np.int64), "_flat_shape")],
                   suffix="_flat", n_out=1)[0]
     y = ctx.op(canonical, [flat], {"axis": axis}, suffix="_inner", n_out=1)[0]
     original = ctx.op("Shape", [x], suffix="_shape", n_out=1)[0]
     return ctx.op("Reshape", [y, original])
-
-
-def softmax_axis(ctx: NodeContext) -> int:
-    axis = ctx.attr("axis", -1)
-    shape = known_shape(ctx, 0)
-    return axis % len(shape) if shape else axis
 
 
 @onnx_op("Softmax")
@@ -90,14 +84,14 @@ def hardmax_2d(ctx: NodeContext):
 @onnx_op("Softmax", "LogSoftmax", "Hardmax", since=13)
 def softmax(ctx: NodeContext):
     """Softmax, LogSoftmax, Hardmax from opset 13: along one axis (default -1)."""
-    return ctx.op(ctx.node.op_type, [ctx.input(0)], {"axis": softmax_axis(ctx)})
+    return ctx.op(ctx.op_type, [ctx.input(0)], {"axis": ctx.axis(ctx.attr("axis"))})
 
 
 @onnx_op("PRelu", since=1)
 def prelu_before_7(ctx: NodeContext):
     """PRelu before opset 7 broadcasts a 1-D slope of C values over the channel axis (axis 1)."""
     slope = ctx.value(1)
-    shape = known_shape(ctx, 0)
+    shape = ctx.shape(0)
     if ctx.opset < 7 and slope is not None and slope.ndim == 1 and slope.size > 1 and shape is not None \
             and len(shape) > 2:
         ref = ctx.const(slope.reshape((slope.size,) + (1,) * (len(shape) - 2)), "_slope")

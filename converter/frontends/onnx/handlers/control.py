@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ....errors import GraphError
-from ..registry import NodeContext, onnx_op  # noqa: F401
+from ..registry import NodeContext, onnx_op
+from ..scope import free_names, value_info_desc
+from .elementwise import onnx_type_to_datatype
 
 
 @onnx_op("Identity", "Dropout")
@@ -12,7 +13,6 @@ def identity(ctx: NodeContext):
     """Identity, and Dropout in inference (mask output, if used, is all true)."""
     outs = ctx.op("Identity", [ctx.input(0)], n_out=1)
     if len(ctx.node.output) > 1 and ctx.node.output[1]:
-        from ...builder import GraphBuilder  # noqa: F401
         shape_ref = ctx.op("Shape", [ctx.input(0)], n_out=1, suffix="_mask_shape")[0]
         mask = ctx.op("Fill", [shape_ref], {"value": np.array([True])}, n_out=1, suffix="_mask")[0]
         outs.append(mask)
@@ -29,8 +29,7 @@ def constant(ctx: NodeContext):
             name = ctx.builder.graph.unique_name(ctx.node.output[0])
             ctx.builder.graph.add_const(name, arr, source=ctx.node.name or None)
             return [(name, 0)]
-    raise GraphError("E11009", f"Constant node '{ctx.name}': attributes {list(ctx.attrs)} are not supported "
-                     "(sparse_value, value_string(s))", node=ctx.name)
+    raise ctx.unsupported(f"attributes {list(ctx.attrs)} are not supported (sparse_value, value_string(s))")
 
 
 SEQUENCE_OPS = ["SequenceConstruct", "SequenceInsert", "SequenceErase", "SequenceAt", "SequenceLength",
@@ -41,17 +40,14 @@ SEQUENCE_OPS = ["SequenceConstruct", "SequenceInsert", "SequenceErase", "Sequenc
 @onnx_op(*SEQUENCE_OPS, since=11)
 def sequence_op(ctx: NodeContext):
     """Sequence ops and StringNormalizer map one to one (sequences are lists at run time)."""
-    return ctx.op(ctx.node.op_type, ctx.inputs, dict(ctx.attrs))
+    return ctx.op(ctx.op_type, ctx.inputs, dict(ctx.attrs))
 
 
 @onnx_op("SequenceEmpty", since=11)
 def sequence_empty(ctx: NodeContext):
     attrs = {}
     if "dtype" in ctx.attrs:
-        from onnx.helper import tensor_dtype_to_np_dtype
-
-        from ....ir import from_numpy
-        attrs["dtype"] = int(from_numpy(tensor_dtype_to_np_dtype(ctx.attrs["dtype"])))
+        attrs["dtype"] = onnx_type_to_datatype(ctx.attrs["dtype"])
     return ctx.op("SequenceEmpty", [], attrs)
 
 
@@ -81,8 +77,7 @@ def _body_graph(ctx: NodeContext, body, name: str, leading: list, outer_names: l
 def loop_op(ctx: NodeContext):
     """Loop: the body becomes a subgraph with Data ops (iteration, condition, carried..., outer...)."""
     from ....ir import TensorDesc
-    from ..convert import free_names, value_info_desc
-    body = ctx.attrs["body"]
+    body = ctx.require_attr("body")
     outer = [n for n in free_names(body) if n in ctx.refs]
     leading = []
     for k, vi in enumerate(body.input):
@@ -100,12 +95,13 @@ def loop_op(ctx: NodeContext):
 def if_op(ctx: NodeContext):
     """If: with a constant condition the chosen branch is inlined; otherwise both branches become
     subgraphs (Data ops for the outer tensors they read, in order) of a canonical If op."""
-    from ..convert import free_names
     conv = ctx.frontend
-    then_g, else_g = ctx.attrs["then_branch"], ctx.attrs["else_branch"]
+    then_g, else_g = ctx.require_attr("then_branch"), ctx.require_attr("else_branch")
     cond = ctx.value(0)
     if cond is not None:
-        branch = then_g if bool(np.asarray(cond).reshape(-1)[0]) else else_g
+        if cond.size != 1:
+            raise ctx.fail(f"the condition holds {cond.size} values; it must hold one")
+        branch = then_g if bool(cond.reshape(-1)[0]) else else_g
         outs = conv.convert_nodes(branch, ctx.builder, dict(ctx.refs))
         return [ctx.op("Identity", [r], n_out=1, suffix=f"_out{i}")[0] for i, r in enumerate(outs)]
     names = []
@@ -114,7 +110,7 @@ def if_op(ctx: NodeContext):
             names.append(name)
     missing = [n for n in names if n not in ctx.refs]
     if missing:
-        raise GraphError("E11012", f"If node '{ctx.name}' reads unknown tensors {missing}", node=ctx.name)
+        raise ctx.fail(f"reads unknown tensors {missing}", "E11012")
     subgraphs = {key: _body_graph(ctx, body, f"{ctx.name}_{key}", [], names)
                  for key, body in (("then_branch", then_g), ("else_branch", else_g))}
     refs = ctx.op("If", [ctx.input(0)] + [ctx.refs[n] for n in names])

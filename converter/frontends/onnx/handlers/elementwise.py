@@ -29,26 +29,16 @@ def declared_attrs(ctx: NodeContext, canonical: str) -> dict:
     return {k: v for k, v in ctx.attrs.items() if k in spec.attrs}
 
 
-def known_shape(ctx: NodeContext, i: int):
-    """The shape of input i as known while converting (None if unknown, e.g. an outer-scope tensor)."""
-    ref = ctx.input(i)
-    if ref is None or ref[0] not in ctx.builder.graph:
-        return None
-    return ctx.desc(i).shape
-
-
 def known_dtype(ctx: NodeContext, i: int):
     """The numpy dtype of input i if it is already known (a graph input or a constant), else None."""
-    ref = ctx.input(i)
-    if ref is None or ref[0] not in ctx.builder.graph:
+    d = ctx.desc(i)
+    if d is None or ctx.builder.graph.op(ctx.input(i)[0]).type not in ("Data", "Const"):
         return None
-    if ctx.builder.graph.op(ref[0]).type not in ("Data", "Const"):
-        return None
-    return to_numpy(ctx.desc(i).dtype)
+    return to_numpy(d.dtype)
 
 
 def emit_one_to_one(ctx: NodeContext, table: dict) -> list:
-    canonical = table[ctx.node.op_type]
+    canonical = table[ctx.op_type]
     return ctx.op(canonical, ctx.inputs, declared_attrs(ctx, canonical))
 
 
@@ -104,7 +94,7 @@ def onnx_type_to_datatype(onnx_type: int) -> int:
 @onnx_op("Cast")
 def cast(ctx: NodeContext):
     """ONNX Cast: attr ``to`` (a TensorProto type) -> dst_type (our DataType)."""
-    return ctx.op("Cast", [ctx.input(0)], {"dst_type": onnx_type_to_datatype(ctx.attr("to"))})
+    return ctx.op("Cast", [ctx.input(0)], {"dst_type": onnx_type_to_datatype(ctx.require_attr("to"))})
 
 
 @onnx_op("CastLike")

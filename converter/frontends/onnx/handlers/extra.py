@@ -1,15 +1,16 @@
-"""ONNX handlers for less common ops (GridSample, CumProd, Swish, RMSNormalization, RotaryEmbedding,
+"""ONNX handlers for less common ops (GridSample, Swish, RMSNormalization, RotaryEmbedding,
 bitwise ops, Unique, MaxUnpool, GlobalLpPool, CenterCropPad, Col2Im, windows, Det, Attention)."""
 from __future__ import annotations
 
 from ....ir import from_numpy
 from ..reader import onnx_dtype_to_numpy
 from ..registry import NodeContext, onnx_op
-from .reduce import constant_or_input, normalize_axes, normalize_axis
 
 GRID_MODES = {"linear": "bilinear", "cubic": "bicubic", "bilinear": "bilinear", "bicubic": "bicubic",
               "nearest": "nearest"}
-BITWISE = {"BitwiseAnd": "BitwiseAnd", "BitwiseOr": "BitwiseOr", "BitwiseXor": "BitwiseXor"}
+# ONNX op -> (canonical op, since opset, inputs read) for attribute-free ops that map one to one
+PLAIN = {"BitwiseAnd": ("BitwiseAnd", 18, 2), "BitwiseOr": ("BitwiseOr", 18, 2), "BitwiseXor": ("BitwiseXor", 18, 2),
+         "BitwiseNot": ("Invert", 18, 1), "Det": ("Det", 11, 1)}
 SHIFTS = {"LEFT": "LeftShift", "RIGHT": "RightShift"}
 WINDOWS = {"HannWindow": "hann", "HammingWindow": "hamming", "BlackmanWindow": "blackman"}
 
@@ -17,66 +18,54 @@ WINDOWS = {"HannWindow": "hann", "HammingWindow": "hamming", "BlackmanWindow": "
 @onnx_op("GridSample", since=16)
 def grid_sample(ctx: NodeContext):
     """Opset 20 renamed the modes (linear/cubic); both spellings map to bilinear/bicubic."""
-    attrs = {"mode": GRID_MODES[ctx.attr("mode", "bilinear")],
-             "padding_mode": ctx.attr("padding_mode", "zeros"),
-             "align_corners": bool(ctx.attr("align_corners", 0))}
+    attrs = {"mode": ctx.choice("mode", GRID_MODES),
+             "padding_mode": ctx.attr("padding_mode"),
+             "align_corners": bool(ctx.attr("align_corners"))}
     return ctx.op("GridSample", ctx.inputs[:2], attrs)
-
-
-@onnx_op("CumProd", since=26)
-def cum_prod(ctx: NodeContext):
-    """CumProd: a constant axis input becomes the axis attribute."""
-    attrs = {"exclusive": bool(ctx.attr("exclusive", 0)), "reverse": bool(ctx.attr("reverse", 0))}
-    axis, axis_ref = constant_or_input(ctx, 1)
-    if axis_ref is not None:
-        return ctx.op("CumProd", [ctx.input(0), axis_ref], attrs)
-    return ctx.op("CumProd", [ctx.input(0)], {"axis": normalize_axis(ctx, axis[0]), **attrs})
 
 
 @onnx_op("Swish", since=24)
 def swish(ctx: NodeContext):
-    return ctx.op("Swish", [ctx.input(0)], {"scale": float(ctx.attr("alpha", 1.0))})
+    return ctx.op("Swish", [ctx.input(0)], {"scale": float(ctx.attr("alpha"))})
 
 
 @onnx_op("RMSNormalization", since=23)
 def rms_normalization(ctx: NodeContext):
-    return ctx.op("RmsNorm", ctx.inputs[:2], {"axis": normalize_axis(ctx, ctx.attr("axis", -1)),
-                                              "epsilon": float(ctx.attr("epsilon", 1e-5))})
+    return ctx.op("RmsNorm", ctx.inputs[:2], {"axis": ctx.axis(ctx.attr("axis")),
+                                              "epsilon": float(ctx.attr("epsilon"))})
 
 
 @onnx_op("RotaryEmbedding", since=23)
 def rotary_embedding(ctx: NodeContext):
-    attrs = {"interleaved": bool(ctx.attr("interleaved", 0)), "num_heads": int(ctx.attr("num_heads", 0)),
-             "rotary_embedding_dim": int(ctx.attr("rotary_embedding_dim", 0))}
+    attrs = {"interleaved": bool(ctx.attr("interleaved")), "num_heads": int(ctx.attr("num_heads", 0)),
+             "rotary_embedding_dim": int(ctx.attr("rotary_embedding_dim"))}
     return ctx.op("RotaryEmbedding", ctx.inputs, attrs)
 
 
 @onnx_op("BitShift", since=11)
 def bit_shift(ctx: NodeContext):
-    return ctx.op(SHIFTS[ctx.attr("direction")], ctx.inputs[:2])
+    return ctx.op(ctx.choice("direction", SHIFTS), ctx.inputs[:2])
 
 
-@onnx_op(*BITWISE, since=18)
-def bitwise(ctx: NodeContext):
-    return ctx.op(BITWISE[ctx.node.op_type], ctx.inputs[:2])
+def plain(ctx: NodeContext):
+    op_type, _, n_inputs = PLAIN[ctx.op_type]
+    return ctx.op(op_type, ctx.inputs[:n_inputs])
 
 
-@onnx_op("BitwiseNot", since=18)
-def bitwise_not(ctx: NodeContext):
-    return ctx.op("Invert", ctx.inputs[:1])
+for _onnx_type, (_, _since, _) in PLAIN.items():
+    onnx_op(_onnx_type, since=_since)(plain)
 
 
 @onnx_op("Unique", since=11)
 def unique(ctx: NodeContext):
-    """Unique always has its four outputs in the IR; the node's missing trailing outputs stay unused."""
     axis = ctx.attr("axis")
-    attrs = {"axis": None if axis is None else normalize_axis(ctx, axis), "sorted": bool(ctx.attr("sorted", 1))}
-    return ctx.op("Unique", ctx.inputs[:1], attrs, n_out=4)[:len(ctx.node.output)]
+    attrs = {"axis": None if axis is None else ctx.axis(axis), "sorted": bool(ctx.attr("sorted"))}
+    return ctx.op_all_outputs("Unique", ctx.inputs[:1], attrs, 4)
 
 
 @onnx_op("MaxUnpool", since=9)
 def max_unpool(ctx: NodeContext):
-    k = [int(v) for v in ctx.attr("kernel_shape")]
+    k = [int(v) for v in ctx.require_attr("kernel_shape")]
     attrs = {"kernel_shape": k, "strides": [int(v) for v in ctx.attr("strides", [1] * len(k))],
              "pads": [int(v) for v in ctx.attr("pads", [0] * 2 * len(k))]}
     return ctx.op("MaxUnpool", ctx.inputs[:3], attrs)
@@ -84,13 +73,13 @@ def max_unpool(ctx: NodeContext):
 
 @onnx_op("GlobalLpPool")
 def global_lp_pool(ctx: NodeContext):
-    return ctx.op("GlobalLpPool", ctx.inputs[:1], {"p": int(ctx.attr("p", 2))})
+    return ctx.op("GlobalLpPool", ctx.inputs[:1], {"p": int(ctx.attr("p"))})
 
 
 @onnx_op("CenterCropPad", since=18)
 def center_crop_pad(ctx: NodeContext):
     axes = ctx.attr("axes")
-    attrs = {"axes": [] if axes is None else normalize_axes(ctx, axes)}
+    attrs = {"axes": [] if axes is None else ctx.axes(axes)}
     return ctx.op("CenterCropPad", ctx.inputs[:2], attrs)
 
 
@@ -102,22 +91,16 @@ def col2im(ctx: NodeContext):
 
 @onnx_op(*WINDOWS, since=17)
 def signal_window(ctx: NodeContext):
-    attrs = {"window": WINDOWS[ctx.node.op_type], "periodic": bool(ctx.attr("periodic", 1)),
-             "dtype": int(from_numpy(onnx_dtype_to_numpy(ctx.attr("output_datatype", 1))))}
+    attrs = {"window": WINDOWS[ctx.op_type], "periodic": bool(ctx.attr("periodic")),
+             "dtype": int(from_numpy(onnx_dtype_to_numpy(ctx.attr("output_datatype"))))}
     return ctx.op("Window", ctx.inputs[:1], attrs)
-
-
-@onnx_op("Det", since=11)
-def det(ctx: NodeContext):
-    return ctx.op("Det", ctx.inputs[:1])
 
 
 @onnx_op("Attention", since=23)
 def attention(ctx: NodeContext):
-    """Attention always has its four outputs in the IR; the node's missing trailing outputs stay unused."""
     scale = ctx.attr("scale")
-    attrs = {"is_causal": bool(ctx.attr("is_causal", 0)), "kv_num_heads": int(ctx.attr("kv_num_heads", 0)),
+    attrs = {"is_causal": bool(ctx.attr("is_causal")), "kv_num_heads": int(ctx.attr("kv_num_heads", 0)),
              "q_num_heads": int(ctx.attr("q_num_heads", 0)),
-             "qk_matmul_output_mode": int(ctx.attr("qk_matmul_output_mode", 0)),
-             "scale": None if scale is None else float(scale), "softcap": float(ctx.attr("softcap", 0.0))}
-    return ctx.op("Attention", ctx.inputs, attrs, n_out=4)[:len(ctx.node.output)]
+             "qk_matmul_output_mode": int(ctx.attr("qk_matmul_output_mode")),
+             "scale": None if scale is None else float(scale), "softcap": float(ctx.attr("softcap"))}
+    return ctx.op_all_outputs("Attention", ctx.inputs, attrs, 4)

@@ -4,7 +4,6 @@ from __future__ import annotations
 import numpy as np
 
 from .... import ops
-from ....errors import GraphError
 from ..registry import NodeContext, onnx_op
 
 CONV_BY_RANK = ops.by_spatial_rank("conv")                      # spatial rank -> op type
@@ -12,34 +11,28 @@ CONV_TRANSPOSE_BY_RANK = ops.by_spatial_rank("conv_transpose")
 CHANNELS_FIRST = {1: "NCHW", 2: "NCHW", 3: "NCDHW"}
 
 
-def refuse(ctx: NodeContext, why: str) -> GraphError:
-    return GraphError("E11009", f"node '{ctx.name}' ({ctx.node.op_type}): {why}", node=ctx.name)
-
-
-def input_rank(ctx: NodeContext, i: int) -> int | None:
-    """Rank of input i from its constant value or its (possibly still unknown) desc."""
-    value = ctx.value(i)
-    if value is not None:
-        return value.ndim
-    d = ctx.desc(i)
-    return None if d is None or d.shape is None else len(d.shape)
-
-
 def spatial_rank(ctx: NodeContext, weight_input: int | None = 1) -> int:
     """Number of spatial axes: from the weight rank, the kernel_shape attr, or the input rank."""
-    candidates = [input_rank(ctx, weight_input) if weight_input is not None else None, None, input_rank(ctx, 0)]
+    candidates = [ctx.rank(weight_input) if weight_input is not None else None, None, ctx.rank(0)]
     if ctx.attr("kernel_shape"):
         candidates[1] = len(ctx.attr("kernel_shape")) + 2
     for rank in candidates:
         if rank is not None:
-            return rank - 2
-    raise GraphError("E10001", f"node '{ctx.name}' ({ctx.node.op_type}): cannot tell the spatial rank (weights "
-                     "are not constant and no shape is known); give --input_shape", node=ctx.name)
+            return checked_spatial_rank(ctx, rank - 2)
+    raise ctx.fail("cannot tell the spatial rank (weights are not constant and no shape is known); give "
+                   "--input_shape")
+
+
+def checked_spatial_rank(ctx: NodeContext, n: int) -> int:
+    if n not in CHANNELS_FIRST:
+        raise ctx.unsupported(f"{n} spatial dims (from the weight, kernel_shape or input rank) are not supported; "
+                              "1 to 3 are")
+    return n
 
 
 def only_first_output(ctx: NodeContext, what: str) -> None:
     if any(name for name in list(ctx.node.output)[1:]):
-        raise refuse(ctx, f"only output 0 is supported ({what} is not)")
+        raise ctx.unsupported(f"only output 0 is supported ({what} is not)")
 
 
 def window_attrs(ctx: NodeContext, n: int, *, dilations: bool = True) -> dict:
@@ -60,7 +53,7 @@ def window_attrs(ctx: NodeContext, n: int, *, dilations: bool = True) -> dict:
 def conv(ctx: NodeContext):
     n = spatial_rank(ctx)
     attrs = window_attrs(ctx, n)
-    attrs.update(groups=ctx.attr("group", 1), data_format=CHANNELS_FIRST[n])
+    attrs.update(groups=ctx.attr("group"), data_format=CHANNELS_FIRST[n])
     return ctx.op(CONV_BY_RANK[n], ctx.inputs[:3], attrs)
 
 
@@ -68,7 +61,7 @@ def conv(ctx: NodeContext):
 def conv_transpose(ctx: NodeContext):
     n = spatial_rank(ctx)
     attrs = window_attrs(ctx, n)
-    attrs.update(groups=ctx.attr("group", 1), data_format=CHANNELS_FIRST[n],
+    attrs.update(groups=ctx.attr("group"), data_format=CHANNELS_FIRST[n],
                  output_padding=list(ctx.attr("output_padding") or [0] * n),
                  output_shape=list(ctx.attr("output_shape") or [])[-n:] if ctx.attr("output_shape") else [])
     return ctx.op(CONV_TRANSPOSE_BY_RANK[n], ctx.inputs[:3], attrs)
@@ -79,8 +72,8 @@ def conv_transpose(ctx: NodeContext):
 def pool_attrs(ctx: NodeContext, *, dilations: bool = True) -> dict:
     kernel = list(ctx.attr("kernel_shape") or [])
     if not kernel:
-        raise refuse(ctx, "kernel_shape is required")
-    n = len(kernel)
+        raise ctx.unsupported("kernel_shape is required")
+    n = checked_spatial_rank(ctx, len(kernel))
     attrs = window_attrs(ctx, n, dilations=dilations)
     attrs.update(kernel_shape=kernel, ceil_mode=bool(ctx.attr("ceil_mode", 0)), data_format=CHANNELS_FIRST[n])
     return attrs
@@ -108,78 +101,72 @@ def average_pool(ctx: NodeContext):
 @onnx_op("LpPool")
 def lp_pool(ctx: NodeContext):
     attrs = pool_attrs(ctx)
-    attrs["p"] = int(ctx.attr("p", 2))
+    attrs["p"] = int(ctx.attr("p"))
     return ctx.op("LpPool", ctx.inputs[:1], attrs)
 
 
 @onnx_op("GlobalAveragePool", "GlobalMaxPool")
 def global_pool(ctx: NodeContext):
-    fmt = "NCDHW" if input_rank(ctx, 0) == 5 else "NCHW"
-    return ctx.op(ctx.node.op_type, ctx.inputs[:1], {"data_format": fmt})
+    return ctx.op(ctx.op_type, ctx.inputs[:1], {"data_format": channels_first_format(ctx)})
 
 
 # ---- normalisation ------------------------------------------------------------------------------
 
-def normalized_axis(ctx: NodeContext, axis: int) -> int:
-    rank = input_rank(ctx, 0)
-    return axis % rank if rank and axis < 0 else axis
-
-
 def channels_first_format(ctx: NodeContext) -> str:
-    return "NCDHW" if input_rank(ctx, 0) == 5 else "NCHW"
+    return "NCDHW" if ctx.rank(0) == 5 else "NCHW"
 
 
 @onnx_op("BatchNormalization")
 def batch_normalization(ctx: NodeContext):
-    if ctx.attr("training_mode", 0):
-        raise refuse(ctx, "training_mode=1 is not supported (inference only)")
+    if ctx.attr("training_mode"):
+        raise ctx.unsupported("training_mode=1 is not supported (inference only)")
     if ctx.opset < 9 and ctx.attr("spatial", 1) == 0:
-        raise refuse(ctx, "spatial=0 (per-activation statistics) is not supported")
+        raise ctx.unsupported("spatial=0 (per-activation statistics) is not supported")
     only_first_output(ctx, "running mean/variance")
-    attrs = {"epsilon": float(ctx.attr("epsilon", 1e-5)), "data_format": channels_first_format(ctx)}
+    attrs = {"epsilon": float(ctx.attr("epsilon")), "data_format": channels_first_format(ctx)}
     return ctx.op("BatchNorm", ctx.inputs[:5], attrs, n_out=1)
 
 
 @onnx_op("InstanceNormalization")
 def instance_normalization(ctx: NodeContext):
-    attrs = {"epsilon": float(ctx.attr("epsilon", 1e-5)), "data_format": channels_first_format(ctx)}
+    attrs = {"epsilon": float(ctx.attr("epsilon")), "data_format": channels_first_format(ctx)}
     return ctx.op("InstanceNorm", ctx.inputs[:3], attrs)
 
 
 @onnx_op("LayerNormalization", since=17)
 def layer_normalization(ctx: NodeContext):
     only_first_output(ctx, "Mean/InvStdDev")
-    attrs = {"axis": normalized_axis(ctx, int(ctx.attr("axis", -1))), "epsilon": float(ctx.attr("epsilon", 1e-5))}
+    attrs = {"axis": ctx.axis(int(ctx.attr("axis"))), "epsilon": float(ctx.attr("epsilon"))}
     return ctx.op("LayerNorm", ctx.inputs[:3], attrs, n_out=1)
 
 
 @onnx_op("GroupNormalization", since=18)
 def group_normalization(ctx: NodeContext):
     """Opset 18 gives scale/bias per group, 21 per channel: GroupNorm accepts both (told apart by size)."""
-    attrs = {"num_groups": int(ctx.attr("num_groups")), "epsilon": float(ctx.attr("epsilon", 1e-5)),
+    attrs = {"num_groups": int(ctx.require_attr("num_groups")), "epsilon": float(ctx.attr("epsilon")),
              "data_format": channels_first_format(ctx)}
     return ctx.op("GroupNorm", ctx.inputs[:3], attrs)
 
 
 @onnx_op("LRN")
 def lrn(ctx: NodeContext):
-    attrs = {"size": int(ctx.attr("size")), "alpha": float(ctx.attr("alpha", 1e-4)),
-             "beta": float(ctx.attr("beta", 0.75)), "bias": float(ctx.attr("bias", 1.0)),
+    attrs = {"size": int(ctx.require_attr("size")), "alpha": float(ctx.attr("alpha")),
+             "beta": float(ctx.attr("beta")), "bias": float(ctx.attr("bias")),
              "norm_region": "ACROSS_CHANNELS", "data_format": channels_first_format(ctx)}
     return ctx.op("LRN", ctx.inputs[:1], attrs)
 
 
 @onnx_op("MeanVarianceNormalization", since=9)
 def mean_variance_normalization(ctx: NodeContext):
-    axes = [normalized_axis(ctx, int(a)) for a in (ctx.attr("axes") or [0, 2, 3])]
+    axes = [ctx.axis(int(a)) for a in (ctx.attr("axes") or [0, 2, 3])]
     return ctx.op("MeanVarianceNormalization", ctx.inputs[:1], {"axes": axes})
 
 
 @onnx_op("LpNormalization")
 def lp_normalization(ctx: NodeContext):
-    attrs = {"axis": normalized_axis(ctx, int(ctx.attr("axis", -1))), "p": int(ctx.attr("p", 2))}
+    attrs = {"axis": ctx.axis(int(ctx.attr("axis"))), "p": int(ctx.attr("p"))}
     if attrs["p"] not in (1, 2):
-        raise refuse(ctx, f"p={attrs['p']} is not supported (only 1 and 2)")
+        raise ctx.unsupported(f"p={attrs['p']} is not supported (only 1 and 2)")
     return ctx.op("LpNormalization", ctx.inputs[:1], attrs)
 
 
@@ -187,7 +174,7 @@ def lp_normalization(ctx: NodeContext):
 
 @onnx_op("MatMul")
 def matmul(ctx: NodeContext):
-    if input_rank(ctx, 0) == 2 and input_rank(ctx, 1) == 2:
+    if ctx.rank(0) == 2 and ctx.rank(1) == 2:
         return ctx.op("MatMulV2", ctx.inputs[:2], {"transpose_x1": False, "transpose_x2": False})
     return ctx.op("BatchMatMulV2", ctx.inputs[:2], {"adj_x1": False, "adj_x2": False})
 
@@ -212,7 +199,7 @@ def _gemm_bias(ctx: NodeContext, beta: float, can_bias: bool):
     ref = ctx.input(2)
     if beta != 1.0:
         ref = ctx.op("Mul", [ref, ctx.const(np.asarray(beta, _gemm_dtype(ctx)), "_beta")], suffix="_beta", n_out=1)[0]
-    if can_bias and input_rank(ctx, 2) == 1:
+    if can_bias and ctx.rank(2) == 1:
         return ref, None
     return None, ref
 
@@ -220,7 +207,7 @@ def _gemm_bias(ctx: NodeContext, beta: float, can_bias: bool):
 @onnx_op("Gemm")
 def gemm(ctx: NodeContext):
     """Y = alpha * op(A) @ op(B) + beta * C as MatMulV2 (+ Mul for a non-constant B, + Add for a 2-D C)."""
-    alpha, beta = float(ctx.attr("alpha", 1.0)), float(ctx.attr("beta", 1.0))
+    alpha, beta = float(ctx.attr("alpha")), float(ctx.attr("beta"))
     a, b = ctx.input(0), ctx.input(1)
     b_value = ctx.value(1)
     scale_after = alpha != 1.0 and b_value is None
@@ -230,7 +217,7 @@ def gemm(ctx: NodeContext):
     if ctx.input(2) is not None and beta != 0.0:
         bias, addend = _gemm_bias(ctx, beta, can_bias=not scale_after)
     steps = [("MatMulV2", [a, b] + ([bias] if bias is not None else []),
-              {"transpose_x1": bool(ctx.attr("transA", 0)), "transpose_x2": bool(ctx.attr("transB", 0))})]
+              {"transpose_x1": bool(ctx.attr("transA")), "transpose_x2": bool(ctx.attr("transB"))})]
     if scale_after:
         steps.append(("Mul", [None, ctx.const(np.asarray(alpha, _gemm_dtype(ctx)), "_alpha")], {}))
     if addend is not None:
@@ -258,30 +245,31 @@ def _pad_value_dtype(ctx: NodeContext) -> np.dtype:
 def pad_attrs_form(ctx: NodeContext):
     """Opset < 11: pads and value are attributes (made constants here)."""
     pads = ctx.const(np.asarray(ctx.attr("pads") or ctx.attr("paddings") or [], np.int64), "_pads")
-    value = ctx.const(np.asarray(ctx.attr("value", 0.0), _pad_value_dtype(ctx)), "_value")
-    return ctx.op("PadV3", [ctx.input(0), pads, value], {"mode": ctx.attr("mode", "constant")})
+    value = ctx.const(np.asarray(ctx.attr("value"), _pad_value_dtype(ctx)), "_value")
+    return ctx.op("PadV3", [ctx.input(0), pads, value], {"mode": ctx.attr("mode")})
 
 
 @onnx_op("Pad", since=11)
 def pad_inputs_form(ctx: NodeContext):
-    attrs = {"mode": ctx.attr("mode", "constant")}
+    attrs = {"mode": ctx.attr("mode")}
     if ctx.input(3) is not None:
         axes = ctx.require_value(3, "axes")
-        attrs["axes"] = [normalized_axis(ctx, int(a)) for a in np.asarray(axes).reshape(-1)]
+        attrs["axes"] = [ctx.axis(int(a)) for a in np.asarray(axes).reshape(-1)]
     return ctx.op("PadV3", ctx.inputs[:3], attrs)
 
 
 # ---- resize / upsample --------------------------------------------------------------------------
 
-RESIZE_ATTR_DEFAULTS = {
-    "coordinate_transformation_mode": "half_pixel", "nearest_mode": "round_prefer_floor", "cubic_coeff_a": -0.75,
-    "exclude_outside": 0, "extrapolation_value": 0.0, "keep_aspect_ratio_policy": "stretch",
-}
+# Resize-11+ attributes passed on (defaults from the ONNX schema); keep_aspect_ratio_policy came with opset 18,
+# before which every resize stretched.
+RESIZE_ATTRS = ("coordinate_transformation_mode", "nearest_mode", "cubic_coeff_a", "exclude_outside",
+                "extrapolation_value", "keep_aspect_ratio_policy")
+BEFORE_18 = {"keep_aspect_ratio_policy": "stretch"}
 
 
 def _legacy_resize(ctx: NodeContext, x, scales_ref):
     """Upsample-7/9 and Resize-10: asymmetric coordinates; nearest floors on growing axes, ceils on shrinking."""
-    mode = str(ctx.attr("mode", "nearest")).lower()
+    mode = str(ctx.attr("mode")).lower()
     mode = {"bilinear": "linear"}.get(mode, mode)
     attrs = {"mode": mode, "coordinate_transformation_mode": "asymmetric", "nearest_mode": "simple",
              "data_format": channels_first_format(ctx)}
@@ -306,13 +294,13 @@ def resize_v10(ctx: NodeContext):
 
 @onnx_op("Resize", since=11)
 def resize(ctx: NodeContext):
-    if ctx.attr("antialias", 0):
-        raise refuse(ctx, "antialias=1 is not supported")
-    attrs = {"mode": str(ctx.attr("mode", "nearest")), "data_format": channels_first_format(ctx)}
-    for key, default in RESIZE_ATTR_DEFAULTS.items():
-        attrs[key] = ctx.attr(key, default)
+    if ctx.attr("antialias"):
+        raise ctx.unsupported("antialias=1 is not supported")
+    attrs = {"mode": str(ctx.attr("mode")), "data_format": channels_first_format(ctx)}
+    for key in RESIZE_ATTRS:
+        attrs[key] = ctx.attr(key, BEFORE_18.get(key))
     if ctx.attr("axes"):
-        attrs["axes"] = [normalized_axis(ctx, int(a)) for a in ctx.attr("axes")]
+        attrs["axes"] = [ctx.axis(int(a)) for a in ctx.attr("axes")]
     return ctx.op("Resize", ctx.inputs[:4], attrs)
 
 
@@ -320,10 +308,10 @@ def resize(ctx: NodeContext):
 
 @onnx_op("DepthToSpace")
 def depth_to_space(ctx: NodeContext):
-    attrs = {"blocksize": int(ctx.attr("blocksize")), "mode": str(ctx.attr("mode", "DCR")).upper()}
+    attrs = {"blocksize": int(ctx.require_attr("blocksize")), "mode": str(ctx.attr("mode", "DCR")).upper()}
     return ctx.op("DepthToSpace", ctx.inputs[:1], attrs)
 
 
 @onnx_op("SpaceToDepth")
 def space_to_depth(ctx: NodeContext):
-    return ctx.op("SpaceToDepth", ctx.inputs[:1], {"blocksize": int(ctx.attr("blocksize")), "mode": "DCR"})
+    return ctx.op("SpaceToDepth", ctx.inputs[:1], {"blocksize": int(ctx.require_attr("blocksize")), "mode": "DCR"})

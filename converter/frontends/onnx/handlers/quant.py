@@ -2,33 +2,21 @@
 canonical ops of converter/ops/quant.py."""
 from __future__ import annotations
 
-from ....ops import registry as ops
 from ..registry import NodeContext, onnx_op
 from .elementwise import onnx_type_to_datatype
-from .nn import refuse, spatial_rank, window_attrs
+from .nn import spatial_rank, window_attrs
 
 
 def emit(ctx: NodeContext, op_type: str, inputs, attrs: dict | None = None, n_out: int | None = None) -> list:
-    """Add the op and, when its input shapes are already known, its output descs: a QDQ model's Conv reads
-    its weight through a DequantizeLinear and needs the weight's rank while the graph is being built."""
-    refs = ctx.op(op_type, inputs, attrs, n_out=n_out)
-    graph = ctx.builder.graph
-    descs = [None if r is None else graph.desc(r) for r in inputs]
-    if any(d is not None and d.shape is None for d in descs):
-        return refs
-    spec = ops.get(op_type)
-    op = graph.op(refs[0][0])
-    known = spec.infer(ops.InferContext(op, descs, [ctx.builder.value(r) for r in inputs],
-                                        spec.normalize(dict(attrs or {}), op.name)))
-    for out, d in zip(op.outputs, known):
-        out.dtype, out.shape = d.dtype, d.shape
-    return refs
+    """The ONNX-named canonical op (its output shapes are inferred as soon as the handler returns, so a
+    Conv reading its weight through a DequantizeLinear sees the weight's rank)."""
+    return ctx.op(op_type, inputs, attrs, n_out=n_out)
 
 
 def _qdq_attrs(ctx: NodeContext) -> dict:
     """axis (opset 13+), block_size (opset 21+, only 0 supported) and output_dtype (QuantizeLinear 21+)."""
     if int(ctx.attr("block_size", 0) or 0):
-        raise refuse(ctx, "blocked quantization (block_size != 0) is not supported")
+        raise ctx.unsupported("blocked quantization (block_size != 0) is not supported")
     out_type = ctx.attr("output_dtype", 0)
     return {"axis": int(ctx.attr("axis", 1)),
             "output_dtype": onnx_type_to_datatype(out_type) if out_type else 0}
@@ -63,7 +51,7 @@ def qlinear_matmul(ctx: NodeContext):
 
 def _conv_attrs(ctx: NodeContext, weight_input: int) -> dict:
     attrs = window_attrs(ctx, spatial_rank(ctx, weight_input))
-    attrs["groups"] = int(ctx.attr("group", 1))
+    attrs["groups"] = int(ctx.attr("group"))
     return attrs
 
 

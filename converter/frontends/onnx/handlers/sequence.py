@@ -12,7 +12,6 @@ RECURRENT = {"LSTM": (3, ("input_forget",)), "GRU": (2, ("linear_before_reset",)
 @onnx_op(*RECURRENT)
 def recurrent(ctx: NodeContext):
     """All outputs are always created; those the node does not use are simply not read."""
-    n_out, extra = RECURRENT[ctx.node.op_type]
+    n_out, extra = RECURRENT[ctx.op_type]
     attrs = {k: ctx.attrs[k] for k in COMMON_ATTRS + extra if k in ctx.attrs}
-    outs = ctx.op(ctx.node.op_type, ctx.inputs, attrs, n_out=n_out)
-    return outs[:len(ctx.node.output)]
+    return ctx.op_all_outputs(ctx.op_type, ctx.inputs, attrs, n_out)

@@ -13,7 +13,6 @@ SIMPLE = {
     "Shape": ("Shape", {"start": "start", "end": "end"}, 1),
     "Size": ("Size", {}, 1),
     "Reshape": ("Reshape", {"allowzero": "allowzero"}, 1),
-    "Flatten": ("Flatten", {"axis": "axis"}, 1),
     "Transpose": ("Transpose", {"perm": "perm"}, 1),
     "Concat": ("ConcatD", {"axis": "concat_dim"}, 1),
     "Slice": ("Slice", {}, 10),
@@ -37,23 +36,10 @@ SIMPLE = {
 
 # canonical attrs holding one axis of input 0: (dims the output adds, ONNX default); None = no axis
 AXIS_ATTRS = {
-    "Flatten": {"axis": (0, 1)}, "ConcatD": {"concat_dim": (0, None)}, "GatherV2": {"axis": (0, 0)},
+    "ConcatD": {"concat_dim": (0, None)}, "GatherV2": {"axis": (0, 0)},
     "GatherElements": {"axis": (0, 0)}, "ScatterElements": {"axis": (0, 0)}, "OneHot": {"axis": (1, -1)},
     "Compress": {"axis": (0, None)}, "ReverseSequence": {"batch_axis": (0, 1), "time_axis": (0, 0)},
 }
-
-
-def input_rank(ctx: NodeContext, i: int = 0):
-    d = ctx.desc(i)
-    return None if d is None or d.shape is None else len(d.shape)
-
-
-def normalize_axes(ctx: NodeContext, axes, extra: int = 0):
-    """Axes made non-negative when input 0's rank is known (extra: how many dims the output adds)."""
-    rank = input_rank(ctx)
-    if rank is None:
-        return [int(a) for a in axes]
-    return [int(a) + rank + extra if a < 0 else int(a) for a in axes]
 
 
 def _ints(value) -> list:
@@ -62,17 +48,26 @@ def _ints(value) -> list:
 
 def simple(ctx: NodeContext):
     """An op whose ONNX inputs map one to one and whose attrs are renamed."""
-    op_type, renames, _ = SIMPLE[ctx.node.op_type]
+    op_type, renames, _ = SIMPLE[ctx.op_type]
     attrs = {new: ctx.attrs[old] for old, new in renames.items() if old in ctx.attrs}
     for name, (extra, default) in AXIS_ATTRS.get(op_type, {}).items():
         axis = attrs.get(name, default)
         if axis is not None:
-            attrs[name] = normalize_axes(ctx, [axis], extra)[0]
+            attrs[name] = ctx.axis(axis, 0, extra)
     return ctx.op(op_type, ctx.inputs, attrs)
 
 
 for _onnx_type, (_, _, _since) in SIMPLE.items():
     onnx_op(_onnx_type, since=_since)(simple)
+
+
+@onnx_op("Flatten")
+def flatten(ctx: NodeContext):
+    """axis is a position between dims, in [-rank, rank] (rank: everything goes to the first output dim)."""
+    axis = int(ctx.attr("axis"))
+    if axis != ctx.rank(0):
+        axis = ctx.axis(axis)
+    return ctx.op("Flatten", ctx.inputs, {"axis": axis})
 
 
 def _axes(ctx: NodeContext, required: bool) -> list:
@@ -86,20 +81,20 @@ def _axes(ctx: NodeContext, required: bool) -> list:
 
 @onnx_op("Squeeze")
 def squeeze(ctx: NodeContext):
-    return ctx.op("Squeeze", [ctx.input(0)], {"axes": normalize_axes(ctx, _axes(ctx, False))})
+    return ctx.op("Squeeze", [ctx.input(0)], {"axes": ctx.axes(_axes(ctx, False))})
 
 
 @onnx_op("Unsqueeze")
 def unsqueeze(ctx: NodeContext):
     axes = _axes(ctx, True)
-    return ctx.op("Unsqueeze", [ctx.input(0)], {"axes": normalize_axes(ctx, axes, len(axes))})
+    return ctx.op("Unsqueeze", [ctx.input(0)], {"axes": ctx.axes(axes, 0, len(axes))})
 
 
 @onnx_op("Split")
 def split(ctx: NodeContext):
     """Sizes from the split attr (< 13) or a constant split input (13+); else num_outputs equal chunks."""
     n = len(ctx.node.output)
-    attrs = {"axis": normalize_axes(ctx, [ctx.attr("axis", 0)])[0], "num_split": n}
+    attrs = {"axis": ctx.axis(ctx.attr("axis", 0)), "num_split": n}
     inputs = [ctx.input(0)]
     if ctx.opset < 13:
         attrs["split"] = list(ctx.attr("split", []))
@@ -124,7 +119,7 @@ def slice_attrs(ctx: NodeContext):
 
 @onnx_op("EyeLike")
 def eye_like(ctx: NodeContext):
-    attrs = {"k": ctx.attr("k", 0)}
+    attrs = {"k": ctx.attr("k")}
     if ctx.attr("dtype") is not None:
         attrs["dtype"] = int(from_numpy(onnx_dtype_to_numpy(ctx.attr("dtype"))))
     return ctx.op("EyeLike", [ctx.input(0)], attrs)

@@ -53,6 +53,3 @@ def padding_attrs(ctx: NodeContext, data_format: str, rank: int) -> dict:
 def int64(values) -> np.ndarray:
     return np.asarray(values, dtype=np.int64)
 
-
-def scalar_int(ctx: NodeContext, i: int, what: str) -> int:
-    return int(np.asarray(ctx.require_value(i, what)).reshape(-1)[0])

@@ -38,42 +38,42 @@ def _unary(ctx: NodeContext):
     return ctx.op(UNARY[ctx.op_type], ctx.inputs[:1])
 
 
-tf_op(*BINARY)(_binary)
-tf_op(*UNARY)(_unary)
+tf_op(*BINARY, inputs=2)(_binary)
+tf_op(*UNARY, inputs=1)(_unary)
 
 
-@tf_op("NotEqual")
+@tf_op("NotEqual", inputs=2)
 def not_equal(ctx: NodeContext):
     eq = ctx.op("Equal", ctx.inputs[:2], suffix="equal")
     return ctx.op("LogicalNot", eq)
 
 
-@tf_op("AddN")
+@tf_op("AddN", inputs=1)
 def add_n(ctx: NodeContext):
     return ctx.op("AddN", ctx.inputs)
 
 
-@tf_op("LeakyRelu")
+@tf_op("LeakyRelu", inputs=1)
 def leaky_relu(ctx: NodeContext):
     return ctx.op("LeakyRelu", ctx.inputs[:1], {"alpha": float(ctx.attr("alpha", 0.2))})
 
 
-@tf_op("Softmax", "LogSoftmax")
+@tf_op("Softmax", "LogSoftmax", inputs=1)
 def softmax(ctx: NodeContext):
     return ctx.op(ctx.op_type, ctx.inputs[:1], {"axis": -1})
 
 
-@tf_op("ClipByValue")
+@tf_op("ClipByValue", inputs=3)
 def clip_by_value(ctx: NodeContext):
     return ctx.op("ClipByValue", ctx.inputs[:3])
 
 
-@tf_op("Select", "SelectV2")
+@tf_op("Select", "SelectV2", inputs=3)
 def select(ctx: NodeContext):
     """SelectV2 broadcasts. Select (v1) takes a cond of x's shape, or a rank-1 cond that picks rows of a
     higher-rank x: that one is reshaped to (n, 1, ...) when the ranks are known."""
     cond = ctx.input(0)
-    cond_shape, x_shape = ctx.input_shape(0), ctx.input_shape(1)
+    cond_shape, x_shape = ctx.shape(0), ctx.shape(1)
     if ctx.op_type == "Select" and cond_shape is not None and x_shape is not None \
             and len(cond_shape) == 1 and len(x_shape) > 1:
         target = ctx.const(np.array([-1] + [1] * (len(x_shape) - 1), np.int64), "cond_shape")
@@ -81,7 +81,7 @@ def select(ctx: NodeContext):
     return ctx.op("Select", [cond, ctx.input(1), ctx.input(2)])
 
 
-@tf_op("Cast")
+@tf_op("Cast", inputs=1)
 def cast(ctx: NodeContext):
     return ctx.op("Cast", ctx.inputs[:1], {"dst_type": int(dtype_attr(ctx, "DstT"))})
 
@@ -94,7 +94,7 @@ def cast_index(ctx: NodeContext, ref, key: str, default=DataType.DT_INT64):
     return ctx.op("Cast", [ref], {"dst_type": int(want)})
 
 
-@tf_op(*REDUCE)
+@tf_op(*REDUCE, inputs=2)
 def reduce(ctx: NodeContext):
     """Constant axes become the axes attr; run-time axes stay input 1. No axes: nothing is reduced."""
     attrs = {"keepdims": bool(ctx.attr("keep_dims", False)), "noop_with_empty_axes": True}
@@ -105,42 +105,42 @@ def reduce(ctx: NodeContext):
     return ctx.op(REDUCE[ctx.op_type], ctx.inputs[:1], attrs)
 
 
-@tf_op("ArgMax", "ArgMin")
+@tf_op("ArgMax", "ArgMin", inputs=2)
 def arg_reduce(ctx: NodeContext):
-    axis = int(np.asarray(ctx.require_value(1, "dimension")).reshape(-1)[0])
+    axis = ctx.require_int(1, "dimension")
     ref = ctx.op(ctx.op_type, ctx.inputs[:1], {"axis": axis, "keepdims": False},
                  suffix="" if dtype_attr(ctx, "output_type", DataType.DT_INT64) == DataType.DT_INT64 else "int64")
     return cast_index(ctx, ref[0], "output_type") or ref
 
 
-@tf_op("MatMul")
+@tf_op("MatMul", inputs=2)
 def mat_mul(ctx: NodeContext):
     attrs = {"transpose_x1": bool(ctx.attr("transpose_a", False)), "transpose_x2": bool(ctx.attr("transpose_b", False))}
     return ctx.op("MatMulV2", ctx.inputs[:2], attrs)
 
 
-@tf_op("BatchMatMul", "BatchMatMulV2", "BatchMatMulV3")
+@tf_op("BatchMatMul", "BatchMatMulV2", "BatchMatMulV3", inputs=2)
 def batch_mat_mul(ctx: NodeContext):
     attrs = {"adj_x1": bool(ctx.attr("adj_x", False)), "adj_x2": bool(ctx.attr("adj_y", False))}
     return ctx.op("BatchMatMulV2", ctx.inputs[:2], attrs)
 
 
-@tf_op("Einsum")
+@tf_op("Einsum", inputs=1)
 def einsum(ctx: NodeContext):
-    return ctx.op("Einsum", ctx.inputs, {"equation": str(ctx.attr("equation"))})
+    return ctx.op("Einsum", ctx.inputs, {"equation": str(ctx.require_attr("equation"))})
 
 
-@tf_op("Cumsum")
+@tf_op("Cumsum", inputs=2)
 def cumsum(ctx: NodeContext):
-    axis = int(np.asarray(ctx.require_value(1, "axis")).reshape(-1)[0])
+    axis = ctx.require_int(1, "axis")
     attrs = {"axis": axis, "exclusive": bool(ctx.attr("exclusive", False)), "reverse": bool(ctx.attr("reverse", False))}
     return ctx.op("CumSum", ctx.inputs[:1], attrs)
 
 
-@tf_op("TopKV2")
+@tf_op("TopKV2", inputs=2)
 def top_k(ctx: NodeContext):
     """Values and int32 indices of the k largest entries of the last axis."""
-    k = int(np.asarray(ctx.require_value(1, "k")).reshape(-1)[0])
+    k = ctx.require_int(1, "k")
     values, indices = ctx.op("TopK", ctx.inputs[:1], {"k": k, "axis": -1, "largest": True,
                                                       "sorted": bool(ctx.attr("sorted", True))}, n_out=2)
     cast = ctx.op("Cast", [indices], {"dst_type": int(dtype_attr(ctx, "index_type", DataType.DT_INT32))},
@@ -153,20 +153,20 @@ def _one_like(ctx: NodeContext):
     return ctx.const(np.ones((), dtype=to_numpy(dtype_attr(ctx, "T", DataType.DT_FLOAT))), "one")
 
 
-@tf_op("Erfc")
+@tf_op("Erfc", inputs=1)
 def erfc(ctx: NodeContext):
     """1 - erf(x) (Keras' exact gelu freezes to it)."""
     erf = ctx.op("Erf", ctx.inputs[:1], suffix="erf")
     return ctx.op("Sub", [_one_like(ctx), erf[0]])
 
 
-@tf_op("Log1p")
+@tf_op("Log1p", inputs=1)
 def log1p(ctx: NodeContext):
     shifted = ctx.op("Add", [ctx.input(0), _one_like(ctx)], suffix="plus_one")
     return ctx.op("Log", shifted)
 
 
-@tf_op("Expm1")
+@tf_op("Expm1", inputs=1)
 def expm1(ctx: NodeContext):
     exp = ctx.op("Exp", ctx.inputs[:1], suffix="exp")
     return ctx.op("Sub", [exp[0], _one_like(ctx)])

@@ -7,6 +7,7 @@ import numpy as np
 
 from .... import ops
 from ....ir import DataType
+from ....ops.nn.resize import TF_RESIZE_MODES
 from ..registry import NodeContext, tf_op
 from ._util import dtype_attr, int64, padding_attrs, spatial_axes, spatial_of
 
@@ -29,9 +30,16 @@ def _format(ctx: NodeContext, rank: int) -> str:
 def _filter(ctx: NodeContext, perm, suffix: str = "filter"):
     """Input 1 re-laid with perm: a new constant when the filter is constant, else a Transpose op."""
     w = ctx.value(1)
+    _check_filter_rank(ctx, len(perm))
     if w is not None:
         return ctx.const(np.ascontiguousarray(np.transpose(w, perm)), suffix)
     return ctx.op("Transpose", [ctx.input(1)], {"perm": list(perm)}, suffix=suffix)[0]
+
+
+def _check_filter_rank(ctx: NodeContext, rank: int) -> None:
+    shape = ctx.shape(1)
+    if shape is not None and len(shape) != rank:
+        raise ctx.fail(f"the filter has rank {len(shape)}; {ctx.op_type} needs rank {rank}")
 
 
 def _window_attrs(ctx: NodeContext, fmt: str, rank: int) -> dict:
@@ -40,7 +48,7 @@ def _window_attrs(ctx: NodeContext, fmt: str, rank: int) -> dict:
     return attrs
 
 
-@tf_op("Conv2D", "Conv3D")
+@tf_op("Conv2D", "Conv3D", inputs=2)
 def conv(ctx: NodeContext):
     rank = 4 if ctx.op_type == "Conv2D" else 5
     fmt = _format(ctx, rank)
@@ -54,8 +62,8 @@ def conv(ctx: NodeContext):
 
 def _groups(ctx: NodeContext, fmt: str, rank: int) -> int:
     """TF convolves in groups when the input has a multiple of the filter's input channels."""
-    shape, w = ctx.input_shape(0), ctx.value(1)
-    w_shape = w.shape if w is not None else ctx.input_shape(1)
+    shape, w = ctx.shape(0), ctx.value(1)
+    w_shape = w.shape if w is not None else ctx.shape(1)
     if shape is None or w_shape is None or len(shape) != rank or len(w_shape) != rank:
         return 1
     channels = shape[1] if fmt.startswith("NC") else shape[-1]
@@ -67,11 +75,12 @@ def _groups(ctx: NodeContext, fmt: str, rank: int) -> int:
     return channels // per_group
 
 
-@tf_op("DepthwiseConv2dNative")
+@tf_op("DepthwiseConv2dNative", inputs=2)
 def depthwise_conv(ctx: NodeContext):
     """Filter (H, W, C, M) becomes OIHW (C*M, 1, H, W) with groups = C."""
     fmt = _format(ctx, 4)
     w = ctx.require_value(1, "filter")
+    _check_filter_rank(ctx, 4)
     kh, kw, channels, mult = w.shape
     weights = np.ascontiguousarray(np.transpose(w.reshape(kh, kw, 1, channels * mult), (3, 2, 0, 1)))
     attrs = _window_attrs(ctx, fmt, 4)
@@ -98,18 +107,21 @@ def _transposed_pads(ctx: NodeContext, out_sizes, kernel, strides, dilations, pa
     return begins + ends, extra
 
 
-@tf_op("Conv2DBackpropInput", "Conv3DBackpropInputV2")
+@tf_op("Conv2DBackpropInput", "Conv3DBackpropInputV2", inputs=3)
 def conv_transpose(ctx: NodeContext):
     """(input_sizes, filter (H, W, O, I), x): a transposed conv with IOHW weights whose output size is
     fixed by input_sizes (its spatial entries must be constants)."""
     rank = 4 if ctx.op_type == "Conv2DBackpropInput" else 5
     fmt = _format(ctx, rank)
     sizes = ctx.converter.partial_constant(ctx.node.input[0], rank)
+    if len(sizes) != rank:
+        raise ctx.fail(f"input_sizes holds {len(sizes)} values; a {rank}-D output needs {rank}")
     axes = spatial_axes(fmt, rank)
     out_sizes = [sizes[a] for a in axes]
     if any(s is None for s in out_sizes):
         raise ctx.fail("the spatial entries of input_sizes must be constants")
     w = ctx.require_value(1, "filter")
+    _check_filter_rank(ctx, rank)
     strides = spatial_of(ctx.attr("strides", [1] * rank), fmt)
     dilations = spatial_of(ctx.attr("dilations", [1] * rank), fmt)
     padding = str(ctx.attr("padding", "VALID")).upper()
@@ -126,7 +138,8 @@ _POOLS = {"MaxPool": ("MaxPool", 4), "AvgPool": ("AvgPool", 4), "MaxPoolV2": ("M
           "MaxPool3D": ("MaxPool", 5), "AvgPool3D": ("AvgPool", 5)}
 
 
-@tf_op(*_POOLS)
+@tf_op("MaxPool", "AvgPool", "MaxPool3D", "AvgPool3D", inputs=1)
+@tf_op("MaxPoolV2", inputs=3)
 def pool(ctx: NodeContext):
     """ksize/strides are full-rank lists (inputs 1 and 2 for MaxPoolV2); SAME average pooling does not
     count the padding, as count_include_pad=False."""
@@ -136,17 +149,17 @@ def pool(ctx: NodeContext):
         ksize = np.asarray(ctx.require_value(1, "ksize")).reshape(-1)
         strides = np.asarray(ctx.require_value(2, "strides")).reshape(-1)
     else:
-        ksize, strides = ctx.attr("ksize"), ctx.attr("strides", [1] * rank)
+        ksize, strides = ctx.require_attr("ksize"), ctx.attr("strides", [1] * rank)
     attrs = {"kernel_shape": spatial_of(ksize, fmt), "strides": spatial_of(strides, fmt), "data_format": fmt}
     attrs.update(padding_attrs(ctx, fmt, rank))
     return ctx.op(op_type, ctx.inputs[:1], attrs)
 
 
-@tf_op("MaxPoolWithArgmax")
+@tf_op("MaxPoolWithArgmax", inputs=1)
 def max_pool_with_argmax(ctx: NodeContext):
     """NHWC max pooling and the flat index of each max: (y * W + x) * C + c, plus b * H * W * C with
     include_batch_in_index (as TensorFlow counts it; padding is not counted)."""
-    ksize, strides = ctx.attr("ksize"), ctx.attr("strides", [1] * 4)
+    ksize, strides = ctx.require_attr("ksize"), ctx.attr("strides", [1] * 4)
     attrs = {"kernel_shape": spatial_of(ksize, "NHWC"), "strides": spatial_of(strides, "NHWC"), "data_format": "NHWC",
              "index_axes": [0, 1, 2, 3] if ctx.attr("include_batch_in_index", False) else [1, 2, 3],
              "index_dtype": int(dtype_attr(ctx, "Targmax", DataType.DT_INT64))}
@@ -154,7 +167,7 @@ def max_pool_with_argmax(ctx: NodeContext):
     return ctx.op("MaxPoolWithArgmax", ctx.inputs[:1], attrs, n_out=2)
 
 
-@tf_op("FusedBatchNorm", "FusedBatchNormV2", "FusedBatchNormV3")
+@tf_op("FusedBatchNorm", "FusedBatchNormV2", "FusedBatchNormV3", inputs=5)
 def fused_batch_norm(ctx: NodeContext):
     """Inference batch norm (x, scale, offset, mean, variance). The extra outputs (batch mean/variance,
     reserve spaces) are the running statistics in inference."""
@@ -167,14 +180,14 @@ def fused_batch_norm(ctx: NodeContext):
     return y + [mean, var, mean, var, mean]
 
 
-@tf_op("BiasAdd", "BiasAddV1")
+@tf_op("BiasAdd", "BiasAddV1", inputs=2)
 def bias_add(ctx: NodeContext):
     """An Add whose bias broadcasts on the channel axis: as is for NHWC, reshaped to (C, 1, ...) for NCHW
     (the input's rank when known, else 5 after a Conv3D and 4 otherwise)."""
     fmt = ctx.data_format("NHWC")
     bias = ctx.input(1)
     if fmt.startswith("NC"):
-        shape = ctx.input_shape(0)
+        shape = ctx.shape(0)
         producer = ctx.builder.graph.op(ctx.input(0)[0]).type
         after_3d_conv = producer in (CONV_BY_RANK[3], CONV_TRANSPOSE_BY_RANK[3])
         rank = len(shape) if shape is not None else (5 if after_3d_conv else 4)
@@ -188,53 +201,39 @@ def bias_add(ctx: NodeContext):
     return ctx.op("Add", [ctx.input(0), bias])
 
 
-# (mode, align_corners, half_pixel_centers) -> Resize attrs, after TF's resize kernels
-_RESIZE_MODES = {
-    ("linear", True, False): {"coordinate_transformation_mode": "align_corners"},
-    ("linear", False, True): {"coordinate_transformation_mode": "half_pixel"},
-    ("linear", False, False): {"coordinate_transformation_mode": "asymmetric"},
-    ("nearest", True, False): {"coordinate_transformation_mode": "align_corners", "nearest_mode": "round_prefer_ceil"},
-    ("nearest", False, True): {"coordinate_transformation_mode": "tf_half_pixel_for_nn", "nearest_mode": "floor"},
-    ("nearest", False, False): {"coordinate_transformation_mode": "asymmetric", "nearest_mode": "floor"},
-    # TF's bicubic kernel uses a = -0.5 with half-pixel centers and Keys' a = -0.75 otherwise
-    ("cubic", True, False): {"coordinate_transformation_mode": "align_corners", "cubic_coeff_a": -0.75},
-    ("cubic", False, True): {"coordinate_transformation_mode": "half_pixel", "cubic_coeff_a": -0.5,
-                             "exclude_outside": True},
-    ("cubic", False, False): {"coordinate_transformation_mode": "asymmetric", "cubic_coeff_a": -0.75},
-}
 _RESIZE_TYPES = {"ResizeBilinear": "linear", "ResizeNearestNeighbor": "nearest", "ResizeBicubic": "cubic"}
 
 
-@tf_op(*_RESIZE_TYPES)
+@tf_op(*_RESIZE_TYPES, inputs=2)
 def resize(ctx: NodeContext):
     """images (NHWC) resized to size = [new_h, new_w] (the spatial sizes of the NHWC Resize)."""
     mode = _RESIZE_TYPES[ctx.op_type]
     key = (mode, bool(ctx.attr("align_corners", False)), bool(ctx.attr("half_pixel_centers", False)))
-    if key not in _RESIZE_MODES:
+    if key not in TF_RESIZE_MODES:
         raise ctx.fail("align_corners and half_pixel_centers cannot both be true")
     size = ctx.value(1)
     size_ref = ctx.const(int64(size).reshape(-1), "size") if size is not None else ctx.input(1)
-    attrs = {"mode": mode, "data_format": "NHWC", **_RESIZE_MODES[key]}
+    attrs = {"mode": mode, "data_format": "NHWC", **TF_RESIZE_MODES[key]}
     return ctx.op("Resize", [ctx.input(0), None, None, size_ref], attrs)
 
 
-@tf_op("DepthToSpace", "SpaceToDepth")
+@tf_op("DepthToSpace", "SpaceToDepth", inputs=1)
 def depth_space(ctx: NodeContext):
     """TF orders the moved block outermost in depth (DCR)."""
     fmt = ctx.data_format("NHWC")
     if fmt not in ("NHWC", "NCHW"):
         raise ctx.fail(f"data_format {fmt} is not supported")
-    attrs = {"blocksize": int(ctx.attr("block_size")), "mode": "DCR", "data_format": fmt}
+    attrs = {"blocksize": int(ctx.require_attr("block_size")), "mode": "DCR", "data_format": fmt}
     return ctx.op(ctx.op_type, ctx.inputs[:1], attrs)
 
 
-@tf_op("SpaceToBatchND", "BatchToSpaceND")
+@tf_op("SpaceToBatchND", "BatchToSpaceND", inputs=3)
 def space_batch(ctx: NodeContext):
     """Kept as TF-semantics ops; the dilated-conv pattern around a conv is folded after conversion."""
     return ctx.op(ctx.op_type, ctx.inputs[:3])
 
 
-@tf_op("LRN")
+@tf_op("LRN", inputs=1)
 def lrn(ctx: NodeContext):
     """TF sums x^2 over depth_radius channels each side of the last axis and scales by alpha alone; the
     canonical LRN divides alpha by the window size, hence alpha * size."""

@@ -67,7 +67,7 @@ class StridedSliceSpec:
         self.steps.append(step)
 
 
-@tf_op("StridedSlice")
+@tf_op("StridedSlice", inputs=4)
 def strided_slice(ctx: NodeContext):
     """Constant bounds become Slice + Squeeze + Unsqueeze; run-time bounds keep the TF-semantics op."""
     masks = {k: int(ctx.attr(k, 0)) for k in ("begin_mask", "end_mask", "ellipsis_mask", "new_axis_mask",

@@ -7,11 +7,11 @@ import numpy as np
 
 from ....ir import DataType
 from ..registry import NodeContext, tf_op
-from ._util import INT64_MAX, dtype_attr, int64, scalar_int
+from ._util import INT64_MAX, dtype_attr, int64
 from .math import cast_index
 
 
-@tf_op("Reshape")
+@tf_op("Reshape", inputs=2)
 def reshape(ctx: NodeContext):
     """TF has no "0 copies the input dim" rule, hence allowzero."""
     shape = ctx.value(1)
@@ -19,33 +19,33 @@ def reshape(ctx: NodeContext):
     return ctx.op("Reshape", [ctx.input(0), target], {"allowzero": 1})
 
 
-@tf_op("Squeeze")
+@tf_op("Squeeze", inputs=1)
 def squeeze(ctx: NodeContext):
     return ctx.op("Squeeze", ctx.inputs[:1], {"axes": [int(a) for a in ctx.attr("squeeze_dims", [])]})
 
 
-@tf_op("ExpandDims")
+@tf_op("ExpandDims", inputs=2)
 def expand_dims(ctx: NodeContext):
-    return ctx.op("Unsqueeze", ctx.inputs[:1], {"axes": [scalar_int(ctx, 1, "axis")]})
+    return ctx.op("Unsqueeze", ctx.inputs[:1], {"axes": [ctx.require_int(1, "axis")]})
 
 
-@tf_op("Transpose")
+@tf_op("Transpose", inputs=2)
 def transpose(ctx: NodeContext):
     perm = ctx.require_value(1, "perm")
     return ctx.op("Transpose", ctx.inputs[:1], {"perm": [int(p) for p in np.asarray(perm).reshape(-1)]})
 
 
-@tf_op("ConcatV2", "Concat")
+@tf_op("ConcatV2", "Concat", inputs=2)
 def concat(ctx: NodeContext):
     """ConcatV2(values..., axis); the old Concat(axis, values...)."""
     if ctx.op_type == "Concat":
-        axis, values = scalar_int(ctx, 0, "concat_dim"), ctx.inputs[1:]
+        axis, values = ctx.require_int(0, "concat_dim"), ctx.inputs[1:]
     else:
-        axis, values = scalar_int(ctx, len(ctx.inputs) - 1, "axis"), ctx.inputs[:-1]
+        axis, values = ctx.require_int(len(ctx.inputs) - 1, "axis"), ctx.inputs[:-1]
     return ctx.op("ConcatD", values, {"concat_dim": axis})
 
 
-@tf_op("Pack")
+@tf_op("Pack", inputs=1)
 def pack(ctx: NodeContext):
     """tf.stack: each value gets a new axis, then they are joined along it."""
     axis = int(ctx.attr("axis", 0))
@@ -56,10 +56,10 @@ def pack(ctx: NodeContext):
     return ctx.op("ConcatD", parts, {"concat_dim": axis})
 
 
-@tf_op("Unpack")
+@tf_op("Unpack", inputs=1)
 def unpack(ctx: NodeContext):
     """tf.unstack: split into num pieces of size 1 along axis, then drop that axis."""
-    axis, num = int(ctx.attr("axis", 0)), int(ctx.attr("num"))
+    axis, num = int(ctx.attr("axis", 0)), int(ctx.require_attr("num"))
     pieces = ctx.op("Split", ctx.inputs[:1], {"axis": axis, "num_split": num}, n_out=num, suffix="split")
     outs = []
     for i, piece in enumerate(pieces):
@@ -67,18 +67,18 @@ def unpack(ctx: NodeContext):
     return outs
 
 
-@tf_op("Split")
+@tf_op("Split", inputs=2)
 def split(ctx: NodeContext):
-    num = int(ctx.attr("num_split"))
-    axis = scalar_int(ctx, 0, "split_dim")
+    num = int(ctx.require_attr("num_split"))
+    axis = ctx.require_int(0, "split_dim")
     return ctx.op("Split", ctx.inputs[1:2], {"axis": axis, "num_split": num}, n_out=num)
 
 
-@tf_op("SplitV")
+@tf_op("SplitV", inputs=3)
 def split_v(ctx: NodeContext):
     """Sizes may hold one -1 (the rest of the axis): then the pieces are Slices counted from both ends."""
     sizes = [int(s) for s in np.asarray(ctx.require_value(1, "size_splits")).reshape(-1)]
-    axis = scalar_int(ctx, 2, "split_dim")
+    axis = ctx.require_int(2, "split_dim")
     if -1 not in sizes:
         return ctx.op("Split", ctx.inputs[:1], {"axis": axis, "split": sizes}, n_out=len(sizes))
     hole = sizes.index(-1)
@@ -99,7 +99,7 @@ def split_v(ctx: NodeContext):
     return outs
 
 
-@tf_op("Slice")
+@tf_op("Slice", inputs=3)
 def slice_(ctx: NodeContext):
     """tf.slice(x, begin, size): size -1 means "to the end". Run-time begin/size compute the ends."""
     begin, size = ctx.value(1), ctx.value(2)
@@ -126,7 +126,8 @@ _PAD_MODES = {"Pad": "constant", "PadV2": "constant", "MirrorPad": None}
 _MIRROR_MODES = {"REFLECT": "reflect", "SYMMETRIC": "symmetric"}
 
 
-@tf_op(*_PAD_MODES)
+@tf_op("Pad", "MirrorPad", inputs=2)
+@tf_op("PadV2", inputs=3)
 def pad(ctx: NodeContext):
     """Pad/PadV2 (constant, PadV2 with a value input) and MirrorPad (REFLECT / SYMMETRIC)."""
     mode = _PAD_MODES[ctx.op_type]
@@ -144,48 +145,51 @@ def _begins_then_ends(ctx: NodeContext):
     """TF paddings [[begin, end] per dim] as PadV3's [begins..., ends...]."""
     pads = ctx.value(1)
     if pads is not None:
-        return ctx.const(int64(pads).reshape(-1, 2).T.reshape(-1), "paddings")
+        if pads.ndim != 2 or pads.shape[1:] != (2,):
+            raise ctx.fail(f"paddings has shape {list(pads.shape)}; it must be [rank, 2]")
+        return ctx.const(int64(pads).T.reshape(-1), "paddings")
     moved = ctx.op("Transpose", [ctx.input(1)], {"perm": [1, 0]}, suffix="paddings_t")[0]
     return ctx.op("Reshape", [moved, ctx.const(int64([-1]), "paddings_shape")], suffix="paddings")[0]
 
 
-@tf_op("Shape", "Size")
+@tf_op("Shape", "Size", inputs=1)
 def shape(ctx: NodeContext):
     want_int64 = dtype_attr(ctx, "out_type", DataType.DT_INT32) == DataType.DT_INT64
     ref = ctx.op(ctx.op_type, ctx.inputs[:1], suffix="" if want_int64 else "int64")
     return cast_index(ctx, ref[0], "out_type", DataType.DT_INT32) or ref
 
 
-@tf_op("Fill")
+@tf_op("Fill", inputs=2)
 def fill(ctx: NodeContext):
-    value = np.asarray(ctx.require_value(1, "value")).reshape(1)
+    value = ctx.require_scalar(1, "value").reshape(1)
     return ctx.op("Fill", ctx.inputs[:1], {"value": value})
 
 
-@tf_op("Range")
+@tf_op("Range", inputs=3)
 def range_(ctx: NodeContext):
     return ctx.op("Range", ctx.inputs[:3])
 
 
-@tf_op("Tile")
+@tf_op("Tile", inputs=2)
 def tile(ctx: NodeContext):
     return ctx.op("Tile", ctx.inputs[:2])
 
 
-@tf_op("BroadcastTo")
+@tf_op("BroadcastTo", inputs=2)
 def broadcast_to(ctx: NodeContext):
     return ctx.op("BroadcastTo", ctx.inputs[:2])
 
 
-@tf_op("GatherV2", "Gather")
+@tf_op("GatherV2", inputs=3)
+@tf_op("Gather", inputs=2)
 def gather(ctx: NodeContext):
     if int(ctx.attr("batch_dims", 0)) != 0:
         raise ctx.fail("GatherV2 with batch_dims != 0 is not supported")
-    axis = scalar_int(ctx, 2, "axis") if ctx.op_type == "GatherV2" else 0
+    axis = ctx.require_int(2, "axis") if ctx.op_type == "GatherV2" else 0
     return ctx.op("GatherV2", ctx.inputs[:2], {"axis": axis})
 
 
-@tf_op("ZerosLike", "OnesLike")
+@tf_op("ZerosLike", "OnesLike", inputs=1)
 def filled_like(ctx: NodeContext):
     from ....ir import to_numpy
     value = np.array([1 if ctx.op_type == "OnesLike" else 0], dtype=to_numpy(dtype_attr(ctx, "T")))
@@ -193,21 +197,20 @@ def filled_like(ctx: NodeContext):
     return ctx.op("Fill", [shape_ref], {"value": value})
 
 
-@tf_op("OneHot")
+@tf_op("OneHot", inputs=4)
 def one_hot(ctx: NodeContext):
     """OneHot(indices, depth, on_value, off_value): the values become the [off, on] constant. TF gives
     negative indices an all-off row where the canonical op counts them from the end, so they are
     moved out of range (to depth) first."""
-    on, off = ctx.require_value(2, "on_value"), ctx.require_value(3, "off_value")
-    values = ctx.const(np.array([np.asarray(off).reshape(-1)[0], np.asarray(on).reshape(-1)[0]],
-                                dtype=np.asarray(on).dtype), "values")
+    on, off = ctx.require_scalar(2, "on_value"), ctx.require_scalar(3, "off_value")
+    values = ctx.const(np.array([off, on], dtype=on.dtype), "values")
     zero = ctx.const(np.zeros((), np.int32), "zero")
     negative = ctx.op("Less", [ctx.input(0), zero], suffix="negative")[0]
     indices = ctx.op("Select", [negative, ctx.input(1), ctx.input(0)], suffix="indices")[0]
     return ctx.op("OneHot", [indices, ctx.input(1), values], {"axis": int(ctx.attr("axis", -1))})
 
 
-@tf_op("ReverseV2")
+@tf_op("ReverseV2", inputs=2)
 def reverse(ctx: NodeContext):
     """Reversed along the given axes: a Slice with step -1 on each."""
     axes = int64(ctx.require_value(1, "axis")).reshape(-1)
