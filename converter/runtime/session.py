@@ -136,7 +136,8 @@ class Session:
         tensor name (for bisecting), under the key '__all__'. With a `profile` dict, add to it per op
         type [seconds, calls] of the kernels run (a tool's per-op-type time profile)."""
         values = self._feed(feeds)
-        with self.workspace.active():
+        # inf/nan are values like any other here (fp16 overflow gives inf, as on a device): no numpy warnings
+        with self.workspace.active(), np.errstate(all="ignore"):
             return self._execute(values, capture, profile)
 
     def _widened(self, ref, value: np.ndarray) -> np.ndarray:
