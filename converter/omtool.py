@@ -133,18 +133,20 @@ def verify(source: str = typer.Argument(..., help="the source model (.onnx, .pb,
            weight: Optional[str] = typer.Option(None, "--weight", help="Caffe .caffemodel"),
            input: List[str] = typer.Option([], "--input", "-i", help="NAME=FILE.npy (else random inputs)"),
            seed: int = typer.Option(0, help="seed for random inputs"),
-           atol: float = typer.Option(1e-4, help="absolute tolerance"),
-           rtol: float = typer.Option(1e-3, help="relative tolerance"),
-           min_cosine: float = typer.Option(0.999, "--min-cosine", help="minimum cosine similarity"),
+           atol: Optional[float] = typer.Option(None, help="absolute tolerance (default 1e-4)"),
+           peak_atol: Optional[float] = typer.Option(None, "--peak-atol", help="absolute tolerance in units of "
+                                                     "each output's largest |value| (default 0, or 0.05 for a model computing in fp16)"),
+           rtol: Optional[float] = typer.Option(None, help="relative tolerance (default 1e-3, or 0.05 in fp16)"),
+           min_cosine: Optional[float] = typer.Option(None, "--min-cosine", help="minimum cosine similarity "
+                                                      "(default 0.999, or 0.99 in fp16)"),
            bisect: bool = typer.Option(False, "--bisect", help="on failure, find the first diverging op"),
            json_path: Optional[str] = typer.Option(None, "--json", help="write the report as JSON here")):
     """Run the source model and the .om on the same inputs and compare every output (exit 1 on failure)."""
-    from .verify import Tolerance
     from .verify import verify as run_verify
     from .verify.report import format_report, write_report
     with _reported():
-        report = run_verify(source, om, weight=weight, feeds=_parse_inputs(input), seed=seed,
-                            tol=Tolerance(atol, rtol, min_cosine), bisect=bisect)
+        report = run_verify(source, om, weight=weight, feeds=_parse_inputs(input), seed=seed, bisect=bisect,
+                            atol=atol, rtol=rtol, min_cosine=min_cosine, peak_atol=peak_atol)
         typer.echo(format_report(report))
         if json_path:
             write_report(report, json_path)
