@@ -71,7 +71,29 @@ class Session:
             if spec.category == "random" and self.random_seed is not None and not (attrs["seed"] or attrs["seed2"]):
                 attrs["seed"], attrs["seed2"] = seeds_for_session(self.random_seed, pos)
             fp16 = any(d.dtype == DataType.DT_FLOAT16 for d in op.outputs) and op.type not in ("Cast", "Const")
-            self._steps.append((op, spec, refs, attrs, free, fp16))
+            self._steps.append([op, spec, refs, attrs, free, fp16, None])
+        self._fuse_epilogues()
+
+    def _fuse_epilogues(self) -> None:
+        """An op whose kernel applies its only consumer itself (OpSpec.epilogues, e.g. a conv's Relu) runs with
+        attrs["_epilogue"] and the consumer just passes the value on: one pass over the data less. Not when
+        the producer's value is needed unfused (a model output) or the two outputs differ in form."""
+        g = self.graph
+        outputs = set(self.output_refs)
+        steps = {step[0].name: step for step in self._steps}
+        for step in self._steps:
+            op, spec = step[0], step[1]
+            if not spec.epilogues or len(op.outputs) != 1 or (op.name, 0) in outputs or step[6] is not None:
+                continue
+            readers = g.consumers(op.name)
+            if len(readers) != 1 or readers[0][1] != 0 or readers[0][0] not in steps:
+                continue
+            nxt = steps[readers[0][0]]
+            if (nxt[0].type not in spec.epilogues or len(g.inputs_of(nxt[0].name)) != 1 or nxt[0].subgraphs
+                    or _form(nxt[0].outputs[0]) != _form(op.outputs[0]) or _form(op.outputs[0])[3]):
+                continue
+            step[6] = {**step[3], "_epilogue": nxt[0].type}   # the producer's attrs when fused
+            nxt[6] = "fused"                                    # the consumer passes its input on
 
     def body_session(self, op, key: str) -> "Session":
         """The Session of body `key` of an If/Loop op, made on first use and kept: bodies run once per
@@ -150,10 +172,14 @@ class Session:
         captured = {} if capture else None
         g = self.graph
         ws = self.workspace
-        for op, spec, refs, attrs, free, fp16 in self._steps:
+        for op, spec, refs, attrs, free, fp16, fused in self._steps:
             if op.type == "Const":
                 outs = [op.value]
+            elif fused == "fused" and not capture:   # applied by its producer (see _fuse_epilogues)
+                outs = [values[refs[0]]]
             else:
+                if fused is not None and not capture:
+                    attrs = fused
                 args = [None if r is None else _compute_view(values[r], g.desc(r)) for r in refs]
                 if fp16:  # fp16 emulation: fp32 compute on fp16-rounded inputs, result rounded to fp16
                     args = [self._widened(r, a) if a is not None and a.dtype == FP16 else a
@@ -197,6 +223,11 @@ class Session:
         """The outputs in order, as a list (for callers that must not rely on output names being unique)."""
         self.run(feeds)
         return self._last_outputs
+
+
+def _form(desc) -> tuple:
+    """What a value looks like at run time (NC1HWC0 values are not fused: they change layout on the way)."""
+    return desc.dtype, desc.format, desc.shape, desc.format == "NC1HWC0"
 
 
 def _donatable(args: list, refs: list, free: list, values: dict) -> list:

@@ -56,6 +56,8 @@ CASES = {
     "conv3d": ((1, 3, 5, 6, 7), (4, 3, 3, 2, 3), {"pads": [1, 0, 1, 1, 1, 0], "strides": [1, 2, 2]}),
     "conv3d_grouped": ((2, 4, 4, 5, 5), (4, 2, 2, 3, 3), {"groups": 2, "pads": [0, 1, 1, 1, 1, 1]}),
     "conv3d_pointwise": ((1, 4, 3, 4, 5), (2, 4, 1, 1, 1), {}),
+    "pointwise_many_positions": ((2, 5, 20, 31), (6, 5, 1, 1), {}),          # 620 positions: several tiles
+    "pointwise_grouped_many": ((1, 6, 30, 30), (4, 3, 1, 1), {"groups": 2, "strides": [1, 1]}),
 }
 
 
@@ -84,16 +86,31 @@ def test_conv_paths_match_the_reference(case, channels_last):
     np.testing.assert_allclose(exact, want, rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("case", ["im2col", "im2col_asymmetric", "grouped", "conv3d"])
+@pytest.mark.parametrize("case", ["im2col", "im2col_asymmetric", "grouped", "conv3d", "pointwise_many_positions",
+                                  "pointwise_grouped_many"])
 @pytest.mark.parametrize("channels_last", [False, True], ids=["channels_first", "channels_last"])
-def test_tiled_im2col_matches_one_tile(monkeypatch, case, channels_last):
-    """Tiles of a few output rows (a tiny IM2COL_TILE) give the result of one tile (up to BLAS's rounding,
-    which depends on the matrix sizes)."""
+def test_tiled_matches_one_tile(monkeypatch, case, channels_last):
+    """Tiles of a few output rows or positions (tiny IM2COL_TILE / OUTPUT_TILE) give the result of one tile (up
+    to BLAS's rounding, which depends on the matrix sizes), bias included."""
     xs, ws, attrs = CASES[case]
     x, w = rng.standard_normal(xs).astype(np.float32), rng.standard_normal(ws).astype(np.float32)
-    whole = _run(x, w, None, attrs, channels_last)
+    b = rng.standard_normal(ws[0]).astype(np.float32)
+    whole = _run(x, w, b, attrs, channels_last)
     monkeypatch.setattr(conv_module, "IM2COL_TILE", 1)
-    np.testing.assert_allclose(_run(x, w, None, attrs, channels_last), whole, rtol=1e-5, atol=1e-5)
+    monkeypatch.setattr(conv_module, "OUTPUT_TILE", 1)
+    np.testing.assert_allclose(_run(x, w, b, attrs, channels_last), whole, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("case", ["pointwise", "depthwise", "im2col", "grouped", "conv3d_grouped"])
+@pytest.mark.parametrize("channels_last", [False, True], ids=["channels_first", "channels_last"])
+def test_fused_relu_epilogue(case, channels_last):
+    """attrs["_epilogue"] = "Relu" (set by the session when it fuses a Relu into the conv) gives relu(conv)."""
+    xs, ws, attrs = CASES[case]
+    x, w, b = rng.standard_normal(xs), rng.standard_normal(ws), rng.standard_normal(ws[0])
+    want = np.maximum(reference_conv(x, w, b, attrs), 0)
+    got = _run(x.astype(np.float32), w.astype(np.float32), b.astype(np.float32), {**attrs, "_epilogue": "Relu"},
+               channels_last)
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4 * np.abs(want).max())
 
 
 def test_session_workspace_reuses_scratch_and_keeps_results_apart():

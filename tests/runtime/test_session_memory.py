@@ -94,3 +94,30 @@ def test_in_place_writes_happen(tmp_path, monkeypatch):
         y = session.run({"x": x})["y"]
         np.testing.assert_allclose(y, np.maximum(x + C1, 0) * C2, rtol=1e-6)
     assert in_place == [True, True]
+
+
+def _conv_relu_model(relu_is_output_too: bool):
+    w = rng.standard_normal((4, 3, 3, 3)).astype(np.float32)
+    b = rng.standard_normal(4).astype(np.float32)
+    nodes = [helper.make_node("Conv", ["x", "w", "b"], ["c"], pads=[1, 1, 1, 1]),
+             helper.make_node("Relu", ["c"], ["r"]), helper.make_node("Mul", ["r", "k"], ["y"])]
+    outputs = ["y", "c"] if relu_is_output_too else ["y"]
+    return _model(nodes, outputs, {"w": w, "b": b, "k": np.float32(2) * np.ones((1,), np.float32)})
+
+
+@pytest.mark.parametrize("conv_is_an_output", [False, True])
+def test_relu_fused_into_the_conv(tmp_path, conv_is_an_output):
+    """A Relu that is a conv's only reader runs inside the conv (attrs _epilogue); the results are the unfused
+    ones, bisect's capture still sees the conv's own output, and a conv output the user asked for is not fused."""
+    session = _sessions(tmp_path, _conv_relu_model(conv_is_an_output))[1]
+    fused = [step for step in session._steps if step[6] is not None]
+    assert len(fused) == (0 if conv_is_an_output else 2)
+    x = rng.standard_normal(SHAPE).astype(np.float32)[:1]
+    x = np.concatenate([x, x])
+    out = session.run({"x": x})
+    captured = session.run({"x": x}, capture=True)["__all__"]
+    assert captured["c"].min() < 0                       # the conv's own output, before the Relu
+    np.testing.assert_allclose(out["y"], 2 * np.maximum(captured["c"], 0), rtol=1e-6)
+    np.testing.assert_allclose(captured["r"], np.maximum(captured["c"], 0), rtol=1e-6)
+    if conv_is_an_output:
+        np.testing.assert_allclose(out["c"], captured["c"], rtol=1e-6)
