@@ -166,7 +166,22 @@ class Session:
         """An fp16 input as fp16 emulation computes it: in fp32 (constants widened once per session)."""
         if ref in self._const_refs:
             return self.workspace.prepared("fp32", value, _to_fp32, op=ref[0])
-        return value.astype(np.float32)
+        wide = self.workspace.empty(value.shape, np.float32)
+        np.copyto(wide, value)
+        return wide
+
+    def _stored(self, raw: list, descs: list) -> list:
+        """Kernel outputs in the form their descriptors store (_storage_view); an fp32 result that was only
+        computed to be rounded to fp16 goes back to the workspace."""
+        outs = []
+        for i in range(min(len(raw), len(descs))):
+            value = raw[i]
+            stored = _storage_view(value, descs[i], self.workspace)
+            outs.append(stored)
+            if stored is not value:
+                raw[i] = None
+                self.workspace.recycle(value)
+        return outs
 
     def _execute(self, values: dict, capture: bool, profile: dict | None) -> dict:
         captured = {} if capture else None
@@ -190,7 +205,7 @@ class Session:
                 start = time.perf_counter() if profile is not None else 0.0
                 try:
                     raw = run_body_op(self, op, args) if op.subgraphs else run_kernel(spec, args, attrs)
-                    outs = [_storage_view(o, d) for o, d in zip(raw, op.outputs)]
+                    outs = self._stored(raw, op.outputs)
                 except ConverterError:
                     raise
                 except Exception as exc:
@@ -269,11 +284,13 @@ def _compute_view(value: np.ndarray, desc) -> np.ndarray:
     return value
 
 
-def _storage_view(value: np.ndarray, desc) -> np.ndarray:
+def _storage_view(value: np.ndarray, desc, workspace=None) -> np.ndarray:
     """The value as the descriptor stores it: fp16-rounded when the op runs in fp16, NC1HWC0 when recorded so."""
     if desc.dtype == DataType.DT_FLOAT16 and value.dtype.kind == "f" and value.dtype != FP16:
+        rounded = np.empty(value.shape, FP16) if workspace is None else workspace.empty(value.shape, FP16)
         with np.errstate(over="ignore"):  # fp16 ops round their results; overflow gives inf, as on a device
-            value = value.astype(FP16)
+            np.copyto(rounded, value, casting="same_kind")
+        value = rounded
     if desc.format == "NC1HWC0" and value.ndim == 4:
         value = to_nc1hwc0(value, desc.origin_format or "NCHW")
     return value
