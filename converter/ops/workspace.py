@@ -15,6 +15,9 @@ call. Kernels ask through the module functions:
   input arrays when the session donated it (a value that dies at this op and that nothing else refers
   to): the ufunc then writes in place. Only kernels that read each element before writing the same
   element (ufuncs) may ask for it.
+- ``in_parallel(fn, items)``: fn over parts of items in threads (numpy's copies and ufuncs release the GIL),
+  as many as numpy's BLAS is told to use (OMP_NUM_THREADS / OPENBLAS_NUM_THREADS / MKL_NUM_THREADS, else
+  every core), for the copying work around the BLAS calls (im2col).
 - ``prepared(tag, source, make)``: ``make(source)`` computed once per op (a weight matrix transposed to
   the layout a product wants, an fp16 weight widened to fp32). The result is served again only while
   the op is given the very same read-only array: a different array, or a writeable one (its contents
@@ -29,7 +32,10 @@ threads (each thread that runs a session activates its own context).
 from __future__ import annotations
 
 import contextvars
+import os
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 import numpy as np
@@ -168,3 +174,33 @@ def prepared(tag: str, source, make):
     if ws is None:
         return make(source)
     return ws.prepared(tag, source, make)
+
+
+_POOL: dict = {}
+_POOL_LOCK = threading.Lock()
+
+
+def thread_count() -> int:
+    """Threads for kernel work: what numpy's BLAS is told to use, else every core."""
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        value = os.environ.get(var, "")
+        if value.isdigit() and int(value) > 0:
+            return int(value)
+    return os.cpu_count() or 1
+
+
+def in_parallel(fn, items: list) -> None:
+    """fn(part) for len(items) split into thread_count() parts, the first in the calling thread."""
+    n = min(thread_count(), len(items))
+    if n <= 1:
+        fn(items)
+        return
+    parts = [items[i::n] for i in range(n)]
+    with _POOL_LOCK:
+        pool = _POOL.get(n)
+        if pool is None:
+            pool = _POOL[n] = ThreadPoolExecutor(n - 1, thread_name_prefix="kernel")
+    futures = [pool.submit(fn, part) for part in parts[1:]]
+    fn(parts[0])
+    for f in futures:
+        f.result()

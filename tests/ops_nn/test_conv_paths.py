@@ -169,3 +169,16 @@ def test_prepared_values_respect_the_budget():
         assert ws.prepared("t", small, lambda v: v * 3) is a          # kept: 40 bytes
         b = ws.prepared("u", big, lambda v: v * 2)                    # 400 bytes: over the budget
         assert ws.prepared("u", big, lambda v: v * 5)[0] == 5 and b[0] == 2
+
+
+@pytest.mark.parametrize("case", ["im2col", "im2col_asymmetric", "conv3d", "conv1d"])
+@pytest.mark.parametrize("channels_last", [False, True], ids=["channels_first", "channels_last"])
+def test_im2col_filled_by_threads(monkeypatch, case, channels_last):
+    """The im2col copy shared among threads (forced: 3 threads, every tile) gives the same columns."""
+    xs, ws, attrs = CASES[case]
+    x, w = rng.standard_normal(xs).astype(np.float32), rng.standard_normal(ws).astype(np.float32)
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    alone = _run(x, w, None, attrs, channels_last)
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    monkeypatch.setattr(conv_module, "PARALLEL_COPY", 1)
+    np.testing.assert_array_equal(_run(x, w, None, attrs, channels_last), alone)

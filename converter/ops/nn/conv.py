@@ -6,7 +6,7 @@ import numpy as np
 
 from ...errors import GraphError
 from ..registry import Attr, InferContext, desc, register
-from ..workspace import empty, prepared, scratch
+from ..workspace import empty, in_parallel, prepared, scratch
 from ._spatial import (WindowParams, channels_last, compute_dtype, effective_kernel, from_nchw, pad_spatial, padded,
                        prod, resolve_pads, shape_from_nchw, shape_to_nchw, spatial_list, to_nchw, window_output_size)
 
@@ -46,6 +46,7 @@ class ConvGeometry(WindowParams):
 # output tile of a 1x1 conv (4 MiB: in cache for the bias/activation epilogue).
 IM2COL_TILE = 1 << 21
 OUTPUT_TILE = 1 << 20
+PARALLEL_COPY = 1 << 18     # im2col tiles from this many elements are filled by several threads
 
 
 def _as_view(a: np.ndarray, shape) -> np.ndarray:
@@ -64,6 +65,20 @@ def _window(xp: np.ndarray, pos, geo, first: int, first_axis: int, count: int) -
         size = count if i == 0 else geo.out_sizes[i]
         index[first_axis + i] = slice(start, start + (size - 1) * s + 1, s)
     return xp[tuple(index)]
+
+
+def _fill_columns(cols: np.ndarray, where, image: np.ndarray, geo, first: int, first_axis: int, count: int) -> None:
+    """The im2col copy: cols[where(tap)] = the window of each kernel tap (taps shared among threads when the
+    tile is big enough to pay for them)."""
+    def fill(taps):
+        for pos in taps:
+            cols[where(pos)] = _window(image, pos, geo, first, first_axis, count)
+
+    taps = list(np.ndindex(*geo.kernel))
+    if cols.size < PARALLEL_COPY:
+        fill(taps)
+    else:
+        in_parallel(fill, taps)
 
 
 def _padded(x: np.ndarray, geo, first_axis: int) -> np.ndarray:
@@ -164,8 +179,7 @@ def _im2col_first(xp: np.ndarray, w: np.ndarray, b, geo, groups: int, activation
         for r0 in range(0, geo.out_sizes[0], rows):
             count = min(rows, geo.out_sizes[0] - r0)
             cols = scratch("conv.cols", (channels, *geo.kernel, count, *rest), xp.dtype)
-            for pos in np.ndindex(*geo.kernel):
-                cols[(slice(None),) + pos] = _window(xp[i], pos, geo, r0, 1, count)
+            _fill_columns(cols, lambda pos: (slice(None),) + pos, xp[i], geo, r0, 1, count)
             target = _as_view(y[i, :, :, r0:r0 + count], (groups, og, count * prod(rest)))
             finish(np.matmul(wm, cols.reshape(groups, -1, count * prod(rest)), out=target))
     return y.reshape(batch, out_ch, *geo.out_sizes)
@@ -187,8 +201,7 @@ def _im2col_last(xp: np.ndarray, w: np.ndarray, b, geo, activation) -> np.ndarra
         for r0 in range(0, geo.out_sizes[0], rows):
             count = min(rows, geo.out_sizes[0] - r0)
             cols = scratch("conv.cols_last", (count, *rest, *geo.kernel, channels), xp.dtype)
-            for pos in np.ndindex(*geo.kernel):
-                cols[(Ellipsis,) + pos + (slice(None),)] = _window(xp[i], pos, geo, r0, 0, count)
+            _fill_columns(cols, lambda pos: (Ellipsis,) + pos + (slice(None),), xp[i], geo, r0, 0, count)
             target = _as_view(y[i, r0:r0 + count], (count * prod(rest), out_ch))
             finish(np.matmul(cols.reshape(count * prod(rest), -1), wm, out=target))
     return y
