@@ -4,9 +4,10 @@ A runtime Session owns one Workspace, activates it while it runs and names the o
 call. Kernels ask through the module functions:
 
 - ``scratch(tag, shape, dtype)``: a temporary array that lives only during the kernel call (an im2col
-  buffer, a padded copy of the input). The same array is handed out again for the same tag, shape and
-  dtype, so a session does not pay for allocating and faulting in big buffers on every run. A kernel
-  never returns a scratch array or a view of one.
+  buffer, a padded copy of the input). The same memory is handed out again for the same tag and dtype (one
+  buffer per tag, grown to the largest request; per shape for buffers with a fill), so a session does not
+  pay for allocating and faulting in big buffers on every run. A kernel never returns a scratch array or a
+  view of one, and does not hold two of one tag at once.
 - ``empty(shape, dtype)``: an array for a kernel's output, like np.empty. The session gives the workspace
   the values it no longer needs (``recycle``); when nothing else refers to one, its memory is handed out
   again for an output of the same size, so steady-state runs do not fault in fresh pages for every
@@ -67,7 +68,16 @@ class Workspace:
             _ACTIVE.reset(token)
 
     def scratch(self, tag: str, shape: tuple, dtype, fill=None) -> np.ndarray:
-        key = (tag, tuple(shape), np.dtype(dtype).str, None if fill is None else repr(fill))
+        if fill is None:   # one buffer per tag, as big as the largest request: memory = the largest tile
+            key = (tag, np.dtype(dtype).str)
+            count = 1
+            for d in shape:
+                count *= int(d)
+            flat = self._scratch.get(key)
+            if flat is None or flat.size < count:
+                flat = self._scratch[key] = np.empty(count, dtype)
+            return flat[:count].reshape(shape)
+        key = (tag, tuple(shape), np.dtype(dtype).str, repr(fill))   # its fill must stay where callers keep it
         buf = self._scratch.get(key)
         if buf is None:
             buf = self._scratch[key] = _new(shape, dtype, fill)
