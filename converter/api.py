@@ -5,24 +5,25 @@ import os
 
 # build_graph and load_source_graph are part of the Python API (the frontend alone, or every pass too)
 from .conversion import build_graph, build_shaped_graph, load_source_graph  # noqa: F401
-from .errors import ConverterError
+from .errors import (EMPTY_REQUIRED_OPTION, FILE_PARSE_FAILED, FILE_WRITE_FAILED, INVALID_FRAMEWORK,
+                     PATH_WITHOUT_FILE_NAME, ConverterError)
 from .fileio import require_file
+from .framework import Framework
 from .options import ConvertOptions
-
-FRAMEWORK_NAMES = {0: "Caffe", 1: "MindSpore", 3: "TensorFlow", 5: "ONNX"}
 
 
 def output_path(options: ConvertOptions) -> str:
     out = options.output
     if not out:
-        raise ConverterError("E10004", "--output is required (the path of the .om to write, without .om)",
+        raise ConverterError(EMPTY_REQUIRED_OPTION, "--output is required (the path of the .om to write, without .om)",
                              option="--output")
     if out.endswith(os.sep) or os.path.isdir(out) or not os.path.basename(out):
-        raise ConverterError("E10022", f"--output='{out}' has no file name; give a path such as out/model",
+        raise ConverterError(PATH_WITHOUT_FILE_NAME,
+                             f"--output='{out}' has no file name; give a path such as out/model",
                              option="--output")
     path = out if out.endswith(".om") else out + ".om"
     if os.path.isdir(path):
-        raise ConverterError("E13004", f"--output: cannot write '{path}': it is a folder; name another file",
+        raise ConverterError(FILE_WRITE_FAILED, f"--output: cannot write '{path}': it is a folder; name another file",
                              option="--output", path=path)
     return path
 
@@ -32,7 +33,7 @@ def model_attrs(options: ConvertOptions) -> dict:
     attrs = {
         "atc_cmdline": options.cmdline or "",
         "atc_version": f"om-converter {__version__}",
-        "framework_type": int(options.framework if options.framework is not None else 5),
+        "framework_type": int(options.framework if options.framework is not None else Framework.ONNX),
     }
     if options.soc_version:
         attrs["soc_version"] = options.soc_version.strip('"\'')
@@ -47,12 +48,48 @@ def convert(options: ConvertOptions) -> str:
     try:
         os.makedirs(folder, exist_ok=True)
     except OSError as exc:
-        raise ConverterError("E13004", f"--output: cannot create folder '{folder}': {exc.strerror}",
+        raise ConverterError(FILE_WRITE_FAILED, f"--output: cannot create folder '{folder}': {exc.strerror}",
                              option="--output") from None
     from .om.publish import publish_om
     publish_om(graph, path, {**model_attrs(options), **graph.meta.get("model_attrs", {})},
                external_weight=options.external_weight == 1)
     return path
+
+
+def convert_single_ops(options: ConvertOptions) -> list:
+    """atc --singleop: one .om per compiled entry of the description file, in the --output folder, named as
+    ATC names them; returns their paths. Every entry is built before anything is written (a bad file writes
+    nothing), each .om is written atomically, and a failure while writing removes the ones this run wrote.
+    ``options.precision_mode`` applies as given (the CLI sets must_keep_origin_dtype when no precision option
+    is on the command line, so the declared dtypes are kept)."""
+    import warnings
+
+    from .conversion import build_single_op_graphs
+    from .errors import ConversionWarning
+    from .fileio import output_folder
+    from .om.publish import publish_om
+    by_name: dict = {}
+    for name, graph in build_single_op_graphs(options):
+        if name in by_name:
+            warnings.warn(f"--singleop: two entries are written to {name}; the later one is kept, as ATC does",
+                          ConversionWarning, stacklevel=2)
+        by_name[name] = graph
+    folder = output_folder(options.output, "--output")
+    attrs = {k: v for k, v in model_attrs(options).items() if k != "framework_type"}
+    written = []
+    try:
+        for name, graph in by_name.items():
+            path = os.path.join(folder, name)
+            publish_om(graph, path, {**attrs, **graph.meta.get("model_attrs", {})})
+            written.append(path)
+    except BaseException:
+        for path in written:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+        raise
+    return written
 
 
 # ---- mode 1: JSON dumps ------------------------------------------------------------------------
@@ -70,16 +107,17 @@ def source_json(options: ConvertOptions) -> str:
         opts = replace(options, model=src)
         graph = build_shaped_graph(opts)
         return model_def_to_json(graph_to_model_def(graph, model_attrs(opts)).model_def, dump_mode=1)
-    if fw == 5:
+    if fw == Framework.ONNX:
         from .frontends.onnx import dump_onnx_json
         return dump_onnx_json(src)
-    if fw == 0:
+    if fw == Framework.CAFFE:
         from .frontends.caffe import dump_prototxt_json
         return dump_prototxt_json(src)
-    if fw == 3:
+    if fw == Framework.TENSORFLOW:
         from .frontends.tensorflow import dump_graphdef_json
         return dump_graphdef_json(src)
-    raise ConverterError("E10007", f"--framework={fw} cannot be dumped; use 0, 3 or 5, or no --framework for an "
+    raise ConverterError(INVALID_FRAMEWORK,
+                         f"--framework={fw} cannot be dumped; use 0, 3 or 5, or no --framework for an "
                          ".om file", option="--framework")
 
 
@@ -87,7 +125,8 @@ def dump_json(options: ConvertOptions) -> str:
     """atc --mode=1: write the JSON dump to --json; returns its path."""
     from .fileio import write_text_atomic
     if not options.json:
-        raise ConverterError("E10004", "--json is required with --mode=1 (the JSON file to write)", option="--json")
+        raise ConverterError(EMPTY_REQUIRED_OPTION,
+                             "--json is required with --mode=1 (the JSON file to write)", option="--json")
     if options.framework in (None, -1):
         from .om.json_dump import om_to_json
         text = om_to_json(require_file(options.om, "--om"), options.dump_mode)
@@ -105,13 +144,13 @@ def dump_text_modeldef(options: ConvertOptions) -> str:
     from .proto import ge_ir_pb2 as ge
     src = require_file(options.om, "--om")
     if not options.json:
-        raise ConverterError("E10004", "--json is required with --mode=5", option="--json")
+        raise ConverterError(EMPTY_REQUIRED_OPTION, "--json is required with --mode=5", option="--json")
     model = ge.ModelDef()
     try:
         with open(src, encoding="utf-8") as f:
             text_format.Parse(f.read(), model)
     except (text_format.ParseError, UnicodeDecodeError) as exc:
-        raise ConverterError("E13005", f"--om: '{src}' is not a text-format ge.proto.ModelDef: {exc}",
+        raise ConverterError(FILE_PARSE_FAILED, f"--om: '{src}' is not a text-format ge.proto.ModelDef: {exc}",
                              option="--om", path=src) from None
     return write_text_atomic(options.json, model_def_to_json(model), option="--json")
 

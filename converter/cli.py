@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from .cli_args import parse_argv
 from .configs.option_table import GROUPS, OPTIONS
-from .errors import ConversionWarning, ConverterError
+from .errors import INTERNAL_ERROR, INVALID_ARGUMENT_VALUE, ConversionWarning, ConverterError
 from .fileio.interrupts import exit_status, sigterm_as_interrupt
 from .options import ConvertOptions, build_options
 
@@ -50,15 +50,17 @@ def mode_actions() -> dict:
     """--mode -> the converter.api function that does the work. The api is imported here, when a mode runs:
     it pulls in every op, pass and frontend, which `atc --help` and option errors do not need."""
     from . import api
-    return {0: api.convert, 1: api.dump_json, 3: api.precheck, 5: api.dump_text_modeldef, 6: api.print_model_info}
+    return {0: api.convert, 1: api.dump_json, 3: api.precheck, 5: api.dump_text_modeldef, 6: api.print_model_info,
+            "singleop": api.convert_single_ops}
 
 
 def run(options: ConvertOptions):
     """Dispatch to converter.api by mode; returns what the API returned (a path, or text for mode 6)."""
     actions = mode_actions()
-    action = actions.get(options.mode)
+    action = actions.get("singleop" if options.singleop else options.mode)
     if action is None:
-        raise ConverterError("E10001", f"--mode={options.mode} is not available in this build", option="--mode")
+        raise ConverterError(INVALID_ARGUMENT_VALUE,
+                             f"--mode={options.mode} is not available in this build", option="--mode")
     result = action(options)
     if options.mode == 0 and options.display_model_info == 1 and isinstance(result, str) and 6 in actions:
         print(actions[6](replace(options, mode=6, om=result)))
@@ -116,7 +118,7 @@ def _main(argv=None) -> int:
         return 1
     except Exception as error:          # a bug of ours: say so, with the traceback only in debug
         print(FAILURE_LINE)
-        print(f"E19999: internal error: {type(error).__name__}: {error}")
+        print(f"{INTERNAL_ERROR}: internal error: {type(error).__name__}: {error}")
         if debug:
             traceback.print_exc()
         else:

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 
 from .configs.option_table import OPTION_BY_NAME, OptionSpec
-from .errors import OptionError
+from .errors import EMPTY_REQUIRED_OPTION, INVALID_ARGUMENT_VALUE, NOT_TRUE_OR_FALSE, OptionError
 
 FLAG_TRUE = {"true", "t", "y", "yes", "1"}
 FLAG_FALSE = {"false", "f", "n", "no", "0"}
@@ -55,7 +55,8 @@ def lookup_option(raw_name: str) -> OptionSpec:
     name = raw_name.replace("-", "_")
     spec = OPTION_BY_NAME.get(name)
     if spec is None:
-        raise UsageError("E10001", f"unknown option '--{raw_name}'{_suggest(name)}", option="--" + raw_name)
+        raise UsageError(INVALID_ARGUMENT_VALUE,
+                         f"unknown option '--{raw_name}'{_suggest(name)}", option="--" + raw_name)
     return spec
 
 
@@ -64,7 +65,7 @@ def _positional_error(token: str, previous: str | None) -> UsageError:
     if previous is not None and any(ch in token for ch in ":;,"):
         hint = (f"; it looks like the rest of the value of {previous}: quote the whole value, "
                 f"e.g. {previous}=\"a:1,2;b:3\"")
-    return UsageError("E10001", f"unexpected argument '{token}': every argument must be an option "
+    return UsageError(INVALID_ARGUMENT_VALUE, f"unexpected argument '{token}': every argument must be an option "
                        f"written as --name=value{hint}")
 
 
@@ -78,10 +79,11 @@ def convert_value(spec: OptionSpec, raw: str | None):
             return True
         if low in FLAG_FALSE:
             return False
-        raise OptionError("E10005", f"{spec.flag}: value '{raw}' is not a boolean (true or false)",
+        raise OptionError(NOT_TRUE_OR_FALSE, f"{spec.flag}: value '{raw}' is not a boolean (true or false)",
                           option=spec.flag)
     if raw is None:
-        raise OptionError("E10004", f"{spec.flag} needs a value: write {spec.flag}=VALUE", option=spec.flag)
+        raise OptionError(EMPTY_REQUIRED_OPTION,
+                          f"{spec.flag} needs a value: write {spec.flag}=VALUE", option=spec.flag)
     if spec.kind == "int":
         text = raw.strip()
         if not re.fullmatch(r"-?\d+", text):

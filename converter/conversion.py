@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import warnings
 
-from .errors import ConversionWarning, ConverterError
+from .errors import CAFFE_WEIGHT_OPTION_MISSING, INVALID_FRAMEWORK, ConversionWarning, ConverterError
 from .fileio import require_file
+from .framework import Framework
 from .ir import Graph
 from .options import ConvertOptions
 from .passes.base import PassContext
-from .passes.pipeline import SHAPE_PASSES, run_passes
+from .passes.pipeline import SHAPE_PASSES, SINGLE_OP_PASSES, run_passes
 
 
 def _shape_dict(options: ConvertOptions) -> dict:
@@ -24,35 +25,50 @@ def load_source_graph(options: ConvertOptions) -> Graph:
     """Parse the source model into the IR (no passes yet)."""
     fw = options.framework
     model = require_file(options.model, "--model")
-    if fw == 5:
+    if fw == Framework.ONNX:
         from .frontends.onnx import load_onnx_graph
         return load_onnx_graph(model, input_names_with_shape=list(_shape_dict(options)))
-    if fw == 0:
+    if fw == Framework.CAFFE:
         from .frontends.caffe import load_caffe_graph
         weight = require_file(options.weight, "--weight") if options.weight else None
         if weight is None:
-            raise ConverterError("E10008", "--weight is required for a Caffe model (the .caffemodel file)",
+            raise ConverterError(CAFFE_WEIGHT_OPTION_MISSING,
+                                 "--weight is required for a Caffe model (the .caffemodel file)",
                                  option="--weight")
         return load_caffe_graph(model, weight, _shape_dict(options), op_name_map=options.op_name_map)
-    if fw == 3:
+    if fw == Framework.TENSORFLOW:
         from .frontends.tensorflow import load_tf_graph
         return load_tf_graph(model, _shape_dict(options), list(options.out_nodes or ()))
-    if fw == 1:
-        raise ConverterError("E10001", "--framework=1 (MindSpore .air) is not supported by this converter; "
-                             "export the model to ONNX and use --framework=5", option="--framework")
-    raise ConverterError("E10007", f"--framework={fw} is not valid; use 0 (Caffe), 3 (TensorFlow) or 5 (ONNX)",
-                         option="--framework")
+    if fw == Framework.MINDSPORE:
+        from .ascend.air import load_air_graph
+        return load_air_graph(model, options.input_shape)
+    raise ConverterError(INVALID_FRAMEWORK, f"--framework={fw} is not valid; use 0 (Caffe), 1 (MindSpore .air), "
+                         "3 (TensorFlow) or 5 (ONNX)", option="--framework")
 
 
 def build_graph(options: ConvertOptions) -> Graph:
     """Frontend + every pass: the graph that would be written to the .om."""
     graph = load_source_graph(options)
-    ctx = PassContext(options=options, framework=options.framework if options.framework is not None else 5)
+    ctx = PassContext(options=options, framework=options.framework if options.framework is not None else Framework.ONNX)
     run_passes(graph, ctx)
     graph.meta["warnings"] = list(graph.meta.get("frontend_warnings", ())) + list(ctx.warnings)
     for message in graph.meta["warnings"]:
         warnings.warn(message, ConversionWarning, stacklevel=2)
     return graph
+
+
+def build_single_op_graphs(options: ConvertOptions) -> list:
+    """--singleop: (.om file name, graph) per compiled entry of the description file, every pass applied
+    except --input_shape (the description declares its inputs, dynamic dims and ranges included)."""
+    from .ascend.single_op import description_graphs
+    built = []
+    for entry, graph in description_graphs(options.singleop):
+        ctx = PassContext(options=options, framework=Framework.MINDSPORE)
+        run_passes(graph, ctx, SINGLE_OP_PASSES)
+        for message in ctx.warnings:
+            warnings.warn(f"{entry.file_name}: {message}", ConversionWarning, stacklevel=2)
+        built.append((entry.file_name, graph))
+    return built
 
 
 def build_shaped_graph(options: ConvertOptions) -> Graph:

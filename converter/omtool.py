@@ -8,7 +8,7 @@ from typing import List, Optional
 
 import typer
 
-from .errors import ConverterError
+from .errors import FILE_OPEN_FAILED, FILE_PARSE_FAILED, INTERNAL_ERROR, INVALID_ARGUMENT_VALUE, ConverterError
 from .fileio.interrupts import exit_status, sigterm_as_interrupt
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -39,11 +39,11 @@ def _parse_inputs(items: List[str], session=None) -> dict:
     feeds = {}
     for item in items or []:
         if "=" not in item:
-            raise ConverterError("E10001", f"--input '{item}' must be NAME=FILE.npy or NAME=FILE.bin",
+            raise ConverterError(INVALID_ARGUMENT_VALUE, f"--input '{item}' must be NAME=FILE.npy or NAME=FILE.bin",
                                  option="--input")
         name, path = item.split("=", 1)
         if not os.path.isfile(path):
-            raise ConverterError("E13001", f"--input {name}: cannot open '{path}'", option="--input", path=path)
+            raise ConverterError(FILE_OPEN_FAILED, f"--input {name}: cannot open '{path}'", option="--input", path=path)
         if path.lower().endswith(".bin") and session is not None:
             from .runtime.inputs import read_raw_input
             feeds[name] = read_raw_input(session.graph, name, path)
@@ -51,11 +51,11 @@ def _parse_inputs(items: List[str], session=None) -> dict:
         try:
             value = np.load(path, allow_pickle=False)
         except Exception as exc:
-            raise ConverterError("E13005", f"--input {name}: '{path}' is not a .npy file ({exc})",
+            raise ConverterError(FILE_PARSE_FAILED, f"--input {name}: '{path}' is not a .npy file ({exc})",
                                  option="--input", path=path) from None
         if not isinstance(value, np.ndarray):  # an .npz archive: several arrays, which one is meant?
             value.close()
-            raise ConverterError("E13005", f"--input {name}: '{path}' is an .npz archive; give one array as a "
+            raise ConverterError(FILE_PARSE_FAILED, f"--input {name}: '{path}' is an .npz archive; give one array as a "
                                  ".npy file (numpy.save)", option="--input", path=path)
         feeds[name] = value
     return feeds
@@ -213,7 +213,7 @@ def main(argv=None) -> int:
     except Exception as exc:  # a bug of ours: say so plainly (OMTOOL_DEBUG=1 shows the traceback)
         if os.environ.get("OMTOOL_DEBUG"):
             raise
-        typer.echo(f"omtool failed: E19999: internal error: {type(exc).__name__}: {exc} "
+        typer.echo(f"omtool failed: {INTERNAL_ERROR}: internal error: {type(exc).__name__}: {exc} "
                    "(set OMTOOL_DEBUG=1 for the traceback, and please report it)", err=True)
         return 1
     return 0

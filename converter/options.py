@@ -11,14 +11,17 @@ from .configs import parse_aipp_config, parse_customize_dtypes, parse_keep_dtype
 from .configs import output_values as ov
 from .configs.shape_options import build_shapes
 from .configs.option_table import OPTION_BY_NAME
-from .errors import OptionError
+from .errors import (CAFFE_WEIGHT_OPTION_MISSING, EMPTY_REQUIRED_OPTION, EXCLUSIVE_OPTIONS, FILE_OPEN_FAILED,
+                     INVALID_ARGUMENT_VALUE, INVALID_FRAMEWORK, PATH_WITHOUT_FILE_NAME, OptionError)
+from .framework import ALL_INPUT_FORMATS, INPUT_FORMATS, Framework
 
 
 @dataclass(frozen=True)
 class ConvertOptions:
     mode: int = 0
-    framework: int | None = None          # 0 Caffe, 1 MindSpore, 3 TensorFlow, 5 ONNX
+    framework: int | None = None          # a Framework (0 Caffe, 1 MindSpore .air, 3 TensorFlow, 5 ONNX)
     model: str | None = None
+    singleop: str | None = None           # single-operator description file; output is then a folder
     weight: str | None = None
     output: str | None = None             # without .om; the writer appends it
     om: str | None = None
@@ -65,9 +68,6 @@ class ConvertOptions:
 
 SUPPORTED_MODES = {0: "convert", 1: "dump to JSON", 3: "pre-check", 5: "GE text graph to JSON",
                    6: "show .om info"}
-FRAMEWORKS = {0: "Caffe", 1: "MindSpore", 3: "TensorFlow", 5: "ONNX"}
-INPUT_FORMATS = {0: ("NCHW", "ND"), 3: ("NCHW", "NHWC", "ND", "NCDHW", "NDHWC"), 5: ("NCHW", "ND", "NCDHW")}
-ALL_INPUT_FORMATS = ("NCHW", "NHWC", "ND", "NCDHW", "NDHWC")
 PRECISION_V2_EQUIVALENT = {"fp16": "force_fp16", "origin": "must_keep_origin_dtype",
                            "mixed_float16": "allow_mix_precision"}
 PRECISION_ALIASES = {"allow_mix_precision_fp16": "allow_mix_precision"}
@@ -89,10 +89,10 @@ def check_table_values(values: dict) -> None:
     for name, value in values.items():
         spec = OPTION_BY_NAME[name]
         if spec.status == "retired":
-            raise _err("E10001", spec.flag, "this option is retired in ATC (auto tuning moved to the AOE "
+            raise _err(INVALID_ARGUMENT_VALUE, spec.flag, "this option is retired in ATC (auto tuning moved to the AOE "
                        "tool); remove it")
         if spec.status == "unsupported":
-            raise _err("E10001", spec.flag, "not supported by this converter")
+            raise _err(INVALID_ARGUMENT_VALUE, spec.flag, "not supported by this converter")
         text = str(value)
         if spec.kind == "enum" and text not in spec.choices:
             raise _err(spec.code, spec.flag, f"value '{text}' is invalid; allowed: {', '.join(spec.choices)}")
@@ -103,25 +103,25 @@ def check_table_values(values: dict) -> None:
         if spec.kind == "bool" and text not in ("true", "false"):
             raise _err(spec.code, spec.flag, f"value '{text}' must be true or false")
         if spec.kind == "path" and value != "" and not os.path.isfile(text):
-            raise OptionError("E13001", f"{spec.flag}: cannot open file '{text}' (no such file)",
+            raise OptionError(FILE_OPEN_FAILED, f"{spec.flag}: cannot open file '{text}' (no such file)",
                               option=spec.flag, path=text)
 
 
 def check_ignored_option_rules(values: dict) -> None:
     """ATC's cross-option rules among options we accept but ignore."""
     if values.get("optypelist_for_implmode") and not values.get("op_select_implmode"):
-        raise _err("E10001", "--op_select_implmode", "must be set when --optypelist_for_implmode is set")
+        raise _err(INVALID_ARGUMENT_VALUE, "--op_select_implmode", "must be set when --optypelist_for_implmode is set")
     if values.get("enable_compress_weight") == "true" and values.get("compress_weight_conf"):
-        raise OptionError("E10047", "--enable_compress_weight and --compress_weight_conf cannot both be set",
+        raise OptionError(EXCLUSIVE_OPTIONS, "--enable_compress_weight and --compress_weight_conf cannot both be set",
                           option="--enable_compress_weight")
     if "modify_mixlist" in values:
         mode = values.get("precision_mode_v2") or values.get("precision_mode", "")
         if mode not in MIXLIST_PRECISION:
-            raise _err("E10001", "--modify_mixlist", "needs --precision_mode=allow_mix_precision or "
+            raise _err(INVALID_ARGUMENT_VALUE, "--modify_mixlist", "needs --precision_mode=allow_mix_precision or "
                        "--precision_mode_v2=mixed_float16")
     if values.get("input_hint_shape") and any(values.get(n) for n in
                                               ("dynamic_batch_size", "dynamic_image_size", "dynamic_dims")):
-        raise _err("E10001", "--input_hint_shape", "cannot be used with --dynamic_batch_size, "
+        raise _err(INVALID_ARGUMENT_VALUE, "--input_hint_shape", "cannot be used with --dynamic_batch_size, "
                    "--dynamic_image_size or --dynamic_dims")
 
 
@@ -142,50 +142,54 @@ def ignored_options(values: dict):
 def check_mode(mode: int) -> None:
     if mode not in SUPPORTED_MODES:
         allowed = ", ".join(f"{m} ({what})" for m, what in SUPPORTED_MODES.items())
-        raise _err("E10001", "--mode", f"value {mode} is not supported; use one of {allowed}")
+        raise _err(INVALID_ARGUMENT_VALUE, "--mode", f"value {mode} is not supported; use one of {allowed}")
 
 
-def check_framework(mode: int, framework) -> int | None:
-    """The framework as an int or None; E10007 when missing (modes 0/3) or not 0, 1, 3, 5."""
+def check_framework(mode: int, framework) -> Framework | None:
+    """The Framework, or None; E10007 when missing (modes 0/3) or not 0, 1, 3, 5."""
     if framework is None or (mode == 1 and framework == -1):
         if mode in (0, 3):
-            raise _err("E10007", "--framework", "is required: 0 (Caffe), 3 (TensorFlow) or 5 (ONNX)")
+            raise _err(INVALID_FRAMEWORK, "--framework", "is required: 0 (Caffe), 3 (TensorFlow) or 5 (ONNX)")
         return None
-    if framework not in FRAMEWORKS:
-        raise _err("E10007", "--framework", f"value {framework} is invalid; use 0 (Caffe), 3 (TensorFlow) "
-                   "or 5 (ONNX)")
-    if framework == 1 and mode in (0, 1, 3):
-        raise _err("E10001", "--framework", "1 (MindSpore .air) is not supported by this converter; export the "
-                   "model to ONNX and use --framework=5")
-    return framework
+    if framework not in tuple(Framework):
+        raise _err(INVALID_FRAMEWORK, "--framework", f"value {framework} is invalid; use 0 (Caffe), "
+                   "1 (MindSpore .air), 3 (TensorFlow) or 5 (ONNX)")
+    if framework == Framework.MINDSPORE and mode in (1, 3):
+        what = "dumped to JSON (--mode=1 takes 0, 3 or 5; dump the converted .om instead)" if mode == 1 else \
+            "pre-checked (--mode=3 takes 0, 3 or 5; convert it with --mode=0, which checks every op)"
+        raise _err(INVALID_ARGUMENT_VALUE, "--framework", f"a MindSpore .air model (1) cannot be {what}")
+    return Framework(framework)
 
 
 def require(values: dict, name: str) -> str:
     value = values.get(name)
     if not value:
-        raise _err("E10004", f"--{name}", "is required and cannot be empty")
+        raise _err(EMPTY_REQUIRED_OPTION, f"--{name}", "is required and cannot be empty")
     return value
 
 
 def check_output_path(path: str, option: str) -> None:
     if len(path) > MAX_PATH:
-        raise _err("E10001", option, f"the path is {len(path)} characters long; at most {MAX_PATH} are allowed")
+        raise _err(INVALID_ARGUMENT_VALUE,
+                   option, f"the path is {len(path)} characters long; at most {MAX_PATH} are allowed")
     if path.endswith(("/", os.sep)) or os.path.isdir(path) or not os.path.basename(path):
-        raise OptionError("E10022", f"{option}='{path}' has no file name (it is a folder); give a path such "
+        raise OptionError(PATH_WITHOUT_FILE_NAME,
+                          f"{option}='{path}' has no file name (it is a folder); give a path such "
                           "as out/model", option=option)
 
 
 def mode_requirements(mode: int, framework, values: dict) -> None:
     if mode == 0:
         require(values, "model")
-        if framework == 0 and not values.get("weight"):
-            raise _err("E10008", "--weight", "is required for a Caffe model (the .caffemodel file)")
+        if framework == Framework.CAFFE and not values.get("weight"):
+            raise _err(CAFFE_WEIGHT_OPTION_MISSING, "--weight", "is required for a Caffe model (the .caffemodel file)")
         check_output_path(require(values, "output"), "--output")
     elif mode == 1:
         require(values, "om")
         check_output_path(require(values, "json"), "--json")
         if values.get("dump_mode") == "1" and framework is None:
-            raise _err("E10001", "--dump_mode", "1 needs --framework (0, 3 or 5) and the source model in --om")
+            raise _err(INVALID_ARGUMENT_VALUE,
+                       "--dump_mode", "1 needs --framework (0, 3 or 5) and the source model in --om")
     elif mode == 3:
         require(values, "model")
     elif mode == 5:
@@ -194,17 +198,17 @@ def mode_requirements(mode: int, framework, values: dict) -> None:
     elif mode == 6:
         require(values, "om")
     if values.get("dump_mode") == "1" and mode != 1:
-        raise _err("E10001", "--dump_mode", "1 only applies to --mode=1")
+        raise _err(INVALID_ARGUMENT_VALUE, "--dump_mode", "1 only applies to --mode=1")
 
 
 def check_weight(framework, values: dict, warnings: list) -> None:
     weight = values.get("weight")
-    if not weight or framework in (0, None):
+    if not weight or framework in (Framework.CAFFE, None):
         return
     if not os.path.isfile(weight):
-        raise OptionError("E13001", f"--weight: cannot open file '{weight}' (no such file)", option="--weight",
+        raise OptionError(FILE_OPEN_FAILED, f"--weight: cannot open file '{weight}' (no such file)", option="--weight",
                           path=weight)
-    warnings.append(f"--weight is ignored for {FRAMEWORKS[framework]} models")
+    warnings.append(f"--weight is ignored for {Framework(framework).label} models")
 
 
 def check_input_format(framework, fmt: str | None) -> None:
@@ -212,8 +216,9 @@ def check_input_format(framework, fmt: str | None) -> None:
         return
     allowed = INPUT_FORMATS.get(framework, ALL_INPUT_FORMATS)
     if fmt not in allowed:
-        where = f"for {FRAMEWORKS[framework]}" if framework in INPUT_FORMATS else ""
-        raise _err("E10001", "--input_format", f"value '{fmt}' is invalid {where}; allowed: {', '.join(allowed)}")
+        where = f"for {Framework(framework).label}" if framework in INPUT_FORMATS else ""
+        raise _err(INVALID_ARGUMENT_VALUE,
+                   "--input_format", f"value '{fmt}' is invalid {where}; allowed: {', '.join(allowed)}")
 
 
 # ---- precision ---------------------------------------------------------------------------------------
@@ -221,17 +226,18 @@ def check_input_format(framework, fmt: str | None) -> None:
 def build_precision(values: dict) -> dict:
     v1, v2 = values.get("precision_mode"), values.get("precision_mode_v2")
     if v1 and v2:
-        raise _err("E10001", "--precision_mode_v2", "cannot be used together with --precision_mode")
+        raise _err(INVALID_ARGUMENT_VALUE, "--precision_mode_v2", "cannot be used together with --precision_mode")
     if v2:
         if v2 not in PRECISION_V2_EQUIVALENT:
-            raise _err("E10001", "--precision_mode_v2", f"'{v2}' is not supported by this converter; use one of "
+            raise _err(INVALID_ARGUMENT_VALUE,
+                       "--precision_mode_v2", f"'{v2}' is not supported by this converter; use one of "
                        f"{', '.join(PRECISION_V2_EQUIVALENT)}")
         return {"precision_mode": PRECISION_V2_EQUIVALENT[v2], "precision_mode_v2": v2}
     if not v1:
         return {}
     mode = PRECISION_ALIASES.get(v1, v1)
     if mode not in SUPPORTED_PRECISION:
-        raise _err("E10001", "--precision_mode", f"'{v1}' is not supported by this converter; use one of "
+        raise _err(INVALID_ARGUMENT_VALUE, "--precision_mode", f"'{v1}' is not supported by this converter; use one of "
                    f"{', '.join(SUPPORTED_PRECISION)}")
     return {"precision_mode": mode}
 
@@ -246,7 +252,7 @@ def build_boundaries(values: dict, framework) -> dict:
         out["output_type"], out["output_type_per_node"] = ov.parse_output_type(values["output_type"], out_nodes)
     if values.get("is_output_fp16"):
         if values.get("output_type"):
-            raise _err("E10001", "--is_output_fp16", "cannot be combined with --output_type")
+            raise _err(INVALID_ARGUMENT_VALUE, "--is_output_fp16", "cannot be combined with --output_type")
         out["is_output_fp16"] = ov.parse_bool_list(values["is_output_fp16"], "--is_output_fp16")
         _check_count(out["is_output_fp16"], out_nodes, "--is_output_fp16", "--out_nodes", required=False)
     fp16_nodes = ov.parse_name_list(values.get("input_fp16_nodes") or "")
@@ -266,7 +272,7 @@ def _check_count(flags: tuple, partner: tuple, option: str, partner_option: str,
     if not partner and not required:
         return
     if len(flags) != len(partner):
-        raise _err("E10001", option, f"has {len(flags)} value(s) but {partner_option} has {len(partner)} "
+        raise _err(INVALID_ARGUMENT_VALUE, option, f"has {len(flags)} value(s) but {partner_option} has {len(partner)} "
                    "entries; give one true/false per entry")
 
 
@@ -281,9 +287,9 @@ def build_files(values: dict, framework) -> dict:
     if values.get("modify_mixlist"):
         out["modify_mixlist"] = parse_mixlist(values["modify_mixlist"])
     if values.get("op_name_map"):
-        if framework not in (0, None):
-            raise _err("E10001", "--op_name_map", f"only applies to Caffe models (--framework=0), not "
-                       f"{FRAMEWORKS[framework]}")
+        if framework not in (Framework.CAFFE, None):
+            raise _err(INVALID_ARGUMENT_VALUE, "--op_name_map", f"only applies to Caffe models (--framework=0), not "
+                       f"{Framework(framework).label}")
         out["op_name_map"] = parse_op_name_map(values["op_name_map"])
     if values.get("insert_op_conf"):
         out["insert_op_conf"] = values["insert_op_conf"]
@@ -294,12 +300,54 @@ def build_files(values: dict, framework) -> dict:
 def reject_unimplemented_features(mode: int, fields: dict) -> None:
     """Features parsed and checked but not applied yet fail loudly instead of being skipped."""
     if mode == 0 and any(block.get("aipp_mode") == "dynamic" for block in fields.get("aipp", ())):
-        raise _err("E10001", "--insert_op_conf", "dynamic AIPP (aipp_mode: dynamic) is not supported by this "
+        raise _err(INVALID_ARGUMENT_VALUE,
+                   "--insert_op_conf", "dynamic AIPP (aipp_mode: dynamic) is not supported by this "
                    "converter; the parameters would arrive at run time through an extra input we do not "
                    "build. Use aipp_mode: static, or do the preprocessing before inference")
     if fields.get("external_weight") == 2:
-        raise _err("E10001", "--external_weight", "2 (all weights in one combined file) is not supported; "
+        raise _err(INVALID_ARGUMENT_VALUE,
+                   "--external_weight", "2 (all weights in one combined file) is not supported; "
                    "use 0 or 1")
+
+
+# ---- --singleop ---------------------------------------------------------------------------------------------
+
+# options that take part in a single-op build (ATC passes these to it); every other option is accepted and ignored
+SINGLEOP_OPTIONS = {"singleop", "output", "soc_version", "log", "precision_mode", "precision_mode_v2",
+                    "modify_mixlist", "customize_dtypes"}
+SINGLEOP_CONFLICTS = "--display_model_info=1, --framework, --insert_op_conf and --mode"
+
+
+def build_singleop_options(values: dict, parsed) -> ConvertOptions:
+    """atc --singleop=ops.json --output=DIR: ATC refuses it with --display_model_info=1, --framework,
+    --insert_op_conf or a --mode (E10001), needs --output (a folder) and --soc_version (E10004), and ignores
+    the options a single-op build does not read (warned here). Without a precision option the dtypes the
+    description declares are kept."""
+    if (values.get("display_model_info") == "1" or "framework" in values and values["framework"] != -1
+            or values.get("insert_op_conf") or values.get("mode", 0) != 0):
+        raise _err(INVALID_ARGUMENT_VALUE, "--singleop", f"cannot be used with {SINGLEOP_CONFLICTS}; a "
+                   "description file is compiled on its own")
+    output = require(values, "output")
+    require(values, "soc_version")
+    if len(output) > MAX_PATH:
+        raise _err(INVALID_ARGUMENT_VALUE, "--output", f"the path is {len(output)} characters long; at most "
+                   f"{MAX_PATH} are allowed")
+    if os.path.isfile(output):
+        raise _err(INVALID_ARGUMENT_VALUE, "--output", f"'{output}' is a file; with --singleop it names the "
+                   "folder the .om files are written to")
+    warnings = [f"--{name} has no effect with --singleop" for name in values
+                if name not in SINGLEOP_OPTIONS and OPTION_BY_NAME[name].status == "implemented"]
+    fields = {"mode": 0, "singleop": values["singleop"], "output": output, "log": values.get("log", "null"),
+              "soc_version": values["soc_version"], "precision_mode": "must_keep_origin_dtype"}
+    fields.update(build_precision(values))
+    if values.get("customize_dtypes"):
+        fields["customize_dtypes"] = parse_customize_dtypes(values["customize_dtypes"])
+    if values.get("modify_mixlist"):
+        fields["modify_mixlist"] = parse_mixlist(values["modify_mixlist"])
+    ignored, ignored_warnings = ignored_options(values)
+    fields.update(ignored=ignored, extra={flag.lstrip("-"): value for flag, value in ignored},
+                  warnings=tuple(ignored_warnings + warnings), cmdline=" ".join(("atc",) + tuple(parsed.argv)))
+    return ConvertOptions(**fields)
 
 
 # ---- entry points --------------------------------------------------------------------------------------
@@ -309,6 +357,8 @@ def build_options(parsed) -> ConvertOptions:
     values = dict(parsed.values)
     check_table_values(values)
     check_ignored_option_rules(values)
+    if values.get("singleop"):
+        return build_singleop_options(values, parsed)
     mode = values.get("mode", 0)
     check_mode(mode)
     framework = check_framework(mode, values.get("framework"))

@@ -6,7 +6,8 @@ import json
 from collections import Counter
 
 from .conversion import build_graph, load_source_graph
-from .errors import ConverterError
+from .errors import CAFFE_WEIGHT_OPTION_MISSING, INVALID_ARGUMENT_VALUE, UNSUPPORTED_OP, ConverterError
+from .framework import Framework
 from .options import ConvertOptions
 
 OK, UNSUPPORTED, BAD_PARAM, NAME_REPEATED = 0, 1, 2, 9
@@ -53,7 +54,8 @@ def _caffe_entries(options: ConvertOptions) -> tuple:
     from .frontends.caffe.reader import read_prototxt
     from .frontends.caffe.registry import find_handler
     if not options.weight:
-        raise ConverterError("E10008", "--weight is required for a Caffe model (the .caffemodel file)",
+        raise ConverterError(CAFFE_WEIGHT_OPTION_MISSING,
+                             "--weight is required for a Caffe model (the .caffemodel file)",
                              option="--weight")
     net = read_prototxt(options.model).net
     apply_op_name_map(net, options.op_name_map or ())
@@ -102,11 +104,11 @@ def _attribute_causes(options: ConvertOptions, entries: list) -> None:
 def precheck(options: ConvertOptions) -> dict:
     """Run the pre-check, write --check_report, and raise E10001... if any op failed."""
     from .fileio import write_text_atomic
-    if options.framework == 5:
+    if options.framework == Framework.ONNX:
         name, entries = _onnx_entries(options)
-    elif options.framework == 0:
+    elif options.framework == Framework.CAFFE:
         name, entries = _caffe_entries(options)
-    elif options.framework == 3:
+    elif options.framework == Framework.TENSORFLOW:
         name, entries = _tf_entries(options)
     else:
         load_source_graph(options)  # E-coded: no such framework
@@ -120,8 +122,8 @@ def precheck(options: ConvertOptions) -> dict:
     write_text_atomic(path, json.dumps(report, indent=2), option="--check_report")
     if failed:
         bad = [f"{e['name']} ({e['type']})" for e in entries if e["result"] == "failed"]
-        raise ConverterError("E11009" if any(c["code"] == UNSUPPORTED for e in entries for c in e["cause"])
-                             else "E10001",
+        raise ConverterError(UNSUPPORTED_OP if any(c["code"] == UNSUPPORTED for e in entries for c in e["cause"])
+                             else INVALID_ARGUMENT_VALUE,
                              f"pre-check failed for {failed} of {len(entries)} ops: {', '.join(bad[:10])}"
                              f"{' ...' if len(bad) > 10 else ''}; see {path}")
     return report

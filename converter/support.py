@@ -19,7 +19,8 @@ def frontend_tables() -> dict:
         if fn is not None:
             tables[fw] = sorted(fn())
     from .ascend.table import supported_types
-    tables["Ascend IR (GE op types in compiled .om files, run by omtool run)"] = supported_types()
+    tables["Ascend IR (GE op types: compiled .om files run by omtool run, --singleop descriptions, "
+           "--framework=1 .air models)"] = supported_types()
     return tables
 
 

@@ -33,7 +33,8 @@ LAYERS = (
     ("cli_args",),                      # argv -> raw option values, checked against the option table
     ("configs", "ops", "fileio"),       # option values and files; canonical ops; input files, atomic writes
     ("ir",),                            # Graph, Op, TensorDesc, DataType
-    ("errors", "proto", "protojson", "__init__"),  # E-coded errors; protobuf modules and their JSON text; version
+    ("errors", "framework", "proto", "protojson", "__init__"),  # E-codes; the Framework enum; protobuf
+                                                               # modules and their JSON text; version
 )
 # Within the stages: verify runs .om files with the runtime, and the runtime reads them with om (compiled
 # ATC/GE files through ascend, which lowers their GE ops to canonical ones: it reads the ModelDef with om and

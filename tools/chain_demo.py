@@ -20,6 +20,7 @@ import onnx
 def main() -> None:
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     from converter import api
+    from converter.framework import Framework
     from converter.options import ConvertOptions
     from converter.runtime import Pipeline, Session
     from converter.verify import Tolerance, compare_arrays
@@ -40,7 +41,7 @@ def main() -> None:
         src = os.path.join(d, "full.onnx")
         onnx.save(full, src)
         source = run_onnx(src, {"input": x})["logits"]
-        whole = api.convert(ConvertOptions(framework=5, model=src, output=os.path.join(d, "whole")))
+        whole = api.convert(ConvertOptions(framework=Framework.ONNX, model=src, output=os.path.join(d, "whole")))
         unsplit = Session(whole).run({"input": x})["logits"]
         r = compare_arrays(unsplit, source, cos)
         print(f"unsplit force_fp16 vs fp32 source: cosine {r['cosine']:.8f}, max_abs {r['max_abs_error']:.2e}")
@@ -56,8 +57,8 @@ def main() -> None:
                             dict(input_fp16_nodes=tuple(names), is_input_adjust_hw_layout=(True,) * len(names))),
             }
             for vname, (bo, ho) in variants.items():
-                a = api.convert(ConvertOptions(framework=5, model=bpath, output=os.path.join(d, "a"), **bo))
-                b = api.convert(ConvertOptions(framework=5, model=hpath, output=os.path.join(d, "bh"), **ho))
+                a = api.convert(ConvertOptions(framework=Framework.ONNX, model=bpath, output=os.path.join(d, "a"), **bo))
+                b = api.convert(ConvertOptions(framework=Framework.ONNX, model=hpath, output=os.path.join(d, "bh"), **ho))
                 pipe = Pipeline([a, b], [dict(zip(Session(a).output_names, names))])
                 t0 = time.perf_counter()
                 out = list(pipe.run({"input": x}).values())[0]

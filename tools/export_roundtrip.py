@@ -92,8 +92,9 @@ def roundtrip(path: str, feeds: dict, workdir: str, precision: str = "force_fp32
     """Convert, export and run. fp32: the export against the original in onnxruntime (against ``stored``
     outputs when onnxruntime cannot run the original, e.g. an opset it dropped); other precisions: the
     export in onnxruntime against our runtime's run of the .om."""
+    from converter.framework import Framework
     name = os.path.splitext(os.path.basename(path))[0]
-    om = convert(workdir, f"{name}_{precision}", framework=5, model=path, precision_mode=precision,
+    om = convert(workdir, f"{name}_{precision}", framework=Framework.ONNX, model=path, precision_mode=precision,
                  input_shape=static_shapes(path, feeds))
     got = ort_run(export_in_memory(om), feeds)
     if precision != "force_fp32":
@@ -171,8 +172,9 @@ def tf_roundtrip(path: str, feeds: dict, workdir: str, precision: str = "force_f
     data = np.load(path[:-3] + ".npz")
     outs = [k.split(":", 1)[1] for k in data.files if k.startswith("output:")]
     out_nodes = tuple((o.rsplit(":", 1)[0], int(o.rsplit(":", 1)[1])) for o in outs)
+    from converter.framework import Framework
     name = os.path.basename(path)[:-3]
-    om = convert(workdir, f"tf_{name}_{precision}", framework=3, model=path, precision_mode=precision,
+    om = convert(workdir, f"tf_{name}_{precision}", framework=Framework.TENSORFLOW, model=path, precision_mode=precision,
                  input_shape=tuple((k, tuple(v.shape)) for k, v in feeds.items()), out_nodes=out_nodes,
                  input_format="NCHW" if name == "nchw_net" else None)
     plain = {k.rsplit(":", 1)[0]: v for k, v in feeds.items()}

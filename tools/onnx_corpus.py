@@ -65,6 +65,7 @@ def run_case(name: str, path: str, sets: list, workdir: str) -> tuple:
     """(status, detail) for one model."""
     from converter import api
     from converter.errors import ConverterError
+    from converter.framework import Framework
     from converter.options import ConvertOptions
     from converter.runtime import Session
     try:
@@ -82,7 +83,7 @@ def run_case(name: str, path: str, sets: list, workdir: str) -> tuple:
             declared = {vi.name: _declared_shape(vi) for vi in model.graph.input}
             shapes = tuple((n, tuple(np.asarray(v).shape)) for n, v in feeds.items()
                            if declared.get(n) != tuple(np.asarray(v).shape))
-            om = api.convert(ConvertOptions(framework=5, model=path, output=os.path.join(workdir, f"{name}_{k}"),
+            om = api.convert(ConvertOptions(framework=Framework.ONNX, model=path, output=os.path.join(workdir, f"{name}_{k}"),
                                             input_shape=shapes, precision_mode="force_fp32"))
             got = list(Session(om).run(feeds).values())
             if len(got) != len(outs):

@@ -27,6 +27,7 @@ def logits_tensor(model: onnx.ModelProto):
 def measure(name: str, modes=MODES, logits: bool = False) -> dict:
     """{mode: (cosine, max_abs_error)} for one light-zoo model (at its logits when asked)."""
     from converter import api
+    from converter.framework import Framework
     from converter.options import ConvertOptions
     from converter.runtime import Session
     from converter.verify import Tolerance, compare_arrays
@@ -39,7 +40,7 @@ def measure(name: str, modes=MODES, logits: bool = False) -> dict:
     with tempfile.TemporaryDirectory() as work:
         outs = {}
         for mode in ("force_fp32",) + tuple(modes):
-            om = api.convert(ConvertOptions(framework=5, model=path, output=os.path.join(work, mode),
+            om = api.convert(ConvertOptions(framework=Framework.ONNX, model=path, output=os.path.join(work, mode),
                                             precision_mode=mode, out_nodes=out_nodes))
             outs[mode] = list(Session(om).run(feeds).values())[0]
         for mode in modes:

@@ -7,16 +7,16 @@ import numpy as np
 from google.protobuf.message import DecodeError
 
 from ..errors import GraphError
+from ..framework import Framework
 from ..proto import tf_graph_pb2 as tfpb
 from .ge_graph import GeOp
-
-TENSORFLOW = 3
 
 
 def embedded_node(op: GeOp):
     """The TensorFlow NodeDef inside a FrameworkOp, or None when it holds none we can read."""
     raw = op.attrs.get("node_def")
-    if not isinstance(raw, (bytes, bytearray)) or int(op.attrs.get("framework_type", TENSORFLOW)) != TENSORFLOW:
+    framework = int(op.attrs.get("framework_type", Framework.TENSORFLOW))
+    if not isinstance(raw, (bytes, bytearray)) or framework != Framework.TENSORFLOW:
         return None
     node = tfpb.NodeDef()
     try:
@@ -32,8 +32,8 @@ def framework_op_problem(op: GeOp) -> str | None:
     from ..frontends.tensorflow import handlers  # noqa: F401  (fill the handler table)
     node = embedded_node(op)
     if node is None:
-        kind = {0: "Caffe", 1: "MindSpore", 3: "TensorFlow", 5: "ONNX"}.get(int(op.attrs.get("framework_type", -1)),
-                                                                           "unknown framework")
+        number = int(op.attrs.get("framework_type", -1))
+        kind = Framework(number).label if number in tuple(Framework) else "unknown framework"
         return f"FrameworkOp ({kind} op {op.attrs.get('original_type', '?')} without a readable node_def)"
     if find_handler(node.op) is None:
         return f"FrameworkOp (TensorFlow {node.op})"

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 from itertools import product
 
-from ..errors import GraphError
+from ..errors import UNSUPPORTED_OP, GraphError
 from ..ir import TensorDesc
 from .ge_graph import GeOp, plain_format, plain_shape
 from .registry import GE_OPS, MapContext
@@ -373,7 +373,7 @@ def lower_fused(lowering, op: GeOp) -> list:
     """Build the parts of a fusion op as canonical ops; returns the refs of the fused op's outputs."""
     fused = plan(op, lowering.source)
     if fused.problem:
-        raise GraphError("E11009", f"op '{op.name}': {fused.problem}", node=op.name)
+        raise GraphError(UNSUPPORTED_OP, f"op '{op.name}': {fused.problem}", node=op.name)
     lowering.notes.extend(fused.notes)
     inputs = lowering.op_inputs(op)
     outs: list = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..errors import GraphError
+from ..errors import INVALID_OM_FILE, GraphError
 from ..ir import TensorDesc
 from ..om.attrs import desc_from_proto, from_attr
 from ..om.model_def import split_input
@@ -71,7 +71,7 @@ def read_graph(gdef: ge.GraphDef) -> list:
     by_name = {}
     for op in ops:
         if op.name in by_name:
-            raise GraphError("E10003", f"the model's graph has two ops named '{op.name}'", node=op.name)
+            raise GraphError(INVALID_OM_FILE, f"the model's graph has two ops named '{op.name}'", node=op.name)
         by_name[op.name] = op
     order, state = [], {}
     for root in ops:
@@ -90,7 +90,8 @@ def read_graph(gdef: ge.GraphDef) -> list:
             deps = [r[0] for r in op.inputs if r is not None] + list(op.control)
             for dep in reversed(deps):
                 if dep not in by_name:
-                    raise GraphError("E10003", f"op '{name}' ({op.type}) reads '{dep}', which is not in the graph",
+                    raise GraphError(INVALID_OM_FILE,
+                                     f"op '{name}' ({op.type}) reads '{dep}', which is not in the graph",
                                      node=name)
                 if not state.get(dep):
                     stack.append((dep, False))

@@ -302,13 +302,21 @@ def lrn(ctx: MapContext):
 
 @ge_op("LayerNorm", inputs=(3, 3))
 def layer_norm(ctx: MapContext):
-    """Normalise over the dims from begin_norm_axis (one axis: the last); only y is computed."""
+    """Normalise over the dims from begin_norm_axis on (gamma and beta over those from begin_params_axis);
+    the mean and variance outputs (normalised dims kept as 1) are computed when something reads them."""
     rank = ctx.rank(0)
     axis = ctx.axis(ctx.attr("begin_norm_axis", -1), rank)
-    if axis != rank - 1:
-        raise ctx.fail("LayerNorm over more than the last axis is not supported")
-    y = ctx.add("LayerNorm", ctx.inputs[:3], {"axis": -1, "epsilon": float(ctx.attr("epsilon", 1e-7))})
-    return y + [None] * (len(ctx.op.outputs) - 1)
+    if ctx.axis(ctx.attr("begin_params_axis", -1), rank) < axis:
+        raise ctx.fail("begin_params_axis before begin_norm_axis is not supported")
+    eps = float(ctx.attr("epsilon", 1e-7))
+    outs = ctx.add("LayerNorm", ctx.inputs[:3], {"axis": axis, "epsilon": eps})
+    if ctx.used(1) or ctx.used(2):
+        axes = list(range(axis, rank))
+        mean = ctx.add("ReduceMean", [ctx.input(0)], {"axes": axes, "keepdims": True}, suffix="mean")[0]
+        centred = ctx.add("Sub", [ctx.input(0), mean], suffix="centred")[0]
+        square = ctx.add("Mul", [centred, centred], suffix="square")[0]
+        outs += [mean, ctx.add("ReduceMean", [square], {"axes": axes, "keepdims": True}, suffix="variance")[0]]
+    return outs + [None] * (len(ctx.op.outputs) - len(outs))
 
 
 _RESIZE = {"ResizeBilinearV2D": "linear", "ResizeBilinearV2": "linear", "ResizeNearestNeighborV2D": "nearest",
@@ -331,3 +339,54 @@ def resize(ctx: MapContext):
     sizes = ctx.const(np.asarray(size, INT64).reshape(-1), "size")
     return ctx.add("Resize", [ctx.input(0), None, None, sizes], {"mode": mode, "data_format": fmt,
                                                                  **TF_RESIZE_MODES[key]})
+
+
+@ge_op("Resize", inputs=(1, 4))
+def resize_onnx(ctx: MapContext):
+    """Ascend IR's Resize: ONNX's Resize (x, roi?, scales?, sizes?; scales per dim of x as it is laid out)."""
+    attrs = {"mode": str(ctx.attr("mode", "nearest")),
+             "coordinate_transformation_mode": str(ctx.attr("coordinate_transformation_mode", "half_pixel")),
+             "nearest_mode": str(ctx.attr("nearest_mode", "round_prefer_floor")),
+             "cubic_coeff_a": float(ctx.attr("cubic_coeff_a", -0.75)),
+             "exclude_outside": bool(ctx.attr("exclude_outside", 0)),
+             "extrapolation_value": float(ctx.attr("extrapolation_value", 0.0)), "data_format": "NCHW"}
+    inputs = (list(ctx.inputs) + [None] * 4)[:4]
+    return ctx.add("Resize", inputs, attrs)
+
+
+@ge_op("CommonLSTM", "CommonGRU", inputs=(3, 8))
+def common_rnn(ctx: MapContext):
+    """Ascend IR's CommonLSTM / CommonGRU: ONNX's LSTM (x, w, r, b?, sequence_lens?, initial_h?, initial_c?, p?;
+    gates i, o, f, c) and GRU (x, w, r, b?, sequence_lens?, initial_h?; gates z, r, h); clip < 0 means none."""
+    lstm = ctx.type == "CommonLSTM"
+    clip = ctx.attr("clip", -1.0)
+    attrs = {"direction": str(ctx.attr("direction", "forward")), "hidden_size": int(ctx.require("hidden_size")),
+             "activations": [str(a) for a in ctx.attr("activations", []) or []],
+             "activation_alpha": [float(a) for a in ctx.attr("activation_alpha", []) or []],
+             "activation_beta": [float(a) for a in ctx.attr("activation_beta", []) or []],
+             "clip": None if clip is None or float(clip) < 0 else float(clip)}
+    if lstm:
+        attrs["input_forget"] = int(ctx.attr("input_forget", 0))
+    else:
+        attrs["linear_before_reset"] = int(ctx.attr("linear_before_reset", 0))
+    n_in = 8 if lstm else 6
+    if len([r for r in ctx.inputs[n_in:] if r is not None]):
+        raise ctx.fail(f"{ctx.type} takes at most {n_in} inputs")
+    return ctx.add("LSTM" if lstm else "GRU", ctx.inputs[:n_in], attrs, n_out=3 if lstm else 2)
+
+
+@ge_op("GEMM", inputs=(5, 5))
+def gemm(ctx: MapContext):
+    """alpha[0] * op(a) @ op(b) + beta[0] * c (op: transposed when transpose_a / transpose_b)."""
+    product = ctx.add("MatMulV2", ctx.inputs[:2], {"transpose_x1": bool(ctx.attr("transpose_a", False)),
+                                                   "transpose_x2": bool(ctx.attr("transpose_b", False))},
+                      suffix="matmul")[0]
+    dtype = ctx.lowering.graph.desc(product).dtype
+    terms = []
+    for i, (x, scale, name) in enumerate(((product, ctx.input(3), "alpha"), (ctx.input(2), ctx.input(4), "beta"))):
+        if ctx.lowering.graph.desc(x).dtype != dtype:
+            x = ctx.add("Cast", [x], {"dst_type": int(dtype)}, suffix=f"{name}_operand")[0]
+        if ctx.lowering.graph.desc(scale).dtype != dtype:
+            scale = ctx.add("Cast", [scale], {"dst_type": int(dtype)}, suffix=f"{name}_cast")[0]
+        terms.append(ctx.add("Mul", [x, scale], suffix=name)[0])
+    return ctx.add("Add", terms)

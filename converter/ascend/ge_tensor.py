@@ -15,13 +15,47 @@ RESHAPES = ("Reshape", "Squeeze", "SqueezeV2", "SqueezeV3", "Unsqueeze", "Unsque
 
 @ge_op(*RESHAPES, inputs=(1, 2))
 def reshape(ctx: MapContext):
-    """Any reshape: the output descriptor holds the resulting shape."""
-    shape = ctx.out_shape(0)
+    """Any reshape: the output descriptor holds the resulting shape; where it is not static (or no longer
+    holds, the input shapes having changed) the op's own shape/axes are used."""
+    shape = ctx.out_shape(0) if ctx.declared_shapes else None
     if shape is None or any(d < 0 for d in shape):
-        if ctx.type in ("Reshape",) and ctx.input(1) is not None:
-            return ctx.add("Reshape", ctx.inputs[:2])
+        own = _own_reshape(ctx)
+        if own is not None:
+            return own
         raise ctx.fail("the output shape is not static")
     return ctx.add("Reshape", [ctx.input(0), ctx.const(np.asarray(shape, INT64), "shape")])
+
+
+def _ints(value) -> list:
+    return [int(v) for v in np.asarray(value).reshape(-1)]
+
+
+def _own_reshape(ctx: MapContext):
+    """A reshape by the op's own target (TensorFlow's rules: -1 inferred), or None when it has none."""
+    t = ctx.type
+    if t in ("Reshape", "ReshapeD"):
+        target = ctx.value(1) if t == "Reshape" else ctx.attr("shape")
+        if target is None:
+            return ctx.add("Reshape", ctx.inputs[:2], {"allowzero": 1}) if ctx.input(1) is not None else None
+        return ctx.add("Reshape", [ctx.input(0), ctx.const(np.asarray(_ints(target), INT64), "shape")],
+                       {"allowzero": 1})
+    if t in ("Squeeze", "SqueezeV2", "SqueezeV3"):
+        axes = ctx.value(1) if t == "SqueezeV3" else ctx.attr("axis", ctx.attr("axes", []))
+        return ctx.add("Squeeze", [ctx.input(0)], {"axes": [ctx.axis(a, ctx.rank(0)) for a in _ints(axes or [])]})
+    if t in ("Unsqueeze", "UnsqueezeV2", "UnsqueezeV3", "ExpandDims", "ExpandDimsD"):
+        axes = ctx.value(1) if t in ("UnsqueezeV3", "ExpandDims") else ctx.attr("axes", ctx.attr("axis"))
+        if axes is None:
+            return None
+        axes = _ints(axes)
+        return ctx.add("Unsqueeze", [ctx.input(0)], {"axes": [ctx.axis(a, ctx.rank(0) + len(axes)) for a in axes]})
+    if t == "Flatten":       # ONNX's Flatten: dims before axis, and from axis on, each merged into one
+        return ctx.add("Flatten", [ctx.input(0)], {"axis": ctx.axis(ctx.attr("axis", 1), ctx.rank(0) + 1)})
+    if t == "FlattenV2":     # Caffe's: dims axis..end_axis merged into one, the others kept
+        rank = ctx.rank(0)
+        axis, end = ctx.axis(ctx.attr("axis", 1), rank), ctx.axis(ctx.attr("end_axis", -1), rank)
+        target = [0] * axis + [-1] + [0] * (rank - end - 1)
+        return ctx.add("Reshape", [ctx.input(0), ctx.const(np.asarray(target, INT64), "shape")])
+    return None
 
 
 PLAIN_4D = ("NCHW", "NHWC", "HWCN", "CHWN")
@@ -204,7 +238,7 @@ REDUCTIONS = {"ReduceMax": "ReduceMax", "ReduceMin": "ReduceMin", "ReduceSum": "
 def reduce(ctx: MapContext):
     """Reduce over ``axes`` (attribute for the D variant, constant input 1 otherwise); keep_dims keeps them."""
     base = ctx.type[:-1] if ctx.type.endswith("D") and ctx.type[:-1] in REDUCTIONS else ctx.type
-    axes = ctx.attr("axes") if ctx.type != base else ctx.require_value(1, "axes").reshape(-1).tolist()
+    axes = ctx.require("axes") if ctx.type != base else ctx.require_value(1, "axes").reshape(-1).tolist()
     rank = ctx.rank(0)
     axes = [ctx.axis(a, rank) for a in (axes if isinstance(axes, list) else [axes])]
     if not axes:

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ConverterError, GraphError, UnsupportedOpError
+from ..errors import (INTERNAL_ERROR, INVALID_OM_FILE, INVALID_OP_PARAMETER, UNSUPPORTED_OP, ConverterError, GraphError,
+                      UnsupportedOpError)
 from ..ir import DataType, Graph, Op, TensorDesc, to_numpy
 from ..ir.inline import inline_graph
 from ..om.attrs import desc_from_proto, tensor_from_proto
@@ -38,8 +39,14 @@ def is_compiled_model(model: ge.ModelDef) -> bool:
 class Lowering:
     """One compiled graph being turned into a canonical graph."""
 
-    def __init__(self, gdef: ge.GraphDef, weights, source=None, model_attrs: dict | None = None):
+    def __init__(self, gdef: ge.GraphDef, weights, source=None, model_attrs: dict | None = None,
+                 declared: bool = False, declared_shapes: bool = True):
         self.gdef = gdef
+        # declared: the graph is a model description (a .air graph, a single-op description), not a compiled
+        # device graph: each descriptor states what its op yields, so it is checked (E13014), never converted to.
+        # declared_shapes: False when the user changed input shapes, so declared shapes are stale.
+        self.declared = declared
+        self.declared_shapes = declared_shapes
         self.weights = weights
         self.source = source                     # the original framework model, when the user gave it
         self.model_attrs = model_attrs or {}
@@ -49,6 +56,7 @@ class Lowering:
         self.data_index = 0
         self.notes: list = []                    # what the lowering had to infer (shown by omtool run)
         self.weight_groups: dict = {}            # Const name -> groups of the convolution reading it
+        self.consumed: set = set()               # (GE op, output index) that some op reads
 
     # ---- canonical graph building ------------------------------------------------------------------
     def add_canonical(self, op_type: str, inputs, attrs: dict, owner: GeOp, *, n_out: int = 1,
@@ -93,7 +101,7 @@ class Lowering:
         out = ref
         if shape is not None and desc.shape is not None and tuple(desc.shape) != tuple(shape):
             if desc.is_static and all(d >= 0 for d in shape) and desc.numel() != int(np.prod(shape, dtype=np.int64)):
-                raise GraphError("E10003", f"op '{owner.name}' ({owner.type}) reads a tensor of shape "
+                raise GraphError(INVALID_OM_FILE, f"op '{owner.name}' ({owner.type}) reads a tensor of shape "
                                  f"{list(desc.shape)} as shape {list(shape)}; the sizes differ", node=owner.name)
             if all(d >= 0 for d in shape):
                 target = self.add_const(np.asarray(shape, np.int64), owner, "shape")
@@ -110,7 +118,7 @@ class Lowering:
                 refs.append(None)
                 continue
             d = op.input_descs[i] if i < len(op.input_descs) else None
-            shape = plain_shape(d)
+            shape = None if self.declared else plain_shape(d)
             dtype = d.dtype if d is not None else 0
             refs.append(self.view(self.values[src], shape, dtype, op))
         return refs
@@ -133,17 +141,39 @@ class Lowering:
             ref = refs[k] if k < len(refs) else None
             if ref is None:
                 continue
-            ref = self.view(ref, plain_shape(desc), desc.dtype, op)
+            if self.declared:
+                self.check_declared(op, k, ref, desc)
+            else:
+                ref = self.view(ref, plain_shape(desc), desc.dtype, op)
             out_desc = self.graph.desc(ref)
             if out_desc.name is None:
                 out_desc.name = f"{op.name}:{k}"
             out_desc.format = plain_format(desc)
             self.values[(op.name, k)] = ref
 
+    def check_declared(self, op: GeOp, k: int, ref, desc: TensorDesc) -> None:
+        """A declared graph: output k of ``op`` must be what its descriptor says (dtype; shape, where the
+        declared shapes still hold). -1 dims on either side match anything."""
+        got = self.graph.desc(ref)
+        where = f"op '{op.name}' ({op.type}): output {k}"
+        if desc.dtype not in (DataType.DT_UNDEFINED, got.dtype):
+            raise GraphError(INVALID_OP_PARAMETER, f"{where} is declared {_dtype_text(desc.dtype)} but the op gives "
+                             f"{_dtype_text(got.dtype)} for these inputs", node=op.name)
+        if not self.declared_shapes or got.shape is None:
+            return
+        # the origin shape, and for a plain layout the shape as stored too (the two must not disagree)
+        for want in (plain_shape(desc), None if device_format(desc) else desc.shape):
+            if want is not None and (len(want) != len(got.shape) or
+                                     any(a != b for a, b in zip(want, got.shape) if a >= 0 and b >= 0)):
+                raise GraphError(INVALID_OP_PARAMETER,
+                                 f"{where} is declared with shape {list(want)} but its inputs and "
+                                 f"attributes give {list(got.shape)}", node=op.name)
+
     # ---- ops ---------------------------------------------------------------------------------------
     def lower(self) -> Graph:
         ops = read_graph(self.gdef)
         check_supported(ops, self)
+        self.consumed = {src for op in ops for src in op.inputs if src is not None}
         self.weight_groups = {src[0]: int(op.attrs["groups"]) for op in ops if int(op.attrs.get("groups") or 1) > 1
                               for src in op.inputs if src is not None}
         outputs = None
@@ -160,10 +190,14 @@ class Lowering:
                 except ConverterError:
                     raise
                 except Exception as exc:  # a descriptor or attribute the mapper did not expect
-                    raise GraphError("E19999", f"op '{op.name}' ({op.type}) cannot be lowered: "
+                    if self.declared:     # a source's own description: its attributes are the likely cause
+                        raise GraphError(INVALID_OP_PARAMETER, f"op '{op.name}' ({op.type}) cannot be built from its "
+                                         f"attributes and inputs ({type(exc).__name__}: {exc}); check them "
+                                         "against the op's Ascend IR definition", node=op.name) from exc
+                    raise GraphError(INTERNAL_ERROR, f"op '{op.name}' ({op.type}) cannot be lowered: "
                                      f"{type(exc).__name__}: {exc}", node=op.name) from exc
         if outputs is None:
-            raise GraphError("E10003", f"graph '{self.gdef.name}' has no NetOutput op")
+            raise GraphError(INVALID_OM_FILE, f"graph '{self.gdef.name}' has no NetOutput op")
         self.lower_outputs(outputs)
         self.graph.meta["lowering_notes"] = self.notes
         return self.graph
@@ -183,13 +217,21 @@ class Lowering:
         desc = (op.outputs[0] if op.outputs else TensorDesc()).copy()
         desc.name = desc.name or op.name
         index = op.attr("index")
+        stored = device_format(desc)
+        if stored and (desc.format != "NC1HWC0" or plain_format(desc) not in ("NCHW", "NHWC")
+                       or desc.origin_shape is None):
+            raise GraphError(UNSUPPORTED_OP, f"model input '{op.name}' is stored as {desc.format}; only NC1HWC0 "
+                             "inputs can be fed on a CPU", node=op.name)
+        if stored and self.declared:
+            # the graph computes in the origin layout; the NC1HWC0 boundary is recorded on the descriptor at
+            # the end (passes.boundary), where the runtime converts, as for --is_input_adjust_hw_layout
+            desc = desc.copy(format=plain_format(desc), shape=tuple(desc.origin_shape))
+            self.graph.meta.setdefault("nc1hwc0_inputs", []).append(op.name)
+            stored = None
         data = self.graph.add_data(op.name, desc, int(index) if index is not None else self.data_index)
         self.data_index += 1
         ref = (data.name, 0)
-        if device_format(desc):
-            if desc.format != "NC1HWC0" or plain_format(desc) not in ("NCHW", "NHWC") or desc.origin_shape is None:
-                raise GraphError("E11009", f"model input '{op.name}' is stored as {desc.format}; only NC1HWC0 "
-                                 "inputs can be fed on a CPU", node=op.name)
+        if stored:
             fmt = plain_format(desc)
             channels = desc.origin_shape[fmt.index("C")]
             ref = self.add_canonical("TransData", [ref], {"src_format": "NC1HWC0", "dst_format": fmt,
@@ -198,17 +240,18 @@ class Lowering:
 
     def lower_const(self, op: GeOp) -> None:
         if op.weight is None:
-            raise GraphError("E10003", f"Const '{op.name}' has no value", node=op.name)
+            raise GraphError(INVALID_OM_FILE, f"Const '{op.name}' has no value", node=op.name)
         raw = tensor_from_proto(op.weight, self.weights)
         desc = op.outputs[0] if op.outputs else TensorDesc()
         tdesc = op.weight.desc
         try:
             want = to_numpy(tdesc.dtype)
         except (KeyError, ValueError):
-            raise GraphError("E10003", f"Const '{op.name}' has a data type ({tdesc.dtype}) we cannot read",
+            raise GraphError(INVALID_OM_FILE, f"Const '{op.name}' has a data type ({tdesc.dtype}) we cannot read",
                              node=op.name) from None
         if raw.dtype != want:
-            raise GraphError("E10003", f"Const '{op.name}': its {raw.nbytes} bytes in WEIGHTS_DATA do not hold a "
+            raise GraphError(INVALID_OM_FILE,
+                             f"Const '{op.name}': its {raw.nbytes} bytes in WEIGHTS_DATA do not hold a "
                              f"{want} tensor of shape {list(tdesc.shape.dim)}", node=op.name)
         fmt = device_format(desc_from_proto(tdesc)) or device_format(desc)
         value = raw
@@ -226,15 +269,18 @@ class Lowering:
         for k, (i, src) in enumerate(present):
             desc = op.input_descs[i]
             if self.values.get(src) is None:
-                raise GraphError("E11009", f"model output {k} is output {src[1]} of op '{src[0]}', which the CPU "
+                raise GraphError(UNSUPPORTED_OP, f"model output {k} is output {src[1]} of op '{src[0]}', which the CPU "
                                  "runtime does not compute (only its first output is supported)", node=src[0])
-            ref = self.view(self.values[src], plain_shape(desc), desc.dtype, op)
+            ref = self.view(self.values[src], None if self.declared else plain_shape(desc), desc.dtype, op)
             if device_format(desc):
                 if desc.format != "NC1HWC0" or plain_format(desc) not in ("NCHW", "NHWC"):
-                    raise GraphError("E11009", f"model output {k} is stored as {desc.format}; only NC1HWC0 "
+                    raise GraphError(UNSUPPORTED_OP, f"model output {k} is stored as {desc.format}; only NC1HWC0 "
                                      "outputs can be produced on a CPU", node=op.name)
-                ref = self.add_canonical("TransData", [ref], {"src_format": plain_format(desc),
-                                                              "dst_format": "NC1HWC0"}, op, suffix=f"out{k}")[0]
+                if self.declared:       # recorded on the descriptor at the end, as for inputs
+                    self.graph.meta.setdefault("nc1hwc0_outputs", []).append(k)
+                else:
+                    ref = self.add_canonical("TransData", [ref], {"src_format": plain_format(desc),
+                                                                  "dst_format": "NC1HWC0"}, op, suffix=f"out{k}")[0]
             refs.append(ref)
             names.append(f"{src[0]}:{src[1]}")
         if len(given) == len(refs):
@@ -267,18 +313,29 @@ def check_supported(ops: list, lowering: Lowering) -> None:
         for key, names in sorted(missing.items()):
             example = ", ".join(repr(n) for n in names[:3]) + (", ..." if len(names) > 3 else "")
             parts.append(f"{key} x{len(names)} (e.g. {example})")
-        raise UnsupportedOpError("E11009", f"the runtime cannot run {sum(map(len, missing.values()))} op(s) of this "
+        raise UnsupportedOpError(UNSUPPORTED_OP,
+                                 f"the runtime cannot run {sum(map(len, missing.values()))} op(s) of this "
                                  f"compiled model, {len(missing)} kind(s): " + "; ".join(parts)
                                  + ". Run 'omtool ops' for the GE op types we run.")
 
 
-def lower_model_def(model: ge.ModelDef, weights=b"", source=None) -> Graph:
-    """The canonical graph of a compiled model's graph[0] (Const values decoded from ``weights``)."""
+def _dtype_text(dtype: int) -> str:
+    try:
+        return {"float": "float32"}.get(DataType(dtype).name[3:].lower(), DataType(dtype).name[3:].lower())
+    except ValueError:
+        return f"data type {dtype}"
+
+
+def lower_model_def(model: ge.ModelDef, weights=b"", source=None, declared: bool = False,
+                    declared_shapes: bool = True) -> Graph:
+    """The canonical graph of a model's graph[0] (Const values decoded from ``weights``). ``declared``: the
+    model is a description of ops (a .air graph, a single-op description) rather than a compiled device graph
+    (see Lowering)."""
     from ..om.model_def import model_attrs
     if not model.graph:
-        raise GraphError("E10003", f"model '{model.name}' has no graph")
+        raise GraphError(INVALID_OM_FILE, f"model '{model.name}' has no graph")
     attrs = model_attrs(model)
-    graph = Lowering(model.graph[0], weights, source, attrs).lower()
+    graph = Lowering(model.graph[0], weights, source, attrs, declared, declared_shapes).lower()
     graph.meta["framework"] = attrs.get("framework_type")
     return graph
 

@@ -14,7 +14,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..errors import GraphError
+from ..errors import INVALID_ARGUMENT_VALUE, GraphError
 from ..ir import DataType, TensorDesc, to_numpy
 from .ge_graph import GeOp, plain_format, plain_shape
 
@@ -60,7 +60,7 @@ def ge_attr_dtype(value, node: str = "") -> DataType:
     try:
         return _GE_ATTR_DTYPES[int(value)]
     except (KeyError, TypeError, ValueError):
-        raise GraphError("E10001", f"op '{node}': data type {value!r} in its attributes is not supported",
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"op '{node}': data type {value!r} in its attributes is not supported",
                          node=node) from None
 
 
@@ -85,6 +85,16 @@ class MapContext:
     def attr(self, key: str, default=None):
         return self.op.attr(key, default)
 
+    @property
+    def declared_shapes(self) -> bool:
+        """Whether the output descriptors' shapes hold (False when the user changed the input shapes of a
+        .air model: the op's own shape/axes attributes decide then)."""
+        return self.lowering.declared_shapes
+
+    def used(self, k: int) -> bool:
+        """Whether another op (or the model output) reads output k of this op."""
+        return (self.op.name, k) in self.lowering.consumed
+
     def has_attr(self, key: str) -> bool:
         return self.op.attrs.get(key) is not None
 
@@ -94,7 +104,7 @@ class MapContext:
             raise self.fail(f"attribute '{key}' is missing")
         return value
 
-    def fail(self, message: str, code: str = "E10001") -> GraphError:
+    def fail(self, message: str, code: str = INVALID_ARGUMENT_VALUE) -> GraphError:
         return GraphError(code, f"op '{self.op.name}' ({self.op.type}): {message}", node=self.op.name)
 
     # ---- inputs and outputs -------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import os
 
 import numpy as np
 
-from ..errors import ModelLoadError
+from ..errors import FILE_OPEN_FAILED, ModelLoadError
 
 PASS_THROUGH = ("Identity", "Snapshot", "StopGradient")
 
@@ -45,6 +45,6 @@ class TensorFlowSource:
 def load_source(path: str):
     """The source model named by ``--source`` (a frozen TensorFlow .pb)."""
     if not os.path.isfile(path):
-        raise ModelLoadError("E13001", f"--source: cannot open '{path}'", path=path)
+        raise ModelLoadError(FILE_OPEN_FAILED, f"--source: cannot open '{path}'", path=path)
     from ..frontends.tensorflow.reader import load_graphdef
     return TensorFlowSource(load_graphdef(path))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from ..errors import OptionError
+from ..errors import INVALID_OPTION_VALUE, OptionError
 from .files import read_option_file
 
 AIPP_INPUT_FORMATS = ("YUV420SP_U8", "XRGB8888_U8", "RGB888_U8", "YUV400_U8", "NC1HWC0DI_FP16",
@@ -65,7 +65,7 @@ class _Parser:
                 yield match.group(), line
 
     def error(self, line, reason) -> OptionError:
-        return OptionError("E10003", f"{self.option}: AIPP file '{self.path}' line {line}: {reason}",
+        return OptionError(INVALID_OPTION_VALUE, f"{self.option}: AIPP file '{self.path}' line {line}: {reason}",
                            option=self.option, path=self.path)
 
     def peek(self):
@@ -163,7 +163,7 @@ def parse_aipp_config(path: str, option: str = "--insert_op_conf") -> tuple:
 def _check_block(block: dict, path: str, option: str) -> None:
     """Cross-key rules that hold whatever the model is."""
     def fail(reason):
-        raise OptionError("E10003", f"{option}: AIPP file '{path}': {reason}", option=option, path=path)
+        raise OptionError(INVALID_OPTION_VALUE, f"{option}: AIPP file '{path}': {reason}", option=option, path=path)
 
     if block.get("aipp_mode", "static") == "dynamic" and "max_src_image_size" not in block:
         fail("aipp_mode: dynamic needs max_src_image_size")

@@ -3,19 +3,19 @@ from __future__ import annotations
 
 import os
 
-from ..errors import OptionError
+from ..errors import FILE_OPEN_FAILED, FILE_READ_FAILED, INVALID_OPTION_VALUE, OptionError
 
 
 def read_option_file(path: str, option: str) -> str:
     """The text of the file given to `option`; E13001 when it is missing or not a file."""
     if not path or not os.path.isfile(path):
-        raise OptionError("E13001", f"{option}: cannot open file '{path}' (no such file)", option=option,
+        raise OptionError(FILE_OPEN_FAILED, f"{option}: cannot open file '{path}' (no such file)", option=option,
                           path=path)
     try:
         with open(path, encoding="utf-8", errors="replace") as handle:
             return handle.read()
     except OSError as exc:
-        raise OptionError("E13003", f"{option}: cannot read file '{path}': {exc.strerror}", option=option,
+        raise OptionError(FILE_READ_FAILED, f"{option}: cannot read file '{path}': {exc.strerror}", option=option,
                           path=path) from None
 
 
@@ -28,5 +28,6 @@ def content_lines(text: str):
 
 
 def bad_line(option: str, path: str, number: int, line: str, reason: str) -> OptionError:
-    return OptionError("E10003", f"{option}: file '{path}' line {number}: '{line}': {reason}", option=option,
+    return OptionError(INVALID_OPTION_VALUE,
+                       f"{option}: file '{path}' line {number}: '{line}': {reason}", option=option,
                        path=path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from ..errors import OptionError
+from ..errors import INVALID_OPTION_VALUE, OptionError
 from .files import read_option_file
 
 LISTS = ("white-list", "black-list", "gray-list")
@@ -18,18 +18,21 @@ def parse_mixlist(path: str, option: str = "--modify_mixlist") -> tuple:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise OptionError("E10003", f"{option}: '{path}' is not valid JSON ({exc.msg} at line {exc.lineno})",
+        raise OptionError(INVALID_OPTION_VALUE,
+                          f"{option}: '{path}' is not valid JSON ({exc.msg} at line {exc.lineno})",
                           option=option, path=path) from None
     if not isinstance(data, dict):
-        raise OptionError("E10003", f"{option}: '{path}' must hold a JSON object", option=option, path=path)
+        raise OptionError(INVALID_OPTION_VALUE, f"{option}: '{path}' must hold a JSON object", option=option, path=path)
     entries = []
     for name, changes in data.items():
         if name not in LISTS or not isinstance(changes, dict):
-            raise OptionError("E10003", f"{option}: '{path}': unknown key '{name}' (use {', '.join(LISTS)} with "
+            raise OptionError(INVALID_OPTION_VALUE,
+                              f"{option}: '{path}': unknown key '{name}' (use {', '.join(LISTS)} with "
                               f"{' / '.join(ACTIONS)} lists)", option=option, path=path)
         for action, types in changes.items():
             if action not in ACTIONS or not isinstance(types, list) or not all(isinstance(t, str) for t in types):
-                raise OptionError("E10003", f"{option}: '{path}': '{name}' needs {' / '.join(ACTIONS)} lists of op "
+                raise OptionError(INVALID_OPTION_VALUE,
+                                  f"{option}: '{path}': '{name}' needs {' / '.join(ACTIONS)} lists of op "
                                   "type names", option=option, path=path)
             entries += [(name, action, t) for t in types]
     return tuple(entries)

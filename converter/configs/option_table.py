@@ -12,6 +12,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import INVALID_ARGUMENT_VALUE
+
 # kinds: how the raw text is read and checked
 #   str      any text (may be empty)
 #   path     an input file that must exist when given (E13001)
@@ -31,7 +33,7 @@ class OptionSpec:
     help: str
     status: str = "implemented"       # implemented | ignored | unsupported | retired
     choices: tuple = ()
-    code: str = "E10001"              # E-code when the value is rejected
+    code: str = INVALID_ARGUMENT_VALUE   # E-code when the value is rejected
 
     @property
     def flag(self) -> str:

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import re
 
-from ..errors import OptionError
+from ..errors import (DUPLICATE_PROFILES, EMPTY_REQUIRED_OPTION, INVALID_ARGUMENT_VALUE, INVALID_INPUT_SHAPE,
+                      INVALID_INPUT_SHAPE_RANGE, INVALID_OPTION_VALUE, NON_POSITIVE_PROFILE_VALUE,
+                      NON_POSITIVE_STATIC_DIM, PROFILE_LENGTHS_DIFFER, TOO_FEW_PROFILES, TOO_MANY_PROFILES,
+                      VALUE_OUT_OF_RANGE, OptionError)
 
 INT64_MAX = 2**63 - 1
 SHAPE_SAMPLE = '"input_name1:n1,c1,h1,w1;input_name2:n2,c2"'
@@ -44,7 +47,7 @@ def named_items(text: str, error, no_name: str):
 # ---- --input_shape -------------------------------------------------------------------------------------
 
 def _shape_error(item: str, reason: str) -> OptionError:
-    return OptionError("E10002", f"--input_shape: '{item}' is invalid: {reason}; correct sample is "
+    return OptionError(INVALID_INPUT_SHAPE, f"--input_shape: '{item}' is invalid: {reason}; correct sample is "
                        f"{SHAPE_SAMPLE}", option="--input_shape")
 
 
@@ -56,7 +59,7 @@ def _parse_int(text: str, item: str, option: str = "--input_shape") -> int:
         raise _shape_error(item, f"'{text}' is not an integer")
     value = int(text)
     if not -INT64_MAX - 1 <= value <= INT64_MAX:
-        raise OptionError("E10013", f"{option}: value '{text}' in '{item}' is out of range", option=option)
+        raise OptionError(VALUE_OUT_OF_RANGE, f"{option}: value '{text}' in '{item}' is out of range", option=option)
     return value
 
 
@@ -80,7 +83,8 @@ def parse_input_shape(text: str) -> tuple:
         dims = () if not dims_text else tuple(parse_dim(d.strip(), item) for d in dims_text.split(","))
         for dim in dims:
             if isinstance(dim, int) and dim < -1:
-                raise OptionError("E10011", f"--input_shape: '{item}': dim {dim} is invalid; use a positive "
+                raise OptionError(NON_POSITIVE_STATIC_DIM,
+                                  f"--input_shape: '{item}': dim {dim} is invalid; use a positive "
                                   "integer, or -1 for a dynamic dim", option="--input_shape")
         result.append((name, dims))
     if not result:
@@ -91,7 +95,8 @@ def parse_input_shape(text: str) -> tuple:
 # ---- --input_shape_range -------------------------------------------------------------------------------
 
 def _range_error(item: str, reason: str) -> OptionError:
-    return OptionError("E10048", f"--input_shape_range: '{item}' is invalid: {reason}; correct sample is "
+    return OptionError(INVALID_INPUT_SHAPE_RANGE,
+                       f"--input_shape_range: '{item}' is invalid: {reason}; correct sample is "
                        f"{RANGE_SAMPLE}", option="--input_shape_range")
 
 
@@ -141,11 +146,11 @@ def parse_profiles(text: str, option: str) -> tuple:
         values = [v.strip() for v in item.split(",")]
         for value in values:
             if not value.isdigit():
-                raise OptionError("E10001", f"{option}: '{value}' in '{text}' is not a positive integer",
+                raise OptionError(INVALID_ARGUMENT_VALUE, f"{option}: '{value}' in '{text}' is not a positive integer",
                                   option=option)
         profiles.append(tuple(int(v) for v in values))
     if not profiles:
-        raise OptionError("E10004", f"{option} is empty", option=option)
+        raise OptionError(EMPTY_REQUIRED_OPTION, f"{option} is empty", option=option)
     return tuple(profiles)
 
 
@@ -157,28 +162,29 @@ def parse_batch_sizes(text: str) -> tuple:
         values.pop()
     for value in values:
         if not value.isdigit():
-            raise OptionError("E10003", f"--dynamic_batch_size: '{text}' may only contain digits and ','",
+            raise OptionError(INVALID_OPTION_VALUE, f"--dynamic_batch_size: '{text}' may only contain digits and ','",
                               option="--dynamic_batch_size")
     if not values:
-        raise OptionError("E10004", "--dynamic_batch_size is empty", option="--dynamic_batch_size")
+        raise OptionError(EMPTY_REQUIRED_OPTION, "--dynamic_batch_size is empty", option="--dynamic_batch_size")
     return tuple((int(v),) for v in values)
 
 
 def check_profiles(profiles: tuple, option: str, min_count: int = 2, max_count: int = 100) -> None:
     """ATC's rules common to the three dynamic options: E10035..E10039."""
     if len(profiles) < min_count:
-        raise OptionError("E10035", f"{option} has {len(profiles)} profile(s); at least {min_count} are needed",
+        raise OptionError(TOO_FEW_PROFILES, f"{option} has {len(profiles)} profile(s); at least {min_count} are needed",
                           option=option)
     if len(profiles) > max_count:
-        raise OptionError("E10036", f"{option} has {len(profiles)} profiles; at most {max_count} are allowed",
+        raise OptionError(TOO_MANY_PROFILES, f"{option} has {len(profiles)} profiles; at most {max_count} are allowed",
                           option=option)
     first = len(profiles[0])
     for profile in profiles:
         if len(profile) != first:
-            raise OptionError("E10037", f"{option}: profiles must all have the same number of values "
+            raise OptionError(PROFILE_LENGTHS_DIFFER, f"{option}: profiles must all have the same number of values "
                               f"(first has {first}, another has {len(profile)})", option=option)
         for value in profile:
             if value <= 0:
-                raise OptionError("E10038", f"{option}: value {value} must be greater than 0", option=option)
+                raise OptionError(NON_POSITIVE_PROFILE_VALUE,
+                                  f"{option}: value {value} must be greater than 0", option=option)
     if len(set(profiles)) != len(profiles):
-        raise OptionError("E10039", f"{option} contains duplicate profiles", option=option)
+        raise OptionError(DUPLICATE_PROFILES, f"{option} contains duplicate profiles", option=option)

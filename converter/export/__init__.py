@@ -16,7 +16,7 @@ import onnx
 from onnx import helper
 
 from .. import __version__
-from ..errors import ConverterError
+from ..errors import EMPTY_REQUIRED_OPTION, FILE_WRITE_FAILED, INTERNAL_ERROR, UNSUPPORTED_OP, ConverterError
 from ..ir import Graph
 from . import ops  # noqa: F401  (registers the emitters)
 from .builder import OnnxGraph, value_type
@@ -40,14 +40,14 @@ def _check_types(counts: Counter) -> None:
     missing = sorted(t for t in counts if t not in EMITTERS and t not in STRUCTURAL)
     if missing:
         listed = ", ".join(f"{t} ({counts[t]})" for t in missing)
-        raise ConverterError("E11009", f"cannot export to ONNX: no ONNX form for op type(s): {listed}")
+        raise ConverterError(UNSUPPORTED_OP, f"cannot export to ONNX: no ONNX form for op type(s): {listed}")
 
 
 def _refusals(state: ModelState) -> ConverterError:
     lines = [f"{name} ({op_type}): {why}" for name, op_type, why in state.refused[:MAX_LISTED]]
     more = len(state.refused) - MAX_LISTED
     tail = f"; and {more} more" if more > 0 else ""
-    return ConverterError("E11009", f"cannot export to ONNX: {len(state.refused)} op(s) have no ONNX form: "
+    return ConverterError(UNSUPPORTED_OP, f"cannot export to ONNX: {len(state.refused)} op(s) have no ONNX form: "
                           + "; ".join(lines) + tail, node=state.refused[0][0])
 
 
@@ -84,14 +84,15 @@ def check_onnx(data: bytes) -> None:
     try:
         onnx.checker.check_model(data)
     except onnx.checker.ValidationError as exc:
-        raise ConverterError("E19999", f"the exported ONNX model does not pass onnx.checker: {exc}") from None
+        raise ConverterError(INTERNAL_ERROR, f"the exported ONNX model does not pass onnx.checker: {exc}") from None
 
 
 def serialize(model: onnx.ModelProto) -> bytes:
     try:
         return model.SerializeToString()
     except ValueError as exc:  # protobuf refuses messages over 2 GiB
-        raise ConverterError("E13004", f"cannot serialize the ONNX model: {exc} (models over 2 GiB need external "
+        raise ConverterError(FILE_WRITE_FAILED,
+                             f"cannot serialize the ONNX model: {exc} (models over 2 GiB need external "
                              "data, which the exporter does not write)") from None
 
 
@@ -107,7 +108,8 @@ def _fill_unknown_output_shapes(model: onnx.ModelProto) -> None:
         if out.name in unknown:
             found = inferred.get(out.name)
             if found is None or not found.type.tensor_type.HasField("shape"):
-                raise ConverterError("E11009", f"cannot export to ONNX: the rank of output '{out.name}' is unknown "
+                raise ConverterError(UNSUPPORTED_OP,
+                                     f"cannot export to ONNX: the rank of output '{out.name}' is unknown "
                                      "(ONNX graph outputs need one); fix the input shapes with --input_shape")
             out.type.CopyFrom(found.type)
 
@@ -123,7 +125,8 @@ def load_om_graph(path: str, source=None) -> Graph:
 def export_onnx(om_path: str, onnx_path: str, source=None) -> str:
     """Export the .om at ``om_path`` to ONNX at ``onnx_path``; returns onnx_path."""
     if not onnx_path:
-        raise ConverterError("E10004", "--onnx is required (the path of the ONNX file to write)", option="--onnx")
+        raise ConverterError(EMPTY_REQUIRED_OPTION,
+                             "--onnx is required (the path of the ONNX file to write)", option="--onnx")
     graph = load_om_graph(om_path, source)
     name = os.path.splitext(os.path.basename(om_path))[0]
     model = graph_to_onnx(graph, graph.name or name, check=False)

@@ -6,7 +6,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper
 
-from ..errors import ConverterError
+from ..errors import UNSUPPORTED_OP, ConverterError
 from ..ir import DataType, to_numpy
 
 # ONNX element types our DataTypes map to (the rest have no ONNX tensor type)
@@ -28,7 +28,7 @@ def onnx_type(dtype: int, what: str = "") -> int:
         return _ONNX_TYPES[DataType(int(dtype))]
     except (KeyError, ValueError):
         name = DataType(int(dtype)).name if int(dtype) in DataType._value2member_map_ else str(dtype)
-        raise ConverterError("E11009", f"{what or 'a tensor'} has data type {name}, which ONNX has no tensor "
+        raise ConverterError(UNSUPPORTED_OP, f"{what or 'a tensor'} has data type {name}, which ONNX has no tensor "
                              "type for") from None
 
 
@@ -52,7 +52,7 @@ def value_type(dtype: int, shape=None, elem_dtype: int | None = None, what: str 
     sequence of tensors of elem_dtype."""
     if int(dtype) == DataType.DT_VARIANT:
         if elem_dtype is None:
-            raise ConverterError("E11009", f"{what or 'a sequence'}: the element type of the sequence is not "
+            raise ConverterError(UNSUPPORTED_OP, f"{what or 'a sequence'}: the element type of the sequence is not "
                                  "known, so its ONNX type cannot be written")
         return helper.make_sequence_type_proto(helper.make_tensor_type_proto(onnx_type(elem_dtype, what), None))
     dims = None if shape is None else [d if d >= 0 else None for d in shape]

@@ -17,7 +17,7 @@ import errno
 import os
 from contextlib import contextmanager
 
-from ..errors import ConverterError
+from ..errors import FILE_WRITE_FAILED, ConverterError
 from .temp_files import sweep_stale, temp_name
 
 FAULT_HOOK = None
@@ -38,7 +38,7 @@ def write_error(path: str, exc: OSError, option: str | None = None) -> Converter
               errno.ENOTDIR: "a part of the path is not a folder", errno.ENOENT: "its folder does not exist",
               errno.ENAMETOOLONG: "the name is too long"}.get(exc.errno, exc.strerror or str(exc))
     where = f"{option}: " if option else ""
-    return ConverterError("E13004", f"{where}cannot write '{path}': {reason}", option=option, path=path)
+    return ConverterError(FILE_WRITE_FAILED, f"{where}cannot write '{path}': {reason}", option=option, path=path)
 
 
 def fsync_folder(folder: str) -> None:
@@ -63,10 +63,10 @@ def check_target(path: str, option: str | None = None) -> str:
     folder = os.path.dirname(target)
     where = f"{option}: " if option else ""
     if os.path.isdir(target):
-        raise ConverterError("E13004", f"{where}cannot write '{path}': it is a folder; name a file instead",
+        raise ConverterError(FILE_WRITE_FAILED, f"{where}cannot write '{path}': it is a folder; name a file instead",
                              option=option, path=path)
     if not os.path.isdir(folder):
-        raise ConverterError("E13004", f"{where}cannot write '{path}': folder '{folder}' does not exist",
+        raise ConverterError(FILE_WRITE_FAILED, f"{where}cannot write '{path}': folder '{folder}' does not exist",
                              option=option, path=path)
     return target
 
@@ -157,11 +157,12 @@ def output_folder(path: str, option: str) -> str:
     if os.path.isdir(path):
         return path
     if os.path.lexists(path):
-        raise ConverterError("E13004", f"{option}: '{path}' is a file, not a folder; name a folder for the outputs",
+        raise ConverterError(FILE_WRITE_FAILED,
+                             f"{option}: '{path}' is a file, not a folder; name a folder for the outputs",
                              option=option, path=path)
     try:
         os.makedirs(path, exist_ok=True)
     except OSError as exc:
-        raise ConverterError("E13004", f"{option}: cannot create folder '{path}': {exc.strerror}",
+        raise ConverterError(FILE_WRITE_FAILED, f"{option}: cannot create folder '{path}': {exc.strerror}",
                              option=option, path=path) from None
     return path

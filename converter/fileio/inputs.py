@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import os
 
-from ..errors import ConverterError
+from ..errors import EMPTY_REQUIRED_OPTION, FILE_OPEN_FAILED, ConverterError
 
 
 def require_file(path: str | None, option: str) -> str:
     """`path`, which `option` names: E10004 when it is not given, E13001 when it is not a file."""
     if not path:
-        raise ConverterError("E10004", f"{option} is required", option=option)
+        raise ConverterError(EMPTY_REQUIRED_OPTION, f"{option} is required", option=option)
     if not os.path.isfile(path):
-        raise ConverterError("E13001", f"{option}: cannot open '{path}' (no such file)", option=option, path=path)
+        raise ConverterError(FILE_OPEN_FAILED,
+                             f"{option}: cannot open '{path}' (no such file)", option=option, path=path)
     return path
 
 

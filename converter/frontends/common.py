@@ -1,7 +1,7 @@
 """Helpers shared by every frontend: the one "all unsupported ops at once" error."""
 from __future__ import annotations
 
-from ..errors import UnsupportedOpError
+from ..errors import UNSUPPORTED_OP, UnsupportedOpError
 
 
 def report_unsupported(missing: dict, framework: str = "ONNX", advice: dict | None = None) -> UnsupportedOpError:
@@ -18,7 +18,7 @@ def report_unsupported(missing: dict, framework: str = "ONNX", advice: dict | No
         if hint and hint not in hints:
             hints.append(hint)
     return UnsupportedOpError(
-        "E11009", f"{len(missing)} {framework} op type(s) have no converter: " + "; ".join(parts) + ". "
+        UNSUPPORTED_OP, f"{len(missing)} {framework} op type(s) have no converter: " + "; ".join(parts) + ". "
         + "".join(h + " " for h in hints)
         + "Run 'omtool ops' for the supported list; replace these ops in the source model or open an issue "
         "with the model.")

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..errors import ConverterError, GraphError
+from ..errors import INTERNAL_ERROR, INVALID_ARGUMENT_VALUE, UNSUPPORTED_OP, ConverterError, GraphError
 from .builder import GraphBuilder
 
 
@@ -76,13 +76,13 @@ class HandlerContext:
     def where(self) -> str:
         return f"{self.kind} '{self.name}' ({self.op_type})"
 
-    def fail(self, message: str, code: str = "E10001") -> GraphError:
+    def fail(self, message: str, code: str = INVALID_ARGUMENT_VALUE) -> GraphError:
         """The error to raise for this node: E10001 (malformed), E11009 (a feature we do not convert), ..."""
         return GraphError(code, f"{self.where()}: {message}", node=self.name)
 
     def unsupported(self, message: str) -> GraphError:
         """E11009: the node uses a feature we do not convert."""
-        return self.fail(message, "E11009")
+        return self.fail(message, UNSUPPORTED_OP)
 
     # ---- inputs -------------------------------------------------------------------------------
     def input(self, i: int):
@@ -196,5 +196,5 @@ def call_handler(handler: Callable, ctx: HandlerContext) -> list:
     except ConverterError:
         raise
     except Exception as exc:
-        raise GraphError("E19999", f"internal error while converting {ctx.where()}: {type(exc).__name__}: "
+        raise GraphError(INTERNAL_ERROR, f"internal error while converting {ctx.where()}: {type(exc).__name__}: "
                          f"{exc}; please report it with the model", node=ctx.name) from exc

@@ -13,7 +13,7 @@ from typing import Iterable, Iterator
 import networkx as nx
 import numpy as np
 
-from ..errors import GraphError
+from ..errors import DUPLICATE_NAME, OUTPUT_NODE_NOT_FOUND, UNKNOWN_INPUT, GraphError
 from .dtypes import from_numpy
 from .tensor import TensorDesc
 
@@ -55,7 +55,7 @@ class Graph:
     # ---- building -------------------------------------------------------------------------
     def add(self, op: Op, inputs: Iterable[Ref | None] = ()) -> Op:
         if op.name in self.g:
-            raise GraphError("E13009", f"duplicate op name '{op.name}'", node=op.name)
+            raise GraphError(DUPLICATE_NAME, f"duplicate op name '{op.name}'", node=op.name)
         self.g.add_node(op.name, op=op)
         self._order[op.name] = len(self._added)
         self._added.append(op.name)
@@ -75,7 +75,7 @@ class Graph:
     def connect(self, src: Ref, dst: str, dst_idx: int) -> None:
         src_name, src_idx = src
         if src_name not in self.g:
-            raise GraphError("E11012", f"op '{dst}' reads from unknown op '{src_name}'", node=dst)
+            raise GraphError(UNKNOWN_INPUT, f"op '{dst}' reads from unknown op '{src_name}'", node=dst)
         if self.g.has_edge(src_name, dst, key=dst_idx):
             self.g.remove_edge(src_name, dst, key=dst_idx)
         self.disconnect(dst, dst_idx)
@@ -116,7 +116,7 @@ class Graph:
         try:
             return self.g.nodes[name]["op"]
         except KeyError:
-            raise GraphError("E11016", f"no op named '{name}' in the graph", node=name) from None
+            raise GraphError(OUTPUT_NODE_NOT_FOUND, f"no op named '{name}' in the graph", node=name) from None
 
     def ops(self) -> Iterator[Op]:
         """Ops in insertion order."""

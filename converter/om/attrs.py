@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ConverterError, OmFormatError
+from ..errors import INTERNAL_ERROR, INVALID_OM_FILE, ConverterError, OmFormatError
 from ..ir import TensorDesc, from_numpy, to_numpy
 from ..proto import ge_ir_pb2 as ge
 
@@ -85,7 +85,7 @@ def _fill_list(lst, values: list) -> None:
             desc_to_proto(v, lst.td.add())
         lst.val_type = VT.VT_LIST_TENSOR_DESC
     else:
-        raise ConverterError("E19999", f"cannot store a list attribute with mixed values {values[:4]!r}")
+        raise ConverterError(INTERNAL_ERROR, f"cannot store a list attribute with mixed values {values[:4]!r}")
 
 
 def to_attr(value, out: ge.AttrDef) -> ge.AttrDef:
@@ -123,7 +123,7 @@ def to_attr(value, out: ge.AttrDef) -> ge.AttrDef:
             return out
         _fill_list(out.list, values)
     else:
-        raise ConverterError("E19999", f"cannot store attribute value of type {type(value).__name__}")
+        raise ConverterError(INTERNAL_ERROR, f"cannot store attribute value of type {type(value).__name__}")
     return out
 
 
@@ -131,7 +131,7 @@ def inline_tensor(out: ge.TensorDef, value: np.ndarray) -> ge.TensorDef:
     """A TensorDef carrying its bytes inline (used for tensor-valued attributes)."""
     value = np.asarray(value)
     if value.dtype.kind == "O":
-        raise ConverterError("E19999", "string tensors cannot be stored as .om tensor attributes")
+        raise ConverterError(INTERNAL_ERROR, "string tensors cannot be stored as .om tensor attributes")
     desc = TensorDesc(dtype=from_numpy(value.dtype), shape=tuple(value.shape))
     desc_to_proto(desc, out.desc)
     out.data = np.ascontiguousarray(value.astype(value.dtype.newbyteorder("<"), copy=False)).tobytes()
@@ -197,7 +197,7 @@ def tensor_from_proto(t: ge.TensorDef, weights=None) -> np.ndarray:
             offset = desc.attr["merged_offset"].i
         size = desc.weight_size
         if weights is not None and size and not (0 <= offset and 0 <= size and offset + size <= len(weights)):
-            raise OmFormatError("E10003", f"its weight bytes [{offset}, {offset + size}) lie outside the "
+            raise OmFormatError(INVALID_OM_FILE, f"its weight bytes [{offset}, {offset + size}) lie outside the "
                                 f"WEIGHTS_DATA partition ({len(weights)} bytes)")
         raw = memoryview(b"") if weights is None or not size else memoryview(weights)[offset: offset + size]
     shape = tuple(desc.shape.dim)

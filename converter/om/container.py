@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import OmFormatError
+from ..errors import INVALID_OM_FILE, OmFormatError
 from ..fileio import atomic_write
 
 MAGIC = 0x444F4D49  # b"IMOD"
@@ -130,7 +130,7 @@ def _cstr(raw: bytes) -> str:
 
 def _bad(message: str, path) -> OmFormatError:
     where = f" '{path}'" if path else ""
-    return OmFormatError("E10003", f"file{where} is not a valid offline model (.om): {message}",
+    return OmFormatError(INVALID_OM_FILE, f"file{where} is not a valid offline model (.om): {message}",
                          path=None if path is None else str(path))
 
 
@@ -264,7 +264,7 @@ def read_om_file(path) -> OmFile:
             size = os.fstat(f.fileno()).st_size
             buf = memoryview(mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)) if size else b""
     except OSError as exc:
-        raise OmFormatError("E10003", f"cannot read offline model '{path}': {exc.strerror}",
+        raise OmFormatError(INVALID_OM_FILE, f"cannot read offline model '{path}': {exc.strerror}",
                             path=str(path)) from None
     return parse_om(buf, path)
 
@@ -320,6 +320,6 @@ def write_om_file(path, header: OmHeader, parts: list) -> int:
             for chunk in p.chunks:
                 written += f.write(chunk_bytes(chunk))
             if written != p.size:
-                raise OmFormatError("E10003", f"partition {partition_name(p.type)} has {written} bytes, "
+                raise OmFormatError(INVALID_OM_FILE, f"partition {partition_name(p.type)} has {written} bytes, "
                                               f"{p.size} were declared", path=str(target))
     return HEADER_SIZE + after

@@ -16,7 +16,7 @@ import os
 
 import numpy as np
 
-from ..errors import ConverterError, OmFormatError
+from ..errors import FILE_OPEN_FAILED, INVALID_OM_FILE, ConverterError, OmFormatError
 from ..fileio import resolve_inside
 from ..ir import Graph, from_numpy, to_numpy
 
@@ -71,20 +71,20 @@ def file_constant_path(folder: str, attrs: dict, op_name: str) -> str:
     location, file_path = attrs.get("location"), attrs.get("file_path")
     if location:
         if not isinstance(location, str) or "/" in location or "\\" in location or location in (".", ".."):
-            raise OmFormatError("E10003", f"{what}: location {location!r} must be a file name in the "
+            raise OmFormatError(INVALID_OM_FILE, f"{what}: location {location!r} must be a file name in the "
                                 f"'{WEIGHT_DIR}/' folder beside the .om (ATC writes it so)", node=op_name)
-        return resolve_inside(folder, os.path.join(WEIGHT_DIR, location), what=what, code="E10003",
+        return resolve_inside(folder, os.path.join(WEIGHT_DIR, location), what=what, code=INVALID_OM_FILE,
                               error=OmFormatError)
     if file_path:
-        return resolve_inside(folder, file_path, what=what, code="E10003", error=OmFormatError)
-    raise OmFormatError("E10003", f"{what} names no weight file (no location or file_path; a file_id needs "
+        return resolve_inside(folder, file_path, what=what, code=INVALID_OM_FILE, error=OmFormatError)
+    raise OmFormatError(INVALID_OM_FILE, f"{what} names no weight file (no location or file_path; a file_id needs "
                         "ge.exec.value_bins, which an offline model cannot carry)", node=op_name)
 
 
 def _int_list(value, what: str, op_name: str) -> list:
     if not isinstance(value, list) or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0
                                               for d in value):
-        raise OmFormatError("E10003", f"FileConstant {op_name!r}: {what} {value!r} is not a list of "
+        raise OmFormatError(INVALID_OM_FILE, f"FileConstant {op_name!r}: {what} {value!r} is not a list of "
                             "non-negative dims", node=op_name)
     return value
 
@@ -96,21 +96,21 @@ def _load_file_constant(op, folder: str) -> np.ndarray:
     except (KeyError, ValueError, TypeError):
         dtype = None
     if dtype is None or dtype.kind == "O":
-        raise OmFormatError("E10003", f"FileConstant {name!r}: dtype {op.attrs.get('dtype')!r} cannot be read "
+        raise OmFormatError(INVALID_OM_FILE, f"FileConstant {name!r}: dtype {op.attrs.get('dtype')!r} cannot be read "
                             "from a weight file", node=name)
     default_shape = list(op.outputs[0].shape) if op.outputs and op.outputs[0].shape is not None else None
     shape = _int_list(op.attrs.get("shape", default_shape), "shape", name)
     offset, length = op.attrs.get("offset", 0), op.attrs.get("length", 0)
     if not all(isinstance(v, int) and v >= 0 for v in (offset, length)):
-        raise OmFormatError("E10003", f"FileConstant {name!r}: offset {offset!r} / length {length!r} must be "
+        raise OmFormatError(INVALID_OM_FILE, f"FileConstant {name!r}: offset {offset!r} / length {length!r} must be "
                             "non-negative integers", node=name)
     nbytes = math.prod(shape) * dtype.itemsize
     path = file_constant_path(folder, op.attrs, name)
     if not os.path.isfile(path):
-        raise ConverterError("E13001", f"FileConstant {name!r}: weight file '{path}' not found (keep the "
+        raise ConverterError(FILE_OPEN_FAILED, f"FileConstant {name!r}: weight file '{path}' not found (keep the "
                              f"'{WEIGHT_DIR}/' folder beside the .om)", node=name, path=path)
     if (length and length < nbytes) or os.path.getsize(path) < offset + nbytes:
-        raise OmFormatError("E10003", f"FileConstant {name!r}: '{path}' is shorter than its shape "
+        raise OmFormatError(INVALID_OM_FILE, f"FileConstant {name!r}: '{path}' is shorter than its shape "
                             f"{shape} needs ({nbytes} bytes at offset {offset})", node=name, path=path)
     if not nbytes:
         return np.zeros(shape, dtype)

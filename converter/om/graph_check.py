@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import networkx as nx
 
-from ..errors import OmFormatError
+from ..errors import INVALID_OM_FILE, OmFormatError
 from ..ir import Graph
 from .model_def import ATTR_UNRESOLVED_INPUTS as UNRESOLVED
 
 
 def _bad(graph: Graph, op_name: str, what: str) -> OmFormatError:
-    return OmFormatError("E10003", f"the offline model is not valid: graph {graph.name!r}, op {op_name!r}: {what}",
+    return OmFormatError(INVALID_OM_FILE,
+                         f"the offline model is not valid: graph {graph.name!r}, op {op_name!r}: {what}",
                          node=op_name)
 
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import __version__
 from .. import ops as op_registry
-from ..errors import ConverterError, GraphError, OmFormatError
+from ..errors import INTERNAL_ERROR, INVALID_OM_FILE, ConverterError, GraphError, OmFormatError
 from ..ir import Graph, Op, TensorDesc, from_numpy
 from ..ops.registry import coerce
 from ..proto import ge_ir_pb2 as ge
@@ -143,7 +143,7 @@ class _ModelWriter:
     def add_weight(self, op: Op, tdef: ge.TensorDef) -> None:
         value = np.asarray(op.value)
         if value.dtype.kind == "O":
-            raise GraphError("E19999", f"Const '{op.name}' holds a string tensor, which .om weights cannot store",
+            raise GraphError(INTERNAL_ERROR, f"Const '{op.name}' holds a string tensor, which .om weights cannot store",
                              node=op.name)
         out = op.outputs[0] if op.outputs else TensorDesc()
         desc = out.copy(dtype=from_numpy(value.dtype), shape=tuple(value.shape))
@@ -310,7 +310,7 @@ class _GraphReader:
 def model_def_to_graph(model: ge.ModelDef, weights=b"") -> Graph:
     """The IR Graph of graph[0] (subgraphs attached to their ops); Const values view ``weights``."""
     if not model.graph:
-        raise GraphError("E10003", f"model '{model.name}' has no graph")
+        raise GraphError(INVALID_OM_FILE, f"model '{model.name}' has no graph")
     return _GraphReader(model, weights).read(model.graph[0])
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from google.protobuf.message import DecodeError
 
-from ..errors import OmFormatError
+from ..errors import INVALID_OM_FILE, OmFormatError
 from ..ir import Graph
 from ..proto import ge_ir_pb2 as ge
 from .attrs import desc_from_proto, dtype_name
@@ -45,7 +45,7 @@ def parse_model_def(data, path=None) -> ge.ModelDef:
     try:
         model.ParseFromString(bytes(data))
     except DecodeError as exc:
-        raise OmFormatError("E10003", f"the MODEL_DEF partition of '{path}' is not a ge.proto.ModelDef: {exc}",
+        raise OmFormatError(INVALID_OM_FILE, f"the MODEL_DEF partition of '{path}' is not a ge.proto.ModelDef: {exc}",
                             path=None if path is None else str(path)) from None
     return model
 
@@ -54,7 +54,7 @@ def read_om(path) -> OmModel:
     om = read_om_file(path)
     block = om.models[0]
     if PartitionType.MODEL_DEF not in block:
-        raise OmFormatError("E10003", f"offline model '{path}' has no MODEL_DEF partition", path=str(path))
+        raise OmFormatError(INVALID_OM_FILE, f"offline model '{path}' has no MODEL_DEF partition", path=str(path))
     model = parse_model_def(block[PartitionType.MODEL_DEF], path)
     weights = block.get(PartitionType.WEIGHTS_DATA, memoryview(b""))
     return OmModel(Path(path), om, model, weights)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import ConverterError
+from ..errors import INTERNAL_ERROR, ConverterError
 from ..ir import Graph
 from .container import HEADER_SIZE, OmHeader, PartitionSource, PartitionType, pack_table64, write_om_file
 from .model_def import WEIGHT_ALIGN, ModelDefBuild, graph_to_model_def
@@ -37,7 +37,7 @@ def _model_bytes_for_aligned_weights(build: ModelDefBuild) -> bytes:
         build.shift_weights(lead)
         shifted = build.model_def.SerializeToString(deterministic=True)
         if len(shifted) != len(model_bytes):   # cannot happen (see ModelDefBuild): offsets keep their varint sizes
-            raise ConverterError("E19999", "internal error: aligning the weights changed the ModelDef's size")
+            raise ConverterError(INTERNAL_ERROR, "aligning the weights changed the ModelDef's size")
         model_bytes = shifted
     return model_bytes
 

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from ..errors import INVALID_ARGUMENT_VALUE, GraphError
 from .registry import FLOAT, Attr, InferContext, desc, register, same_as_input
 
 
@@ -73,8 +74,16 @@ def normalize(inputs, attrs):
 
 # ---- resizing -----------------------------------------------------------------------------------
 
-def _interp_infer(ctx: InferContext):
+def _nchw_shape(ctx: InferContext):
+    """The input's shape, which must be 4-D (NCHW) when known (E10001 otherwise)."""
     s = ctx.shape(0)
+    if s is not None and len(s) != 4:
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"{ctx.op.type} needs a 4-D (NCHW) input; it has rank {len(s)}")
+    return s
+
+
+def _interp_infer(ctx: InferContext):
+    s = _nchw_shape(ctx)
     if s is None:
         return [desc(ctx.dtype(0), None)]
     return [desc(ctx.dtype(0), tuple(s[:2]) + (ctx.attrs["height"], ctx.attrs["width"]))]
@@ -108,7 +117,7 @@ def interp(inputs, attrs):
 
 
 def _upsample_infer(ctx: InferContext):
-    s = ctx.shape(0)
+    s = _nchw_shape(ctx)
     if s is None:
         return [desc(ctx.dtype(0), None)]
     return [desc(ctx.dtype(0), (s[0], s[1], s[2] * ctx.attrs["stride_h"], s[3] * ctx.attrs["stride_w"]))]

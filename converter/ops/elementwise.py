@@ -92,6 +92,7 @@ _ARITHMETIC = {
     "FloorDiv": (lambda a, b, at: np.floor_divide(a, b), {}, "floor(a / b)"),
     "Mod": (lambda a, b, at: modulo(a, b, at["fmod"]), {"fmod": Attr("int", 0)},
             "remainder; fmod=0 sign of divisor, fmod=1 sign of dividend"),
+    "Atan2": (lambda a, b, at: np.arctan2(a, b), {}, "the angle of the point (b, a): atan2(a, b) (TF Atan2(y, x))"),
 }
 
 _COMPARE = {

@@ -21,7 +21,7 @@ from math import gcd
 
 import numpy as np
 
-from ..errors import ConverterError
+from ..errors import INTERNAL_ERROR, ConverterError
 
 CUBE = 16                       # rows of a fractal block (Ni / H0)
 PLAIN_FORMATS = {"ND", "NCHW", "NHWC", "HWCN", "CHWN", "NCDHW", "NDHWC", "DHWCN", "DHWNC", "NC", "NCL", "RESERVED",
@@ -47,7 +47,7 @@ def _pad_axis(x: np.ndarray, axis: int, size: int) -> np.ndarray:
 
 
 def _fail(message: str) -> ConverterError:
-    return ConverterError("E19999", message)
+    return ConverterError(INTERNAL_ERROR, message)
 
 
 def to_canonical(x: np.ndarray, fmt: str, target: str) -> np.ndarray:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ConverterError, GraphError
+from ..errors import INTERNAL_ERROR, ConverterError, GraphError
 from ..ir import DataType, Graph, TensorDesc, to_numpy
 from .registry import InferContext, get, run_kernel, with_trait
 
@@ -119,6 +119,21 @@ def infer_op(graph: Graph, op, fold: bool = True, warn=None) -> bool:
     return _set_outputs(op, [(n.dtype, n.shape) for n in new])
 
 
+def infer_op_named(graph: Graph, op, fold: bool = True, warn=None) -> bool:
+    """``infer_op`` with its failures named after the op. An op's infer function or kernel refuses what does
+    not fit (shapes, attribute values) with a ConverterError (E10001 with the reason, ...), which keeps its
+    code; any other exception is a bug of ours, reported as E19999 naming the op (the cause is chained)."""
+    try:
+        return infer_op(graph, op, fold, warn)
+    except ConverterError as exc:
+        if exc.node:
+            raise
+        raise GraphError(exc.code, f"op '{op.name}' ({op.type}): {exc.message}", node=op.name) from exc
+    except Exception as exc:
+        raise GraphError(INTERNAL_ERROR, f"internal error in the shape inference of op '{op.name}' ({op.type}): "
+                         f"{type(exc).__name__}: {exc}; please report it with the model", node=op.name) from exc
+
+
 def infer_graph(graph: Graph, fold: bool = True, warn=None) -> bool:
     """Run inference (and constant folding) over the graph in topological order, repeating until stable or
     MAX_ROUNDS rounds have run (then ``warn``, if given, receives a message). Returns True if anything changed."""
@@ -129,15 +144,7 @@ def infer_graph(graph: Graph, fold: bool = True, warn=None) -> bool:
         for op in graph.topo_order():
             if op.type in structural or op.name not in graph:
                 continue
-            try:
-                changed |= infer_op(graph, op, fold, warn)
-            except ConverterError as exc:
-                if exc.node:
-                    raise
-                raise GraphError(exc.code, f"op '{op.name}' ({op.type}): {exc.message}", node=op.name) from exc
-            except Exception as exc:  # a kernel or infer bug, or inconsistent shapes in the model
-                raise GraphError("E10001", f"shape inference failed at op '{op.name}' ({op.type}): "
-                                 f"{type(exc).__name__}: {exc}", node=op.name) from exc
+            changed |= infer_op_named(graph, op, fold, warn)
         any_change |= changed
         if not changed:
             return any_change

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import GraphError
+from ..errors import INVALID_ARGUMENT_VALUE, UNSUPPORTED_OP, GraphError
 from ..ir import DataType, to_numpy
 from .nn.conv import ConvGeometry, conv_nd
 from .registry import Attr, InferContext, desc, register
@@ -29,7 +29,8 @@ def along_axis(param, axis: int, ndim: int) -> np.ndarray:
     if p.size == 1 or ndim == 0:
         return p.reshape(())
     if p.ndim != 1:
-        raise GraphError("E10001", f"quantization parameter of shape {p.shape}: only scalars and 1-D (per-axis) "
+        raise GraphError(INVALID_ARGUMENT_VALUE,
+                         f"quantization parameter of shape {p.shape}: only scalars and 1-D (per-axis) "
                          "parameters are supported (block quantization is not)")
     axis = axis + ndim if axis < 0 else axis
     shape = [1] * ndim
@@ -75,7 +76,7 @@ def _quant_dtype(zero_point_dtype, output_dtype: int):
 
 def _check_block(attrs: dict) -> None:
     if int(attrs.get("block_size", 0) or 0):
-        raise GraphError("E11009", "QuantizeLinear/DequantizeLinear with block_size != 0 (blocked quantization) "
+        raise GraphError(UNSUPPORTED_OP, "QuantizeLinear/DequantizeLinear with block_size != 0 (blocked quantization) "
                          "is not supported")
 
 
@@ -256,3 +257,39 @@ def qlinear_conv(inputs, attrs):
     dtype = (y_zp if y_zp is not None else x).dtype
     multiplier = output_multiplier(x_scale, np.asarray(w_scale).reshape(-1), y_scale)
     return requantize(acc, multiplier, y_zp, dtype, axis=1)
+
+
+def _fake_quant_nudge(low: np.ndarray, high: np.ndarray, quant_min: int, quant_max: int) -> tuple:
+    """TF's Nudge, in float32: the range moved so that 0 is exactly representable -> (min, max, scale, 1/scale)."""
+    qmin, qmax = np.float32(quant_min), np.float32(quant_max)
+    low, high = low.astype(np.float32), high.astype(np.float32)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = (high - low) / (qmax - qmin)
+        inv_scale = (qmax - qmin) / (high - low)
+        zero_from_min = qmin - low / scale
+    rounded = np.sign(zero_from_min) * np.floor(np.abs(zero_from_min) + np.float32(0.5))   # std::round
+    zero = np.where(zero_from_min < qmin, qmin, np.where(zero_from_min > qmax, qmax, rounded)).astype(np.float32)
+    return (qmin - zero) * scale, (qmax - zero) * scale, scale, inv_scale
+
+
+@register("FakeQuantWithMinMaxVars", attrs={"num_bits": Attr("int", 8), "narrow_range": Attr("bool", False)},
+          infer=lambda ctx: [desc(ctx.dtype(0), ctx.shape(0))], category=CATEGORY)
+def fake_quant_with_min_max_vars(inputs, attrs):
+    """FakeQuantWithMinMaxVars: (x, min, max) -> x quantized to num_bits over the nudged [min, max] and back, in
+    float32 (TF's FakeQuant*; min/max with one value per last-axis channel: the PerChannel form)."""
+    x = np.asarray(inputs[0], np.float32)
+    low, high = (np.asarray(v, np.float32).reshape(-1) for v in inputs[1:3])
+    bits = int(attrs["num_bits"])
+    if not 2 <= bits <= 16 or low.shape != high.shape or low.size not in (1, x.shape[-1] if x.ndim else 1):
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"FakeQuantWithMinMaxVars: num_bits {bits} must lie in [2, 16] and min/max hold "
+                         "one value, or one per channel of the last axis")
+    if np.any(low > high):
+        raise GraphError(INVALID_ARGUMENT_VALUE, "FakeQuantWithMinMaxVars: min must not exceed max")
+    if low.size == 1:
+        low, high = low.reshape(()), high.reshape(())
+    nudged_min, nudged_max, scale, inv_scale = _fake_quant_nudge(low, high, 1 if attrs["narrow_range"] else 0,
+                                                                 (1 << bits) - 1)
+    shifted = np.minimum(np.maximum(x, nudged_min), nudged_max) - nudged_min
+    with np.errstate(invalid="ignore"):
+        out = np.floor(shifted * inv_scale + np.float32(0.5)) * scale + nudged_min
+    return np.where((low == 0) & (high == 0), np.float32(0), out).astype(np.float32)

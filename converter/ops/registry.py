@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..errors import GraphError
+from ..errors import INVALID_ARGUMENT_VALUE, UNSUPPORTED_OP, GraphError
 from ..ir import DataType, TensorDesc, from_numpy
 
 REQUIRED = object()
@@ -104,7 +104,8 @@ class OpSpec:
             if name in attrs:
                 out[name] = coerce(spec.type, attrs[name])
             elif spec.default is REQUIRED:
-                raise GraphError("E10001", f"op '{node}' ({self.type}) is missing required attribute '{name}'",
+                raise GraphError(INVALID_ARGUMENT_VALUE,
+                                 f"op '{node}' ({self.type}) is missing required attribute '{name}'",
                                  node=node)
             else:
                 out[name] = spec.default
@@ -162,7 +163,7 @@ def get(op_type: str) -> OpSpec:
     try:
         return _REGISTRY[op_type]
     except KeyError:
-        raise GraphError("E11009", f"op type '{op_type}' is not a registered canonical op") from None
+        raise GraphError(UNSUPPORTED_OP, f"op type '{op_type}' is not a registered canonical op") from None
 
 
 def has(op_type: str) -> bool:
@@ -247,7 +248,7 @@ def broadcast_shapes(*shapes):
         known = [d for d in dims if d != 1 and d != -1]
         if known:
             if len(set(known)) > 1:
-                raise GraphError("E10001", f"shapes {shapes} cannot be broadcast together")
+                raise GraphError(INVALID_ARGUMENT_VALUE, f"shapes {shapes} cannot be broadcast together")
             out.append(known[0])
         elif -1 in dims:
             out.append(-1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import GraphError
+from ..errors import INVALID_ARGUMENT_VALUE, GraphError
 from .registry import Attr, InferContext, desc, register
 
 UNKNOWN = -1
@@ -48,7 +48,7 @@ def activation_functions(attrs: dict, defaults: list, num_directions: int) -> li
     for name in names:
         key = name.lower()
         if key not in ACTIVATIONS:
-            raise GraphError("E10001", f"recurrent activation '{name}' is not supported; use one of "
+            raise GraphError(INVALID_ARGUMENT_VALUE, f"recurrent activation '{name}' is not supported; use one of "
                              + ", ".join(sorted(ACTIVATIONS)))
         alpha_default, beta_default, fn = ACTIVATIONS[key]
         alpha = next(alphas, alpha_default) if alpha_default is not None else None

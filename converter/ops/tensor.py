@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import GraphError
+from ..errors import INVALID_ARGUMENT_VALUE, GraphError
 from ..ir import DataType, to_numpy
 from .registry import Attr, InferContext, broadcast_shapes, desc, register, same_as_input
 
@@ -23,7 +23,8 @@ def _axis(axis: int, rank: int, node: str = "") -> int:
     """A non-negative axis in [0, rank)."""
     a = axis + rank if axis < 0 else axis
     if not 0 <= a < rank:
-        raise GraphError("E10001", f"axis {axis} is out of range for a rank-{rank} tensor", node=node or None)
+        raise GraphError(INVALID_ARGUMENT_VALUE,
+                         f"axis {axis} is out of range for a rank-{rank} tensor", node=node or None)
     return a
 
 
@@ -45,10 +46,16 @@ def _prod(dims) -> int:
     return n
 
 
-def _fixed_index(indices, dim):
-    """Indices as int64 with negatives counted from the end of an axis of length dim."""
+def _fixed_index(indices, dim, bounded: bool = True):
+    """Indices as int64 with negatives counted from the end of an axis of length dim (dim: an array of
+    lengths for index tuples in the last axis). ``bounded``: an index outside [-dim, dim) is E10001."""
     idx = np.asarray(indices).astype(np.int64)
-    return np.where(idx < 0, idx + np.asarray(dim, dtype=np.int64), idx)
+    dim = np.asarray(dim, dtype=np.int64)
+    if bounded and idx.size and (np.any(idx < -dim) or np.any(idx >= dim)):
+        bad = idx[(idx < -dim) | (idx >= dim)].flat[0]
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"index {bad} is out of range for an axis of length "
+                         f"{dim.tolist()}")
+    return np.where(idx < 0, idx + dim, idx)
 
 
 def _shape_of(ctx: InferContext, i: int):
@@ -102,21 +109,21 @@ def reshape_target(in_shape, target, allowzero: int = 0) -> tuple:
     for i, t in enumerate(int(v) for v in target):
         if t == 0 and not allowzero:
             if i >= len(in_shape):
-                raise GraphError("E10001", f"reshape target {list(target)} copies dim {i} of a rank-"
+                raise GraphError(INVALID_ARGUMENT_VALUE, f"reshape target {list(target)} copies dim {i} of a rank-"
                                  f"{len(in_shape)} input")
             out.append(in_shape[i])
             if in_shape[i] < 0:
                 copied.add(i)
         elif t == -1:
             if infer_at is not None:
-                raise GraphError("E10001", f"reshape target {list(target)} has more than one -1")
+                raise GraphError(INVALID_ARGUMENT_VALUE, f"reshape target {list(target)} has more than one -1")
             infer_at = i
             out.append(UNKNOWN)
         else:
             out.append(t)
     if infer_at is None:
         if _prod(in_shape) >= 0 and _prod(out) >= 0 and _prod(in_shape) != _prod(out):
-            raise GraphError("E10001", f"cannot reshape {tuple(in_shape)} to {list(target)}: the element "
+            raise GraphError(INVALID_ARGUMENT_VALUE, f"cannot reshape {tuple(in_shape)} to {list(target)}: the element "
                              "counts differ")
         return tuple(out)
     unknown_in = {i for i, d in enumerate(in_shape) if d < 0}
@@ -125,7 +132,7 @@ def reshape_target(in_shape, target, allowzero: int = 0) -> tuple:
     total = _prod(d for d in in_shape if d >= 0)
     rest = _prod(d for i, d in enumerate(out) if i != infer_at and d >= 0)
     if rest == 0 or total % rest:
-        raise GraphError("E10001", f"cannot reshape {tuple(in_shape)} to {list(target)}")
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"cannot reshape {tuple(in_shape)} to {list(target)}")
     out[infer_at] = total // rest
     return tuple(out)
 
@@ -243,16 +250,17 @@ def split_sizes(dim: int, split, n: int) -> list:
     """Sizes of Split's outputs: given ones, else n chunks of ceil(dim / n) with a smaller last one."""
     if split:
         if dim >= 0 and sum(split) != dim:
-            raise GraphError("E10001", f"split sizes {list(split)} do not add up to the axis length {dim}")
+            raise GraphError(INVALID_ARGUMENT_VALUE,
+                             f"split sizes {list(split)} do not add up to the axis length {dim}")
         return list(split)
     if n <= 0:
-        raise GraphError("E10001", "Split needs either split sizes or num_split")
+        raise GraphError(INVALID_ARGUMENT_VALUE, "Split needs either split sizes or num_split")
     if dim < 0:
         return [UNKNOWN] * n
     chunk = -(-dim // n)
     sizes = [chunk] * (n - 1) + [dim - chunk * (n - 1)]
     if sizes[-1] < 0:
-        raise GraphError("E10001", f"cannot split an axis of length {dim} into {n} outputs")
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"cannot split an axis of length {dim} into {n} outputs")
     return sizes
 
 
@@ -286,7 +294,7 @@ def split(inputs, attrs):
 def clamp_slice(dim: int, start: int, end: int, step: int) -> tuple:
     """(start, end, step, count) for one axis of length dim, clamped as ONNX Slice 10+ does."""
     if step == 0:
-        raise GraphError("E10001", "Slice step must not be 0")
+        raise GraphError(INVALID_ARGUMENT_VALUE, "Slice step must not be 0")
     start += dim if start < 0 else 0
     end += dim if end < 0 else 0
     hi = dim if step > 0 else dim - 1
@@ -394,7 +402,8 @@ def _scatter(out, index: tuple, updates, reduction: str):
         out[index] = updates
         return out
     if reduction not in _SCATTER_UFUNCS:
-        raise GraphError("E10001", f"scatter reduction '{reduction}' is not one of none, add, mul, max, min")
+        raise GraphError(INVALID_ARGUMENT_VALUE,
+                         f"scatter reduction '{reduction}' is not one of none, add, mul, max, min")
     _SCATTER_UFUNCS[reduction].at(out, index, updates)
     return out
 
@@ -471,9 +480,10 @@ def _expand_infer(ctx: InferContext):
 @register("BroadcastTo", infer=_expand_infer, category="tensor", traits={"movement"})
 def broadcast_to(inputs, attrs):
     """ONNX Expand: x broadcast with the shape input (bidirectionally: size-1 target dims keep x's)."""
-    x = np.asarray(inputs[0])
-    out_shape = np.broadcast_shapes(x.shape, tuple(_ints(inputs[1])))
-    return np.array(np.broadcast_to(x, out_shape))
+    x, target = np.asarray(inputs[0]), tuple(_ints(inputs[1]))
+    if any(d < 0 for d in target):
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"the target shape {list(target)} has a negative dim")
+    return np.array(np.broadcast_to(x, broadcast_shapes(x.shape, target)))
 
 
 def _tile_infer(ctx: InferContext):
@@ -506,7 +516,7 @@ def one_hot(inputs, attrs):
     """ONNX OneHot(indices, depth, values=[off, on]): a new depth-long axis at axis."""
     depth = int(_scalar(inputs[1]))
     values = np.asarray(inputs[2]).reshape(-1)
-    idx = _fixed_index(inputs[0], depth)
+    idx = _fixed_index(inputs[0], depth, bounded=False)   # out of range: an all-off row
     hot = idx[..., None] == np.arange(depth)
     hot = np.moveaxis(hot, -1, _axis(attrs["axis"], idx.ndim + 1))
     return np.where(hot, values[1], values[0]).astype(values.dtype)

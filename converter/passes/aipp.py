@@ -7,7 +7,7 @@ the source image size; plus padding) must equal the model input's H/W.
 """
 from __future__ import annotations
 
-from ..errors import ConverterError
+from ..errors import INVALID_ARGUMENT_VALUE, ConverterError
 from ..ir import DataType, Graph, Op
 from ..ops.aipp import AIPP_ATTRS, IMAGE_CHANNELS, YUV_INPUTS, image_shape, output_hw
 from .base import PassContext
@@ -23,7 +23,7 @@ DEFAULT_CSC = {
 
 
 def _fail(message: str, node: str | None = None) -> ConverterError:
-    return ConverterError("E10001", f"{OPTION}: {message}", option=OPTION, node=node)
+    return ConverterError(INVALID_ARGUMENT_VALUE, f"{OPTION}: {message}", option=OPTION, node=node)
 
 
 def _target(graph: Graph, block: dict):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..framework import Framework
 from ..options import ConvertOptions
 
 
@@ -12,11 +13,11 @@ class PassContext:
     are given), the source framework and the warnings collected for the user."""
 
     options: ConvertOptions = field(default_factory=ConvertOptions)
-    framework: int | None = None    # None: options.framework, else 5 (ONNX)
+    framework: int | None = None    # a Framework; None: options.framework, else ONNX
     warnings: list = field(default_factory=list)
 
     def __post_init__(self):
         if self.options is None:
             self.options = ConvertOptions()
         if self.framework is None:
-            self.framework = self.options.framework if self.options.framework is not None else 5
+            self.framework = self.options.framework if self.options.framework is not None else Framework.ONNX

@@ -9,7 +9,7 @@ device does natively, so no TransData op appears at the boundary.
 """
 from __future__ import annotations
 
-from ..errors import ConverterError
+from ..errors import INVALID_ARGUMENT_VALUE, NODE_NOT_FOUND, NOT_A_GRAPH_INPUT, ConverterError
 from ..ir import DataType, Graph, Op, from_name, to_numpy
 from ..ops.layout import c0_for, nc1hwc0_shape
 from .base import PassContext
@@ -30,13 +30,15 @@ def apply_input_types(graph: Graph, ctx: PassContext) -> bool:
         op = _find_input(graph, name)
         if op is None:
             if name in graph:
-                raise ConverterError("E10017", f"--input_fp16_nodes: '{name}' is a {graph.op(name).type} op, not a "
+                raise ConverterError(NOT_A_GRAPH_INPUT,
+                                     f"--input_fp16_nodes: '{name}' is a {graph.op(name).type} op, not a "
                                      "model input", option="--input_fp16_nodes", node=name)
-            raise ConverterError("E10016", f"--input_fp16_nodes: '{name}' is not an input of the model",
+            raise ConverterError(NODE_NOT_FOUND, f"--input_fp16_nodes: '{name}' is not an input of the model",
                                  option="--input_fp16_nodes", node=name)
         d = op.outputs[0]
         if d.dtype not in FLOATS:
-            raise ConverterError("E10001", f"--input_fp16_nodes: input '{name}' is {DataType(d.dtype).name}, not "
+            raise ConverterError(INVALID_ARGUMENT_VALUE,
+                                 f"--input_fp16_nodes: input '{name}' is {DataType(d.dtype).name}, not "
                                  "a float input", option="--input_fp16_nodes", node=name)
         d.origin_dtype = d.origin_dtype or d.dtype
         d.dtype = FP16
@@ -60,7 +62,7 @@ def _wanted_outputs(graph: Graph, ctx: PassContext) -> list:
     for name, idx, type_name in ctx.options.output_type_per_node or ():
         matches = [i for i, (n_, ix) in enumerate(out_nodes) if n_ == name and (ix or 0) == int(idx)]
         if not matches:
-            raise ConverterError("E10001", f"--output_type: '{name}:{idx}' is not in --out_nodes",
+            raise ConverterError(INVALID_ARGUMENT_VALUE, f"--output_type: '{name}:{idx}' is not in --out_nodes",
                                  option="--output_type", node=name)
         for i in matches:
             wanted[i][0] = from_name(type_name)
@@ -94,7 +96,8 @@ def _to_5hd(d) -> None:
     if d.format in ("NC1HWC0",):
         return
     if d.shape is None or len(d.shape) != 4 or d.format not in ("NCHW", "NHWC"):
-        raise ConverterError("E10001", f"tensor '{d.name}' is {d.format} {list(d.shape or [])}; only 4-D NCHW/NHWC "
+        raise ConverterError(INVALID_ARGUMENT_VALUE,
+                             f"tensor '{d.name}' is {d.format} {list(d.shape or [])}; only 4-D NCHW/NHWC "
                              "tensors can be adjusted to NC1HWC0")
     d.origin_format, d.origin_shape = d.format, tuple(d.shape)
     d.shape = nc1hwc0_shape(d.shape, d.format, c0_for(to_numpy(d.dtype)))
@@ -102,8 +105,16 @@ def _to_5hd(d) -> None:
 
 
 def apply_hw_layouts(graph: Graph, ctx: PassContext) -> bool:
-    """Record NC1HWC0 on the inputs (--is_input_adjust_hw_layout) and outputs (--is_output_adjust_hw_layout)."""
+    """Record NC1HWC0 on the inputs (--is_input_adjust_hw_layout) and outputs (--is_output_adjust_hw_layout),
+    and on those an Ascend IR source declares NC1HWC0 (graph.meta, set by the lowering)."""
     changed = False
+    for name in graph.meta.get("nc1hwc0_inputs", ()):
+        _to_5hd(graph.op(name).outputs[0])
+        changed = True
+    refs = graph.output_refs()
+    for k in graph.meta.get("nc1hwc0_outputs", ()):
+        _to_5hd(graph.desc(refs[k]))
+        changed = True
     names = list(ctx.options.input_fp16_nodes or ())
     for name, flag in zip(names, _bools(ctx.options.is_input_adjust_hw_layout)):
         if flag:

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from ..configs.gears import format_gears
-from ..errors import ConverterError
+from ..errors import (INPUT_SHAPE_RANK_MISMATCH, INVALID_ARGUMENT_VALUE, NODE_NOT_FOUND, NON_POSITIVE_STATIC_DIM,
+                      NOT_A_GRAPH_INPUT, ConverterError)
 from ..ir import Graph
 from .base import PassContext
 
@@ -30,19 +31,21 @@ def apply_input_shapes(graph: Graph, ctx: PassContext) -> bool:
         op = _find_input(graph, name)
         if op is None:
             if name in graph and graph.op(name).type != "Data":
-                raise ConverterError("E10017", f"--input_shape: '{name}' is not a model input (it is a "
+                raise ConverterError(NOT_A_GRAPH_INPUT, f"--input_shape: '{name}' is not a model input (it is a "
                                      f"{graph.op(name).type} op); inputs are: {_names(graph)}",
                                      option="--input_shape", node=name)
-            raise ConverterError("E10016", f"--input_shape: '{name}' is not an input of the model; inputs are: "
+            raise ConverterError(NODE_NOT_FOUND, f"--input_shape: '{name}' is not an input of the model; inputs are: "
                                  f"{_names(graph)}", option="--input_shape", node=name)
         dims = tuple(int(d) for d in dims)
         desc = op.outputs[0]
         if desc.shape is not None and len(desc.shape) != len(dims):
-            raise ConverterError("E10049", f"--input_shape: input '{name}' has {len(desc.shape)} dims in the model "
+            raise ConverterError(INPUT_SHAPE_RANK_MISMATCH,
+                                 f"--input_shape: input '{name}' has {len(desc.shape)} dims in the model "
                                  f"{_fmt(desc.shape)} but {len(dims)} were given", option="--input_shape", node=name)
         for d in dims:
             if d == 0 or d < -1:
-                raise ConverterError("E10011", f"--input_shape: dim {d} of input '{name}' must be a positive "
+                raise ConverterError(NON_POSITIVE_STATIC_DIM,
+                                     f"--input_shape: dim {d} of input '{name}' must be a positive "
                                      "integer (or -1 for a dynamic dim)", option="--input_shape", node=name)
         if -1 in dims and not dynamic_opts:
             desc.shape_range = tuple((d, d) if d != -1 else (1, -1) for d in dims)
@@ -53,7 +56,7 @@ def apply_input_shapes(graph: Graph, ctx: PassContext) -> bool:
     for name, rng in ranges.items():
         op = _find_input(graph, name)
         if op is None:
-            raise ConverterError("E10016", f"--input_shape_range: '{name}' is not an input of the model; inputs "
+            raise ConverterError(NODE_NOT_FOUND, f"--input_shape_range: '{name}' is not an input of the model; inputs "
                                  f"are: {_names(graph)}", option="--input_shape_range", node=name)
         op.outputs[0].shape = tuple(lo if lo == hi else -1 for lo, hi in rng)
         op.outputs[0].shape_range = tuple(rng)
@@ -63,7 +66,8 @@ def apply_input_shapes(graph: Graph, ctx: PassContext) -> bool:
         if op.name in given:
             continue
         if desc.shape is None or any(d < 0 for d in desc.shape):
-            raise ConverterError("E10001", f"input '{op.name}' has a dynamic shape {_fmt(desc.shape)} in the model; "
+            raise ConverterError(INVALID_ARGUMENT_VALUE,
+                                 f"input '{op.name}' has a dynamic shape {_fmt(desc.shape)} in the model; "
                                  f"set it with --input_shape=\"{op.name}:{_example(desc.shape)}\"",
                                  option="--input_shape", node=op.name)
     return changed

@@ -1,7 +1,7 @@
 """Output selection (--out_nodes): find the named ops/tensors and make them the model outputs."""
 from __future__ import annotations
 
-from ..errors import ConverterError
+from ..errors import OUTPUT_INDEX_NOT_FOUND, OUTPUT_NODE_NOT_FOUND, ConverterError
 from ..ir import Graph, Op
 from .base import PassContext
 
@@ -28,10 +28,11 @@ def find_output(graph: Graph, name: str, index: int | None):
         named = [o for o in candidates if any(d.name for d in o.outputs)]
         op = (named or candidates or [None])[-1]
     if op is None or op.type == "NetOutput":
-        raise ConverterError("E11016", f"--out_nodes: there is no node named '{name}' in the model",
+        raise ConverterError(OUTPUT_NODE_NOT_FOUND, f"--out_nodes: there is no node named '{name}' in the model",
                              option="--out_nodes", node=name)
     if index >= len(op.outputs) or index < 0:
-        raise ConverterError("E11017", f"--out_nodes: node '{name}' has {len(op.outputs)} output(s); index {index} "
+        raise ConverterError(OUTPUT_INDEX_NOT_FOUND,
+                             f"--out_nodes: node '{name}' has {len(op.outputs)} output(s); index {index} "
                              "is out of range", option="--out_nodes", node=name)
     return (op.name, index)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 
-from ..errors import ConverterError, GraphError
+from ..errors import INTERNAL_ERROR, ConverterError, GraphError
 from ..ir import Graph
 from .aipp import insert_aipp
 from .base import PassContext
@@ -51,6 +51,9 @@ PASSES = [
 ]
 
 
+# A single-op description (--singleop) declares its inputs completely, dynamic dims and ranges included.
+SINGLE_OP_PASSES = [p for p in PASSES if p[0] != "apply_input_shapes"]
+
 # What `--mode=1 --dump_mode=1` shows: the parsed graph with shapes inferred, before precision.
 SHAPE_PASSES = PASSES[:PASSES.index(("assign_formats", assign_formats)) + 1]
 
@@ -72,7 +75,7 @@ def run_passes(graph: Graph, ctx: PassContext, passes=None) -> Graph:
             raise
         except Exception as exc:
             before = ", ".join(done) or "none"
-            raise GraphError("E19999", f"internal error in pass {name} (after {before}): "
+            raise GraphError(INTERNAL_ERROR, f"internal error in pass {name} (after {before}): "
                              f"{type(exc).__name__}: {exc}") from exc
         done.append(name)
     after = _op_counts(graph)

@@ -4,7 +4,8 @@ per op and insert the Casts.
 force_fp16 (ATC's default): every float op runs in fp16 except ops that have no fp16 kernel on the
 device (post-processing such as DetectionOutput). allow_fp32_to_fp16: only compute-heavy (cube) ops
 run in fp16, others keep fp32. allow_mix_precision: fp16 except numerically sensitive ops (kept fp32).
-force_fp32 / must_keep_origin_dtype: nothing changes. Ops named in --keep_dtype (by node name, or
+force_fp32: every float op in fp32. must_keep_origin_dtype: every op in the dtype the source gives it (an fp16
+op of an fp16 model or single-op description stays fp16). Ops named in --keep_dtype (by node name, or
 `OpType::Type`) keep fp32; --customize_dtypes sets an op's float dtype outright (by name or OpType::T;
 float16/float32). fp16 weights are stored as fp16.
 
@@ -73,6 +74,9 @@ def _target(graph: Graph, op: Op, mode: str, keep, custom, mix_keep) -> int | No
     floats = _float_inputs(graph, op)
     if not floats and not any(d.dtype in FLOATS for d in op.outputs):
         return None
+    if mode == "must_keep_origin_dtype" and not keep_dtype_matches(op, keep):
+        dts = {graph.desc(r).dtype for _, r in floats}
+        return dts.pop() if len(dts) == 1 else None     # the dtype the source computes in (mixed: as it is)
     if ops.has_trait(op.type, "movement"):
         dts = [graph.desc(r).dtype for _, r in floats]
         if keep_dtype_matches(op, keep) or mode not in FP16_MODES:

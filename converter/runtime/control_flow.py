@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ConverterError
+from ..errors import INTERNAL_ERROR, UNSUPPORTED_OP, ConverterError
 
 
 def _call(body, args: list) -> list:
@@ -36,7 +36,7 @@ def run_loop(session, op, args: list) -> list:
             acc.append(np.asarray(value))
         i += 1
         if trip is None and i > 10_000_000:
-            raise ConverterError("E19999", f"Loop '{op.name}' did not stop after 10 million iterations",
+            raise ConverterError(INTERNAL_ERROR, f"Loop '{op.name}' did not stop after 10 million iterations",
                                  node=op.name)
     n_scan = len(op.outputs) - n_carried
     stacked = [np.stack(acc) for acc in scans] if scans else [np.zeros((0,), np.float32)] * n_scan
@@ -51,6 +51,6 @@ def run_body_op(session, op, args: list) -> list:
     try:
         runner = RUNNERS[op.type]
     except KeyError:
-        raise ConverterError("E11009", f"the runtime cannot execute control-flow op type {op.type}",
+        raise ConverterError(UNSUPPORTED_OP, f"the runtime cannot execute control-flow op type {op.type}",
                              node=op.name) from None
     return runner(session, op, args)

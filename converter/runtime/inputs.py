@@ -6,7 +6,7 @@ import os
 
 import numpy as np
 
-from ..errors import ConverterError
+from ..errors import INPUT_SHAPE_RANK_MISMATCH, INVALID_ARGUMENT_VALUE, NODE_NOT_FOUND, ConverterError
 from ..ir import Graph, TensorDesc, to_numpy
 from ..ops.layout import to_nc1hwc0
 
@@ -38,16 +38,18 @@ def read_raw_input(graph: Graph, name: str, path: str) -> np.ndarray:
     by_tensor = {op.outputs[0].name: op for op in graph.data_ops() if op.outputs[0].name}
     op = data.get(name) or by_tensor.get(name) or data.get(name.rsplit(":", 1)[0])
     if op is None:
-        raise ConverterError("E10016", f"'{name}' is not an input of the model; inputs are: "
+        raise ConverterError(NODE_NOT_FOUND, f"'{name}' is not an input of the model; inputs are: "
                              f"{', '.join(data)}", node=name)
     desc = op.outputs[0]
     dtype = to_numpy(desc.dtype)
     if not desc.is_static:
-        raise ConverterError("E10001", f"input '{name}' has no static shape; give it as a .npy file", node=name)
+        raise ConverterError(INVALID_ARGUMENT_VALUE,
+                             f"input '{name}' has no static shape; give it as a .npy file", node=name)
     want = desc.numel() * dtype.itemsize
     size = os.path.getsize(path)
     if size != want:
-        raise ConverterError("E10049", f"input '{name}': '{path}' holds {size} bytes but the model input "
+        raise ConverterError(INPUT_SHAPE_RANK_MISMATCH,
+                             f"input '{name}': '{path}' holds {size} bytes but the model input "
                              f"({dtype}, {list(desc.shape)}) takes {want}", node=name, path=path)
     return np.fromfile(path, dtype=dtype.newbyteorder("<")).reshape(desc.shape)
 
@@ -101,7 +103,7 @@ def random_inputs(graph: Graph, seed: int = 0) -> dict:
             continue
         dtype, shape = source_desc(op.outputs[0])
         if shape is None or any(s < 0 for s in shape):
-            raise ConverterError("E10001", f"input '{op.name}' has a dynamic shape {list(shape or [])}; "
+            raise ConverterError(INVALID_ARGUMENT_VALUE, f"input '{op.name}' has a dynamic shape {list(shape or [])}; "
                                  "give its data with --input", node=op.name)
         if dtype.kind == "f":
             feeds[op.name] = rng.random(shape).astype(dtype)

@@ -5,7 +5,7 @@ and format (an fp16 NC1HWC0 output can only feed an fp16 NC1HWC0 input), as on t
 """
 from __future__ import annotations
 
-from ..errors import ConverterError
+from ..errors import INVALID_ARGUMENT_VALUE, NODE_NOT_FOUND, ConverterError
 from ..ir import DataType
 from .session import Session
 
@@ -20,7 +20,7 @@ class Pipeline:
     def __init__(self, models: list, maps: list | None = None):
         self.sessions = [m if isinstance(m, Session) else Session(m) for m in models]
         if len(self.sessions) < 2:
-            raise ConverterError("E10001", "a chain needs at least two models")
+            raise ConverterError(INVALID_ARGUMENT_VALUE, "a chain needs at least two models")
         self.maps = [dict(m) for m in (maps or [])] + [None] * (len(self.sessions) - 1 - len(maps or []))
         self.maps = [self._link(i, m) for i, m in enumerate(self.maps)]
 
@@ -33,19 +33,21 @@ class Pipeline:
         ins = {op.name: op.outputs[0] for op in b.inputs}
         if not mapping:
             if len(outs) != len(ins):
-                raise ConverterError("E10001", f"model {i + 1} has {len(outs)} outputs and model {i + 2} has "
+                raise ConverterError(INVALID_ARGUMENT_VALUE,
+                                     f"model {i + 1} has {len(outs)} outputs and model {i + 2} has "
                                      f"{len(ins)} inputs: give the pairs with --map OUT=IN")
             mapping = dict(zip(outs, ins))
         for out_name, in_name in mapping.items():
             if out_name not in outs:
-                raise ConverterError("E10016", f"chain pair {out_name}={in_name}: model {i + 1} has no output "
+                raise ConverterError(NODE_NOT_FOUND, f"chain pair {out_name}={in_name}: model {i + 1} has no output "
                                      f"'{out_name}'; outputs are: {', '.join(outs)}", node=out_name)
             if in_name not in ins:
-                raise ConverterError("E10016", f"chain pair {out_name}={in_name}: model {i + 2} has no input "
+                raise ConverterError(NODE_NOT_FOUND, f"chain pair {out_name}={in_name}: model {i + 2} has no input "
                                      f"'{in_name}'; inputs are: {', '.join(ins)}", node=in_name)
             o, n = outs[out_name], ins[in_name]
             if (o.dtype, tuple(o.shape or ()), o.format) != (n.dtype, tuple(n.shape or ()), n.format):
-                raise ConverterError("E10001", f"chain pair {out_name}={in_name} does not match: the output is "
+                raise ConverterError(INVALID_ARGUMENT_VALUE,
+                                     f"chain pair {out_name}={in_name} does not match: the output is "
                                      f"{_desc_text(o)} but the input expects {_desc_text(n)}; rebuild one side "
                                      "(--is_output_fp16/--output_type/--is_output_adjust_hw_layout on the first, "
                                      "--input_fp16_nodes/--is_input_adjust_hw_layout on the second)",

@@ -14,10 +14,11 @@ import numpy as np
 
 from .. import ops
 from ..configs.gears import parse_gears
-from ..errors import ConverterError
+from ..errors import (EMPTY_REQUIRED_OPTION, INPUT_SHAPE_RANK_MISMATCH, INTERNAL_ERROR, INVALID_ARGUMENT_VALUE,
+                      NODE_NOT_FOUND, UNSUPPORTED_OP, ConverterError)
 from ..ir import DataType, Graph, to_numpy
 from ..ops.layout import from_nc1hwc0, to_nc1hwc0
-from ..ops.random import seeds_for_session
+from ..ops import random as random_ops
 from ..ops.registry import run_kernel
 from ..ops.workspace import Workspace
 from .control_flow import run_body_op
@@ -34,6 +35,8 @@ class Session:
         the numbers of random ops whose seeds are 0 (TensorFlow draws fresh ones then)."""
         self.strict_shapes = strict_shapes  # loop bodies see other shapes than inference recorded
         self.random_seed = random_seed
+        self._root = self          # the session whose run() a body session runs within (random streams)
+        self._streams: dict = {}   # id(op) -> PhiloxStream of each stateful random op, this run (root only)
         if isinstance(model, Graph):
             self.graph = model
         elif isinstance(model, (str, os.PathLike)):
@@ -50,7 +53,7 @@ class Session:
         self.order = [op for op in g.topo_order() if op.type not in ("Data", "NetOutput")]
         missing = sorted({op.type for op in self.order if not ops.has(op.type)})
         if missing:
-            raise ConverterError("E11009", f"the runtime has no kernel for op type(s): {', '.join(missing)}")
+            raise ConverterError(UNSUPPORTED_OP, f"the runtime has no kernel for op type(s): {', '.join(missing)}")
         self.inputs = g.data_ops()
         self.output_refs = g.output_refs()
         self.output_names = g.output_names()
@@ -68,8 +71,6 @@ class Session:
             refs = g.inputs_of(op.name)
             free = [r for r in set(refs) if r is not None and last_use.get(r) == pos]
             attrs = spec.normalize(op.attrs, op.name) if op.type != "Const" else {}
-            if spec.category == "random" and self.random_seed is not None and not (attrs["seed"] or attrs["seed2"]):
-                attrs["seed"], attrs["seed2"] = seeds_for_session(self.random_seed, pos)
             fp16 = any(d.dtype == DataType.DT_FLOAT16 for d in op.outputs) and op.type not in ("Cast", "Const")
             self._steps.append([op, spec, refs, attrs, free, fp16, None])
         self._fuse_epilogues()
@@ -99,8 +100,22 @@ class Session:
         """The Session of body `key` of an If/Loop op, made on first use and kept: bodies run once per
         iteration. Body sessions accept the shapes each iteration gives them."""
         if (op.name, key) not in self._bodies:
-            self._bodies[(op.name, key)] = Session(op.subgraphs[key], strict_shapes=False)
+            body = Session(op.subgraphs[key], strict_shapes=False, random_seed=self.random_seed)
+            body._root = self._root
+            self._bodies[(op.name, key)] = body
         return self._bodies[(op.name, key)]
+
+    def _random_stream(self, op, attrs: dict):
+        """The generator state of a stateful random op for this run: made at its first execution (seeds 0 and a
+        session random seed: a fixed pair per op, numbered in the order the ops first run), then advanced by
+        each execution."""
+        streams = self._root._streams
+        if id(op) not in streams:
+            if self.random_seed is not None and not (attrs["seed"] or attrs["seed2"]):
+                seeds = random_ops.seeds_for_session(self.random_seed, len(streams))
+                attrs = dict(attrs, seed=seeds[0], seed2=seeds[1])
+            streams[id(op)] = random_ops.new_stream(attrs)
+        return streams[id(op)]
 
     def input_info(self) -> list:
         return [(op.name, op.outputs[0]) for op in self.inputs]
@@ -115,7 +130,7 @@ class Session:
         for key, arr in feeds.items():
             op = by_name.get(key) or by_name.get(key.rsplit(":", 1)[0])
             if op is None:
-                raise ConverterError("E10016", f"'{key}' is not an input of the model; inputs are: "
+                raise ConverterError(NODE_NOT_FOUND, f"'{key}' is not an input of the model; inputs are: "
                                      f"{', '.join(o.name for o in self.inputs)}", node=key)
             desc = op.outputs[0]
             if desc.dtype == DataType.DT_VARIANT:  # a sequence (loop-carried list of tensors): passed as it is
@@ -127,16 +142,18 @@ class Session:
                 if want.kind == "O" and arr.dtype.kind in "US":
                     arr = arr.astype(object)
                 elif arr.dtype.kind != want.kind and not (arr.dtype.kind in "iu" and want.kind in "iu"):
-                    raise ConverterError("E10001", f"input '{key}' must be {want}, got {arr.dtype}", node=key)
+                    raise ConverterError(INVALID_ARGUMENT_VALUE,
+                                         f"input '{key}' must be {want}, got {arr.dtype}", node=key)
                 arr = arr.astype(want)
             if self.strict_shapes and desc.shape is not None and (len(desc.shape) != arr.ndim or any(
                     d >= 0 and d != a for d, a in zip(desc.shape, arr.shape))):
-                raise ConverterError("E10049", f"input '{key}' must have shape {list(desc.shape)}, got "
+                raise ConverterError(INPUT_SHAPE_RANK_MISMATCH,
+                                     f"input '{key}' must have shape {list(desc.shape)}, got "
                                      f"{list(arr.shape)}", node=key)
             values[(op.name, 0)] = arr
         for op in self.inputs:
             if (op.name, 0) not in values:
-                raise ConverterError("E10004", f"no value given for model input '{op.name}'", node=op.name)
+                raise ConverterError(EMPTY_REQUIRED_OPTION, f"no value given for model input '{op.name}'", node=op.name)
         self._check_gear({op.name: np.shape(values[(op.name, 0)]) for op in self.inputs
                           if op.outputs[0].dtype != DataType.DT_VARIANT})
         return values
@@ -150,7 +167,7 @@ class Session:
         if any(all(tuple(shapes[n]) == tuple(s) for n, s in g.items() if n in shapes) for g in gears):
             return
         given = "; ".join(f"{n}:{','.join(map(str, s))}" for n, s in shapes.items())
-        raise ConverterError("E10001", f"input shapes {given} match none of the model's gears "
+        raise ConverterError(INVALID_ARGUMENT_VALUE, f"input shapes {given} match none of the model's gears "
                              f"({attrs.get('dynamic_gear_type')}): {' | '.join(attrs['dynamic_gears'])}")
 
     def run(self, feeds: dict, capture: bool = False, profile: dict | None = None) -> dict:
@@ -185,6 +202,8 @@ class Session:
 
     def _execute(self, values: dict, capture: bool, profile: dict | None) -> dict:
         captured = {} if capture else None
+        if self._root is self:
+            self._streams = {}
         g = self.graph
         ws = self.workspace
         for op, spec, refs, attrs, free, fp16, fused in self._steps:
@@ -204,12 +223,14 @@ class Session:
                     ws.donated = _donatable(args, refs, free, values)
                 start = time.perf_counter() if profile is not None else 0.0
                 try:
+                    if random_ops.is_stateful(spec):
+                        attrs = dict(attrs, **{random_ops.STREAM: self._random_stream(op, attrs)})
                     raw = run_body_op(self, op, args) if op.subgraphs else run_kernel(spec, args, attrs)
                     outs = self._stored(raw, op.outputs)
                 except ConverterError:
                     raise
                 except Exception as exc:
-                    raise ConverterError("E19999", f"op '{op.name}' ({op.type}) failed at run time: "
+                    raise ConverterError(INTERNAL_ERROR, f"op '{op.name}' ({op.type}) failed at run time: "
                                          f"{type(exc).__name__}: {exc}", node=op.name) from exc
                 finally:
                     ws.op = None

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ConverterError
+from ..errors import INVALID_ARGUMENT_VALUE, ConverterError
+from ..framework import Framework
 from .compare import Tolerance, compare_arrays
 from .reference import framework_of, run_onnx
 from .verify import _source_form
@@ -12,9 +13,10 @@ from .verify import _source_form
 def compare_chain(pipe, sources: list, src_feeds: dict, outs: dict, min_cosine: float = 0.999) -> dict:
     """Run the source models in turn (ONNX), mapping tensors as the pipeline does; compare final outputs."""
     if len(sources) != len(pipe.sessions):
-        raise ConverterError("E10001", f"--reference needs {len(pipe.sessions)} source models, got {len(sources)}")
-    if any(framework_of(s) != 5 for s in sources):
-        raise ConverterError("E10001", "--reference supports ONNX source models")
+        raise ConverterError(INVALID_ARGUMENT_VALUE,
+                             f"--reference needs {len(pipe.sessions)} source models, got {len(sources)}")
+    if any(framework_of(s) != Framework.ONNX for s in sources):
+        raise ConverterError(INVALID_ARGUMENT_VALUE, "--reference supports ONNX source models")
     ref = run_onnx(sources[0], src_feeds)
     for mapping, src, sess in zip(pipe.maps, sources[1:], pipe.sessions[1:]):
         first_out = pipe.sessions[pipe.sessions.index(sess) - 1]

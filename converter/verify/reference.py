@@ -5,11 +5,13 @@ import os
 
 import numpy as np
 
-from ..errors import ConverterError
+from ..errors import INVALID_ARGUMENT_VALUE, ConverterError
+from ..framework import Framework
 
 
 def _missing(package: str, extra: str) -> ConverterError:
-    return ConverterError("E10001", f"checking against the source needs the '{package}' package, which is not "
+    return ConverterError(INVALID_ARGUMENT_VALUE,
+                          f"checking against the source needs the '{package}' package, which is not "
                           f"installed; install it with: pip install '{package}' (or the '{extra}' extra)")
 
 
@@ -21,9 +23,11 @@ PYCAFFE_MISSING = ("checking a Caffe model against its source needs pycaffe (BVL
                    "(https://github.com/BVLC/caffe: make all pycaffe) and put its python/ folder on PYTHONPATH")
 
 
-def framework_of(path: str) -> int:
+def framework_of(path: str) -> Framework:
+    """The framework of a source model, by its file extension (ONNX when unknown)."""
     ext = os.path.splitext(path)[1].lower()
-    return {".onnx": 5, ".pb": 3, ".prototxt": 0}.get(ext, 5)
+    by_extension = {".onnx": Framework.ONNX, ".pb": Framework.TENSORFLOW, ".prototxt": Framework.CAFFE}
+    return by_extension.get(ext, Framework.ONNX)
 
 
 def run_onnx(path: str, feeds: dict, extra_outputs=()) -> dict:
@@ -72,7 +76,7 @@ def run_caffe(prototxt: str, caffemodel: str, feeds: dict) -> dict:
     try:
         import caffe  # type: ignore
     except ImportError:
-        raise ConverterError("E10001", PYCAFFE_MISSING) from None
+        raise ConverterError(INVALID_ARGUMENT_VALUE, PYCAFFE_MISSING) from None
     net = caffe.Net(prototxt, caffemodel, caffe.TEST)
     for k, v in feeds.items():
         net.blobs[k].reshape(*v.shape)

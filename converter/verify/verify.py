@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ConverterError
+from ..errors import CAFFE_WEIGHT_OPTION_MISSING, INVALID_FRAMEWORK, NODE_NOT_FOUND, ConverterError
+from ..framework import Framework
 from ..ir import Graph
 from ..ops.layout import from_nc1hwc0
 from ..runtime import Session
@@ -21,22 +22,23 @@ def _source_form(value: np.ndarray, d) -> np.ndarray:
 
 
 def _run_source(source: str, fw: int, weight, feeds: dict, wanted: list) -> dict:
-    if fw == 5:
+    if fw == Framework.ONNX:
         return run_onnx(source, feeds, wanted)
-    if fw == 3:
+    if fw == Framework.TENSORFLOW:
         return run_tensorflow(source, feeds, wanted)
-    if fw == 0:
+    if fw == Framework.CAFFE:
         if not weight:
-            raise ConverterError("E10008", "verifying a Caffe model needs --weight (the .caffemodel)")
+            raise ConverterError(CAFFE_WEIGHT_OPTION_MISSING,
+                                 "verifying a Caffe model needs --weight (the .caffemodel)")
         return run_caffe(source, weight, feeds)
-    raise ConverterError("E10007", f"cannot verify against framework {fw}")
+    raise ConverterError(INVALID_FRAMEWORK, f"cannot verify against framework {fw}")
 
 
 def _load_feeds(session: Session, feeds: dict | None, seed: int) -> dict:
     src = random_inputs(session.graph, seed)
     for key, value in (feeds or {}).items():
         if key not in src:
-            raise ConverterError("E10016", f"--input '{key}' is not an input of the model; inputs are: "
+            raise ConverterError(NODE_NOT_FOUND, f"--input '{key}' is not an input of the model; inputs are: "
                                  f"{', '.join(src)}", node=key)
         dtype, _ = source_desc(session.graph.op(key).outputs[0])
         src[key] = np.asarray(value).astype(dtype, copy=False)
@@ -66,7 +68,7 @@ def verify(source: str, om, *, weight: str | None = None, feeds: dict | None = N
     wanted = list(source_names)
     if bisect:
         wanted += [n for n in captured if n not in wanted]
-    ref = _run_source(source, fw, weight, source_feeds(graph, src_feeds), wanted if fw != 0 else [])
+    ref = _run_source(source, fw, weight, source_feeds(graph, src_feeds), wanted if fw != Framework.CAFFE else [])
     report = {"source": str(source), "om": str(om) if not isinstance(om, Graph) else "<graph>",
               "tolerance": {"atol": tol.atol, "rtol": tol.rtol, "min_cosine": tol.min_cosine,
                             "peak_atol": tol.peak_atol, "defaults": precision},

@@ -8,7 +8,6 @@ import pytest
 from onnx import TensorProto, helper
 
 from converter.ascend.table import supported_types
-from converter.errors import ConverterError
 
 from ._ge import out, run_ge, spec
 
@@ -501,9 +500,16 @@ def test_bias_add_batch_norm_scale_layer_norm():
     got = run_ge("LayerNorm", [spec(y), spec(g, const=True), spec(be, const=True)],
                  [out(y.shape), out((2, 5, 1)), out((2, 5, 1))], {"begin_norm_axis": -1, "epsilon": 1e-5}, fetch=[0])
     np.testing.assert_allclose(got[0], (y - mu) / np.sqrt(sig + 1e-5) * g + be, atol=1e-5)
-    with pytest.raises(ConverterError, match="only its first output"):
-        run_ge("LayerNorm", [spec(y), spec(g, const=True), spec(be, const=True)],
-               [out(y.shape), out((2, 5, 1)), out((2, 5, 1))], {"begin_norm_axis": -1, "epsilon": 1e-5}, fetch=[1])
+    mean, var = run_ge("LayerNorm", [spec(y), spec(g, const=True), spec(be, const=True)],
+                       [out(y.shape), out((2, 5, 1)), out((2, 5, 1))], {"begin_norm_axis": -1, "epsilon": 1e-5},
+                       fetch=[1, 2])
+    np.testing.assert_allclose(mean, mu, atol=1e-6)
+    np.testing.assert_allclose(var, sig, atol=1e-6)
+    # from axis 1 on (gamma over the last axis only, broadcast)
+    mu2, sig2 = y.mean((1, 2), keepdims=True), y.var((1, 2), keepdims=True)
+    got = run_ge("LayerNorm", [spec(y), spec(g, const=True), spec(be, const=True)], [out(y.shape)],
+                 {"begin_norm_axis": 1, "begin_params_axis": -1, "epsilon": 1e-5})
+    np.testing.assert_allclose(got[0], (y - mu2) / np.sqrt(sig2 + 1e-5) * g + be, atol=1e-5)
 
 
 def test_lrn_tensorflow_parameters():
@@ -537,6 +543,59 @@ def test_resizes_keep_tensorflows_rules(op_type, mode, align, half, onnx_attrs):
     check(base, [spec(x, "NHWC"), spec(np.array([9, 7], np.int32), const=True)], [out(ref.shape, fmt="NHWC")],
           {"align_corners": align, "half_pixel_centers": half}, [ref], atol=1e-5)
     TESTED.add(base.replace("V2", ""))
+
+
+@pytest.mark.parametrize("mode,coord", [("nearest", "asymmetric"), ("linear", "half_pixel"), ("cubic", "align_corners")])
+def test_onnx_style_resize(mode, coord):
+    """Ascend IR's Resize keeps ONNX's semantics (x, roi, scales, sizes per dim of x)."""
+    import onnxruntime
+    x = rand(1, 2, 5, 4)
+    scales = np.array([1, 1, 2.0, 1.5], np.float32)
+    attrs = {"mode": mode, "coordinate_transformation_mode": coord, "nearest_mode": "floor"}
+    node = helper.make_node("Resize", ["x", "", "scales"], ["y"], **attrs)
+    graph = helper.make_graph([node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, x.shape)],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+                              [onnx.numpy_helper.from_array(scales, "scales")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    ref = onnxruntime.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"]).run(
+        None, {"x": x})[0]
+    check("Resize", [spec(x, "NCHW"), None, spec(scales, const=True)], [out(ref.shape, fmt="NCHW")], attrs, [ref])
+
+
+@pytest.mark.parametrize("direction", ["forward", "bidirectional"])
+def test_common_lstm_and_gru(direction):
+    """CommonLSTM / CommonGRU are ONNX's LSTM / GRU (gates i,o,f,c and z,r,h; clip < 0: none)."""
+    dirs, hidden, seq, batch, size = (2 if direction == "bidirectional" else 1), 3, 4, 2, 5
+    x = rand(seq, batch, size)
+    for ge_type, onnx_type, gates, n_out in (("CommonLSTM", "LSTM", 4, 3), ("CommonGRU", "GRU", 3, 2)):
+        w, r = rand(dirs, gates * hidden, size), rand(dirs, gates * hidden, hidden)
+        b, h0 = rand(dirs, 2 * gates * hidden), rand(dirs, batch, hidden)
+        extra = {"linear_before_reset": 1} if onnx_type == "GRU" else {}
+        names = {"x": x, "w": w, "r": r, "b": b, "seq": None, "h0": h0}
+        onnx_inputs = {k: v for k, v in names.items() if v is not None}
+        import onnxruntime
+        node = helper.make_node(onnx_type, ["x", "w", "r", "b", "", "h0"], [f"y{i}" for i in range(n_out)],
+                                hidden_size=hidden, direction=direction, **extra)
+        graph = helper.make_graph([node], "g", [helper.make_tensor_value_info(k, TensorProto.FLOAT, v.shape)
+                                                for k, v in onnx_inputs.items()],
+                                  [helper.make_tensor_value_info(f"y{i}", TensorProto.FLOAT, None)
+                                   for i in range(n_out)])
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)])
+        ref = onnxruntime.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"]).run(
+            None, onnx_inputs)
+        attrs = {"hidden_size": hidden, "direction": direction, "clip": -1.0, **extra}
+        check(ge_type, [spec(x), spec(w, const=True), spec(r, const=True), spec(b, const=True), None, spec(h0)],
+              [out(v.shape) for v in ref], attrs, ref)
+
+
+@pytest.mark.parametrize("trans_a,trans_b", [(False, False), (True, True)])
+def test_gemm(trans_a, trans_b):
+    """GEMM: alpha[0] * op(a) @ op(b) + beta[0] * c."""
+    a, b, c = rand(3, 4), rand(4, 5), rand(3, 5)
+    alpha, beta = np.array([0.5], np.float32), np.array([-2.0], np.float32)
+    a_in, b_in = (a.T.copy() if trans_a else a), (b.T.copy() if trans_b else b)
+    check("GEMM", [spec(a_in), spec(b_in), spec(c), spec(alpha), spec(beta)], [out((3, 5))],
+          {"transpose_a": trans_a, "transpose_b": trans_b}, [0.5 * a @ b - 2.0 * c])
 
 
 def test_fp16_in_fp32_out_computes_in_fp32():

@@ -13,7 +13,8 @@ from converter.options import ConvertOptions
 ONNX = ["--framework=5", "--model=m.onnx", "--output=out/m"]
 
 
-MODE_NAMES = {0: "convert", 1: "dump_json", 3: "precheck", 5: "dump_text_modeldef", 6: "print_model_info"}
+MODE_NAMES = {0: "convert", 1: "dump_json", 3: "precheck", 5: "dump_text_modeldef", 6: "print_model_info",
+              "singleop": "convert_single_ops"}
 
 
 @pytest.fixture
@@ -41,7 +42,7 @@ def test_every_mode_maps_to_its_api_function():
     from converter import api
     from converter.options import SUPPORTED_MODES
     actions = cli.mode_actions()
-    assert set(actions) == set(SUPPORTED_MODES)
+    assert set(actions) == set(SUPPORTED_MODES) | {"singleop"}
     assert actions == {mode: getattr(api, name) for mode, name in MODE_NAMES.items()}
 
 
@@ -51,6 +52,7 @@ def test_every_mode_maps_to_its_api_function():
     (["--mode=3", "--framework=3", "--model=m.pb"], "precheck"),
     (["--mode=5", "--om=a.txt", "--json=a.json"], "dump_text_modeldef"),
     (["--mode=6", "--om=a.om"], "print_model_info"),
+    (["--singleop=ops.json", "--output=out", "--soc_version=Ascend310"], "convert_single_ops"),
 ])
 def test_dispatch_by_mode(fake_api, capsys, argv, action):
     assert cli.main(argv) == 0

@@ -86,6 +86,16 @@ def test_weight_ignored_for_onnx_with_warning(tmp_path):
     assert any("--weight is ignored" in w for w in opts.warnings)
 
 
+def test_framework_is_the_enum_named_in_messages(tmp_path):
+    from converter.framework import Framework
+    weight = tmp_path / "w.bin"
+    weight.write_bytes(b"")
+    opts = options_from_argv(TF + [f"--weight={weight}"])
+    assert opts.framework is Framework.TENSORFLOW and opts.warnings == ("--weight is ignored for TensorFlow models",)
+    assert [(f.name, int(f)) for f in Framework] == [("CAFFE", 0), ("MINDSPORE", 1), ("TENSORFLOW", 3), ("ONNX", 5)]
+    assert f"--framework={Framework.ONNX}" == "--framework=5" and Framework(0).label == "Caffe"
+
+
 # (argv, code): every value-level rule this layer owns
 ERRORS = [
     (["--mode=2"] + ONNX, "E10001"),

@@ -14,10 +14,8 @@ from .public_lines import create_option_files, line_to_argv, public_lines
 
 EXPECTED = {
     3: "E10001",     # --auto_tune_mode: retired in ATC
-    4: "E10001", 9: "E10001", 10: "E10001", 59: "E10001", 60: "E10001",   # --framework=1 MindSpore
     17: "E10007",    # '--framework=5\ --model=...': the escaped spaces glue the whole line into one value
     37: "E10002",    # symbolic dims 'input_ids:batch,seq_len' in --input_shape
-    73: "E10001", 74: "E10001", 75: "E10001", 94: "E10001",   # --singleop: not supported by us
     80: "E10035",    # --dynamic_dims with one profile
     85: "E13001",    # --customize_dtypes names an absolute file that is not there
     100: "E10004",   # --dynamic_batch_size without --input_shape

@@ -59,9 +59,11 @@ VECTORS = [
              "--output_type=Conv_0:0:FP32;Add_0:0:FP16", "--input_shape=x:1,3,640,640"], "E13001"),
     (ONNX + ["--out_nodes=Conv_0:0;Add_0:0", "--output_type=Conv_0:0:FP32;Add_0:0:FP16"], "OK"),
     (ONNX + ["--input_format=NC1HWC0"], "E10001"),
-    # MindSpore: ATC accepts; ours: not supported
+    # MindSpore .air: accepted (the model, absent here, is the frontend's business)
     (["--model=m.air", "--output=out/om", "--framework=1", "--out_nodes=relu:0", "--soc_version=Ascend310"],
-     "E10001"),
+     "OK"),
+    (["--model=m.air", "--output=out/om", "--framework=1", "--soc_version=Ascend310P", "--status_check=0",
+      "--host_env_os=linux", "--host_env_cpu=x86_64", "--log=debug"], "OK"),
     (PB + ["--log=debug"], "OK"),
     (PB + ["--input_shape=data;data1:-1,3,2"], "E10002"),
     (PB + ["--input_shape=:;data1:-1,3,2"], "E10002"),
@@ -104,8 +106,16 @@ VECTORS = [
       "--input_format=NHWC"], "E10001"),
     (PB + ["--log=invalid"], "E10010"),
     (PB + ["--mode=10"], "E10001"),
-    (SINGLEOP + ["--output=out", "--allow_hf32=true", "--soc_version=Ascend310"], "E10001"),   # ours
-    (SINGLEOP + ["--op_precision_mode=not_exist"], "E10001"),                                 # ours
+    (SINGLEOP + ["--output=out", "--allow_hf32=true", "--soc_version=Ascend310"], "OK"),
+    # ours: E13001 (cannot open), as for every input file option; ATC reports E10001
+    (SINGLEOP + ["--output=out", "--soc_version=Ascend310", "--op_precision_mode=not_exist"], "E13001"),
+    (SINGLEOP + ["--output=out", "--soc_version=Ascend310", "--modify_mixlist=not_exist",
+                 "--precision_mode=force_fp16"], "E13001"),
+    (SINGLEOP + ["--output=out", "--soc_version=Ascend310", "--framework=5"], "E10001"),
+    (SINGLEOP + ["--output=out", "--soc_version=Ascend310", "--mode=1"], "E10001"),
+    (SINGLEOP + ["--output=out", "--soc_version=Ascend310", "--insert_op_conf=st_run_data/config/opname_map.cfg"],
+     "E10001"),
+    (SINGLEOP + ["--output=out"], "E10004"),                       # --soc_version is required with --singleop
     (PB + ["--input_fp16_nodes=Placeholder_1", "--is_input_adjust_hw_layout=invalid"], "E10005"),
     (PB + ["--input_fp16_nodes=invalid"], "OK"),                  # model
     (PB + ["--input_fp16_nodes=add_test_1"], "OK"),               # model
@@ -123,7 +133,7 @@ VECTORS = [
     (PB + ["--output_type=invalid:-1:FP32"], "E10001"),
     (PB + ["--virtual_type=2"], "E10006"),
     (SINGLEOP + ["--output=./", "--display_model_info=1", '--soc_version="Ascend310"'], "E10001"),
-    (SINGLEOP + ["--output=", "--display_model_info=0", '--soc_version="Ascend310"'], "E10001"),
+    (SINGLEOP + ["--output=", "--display_model_info=0", '--soc_version="Ascend310"'], "E10004"),
     (["--mode=1", "--framework=1", "--om=x.air", "--json=x.json"], "E10001"),
     (["--mode=0", "--framework=0", "--weight=***", '--soc_version="Ascend310"'], "E10004"),
     (["--framework=0"], "E10004"),

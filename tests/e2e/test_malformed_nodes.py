@@ -215,3 +215,43 @@ def test_build_graph_reports_e10001_for_malformed_node(tmp_path):
     with pytest.raises(ConverterError) as info:
         build_graph(ConvertOptions(framework=5, model=path))
     assert info.value.code == "E10001" and "attribute 'to' is required" in info.value.message
+
+
+# ---- shape inference: an op's own checks are E10001, anything else a bug of ours (E19999) -----------------
+
+def _build_error(tmp_path, model, **options) -> ConverterError:
+    with pytest.raises(ConverterError) as info:
+        build_graph(ConvertOptions(framework=5, model=save(model, tmp_path), **options))
+    return info.value
+
+
+def test_a_bug_in_an_ops_infer_is_e19999_naming_the_op(tmp_path, monkeypatch):
+    from converter.ops import get
+    monkeypatch.setattr(get("Relu"), "infer", _boom)
+    err = _build_error(tmp_path, one_node_model("Relu", {"x": X4}, node_name="relu1"))
+    assert err.code == "E19999" and err.node == "relu1", err           # was E10001 "shape inference failed"
+    assert "op 'relu1' (Relu)" in err.message and "KeyError" in err.message
+    assert isinstance(err.__cause__, KeyError)
+
+
+def test_a_bug_in_an_ops_infer_is_e19999_in_a_caffe_net_too(tmp_path, monkeypatch):
+    from converter.ops import get
+    monkeypatch.setattr(get("Relu"), "infer", _boom)
+    err = _caffe_error(tmp_path, lambda b: b.layer("ReLU", "bad", ["x"], ["y"]))
+    assert err.code == "E19999" and err.node == "bad" and "KeyError" in err.message
+
+
+@pytest.mark.parametrize("indices, reason", [(np.array([4], np.int64), "index 4 is out of range"),
+                                             (np.array([-5], np.int64), "index -5 is out of range")])
+def test_constant_gather_out_of_range_is_e10001(tmp_path, indices, reason):
+    model = one_node_model("Gather", [("x", np.arange(4, dtype=np.float32), True), ("i", indices, True)],
+                           node_name="bad")
+    err = _build_error(tmp_path, model)
+    assert err.code == "E10001" and err.node == "bad" and reason in err.message, err
+
+
+def test_constant_expand_to_a_negative_dim_is_e10001(tmp_path):
+    model = one_node_model("Expand", [("x", np.ones((1, 2), np.float32), True),
+                                      ("s", np.array([-3, 2], np.int64), True)], node_name="bad")
+    err = _build_error(tmp_path, model)
+    assert err.code == "E10001" and err.node == "bad" and "target shape [-3, 2] has a negative dim" in err.message

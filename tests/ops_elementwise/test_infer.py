@@ -20,7 +20,7 @@ def boolean(*shape):
     return RNG.random(shape) < 0.5
 
 
-BINARY = ["Add", "Sub", "Mul", "RealDiv", "Pow", "Maximum", "Minimum", "SquaredDifference", "FloorDiv",
+BINARY = ["Add", "Sub", "Mul", "RealDiv", "Pow", "Maximum", "Minimum", "SquaredDifference", "FloorDiv", "Atan2",
           "Equal", "Less", "Greater", "LessEqual", "GreaterEqual"]
 UNARY = ["Sqrt", "Rsqrt", "Exp", "Log", "Erf", "Neg", "Abs", "Reciprocal", "Square", "Floor", "Ceil", "Round",
          "Sign", "Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh", "IsNaN",
@@ -57,6 +57,10 @@ CASES = (
        ("CumSum", [f32(2, 3, 4), np.array(2, np.int64)], {})]
     + [("ReduceSum", [f32(2, 3, 4)], {"axes": [0, -1]}), ("ReduceMean", [f32(2, 3, 4)], {}),
        ("ReduceMax", [f32(2, 3, 4)], {"axes": [], "noop_with_empty_axes": True})]
+    + [(f"UnsortedSegment{k}", [f32(3, 4, 2), np.array([[0, 4, 1, 1], [4, 0, -1, 2], [0, 0, 0, 3]], np.int32),
+                                np.array(6, np.int32)], {}) for k in ("Sum", "Max", "Min", "Prod")]
+    + [(f"Segment{k}", [f32(5, 3), np.array([0, 0, 1, 3, 3], np.int64)], {})
+       for k in ("Sum", "Mean", "Max", "Min", "Prod")]
 )
 
 

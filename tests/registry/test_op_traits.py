@@ -15,7 +15,8 @@ SOURCE = Path(converter.__file__).parent
 # The sets as passes/precision.py and passes/shape_inference.py spelled them before the traits existed.
 BEFORE = {
     "no_fp16": {"DetectionOutput", "PriorBox", "NonZero", "Range", "TopK", "NonMaxSuppression",
-                "QuantizeLinear", "DynamicQuantizeLinear"},
+                "QuantizeLinear", "DynamicQuantizeLinear",
+                "NonMaxSuppressionV5", "NonMaxSuppressionWithOverlaps", "CTCGreedyDecoder"},   # issue 12: TF ops
     "cube": {"Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose",
              "MatMulV2", "BatchMatMulV2", "Einsum"},
     "keep_fp32_mix": {"Softmax", "LogSoftmax", "LayerNorm", "GroupNorm", "InstanceNorm", "LpNormalization",
@@ -27,16 +28,21 @@ BEFORE = {
                  "DepthToSpace", "SpaceToDepth", "TransData"},
     # NEVER_FOLD also named RandomNormal, RandomUniform, RandomNormalLike and RandomUniformLike, which are not
     # registered ops (the frontends refuse them); whoever adds them declares never_fold on them. The TF
-    # random ops (issue 14: RandomStandardNormal, RandomUniform) did.
+    # random ops (issue 14: RandomStandardNormal, RandomUniform; issue 12: the other stateful ones and the
+    # stateless draws, but not StatelessRandomGetKeyCounter, a pure scramble of its seed) did.
     "never_fold": {"SequenceEmpty", "SequenceConstruct", "SequenceInsert", "SequenceErase", "SplitToSequence",
-                   "SequenceReserve", "SequenceSetItem", "DequantizeLinear", "RandomStandardNormal", "RandomUniform"},
+                   "SequenceReserve", "SequenceSetItem", "DequantizeLinear", "RandomStandardNormal", "RandomUniform",
+                   "TruncatedNormal", "RandomUniformInt", "Multinomial", "RandomShuffle", "StatelessRandomUniformV2",
+                   "StatelessRandomNormalV2", "StatelessTruncatedNormalV2", "StatelessRandomUniformIntV2",
+                   "StatelessMultinomial"},
     "shape_only": {"Shape", "Size"},
     "structural": {"Data", "Const", "NetOutput"},
     "conv": {"Conv1D", "Conv2D", "Conv3D"},
     "conv_transpose": {"Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose"},
 }
 PARAM_INPUTS_BEFORE = {"Resize": {1, 2}, "DequantizeLinear": {1}, "QLinearConv": {1, 4, 6},
-                       "QLinearMatMul": {1, 4, 6}}
+                       "QLinearMatMul": {1, 4, 6},
+                       "CropAndResize": {1}}   # issue 12: box coordinates stay fp32 (fp16 moves the sampled pixels)
 
 ASKED = [r'(?:with_trait|by_spatial_rank)\(\s*"(\w+)"', r'has_trait\([^,()]+,\s*"(\w+)"',
          r'"(\w+)"\s+(?:not\s+)?in\s+spec\.traits']

@@ -93,8 +93,12 @@ def test_tf1_style_net_to_om_and_json(tmp_path):
     assert conv["input_desc"][0]["layout"] == "NHWC" and conv["output_desc"][0]["layout"] == "NHWC"
 
 
+# goldens of fresh random draws, compared by statistics (tests/tensorflow/test_tf_random.py)
+UNSEEDED = {"dropout_unseeded"}
+
+
 def _golden_names():
-    return sorted(p.stem for p in GOLDEN.glob("*.pb"))
+    return sorted(p.stem for p in GOLDEN.glob("*.pb") if p.stem not in UNSEEDED)
 
 
 def _check_golden(folder: Path, name: str, max_rel: float = 1e-4, floor_fraction: float = 1e-2, **kw):

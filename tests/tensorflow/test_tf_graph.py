@@ -12,6 +12,7 @@ from converter.api import build_graph
 from converter.errors import ConverterError
 from converter.frontends.tensorflow import dump_graphdef_json, load_tf_graph, split_tensor_name
 from converter.options import ConvertOptions
+from converter.runtime import Session
 from tests.tensorflow.tf_builder import DType, GraphDefBuilder, run_graphdef
 
 F32 = DType(np.float32)
@@ -70,14 +71,21 @@ def test_tensor_name_forms(tmp_path, name, out):
     assert graph.data_ops()[0].outputs[0].shape == (2, 4)
 
 
-def test_placeholder_with_default_is_an_input(tmp_path):
+def test_placeholder_with_default_is_an_input_only_when_named(tmp_path):
+    """Named in --input_shape: a model input (its default dropped); not named: its default value."""
     g = GraphDefBuilder()
-    g.const("default", np.zeros((2, 3), np.float32))
+    g.const("default", np.full((2, 3), 0.5, np.float32))
     g.node("x", "PlaceholderWithDefault", ["default"], dtype=F32, shape=(2, 3))
     g.node("y", "Exp", ["x"], T=F32)
-    graph = load_tf_graph(g.save(tmp_path), {}, [])
+    path = g.save(tmp_path)
+    graph = load_tf_graph(path, {"x": (2, 3)}, [])
     assert [op.name for op in graph.data_ops()] == ["x"]
     assert "default" not in graph
+    fed = np.arange(6, dtype=np.float32).reshape(2, 3)
+    np.testing.assert_allclose(Session(graph).run({"x": fed})["y:0"], np.exp(fed), rtol=1e-6)
+    graph = load_tf_graph(path, {}, [])
+    assert graph.data_ops() == []
+    np.testing.assert_allclose(Session(graph).run({})["y:0"], np.exp(np.full((2, 3), 0.5)), rtol=1e-6)
 
 
 def test_unused_placeholders_are_inputs_only_when_named(tmp_path):

@@ -6,7 +6,10 @@ import os
 
 import numpy as np
 
-from ...errors import ConverterError, GraphError, ModelLoadError, OptionError
+from ...errors import (CAFFE_INPUT_WITHOUT_SHAPE, CAFFE_LAYER_WITHOUT_BLOBS, CAFFE_WEIGHT_OPTION_MISSING,
+                       DUPLICATE_NAME, INPUT_SHAPE_RANK_MISMATCH, INVALID_ARGUMENT_VALUE, MODEL_LOAD_FAILED,
+                       UNKNOWN_INPUT, GraphError, ModelLoadError, OptionError)
+from ...framework import Framework
 from ...ir import DataType, Graph, Op, TensorDesc
 from ..builder import GraphBuilder
 from ..common import report_unsupported
@@ -69,18 +72,10 @@ class CaffeConverter:
 
     def infer(self, op_name: str) -> None:
         """Shape inference for one new op, so later handlers can read shapes. It fails as the shape-inference
-        pass does: shapes that do not fit the op are the model's fault (E10001), named after the op."""
-        from ...ops.inference import infer_op
-        op = self.graph.op(op_name)
-        try:
-            infer_op(self.graph, op, fold=False)
-        except ConverterError as exc:
-            if exc.node:
-                raise
-            raise GraphError(exc.code, f"op '{op.name}' ({op.type}): {exc.message}", node=op.name) from exc
-        except Exception as exc:
-            raise GraphError("E10001", f"shape inference failed at op '{op.name}' ({op.type}): "
-                             f"{type(exc).__name__}: {exc}", node=op.name) from exc
+        pass does: what does not fit the op is the model's fault (E10001), a bug of ours E19999, named after
+        the op."""
+        from ...ops.inference import infer_op_named
+        infer_op_named(self.graph, self.graph.op(op_name), fold=False)
 
     def _unique_tensor_name(self, top: str, layer_name: str, j: int, n: int) -> str:
         name = top if top not in self.tensor_names else (layer_name if n == 1 else f"{layer_name}:{j}")
@@ -100,15 +95,16 @@ class CaffeConverter:
         override = self._given_shape(blob, layer_name) if layer_name else self._given_shape(blob)
         if override is not None:
             if shape is not None and len(shape) != len(override):
-                raise OptionError("E10049", f"--input_shape: input '{blob}' has {len(shape)} dims in the "
+                raise OptionError(INPUT_SHAPE_RANK_MISMATCH,
+                                  f"--input_shape: input '{blob}' has {len(shape)} dims in the "
                                   f"prototxt {list(shape)} but {len(override)} were given", option="--input_shape",
                                   node=blob)
             shape = override
         if shape is None:
-            raise GraphError("E11005", f"input '{blob}' has no shape in the prototxt; give it with "
+            raise GraphError(CAFFE_INPUT_WITHOUT_SHAPE, f"input '{blob}' has no shape in the prototxt; give it with "
                              f"--input_shape=\"{blob}:1,3,224,224\" (your sizes)", node=blob)
         if blob in self.graph:
-            raise GraphError("E13009", f"input blob '{blob}' is declared twice", node=blob)
+            raise GraphError(DUPLICATE_NAME, f"input blob '{blob}' is declared twice", node=blob)
         desc = TensorDesc(dtype=DataType.DT_FLOAT, shape=tuple(shape), format="NCHW", origin_format="NCHW",
                           origin_shape=tuple(shape), origin_dtype=DataType.DT_FLOAT, name=blob)
         self.graph.add_data(blob, desc, self._n_inputs)
@@ -160,7 +156,8 @@ class CaffeConverter:
                              _shape_of(b.shape) if b.HasField("shape") else None) for b in layer.blobs]
         needed = WEIGHTED.get(layer.type, 0)
         if needed and not blobs:
-            raise GraphError("E11029", f"layer '{layer.name}' ({layer.type}) has no weights in the .caffemodel; "
+            raise GraphError(CAFFE_LAYER_WITHOUT_BLOBS,
+                             f"layer '{layer.name}' ({layer.type}) has no weights in the .caffemodel; "
                              "check that the .caffemodel was trained from this .prototxt (layers are matched "
                              "by name)", node=layer.name)
         return list(blobs or [])
@@ -169,14 +166,15 @@ class CaffeConverter:
         inputs = []
         for b in layer.bottom:
             if b not in self.refs:
-                raise GraphError("E11012", f"layer '{layer.name}' ({layer.type}) reads bottom blob '{b}' that no "
+                raise GraphError(UNKNOWN_INPUT, f"layer '{layer.name}' ({layer.type}) reads bottom blob '{b}' that no "
                                  "earlier layer produces", node=layer.name)
             inputs.append(self.refs[b])
         n = len(layer.top)
         top_names = [self._unique_tensor_name(t, layer.name, j, n) for j, t in enumerate(layer.top)]
         outs = TABLE.convert(LayerContext(layer, inputs, self.blobs_for(layer), self.builder, self, top_names, plan))
         if len(outs) < n:
-            raise GraphError("E10001", f"layer '{layer.name}' ({layer.type}) produced {len(outs)} outputs for "
+            raise GraphError(INVALID_ARGUMENT_VALUE,
+                             f"layer '{layer.name}' ({layer.type}) produced {len(outs)} outputs for "
                              f"{n} tops", node=layer.name)
         for b in layer.bottom:
             self.available.pop(b, None)
@@ -203,16 +201,17 @@ class CaffeConverter:
                 continue
             self.convert_layer(layer, plan)
         if self._n_inputs == 0:
-            raise GraphError("E11005", "the prototxt declares no input (no 'input:' field, Input layer or data "
+            raise GraphError(CAFFE_INPUT_WITHOUT_SHAPE,
+                             "the prototxt declares no input (no 'input:' field, Input layer or data "
                              "layer)")
         # an input nobody reads is not an output; an alias of an input (Dropout/Split on it) is
         outputs = [(blob, ref) for blob, ref in self.available.items()
                    if not (self.graph.op(ref[0]).type == "Data" and ref[0] == blob)]
         if not outputs:
-            raise GraphError("E10001", "the Caffe net has no output: every blob is read by a later layer")
+            raise GraphError(INVALID_ARGUMENT_VALUE, "the Caffe net has no output: every blob is read by a later layer")
         self.graph.add(Op(self.graph.unique_name("NetOutput"), "NetOutput",
                           attrs={"output_names": [b for b, _ in outputs]}), [r for _, r in outputs])
-        self.graph.meta["framework"] = 0
+        self.graph.meta["framework"] = Framework.CAFFE
         self.graph.meta["frontend_warnings"] = list(self.warnings)
         return self.graph
 
@@ -276,12 +275,12 @@ def load_caffe_graph(prototxt: str, caffemodel: str | None, input_shapes: dict |
     Raises E10008 without a .caffemodel, E10041 for a file that is not a prototxt/caffemodel.
     """
     if not caffemodel:
-        raise OptionError("E10008", "--weight is required for a Caffe model (the .caffemodel file)",
+        raise OptionError(CAFFE_WEIGHT_OPTION_MISSING, "--weight is required for a Caffe model (the .caffemodel file)",
                           option="--weight")
     parsed = read_prototxt(prototxt)
     weights = read_caffemodel(caffemodel)
     if not isinstance(weights, dict):
-        raise ModelLoadError("E10041", f"'{caffemodel}' is not a .caffemodel", path=caffemodel)
+        raise ModelLoadError(MODEL_LOAD_FAILED, f"'{caffemodel}' is not a .caffemodel", path=caffemodel)
     notes = apply_op_name_map(parsed.net, op_name_map)
     graph = CaffeConverter(parsed, weights, input_shapes, prototxt).convert()
     graph.meta["frontend_warnings"] = list(graph.meta.get("frontend_warnings", ())) + notes

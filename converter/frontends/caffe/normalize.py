@@ -5,7 +5,7 @@ tensor, named after the layer that produced it.
 """
 from __future__ import annotations
 
-from ...errors import ModelLoadError
+from ...errors import CAFFE_LEGACY_LAYERS, ModelLoadError
 from ...proto import caffe_pb2
 
 V1 = caffe_pb2.V1LayerParameter
@@ -28,7 +28,7 @@ _LAYER_FIELDS = caffe_pb2.LayerParameter.DESCRIPTOR.fields_by_name
 def upgrade_v1_layer(v1: caffe_pb2.V1LayerParameter) -> caffe_pb2.LayerParameter:
     """A V1 layer as a LayerParameter: same name/bottoms/tops/rules/blobs/params, type as a string."""
     if v1.type not in V1_TYPE_NAMES:
-        raise ModelLoadError("E11021", f"legacy (V1) layer '{v1.name}' has type {v1.type}, which cannot be "
+        raise ModelLoadError(CAFFE_LEGACY_LAYERS, f"legacy (V1) layer '{v1.name}' has type {v1.type}, which cannot be "
                              "upgraded; upgrade the net with Caffe's upgrade_net_proto_text tool first")
     layer = caffe_pb2.LayerParameter(name=v1.name, type=V1_TYPE_NAMES[v1.type])
     for field, value in v1.ListFields():
@@ -49,7 +49,8 @@ def upgrade_v1_layer(v1: caffe_pb2.V1LayerParameter) -> caffe_pb2.LayerParameter
 def layer_list(net: caffe_pb2.NetParameter) -> list:
     """The net's layers as LayerParameters (V1 ``layers`` upgraded; mixing both is E11021)."""
     if net.layers and net.layer:
-        raise ModelLoadError("E11021", "the prototxt mixes legacy 'layers' (V1) and 'layer' entries; upgrade it "
+        raise ModelLoadError(CAFFE_LEGACY_LAYERS,
+                             "the prototxt mixes legacy 'layers' (V1) and 'layer' entries; upgrade it "
                              "with Caffe's upgrade_net_proto_text tool")
     if net.layers:
         return [upgrade_v1_layer(v1) for v1 in net.layers]

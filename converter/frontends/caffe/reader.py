@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from google.protobuf import text_format
 
-from ...errors import ModelLoadError
+from ...errors import FILE_OPEN_FAILED, MODEL_LOAD_FAILED, ModelLoadError
 from ...proto import caffe_pb2
 
 
@@ -51,12 +51,12 @@ class _RecordingParser(text_format._Parser):  # noqa: SLF001 - the only hook for
 
 def _decode_text(data: bytes, path: str) -> str:
     if b"\x00" in data[:4096]:
-        raise ModelLoadError("E10041", f"'{path}' is a binary file, not a Caffe .prototxt (is --framework=0 "
+        raise ModelLoadError(MODEL_LOAD_FAILED, f"'{path}' is a binary file, not a Caffe .prototxt (is --framework=0 "
                              "right? a .caffemodel goes to --weight)", path=path)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        raise ModelLoadError("E10041", f"'{path}' is not a text Caffe .prototxt (is --framework=0 right?)",
+        raise ModelLoadError(MODEL_LOAD_FAILED, f"'{path}' is not a text Caffe .prototxt (is --framework=0 right?)",
                              path=path) from None
 
 
@@ -71,7 +71,7 @@ def parse_prototxt_text(text: str, path: str = "<prototxt>") -> ParsedNet:
         text_format.Parse(text, net, allow_unknown_field=True)
         skipped = []
     except text_format.ParseError as exc:
-        raise ModelLoadError("E10041", f"'{path}' is not a valid Caffe .prototxt: {exc}", path=path) from None
+        raise ModelLoadError(MODEL_LOAD_FAILED, f"'{path}' is not a valid Caffe .prototxt: {exc}", path=path) from None
     unknown = list(dict.fromkeys(name.replace("caffe.", "", 1) for name in skipped))
     return ParsedNet(net, unknown)
 
@@ -82,10 +82,10 @@ def read_prototxt(path: str) -> ParsedNet:
         with open(path, "rb") as f:
             data = f.read()
     except OSError as exc:
-        raise ModelLoadError("E13001", f"cannot open Caffe model '{path}': {exc.strerror}", path=path) from None
+        raise ModelLoadError(FILE_OPEN_FAILED, f"cannot open Caffe model '{path}': {exc.strerror}", path=path) from None
     parsed = parse_prototxt_text(_decode_text(data, path), path)
     if not parsed.net.layer and not parsed.net.layers and not parsed.net.input:
-        raise ModelLoadError("E10041", f"'{path}' has no layers: it is not a Caffe network .prototxt "
+        raise ModelLoadError(MODEL_LOAD_FAILED, f"'{path}' has no layers: it is not a Caffe network .prototxt "
                              "(is --framework=0 right?)", path=path)
     return parsed
 
@@ -109,7 +109,7 @@ def load_net_parameter(path: str) -> caffe_pb2.NetParameter:
     try:
         net.ParseFromString(data)
     except Exception:
-        raise ModelLoadError("E10041", f"'{path}' is neither a Caffe .prototxt nor a .caffemodel",
+        raise ModelLoadError(MODEL_LOAD_FAILED, f"'{path}' is neither a Caffe .prototxt nor a .caffemodel",
                              path=path) from None
     _drop_blob_data(net)
     return net

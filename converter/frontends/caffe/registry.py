@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ...errors import CAFFE_BLOB_SIZE_MISMATCH, CAFFE_LAYER_WITHOUT_BLOBS
 from ..builder import GraphBuilder
 from ..context import HandlerContext, HandlerTable
 
@@ -60,7 +61,7 @@ class LayerContext(HandlerContext):
         """Blob i as float32, reshaped to ``shape`` (E11033 when its size does not match)."""
         if i >= len(self.blobs):
             raise self.fail(f"the .caffemodel has {len(self.blobs)} blob(s) for this layer; blob {i} "
-                            f"({what or 'weights'}) is missing", "E11029")
+                            f"({what or 'weights'}) is missing", CAFFE_LAYER_WITHOUT_BLOBS)
         data = self.blobs[i].data
         if shape is None:
             shape = self.blobs[i].shape or data.shape
@@ -68,7 +69,7 @@ class LayerContext(HandlerContext):
         if min(shape, default=0) < 0 or int(np.prod(shape, dtype=np.int64)) != data.size:
             raise self.fail(f"blob {i} ({what or 'weights'}) has {data.size} values but the layer needs "
                             f"{int(np.prod(shape, dtype=np.int64))} (shape {list(shape)}); the .caffemodel does "
-                            "not match the .prototxt", "E11033")
+                            "not match the .prototxt", CAFFE_BLOB_SIZE_MISMATCH)
         return data.reshape(shape)
 
     # ---- building ----------------------------------------------------------------------------

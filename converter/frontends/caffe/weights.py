@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ...errors import ModelLoadError
+from ...errors import FILE_OPEN_FAILED, MODEL_LOAD_FAILED, ModelLoadError
 from ..protowire import (FIXED32, FIXED64, LEN, VARINT, WireFormatError, fields, packed_varints, signed64,
                          varint_value)
 
@@ -107,12 +107,13 @@ def read_caffemodel(path: str) -> dict:
             size = f.seek(0, 2)
             buf = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
     except OSError as exc:
-        raise ModelLoadError("E13001", f"cannot open Caffe weights '{path}': {exc.strerror}", path=path) from None
+        raise ModelLoadError(FILE_OPEN_FAILED,
+                             f"cannot open Caffe weights '{path}': {exc.strerror}", path=path) from None
     try:
         layers = parse_weights(buf)
     except WireFormatError as exc:
-        raise ModelLoadError("E10041", f"'{path}' is not a binary Caffe .caffemodel ({exc}); --weight takes "
+        raise ModelLoadError(MODEL_LOAD_FAILED, f"'{path}' is not a binary Caffe .caffemodel ({exc}); --weight takes "
                              "the trained weights, --model the .prototxt", path=path) from None
     if size and not layers:
-        raise ModelLoadError("E10041", f"'{path}' holds no Caffe layers: it is not a .caffemodel", path=path)
+        raise ModelLoadError(MODEL_LOAD_FAILED, f"'{path}' holds no Caffe layers: it is not a .caffemodel", path=path)
     return layers

@@ -6,7 +6,8 @@ from collections import defaultdict
 
 import onnx
 
-from ...errors import GraphError
+from ...errors import OUTPUT_NODE_NOT_FOUND, UNKNOWN_INPUT, GraphError
+from ...framework import Framework
 from ...ir import Graph, Op
 from ..builder import GraphBuilder
 from ..common import report_unsupported
@@ -96,7 +97,7 @@ class OnnxConverter:
                 elif name in refs:
                     inputs.append(refs[name])
                 else:
-                    raise GraphError("E11012", f"node '{n.name}' ({n.op_type}) reads tensor '{name}' that no "
+                    raise GraphError(UNKNOWN_INPUT, f"node '{n.name}' ({n.op_type}) reads tensor '{name}' that no "
                                      "node produces", node=n.name)
             ctx = NodeContext(n, {}, inputs, self.opset, b, self, refs, node_schema(n.op_type, self.opset))
             ctx.check_schema()
@@ -111,7 +112,8 @@ class OnnxConverter:
         out_refs = []
         for vi in g.output:
             if vi.name not in refs:
-                raise GraphError("E11016", f"graph output '{vi.name}' is not produced by any node", node=vi.name)
+                raise GraphError(OUTPUT_NODE_NOT_FOUND,
+                                 f"graph output '{vi.name}' is not produced by any node", node=vi.name)
             out_refs.append(refs[vi.name])
         return out_refs
 
@@ -137,5 +139,5 @@ def load_onnx_graph(path: str, input_names_with_shape=()) -> Graph:
     conv = OnnxConverter(lazy.model, os.path.dirname(os.path.abspath(path)), input_names_with_shape,
                          lazy.initializer_raw)
     graph = conv.convert()
-    graph.meta["framework"] = 5
+    graph.meta["framework"] = Framework.ONNX
     return graph

@@ -7,7 +7,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper
 
-from ...errors import ModelLoadError
+from ...errors import FILE_OPEN_FAILED, MODEL_LOAD_FAILED, ModelLoadError
 from ...fileio import resolve_inside
 from ..protowire import WireFormatError
 from .lazy_load import LazyModel, RawSpan, drop_resident_pages, map_file, map_own_pages, split_weights
@@ -27,7 +27,7 @@ def onnx_dtype_to_numpy(t: int):
         return np.dtype(_NP[t])
     except KeyError:
         name = TensorProto.DataType.Name(t) if t in TensorProto.DataType.values() else f"number {t} (unknown)"
-        raise ModelLoadError("E10041", f"ONNX tensor type {name} is not supported") from None
+        raise ModelLoadError(MODEL_LOAD_FAILED, f"ONNX tensor type {name} is not supported") from None
 
 
 def load_model(path: str) -> onnx.ModelProto:
@@ -58,7 +58,7 @@ def load_lazy_model(path: str) -> LazyModel:
             drop_resident_pages(buffer)
             return LazyModel(model, map_own_pages(f, spans), buffer)
     except OSError as exc:
-        raise ModelLoadError("E13001", f"cannot open model file '{path}': {exc.strerror}", path=path) from None
+        raise ModelLoadError(FILE_OPEN_FAILED, f"cannot open model file '{path}': {exc.strerror}", path=path) from None
 
 
 def _parse(data: bytes, path: str) -> onnx.ModelProto:
@@ -66,10 +66,10 @@ def _parse(data: bytes, path: str) -> onnx.ModelProto:
     try:
         model.ParseFromString(data)
     except Exception:
-        raise ModelLoadError("E10041", f"'{path}' is not an ONNX model (cannot parse ModelProto); check "
+        raise ModelLoadError(MODEL_LOAD_FAILED, f"'{path}' is not an ONNX model (cannot parse ModelProto); check "
                              "--framework and --model", path=path) from None
     if not model.HasField("graph") or (not model.graph.node and not model.graph.output):
-        raise ModelLoadError("E10041", f"'{path}' is not an ONNX model (no graph); check --framework "
+        raise ModelLoadError(MODEL_LOAD_FAILED, f"'{path}' is not an ONNX model (no graph); check --framework "
                              "and --model", path=path)
     _check_text(model.graph, path)
     return model
@@ -81,7 +81,7 @@ def _check_text(graph: onnx.GraphProto, path: str) -> None:
     for n in graph.node:
         texts += [n.name, n.op_type, n.domain, *n.input, *n.output, *(a.name for a in n.attribute)]
     if any(not isinstance(t, str) for t in texts):
-        raise ModelLoadError("E10041", f"'{path}' is not a valid ONNX model: some names are not UTF-8 text "
+        raise ModelLoadError(MODEL_LOAD_FAILED, f"'{path}' is not a valid ONNX model: some names are not UTF-8 text "
                              "(the file is damaged?)", path=path)
 
 
@@ -100,7 +100,7 @@ def tensor_to_array(t: TensorProto, base_dir: str | None, raw: RawSpan | None = 
     try:
         return onnx.numpy_helper.to_array(t).astype(dtype, copy=False).reshape(shape)
     except (ValueError, TypeError) as exc:
-        raise ModelLoadError("E10041", f"tensor '{t.name}': its data does not match its type and shape "
+        raise ModelLoadError(MODEL_LOAD_FAILED, f"tensor '{t.name}': its data does not match its type and shape "
                              f"{list(shape)} ({exc})") from None
 
 
@@ -110,7 +110,7 @@ def _raw_view(t: TensorProto, dtype, shape, buffer, offset: int, nbytes: int) ->
     if dtype.kind == "O" or nbytes != count * dtype.itemsize:
         what = "string tensors cannot use raw_data" if dtype.kind == "O" else \
             f"raw_data holds {nbytes} bytes, its type and shape {list(shape)} need {count * dtype.itemsize}"
-        raise ModelLoadError("E10041", f"tensor '{t.name}': {what}")
+        raise ModelLoadError(MODEL_LOAD_FAILED, f"tensor '{t.name}': {what}")
     return np.frombuffer(buffer, dtype=dtype.newbyteorder("<"), count=count, offset=offset).reshape(shape)
 
 
@@ -118,15 +118,15 @@ def _external(t: TensorProto, dtype, shape, base_dir: str | None) -> np.ndarray:
     info = {e.key: e.value for e in t.external_data}
     location = info.get("location", "")
     full = resolve_inside(base_dir or ".", location, what=f"tensor '{t.name}': external data",
-                          code="E10041", error=ModelLoadError)
+                          code=MODEL_LOAD_FAILED, error=ModelLoadError)
     if not os.path.isfile(full):
-        raise ModelLoadError("E13001", f"tensor '{t.name}': external data file '{location}' not found next to "
+        raise ModelLoadError(FILE_OPEN_FAILED, f"tensor '{t.name}': external data file '{location}' not found next to "
                              "the model", path=full)
     offset = int(info.get("offset", 0))
     count = int(np.prod(shape, dtype=np.int64)) if shape else 1
     length = int(info.get("length", count * dtype.itemsize))
     if length < count * dtype.itemsize or offset + length > os.path.getsize(full):
-        raise ModelLoadError("E10041", f"tensor '{t.name}': external data in '{location}' is shorter than its "
+        raise ModelLoadError(MODEL_LOAD_FAILED, f"tensor '{t.name}': external data in '{location}' is shorter than its "
                              "shape needs", path=full)
     if count == 0:
         return np.zeros(shape, dtype)

@@ -6,7 +6,8 @@ from collections import defaultdict
 
 import numpy as np
 
-from ...errors import GraphError
+from ...errors import DUPLICATE_NAME, OUTPUT_INDEX_NOT_FOUND, OUTPUT_NODE_NOT_FOUND, UNKNOWN_INPUT, GraphError
+from ...framework import Framework
 from ...ir import Graph, Op, TensorDesc
 from ..builder import GraphBuilder
 from ..common import report_unsupported
@@ -60,7 +61,7 @@ class TfConverter:
         self.nodes = {}
         for n in graphdef.node:
             if n.name in self.nodes:
-                raise GraphError("E13009", f"the GraphDef has two nodes named '{n.name}'", node=n.name)
+                raise GraphError(DUPLICATE_NAME, f"the GraphDef has two nodes named '{n.name}'", node=n.name)
             self.nodes[n.name] = n
         self.input_names = {split_tensor_name(k)[0] for k in (input_shapes or {})}
         self.requested = [self._output_spec(o) for o in (out_nodes or ())]
@@ -119,6 +120,13 @@ class TfConverter:
     def data_inputs(self, node) -> list:
         return [split_tensor_name(s) for s in node.input if not is_control_input(s)]
 
+    def is_input(self, node) -> bool:
+        """A Placeholder is a model input; a PlaceholderWithDefault only when --input_shape names it (or in a
+        function body, where every placeholder is an argument): otherwise it is its default value."""
+        if node.op == "PlaceholderWithDefault":
+            return node.name in self.input_names or self.all_inputs
+        return node.op in INPUT_OPS
+
     # ---- structure ------------------------------------------------------------------------------
     def output_nodes(self) -> list:
         """(node, index or None) pairs: the requested ones ("node" alone means output 0), else every node
@@ -126,7 +134,8 @@ class TfConverter:
         if self.requested:
             for name, _ in self.requested:
                 if name not in self.nodes:
-                    raise GraphError("E11016", f"--out_nodes names '{name}', which is not a node of the graph",
+                    raise GraphError(OUTPUT_NODE_NOT_FOUND,
+                                     f"--out_nodes names '{name}', which is not a node of the graph",
                                      node=name)
             return [(name, 0 if index is None else index) for name, index in self.requested]
         used = {src for n in self.graphdef.node for src, _ in self.data_inputs(n)}
@@ -159,13 +168,13 @@ class TfConverter:
                 state[name] = 1
                 node = self.nodes.get(name)
                 if node is None:
-                    raise GraphError("E11012", f"a node reads tensor '{name}', which no node produces", node=name)
+                    raise GraphError(UNKNOWN_INPUT, f"a node reads tensor '{name}', which no node produces", node=name)
                 stack.append((name, True))
-                if node.op in INPUT_OPS:
+                if self.is_input(node):
                     continue  # an input: its default value (PlaceholderWithDefault) is not followed
                 for src, _ in reversed(self.data_inputs(node)):
                     if src not in self.nodes:
-                        raise GraphError("E11012", f"node '{name}' ({node.op}) reads '{src}', which no node "
+                        raise GraphError(UNKNOWN_INPUT, f"node '{name}' ({node.op}) reads '{src}', which no node "
                                          "produces", node=name)
                     if not state.get(src):
                         stack.append((src, False))
@@ -182,7 +191,7 @@ class TfConverter:
     # ---- building -------------------------------------------------------------------------------
     def add_inputs(self, nodes) -> None:
         """Data ops for the Placeholders the outputs need (plus those --input_shape names), in file order."""
-        needed = {n.name for n in nodes if n.op in INPUT_OPS} | self.input_names
+        needed = {n.name for n in nodes if self.is_input(n)} | self.input_names
         index = 0
         for n in self.graphdef.node:
             if n.op not in INPUT_OPS or (n.name not in needed and not self.all_inputs):
@@ -205,7 +214,7 @@ class TfConverter:
         inputs = []
         for src, idx in self.data_inputs(node):
             if (src, idx) not in self.refs:
-                raise GraphError("E11012", f"node '{node.name}' ({node.op}) reads output {idx} of '{src}', which "
+                raise GraphError(UNKNOWN_INPUT, f"node '{node.name}' ({node.op}) reads output {idx} of '{src}', which "
                                  "that node does not have", node=node.name)
             inputs.append(self.refs[(src, idx)])
         ctx = NodeContext(node, node_attrs(node), inputs, self.builder, self)
@@ -224,7 +233,8 @@ class TfConverter:
                 sorted(i for (n, i) in self.refs if n == name) or [0]
             for i in indices:
                 if (name, i) not in self.refs:
-                    raise GraphError("E11017", f"--out_nodes asks for output {i} of '{name}', which has no such "
+                    raise GraphError(OUTPUT_INDEX_NOT_FOUND,
+                                     f"--out_nodes asks for output {i} of '{name}', which has no such "
                                      "output", node=name)
                 refs.append(self.refs[(name, i)])
                 names.append(tensor_name(name, i))
@@ -233,7 +243,7 @@ class TfConverter:
     def convert(self) -> Graph:
         outputs = self.output_nodes()
         if not outputs:
-            raise GraphError("E11016", "the graph has no output node; name the outputs with --out_nodes")
+            raise GraphError(OUTPUT_NODE_NOT_FOUND, "the graph has no output node; name the outputs with --out_nodes")
         self.output_node_names = {name for name, _ in outputs}
         nodes = self.reachable(outputs)
         self.check_supported(nodes)
@@ -258,5 +268,5 @@ def load_tf_graph(path: str, input_shapes: dict | None = None, out_nodes=None) -
     (name, index or None) pairs; by default every node whose outputs nobody reads is an output.
     """
     graph = TfConverter(load_graphdef(path), input_shapes, out_nodes).convert()
-    graph.meta["framework"] = 3
+    graph.meta["framework"] = Framework.TENSORFLOW
     return graph

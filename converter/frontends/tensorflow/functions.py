@@ -8,7 +8,7 @@ result i. Inside a body, a node input is a signature input name or "node:output_
 """
 from __future__ import annotations
 
-from ...errors import GraphError
+from ...errors import MODEL_LOAD_FAILED, GraphError
 
 CALL_OPS = ("PartitionedCall", "StatefulPartitionedCall")
 IF_OPS = ("If", "StatelessIf")
@@ -41,11 +41,12 @@ def _body_tensor(ref: str, prefix: str, arg_map: dict, body_ops: dict, call: str
     parts = ref.split(":")
     node = parts[0]
     if node not in body_ops:
-        raise GraphError("E10041", f"function called by '{call}' reads '{ref}', which it does not define", node=call)
+        raise GraphError(MODEL_LOAD_FAILED,
+                         f"function called by '{call}' reads '{ref}', which it does not define", node=call)
     index = 0
     if len(parts) == 3:
         if not parts[2].isdigit():
-            raise GraphError("E10041", f"function called by '{call}' has a malformed tensor reference '{ref}'",
+            raise GraphError(MODEL_LOAD_FAILED, f"function called by '{call}' has a malformed tensor reference '{ref}'",
                              node=call)
         index = _output_index(body_ops[node], parts[1], int(parts[2]))
     elif len(parts) == 2 and parts[1].isdigit():
@@ -58,7 +59,8 @@ def _inline_call(graph, call, function, inputs) -> list:
     sig = function.signature
     inputs = [i for i in inputs if not i.startswith("^")]
     if len(inputs) != len(sig.input_arg):
-        raise GraphError("E10041", f"'{call.name}' passes {len(inputs)} inputs to function '{sig.name}', which "
+        raise GraphError(MODEL_LOAD_FAILED,
+                         f"'{call.name}' passes {len(inputs)} inputs to function '{sig.name}', which "
                          f"takes {len(sig.input_arg)}", node=call.name)
     arg_map = {arg.name: src for arg, src in zip(sig.input_arg, inputs)}
     body_ops = {n.name: n.op for n in function.node_def}
@@ -77,7 +79,8 @@ def _inline_call(graph, call, function, inputs) -> list:
     results = type(call)(name=call.name, op="IdentityN")
     for arg in sig.output_arg:
         if arg.name not in function.ret:
-            raise GraphError("E10041", f"function '{sig.name}' has no result for output '{arg.name}'", node=call.name)
+            raise GraphError(MODEL_LOAD_FAILED,
+                             f"function '{sig.name}' has no result for output '{arg.name}'", node=call.name)
         results.input.append(_body_tensor(function.ret[arg.name], prefix, arg_map, body_ops, call.name))
     nodes.append(results)
     return nodes
@@ -137,7 +140,7 @@ def inline_function_calls(graph, functions: dict | None = None) -> int:
         del graph.node[:]
         graph.node.extend(copies)
         count += len(calls)
-    raise GraphError("E10041", f"function calls are nested more than {MAX_DEPTH} deep")
+    raise GraphError(MODEL_LOAD_FAILED, f"function calls are nested more than {MAX_DEPTH} deep")
 
 
 def function_as_graphdef(function):

@@ -6,7 +6,7 @@ import numpy as np
 from google.protobuf import message as _pb_message
 from google.protobuf import text_format
 
-from ...errors import ModelLoadError
+from ...errors import FILE_OPEN_FAILED, MODEL_LOAD_FAILED, ModelLoadError
 from ...ir import DataType
 from ...proto import tf_graph_pb2 as tfpb
 
@@ -54,7 +54,8 @@ def to_data_type(tf_type: int, node: str = "") -> DataType:
     try:
         return _TF_TYPES[base][0]
     except KeyError:
-        raise ModelLoadError("E10041", f"node '{node}': TensorFlow type {tf_type_name(tf_type)} is not supported",
+        raise ModelLoadError(MODEL_LOAD_FAILED,
+                             f"node '{node}': TensorFlow type {tf_type_name(tf_type)} is not supported",
                              path=None) from None
 
 
@@ -82,7 +83,7 @@ def parse_graphdef(data: bytes, path: str = "") -> tfpb.GraphDef:
     except _pb_message.DecodeError:
         graph = _parse_text(data)
     if graph is None or not _looks_like_graph(graph):
-        raise ModelLoadError("E10041", f"'{path}' is not a TensorFlow frozen graph (cannot parse a GraphDef "
+        raise ModelLoadError(MODEL_LOAD_FAILED, f"'{path}' is not a TensorFlow frozen graph (cannot parse a GraphDef "
                              "with named nodes); check --framework and --model", path=path)
     return graph
 
@@ -112,7 +113,7 @@ def load_graphdef(path: str) -> tfpb.GraphDef:
         with open(path, "rb") as f:
             data = f.read()
     except OSError as exc:
-        raise ModelLoadError("E13001", f"cannot open model file '{path}': {exc.strerror}", path=path) from None
+        raise ModelLoadError(FILE_OPEN_FAILED, f"cannot open model file '{path}': {exc.strerror}", path=path) from None
     return parse_graphdef(data, path)
 
 
@@ -136,7 +137,7 @@ def tensor_to_array(t: tfpb.TensorProto, node: str = "") -> np.ndarray:
     if t.tensor_content and dtype != np.object_:
         arr = np.frombuffer(t.tensor_content, dtype=dtype.newbyteorder("<"))
         if arr.size != count:
-            raise ModelLoadError("E10041", f"node '{node}': tensor_content holds {arr.size} values but the "
+            raise ModelLoadError(MODEL_LOAD_FAILED, f"node '{node}': tensor_content holds {arr.size} values but the "
                                  f"shape {list(shape)} needs {count}")
         return arr.reshape(shape)
     values = getattr(t, _VALUE_FIELDS[t.dtype - 100 if t.dtype > 100 else t.dtype])
@@ -159,7 +160,7 @@ def _fill_to(flat: np.ndarray, shape, count: int, node: str) -> np.ndarray:
     if flat.size == 0:
         return np.zeros(shape, dtype=flat.dtype)
     if flat.size > count:
-        raise ModelLoadError("E10041", f"node '{node}': constant holds {flat.size} values but its shape "
+        raise ModelLoadError(MODEL_LOAD_FAILED, f"node '{node}': constant holds {flat.size} values but its shape "
                              f"{list(shape)} needs {count}")
     out = np.empty(count, dtype=flat.dtype)
     out[:flat.size] = flat

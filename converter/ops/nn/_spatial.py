@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 
-from ...errors import GraphError
+from ...errors import INVALID_ARGUMENT_VALUE, GraphError
 from ..workspace import scratch
 
 CHANNELS_LAST = {"NHWC", "NDHWC", "NWC"}
@@ -57,7 +57,7 @@ def spatial_list(values, n: int, default: int, what: str, node: str = "") -> lis
     if not values:
         return [default] * n
     if len(values) != n:
-        raise GraphError("E10001", f"{node or 'op'}: {what} has {len(values)} entries, expected {n} "
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"{node or 'op'}: {what} has {len(values)} entries, expected {n} "
                          "(one per spatial axis)", node=node or None)
     return [int(v) for v in values]
 
@@ -68,7 +68,7 @@ def spatial_pads(pads, n: int, node: str = "") -> list:
     if not pads:
         return [0] * (2 * n)
     if len(pads) != 2 * n:
-        raise GraphError("E10001", f"{node or 'op'}: pads has {len(pads)} entries, expected {2 * n} "
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"{node or 'op'}: pads has {len(pads)} entries, expected {2 * n} "
                          "([begins..., ends...])", node=node or None)
     return [int(p) for p in pads]
 
@@ -98,7 +98,7 @@ def resolve_pads(in_sizes, kernel, strides, dilations, pads, auto_pad: str) -> l
     n = len(in_sizes)
     auto_pad = (auto_pad or "NOTSET").upper()
     if auto_pad not in AUTO_PADS:
-        raise GraphError("E10001", f"auto_pad '{auto_pad}' is not one of {sorted(AUTO_PADS)}")
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"auto_pad '{auto_pad}' is not one of {sorted(AUTO_PADS)}")
     if auto_pad == "NOTSET":
         return list(pads)
     if auto_pad == "VALID":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...errors import GraphError
+from ...errors import INVALID_ARGUMENT_VALUE, GraphError
 from ..registry import Attr, InferContext, desc, register
 from ..workspace import empty, in_parallel, prepared, scratch
 from ._spatial import (WindowParams, channels_last, compute_dtype, effective_kernel, from_nchw, pad_spatial, padded,
@@ -224,7 +224,8 @@ def conv_nd(x: np.ndarray, w: np.ndarray, b, attrs: dict, channels_last: bool = 
     channels = x.shape[-1] if channels_last else x.shape[1]
     out_ch = w.shape[0]
     if channels != w.shape[1] * groups or out_ch % groups:
-        raise GraphError("E10001", f"conv: input has {channels} channels but weights {tuple(w.shape)} with "
+        raise GraphError(INVALID_ARGUMENT_VALUE,
+                         f"conv: input has {channels} channels but weights {tuple(w.shape)} with "
                          f"groups={groups} expect {w.shape[1] * groups}")
     geo = ConvGeometry(attrs, x.shape[1:-1] if channels_last else x.shape[2:], w.shape[2:])
     first_axis = 1 if channels_last else 2
@@ -336,7 +337,7 @@ def conv_transpose_nd(x: np.ndarray, w: np.ndarray, b, attrs: dict) -> np.ndarra
     batch, channels = x.shape[:2]
     in_sizes = list(x.shape[2:])
     if channels != w.shape[0] or channels % groups:
-        raise GraphError("E10001", f"transposed conv: input has {channels} channels but weights "
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"transposed conv: input has {channels} channels but weights "
                          f"{tuple(w.shape)} (IOHW) with groups={groups} expect {w.shape[0]}")
     geo = TransposeGeometry(attrs, in_sizes, w.shape[2:])
     cg, og = channels // groups, w.shape[1]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...errors import GraphError
+from ...errors import INVALID_ARGUMENT_VALUE, GraphError
 from ..registry import Attr, InferContext, broadcast_shapes, desc, register
 from ..workspace import empty
 
@@ -48,7 +48,7 @@ def _matmul_v2_infer(ctx: InferContext):
     if sa is None or sb is None:
         return [desc(ctx.dtype(0), None)]
     if len(sa) != 2 or len(sb) != 2:
-        raise GraphError("E10001", f"op '{ctx.op.name}' (MatMulV2) needs 2-D operands, got {sa} and {sb}",
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"op '{ctx.op.name}' (MatMulV2) needs 2-D operands, got {sa} and {sb}",
                          node=ctx.op.name)
     m = sa[1] if ctx.attrs["transpose_x1"] else sa[0]
     n = sb[0] if ctx.attrs["transpose_x2"] else sb[1]

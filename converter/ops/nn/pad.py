@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...errors import GraphError
+from ...errors import INVALID_ARGUMENT_VALUE, GraphError
 from ..registry import Attr, InferContext, desc, flat_ints, register
 
 NUMPY_MODES = {"constant": "constant", "reflect": "reflect", "edge": "edge", "wrap": "wrap",
@@ -16,7 +16,7 @@ def full_rank_pads(paddings, rank: int, axes) -> tuple[list, list]:
     pads = [int(p) for p in np.asarray(paddings).reshape(-1)]
     axes = [int(a) % rank for a in axes] if axes else list(range(rank))
     if len(pads) != 2 * len(axes):
-        raise GraphError("E10001", f"PadV3: {len(pads)} pad values for {len(axes)} axes; expected "
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"PadV3: {len(pads)} pad values for {len(axes)} axes; expected "
                          "[begins..., ends...] with 2 values per axis")
     begins, ends = [0] * rank, [0] * rank
     for i, axis in enumerate(axes):
@@ -33,7 +33,7 @@ def pad_v3(inputs, attrs):
     value = inputs[2] if len(inputs) > 2 and inputs[2] is not None else None
     mode = NUMPY_MODES.get(attrs["mode"].lower())
     if mode is None:
-        raise GraphError("E10001", f"PadV3: mode '{attrs['mode']}' is not one of {sorted(NUMPY_MODES)}")
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"PadV3: mode '{attrs['mode']}' is not one of {sorted(NUMPY_MODES)}")
     begins, ends = full_rank_pads(paddings, x.ndim, attrs["axes"])
     crop = tuple(slice(-b if b < 0 else 0, x.shape[i] + e if e < 0 else None)
                  for i, (b, e) in enumerate(zip(begins, ends)))

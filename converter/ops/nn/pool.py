@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...errors import GraphError
+from ...errors import INVALID_ARGUMENT_VALUE, GraphError
 from ...ir import DataType, to_numpy
 from ..elementwise import like, widen
 from ..registry import Attr, InferContext, desc, flat_ints, register
@@ -181,7 +181,8 @@ def max_pool_with_argmax(inputs, attrs):
     xc = to_nchw(x, fmt)
     axes = [a % x.ndim for a in attrs["index_axes"]] or list(range(x.ndim))
     if len(set(axes)) != len(axes) or any(not -x.ndim <= a < x.ndim for a in attrs["index_axes"]):
-        raise GraphError("E10001", f"MaxPoolWithArgmax: index_axes {attrs['index_axes']} must be distinct axes "
+        raise GraphError(INVALID_ARGUMENT_VALUE,
+                         f"MaxPoolWithArgmax: index_axes {attrs['index_axes']} must be distinct axes "
                          f"of the rank-{x.ndim} input")
     work = xc.astype(compute_dtype(xc.dtype), copy=False) if np.issubdtype(xc.dtype, np.floating) else xc
     y, coords = _argmax_windows(work, PoolGeometry(attrs, xc.shape[2:]))

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from ...errors import GraphError
+from ...errors import INVALID_ARGUMENT_VALUE, UNSUPPORTED_OP, GraphError
 from ..registry import Attr, InferContext, desc, register
 from ._spatial import compute_dtype, from_nchw, shape_from_nchw, shape_to_nchw, to_nchw
 
@@ -68,7 +68,7 @@ class ResizePlan:
         in_sizes = [shape[a] for a in self.axes]
         self.roi = np.asarray(roi, F32).reshape(-1) if _given(roi) else np.array([0] * n + [1] * n, F32)
         if self.roi.size != 2 * n:
-            raise GraphError("E10001", f"Resize: roi has {self.roi.size} values, expected {2 * n}")
+            raise GraphError(INVALID_ARGUMENT_VALUE, f"Resize: roi has {self.roi.size} values, expected {2 * n}")
         if _given(sizes):
             sizes = [int(s) for s in np.asarray(sizes).reshape(-1)]
             self._check(len(sizes), n, "sizes")
@@ -88,13 +88,13 @@ class ResizePlan:
             # ignores the roi extent here
             self.out_sizes = [int(math.floor(F32(i) * s)) if i >= 0 else -1 for i, s in zip(in_sizes, self.scales)]
         else:
-            raise GraphError("E10001", "Resize needs scales or sizes")
+            raise GraphError(INVALID_ARGUMENT_VALUE, "Resize needs scales or sizes")
         self.in_sizes = in_sizes
 
     @staticmethod
     def _check(got: int, want: int, what: str):
         if got != want:
-            raise GraphError("E10001", f"Resize: {what} has {got} values, expected {want}")
+            raise GraphError(INVALID_ARGUMENT_VALUE, f"Resize: {what} has {got} values, expected {want}")
 
     def output_shape(self, shape) -> tuple:
         out = list(shape)
@@ -126,7 +126,7 @@ def source_coordinates(mode: str, out_len: int, in_len: int, scale, roi_start, r
         if out_len > 1:
             return start * last + o * (end - start) * last / F32(out_len - 1)
         return np.full(out_len, F32(0.5) * (start + end) * last, F32)
-    raise GraphError("E10001", f"Resize: coordinate_transformation_mode '{mode}' is not supported")
+    raise GraphError(INVALID_ARGUMENT_VALUE, f"Resize: coordinate_transformation_mode '{mode}' is not supported")
 
 
 NEAREST_ROUNDING = {
@@ -144,7 +144,7 @@ def _nearest_taps(x, in_len, attrs, scale):
         mode = "ceil" if scale < 1 else "floor"
     rounding = NEAREST_ROUNDING.get(mode)
     if rounding is None:
-        raise GraphError("E10001", f"Resize: nearest_mode '{mode}' is not one of "
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"Resize: nearest_mode '{mode}' is not one of "
                          f"{sorted(NEAREST_ROUNDING) + ['simple']}")
     idx = np.clip(rounding(x).astype(np.int64), 0, in_len - 1)
     return [idx], None
@@ -197,10 +197,10 @@ def resize_nchw(x: np.ndarray, roi, scales, sizes, attrs: dict) -> np.ndarray:
     """ONNX Resize on a channels-first tensor (the kernel body)."""
     mode = attrs["mode"].lower()
     if attrs.get("antialias"):
-        raise GraphError("E11009", "Resize with antialias=1 is not supported")
+        raise GraphError(UNSUPPORTED_OP, "Resize with antialias=1 is not supported")
     taps = TAPS.get(mode)
     if taps is None:
-        raise GraphError("E10001", f"Resize: mode '{attrs['mode']}' is not one of {sorted(TAPS)}")
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"Resize: mode '{attrs['mode']}' is not one of {sorted(TAPS)}")
     plan = ResizePlan(x.shape, roi, scales, sizes, attrs)
     if plan.output_shape(x.shape) == tuple(x.shape):
         return x.copy()  # onnxruntime copies the input when no size changes, whatever the scales and roi

@@ -1,7 +1,7 @@
 """DepthToSpace and SpaceToDepth (DCR / CRD block orders, NCHW or NHWC)."""
 from __future__ import annotations
 
-from ...errors import GraphError
+from ...errors import INVALID_ARGUMENT_VALUE, GraphError
 from ..registry import Attr, InferContext, desc, register
 from ._spatial import from_nchw, shape_from_nchw, shape_to_nchw, to_nchw
 
@@ -15,7 +15,8 @@ def depth_to_space(inputs, attrs):
     x = to_nchw(inputs[0], attrs["data_format"])
     b, (n, c, h, w) = attrs["blocksize"], x.shape
     if c % (b * b):
-        raise GraphError("E10001", f"DepthToSpace: {c} channels are not divisible by blocksize^2 = {b * b}")
+        raise GraphError(INVALID_ARGUMENT_VALUE,
+                         f"DepthToSpace: {c} channels are not divisible by blocksize^2 = {b * b}")
     if attrs["mode"].upper() == "CRD":
         y = x.reshape(n, c // (b * b), b, b, h, w).transpose(0, 1, 4, 2, 5, 3)
     else:
@@ -29,7 +30,8 @@ def space_to_depth(inputs, attrs):
     x = to_nchw(inputs[0], attrs["data_format"])
     b, (n, c, h, w) = attrs["blocksize"], x.shape
     if h % b or w % b:
-        raise GraphError("E10001", f"SpaceToDepth: spatial size {h}x{w} is not divisible by blocksize {b}")
+        raise GraphError(INVALID_ARGUMENT_VALUE,
+                         f"SpaceToDepth: spatial size {h}x{w} is not divisible by blocksize {b}")
     tiles = x.reshape(n, c, h // b, b, w // b, b)
     if attrs["mode"].upper() == "CRD":
         y = tiles.transpose(0, 1, 3, 5, 2, 4)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ....errors import UNKNOWN_INPUT
 from ..registry import NodeContext, onnx_op
 from ..scope import free_names, value_info_desc
 from .elementwise import onnx_type_to_datatype
@@ -110,7 +111,7 @@ def if_op(ctx: NodeContext):
             names.append(name)
     missing = [n for n in names if n not in ctx.refs]
     if missing:
-        raise ctx.fail(f"reads unknown tensors {missing}", "E11012")
+        raise ctx.fail(f"reads unknown tensors {missing}", UNKNOWN_INPUT)
     subgraphs = {key: _body_graph(ctx, body, f"{ctx.name}_{key}", [], names)
                  for key, body in (("then_branch", then_g), ("else_branch", else_g))}
     refs = ctx.op("If", [ctx.input(0)] + [ctx.refs[n] for n in names])

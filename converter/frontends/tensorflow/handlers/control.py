@@ -2,6 +2,7 @@
 (an If whose condition is a Const node was already replaced by its branch when functions were inlined)."""
 from __future__ import annotations
 
+from ....errors import MODEL_LOAD_FAILED
 from ..registry import NodeContext, tf_op
 
 
@@ -9,7 +10,7 @@ def _branch_graph(ctx: NodeContext, key: str):
     name = ctx.attr(key)
     function = ctx.converter.functions.get(name)
     if function is None:
-        raise ctx.fail(f"{key} calls function '{name}', which the graph's library does not define", "E10041")
+        raise ctx.fail(f"{key} calls function '{name}', which the graph's library does not define", MODEL_LOAD_FAILED)
     return ctx.converter.convert_function(function, f"{ctx.name}_{key}")
 
 

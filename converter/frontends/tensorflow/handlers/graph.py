@@ -17,10 +17,16 @@ def const(ctx: NodeContext):
     return [(ctx.name, 0)]
 
 
-@tf_op("Placeholder", "PlaceholderWithDefault")
+@tf_op("Placeholder")
 def placeholder(ctx: NodeContext):
     """Inputs are made by the converter before any node (Data ops in file order)."""
     return [(ctx.name, 0)]
+
+
+@tf_op("PlaceholderWithDefault", inputs=1)
+def placeholder_with_default(ctx: NodeContext):
+    """Not named in --input_shape (else it is an input, made before any node): its default value (input 0)."""
+    return passthrough(ctx)
 
 
 @tf_op("Identity", "StopGradient", "Snapshot", "PreventGradient", "CheckNumerics", "EnsureShape",
@@ -33,6 +39,15 @@ def passthrough(ctx: NodeContext):
     return [ctx.op("Identity", [ref], suffix="" if i == 0 else f"out{i}")[0] for i, ref in enumerate(ctx.inputs)]
 
 
-@tf_op("NoOp")
+@tf_op("NoOp", "Assert", "PrintV2")
 def no_op(ctx: NodeContext):
+    """Nothing to compute for inference (Assert checks, PrintV2 logs: both have no outputs)."""
     return []
+
+
+@tf_op("Print", inputs=1)
+def print_(ctx: NodeContext):
+    """tf.compat.v1.Print: logs its data inputs and hands input 0 through."""
+    if ctx.name not in ctx.converter.output_node_names:
+        return [ctx.input(0)]
+    return ctx.op("Identity", [ctx.input(0)])

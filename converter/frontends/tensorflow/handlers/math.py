@@ -14,20 +14,24 @@ BINARY = {
     "TruncateDiv": "RealDiv", "FloorDiv": "FloorDiv", "FloorMod": "Mod", "Maximum": "Maximum",
     "Minimum": "Minimum", "SquaredDifference": "SquaredDifference", "Pow": "Pow",
     "Equal": "Equal", "Less": "Less", "Greater": "Greater", "LessEqual": "LessEqual",
-    "GreaterEqual": "GreaterEqual", "LogicalAnd": "LogicalAnd", "LogicalOr": "LogicalOr",
+    "GreaterEqual": "GreaterEqual", "LogicalAnd": "LogicalAnd", "LogicalOr": "LogicalOr", "Atan2": "Atan2",
+    "BitwiseAnd": "BitwiseAnd", "BitwiseOr": "BitwiseOr", "BitwiseXor": "BitwiseXor", "LeftShift": "LeftShift",
+    "RightShift": "RightShift",
 }
 # TF unary op -> canonical op
 UNARY = {
     "Sqrt": "Sqrt", "Rsqrt": "Rsqrt", "Exp": "Exp", "Log": "Log", "Neg": "Neg", "Abs": "Abs",
     "Square": "Square", "Reciprocal": "Reciprocal", "Inv": "Reciprocal", "Floor": "Floor", "Ceil": "Ceil",
     "Round": "Round", "Sign": "Sign", "Sin": "Sin", "Cos": "Cos", "Tan": "Tan", "Asin": "Asin",
-    "Acos": "Acos", "Atan": "Atan", "Sinh": "Sinh", "Cosh": "Cosh", "Erf": "Erf",
-    "LogicalNot": "LogicalNot", "IsNan": "IsNaN",
+    "Acos": "Acos", "Atan": "Atan", "Sinh": "Sinh", "Cosh": "Cosh", "Erf": "Erf", "Asinh": "Asinh",
+    "Acosh": "Acosh", "Atanh": "Atanh", "Rint": "Round", "LogicalNot": "LogicalNot", "IsNan": "IsNaN",
+    "IsInf": "IsInf", "Invert": "Invert",
     "Relu": "Relu", "Relu6": "Relu6", "Elu": "Elu", "Selu": "Selu", "Sigmoid": "Sigmoid", "Tanh": "Tanh",
     "Softplus": "Softplus", "Softsign": "Softsign",
 }
-# TF reduction -> canonical reduction (axes from input 1, keep_dims attr)
-REDUCE = {"Mean": "ReduceMean", "Sum": "ReduceSum", "Max": "ReduceMax", "Min": "ReduceMin", "Prod": "ReduceProd"}
+# TF reduction -> canonical reduction (axes from input 1, keep_dims attr); All/Any reduce booleans
+REDUCE = {"Mean": "ReduceMean", "Sum": "ReduceSum", "Max": "ReduceMax", "Min": "ReduceMin", "Prod": "ReduceProd",
+          "All": "ReduceMin", "Any": "ReduceMax", "EuclideanNorm": "ReduceL2"}
 
 
 def _binary(ctx: NodeContext):
@@ -70,15 +74,29 @@ def clip_by_value(ctx: NodeContext):
 
 @tf_op("Select", "SelectV2", inputs=3)
 def select(ctx: NodeContext):
-    """SelectV2 broadcasts. Select (v1) takes a cond of x's shape, or a rank-1 cond that picks rows of a
-    higher-rank x: that one is reshaped to (n, 1, ...) when the ranks are known."""
+    """SelectV2 broadcasts. Select (v1) takes a cond of x's shape, a scalar, or a rank-1 cond that picks rows of a
+    higher-rank x: that one is reshaped to (n, 1, ...); when the ranks are not known before run time, the cond is
+    reshaped to its shape followed by rank(x) - rank(cond) ones, which covers the three cases."""
     cond = ctx.input(0)
     cond_shape, x_shape = ctx.shape(0), ctx.shape(1)
-    if ctx.op_type == "Select" and cond_shape is not None and x_shape is not None \
-            and len(cond_shape) == 1 and len(x_shape) > 1:
+    if ctx.op_type == "Select" and (cond_shape is None or x_shape is None):
+        cond = _v1_condition(ctx)
+    elif ctx.op_type == "Select" and len(cond_shape) == 1 and len(x_shape) > 1:
         target = ctx.const(np.array([-1] + [1] * (len(x_shape) - 1), np.int64), "cond_shape")
         cond = ctx.op("Reshape", [cond, target], suffix="cond")[0]
     return ctx.op("Select", [cond, ctx.input(1), ctx.input(2)])
+
+
+def _v1_condition(ctx: NodeContext):
+    """cond reshaped to shape(cond) + [1] * (rank(x) - rank(cond)), computed at run time."""
+    cond_shape = ctx.op("Shape", [ctx.input(0)], suffix="cond_shape")[0]
+    ranks = [ctx.op("Size", [ref], suffix=f"rank{i}")[0]
+             for i, ref in enumerate((ctx.op("Shape", [ctx.input(1)], suffix="x_shape")[0], cond_shape))]
+    extra = ctx.op("Sub", ranks, suffix="extra_rank")[0]
+    ones = ctx.op("Fill", [ctx.op("Reshape", [extra, ctx.const(np.array([1], np.int64), "one_dim")],
+                                  suffix="extra_dims")[0]], {"value": np.array([1], np.int64)}, suffix="ones")[0]
+    target = ctx.op("ConcatD", [cond_shape, ones], {"concat_dim": 0}, suffix="cond_target")[0]
+    return ctx.op("Reshape", [ctx.input(0), target], suffix="cond")[0]
 
 
 @tf_op("Cast", inputs=1)
@@ -130,11 +148,11 @@ def einsum(ctx: NodeContext):
     return ctx.op("Einsum", ctx.inputs, {"equation": str(ctx.require_attr("equation"))})
 
 
-@tf_op("Cumsum", inputs=2)
-def cumsum(ctx: NodeContext):
+@tf_op("Cumsum", "Cumprod", inputs=2)
+def cumulative(ctx: NodeContext):
     axis = ctx.require_int(1, "axis")
     attrs = {"axis": axis, "exclusive": bool(ctx.attr("exclusive", False)), "reverse": bool(ctx.attr("reverse", False))}
-    return ctx.op("CumSum", ctx.inputs[:1], attrs)
+    return ctx.op({"Cumsum": "CumSum", "Cumprod": "CumProd"}[ctx.op_type], ctx.inputs[:1], attrs)
 
 
 @tf_op("TopKV2", inputs=2)
@@ -149,8 +167,52 @@ def top_k(ctx: NodeContext):
 
 
 def _one_like(ctx: NodeContext):
+    return _scalar_like(ctx, 1, "one")
+
+
+def _scalar_like(ctx: NodeContext, value, suffix: str):
+    """A scalar constant of the node's type T."""
     from ....ir import to_numpy
-    return ctx.const(np.ones((), dtype=to_numpy(dtype_attr(ctx, "T", DataType.DT_FLOAT))), "one")
+    return ctx.const(np.array(value, dtype=to_numpy(dtype_attr(ctx, "T", DataType.DT_FLOAT))), suffix)
+
+
+@tf_op("TruncateMod", inputs=2)
+def truncate_mod(ctx: NodeContext):
+    """C's remainder: the sign of the dividend."""
+    return ctx.op("Mod", ctx.inputs[:2], {"fmod": 1})
+
+
+@tf_op("IsFinite", inputs=1)
+def is_finite(ctx: NodeContext):
+    nan = ctx.op("IsNaN", ctx.inputs[:1], suffix="nan")[0]
+    inf = ctx.op("IsInf", ctx.inputs[:1], suffix="inf")[0]
+    either = ctx.op("LogicalOr", [nan, inf], suffix="not_finite")[0]
+    return ctx.op("LogicalNot", [either])
+
+
+# x op y, and 0 where y is 0 (DivNoNan, MulNoNan), or where x is 0 (Xlogy, Xdivy)
+_GUARDED = {"DivNoNan": ("RealDiv", 1), "MulNoNan": ("Mul", 1), "Xlogy": ("Log", 0), "Xdivy": ("RealDiv", 0)}
+
+
+@tf_op(*_GUARDED, inputs=2)
+def guarded(ctx: NodeContext):
+    op_type, zero_input = _GUARDED[ctx.op_type]
+    zero = _scalar_like(ctx, 0, "zero")
+    x, y = ctx.input(0), ctx.input(1)
+    if ctx.op_type == "Xlogy":
+        value = ctx.op("Mul", [x, ctx.op("Log", [y], suffix="log")[0]], suffix="value")[0]
+    else:
+        value = ctx.op(op_type, [x, y], suffix="value")[0]
+    is_zero = ctx.op("Equal", [ctx.input(zero_input), zero], suffix="is_zero")[0]
+    return ctx.op("Select", [is_zero, zero, value])
+
+
+@tf_op("L2Loss", inputs=1)
+def l2_loss(ctx: NodeContext):
+    """sum(x ** 2) / 2."""
+    square = ctx.op("Square", ctx.inputs[:1], suffix="square")[0]
+    total = ctx.op("ReduceSum", [square], {"keepdims": False}, suffix="sum")[0]
+    return ctx.op("Mul", [total, _scalar_like(ctx, 0.5, "half")])
 
 
 @tf_op("Erfc", inputs=1)

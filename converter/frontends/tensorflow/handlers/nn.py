@@ -167,6 +167,33 @@ def max_pool_with_argmax(ctx: NodeContext):
     return ctx.op("MaxPoolWithArgmax", ctx.inputs[:1], attrs, n_out=2)
 
 
+@tf_op("BatchNormWithGlobalNormalization", inputs=5)
+def batch_norm_global(ctx: NodeContext):
+    """The TF0.x batch norm (t, mean, variance, beta, gamma) on the last axis; gamma only multiplies when
+    scale_after_normalization."""
+    gamma = ctx.input(4)
+    if not ctx.attr("scale_after_normalization", False):
+        gamma = ctx.op("Fill", [ctx.op("Shape", [gamma], suffix="gamma_shape")[0]],
+                       {"value": np.ones(1, np.float32)}, suffix="ones")[0]
+    inputs = [ctx.input(0), gamma, ctx.input(3), ctx.input(1), ctx.input(2)]
+    rank = ctx.rank(0)
+    attrs = {"epsilon": float(ctx.attr("variance_epsilon", 1e-3)),
+             "data_format": {4: "NHWC", 5: "NDHWC"}.get(rank, "NHWC")}
+    return ctx.op("BatchNorm", inputs, attrs)
+
+
+@tf_op("FakeQuantWithMinMaxVars", "FakeQuantWithMinMaxVarsPerChannel", inputs=3)
+@tf_op("FakeQuantWithMinMaxArgs", inputs=1)
+def fake_quant(ctx: NodeContext):
+    """Quantize-dequantize in the float graph (quantization-aware training): Args has min/max as attributes."""
+    attrs = {"num_bits": int(ctx.attr("num_bits", 8)), "narrow_range": bool(ctx.attr("narrow_range", False))}
+    inputs = list(ctx.inputs[:3])
+    if ctx.op_type == "FakeQuantWithMinMaxArgs":
+        inputs = [ctx.input(0), ctx.const(np.float32(ctx.attr("min", -6.0)), "min"),
+                  ctx.const(np.float32(ctx.attr("max", 6.0)), "max")]
+    return ctx.op("FakeQuantWithMinMaxVars", inputs, attrs)
+
+
 @tf_op("FusedBatchNorm", "FusedBatchNormV2", "FusedBatchNormV3", inputs=5)
 def fused_batch_norm(ctx: NodeContext):
     """Inference batch norm (x, scale, offset, mean, variance). The extra outputs (batch mean/variance,
@@ -242,3 +269,11 @@ def lrn(ctx: NodeContext):
     attrs = {"size": size, "alpha": float(ctx.attr("alpha", 1.0)) * size, "beta": float(ctx.attr("beta", 0.5)),
              "bias": float(ctx.attr("bias", 1.0)), "data_format": "NHWC"}
     return ctx.op("LRN", ctx.inputs[:1], attrs)
+
+
+@tf_op("CTCGreedyDecoder", inputs=2)
+def ctc_greedy_decoder(ctx: NodeContext):
+    """(inputs [time, batch, classes], sequence_length) -> decoded indices, values, shape (the SparseTensor) and
+    log probabilities."""
+    attrs = {"merge_repeated": bool(ctx.attr("merge_repeated", False)), "blank_index": int(ctx.attr("blank_index", -1))}
+    return ctx.op("CTCGreedyDecoder", ctx.inputs[:2], attrs, n_out=4)

@@ -1,6 +1,7 @@
 """TF handlers for shape and data movement: Reshape, Squeeze, ExpandDims, Transpose, Concat, Pack,
-Unpack, Split/SplitV, Slice, Pad/PadV2/MirrorPad, Shape, Size, Fill, Range, Tile, Gather, BroadcastTo,
-Zeros/OnesLike, OneHot and ReverseV2."""
+Unpack, Split/SplitV, Slice, Pad/PadV2/MirrorPad, Shape, Size, Rank, ShapeN, Fill, Range, Tile, Gather, GatherNd,
+ScatterNd and the TensorScatter ops, Where, Unique, SparseToDense, BroadcastTo, BroadcastArgs, Zeros/OnesLike,
+OneHot, ReverseV2, ReverseSequence, Roll, MatrixBandPart, MatrixDeterminant and the segment reductions."""
 from __future__ import annotations
 
 import numpy as np
@@ -9,6 +10,24 @@ from ....ir import DataType
 from ..registry import NodeContext, tf_op
 from ._util import INT64_MAX, dtype_attr, int64
 from .math import cast_index
+
+
+# TF op -> (canonical op, number of inputs): the same inputs in the same order, no attributes
+DIRECT = {"Range": ("Range", 3), "Tile": ("Tile", 2), "BroadcastTo": ("BroadcastTo", 2),
+          "BroadcastArgs": ("BroadcastArgs", 2), "GatherNd": ("GatherND", 2), "Roll": ("Roll", 3),
+          "MatrixBandPart": ("MatrixBandPart", 3), "BatchMatrixBandPart": ("MatrixBandPart", 3),
+          "MatrixDeterminant": ("Det", 1),
+          **{f"UnsortedSegment{k}": (f"UnsortedSegment{k}", 3) for k in ("Sum", "Max", "Min", "Prod")},
+          **{f"Segment{k}": (f"Segment{k}", 2) for k in ("Sum", "Mean", "Max", "Min", "Prod")}}
+
+
+def _direct(ctx: NodeContext):
+    op_type, count = DIRECT[ctx.op_type]
+    return ctx.op(op_type, ctx.inputs[:count])
+
+
+for _type, (_, _count) in DIRECT.items():
+    tf_op(_type, inputs=_count)(_direct)
 
 
 @tf_op("Reshape", inputs=2)
@@ -165,21 +184,6 @@ def fill(ctx: NodeContext):
     return ctx.op("Fill", ctx.inputs[:1], {"value": value})
 
 
-@tf_op("Range", inputs=3)
-def range_(ctx: NodeContext):
-    return ctx.op("Range", ctx.inputs[:3])
-
-
-@tf_op("Tile", inputs=2)
-def tile(ctx: NodeContext):
-    return ctx.op("Tile", ctx.inputs[:2])
-
-
-@tf_op("BroadcastTo", inputs=2)
-def broadcast_to(ctx: NodeContext):
-    return ctx.op("BroadcastTo", ctx.inputs[:2])
-
-
 @tf_op("GatherV2", inputs=3)
 @tf_op("Gather", inputs=2)
 def gather(ctx: NodeContext):
@@ -218,3 +222,131 @@ def reverse(ctx: NodeContext):
               ctx.const(np.full(len(axes), np.iinfo(np.int64).min, np.int64), "ends"), ctx.const(axes, "axes"),
               ctx.const(np.full(len(axes), -1, np.int64), "steps")]
     return ctx.op("Slice", inputs)
+
+
+@tf_op("Rank", inputs=1)
+def rank(ctx: NodeContext):
+    """The input's rank as an int32 scalar (a constant when the rank is known)."""
+    shape = ctx.shape(0)
+    if shape is not None:
+        return [ctx.const(np.array(len(shape), np.int32), "rank")]
+    dims = ctx.op("Shape", ctx.inputs[:1], suffix="shape")[0]
+    size = ctx.op("Size", [dims], suffix="int64")[0]
+    return ctx.op("Cast", [size], {"dst_type": int(DataType.DT_INT32)})
+
+
+@tf_op("ShapeN", inputs=1)
+def shape_n(ctx: NodeContext):
+    """One Shape per input (out_type int32 or int64)."""
+    want = dtype_attr(ctx, "out_type", DataType.DT_INT32)
+    outs = []
+    for i, ref in enumerate(ctx.inputs):
+        dims = ctx.op("Shape", [ref], suffix=f"shape{i}")[0]
+        outs.append(dims if want == DataType.DT_INT64 else
+                    ctx.op("Cast", [dims], {"dst_type": int(want)}, suffix="" if i == 0 else f"cast{i}")[0])
+    return outs
+
+
+@tf_op("ScatterNd", inputs=3)
+def scatter_nd(ctx: NodeContext):
+    """(indices, updates, shape): updates summed into zeros of that shape (repeated indices add up)."""
+    from ....ir import to_numpy
+    zeros = ctx.op("Fill", [ctx.input(2)], {"value": np.zeros(1, to_numpy(dtype_attr(ctx, "T")))}, suffix="zeros")
+    return ctx.op("ScatterND", [zeros[0], ctx.input(0), ctx.input(1)], {"reduction": "add"})
+
+
+_TENSOR_SCATTER = {"TensorScatterUpdate": "none", "TensorScatterAdd": "add", "TensorScatterMax": "max",
+                   "TensorScatterMin": "min"}
+
+
+@tf_op(*_TENSOR_SCATTER, inputs=3)
+def tensor_scatter(ctx: NodeContext):
+    """(tensor, indices, updates): a copy of tensor with the indexed slices replaced, added to, max'ed, min'ed."""
+    return ctx.op("ScatterND", ctx.inputs[:3], {"reduction": _TENSOR_SCATTER[ctx.op_type]})
+
+
+@tf_op("TensorScatterSub", inputs=3)
+def tensor_scatter_sub(ctx: NodeContext):
+    negated = ctx.op("Neg", [ctx.input(2)], suffix="negated")[0]
+    return ctx.op("ScatterND", [ctx.input(0), ctx.input(1), negated], {"reduction": "add"})
+
+
+@tf_op("Where", inputs=1)
+def where(ctx: NodeContext):
+    """The coordinates of the true (non-zero) entries: int64 [count, rank]."""
+    coords = ctx.op("NonZero", ctx.inputs[:1], suffix="nonzero")[0]
+    return ctx.op("Transpose", [coords], {"perm": [1, 0]})
+
+
+@tf_op("Unique", inputs=1)
+def unique(ctx: NodeContext):
+    """(x 1-D) -> the distinct values in order of first occurrence, and each value's index among them."""
+    values, _, inverse, _ = ctx.op("Unique", ctx.inputs[:1], {"sorted": False}, n_out=4, suffix="unique")
+    index = cast_index(ctx, inverse, "out_idx", DataType.DT_INT32)
+    return [ctx.op("Identity", [values])[0], index[0] if index else inverse]
+
+
+@tf_op("SparseToDense", inputs=4)
+def sparse_to_dense(ctx: NodeContext):
+    """(indices [N, rank] / [N] / scalar, output_shape, values [N] or scalar, default) -> dense tensor."""
+    indices = ctx.input(0)
+    index_shape = ctx.shape(0)
+    if index_shape is None or len(index_shape) > 2:
+        raise ctx.fail("sparse_indices must have a known rank of 0, 1 or 2")
+    if len(index_shape) < 2:
+        target = ctx.const(np.array([-1, 1], np.int64), "indices_shape")
+        indices = ctx.op("Reshape", [indices, target], suffix="indices")[0]
+    count = ctx.op("Shape", [indices], {"end": 1}, suffix="count")[0]
+    values = ctx.op("BroadcastTo", [ctx.input(2), count], suffix="values")[0]
+    dense = ctx.op("BroadcastTo", [ctx.input(3), ctx.input(1)], suffix="defaults")[0]
+    return ctx.op("ScatterND", [dense, indices, values])
+
+
+
+
+@tf_op("ReverseSequence", inputs=2)
+def reverse_sequence(ctx: NodeContext):
+    """The first seq_lengths[b] entries along seq_dim reversed, for each b along batch_dim."""
+    attrs = {"time_axis": ctx.axis(int(ctx.require_attr("seq_dim"))),
+             "batch_axis": ctx.axis(int(ctx.attr("batch_dim", 0)))}
+    return ctx.op("ReverseSequence", ctx.inputs[:2], attrs)
+
+
+def _diagonal_args(ctx: NodeContext, k_input: int) -> list:
+    """k (input k_input of the V2/V3 forms; 0 for V1) as a constant when the node has none."""
+    if ctx.op_type.endswith(("V2", "V3")):
+        return [ctx.input(k_input)]
+    return [ctx.const(np.array(0, np.int32), "k")]
+
+
+def _check_align(ctx: NodeContext) -> None:
+    align = str(ctx.attr("align", "RIGHT_LEFT"))
+    if align not in ("RIGHT_LEFT", "LEFT_RIGHT", "LEFT_LEFT", "RIGHT_RIGHT"):
+        raise ctx.fail(f"align '{align}' is not one of TF's four")     # one diagonal: no alignment to apply
+
+
+@tf_op("MatrixDiag", "BatchMatrixDiag", inputs=1)
+@tf_op("MatrixDiagV2", "MatrixDiagV3", inputs=5)
+def matrix_diag(ctx: NodeContext):
+    """(diagonal[, k, num_rows, num_cols, padding_value]) -> matrices; V1 is k=0 on a square."""
+    _check_align(ctx)
+    if ctx.op_type.endswith(("V2", "V3")):
+        return ctx.op("MatrixDiag", ctx.inputs[:5])
+    from ....ir import to_numpy
+    minus_one = ctx.const(np.array(-1, np.int32), "size")
+    zero = ctx.const(np.zeros((), to_numpy(dtype_attr(ctx, "T"))), "padding")
+    return ctx.op("MatrixDiag", [ctx.input(0), ctx.const(np.array(0, np.int32), "k"), minus_one, minus_one, zero])
+
+
+@tf_op("MatrixDiagPart", "BatchMatrixDiagPart", inputs=1)
+@tf_op("MatrixDiagPartV2", "MatrixDiagPartV3", inputs=3)
+def matrix_diag_part(ctx: NodeContext):
+    _check_align(ctx)
+    return ctx.op("MatrixDiagPart", [ctx.input(0)] + _diagonal_args(ctx, 1))
+
+
+@tf_op("MatrixSetDiag", "BatchMatrixSetDiag", inputs=2)
+@tf_op("MatrixSetDiagV2", "MatrixSetDiagV3", inputs=3)
+def matrix_set_diag(ctx: NodeContext):
+    _check_align(ctx)
+    return ctx.op("MatrixSetDiag", [ctx.input(0), ctx.input(1)] + _diagonal_args(ctx, 2))
