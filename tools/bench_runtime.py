@@ -4,9 +4,10 @@ For each model and thread count, two child processes load the model, one with ou
 converted from the ONNX file), one with onnxruntime (CPU, intra_op_num_threads = the thread count). Both get
 OMP_NUM_THREADS / OPENBLAS_NUM_THREADS / MKL_NUM_THREADS set to the thread count, so numpy's BLAS uses as
 many threads as onnxruntime. The children take turns (interleaved rounds of --runs timed runs each, after a
-warm-up run), so a change of machine load hits both alike. Prints per model and thread count the median ms
-per run of each, the ratio (ours / onnxruntime) with its spread over the rounds, the load average, the
-largest difference between the two outputs, and our per-op-type time profile.
+warm-up run), so a change of machine load hits both alike. Prints per model and thread count the median wall
+ms per run of each, the ratio (ours / onnxruntime) with its spread over the rounds, the median CPU time per
+run (all threads of the process; on a shared machine the 1-thread CPU ratio is the steadier figure), the
+load average, the largest difference between the two outputs, and our per-op-type time profile.
 
 Models (generated into --work, reused when present): ResNet-50 from tools/make_resnet50_onnx.py (NCHW input,
 random weights) and a 12-layer encoder from tools/make_seq_models.py (d 768, 12 heads, ff 3072, vocab 30522,
@@ -104,12 +105,12 @@ def child(engine: str, name: str, path: str, threads: int) -> None:
     print("ready", flush=True)
     for line in sys.stdin:
         cmd, *arg = line.split()
-        if cmd == "run":
+        if cmd == "run":   # [[wall ms, CPU ms of the process (all its threads)], ...]
             times = []
             for _ in range(int(arg[0])):
-                start = time.perf_counter()
+                start, cpu = time.perf_counter(), time.process_time()
                 run()
-                times.append((time.perf_counter() - start) * 1000)
+                times.append([(time.perf_counter() - start) * 1000, (time.process_time() - cpu) * 1000])
             print(json.dumps(times), flush=True)
         elif cmd == "profile":
             prof: dict = {}
@@ -166,13 +167,15 @@ def compare(name: str, src: str, om: str, threads: int, rounds: int, runs: int, 
     ours, ref = Child("ours", name, om, threads), Child("ort", name, src, threads)
     try:
         times = {"ours": [], "ort": []}
+        cpu = {"ours": [], "ort": []}
         per_round = []
         for _ in range(rounds):
             round_ms = {}
             for label, c in (("ours", ours), ("ort", ref)):
-                ms = c.ask(f"run {runs}")
-                times[label] += ms
-                round_ms[label] = statistics.median(ms)
+                pairs = c.ask(f"run {runs}")
+                times[label] += [p[0] for p in pairs]
+                cpu[label] += [p[1] for p in pairs]
+                round_ms[label] = statistics.median(p[0] for p in pairs)
             per_round.append(round_ms["ours"] / round_ms["ort"])
         profile = ours.ask(f"profile {runs}")
         paths = [os.path.join(work, f"out_{label}.npy") for label in ("ours", "ort")]
@@ -184,7 +187,9 @@ def compare(name: str, src: str, om: str, threads: int, rounds: int, runs: int, 
         ours.close()
         ref.close()
     med = {k: statistics.median(v) for k, v in times.items()}
+    cpu_med = {k: statistics.median(v) for k, v in cpu.items()}
     return {"model": name, "threads": threads, "ours_ms": med["ours"], "ort_ms": med["ort"],
+            "ours_cpu": cpu_med["ours"], "ort_cpu": cpu_med["ort"],
             "ratio": med["ours"] / med["ort"], "ratio_min": min(per_round), "ratio_max": max(per_round),
             "ours_range": (min(times["ours"]), max(times["ours"])), "ort_range": (min(times["ort"]), max(times["ort"])),
             "load": (load, os.getloadavg()[0]), "max_diff_rel_to_peak": diff, "profile": profile}
@@ -195,7 +200,8 @@ def print_result(r: dict) -> None:
           f"({r['ours_range'][0]:.0f}-{r['ours_range'][1]:.0f}), onnxruntime {r['ort_ms']:.1f} ms "
           f"({r['ort_range'][0]:.0f}-{r['ort_range'][1]:.0f}); ratio {r['ratio']:.2f} "
           f"(rounds {r['ratio_min']:.2f}-{r['ratio_max']:.2f}); load {r['load'][0]:.1f} -> {r['load'][1]:.1f}; "
-          f"outputs differ by {r['max_diff_rel_to_peak']:.1e} of the peak")
+          f"outputs differ by {r['max_diff_rel_to_peak']:.1e} of the peak; CPU ms per run (all threads): ours "
+          f"{r['ours_cpu']:.1f}, onnxruntime {r['ort_cpu']:.1f} (ratio {r['ours_cpu'] / r['ort_cpu']:.2f})")
     total = sum(v[0] for v in r["profile"].values())
     print(f"  {'op type':22s} {'ms/run':>8s} {'share':>6s} {'calls':>6s}")
     for op, (ms, calls) in sorted(r["profile"].items(), key=lambda kv: -kv[1][0])[:10]:
@@ -224,10 +230,11 @@ def main() -> int:
         for n in threads:
             results.append(compare(name, src, om, n, a.rounds, a.runs, work))
             print_result(results[-1])
-    print("\nsummary (median ms per run; ratio = ours / onnxruntime, spread over rounds):")
+    print("\nsummary (median wall ms per run; ratio = ours / onnxruntime, its spread over rounds; CPU ratio):")
     for r in results:
         print(f"  {r['model']:9s} {r['threads']:2d} thread(s): ours {r['ours_ms']:7.1f}  onnxruntime "
-              f"{r['ort_ms']:7.1f}  ratio {r['ratio']:.2f} ({r['ratio_min']:.2f}-{r['ratio_max']:.2f})")
+              f"{r['ort_ms']:7.1f}  ratio {r['ratio']:.2f} ({r['ratio_min']:.2f}-{r['ratio_max']:.2f})  "
+              f"CPU ratio {r['ours_cpu'] / r['ort_cpu']:.2f}")
     return 0
 
 

@@ -111,7 +111,10 @@ def _arithmetic_kernel(fn):
     def kernel(inputs, attrs):
         a, b = np.asarray(inputs[0]), np.asarray(inputs[1])
         with np.errstate(all="ignore"):
-            return like(fn(widen(a), widen(b), attrs), a.dtype)
+            y = fn(widen(a), widen(b), attrs)
+            if attrs.get("_epilogue") == "Relu":   # fused by the session (registry epilogues): y is ours
+                np.maximum(y, y.dtype.type(0), out=y)
+            return like(y, a.dtype)
 
     return kernel
 
@@ -128,7 +131,8 @@ _TRAITS = {name: {"keep_fp32_mix"} for name in ("RealDiv", "Pow", "Sqrt", "Rsqrt
 
 for _name, (_fn, _attrs, _doc) in _ARITHMETIC.items():
     register(_name, attrs=_attrs, infer=broadcast(0), category="elementwise", doc=_doc,
-             traits=_TRAITS.get(_name, ()))(_arithmetic_kernel(_fn))
+             traits=_TRAITS.get(_name, ()), epilogues={"Relu"} if _name in ("Add", "Sub", "Mul") else ())(
+        _arithmetic_kernel(_fn))
 
 for _name, (_fn, _doc) in _COMPARE.items():
     register(_name, infer=broadcast(out_dtype=BOOL), category="elementwise", doc=_doc)(_compare_kernel(_fn))

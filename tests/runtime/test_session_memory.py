@@ -77,8 +77,8 @@ def test_in_place_writes_happen(tmp_path, monkeypatch):
     """A Relu whose input dies at it (and is referred to by nothing else) writes in place of that input
     (the optimisation is really there)."""
     from converter.ops import activation
-    nodes = [helper.make_node("Add", ["x", "c1"], ["a"]), helper.make_node("Relu", ["a"], ["r"]),
-             helper.make_node("Mul", ["r", "c2"], ["y"])]
+    nodes = [helper.make_node("Div", ["x", "c1"], ["a"]), helper.make_node("Relu", ["a"], ["r"]),   # (Div: no
+             helper.make_node("Mul", ["r", "c2"], ["y"])]                                            # epilogue)
     session = _sessions(tmp_path, _model(nodes, ["y"], {"c1": C1, "c2": C2}))[1]
     in_place = []
 
@@ -92,7 +92,7 @@ def test_in_place_writes_happen(tmp_path, monkeypatch):
     x = rng.standard_normal(SHAPE).astype(np.float32)
     for _ in range(2):
         y = session.run({"x": x})["y"]
-        np.testing.assert_allclose(y, np.maximum(x + C1, 0) * C2, rtol=1e-6)
+        np.testing.assert_allclose(y, np.maximum(x / C1, 0) * C2, rtol=1e-6)
     assert in_place == [True, True]
 
 
@@ -121,3 +121,14 @@ def test_relu_fused_into_the_conv(tmp_path, conv_is_an_output):
     np.testing.assert_allclose(captured["r"], np.maximum(captured["c"], 0), rtol=1e-6)
     if conv_is_an_output:
         np.testing.assert_allclose(out["c"], captured["c"], rtol=1e-6)
+
+
+def test_relu_fused_into_an_add(tmp_path):
+    """A residual Add followed by a Relu (ResNet's blocks) runs as one in-place kernel; same numbers."""
+    nodes = [helper.make_node("Add", ["x", "c1"], ["a"]), helper.make_node("Relu", ["a"], ["r"]),
+             helper.make_node("Mul", ["r", "c2"], ["y"])]
+    session = _sessions(tmp_path, _model(nodes, ["y"], {"c1": C1, "c2": C2}))[1]
+    assert [step[0].type for step in session._steps if step[6] is not None] == ["Add", "Relu"]
+    x = rng.standard_normal(SHAPE).astype(np.float32)
+    for _ in range(2):
+        np.testing.assert_allclose(session.run({"x": x})["y"], np.maximum(x + C1, 0) * C2, rtol=1e-6)
