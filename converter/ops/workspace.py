@@ -42,6 +42,7 @@ from contextlib import contextmanager
 import numpy as np
 
 PREPARED_BUDGET = 1 << 30   # bytes of prepared values a session keeps
+POOL_BUDGET = 1 << 30       # bytes of dropped values a session keeps for later outputs
 
 _ACTIVE: contextvars.ContextVar = contextvars.ContextVar("kernel_workspace", default=None)
 
@@ -56,6 +57,7 @@ class Workspace:
         self._prepared: dict = {}
         self._kept = 0
         self._free: dict = {}       # (dtype, element count) -> arrays no value refers to any more
+        self._pooled = 0            # their bytes (at most POOL_BUDGET: shapes that keep changing do not pile up)
         self.donated: list = []     # input arrays the running kernel may overwrite (set by the session)
 
     @contextmanager
@@ -90,7 +92,9 @@ class Workspace:
             count *= int(d)
         stack = self._free.get((dtype.str, count))
         if stack:
-            return stack.pop().reshape(shape)
+            buf = stack.pop()
+            self._pooled -= buf.nbytes
+            return buf.reshape(shape)
         return np.empty(shape, dtype)
 
     def output_for(self, arrays, shape: tuple, dtype) -> np.ndarray:
@@ -104,8 +108,8 @@ class Workspace:
     def recycle(self, value) -> None:
         """Take back a value the session dropped, if nothing else refers to its memory: the array owning
         the memory must be referred to only by ``value`` (or be ``value``), and ``value`` only by the
-        caller's variable; anything else (a view another value keeps, an output the user holds, a
-        prepared source) leaves it alone."""
+        caller's variable, which the caller drops right after; anything else (a view another value keeps,
+        an output the user holds, a prepared source) leaves it alone."""
         if type(value) is not np.ndarray or not value.flags.c_contiguous or not value.flags.writeable:
             return
         # references counted: the caller's variable, this parameter and getrefcount's own argument
@@ -118,8 +122,9 @@ class Workspace:
             if sys.getrefcount(base) != 3:   # value.base, the variable `base`, getrefcount's argument
                 return
             value = base
-        if value.size:
+        if value.size and self._pooled + value.nbytes <= POOL_BUDGET:
             self._free.setdefault((value.dtype.str, value.size), []).append(value)
+            self._pooled += value.nbytes
 
     def prepared(self, tag: str, source: np.ndarray, make, op: str | None = None):
         """make(source), kept for (op, tag) while source is the same read-only array (op: the running op)."""

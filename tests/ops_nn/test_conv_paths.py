@@ -182,3 +182,20 @@ def test_im2col_filled_by_threads(monkeypatch, case, channels_last):
     monkeypatch.setenv("OMP_NUM_THREADS", "3")
     monkeypatch.setattr(conv_module, "PARALLEL_COPY", 1)
     np.testing.assert_array_equal(_run(x, w, None, attrs, channels_last), alone)
+
+
+def test_recycled_memory_is_bounded(monkeypatch):
+    """Dropped values are kept for later outputs only up to POOL_BUDGET bytes (shapes that keep changing, as
+    in loops or dynamic inputs, do not pile up)."""
+    from converter.ops import workspace
+    monkeypatch.setattr(workspace, "POOL_BUDGET", 1000)
+    ws = Workspace()
+    def drop(n):   # as the session does: its own variable is the only reference left
+        value = np.empty(n, np.float32)
+        ws.recycle(value)
+
+    for n in range(1, 60):
+        drop(n)
+    assert 900 < ws._pooled <= 1000 and sum(a.nbytes for stack in ws._free.values() for a in stack) == ws._pooled
+    before = ws._pooled
+    assert ws.empty((5,), np.float32).shape == (5,) and ws._pooled == before - 20
