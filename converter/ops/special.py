@@ -27,8 +27,9 @@ CHUNK = 1 << 14   # elements per step: the fp64 temporaries stay in the L2 cache
 
 
 def _horner(coefs, v: np.ndarray, out: np.ndarray) -> np.ndarray:
-    out.fill(coefs[-1])
-    for c in coefs[-2::-1]:
+    np.multiply(v, coefs[-1], out=out)
+    np.add(out, coefs[-2], out=out)
+    for c in coefs[-3::-1]:
         np.multiply(out, v, out=out)
         np.add(out, c, out=out)
     return out
