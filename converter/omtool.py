@@ -135,13 +135,21 @@ def verify(source: str = typer.Argument(..., help="the source model (.onnx, .pb,
            seed: int = typer.Option(0, help="seed for random inputs"),
            atol: Optional[float] = typer.Option(None, help="absolute tolerance (default 1e-4)"),
            peak_atol: Optional[float] = typer.Option(None, "--peak-atol", help="absolute tolerance in units of "
-                                                     "each output's largest |value| (default 0, or 0.05 for a model computing in fp16)"),
+                                                     "each output's largest |value| (default 0, or 0.05 for a "
+                                                     "model computing in fp16)"),
            rtol: Optional[float] = typer.Option(None, help="relative tolerance (default 1e-3, or 0.05 in fp16)"),
            min_cosine: Optional[float] = typer.Option(None, "--min-cosine", help="minimum cosine similarity "
                                                       "(default 0.999, or 0.99 in fp16)"),
            bisect: bool = typer.Option(False, "--bisect", help="on failure, find the first diverging op"),
-           json_path: Optional[str] = typer.Option(None, "--json", help="write the report as JSON here")):
+           json_path: Optional[str] = typer.Option(None, "--json", help="write the report as JSON here"),
+           record: Optional[str] = typer.Option(None, "--record", help="the .om is int8 (omtool quantize): its "
+                                                "record file; compare with the fp32 source on --data instead"),
+           data: List[str] = typer.Option([], "--data", help="with --record: held-out inputs (.npy file or "
+                                          "folder, NAME=PATH per input)"),
+           min_top1: float = typer.Option(0.95, "--min-top1", help="with --record: minimum top-1 agreement")):
     """Run the source model and the .om on the same inputs and compare every output (exit 1 on failure)."""
+    if record:
+        _verify_quantized(source, om, record, weight, data, bisect, min_cosine, min_top1, json_path)
     from .verify import verify as run_verify
     from .verify.report import format_report, write_report
     with _reported():
@@ -151,6 +159,56 @@ def verify(source: str = typer.Argument(..., help="the source model (.onnx, .pb,
         if json_path:
             write_report(report, json_path)
     raise typer.Exit(0 if report["passed"] else 1)
+
+
+def _verify_quantized(source, om, record, weight, data, bisect, min_cosine, min_top1, json_path) -> None:
+    from .quantize.commands import verify_quantized
+    from .verify.report import write_report
+    try:
+        report = verify_quantized(source, om, record, weight=weight, data=data, bisect=bisect,
+                                  min_cosine=0.99 if min_cosine is None else min_cosine,
+                                  min_top1=min_top1)  # int8: 0.99 unless --min-cosine says otherwise
+    except ConverterError as exc:
+        _fail(exc)
+    typer.echo(report.pop("text"))
+    if json_path:
+        write_report(report, json_path)
+    raise typer.Exit(0 if report["passed"] else 1)
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def quantize(ctx: typer.Context,
+             calibration_data: List[str] = typer.Option([], "--calibration-data", "-d",
+                                                        help=".npy file or folder (NAME=PATH per input)"),
+             config: Optional[str] = typer.Option(None, "--config", help="AMCT-style quantization config JSON"),
+             create_config: Optional[str] = typer.Option(None, "--create-config",
+                                                         help="write the default config for the model here"),
+             act_algo: str = typer.Option("ifmr", "--act-algo", help="ifmr or hfmg (without --config)"),
+             batch_num: Optional[int] = typer.Option(None, "--batch-num", help="calibration batches"),
+             record: Optional[str] = typer.Option(None, "--record", help="record file (default OUT_record.txt)"),
+             check_data: List[str] = typer.Option([], "--check-data", help="held-out inputs to compare the "
+                                                  "int8 .om with fp32 on (cosine, top-1)"),
+             bisect: bool = typer.Option(False, "--bisect", help="name the layer whose quantization hurts most"),
+             min_cosine: float = typer.Option(0.99, "--min-cosine"),
+             min_top1: float = typer.Option(0.95, "--min-top1"),
+             json_path: Optional[str] = typer.Option(None, "--json", help="write the check report as JSON")):
+    """Post-training int8 quantization as AMCT does it. Give the conversion as to atc (--framework, --model,
+    --weight, --input_shape, --output, --precision_mode, ...); writes OUT.om (int8), OUT_record.txt,
+    OUT_quant_config.json and the fake-quant / QDQ deploy models (see docs/quantization.md)."""
+    from .quantize.commands import run_quantize
+    from .verify.report import write_report
+    try:
+        lines, report = run_quantize(ctx.args, calibration=calibration_data, config=config, create=create_config,
+                                     act_algo=act_algo, batch_num=batch_num, record=record,
+                                     check_data=check_data, bisect=bisect, min_cosine=min_cosine,
+                                     min_top1=min_top1)
+    except ConverterError as exc:
+        _fail(exc)
+    typer.echo("\n".join(lines))
+    if report is not None:
+        if json_path:
+            write_report(report, json_path)
+        raise typer.Exit(0 if report["passed"] else 1)
 
 
 @app.command()

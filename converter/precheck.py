@@ -67,17 +67,17 @@ def _caffe_entries(options: ConvertOptions) -> tuple:
 
 
 def _tf_entries(options: ConvertOptions) -> tuple:
-    """Every node the outputs (--out_nodes, else the nodes nobody reads) depend on, but the Placeholders."""
-    from .frontends.tensorflow.convert import ADVICE, INPUT_OPS, TfConverter
+    """Every node the outputs (--out_nodes, else the nodes nobody reads) depend on through data or control
+    edges, but the Placeholders; TF1 control flow counts as supported (its structure is checked by converting)."""
+    from .frontends.tensorflow.convert import ADVICE, INPUT_OPS, TfConverter, is_supported
     from .frontends.tensorflow.reader import load_graphdef
-    from .frontends.tensorflow.registry import find_handler
     shapes = {name: tuple(dims) for name, dims in options.input_shape or ()}
     converter = TfConverter(load_graphdef(options.model), shapes, list(options.out_nodes or ()))
     outputs = converter.output_nodes()
-    nodes = converter.reachable(outputs) if outputs else list(converter.graphdef.node)
+    nodes = converter.dependencies(outputs) if outputs else list(converter.graphdef.node)
 
     def unsupported(op_type):
-        if find_handler(op_type):
+        if is_supported(op_type):
             return None
         return f"TensorFlow op type {op_type} is not supported (no converter)" + \
             (f". {ADVICE[op_type]}" if op_type in ADVICE else "")

@@ -25,6 +25,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "converter"
 LAYERS = (
     ("__main__",),                      # python -m converter: the atc command
     ("cli", "omtool"),                  # command lines: argv in, ATC-style text and exit status out
+    ("quantize",),                      # post-training int8 quantization (omtool quantize): builds on the api
     ("api",),                           # the Python API: convert, dump_json, precheck, model info
     ("precheck", "support"),            # atc --mode=3; the supported-op list (omtool ops)
     ("conversion",),                    # source model -> frontend -> passes: the graph to write

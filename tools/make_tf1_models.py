@@ -305,21 +305,26 @@ BUILDERS = {"tf1_image_ops": tf1_image_ops, "ctc_decoder": ctc_decoder, "tf1_ops
 SMALL = list(BUILDERS)
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def run_builders(builders: dict, argv, description: str) -> int:
+    """The CLI of the TF1 golden makers: --out DIR, --only NAME... ('small' or nothing: every builder)."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--out", required=True, help="folder for the .pb and .npz files")
-    parser.add_argument("--only", nargs="*", help=f"model names, or 'small' for all of {SMALL}")
+    parser.add_argument("--only", nargs="*", help=f"model names, or 'small' for all of {list(builders)}")
     ns = parser.parse_args(argv)
-    names = ns.only or SMALL
+    names = ns.only or list(builders)
     if "small" in names:
-        names = [n for n in names if n != "small"] + SMALL
+        names = [n for n in names if n != "small"] + list(builders)
     os.makedirs(ns.out, exist_ok=True)
     for name in names:
-        if name not in BUILDERS:
+        if name not in builders:
             print(f"unknown model {name}", file=sys.stderr)
             return 2
-        BUILDERS[name](ns.out)
+        builders[name](ns.out)
     return 0
+
+
+def main(argv=None) -> int:
+    return run_builders(BUILDERS, argv, __doc__.splitlines()[0])
 
 
 if __name__ == "__main__":

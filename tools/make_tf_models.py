@@ -45,15 +45,20 @@ def _tf():
     return tf
 
 
-def _save(out_dir: str, name: str, graph_def, feeds: dict, results: dict) -> None:
-    with open(os.path.join(out_dir, name + ".pb"), "wb") as f:
-        f.write(graph_def.SerializeToString())
+def save_npz(out_dir: str, name: str, feeds: dict, results: dict) -> None:
+    """NAME.npz: the feeds and TensorFlow's results by tensor name, with --input_shape / --out_nodes strings."""
     arrays = {f"input:{k}": v for k, v in feeds.items()}
     arrays.update({f"output:{k}": v for k, v in results.items()})
-    arrays["__input_shape__"] = np.array(";".join(f"{k.split(':')[0]}:{','.join(map(str, v.shape))}"
+    arrays["__input_shape__"] = np.array(";".join(f"{k.split(':')[0]}:{','.join(map(str, np.shape(v)))}"
                                                   for k, v in feeds.items()))
     arrays["__out_nodes__"] = np.array(";".join(results))
     np.savez_compressed(os.path.join(out_dir, name + ".npz"), **arrays)
+
+
+def _save(out_dir: str, name: str, graph_def, feeds: dict, results: dict) -> None:
+    with open(os.path.join(out_dir, name + ".pb"), "wb") as f:
+        f.write(graph_def.SerializeToString())
+    save_npz(out_dir, name, feeds, results)
     print(f"wrote {name}.pb ({len(graph_def.node)} nodes)")
 
 

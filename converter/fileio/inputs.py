@@ -7,7 +7,12 @@ from __future__ import annotations
 
 import os
 
-from ..errors import EMPTY_REQUIRED_OPTION, FILE_OPEN_FAILED, ConverterError
+from ..errors import (
+    EMPTY_REQUIRED_OPTION,
+    FILE_OPEN_FAILED,
+    FILE_READ_FAILED,
+    ConverterError,
+)
 
 
 def require_file(path: str | None, option: str) -> str:
@@ -32,3 +37,16 @@ def resolve_inside(folder: str, relative, *, what: str, code: str, error=Convert
         raise error(code, f"{what}: the path {relative!r} escapes the model's folder '{base}' (absolute, '..' "
                     "or a symlink leading out); keep such files inside the model's folder", path=relative)
     return full
+
+
+def read_text(path: str, option: str | None = None) -> str:
+    """A UTF-8 text file's contents; E13001 when it does not exist, E13003 when it cannot be read."""
+    where = f"{option}: " if option else ""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except FileNotFoundError:
+        raise ConverterError(FILE_OPEN_FAILED, f"{where}cannot open '{path}' (no such file)", option=option,
+                             path=path) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConverterError(FILE_READ_FAILED, f"{where}cannot read '{path}': {exc}", option=option, path=path) from None

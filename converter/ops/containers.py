@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..ir import DataType, TensorDesc
+from ..errors import INVALID_ARGUMENT_VALUE, GraphError
+from ..ir import DataType, TensorDesc, to_numpy
 from .registry import Attr, InferContext, SequenceValue, desc, register
 
 VARIANT = DataType.DT_VARIANT
@@ -25,6 +26,15 @@ def _pos(value, n: int) -> int:
     """A position in a sequence of n elements; negative counts from the back (as onnxruntime does)."""
     p = int(np.asarray(value).reshape(()))
     return p + n if p < 0 else p
+
+
+def _existing(seq, value) -> int:
+    """A position that is one of seq's slots (E10001 otherwise)."""
+    p = _pos(value, len(seq))
+    if not 0 <= p < len(seq):
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"sequence position {int(np.asarray(value).reshape(-1)[0])} is "
+                         f"outside its {len(seq)} slots")
+    return p
 
 
 @register("SequenceEmpty", attrs={"dtype": Attr("int", int(DataType.DT_FLOAT))},
@@ -65,7 +75,11 @@ def sequence_erase(inputs, attrs):
           category="sequence")
 def sequence_at(inputs, attrs):
     """The element at position (input 1)."""
-    return [inputs[0][_pos(inputs[1], len(inputs[0]))]]
+    value = inputs[0][_existing(inputs[0], inputs[1])]
+    if value is None:
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"sequence slot {int(np.asarray(inputs[1]).reshape(-1)[0])} is read before "
+                         "anything was written to it")
+    return [value]
 
 
 @register("SequenceLength", infer=lambda ctx: [desc(DataType.DT_INT64, ())], category="sequence")
@@ -136,13 +150,119 @@ def string_normalizer(inputs, attrs):
           infer=lambda ctx: [_seq_desc(ctx.attrs["dtype"])], category="sequence", traits={"never_fold"})
 def sequence_reserve(inputs, attrs):
     """A sequence of num_elements (input 0) empty slots, to be filled with SequenceSetItem (TF TensorListReserve)."""
-    return [SequenceValue([None] * int(np.asarray(inputs[0]).reshape(-1)[0]))]
+    return [SequenceValue([None] * _slots(int(np.asarray(inputs[0]).reshape(-1)[0])))]
+
+
+MAX_SLOTS = 1 << 24     # a sequence longer than this comes from a damaged model, not from a real TensorArray
+
+
+def _slots(count: int) -> int:
+    """A slot count checked against MAX_SLOTS (a few bytes of a model must not allocate gigabytes)."""
+    if not 0 <= count <= MAX_SLOTS:
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"a sequence of {count} slots (at most {MAX_SLOTS})")
+    return count
+
+
+def _grow(seq: list, position: int) -> None:
+    """Empty slots appended so that ``position`` is a slot of seq."""
+    if position < 0:
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"sequence position {position - len(seq)} is before the first of "
+                         f"its {len(seq)} slots")
+    if position >= len(seq):
+        seq.extend([None] * (_slots(position + 1) - len(seq)))
 
 
 @register("SequenceSetItem", infer=lambda ctx: [_seq_desc(_elem_dtype(ctx, 0) or ctx.dtype(2))],
           category="sequence", traits={"never_fold"})
 def sequence_set_item(inputs, attrs):
-    """A copy of the sequence with slot (input 1) set to the tensor (input 2) (TF TensorListSetItem)."""
+    """A copy of the sequence with slot (input 1) set to the tensor (input 2), grown when needed.
+
+    TF TensorListSetItem and TensorArrayWriteV3; the slots a write past the end skips stay empty."""
     seq = SequenceValue(inputs[0])
-    seq[_pos(inputs[1], len(seq))] = inputs[2]
+    pos = _pos(inputs[1], len(seq))
+    _grow(seq, pos)
+    seq[pos] = inputs[2]
     return [seq]
+
+
+# ---- TensorArray reads and writes of several slots (TF TensorArrayGather/Scatter/Concat) ----------------
+
+def _empty_slot(seq, attrs: dict) -> np.ndarray:
+    """What a slot that was never written reads as: zeros shaped like the written slots, else like the
+    element_shape attr when it is fully known (TensorFlow's rule)."""
+    written = next((v for v in seq if v is not None), None)
+    dtype = to_numpy(attrs["dtype"])
+    if written is not None:
+        return np.zeros(np.shape(written), np.asarray(written).dtype)
+    shape = attrs["element_shape"]
+    if shape is None or any(d < 0 for d in shape):
+        raise GraphError(INVALID_ARGUMENT_VALUE, "a TensorArray is read where nothing was written and its element shape "
+                         f"{'unknown' if shape is None else list(shape)} is not fully known")
+    return np.zeros(shape, dtype)
+
+
+def _gather_infer(ctx: InferContext):
+    shape = ctx.attrs["element_shape"]
+    count = ctx.shape(1)
+    if shape is None or count is None or len(count) != 1:
+        return [desc(_elem_dtype(ctx, 0) or ctx.attrs["dtype"], None)]
+    return [desc(_elem_dtype(ctx, 0) or ctx.attrs["dtype"], (count[0],) + tuple(shape))]
+
+
+ELEMENT_ATTRS = {"element_shape": Attr("ints", None, "dims of one element, -1 unknown; absent: rank unknown"),
+                 "dtype": Attr("dtype", int(DataType.DT_FLOAT))}
+
+
+@register("SequenceGather", attrs=ELEMENT_ATTRS, infer=_gather_infer, category="sequence")
+def sequence_gather(inputs, attrs):
+    """The elements at positions (input 1) stacked on a new first axis; empty slots read as zeros.
+
+    TF TensorArrayGatherV3 (TensorArray.stack); element_shape shapes the zeros when no slot was written."""
+    seq, positions = inputs[0], np.asarray(inputs[1]).reshape(-1)
+    picked = [seq[_existing(seq, p)] for p in positions]
+    if any(v is None for v in picked) or not picked:
+        blank = _empty_slot(seq, attrs)
+        picked = [blank if v is None else v for v in picked]
+        if not picked:
+            return [np.zeros((0,) + blank.shape, blank.dtype)]
+    return [np.stack([np.asarray(v) for v in picked])]
+
+
+@register("SequenceScatter", infer=lambda ctx: [_seq_desc(_elem_dtype(ctx, 0) or ctx.dtype(2))],
+          category="sequence", traits={"never_fold"})
+def sequence_scatter(inputs, attrs):
+    """A copy of the sequence with slot positions[k] (input 1) set to row k of the tensor (input 2).
+
+    TF TensorArrayScatterV3 (TensorArray.unstack); the sequence grows as needed."""
+    seq = SequenceValue(inputs[0])
+    positions, value = np.asarray(inputs[1]).reshape(-1), np.asarray(inputs[2])
+    if len(positions) != value.shape[0]:
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"TensorArray scatter of {value.shape[0]} rows to {len(positions)} positions")
+    for k, p in enumerate(positions):
+        p = _pos(p, len(seq))
+        _grow(seq, p)
+        seq[p] = value[k]
+    return [seq]
+
+
+def _concat_infer(ctx: InferContext):
+    rest = ctx.attrs["element_shape"]
+    dtype = _elem_dtype(ctx, 0) or ctx.attrs["dtype"]
+    return [desc(dtype, None if rest is None else (-1,) + tuple(rest)), desc(DataType.DT_INT64, (-1,))]
+
+
+@register("SequenceConcat", attrs=ELEMENT_ATTRS, infer=_concat_infer, category="sequence")
+def sequence_concat(inputs, attrs):
+    """The elements joined along their first axis, and each one's length there (two outputs).
+
+    TF TensorArrayConcatV3; element_shape: the dims after the first; empty slots read as zeros."""
+    seq = list(inputs[0])
+    if any(v is None for v in seq):
+        if all(v is None for v in seq):
+            raise GraphError(INVALID_ARGUMENT_VALUE, "a TensorArray is concatenated where nothing was written")
+        blank = _empty_slot(seq, attrs)
+        seq = [blank if v is None else v for v in seq]
+    if not seq:
+        rest = attrs["element_shape"] or []
+        return [np.zeros([0] + [max(d, 0) for d in rest], to_numpy(attrs["dtype"])), np.zeros(0, np.int64)]
+    return [np.concatenate([np.asarray(v) for v in seq]), np.array([np.shape(v)[0] for v in seq], np.int64)]

@@ -49,23 +49,55 @@ def _set_outputs(op, descs) -> bool:
     return changed
 
 
+def _feed(body: Graph, feeds: list) -> None:
+    for data, (dtype, shape) in zip(body.data_ops(), feeds):
+        data.outputs[0].dtype, data.outputs[0].shape = dtype, shape
+
+
+def _relax(shape, new):
+    """The shape that covers both: dims that differ unknown (-1), a rank that differs unknown (None)."""
+    if shape is None or new is None or len(shape) != len(new):
+        return None
+    return tuple(a if a == b else -1 for a, b in zip(shape, new))
+
+
+def _settled_feeds(body: Graph, feeds: list, n_carried: int, warn) -> list:
+    """The body's input descs with each carried value's shape relaxed until the body gives it back unchanged
+    (a carried tensor that grows on every pass gets an unknown dim). Tried on copies of the body, since
+    inference folds: a shape fixed too early would be baked into constants."""
+    for _ in range(MAX_ROUNDS):
+        trial = body.copy()
+        _feed(trial, feeds)
+        infer_graph(trial, warn=warn)
+        outs = [trial.desc(r) for r in trial.output_refs()]
+        relaxed = list(feeds)
+        for k in range(n_carried):
+            dtype, shape = feeds[2 + k]
+            if shape is not None and 1 + k < len(outs):
+                relaxed[2 + k] = (dtype, _relax(shape, outs[1 + k].shape))
+        if relaxed == feeds:
+            return feeds
+        feeds = relaxed
+    return feeds[:2] + [(dtype, None) for dtype, _ in feeds[2:2 + n_carried]] + feeds[2 + n_carried:]
+
+
 def _infer_loop(graph: Graph, op, warn) -> bool:
-    """Loop: body inputs are (iteration, condition, carried..., outer...); carried outputs keep the dtype
-    of their inputs and a shape only where the body keeps it; scan outputs get a leading unknown dim."""
+    """Loop: body inputs are (iteration, condition, carried..., outer...); carried values get the shapes the
+    body keeps over every pass (see _settled_feeds), outputs the dtype of their inputs; scan outputs get a
+    leading unknown dim."""
     ins = graph.input_descs(op.name)
     n = int(op.attrs.get("num_carried", 0))
     body = op.subgraphs["body"]
     fixed = [(DataType.DT_INT64, ()), (DataType.DT_BOOL, ())]
     feeds = fixed + [(d.dtype, d.shape) if d is not None else (DataType.DT_FLOAT, None) for d in ins[2:]]
-    for data, (dtype, shape) in zip(body.data_ops(), feeds):
-        data.outputs[0].dtype, data.outputs[0].shape = dtype, shape
+    feeds = _settled_feeds(body, feeds, n, warn)
+    _feed(body, feeds)
     infer_graph(body, warn=warn)
     outs = [body.desc(r) for r in body.output_refs()]
     carried = []
     for k in range(n):
-        d_in, d_out = ins[2 + k], outs[1 + k]
-        stable = d_in is not None and d_in.shape == d_out.shape
-        carried.append((d_out.dtype, d_out.shape if stable else None))
+        shape, d_out = feeds[2 + k][1], outs[1 + k]
+        carried.append((d_out.dtype, shape if shape == d_out.shape else None))
     scans = [(d.dtype, None if d.shape is None else (-1,) + tuple(d.shape)) for d in outs[1 + n:]]
     return _set_outputs(op, carried + scans)
 

@@ -77,9 +77,11 @@ def _bypass(graph: Graph, op, conv) -> None:
     conv.outputs[0].name = name or conv.outputs[0].name
 
 
-def fold_affine_into_conv(graph: Graph, ctx: PassContext | None = None) -> bool:
+def fold_affine_into_conv(graph: Graph, ctx: PassContext | None = None, keep_batchnorm=None) -> bool:
     """BatchNorm, and Mul/Add by per-channel constants, following a conv with no other reader, are folded
-    into the conv's weights and bias (Caffe BatchNorm+Scale, TF BiasAdd and FusedBatchNorm, ONNX BN)."""
+    into the conv's weights and bias (Caffe BatchNorm+Scale, TF BiasAdd and FusedBatchNorm, ONNX BN).
+    ``keep_batchnorm(conv) -> bool``, when given, keeps the BatchNorm after the convs it selects (and what
+    follows it) unfolded: the quantizer's skip_fusion_layers."""
     changed = False
     conv_types = ops.with_trait("conv")
     convs = [op.name for op in graph.topo_order() if op.type in conv_types]  # names: Op lists hold weights
@@ -88,14 +90,14 @@ def fold_affine_into_conv(graph: Graph, ctx: PassContext | None = None) -> bool:
             continue
         conv = graph.op(name)
         while True:
-            step = _fold_next(graph, conv)
+            step = _fold_next(graph, conv, keep_batchnorm)
             if not step:
                 break
             changed = True
     return changed
 
 
-def _fold_next(graph: Graph, conv) -> bool:
+def _fold_next(graph: Graph, conv, keep_batchnorm=None) -> bool:
     nxt = _single_consumer(graph, conv.name)
     params = _conv_params(graph, conv)
     if nxt is None or params is None:
@@ -108,6 +110,8 @@ def _fold_next(graph: Graph, conv) -> bool:
     axis = _channel_axis(fmt, rank)
     bias = np.zeros(out_ch) if b is None else b.astype(np.float64)
     refs = graph.inputs_of(op.name)
+    if op.type == "BatchNorm" and keep_batchnorm is not None and keep_batchnorm(conv):
+        return False
     if op.type == "BatchNorm" and nxt[1] == 0:
         vals = [graph.const_value(r) for r in refs[1:5]]
         if any(v is None for v in vals) or op.attrs.get("data_format", "NCHW") != fmt:

@@ -91,10 +91,24 @@ def test_tensorflow_lists_every_node_with_its_own_cause(tmp_path, schema):
     data, ops = _report(tmp_path, schema, ["--framework=3", f"--model={path}", "--out_nodes=relu:0",
                                            "--input_shape=x:1,4"], 1)
     assert sorted(ops) == ["mm", "odd1", "odd2", "relu", "sw", "w"]
-    assert (data["total"], data["pass"], data["fail"]) == (6, 3, 3)
+    assert (data["total"], data["pass"], data["fail"]) == (6, 4, 2)
     assert ops["odd2"]["cause"][0] == {"code": 1, "message": "TensorFlow op type OddOp is not supported (no converter)"}
-    assert ops["sw"]["cause"][0]["code"] == 1 and "functional control flow" in ops["sw"]["cause"][0]["message"]
-    assert ops["w"]["result"] == ops["mm"]["result"] == ops["relu"]["result"] == "success"
+    assert ops["w"]["result"] == ops["mm"]["result"] == ops["relu"]["result"] == ops["sw"]["result"] == "success"
+
+
+def test_tensorflow_switch_without_merge_is_named(tmp_path, schema):
+    """TF1 control flow is converted (Switch is a supported type); a Switch whose branch never meets a Merge
+    cannot be, and the conversion's refusal is attached to it."""
+    g = GraphDefBuilder()
+    g.placeholder("x", (1, 4))
+    g.placeholder("p", (), np.bool_)
+    g.node("sw", "Switch", ["x", "p"], T=F32)
+    g.node("relu", "Relu", ["sw:1"], T=F32)
+    path = g.save(tmp_path)
+    data, ops = _report(tmp_path, schema, ["--framework=3", f"--model={path}", "--out_nodes=relu:0",
+                                           "--input_shape=x:1,4;p:"], 1)
+    assert ops["sw"]["result"] == "failed" and "E11009" in ops["sw"]["cause"][-1]["message"]
+    assert "only one branch" in ops["sw"]["cause"][-1]["message"]
 
 
 def test_caffe_without_weight_is_e10008(tmp_path, capsys):

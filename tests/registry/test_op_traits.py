@@ -40,6 +40,8 @@ BEFORE = {
     "conv": {"Conv1D", "Conv2D", "Conv3D"},
     "conv_transpose": {"Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose"},
 }
+# Issue 12: a TensorArray scatter makes a run-time sequence too.
+BEFORE["never_fold"] = BEFORE["never_fold"] | {"SequenceScatter"}
 PARAM_INPUTS_BEFORE = {"Resize": {1, 2}, "DequantizeLinear": {1}, "QLinearConv": {1, 4, 6},
                        "QLinearMatMul": {1, 4, 6},
                        "CropAndResize": {1}}   # issue 12: box coordinates stay fp32 (fp16 moves the sampled pixels)

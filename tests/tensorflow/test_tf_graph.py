@@ -152,14 +152,16 @@ def test_all_unsupported_ops_reported_at_once(tmp_path):
     assert "FancyA x4 (e.g. a0, a1, a2, ...)" in text and "FancyB x1 (e.g. b0)" in text
 
 
-def test_tf1_control_flow_gets_advice(tmp_path):
+def test_tf1_switch_merge_on_a_constant_keeps_the_taken_branch(tmp_path):
+    """TF1 control flow is converted (tests/tensorflow/test_tf1_control_flow.py); a conditional on a Const
+    predicate leaves only its taken branch."""
     g = relu_graph()
-    g.const("pred", np.array(True))
+    g.const("pred", np.array(False))
     g.node("sw", "Switch", ["relu", "pred"], T=F32)
-    g.node("merge", "Merge", ["sw:0", "sw:1"], T=F32, N=2)
-    err = codes(lambda: load_tf_graph(g.save(tmp_path), {}, []))
-    assert err.code == "E11009" and "Merge x1" in str(err) and "Switch x1" in str(err)
-    assert "functional control flow" in str(err)
+    g.node("neg", "Neg", ["sw:1"], T=F32)
+    g.node("merge", "Merge", ["sw:0", "neg"], T=F32, N=2)
+    graph = load_tf_graph(g.save(tmp_path), {}, [])
+    assert {op.type for op in graph.ops()} <= {"Data", "Relu", "Identity", "NetOutput"}
 
 
 def test_wrong_files_are_e10041(tmp_path):

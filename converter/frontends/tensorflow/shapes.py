@@ -33,6 +33,12 @@ class ShapeTracker:
         self._catch_up()
         return self.values.get(ref)
 
+    def desc(self, ref):
+        """A copy of what is known of ref's tensor (dtype, shape; a sequence's element dtype), or None."""
+        self._catch_up()
+        d = self.descs.get(ref)
+        return None if d is None else d.copy()
+
     def _catch_up(self) -> None:
         names = list(self.graph.g.nodes)
         for name in names[self.seen:]:
@@ -50,7 +56,12 @@ class ShapeTracker:
             return
         if op.type == "Data":
             d = op.outputs[0]
-            self.descs[(op.name, 0)] = TensorDesc(d.dtype, self.input_shapes.get(op.name, d.shape))
+            self.descs[(op.name, 0)] = TensorDesc(d.dtype, self.input_shapes.get(op.name, d.shape), attrs=dict(d.attrs))
+            return
+        if op.subgraphs:       # If/Loop: what the handler learnt from converting the bodies
+            for i, d in enumerate(op.outputs):
+                if d.dtype is not None:
+                    self.descs[(op.name, i)] = TensorDesc(d.dtype, d.shape, attrs=dict(d.attrs))
             return
         if op.type == "NetOutput" or not ops.has(op.type):
             return

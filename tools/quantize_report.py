@@ -1,0 +1,97 @@
+"""Measure post-training quantization (omtool quantize) per model and algorithm: int8 .om vs the fp32 graph on
+held-out inputs (cosine per sample, top-1 agreement), .om weight sizes int8 vs fp16, and time.
+
+Models: resnet50 and mobilenetv2 from tools/make_trained_like.py (give its OUT_DIR), and the real trained
+digits CNN committed in tests/data/quantize.
+
+Rows: fp16 (the plain fp16 .om, for scale), each algorithm, and with --skip-worst N the first algorithm again
+with the N layers that the per-layer bisect (on one calibration batch) names as hurting most left in float
+(quant_enable false in the config): AMCT's workflow when a model loses too much.
+
+Run: python tools/make_trained_like.py /tmp/qmodels
+     python tools/quantize_report.py /tmp/qmodels [--models resnet50,mobilenetv2,digits] [--algos ifmr,hfmg]
+                                     [--skip-worst N]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+from converter import api
+from converter.om.reader import om_info
+from converter.options import ConvertOptions
+from converter.quantize import quantize
+from converter.quantize.check import bisect, compare
+from converter.quantize.data import BatchSource
+from converter.quantize.graphs import fp32_graph
+from converter.quantize.layers import find_layers
+
+DIGITS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "data", "quantize")
+
+
+def sources(folder: str, name: str) -> tuple:
+    if name == "digits":
+        return (os.path.join(DIGITS, "digits_cnn.onnx"), os.path.join(DIGITS, "digits_calib.npy"),
+                os.path.join(DIGITS, "digits_test.npy"))
+    return tuple(os.path.join(folder, f"{name}{s}") for s in (".onnx", "_calib.npy", "_held.npy"))
+
+
+def weights_size(path: str) -> int:
+    return next(p["size"] for p in om_info(path)["partitions"] if p["type"] == "WEIGHTS_DATA")
+
+
+def row(name: str, label: str, om: str, layers: int, took: float, graph, held_data, n_calib: int, fp16: int):
+    report = compare(graph, om, held_data, list(range(len(held_data))))
+    for o in report["outputs"]:
+        print(f"{name:12s} {label:7s} {layers:6d} {n_calib:5d} {o['samples']:5d} "
+              f"{o['cosine_mean']:9.6f} {o['cosine_min']:9.6f} {o['top1_agreement']:7.2%} "
+              f"{o['distinct_top1']:7d} {weights_size(om):10d} {fp16:10d} {took:10.1f}", flush=True)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("folder", nargs="?", default="")
+    ap.add_argument("--models", default="resnet50,mobilenetv2,digits")
+    ap.add_argument("--algos", default="ifmr,hfmg")
+    ap.add_argument("--skip-worst", type=int, default=0)
+    a = ap.parse_args()
+    out = tempfile.mkdtemp(prefix="quantize_report_")
+    print(f"{'model':12s} {'algo':7s} {'layers':>6s} {'calib':>5s} {'held':>5s} {'cos mean':>9s} {'cos min':>9s} "
+          f"{'top-1':>7s} {'classes':>7s} {'int8 .om':>10s} {'fp16 .om':>10s} {'quantize s':>10s}")
+    for name in a.models.split(","):
+        model, calib, held = sources(a.folder, name)
+        opts = ConvertOptions(framework=5, model=model, output=os.path.join(out, name))
+        fp16_om = api.convert(ConvertOptions(framework=5, model=model, output=os.path.join(out, name + "_fp16")))
+        fp16 = weights_size(fp16_om)
+        graph = fp32_graph(opts)
+        held_data = BatchSource(graph, [held], option="held")
+        n_calib = len(BatchSource(graph, [calib]))
+        ctx = (graph, held_data, n_calib, fp16)
+        row(name, "fp16", fp16_om, 0, 0.0, *ctx)
+        first = None
+        for algo in a.algos.split(","):
+            start = time.time()
+            res = quantize(opts, [calib], batch_num=n_calib, act_algo=algo)
+            first = first or (algo, res)
+            row(name, algo, res.om, len(res.layers), time.time() - start, *ctx)
+        if a.skip_worst:
+            algo, res = first
+            calib_data = BatchSource(graph, [calib])
+            worst = [r["layer"] for r in bisect(graph, find_layers(graph), res.records, calib_data, [0])]
+            cfg = os.path.join(out, f"{name}_skip.json")
+            with open(cfg, "w") as f:
+                json.dump({"batch_num": n_calib, **{w: {"quant_enable": False} for w in worst[:a.skip_worst]}}, f)
+            start = time.time()
+            res = quantize(opts, [calib], config_path=cfg, act_algo=algo)
+            row(name, f"{algo}-{a.skip_worst}", res.om, len(res.layers), time.time() - start, *ctx)
+            print(f"{name}: left in float: {', '.join(worst[:a.skip_worst])}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
