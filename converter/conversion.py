@@ -22,7 +22,16 @@ def _shape_dict(options: ConvertOptions) -> dict:
 
 
 def load_source_graph(options: ConvertOptions) -> Graph:
-    """Parse the source model into the IR (no passes yet)."""
+    """Parse the source model into the IR (no passes yet). The names of the source graph's outputs are
+    recorded as ``graph.meta["source_outputs"]``: the .om writer refuses a model whose outputs differ."""
+    graph = _load_frontend_graph(options)
+    net = graph.net_output()
+    given = list(net.attrs.get("output_names") or []) if net is not None else []
+    graph.meta["source_outputs"] = given if len(given) >= len(graph.output_refs()) else graph.output_names()
+    return graph
+
+
+def _load_frontend_graph(options: ConvertOptions) -> Graph:
     fw = options.framework
     model = require_file(options.model, "--model")
     if fw == Framework.ONNX:

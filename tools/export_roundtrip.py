@@ -58,7 +58,9 @@ def onnx_inputs(path: str) -> list:
 
 
 def static_shapes(path: str, feeds: dict) -> tuple:
-    return tuple((vi.name, tuple(np.asarray(feeds[vi.name]).shape)) for vi in onnx_inputs(path) if vi.name in feeds)
+    """--input_shape for the tensor feeds (sequence and optional inputs have no shape)."""
+    return tuple((vi.name, tuple(np.asarray(feeds[vi.name]).shape)) for vi in onnx_inputs(path)
+                 if isinstance(feeds.get(vi.name), np.ndarray))
 
 
 def export_in_memory(om: str) -> bytes:
@@ -77,7 +79,16 @@ def runtime_outputs(om: str, feeds: dict) -> list:
     return sess.run_outputs(model_feeds(sess.graph, feeds))
 
 
+def _flat(values: list) -> list:
+    """Outputs with sequences spread into their elements (a length mismatch shows as an extra output)."""
+    out = []
+    for v in values:
+        out.extend(_flat(list(v)) + [len(v)] if isinstance(v, list) else [v])
+    return out
+
+
 def compared(got: list, want: list) -> dict:
+    got, want = _flat(got), _flat(want)
     errors = [scaled_error(g, w) for g, w in zip(got, want)]
     return {"outputs": len(got), "expected": len(want), "error": max(errors, default=0.0)}
 

@@ -7,7 +7,8 @@ import onnx
 from onnx import TensorProto, helper
 
 from ..errors import UNSUPPORTED_OP, ConverterError
-from ..ir import DataType, to_numpy
+from ..ir import DataType, from_numpy, to_numpy
+from ..ir.dtypes import to_bytes
 
 # ONNX element types our DataTypes map to (the rest have no ONNX tensor type)
 _ONNX_TYPES = {
@@ -19,6 +20,9 @@ _ONNX_TYPES = {
     DataType.DT_BOOL: TensorProto.BOOL, DataType.DT_DOUBLE: TensorProto.DOUBLE,
     DataType.DT_STRING: TensorProto.STRING, DataType.DT_COMPLEX64: TensorProto.COMPLEX64,
     DataType.DT_COMPLEX128: TensorProto.COMPLEX128, DataType.DT_BF16: TensorProto.BFLOAT16,
+    # the narrow types by number (older onnx wheels lack some names)
+    DataType.DT_FLOAT8_E4M3FN: 17, DataType.DT_FLOAT8_E5M2: 19, DataType.DT_INT4: 22, DataType.DT_FLOAT4_E2M1: 23,
+    DataType.DT_FLOAT8_E8M0: 24, DataType.DT_UINT2: 25, DataType.DT_INT2: 26,
 }
 
 
@@ -99,9 +103,9 @@ class OnnxGraph:
             return name
         tensor = self.proto.initializer.add()
         tensor.name = name
-        tensor.data_type = helper.np_dtype_to_tensor_dtype(array.dtype)
+        tensor.data_type = onnx_type(from_numpy(array.dtype), f"constant '{name}'")
         tensor.dims.extend(array.shape)
-        tensor.raw_data = np.ascontiguousarray(array).astype(array.dtype.newbyteorder("<"), copy=False).tobytes()
+        tensor.raw_data = to_bytes(array).tobytes()  # little-endian; int4/float4/int2 packed as ONNX packs them
         return name
 
     def add_input(self, name: str, type_proto) -> None:

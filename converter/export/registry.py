@@ -136,5 +136,10 @@ class Emit:
     def transpose(self, name: str, perm) -> str:
         return self.one("Transpose", [name], perm=list(perm))
 
+    def needs_opset(self, version: int) -> None:
+        """This op's ONNX form needs default-domain opset ``version`` (an attribute that came later than the
+        opset its emitter declares)."""
+        self.exporter.state.opset_needs.add(int(version))
+
     def refuse(self, why: str) -> Refusal:
         return Refusal(why)

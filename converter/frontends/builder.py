@@ -16,7 +16,7 @@ class GraphBuilder:
 
     def op(self, op_type: str, inputs, attrs: dict | None = None, *, name: str, n_out: int = 1,
            source: str | None = None, out_names=None) -> list:
-        name = self.graph.unique_name(name)
+        name = self.graph.unique_name(name or op_type)  # an op named "" could not be referred to in an .om
         outs = []
         for i in range(n_out):
             tname = out_names[i] if out_names and i < len(out_names) else None

@@ -11,6 +11,8 @@ import numpy as np
 
 from ..errors import INTERNAL_ERROR, INVALID_OM_FILE, ConverterError, OmFormatError
 from ..ir import TensorDesc, from_numpy, to_numpy
+from ..ir.dtypes import from_bytes, to_bytes
+from ..ir.dtypes import nbytes as stored_nbytes
 from ..proto import ge_ir_pb2 as ge
 
 VT = ge.AttrDef.ListValue
@@ -134,7 +136,7 @@ def inline_tensor(out: ge.TensorDef, value: np.ndarray) -> ge.TensorDef:
         raise ConverterError(INTERNAL_ERROR, "string tensors cannot be stored as .om tensor attributes")
     desc = TensorDesc(dtype=from_numpy(value.dtype), shape=tuple(value.shape))
     desc_to_proto(desc, out.desc)
-    out.data = np.ascontiguousarray(value.astype(value.dtype.newbyteorder("<"), copy=False)).tobytes()
+    out.data = to_bytes(value).tobytes()
     return out
 
 
@@ -202,15 +204,15 @@ def tensor_from_proto(t: ge.TensorDef, weights=None) -> np.ndarray:
         raw = memoryview(b"") if weights is None or not size else memoryview(weights)[offset: offset + size]
     shape = tuple(desc.shape.dim)
     try:
-        dtype = to_numpy(desc.dtype).newbyteorder("<")
+        dtype = to_numpy(desc.dtype)
     except (KeyError, ValueError):
         return np.frombuffer(raw, np.uint8)
     if dtype.kind == "O" or any(d < 0 for d in shape):
         return np.frombuffer(raw, np.uint8)
     count = int(np.prod(shape, dtype=np.int64))
-    if count * dtype.itemsize != len(raw):
+    if stored_nbytes(desc.dtype, count) != len(raw):
         return np.frombuffer(raw, np.uint8)
-    return np.frombuffer(raw, dtype, count).reshape(shape)
+    return from_bytes(raw, desc.dtype, shape)
 
 
 # ---- TensorDesc <-> TensorDescriptor ---------------------------------------------------------

@@ -19,15 +19,16 @@ import numpy as np
 from ..errors import FILE_OPEN_FAILED, INVALID_OM_FILE, ConverterError, OmFormatError
 from ..fileio import resolve_inside
 from ..ir import Graph, from_numpy, to_numpy
+from ..ir.dtypes import from_bytes, is_ml_dtype, to_bytes
+from ..ir.dtypes import nbytes as stored_nbytes
 
 WEIGHT_DIR = "weight"
 FILE_PREFIX = "weight_"
 
 
 def weight_bytes(value: np.ndarray) -> memoryview:
-    """The bytes a weight file holds: little-endian, C order."""
-    arr = np.ascontiguousarray(value.astype(value.dtype.newbyteorder("<"), copy=False))
-    return memoryview(arr.reshape(-1).view(np.uint8))
+    """The bytes a weight file holds: little-endian, C order, sub-byte types packed (ir.dtypes.to_bytes)."""
+    return memoryview(to_bytes(value))
 
 
 def weight_file_name(data: memoryview) -> str:
@@ -45,7 +46,7 @@ def externalize_weights(graph: Graph, store) -> None:
     """Turn every non-empty numeric Const of ``graph`` (bodies included) into a FileConstant; ``store`` (a
     weight_files.WeightStore) writes the files."""
     consts = [op for g in _graphs(graph) for op in g.ops() if op.type == "Const" and op.value is not None
-              and op.value.dtype.kind not in "OUSV" and op.value.size]
+              and (op.value.dtype.kind not in "OUSV" or is_ml_dtype(op.value.dtype)) and op.value.size]
     files = {}
     names = []
     for op in consts:
@@ -57,7 +58,7 @@ def externalize_weights(graph: Graph, store) -> None:
         value, out = np.asarray(op.value), op.outputs[0]
         shape = [int(d) for d in value.shape]
         op.type = "FileConstant"
-        op.attrs = {"location": name, "offset": 0, "length": int(value.nbytes), "dtype": int(from_numpy(value.dtype)),
+        op.attrs = {"location": name, "offset": 0, "length": len(files[name]), "dtype": int(from_numpy(value.dtype)),
                     "shape": shape, "original_shape": [int(d) for d in (out.origin_shape or shape)]}
         op.value = None
 
@@ -92,7 +93,8 @@ def _int_list(value, what: str, op_name: str) -> list:
 def _load_file_constant(op, folder: str) -> np.ndarray:
     name = op.name
     try:
-        dtype = to_numpy(int(op.attrs.get("dtype", op.outputs[0].dtype if op.outputs else 0)))
+        dt = int(op.attrs.get("dtype", op.outputs[0].dtype if op.outputs else 0))
+        dtype = to_numpy(dt)
     except (KeyError, ValueError, TypeError):
         dtype = None
     if dtype is None or dtype.kind == "O":
@@ -104,7 +106,7 @@ def _load_file_constant(op, folder: str) -> np.ndarray:
     if not all(isinstance(v, int) and v >= 0 for v in (offset, length)):
         raise OmFormatError(INVALID_OM_FILE, f"FileConstant {name!r}: offset {offset!r} / length {length!r} must be "
                             "non-negative integers", node=name)
-    nbytes = math.prod(shape) * dtype.itemsize
+    nbytes = stored_nbytes(dt, math.prod(shape))
     path = file_constant_path(folder, op.attrs, name)
     if not os.path.isfile(path):
         raise ConverterError(FILE_OPEN_FAILED, f"FileConstant {name!r}: weight file '{path}' not found (keep the "
@@ -114,6 +116,8 @@ def _load_file_constant(op, folder: str) -> np.ndarray:
                             f"{shape} needs ({nbytes} bytes at offset {offset})", node=name, path=path)
     if not nbytes:
         return np.zeros(shape, dtype)
+    if is_ml_dtype(dtype):  # bfloat16, float8, int4, ...: decoded (sub-byte types unpacked)
+        return from_bytes(np.memmap(path, dtype=np.uint8, mode="r", offset=offset, shape=(nbytes,)), dt, tuple(shape))
     return np.memmap(path, dtype=dtype.newbyteorder("<"), mode="r", offset=offset, shape=tuple(shape))
 
 

@@ -18,6 +18,7 @@ from .. import __version__
 from .. import ops as op_registry
 from ..errors import INTERNAL_ERROR, INVALID_OM_FILE, ConverterError, GraphError, OmFormatError
 from ..ir import Graph, Op, TensorDesc, from_numpy
+from ..ir.dtypes import is_ml_dtype, to_bytes
 from ..ops.registry import coerce
 from ..proto import ge_ir_pb2 as ge
 from .attrs import desc_from_proto, desc_to_proto, from_attr, tensor_from_proto, to_attr
@@ -148,10 +149,11 @@ class _ModelWriter:
         out = op.outputs[0] if op.outputs else TensorDesc()
         desc = out.copy(dtype=from_numpy(value.dtype), shape=tuple(value.shape))
         desc_to_proto(desc, tdef.desc)
+        data = to_bytes(value) if is_ml_dtype(value.dtype) else value  # narrow types as files store them
         tdef.desc.data_offset = self.offset
-        tdef.desc.weight_size = value.nbytes
-        self.placed.append((tdef.desc, value, self.offset))
-        self.offset = _align(self.offset + value.nbytes)
+        tdef.desc.weight_size = data.nbytes
+        self.placed.append((tdef.desc, data, self.offset))
+        self.offset = _align(self.offset + data.nbytes)
 
     @property
     def weights_size(self) -> int:

@@ -13,6 +13,7 @@ from ..errors import INTERNAL_ERROR, ConverterError
 from ..ir import Graph
 from .container import HEADER_SIZE, OmHeader, PartitionSource, PartitionType, pack_table64, write_om_file
 from .model_def import WEIGHT_ALIGN, ModelDefBuild, graph_to_model_def
+from .output_check import check_outputs
 
 OM_IR_VERSION = 2
 
@@ -47,8 +48,10 @@ def write_om(graph: Graph, path, model_attrs: dict | None = None) -> Path:
 
     model_attrs are stored as ModelDef attrs (atc_cmdline, soc_version, framework_type, ...);
     atc_version, weight_size, memory_size, om_info_list and attr_model_out_nodes_name are added.
+    Nothing is written when the outputs differ from ``graph.meta["source_outputs"]`` (output_check.py).
     """
     build = graph_to_model_def(graph, model_attrs)
+    check_outputs(build.model_def, graph.meta.get("source_outputs"))
     model_bytes = _model_bytes_for_aligned_weights(build)
     header = OmHeader(name=graph.name, om_ir_version=OM_IR_VERSION, is_unknow_model=int(_is_dynamic(graph)))
     parts = [

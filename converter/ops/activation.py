@@ -108,7 +108,7 @@ def _softmax(x, axis):
     return out
 
 
-def _log_softmax(x, axis):
+def log_softmax(x, axis):
     shifted = x - np.max(x, axis=axis, keepdims=True)
     return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
@@ -129,7 +129,7 @@ register("Softmax", attrs={"axis": Attr("int", -1)}, infer=same_as_input(), cate
     _along_axis(_softmax))
 register("LogSoftmax", attrs={"axis": Attr("int", -1)}, infer=same_as_input(), category="activation",
          traits={"keep_fp32_mix"}, doc="x - log(sum(exp(x))) along axis (ONNX opset-13 semantics).")(
-    _along_axis(_log_softmax))
+    _along_axis(log_softmax))
 
 
 @register("Hardmax", attrs={"axis": Attr("int", -1)}, infer=same_as_input(), category="activation")

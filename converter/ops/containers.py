@@ -1,20 +1,40 @@
-"""Sequence (list-of-tensors) ops, ONNX semantics. A sequence value is a SequenceValue (a Python list of
-arrays) at run time; its descriptor has dtype DT_VARIANT and records the element dtype in attrs."""
+"""Sequence (list-of-tensors) and optional ops, ONNX semantics. A sequence value is a SequenceValue (a Python
+list of arrays) at run time, an optional an OptionalValue (a tensor, a sequence, or nothing); their
+descriptors have dtype DT_VARIANT and record in attrs the element dtype ("elem_dtype") and, for an optional,
+"optional" and what it holds ("elem_kind": tensor or sequence)."""
 from __future__ import annotations
 
 import numpy as np
 
 from ..errors import INVALID_ARGUMENT_VALUE, GraphError
 from ..ir import DataType, TensorDesc, to_numpy
-from .registry import Attr, InferContext, SequenceValue, desc, register
+from .registry import Attr, InferContext, OptionalValue, SequenceValue, desc, register
 
 VARIANT = DataType.DT_VARIANT
 
 
-def _seq_desc(elem_dtype) -> TensorDesc:
+def sequence_desc(elem_dtype) -> TensorDesc:
+    """The descriptor of a sequence of tensors of elem_dtype (None: not known)."""
     d = TensorDesc(dtype=VARIANT, shape=None)
     d.attrs["elem_dtype"] = int(elem_dtype) if elem_dtype is not None else None
     return d
+
+
+def optional_desc(elem_dtype, elem_kind: str = "tensor", elem_shape=None) -> TensorDesc:
+    """The descriptor of an optional holding a tensor (of elem_dtype, elem_shape) or a sequence of them."""
+    d = sequence_desc(elem_dtype)
+    d.attrs["optional"] = True
+    d.attrs["elem_kind"] = elem_kind
+    if elem_kind == "tensor" and elem_shape is not None:
+        d.attrs["elem_shape"] = [int(v) for v in elem_shape]
+    return d
+
+
+def is_optional(d) -> bool:
+    return d is not None and d.dtype == VARIANT and bool(d.attrs.get("optional"))
+
+
+_seq_desc = sequence_desc
 
 
 def _elem_dtype(ctx: InferContext, i: int = 0):
@@ -266,3 +286,54 @@ def sequence_concat(inputs, attrs):
         rest = attrs["element_shape"] or []
         return [np.zeros([0] + [max(d, 0) for d in rest], to_numpy(attrs["dtype"])), np.zeros(0, np.int64)]
     return [np.concatenate([np.asarray(v) for v in seq]), np.array([np.shape(v)[0] for v in seq], np.int64)]
+
+
+# ---- optionals ---------------------------------------------------------------------------------
+
+def _held_desc(d) -> TensorDesc:
+    """What an optional (or a plain value) holds: a tensor desc or a sequence desc."""
+    if not is_optional(d):
+        return d.copy() if d is not None else desc(DataType.DT_FLOAT, None)
+    if d.attrs.get("elem_kind") == "sequence":
+        return sequence_desc(d.attrs.get("elem_dtype"))
+    shape = d.attrs.get("elem_shape")
+    return desc(d.attrs.get("elem_dtype") or DataType.DT_FLOAT, None if shape is None else tuple(shape))
+
+
+def _optional_infer(ctx: InferContext):
+    d = ctx.inputs[0] if ctx.has(0) else None
+    if d is None:
+        return [optional_desc(ctx.attrs["elem_dtype"], ctx.attrs["elem_kind"])]
+    if d.dtype == VARIANT:
+        return [optional_desc(d.attrs.get("elem_dtype"), "sequence")]
+    return [optional_desc(d.dtype, "tensor", d.shape)]
+
+
+@register("Optional", attrs={"elem_dtype": Attr("any", None, "int: the element dtype of an empty optional"),
+                             "elem_kind": Attr("str", "tensor", "tensor | sequence")},
+          infer=_optional_infer, category="sequence", traits={"never_fold"})
+def optional(inputs, attrs):
+    """Optional: (x?) -> an optional holding x, or an empty one of elem_kind/elem_dtype."""
+    return [OptionalValue(inputs[0] if inputs and inputs[0] is not None else None)]
+
+
+@register("OptionalHasElement", infer=lambda ctx: [desc(DataType.DT_BOOL, ())], category="sequence",
+          traits={"never_fold"})
+def optional_has_element(inputs, attrs):
+    """OptionalHasElement: (x?) -> whether x is a non-empty optional or a plain tensor/sequence (an absent
+    input is an empty optional)."""
+    x = inputs[0] if inputs else None
+    return np.array(x.value is not None if isinstance(x, OptionalValue) else x is not None)
+
+
+@register("OptionalGetElement", infer=lambda ctx: [_held_desc(ctx.inputs[0])], category="sequence",
+          traits={"never_fold"})
+def optional_get_element(inputs, attrs):
+    """OptionalGetElement: (x) -> what the optional x holds (a plain tensor/sequence passes through); an
+    empty optional is an error."""
+    x = inputs[0]
+    if isinstance(x, OptionalValue):
+        if x.value is None:
+            raise GraphError(INVALID_ARGUMENT_VALUE, "OptionalGetElement: the optional is empty")
+        return [x.value]
+    return [x]

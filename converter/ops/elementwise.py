@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..ir import DataType, to_numpy
+from ..ir import DataType, from_numpy, to_numpy
+from .casting import cast_to
 from .registry import Attr, InferContext, broadcast, desc, register, same_as_input
 from .special import erf
 from .workspace import output_for
@@ -225,20 +226,21 @@ def _cast_infer(ctx: InferContext):
     return [desc(ctx.attrs["dst_type"], ctx.shape(0))]
 
 
-@register("Cast", attrs={"dst_type": Attr("dtype", doc="a converter.ir.DataType number")},
+@register("Cast", attrs={"dst_type": Attr("dtype", doc="a converter.ir.DataType number"),
+                         "saturate": Attr("bool", True, "float8 targets: clip out-of-range values (ONNX saturate)"),
+                         "round_mode": Attr("str", "up", "float8 e8m0 targets: up | down | nearest")},
           infer=_cast_infer, category="elementwise")
 def cast(inputs, attrs):
-    """Convert to dst_type (floats to integers truncate toward zero)."""
-    x = np.asarray(inputs[0])
-    with np.errstate(all="ignore"):
-        return x.astype(to_numpy(attrs["dst_type"]))
+    """Convert to dst_type (floats to integers truncate toward zero; ops/casting.py for the narrow types)."""
+    return cast_to(inputs[0], attrs["dst_type"], attrs["saturate"], attrs["round_mode"])
 
 
-@register("CastLike", infer=lambda ctx: [desc(ctx.dtype(1), ctx.shape(0))], category="elementwise")
+@register("CastLike", attrs={"saturate": Attr("bool", True), "round_mode": Attr("str", "up")},
+          infer=lambda ctx: [desc(ctx.dtype(1), ctx.shape(0))], category="elementwise")
 def cast_like(inputs, attrs):
     """Convert input 0 to the dtype of input 1 (ONNX CastLike when that dtype is not yet known)."""
-    with np.errstate(all="ignore"):
-        return np.asarray(inputs[0]).astype(np.asarray(inputs[1]).dtype)
+    target = np.asarray(inputs[1]).dtype
+    return cast_to(inputs[0], from_numpy(target), attrs["saturate"], attrs["round_mode"])
 
 
 @register("Select", infer=broadcast(1), category="elementwise")

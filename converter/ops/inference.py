@@ -6,7 +6,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import INTERNAL_ERROR, ConverterError, GraphError
-from ..ir import DataType, Graph, TensorDesc, to_numpy
+from ..ir import DataType, Graph, Op, TensorDesc, to_numpy
+from ..ir.inline import inline_graph
+from .control import scan_axis
 from .registry import InferContext, get, run_kernel, with_trait
 
 MAX_ROUNDS = 8      # whole-graph rounds before infer_graph gives up on reaching a fixed point
@@ -102,11 +104,108 @@ def _infer_loop(graph: Graph, op, warn) -> bool:
     return _set_outputs(op, carried + scans)
 
 
+def _infer_scan(graph: Graph, op, warn) -> bool:
+    """Scan: body inputs are (states..., one slice per scan input, outer...); states keep the dtype of the
+    body's results and a shape where the body keeps it; scan outputs get the scan length inserted at their
+    axes (unknown when no scan input has a known one)."""
+    ins = graph.input_descs(op.name)
+    attrs = get("Scan").normalize(op.attrs, op.name)
+    n, m = attrs["num_states"], attrs["num_scan_inputs"]
+    batch = None
+    if attrs["batched"]:   # opset 8: drop sequence_lens and the batch axis; the body sees one batch element
+        ins = ins[1:]
+        known = [d.shape[0] for d in ins[:n + m] if d is not None and d.shape]
+        batch = known[0] if known else -1
+        ins = [None if d is None else d.copy(shape=None if d.shape is None else tuple(d.shape[1:])) if k < n + m
+               else d for k, d in enumerate(ins)]
+    feeds, length = [], -1
+    for k, d in enumerate(ins):
+        if d is None:
+            feeds.append((DataType.DT_FLOAT, None))
+        elif n <= k < n + m and d.shape is not None:
+            axis = scan_axis(attrs["scan_input_axes"], k - n, len(d.shape))
+            length = d.shape[axis] if length == -1 else length
+            feeds.append((d.dtype, tuple(d.shape[:axis]) + tuple(d.shape[axis + 1:])))
+        else:
+            feeds.append((d.dtype, None if n <= k < n + m else d.shape))
+    body = op.subgraphs["body"]
+    for data, (dtype, shape) in zip(body.data_ops(), feeds):
+        data.outputs[0].dtype, data.outputs[0].shape = dtype, shape
+    infer_graph(body, warn=warn)
+    outs = [body.desc(r) for r in body.output_refs()]
+    states = [(d.dtype, d.shape if ins[k] is not None and ins[k].shape == d.shape else None)
+              for k, d in enumerate(outs[:n])]
+    scans = []
+    for k, d in enumerate(outs[n:]):
+        shape = None
+        if d.shape is not None:
+            axis = scan_axis(attrs["scan_output_axes"], k, len(d.shape) + 1)
+            shape = tuple(d.shape[:axis]) + (length,) + tuple(d.shape[axis:])
+        scans.append((d.dtype, shape))
+    if batch is not None:
+        states = [(dt, None if shape is None else (batch, *shape)) for dt, shape in states]
+        scans = [(dt, None if shape is None else (batch, *shape)) for dt, shape in scans]
+    return _set_outputs(op, states + scans)
+
+
+def _fold_if(graph: Graph, op) -> bool:
+    """An If whose condition is a constant by now is replaced by the branch it takes (inlined, one Identity
+    per output keeping the If's output descs): the other branch may not even fit the shapes it would see."""
+    refs = graph.inputs_of(op.name)
+    cond = graph.const_value(refs[0]) if refs and refs[0] is not None else None
+    if cond is None or np.size(cond) != 1:
+        return False
+    branch = op.subgraphs["then_branch" if bool(np.asarray(cond).reshape(-1)[0]) else "else_branch"]
+    results = inline_graph(graph, branch, refs[1:], op.name)
+    consumers = {i: graph.consumers(op.name, i) for i in range(len(op.outputs))}
+    outputs = [d.copy() for d in op.outputs]
+    graph.remove(op.name)
+    for i, ref in enumerate(results):
+        out = graph.add(Op(graph.unique_name(f"{op.name}_out{i}"), "Identity", {}, [outputs[i]], source=op.source),
+                        [ref])
+        for v, k in consumers.get(i, ()):
+            graph.connect((out.name, 0), v, k)
+    return True
+
+
+def _infer_sequence_map(graph: Graph, op, warn) -> bool:
+    """SequenceMap: the body sees one element of each sequence input (other inputs whole); each body output
+    becomes a sequence of its dtype."""
+    ins = graph.input_descs(op.name)
+    count = int(op.attrs.get("num_inputs", 1))
+    body = op.subgraphs["body"]
+    for k, (data, d) in enumerate(zip(body.data_ops(), ins)):
+        if d is None:
+            continue
+        if k < count and d.dtype == DataType.DT_VARIANT:
+            elem = d.attrs.get("elem_dtype")
+            data.outputs[0].dtype, data.outputs[0].shape = (elem if elem is not None else data.outputs[0].dtype), None
+        else:
+            data.outputs[0].dtype, data.outputs[0].shape = d.dtype, d.shape
+    infer_graph(body, warn=warn)
+    changed = False
+    outs = [body.desc(r) for r in body.output_refs()]
+    while len(op.outputs) < len(outs):
+        op.outputs.append(TensorDesc(shape=None))
+    for d, out in zip(op.outputs, outs):
+        if d.dtype != DataType.DT_VARIANT or d.attrs.get("elem_dtype") != int(out.dtype):
+            d.dtype, d.shape = DataType.DT_VARIANT, None
+            d.attrs["elem_dtype"] = int(out.dtype)
+            changed = True
+    return changed
+
+
 def _infer_subgraph_op(graph: Graph, op, warn) -> bool:
     """Ops with bodies. If: give each branch's Data ops the descs of the op's inputs after the first, infer
     the branches, and take outputs the branches agree on (unknown dims where they differ). Loop: see above."""
     if op.type == "Loop":
         return _infer_loop(graph, op, warn)
+    if op.type == "If" and _inline_decided_if(graph, op):
+        return True
+    if op.type == "Scan":
+        return _infer_scan(graph, op, warn)
+    if op.type == "SequenceMap":
+        return _infer_sequence_map(graph, op, warn)
     ins = graph.input_descs(op.name)[1:]
     results = []
     for sub in op.subgraphs.values():
@@ -125,10 +224,29 @@ def _infer_subgraph_op(graph: Graph, op, warn) -> bool:
     return _set_outputs(op, merged)
 
 
+def _inline_decided_if(graph: Graph, op) -> bool:
+    """An If whose condition folding made a constant becomes the branch it takes (the other one, which may not
+    even fit the shapes, is dropped): its ops are copied into the graph, reading the If's inputs."""
+    refs = graph.inputs_of(op.name)
+    cond = graph.const_value(refs[0]) if refs and refs[0] is not None else None
+    if cond is None or np.asarray(cond).size != 1 or set(op.subgraphs) != {"then_branch", "else_branch"}:
+        return False
+    branch = op.subgraphs["then_branch" if bool(np.asarray(cond).reshape(-1)[0]) else "else_branch"]
+    outs = inline_graph(graph, branch, refs[1:], prefix=op.name)
+    for i, ref in enumerate(outs):
+        if ref is not None and op.outputs[i].name and not graph.desc(ref).name:
+            graph.desc(ref).name = op.outputs[i].name
+        graph.replace_uses((op.name, i), ref)
+    graph.remove(op.name)
+    return True
+
+
 def infer_op(graph: Graph, op, fold: bool = True, warn=None) -> bool:
     """Infer one op's outputs (or fold it into Consts). Returns True if something changed. ``warn`` receives
     a message when the body of an If/Loop does not settle within MAX_ROUNDS."""
     if op.subgraphs:
+        if fold and op.type == "If" and _fold_if(graph, op):
+            return True
         return _infer_subgraph_op(graph, op, warn)
     spec = get(op.type)
     refs = graph.inputs_of(op.name)

@@ -11,7 +11,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import INVALID_ARGUMENT_VALUE, UNSUPPORTED_OP, GraphError
-from ..ir import DataType, to_numpy
+from ..ir import DataType, from_numpy, to_numpy
+from ..ir.dtypes import is_ml_dtype, is_narrow_float
+from .casting import cast_to
 from .nn.conv import ConvGeometry, conv_nd
 from .registry import Attr, InferContext, desc, register
 
@@ -31,25 +33,60 @@ def along_axis(param, axis: int, ndim: int) -> np.ndarray:
     if p.ndim != 1:
         raise GraphError(INVALID_ARGUMENT_VALUE,
                          f"quantization parameter of shape {p.shape}: only scalars and 1-D (per-axis) "
-                         "parameters are supported (block quantization is not)")
+                         "parameters are supported here (blocked ones need block_size)")
     axis = axis + ndim if axis < 0 else axis
     shape = [1] * ndim
     shape[axis] = p.shape[0]
     return p.reshape(shape)
 
 
+def expand_param(param, shape: tuple, axis: int, block_size: int) -> np.ndarray:
+    """A scale/zero point against a tensor of ``shape``: per tensor / per axis (along_axis), or blocked
+    (block_size > 0: the parameter has the tensor's shape except ceil(D / block_size) along axis; each value
+    covers block_size consecutive elements there, the last block possibly shorter)."""
+    if not block_size:
+        return along_axis(param, axis, len(shape))
+    p = np.asarray(param)
+    axis = axis + len(shape) if axis < 0 else axis
+    blocks = -(-shape[axis] // block_size)
+    want = tuple(blocks if i == axis else d for i, d in enumerate(shape))
+    if p.shape != want:
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"blocked quantization: a parameter of shape {list(p.shape)} does "
+                         f"not fit a tensor of shape {list(shape)} with block_size {block_size} on axis {axis} "
+                         f"(it needs {list(want)})")
+    return np.repeat(p, block_size, axis=axis).take(range(shape[axis]), axis=axis)
+
+
+def int_range(dtype) -> tuple:
+    """(min, max) of an integer dtype, int4/int2/uint2 (ml_dtypes) included."""
+    dtype = np.dtype(dtype)
+    if is_ml_dtype(dtype):
+        import ml_dtypes
+        info = ml_dtypes.iinfo(dtype)
+    else:
+        info = np.iinfo(dtype)
+    return int(info.min), int(info.max)
+
+
 def saturate_to(values: np.ndarray, dtype) -> np.ndarray:
     """Float values already rounded, clipped to the integer dtype's range and cast."""
-    info = np.iinfo(dtype)
-    return np.clip(values, info.min, info.max).astype(dtype)
+    lo, hi = int_range(dtype)
+    return np.clip(values, lo, hi).astype(dtype)
 
 
-def quantize(x, scale, zero_point, dtype, axis: int = 1) -> np.ndarray:
-    """saturate(round_half_even(x / scale) + zero_point), divided in float32 as onnxruntime's MLAS does."""
+def quantize(x, scale, zero_point, dtype, axis: int = 1, block_size: int = 0, saturate: bool = True) -> np.ndarray:
+    """saturate(round_half_even(x / scale) + zero_point), divided in float32 as onnxruntime's MLAS does. To a float
+    type (float8, float4) there is no rounding step: x / scale (+ zero point) converted, float8 saturated when
+    ``saturate`` (ONNX's QuantizeLinear)."""
     x = np.asarray(x, np.float32)
-    q = np.rint(x / along_axis(scale, axis, x.ndim).astype(np.float32))
-    if zero_point is not None:
-        q = q + along_axis(zero_point, axis, x.ndim).astype(np.float32)
+    dtype = np.dtype(dtype)
+    q = x / expand_param(scale, x.shape, axis, block_size).astype(np.float32)
+    zp = None if zero_point is None else expand_param(zero_point, x.shape, axis, block_size).astype(np.float32)
+    if is_narrow_float(from_numpy(dtype)):
+        return cast_to(q if zp is None else q + zp, from_numpy(dtype), saturate)
+    q = np.rint(q)
+    if zp is not None:
+        q = q + zp
     return saturate_to(q, dtype)
 
 
@@ -74,15 +111,21 @@ def _quant_dtype(zero_point_dtype, output_dtype: int):
     return to_numpy(output_dtype) if output_dtype else np.dtype(np.uint8)
 
 
-def _check_block(attrs: dict) -> None:
-    if int(attrs.get("block_size", 0) or 0):
-        raise GraphError(UNSUPPORTED_OP, "QuantizeLinear/DequantizeLinear with block_size != 0 (blocked quantization) "
-                         "is not supported")
-
-
 # ---- QuantizeLinear / DequantizeLinear -----------------------------------------------------------
 
+def _check_blocked_params(ctx: InferContext) -> None:
+    """Blocked quantization: the scale and zero point shapes, checked at conversion when the shapes are known."""
+    block, x = ctx.attrs["block_size"], ctx.shape(0)
+    if not block or x is None or any(d < 0 for d in x):
+        return
+    for i in (1, 2):
+        p = ctx.shape(i) if ctx.has(i) else None
+        if p is not None and all(d >= 0 for d in p):
+            expand_param(np.zeros(p, np.float32), tuple(x), ctx.attrs["axis"], block)
+
+
 def _infer_quantize(ctx: InferContext):
+    _check_blocked_params(ctx)
     zp = ctx.dtype(2) if ctx.has(2) else None
     if zp is not None:
         dtype = zp
@@ -96,36 +139,43 @@ def _infer_quantize(ctx: InferContext):
 # stay int8 + scale in the .om (a quarter of the float size).
 @register("QuantizeLinear", attrs={"axis": Attr("int", 1, "axis of 1-D (per-axis) scale/zero point"),
                                    "saturate": Attr("int", 1, "float8 only; integers always saturate"),
-                                   "block_size": Attr("int", 0, "blocked quantization (not supported)"),
+                                   "block_size": Attr("int", 0, "blocked quantization: elements per scale along axis"),
                                    "output_dtype": Attr("dtype", 0, "output type when there is no zero point; "
                                                         "0 = uint8")},
           infer=_infer_quantize, category=CATEGORY, traits={"no_fp16"})
 def quantize_linear(inputs, attrs):
-    """y = saturate(round_half_even(x / y_scale) + y_zero_point); int8/uint8/int16/uint16 from the zero point."""
-    _check_block(attrs)
+    """y = saturate(round_half_even(x / y_scale) + y_zero_point); the type from the zero point (int8/16, uint8/16,
+    int4, int2, uint2, float8 e4m3fn/e5m2, float4 e2m1), else output_dtype; per tensor, per axis or blocked."""
     zp = _opt(inputs, 2)
     dtype = _quant_dtype(None if zp is None else zp.dtype, attrs["output_dtype"])
-    return quantize(inputs[0], inputs[1], zp, dtype, attrs["axis"])
+    return quantize(inputs[0], inputs[1], zp, dtype, attrs["axis"], attrs["block_size"], bool(attrs["saturate"]))
 
 
 def _infer_dequantize(ctx: InferContext):
+    _check_blocked_params(ctx)
     return [desc(ctx.attrs["output_dtype"] or ctx.dtype(1), ctx.shape(0))]
 
 
 @register("DequantizeLinear", attrs={"axis": Attr("int", 1, "axis of 1-D (per-axis) scale/zero point"),
-                                     "block_size": Attr("int", 0, "blocked quantization (not supported)"),
+                                     "block_size": Attr("int", 0, "blocked quantization: elements per scale along "
+                                                        "axis"),
                                      "output_dtype": Attr("dtype", 0, "0 = the scale's type")},
           infer=_infer_dequantize, category=CATEGORY, traits={"never_fold"}, param_inputs={1})
 def dequantize_linear(inputs, attrs):
-    """y = (x - x_zero_point) * x_scale, in float32, output in the scale's type."""
-    _check_block(attrs)
+    """y = (x - x_zero_point) * x_scale, in float32, output in the scale's type (or output_dtype); float8/float4
+    x are widened as they are (their zero point is 0 by definition)."""
     x, scale, zp = np.asarray(inputs[0]), np.asarray(inputs[1]), _opt(inputs, 2)
-    xi = x.astype(np.int64)
-    if zp is not None:
-        xi = xi - along_axis(zp, attrs["axis"], x.ndim).astype(np.int64)
-    y = xi.astype(np.int32).astype(np.float32) * along_axis(scale, attrs["axis"], x.ndim).astype(np.float32)
+    axis, block = attrs["axis"], attrs["block_size"]
+    if is_ml_dtype(x.dtype) and is_narrow_float(from_numpy(x.dtype)):
+        dx = x.astype(np.float32)
+    else:
+        xi = x.astype(np.int64)
+        if zp is not None:
+            xi = xi - expand_param(zp, x.shape, axis, block).astype(np.int64)
+        dx = xi.astype(np.int32).astype(np.float32)
+    y = dx * expand_param(scale, x.shape, axis, block).astype(np.float32)
     out = to_numpy(attrs["output_dtype"]) if attrs["output_dtype"] else scale.dtype
-    return y.astype(out, copy=False)
+    return cast_to(y, from_numpy(out))
 
 
 # ---- DynamicQuantizeLinear ------------------------------------------------------------------------

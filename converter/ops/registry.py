@@ -9,8 +9,9 @@ the shape-inference pass).
 
 Facts about an op type that passes and frontends act on are declared with the op, never listed in a
 pass: ``traits`` (names from ``TRAITS``, asked with ``with_trait``/``has_trait``), ``param_inputs``
-(inputs precision leaves as they are) and ``spatial_rank`` (convolutions, looked up by
-``by_spatial_rank``). ``category`` groups the op in ``omtool ops`` and docs/supported-ops.md.
+(inputs precision leaves as they are), ``const_inputs`` (inputs whose value must be known once the graph is
+folded, such as Squeeze axes: passes/constants.py refuses the op otherwise) and ``spatial_rank`` (convolutions,
+looked up by ``by_spatial_rank``). ``category`` groups the op in ``omtool ops`` and docs/supported-ops.md.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ import numpy as np
 
 from ..errors import INVALID_ARGUMENT_VALUE, UNSUPPORTED_OP, GraphError
 from ..ir import DataType, TensorDesc, from_numpy
+from ..ir.dtypes import is_ml_dtype, is_narrow_float
 
 REQUIRED = object()
 
@@ -95,6 +97,7 @@ class OpSpec:
     traits: frozenset = frozenset()         # names from TRAITS
     param_inputs: frozenset = frozenset()   # input indices that are parameters: precision never casts them
     spatial_rank: int | None = None         # number of spatial axes (convolutions)
+    const_inputs: frozenset = frozenset()   # input indices whose value must be known at conversion (after folding)
     epilogues: frozenset = frozenset()      # op types the kernel applies to its output itself (attrs "_epilogue")
 
     def normalize(self, attrs: dict, node: str = "") -> dict:
@@ -139,7 +142,7 @@ _REGISTRY: dict[str, OpSpec] = {}
 
 def register(op_type: str, *, attrs: dict | None = None, infer: Callable | None = None,
              category: str = "", doc: str = "", traits=(), param_inputs=(), spatial_rank: int | None = None,
-             epilogues=()):
+             const_inputs=(), epilogues=()):
     """Decorator registering a kernel as the canonical op ``op_type`` with its facts (see the module doc).
     ``epilogues``: single-input op types (e.g. Relu) the kernel can apply to its own output when the runtime
     passes attrs["_epilogue"] = that type (the runtime then skips the op that follows)."""
@@ -153,7 +156,7 @@ def register(op_type: str, *, attrs: dict | None = None, infer: Callable | None 
         _REGISTRY[op_type] = OpSpec(op_type, kernel, infer, dict(attrs or {}),
                                     doc or (kernel.__doc__ or "").strip().split("\n")[0], category,
                                     frozenset(traits), frozenset(int(i) for i in param_inputs), spatial_rank,
-                                    frozenset(epilogues))
+                                    frozenset(int(i) for i in const_inputs), frozenset(epilogues))
         return kernel
 
     return wrap
@@ -199,6 +202,12 @@ def by_spatial_rank(trait: str) -> dict:
             if _known_trait(trait) in spec.traits and spec.spatial_rank is not None}
 
 
+def const_inputs(op_type: str) -> frozenset:
+    """Input indices of op_type that must be constants once the graph is folded (passes.constants checks)."""
+    spec = _REGISTRY.get(op_type)
+    return spec.const_inputs if spec is not None else frozenset()
+
+
 def param_inputs(op_type: str) -> frozenset:
     """Input indices of ``op_type`` that are parameters rather than data (precision leaves their dtype)."""
     spec = _REGISTRY.get(op_type)
@@ -209,12 +218,44 @@ class SequenceValue(list):
     """A runtime sequence of arrays (ONNX sequence types): kept as a list, never turned into an array."""
 
 
+class OptionalValue:
+    """A runtime ONNX optional: ``value`` is a tensor, a SequenceValue, or None (empty)."""
+
+    def __init__(self, value=None):
+        self.value = value
+
+    def __repr__(self):
+        return f"OptionalValue({self.value!r})"
+
+
+RUNTIME_VALUES = (SequenceValue, OptionalValue)   # kernel results kept as they are (not made arrays)
+
+
+# ops that convert between exact types themselves (everything else computes bfloat16/float8 in float32)
+EXACT_TYPE_OPS = {"Cast", "CastLike", "Const"}
+
+
 def run_kernel(spec: OpSpec, inputs: list, attrs: dict) -> list:
-    """Run a kernel; returns one value per output (arrays, or SequenceValues for sequence outputs)."""
+    """Run a kernel; returns one value per output (arrays, or SequenceValues / OptionalValues for sequence and
+    optional outputs).
+
+    Kernels are written for numpy types: bfloat16 and float8/float4 inputs (ml_dtypes) are widened to float32
+    and the kernel's float32 results rounded back to that type (the runtime's fp16 emulation, for these types),
+    except for conversions and quantization ops, which handle those types exactly."""
+    narrow = None
+    if spec.type not in EXACT_TYPE_OPS and spec.category != "quantization":
+        narrow = next((a.dtype for a in inputs if isinstance(a, np.ndarray) and is_ml_dtype(a.dtype)
+                       and is_narrow_float(from_numpy(a.dtype))), None)
+        if narrow is not None:
+            inputs = [a.astype(np.float32) if isinstance(a, np.ndarray) and a.dtype == narrow else a for a in inputs]
     out = spec.kernel(inputs, attrs)
     if not isinstance(out, (list, tuple)) or isinstance(out, SequenceValue):
         out = [out]
-    return [o if isinstance(o, SequenceValue) else np.asarray(o) for o in out]
+    out = [o if isinstance(o, RUNTIME_VALUES) else np.asarray(o) for o in out]
+    if narrow is not None:
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = [o.astype(narrow) if isinstance(o, np.ndarray) and o.dtype == np.float32 else o for o in out]
+    return out
 
 
 # ---- shared inference helpers -------------------------------------------------------------------

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..errors import INVALID_ARGUMENT_VALUE, GraphError
 from ..ir import DataType, to_numpy
-from .registry import Attr, InferContext, broadcast_shapes, desc, register, same_as_input
+from .registry import Attr, InferContext, broadcast_shapes, desc, flat_ints, register, same_as_input
 
 INT64 = DataType.DT_INT64
 UNKNOWN = -1
@@ -168,9 +168,22 @@ def flatten(inputs, attrs):
     return x.reshape(_flatten_shape(x.shape, attrs["axis"]))
 
 
+def _given_axes(ctx: InferContext):
+    """Squeeze/Unsqueeze axes: the attribute, or input 1 (ONNX 13+ when not known while converting); None
+    while that input is not a constant yet."""
+    if not ctx.has(1):
+        return ctx.attrs["axes"]
+    value = ctx.value(1)
+    return None if value is None else flat_ints(value)
+
+
+def _input_axes(inputs, attrs) -> list:
+    return flat_ints(inputs[1]) if len(inputs) > 1 and inputs[1] is not None else attrs["axes"]
+
+
 def _squeeze_infer(ctx: InferContext):
-    s, axes = ctx.shape(0), ctx.attrs["axes"]
-    if s is None:
+    s, axes = ctx.shape(0), _given_axes(ctx)
+    if s is None or axes is None:
         return _unknown(ctx)
     if not axes:
         if UNKNOWN in s:
@@ -180,11 +193,13 @@ def _squeeze_infer(ctx: InferContext):
     return [desc(ctx.dtype(0), tuple(d for i, d in enumerate(s) if i not in drop))]
 
 
-@register("Squeeze", attrs={"axes": Attr("ints", [])}, infer=_squeeze_infer, category="tensor", traits={"movement"})
+@register("Squeeze", attrs={"axes": Attr("ints", [])}, infer=_squeeze_infer, category="tensor", traits={"movement"},
+          const_inputs={1})
 def squeeze(inputs, attrs):
-    """Removes the size-1 dims listed in axes (all size-1 dims when axes is empty)."""
+    """Removes the size-1 dims listed in axes (attribute, or constant input 1; all size-1 dims when empty)."""
     x = np.asarray(inputs[0])
-    return np.squeeze(x, axis=tuple(attrs["axes"]) if attrs["axes"] else None)
+    axes = _input_axes(inputs, attrs)
+    return np.squeeze(x, axis=tuple(axes) if axes else None)
 
 
 def _unsqueeze_shape(s, axes):
@@ -196,13 +211,19 @@ def _unsqueeze_shape(s, axes):
     return tuple(out)
 
 
-@register("Unsqueeze", attrs={"axes": Attr("ints")}, category="tensor", traits={"movement"},
-          infer=lambda ctx: [desc(ctx.dtype(0), None if ctx.shape(0) is None
-                                  else _unsqueeze_shape(ctx.shape(0), ctx.attrs["axes"]))])
+def _unsqueeze_infer(ctx: InferContext):
+    axes = _given_axes(ctx)
+    if ctx.shape(0) is None or axes is None:
+        return [desc(ctx.dtype(0), None)]
+    return [desc(ctx.dtype(0), _unsqueeze_shape(ctx.shape(0), axes))]
+
+
+@register("Unsqueeze", attrs={"axes": Attr("ints", [])}, category="tensor", traits={"movement"},
+          infer=_unsqueeze_infer, const_inputs={1})
 def unsqueeze(inputs, attrs):
-    """Inserts size-1 dims at axes (axes index the output)."""
+    """Inserts size-1 dims at axes (attribute, or constant input 1; axes index the output)."""
     x = np.asarray(inputs[0])
-    return x.reshape(_unsqueeze_shape(x.shape, attrs["axes"]))
+    return x.reshape(_unsqueeze_shape(x.shape, _input_axes(inputs, attrs)))
 
 
 def _perm(perm, rank):

@@ -71,7 +71,7 @@ class Workspace:
 
     def scratch(self, tag: str, shape: tuple, dtype, fill=None) -> np.ndarray:
         if fill is None:   # one buffer per tag, as big as the largest request: memory = the largest tile
-            key = (tag, np.dtype(dtype).str)
+            key = (tag, np.dtype(dtype))
             count = 1
             for d in shape:
                 count *= int(d)
@@ -79,7 +79,7 @@ class Workspace:
             if flat is None or flat.size < count:
                 flat = self._scratch[key] = np.empty(count, dtype)
             return flat[:count].reshape(shape)
-        key = (tag, tuple(shape), np.dtype(dtype).str, repr(fill))   # its fill must stay where callers keep it
+        key = (tag, tuple(shape), np.dtype(dtype), repr(fill))   # its fill must stay where callers keep it
         buf = self._scratch.get(key)
         if buf is None:
             buf = self._scratch[key] = _new(shape, dtype, fill)
@@ -90,7 +90,7 @@ class Workspace:
         count = 1
         for d in shape:
             count *= int(d)
-        stack = self._free.get((dtype.str, count))
+        stack = self._free.get((dtype, count))   # (dtypes as keys: float8 kinds share a .str)
         if stack:
             buf = stack.pop()
             self._pooled -= buf.nbytes
@@ -123,7 +123,7 @@ class Workspace:
                 return
             value = base
         if value.size and self._pooled + value.nbytes <= POOL_BUDGET:
-            self._free.setdefault((value.dtype.str, value.size), []).append(value)
+            self._free.setdefault((value.dtype, value.size), []).append(value)
             self._pooled += value.nbytes
 
     def prepared(self, tag: str, source: np.ndarray, make, op: str | None = None):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from ..configs.gears import format_gears
 from ..errors import (INPUT_SHAPE_RANK_MISMATCH, INVALID_ARGUMENT_VALUE, NODE_NOT_FOUND, NON_POSITIVE_STATIC_DIM,
                       NOT_A_GRAPH_INPUT, ConverterError)
-from ..ir import Graph
+from ..ir import DataType, Graph
 from .base import PassContext
 
 
@@ -63,7 +63,7 @@ def apply_input_shapes(graph: Graph, ctx: PassContext) -> bool:
         given.add(op.name)
     for op in graph.data_ops():
         desc = op.outputs[0]
-        if op.name in given:
+        if op.name in given or desc.dtype == DataType.DT_VARIANT:   # (sequences and optionals have no shape)
             continue
         if desc.shape is None or any(d < 0 for d in desc.shape):
             raise ConverterError(INVALID_ARGUMENT_VALUE,

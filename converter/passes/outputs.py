@@ -51,5 +51,6 @@ def select_outputs(graph: Graph, ctx: PassContext) -> bool:
     for (name, idx), ref in zip(entries, refs):
         names.append(f"{name}:{idx}" if idx is not None else name)
     attrs["output_names"] = names
+    graph.meta["source_outputs"] = list(names)  # what the .om writer checks the outputs against
     graph.add(Op(graph.unique_name("NetOutput"), "NetOutput", attrs=attrs), refs)
     return True

@@ -8,6 +8,7 @@ from ..errors import INTERNAL_ERROR, ConverterError, GraphError
 from ..ir import Graph
 from .aipp import insert_aipp
 from .base import PassContext
+from .constants import require_constant_inputs
 from .boundary import apply_hw_layouts, apply_input_types, apply_output_types
 from .fusion import fold_affine_into_conv
 from .input_shapes import apply_input_shapes, record_gears
@@ -32,6 +33,8 @@ PASSES = [
     ("fold_affine_into_conv", fold_affine_into_conv),
     ("prune_dead_ops", prune_dead_ops),
     ("infer_shapes", infer_shapes),
+    # Inputs that must be constants (Squeeze/Unsqueeze/Pad axes given as ONNX inputs) are by now, or refused.
+    ("require_constant_inputs", require_constant_inputs),
     # Formats last: they depend on final ranks.
     ("assign_formats", assign_formats),
     # AIPP (--insert_op_conf) after shapes and formats are fixed (it checks the model's C/H/W and layout) and

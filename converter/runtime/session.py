@@ -16,14 +16,16 @@ from .. import ops
 from ..configs.gears import parse_gears
 from ..errors import (EMPTY_REQUIRED_OPTION, INPUT_SHAPE_RANK_MISMATCH, INTERNAL_ERROR, INVALID_ARGUMENT_VALUE,
                       NODE_NOT_FOUND, UNSUPPORTED_OP, ConverterError)
-from ..ir import DataType, Graph, to_numpy
+from ..ir import DataType, Graph, from_numpy, to_numpy
+from ..ir.dtypes import NARROW_FLOATS, is_ml_dtype
 from ..ops.layout import from_nc1hwc0, to_nc1hwc0
 from ..ops import random as random_ops
-from ..ops.registry import run_kernel
+from ..ops.registry import OptionalValue, SequenceValue, run_kernel
 from ..ops.workspace import Workspace
 from .control_flow import run_body_op
 
 FP16 = np.dtype(np.float16)
+NARROW = NARROW_FLOATS | {DataType.DT_FLOAT16}  # float types kernels compute in float32, rounded to the type after
 
 
 class Session:
@@ -71,8 +73,10 @@ class Session:
             refs = g.inputs_of(op.name)
             free = [r for r in set(refs) if r is not None and last_use.get(r) == pos]
             attrs = spec.normalize(op.attrs, op.name) if op.type != "Const" else {}
-            fp16 = any(d.dtype == DataType.DT_FLOAT16 for d in op.outputs) and op.type not in ("Cast", "Const")
-            self._steps.append([op, spec, refs, attrs, free, fp16, None])
+            # quantization ops convert between exact types themselves (a float8 zero point names the output type)
+            narrow = any(d.dtype in NARROW for d in op.outputs) and op.type not in ("Cast", "Const") and \
+                spec.category != "quantization"
+            self._steps.append([op, spec, refs, attrs, free, narrow, None])
         self._fuse_epilogues()
 
     def _fuse_epilogues(self) -> None:
@@ -133,8 +137,8 @@ class Session:
                 raise ConverterError(NODE_NOT_FOUND, f"'{key}' is not an input of the model; inputs are: "
                                      f"{', '.join(o.name for o in self.inputs)}", node=key)
             desc = op.outputs[0]
-            if desc.dtype == DataType.DT_VARIANT:  # a sequence (loop-carried list of tensors): passed as it is
-                values[(op.name, 0)] = arr
+            if desc.dtype == DataType.DT_VARIANT:  # a sequence (list of tensors) or an optional (value or None)
+                values[(op.name, 0)] = variant_value(arr, desc)
                 continue
             arr = np.asarray(arr)
             want = to_numpy(desc.dtype)
@@ -179,12 +183,15 @@ class Session:
         with self.workspace.active(), np.errstate(all="ignore"):
             return self._execute(values, capture, profile)
 
-    def _widened(self, ref, value: np.ndarray) -> np.ndarray:
-        """An fp16 input as fp16 emulation computes it: in fp32 (constants widened once per session)."""
+    def _widened(self, ref, value):
+        """An input as narrow-float emulation computes it: fp16/bf16/float8 in fp32 (constants widened once per
+        session); anything else as it is."""
+        if not _is_narrow(value):
+            return value
         if ref in self._const_refs:
             return self.workspace.prepared("fp32", value, _to_fp32, op=ref[0])
         wide = self.workspace.empty(value.shape, np.float32)
-        np.copyto(wide, value)
+        np.copyto(wide, value, casting="unsafe")
         return wide
 
     def _stored(self, raw: list, descs: list) -> list:
@@ -206,7 +213,7 @@ class Session:
             self._streams = {}
         g = self.graph
         ws = self.workspace
-        for op, spec, refs, attrs, free, fp16, fused in self._steps:
+        for op, spec, refs, attrs, free, narrow, fused in self._steps:
             if op.type == "Const":
                 outs = [op.value]
             elif fused == "fused" and not capture:   # applied by its producer (see _fuse_epilogues)
@@ -215,9 +222,8 @@ class Session:
                 if fused is not None and not capture:
                     attrs = fused
                 args = [None if r is None else _compute_view(values[r], g.desc(r)) for r in refs]
-                if fp16:  # fp16 emulation: fp32 compute on fp16-rounded inputs, result rounded to fp16
-                    args = [self._widened(r, a) if a is not None and a.dtype == FP16 else a
-                            for r, a in zip(refs, args)]
+                if narrow:  # fp16 (bf16, float8) emulation: fp32 compute on the rounded inputs, result rounded
+                    args = [self._widened(r, a) for r, a in zip(refs, args)]
                 ws.op = op.name
                 if not capture:
                     ws.donated = _donatable(args, refs, free, values)
@@ -249,10 +255,10 @@ class Session:
                     dropped = values.pop(r, None)
                     ws.recycle(dropped)
                     dropped = None
-        result = {name: values[ref] for name, ref in zip(self.output_names, self.output_refs)}
+        result = {name: plain_value(values[ref]) for name, ref in zip(self.output_names, self.output_refs)}
         if captured is not None:
             result["__all__"] = captured
-        self._last_outputs = [values[ref] for ref in self.output_refs]
+        self._last_outputs = [plain_value(values[ref]) for ref in self.output_refs]
         return result
 
     def run_outputs(self, feeds: dict) -> list:
@@ -292,8 +298,29 @@ def _donatable(args: list, refs: list, free: list, values: dict) -> list:
     return out
 
 
+def _is_narrow(a) -> bool:
+    """fp16, bfloat16 and float8/float4 arrays: what the emulated narrow-float ops compute in float32."""
+    return isinstance(a, np.ndarray) and (a.dtype == FP16 or (is_ml_dtype(a.dtype) and from_numpy(a.dtype) in NARROW))
+
+
 def _to_fp32(value: np.ndarray) -> np.ndarray:
     return value.astype(np.float32)
+
+
+def variant_value(value, desc):
+    """A fed sequence (a list of arrays) or optional (a value, or None when empty) as the kernels take it."""
+    if isinstance(value, (SequenceValue, OptionalValue)):
+        return value
+    if desc.attrs.get("optional"):
+        if value is not None and desc.attrs.get("elem_kind") == "sequence":
+            value = SequenceValue(value)
+        return OptionalValue(value)
+    return SequenceValue(value)
+
+
+def plain_value(value):
+    """A model output as the caller gets it: an optional's content (None when empty), sequences as lists."""
+    return value.value if isinstance(value, OptionalValue) else value
 
 
 def _compute_view(value: np.ndarray, desc) -> np.ndarray:
@@ -306,11 +333,14 @@ def _compute_view(value: np.ndarray, desc) -> np.ndarray:
 
 
 def _storage_view(value: np.ndarray, desc, workspace=None) -> np.ndarray:
-    """The value as the descriptor stores it: fp16-rounded when the op runs in fp16, NC1HWC0 when recorded so."""
-    if desc.dtype == DataType.DT_FLOAT16 and value.dtype.kind == "f" and value.dtype != FP16:
-        rounded = np.empty(value.shape, FP16) if workspace is None else workspace.empty(value.shape, FP16)
-        with np.errstate(over="ignore"):  # fp16 ops round their results; overflow gives inf, as on a device
-            np.copyto(rounded, value, casting="same_kind")
+    """The value as the descriptor stores it: fp16-rounded when the op runs in fp16 (bf16, float8: rounded to
+    that type), NC1HWC0 when recorded so."""
+    if desc.dtype in NARROW and isinstance(value, np.ndarray) and value.dtype.kind == "f" and \
+            not is_ml_dtype(value.dtype):
+        target = to_numpy(desc.dtype)
+        rounded = np.empty(value.shape, target) if workspace is None else workspace.empty(value.shape, target)
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow gives inf (NaN without inf), as on a device
+            np.copyto(rounded, value, casting="unsafe")
         value = rounded
     if desc.format == "NC1HWC0" and value.ndim == 4:
         value = to_nc1hwc0(value, desc.origin_format or "NCHW")

@@ -156,13 +156,13 @@ def test_op_types_without_onnx_form_are_listed_at_once():
 
 def test_ops_onnx_cannot_express_are_listed_at_once():
     g = _graph_with(("PadV3", {"mode": "bogus"}, 2), ("SpaceToDepth", {"blocksize": 2, "mode": "CRD"}, 1),
-                    ("Relu", {}, 1), ("Resize", {"antialias": True}, 3))
+                    ("Relu", {}, 1), ("LRN", {"size": 3, "norm_region": "WITHIN_CHANNEL", "data_format": "NHWC"}, 1))
     with pytest.raises(ConverterError) as info:
         graph_to_onnx(g)
     message = info.value.message
     assert info.value.code == "E11009" and "3 op(s) have no ONNX form" in message
     assert "op0 (PadV3): pad mode 'bogus'" in message and "op1 (SpaceToDepth): SpaceToDepth mode CRD" in message
-    assert "op3 (Resize): antialias" in message
+    assert "op3 (LRN): LRN WITHIN_CHANNEL in a channels-last layout" in message
 
 
 def test_refused_export_leaves_no_file_and_keeps_an_existing_one(tmp_path, capsys):

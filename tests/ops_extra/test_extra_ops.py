@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from converter.ir import from_numpy
-from tests.ops_tensor._eval import (STRUCTURAL, assert_matches_onnxruntime, compatible, feeds, infer_op,
-                                    load_case, run_graph)
+from tests.ops_tensor._eval import assert_matches_onnxruntime, compatible, computed_ops, infer_op
 
 from ._cases import EXTRA_CASES
 
@@ -20,12 +19,7 @@ def test_matches_onnxruntime(case, tmp_path):
 
 @pytest.mark.parametrize("case", EXTRA_CASES, ids=str)
 def test_infer_agrees_with_kernel(case, tmp_path):
-    graph = load_case(case, tmp_path)
-    _, values = run_graph(graph, feeds(case))
-    for op in graph.topo_order():
-        if op.type in STRUCTURAL:
-            continue
-        actual = [values[(op.name, k)] for k in range(len(op.outputs))]
+    for graph, op, values, actual in computed_ops(case, tmp_path):
         for known in ("all", "const"):
             inferred = infer_op(graph, op, values, known)
             assert [d.dtype for d in inferred] == [from_numpy(a.dtype) for a in actual]

@@ -26,10 +26,13 @@ def test_batch_normalization(tmp_path, x_shape):
     assert op_types(graph) == ["BatchNorm"]
 
 
-def test_batch_normalization_training_mode_is_refused(tmp_path):
-    model = one_node_model("BatchNormalization", bn_inputs((1, 3, 2, 2), 3), {"training_mode": 1})
-    with pytest.raises(ConverterError, match="training_mode"):
-        run_both(tmp_path, model, {"x": rand(1, 3, 2, 2)})
+def test_batch_normalization_training_mode_uses_batch_statistics(tmp_path):
+    """Values against onnxruntime: tests/ops_onnx_conformance."""
+    model = one_node_model("BatchNormalization", bn_inputs((2, 3, 2, 2), 3), {"training_mode": 1}, n_out=3, opset=15)
+    ours, theirs, graph = run_both(tmp_path, model, {"x": rand(2, 3, 2, 2)})
+    assert op_types(graph) == ["BatchNormTraining"]
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
 
 
 def test_batch_normalization_extra_outputs_are_refused(tmp_path):

@@ -58,12 +58,34 @@ def test_quantize_output_dtype_attr_opset21(tmp_path):
     assert_same(*run_both(tmp_path, model, {"x": x}))
 
 
-def test_quantize_block_size_is_refused(tmp_path):
+@pytest.mark.parametrize("axis,block", [(1, 2), (1, 4), (0, 3)])
+def test_quantize_blocked(tmp_path, axis, block):
+    """Blocked quantization (opset 21): one scale/zero point per block_size elements along axis; 6 / 4 leaves a
+    shorter last block. (Was refused.)"""
     x = x_with_ties((4, 6))
-    node = helper.make_node("QuantizeLinear", ["x", "s", "zp"], ["y"], axis=1, block_size=2)
-    model = model_of([node], {"x": x}, [init("s", np.full((4, 3), 0.5, np.float32)),
-                                        init("zp", np.zeros((4, 3)), np.int8)], [("y", np.int8)], 21)
-    with pytest.raises(Exception, match="block"):
+    shape = list(x.shape)
+    shape[axis] = -(-shape[axis] // block)
+    node = helper.make_node("QuantizeLinear", ["x", "s", "zp"], ["y"], axis=axis, block_size=block)
+    model = model_of([node], {"x": x}, [init("s", rng.uniform(0.1, 0.9, shape).astype(np.float32)),
+                                        init("zp", rng.integers(-5, 5, shape), np.int8)], [("y", np.int8)], 21)
+    assert_same(*run_both(tmp_path, model, {"x": x}))
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.uint8])
+def test_dequantize_blocked(tmp_path, dtype):
+    info = np.iinfo(dtype)
+    x = rng.integers(info.min, info.max + 1, (3, 10)).astype(dtype)
+    node = helper.make_node("DequantizeLinear", ["x", "s", "zp"], ["y"], axis=1, block_size=4)
+    model = model_of([node], {"x": x}, [init("s", rng.uniform(0.1, 0.9, (3, 3)).astype(np.float32)),
+                                        init("zp", rng.integers(0, 9, (3, 3)), dtype)], [("y", np.float32)], 21)
+    assert_same(*run_both(tmp_path, model, {"x": x}))
+
+
+def test_blocked_parameters_of_the_wrong_shape_are_refused(tmp_path):
+    x = x_with_ties((4, 6))
+    node = helper.make_node("QuantizeLinear", ["x", "s"], ["y"], axis=1, block_size=2, output_dtype=TensorProto.INT8)
+    model = model_of([node], {"x": x}, [init("s", np.full((4, 2), 0.5, np.float32))], [("y", np.int8)], 21)
+    with pytest.raises(Exception, match="block_size 2"):
         build_graph(options(save(model, tmp_path)))
 
 

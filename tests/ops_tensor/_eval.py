@@ -73,6 +73,15 @@ def run_graph(graph, inputs: dict):
     raise AssertionError("graph has no NetOutput")
 
 
+def computed_ops(case: Case, tmp_path):
+    """(graph, op, every tensor's value, the op's output values) for each op of the case's graph, run op by op."""
+    graph = load_case(case, tmp_path)
+    _, values = run_graph(graph, feeds(case))
+    for op in graph.topo_order():
+        if op.type not in STRUCTURAL:
+            yield graph, op, values, [values[(op.name, k)] for k in range(len(op.outputs))]
+
+
 def onnxruntime_outputs(case: Case, out_dtypes) -> list:
     import onnxruntime as ort
     model = make_model(case, out_dtypes)

@@ -7,8 +7,7 @@ import pytest
 from converter.ir import from_numpy
 
 from ._cases import TENSOR_CASES
-from ._eval import (STRUCTURAL, assert_matches_onnxruntime, compatible, feeds, infer_op, load_case,
-                    run_graph)
+from ._eval import assert_matches_onnxruntime, compatible, computed_ops, infer_op
 
 
 @pytest.mark.parametrize("case", TENSOR_CASES, ids=str)
@@ -29,12 +28,7 @@ def _shape_needs_values(graph, op) -> bool:
 
 @pytest.mark.parametrize("case", TENSOR_CASES, ids=str)
 def test_infer_agrees_with_kernel(case, tmp_path):
-    graph = load_case(case, tmp_path)
-    _, values = run_graph(graph, feeds(case))
-    for op in graph.topo_order():
-        if op.type in STRUCTURAL:
-            continue
-        actual = [values[(op.name, k)] for k in range(len(op.outputs))]
+    for graph, op, values, actual in computed_ops(case, tmp_path):
         full = infer_op(graph, op, values, "all")
         assert [d.shape for d in full] == [a.shape for a in actual], "all input values known"
         assert [d.dtype for d in full] == [from_numpy(a.dtype) for a in actual]

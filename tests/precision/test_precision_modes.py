@@ -126,3 +126,22 @@ def test_modify_mixlist_bad_json_is_E10003(tmp_path):
     assert atc(["--framework=5", f"--model={src}", f"--output={tmp_path / 'm'}",
                 "--precision_mode=allow_mix_precision", f"--modify_mixlist={cfg}"]) == 1
     assert not (tmp_path / "m.om").exists()
+
+
+def _fp16_model(tmp_path):
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT16, [2, 3])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT16, [2, 3])
+    nodes = [helper.make_node("Softmax", ["x"], ["s"], axis=1), helper.make_node("Mul", ["s", "x"], ["y"])]
+    model = helper.make_model(helper.make_graph(nodes, "g", [x], [y]), opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    return save(model, tmp_path)
+
+
+@pytest.mark.parametrize("mode,dtype", [("must_keep_origin_dtype", FP16), ("force_fp32", FP32)])
+def test_an_fp16_model_stays_fp16_only_with_must_keep_origin_dtype(mode, dtype, tmp_path):
+    """must_keep_origin_dtype used to make an fp16 model's ops fp32 (Casts around them), as force_fp32 does."""
+    g = _graph(_fp16_model(tmp_path), precision_mode=mode)
+    assert _dtypes(g, "Softmax") == {dtype} and _dtypes(g, "Mul") == {dtype}
+    assert ("Cast" in {op.type for op in g.ops()}) == (dtype == FP32)
+    x = np.random.default_rng(0).standard_normal((2, 3)).astype(np.float16)
+    assert Session(g).run({"x": x})["y"].dtype == np.float16

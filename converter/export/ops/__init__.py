@@ -5,9 +5,13 @@ from . import (  # noqa: F401
     detection,
     device,
     elementwise,
+    loss,
     nn,
     quant,
+    recurrent_state,
     reduce,
     sequence,
+    signal,
     tensor,
+    text,
 )

@@ -6,7 +6,7 @@ import numpy as np
 
 from ...ir import DataType, from_numpy
 from ..builder import numpy_of, onnx_type
-from ..registry import Emit, emits
+from ..registry import Emit, Refusal, emits
 
 # canonical -> ONNX, for ops whose inputs must share one type (numpy promotes; the result keeps input 0's)
 ARITHMETIC = {"Add": "Add", "Sub": "Sub", "Mul": "Mul", "RealDiv": "Div", "Maximum": "Max", "Minimum": "Min",
@@ -135,14 +135,21 @@ def floor_div(e: Emit):
     keep_dtype(e, "Sub", [q, fix], target, e.dtype(0))
 
 
+def _cast_attrs(e: Emit) -> dict:
+    """saturate=0 (float8 targets) only when set; a round_mode other than "up" needs opset 24, not emitted."""
+    if e.attrs["round_mode"] != "up":
+        raise Refusal(f"round_mode={e.attrs['round_mode']!r} (float8 e8m0) needs ONNX opset 24")
+    return {} if e.attrs["saturate"] else {"saturate": 0}
+
+
 @emits("Cast")
 def cast(e: Emit):
-    e.out("Cast", [e.input(0)], to=onnx_type(e.attrs["dst_type"], f"Cast '{e.op.name}'"))
+    e.out("Cast", [e.input(0)], to=onnx_type(e.attrs["dst_type"], f"Cast '{e.op.name}'"), **_cast_attrs(e))
 
 
 @emits("CastLike")
 def cast_like(e: Emit):
-    e.out("CastLike", [e.input(0), e.input(1)])
+    e.out("CastLike", [e.input(0), e.input(1)], **_cast_attrs(e))
 
 
 @emits("Select")
@@ -150,3 +157,8 @@ def select(e: Emit):
     cond = e.as_dtype(0, DataType.DT_BOOL)
     target = promoted(e, [1, 2])
     keep_dtype(e, "Where", [cond, e.as_dtype(1, target), e.as_dtype(2, target)], target, e.dtype(1))
+
+
+@emits("Bitcast", opset=26)
+def bitcast(e: Emit):
+    e.out("BitCast", [e.input(0)], to=onnx_type(e.attrs["dst_type"]))

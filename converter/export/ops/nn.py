@@ -24,7 +24,8 @@ def to_last(rank: int) -> list:
 
 
 def layout_op(e: Emit, op_type: str, extra_inputs=(), **attrs) -> None:
-    """op_type on input 0 (plus extra inputs) in channels-first order, whatever the op's data_format."""
+    """op_type on input 0 (plus extra inputs) in channels-first order, whatever the op's data_format (outputs
+after the first are left as the op gives them)."""
     fmt = e.attrs.get("data_format", "NCHW")
     rank = e.rank(0)
     if not channels_last(fmt):
@@ -35,8 +36,12 @@ def layout_op(e: Emit, op_type: str, extra_inputs=(), **attrs) -> None:
     if rank <= 2:
         e.out(op_type, [e.input(0), *extra_inputs], **attrs)
         return
-    y = e.one(op_type, [e.transpose(e.input(0), to_first(rank)), *extra_inputs], **attrs)
-    e.node("Transpose", [y], e.outputs, perm=to_last(rank))
+    x = e.transpose(e.input(0), to_first(rank))
+    if len(e.outputs) == 1:
+        y = e.one(op_type, [x, *extra_inputs], **attrs)
+    else:  # outputs after the first (per-channel statistics) have no layout
+        y = e.node(op_type, [x, *extra_inputs], [e.g.tmp(f"{e.op.name}_out")] + list(e.outputs[1:]), **attrs)[0]
+    e.node("Transpose", [y], e.outputs[:1], perm=to_last(rank))
 
 
 def window_attrs(e: Emit, *, dilations: bool = True) -> dict:
@@ -140,6 +145,12 @@ def batch_norm(e: Emit):
     layout_op(e, "BatchNormalization", [e.input(i) for i in range(1, 5)], epsilon=float(e.attrs["epsilon"]))
 
 
+@emits("BatchNormTraining")
+def batch_norm_training(e: Emit):
+    layout_op(e, "BatchNormalization", [e.input(i) for i in range(1, 5)], epsilon=float(e.attrs["epsilon"]),
+              momentum=float(e.attrs["momentum"]), training_mode=1)
+
+
 @emits("InstanceNorm")
 def instance_norm(e: Emit):
     layout_op(e, "InstanceNormalization", same_dtype_inputs(e, (1, 2)), epsilon=float(e.attrs["epsilon"]))
@@ -148,7 +159,7 @@ def instance_norm(e: Emit):
 @emits("LayerNorm")
 def layer_norm(e: Emit):
     e.out("LayerNormalization", [e.input(0), *same_dtype_inputs(e, (1, 2))], axis=int(e.attrs["axis"]),
-          epsilon=float(e.attrs["epsilon"]))
+          epsilon=float(e.attrs["epsilon"]))   # with stats, 3 outputs: Mean and InvStdDev in fp32 (stash_type 1)
 
 
 def _per_channel(e: Emit, i: int, groups: int, channels: int) -> str:
@@ -299,7 +310,8 @@ def pad(e: Emit):
     pads = e.value(1)
     pads = e.ints(np.asarray(pads).reshape(-1), "pads") if pads is not None else \
         e.one("Reshape", [e.int64(1), e.ints([-1], "flat")])
-    axes = e.ints(e.attrs["axes"], "axes") if e.attrs["axes"] else None
+    axes = e.ints(np.asarray(e.value(3)).reshape(-1), "axes") if e.has(3) else \
+        e.ints(e.attrs["axes"], "axes") if e.attrs["axes"] else None
     e.out("Pad", [e.input(0), pads, value, axes], mode=mode)
 
 
@@ -396,15 +408,14 @@ def resize(e: Emit):
     """ONNX Resize on the tensor as it is (channels-last too), with roi/scales/sizes spread over every axis
     (onnxruntime's transpose optimizer mishandles Resize's axes attribute, so it is only used with a
     keep_aspect_ratio_policy). Cubic on channels-last runs channels-first, where onnxruntime supports it."""
-    if e.attrs["antialias"]:
-        raise Refusal("antialias is not supported")
     rank = e.known_rank(0, "Resize")
     given = [i if e.has(i) and (e.value(i) is None or np.asarray(e.value(i)).size) else None for i in (1, 2, 3)]
     attrs = {"mode": str(e.attrs["mode"]), "coordinate_transformation_mode": str(e.attrs["coordinate_transformation_mode"]),
              "nearest_mode": _nearest_mode(e, rank), "cubic_coeff_a": float(e.attrs["cubic_coeff_a"]),
              "exclude_outside": int(bool(e.attrs["exclude_outside"])),
              "extrapolation_value": float(e.attrs["extrapolation_value"]),
-             "keep_aspect_ratio_policy": str(e.attrs["keep_aspect_ratio_policy"])}
+             "keep_aspect_ratio_policy": str(e.attrs["keep_aspect_ratio_policy"]),
+             "antialias": 1 if e.attrs["antialias"] and e.attrs["mode"] != "nearest" else None}
     axes = _resize_axes(e, rank, given)
     last = channels_last(e.attrs["data_format"]) and rank > 2
     if attrs["mode"] == "cubic" and last and attrs["keep_aspect_ratio_policy"] == "stretch":
@@ -463,7 +474,16 @@ def attention(e: Emit):
     e.out("Attention", e.inputs, is_causal=int(bool(e.attrs["is_causal"])),
           kv_num_heads=int(e.attrs["kv_num_heads"]) or None, q_num_heads=int(e.attrs["q_num_heads"]) or None,
           qk_matmul_output_mode=int(e.attrs["qk_matmul_output_mode"]),
-          scale=None if scale is None else float(scale), softcap=float(e.attrs["softcap"]))
+          scale=None if scale is None else float(scale), softcap=float(e.attrs["softcap"]),
+          softmax_precision=11 if e.attrs["softmax_double"] else None, **_attention_windows(e))
+
+
+def _attention_windows(e: Emit) -> dict:
+    """Sliding-window bounds (Attention-25), only when set."""
+    windows = {k: int(e.attrs[k]) for k in ("left_window_size", "right_window_size") if int(e.attrs[k]) >= 0}
+    if windows:
+        e.needs_opset(25)
+    return windows
 
 
 @emits("RotaryEmbedding", opset=23)
@@ -471,3 +491,22 @@ def rotary_embedding(e: Emit):
     e.out("RotaryEmbedding", [e.input(0), e.input(1), e.input(2), e.int64(3) if e.has(3) else None],
           interleaved=int(bool(e.attrs["interleaved"])), num_heads=int(e.attrs["num_heads"]) or None,
           rotary_embedding_dim=int(e.attrs["rotary_embedding_dim"]) or None)
+
+
+@emits("AffineGrid")
+def affine_grid(e: Emit):
+    e.out("AffineGrid", [e.input(0), e.int64(1)], align_corners=int(bool(e.attrs["align_corners"])))
+
+
+@emits("TensorScatter", opset=24)
+def tensor_scatter(e: Emit):
+    e.out("TensorScatter", [e.input(0), e.as_dtype(1, e.dtype(0)), e.int64(2)], axis=int(e.attrs["axis"]),
+          mode=str(e.attrs["mode"]))
+
+
+@emits("DeformConv")
+def deform_conv(e: Emit):
+    a = e.attrs
+    e.out("DeformConv", [e.input(0), *same_dtype_inputs(e, (1, 2, 3, 4))], group=int(a["group"]),
+          offset_group=int(a["offset_group"]), **{k: list(a[k]) or None for k in
+                                                  ("kernel_shape", "strides", "dilations", "pads")})

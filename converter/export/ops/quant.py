@@ -26,7 +26,8 @@ def quantize_linear(e: Emit):
     dtype = int(e.attrs["output_dtype"])
     e.out("QuantizeLinear", [e.input(0), e.input(1), e.input(2)], axis=int(e.attrs["axis"]),
           block_size=int(e.attrs["block_size"]) or None,
-          output_dtype=onnx_type(dtype) if dtype and not e.has(2) else None)
+          output_dtype=onnx_type(dtype) if dtype and not e.has(2) else None,
+          saturate=None if e.attrs["saturate"] else 0)
 
 
 @emits("DequantizeLinear")

@@ -6,14 +6,15 @@ from collections import defaultdict
 
 import onnx
 
-from ...errors import OUTPUT_NODE_NOT_FOUND, UNKNOWN_INPUT, GraphError
+from ...errors import MODEL_LOAD_FAILED, OUTPUT_NODE_NOT_FOUND, UNKNOWN_INPUT, GraphError, ModelLoadError
 from ...framework import Framework
 from ...ir import Graph, Op
 from ..builder import GraphBuilder
 from ..common import report_unsupported
 from . import handlers  # noqa: F401  (fills the handler table)
-from .reader import attribute_value, load_lazy_model, tensor_to_array
-from .registry import TABLE, NodeContext, find_handler
+from .reader import (NO_GE_TYPE, attribute_value, is_known_type, load_lazy_model, onnx_type_name,
+                     tensor_to_array)
+from .registry import TABLE, NodeAttrs, NodeContext, find_handler
 from .schemas import node_schema
 from .scope import value_info_desc
 
@@ -46,6 +47,63 @@ def unsupported_ops(graph: onnx.GraphProto, opset: int) -> dict:
     return dict(missing)
 
 
+TYPE_ATTRS = ("to", "dtype", "output_dtype")  # int attributes that hold a TensorProto type
+
+
+def _value_types(t):
+    """The element types in a TypeProto (tensors, and tensors inside sequences/optionals/maps)."""
+    kind = t.WhichOneof("value")
+    if kind in ("tensor_type", "sparse_tensor_type"):
+        yield getattr(t, kind).elem_type
+    elif kind in ("sequence_type", "optional_type"):
+        yield from _value_types(getattr(t, kind).elem_type)
+    elif kind == "map_type":
+        yield t.map_type.key_type
+        yield from _value_types(t.map_type.value_type)
+
+
+def unsupported_types(graph: onnx.GraphProto) -> dict:
+    """type name -> the tensors (or 'node: attribute') of that type, for every type we cannot compute with."""
+    found = defaultdict(list)
+
+    def note(t: int, where: str):
+        if t and not is_known_type(t) and where not in found[onnx_type_name(t)]:
+            found[onnx_type_name(t)].append(where)
+
+    def scan(g):
+        for vi in list(g.input) + list(g.output) + list(g.value_info):
+            for t in _value_types(vi.type):
+                note(t, f"'{vi.name}'")
+        for init in g.initializer:
+            note(init.data_type, f"'{init.name}'")
+        for n in g.node:
+            label = next((o for o in n.output if o), n.name or n.op_type)  # the tensor the attribute types
+            for a in n.attribute:
+                if a.type == onnx.AttributeProto.INT and a.name in TYPE_ATTRS:
+                    note(a.i, f"'{label}' ({n.op_type} {a.name})")
+                elif a.type == onnx.AttributeProto.TENSOR:
+                    note(a.t.data_type, f"'{label}' ({n.op_type} {a.name})")
+                for t in a.tensors:
+                    note(t.data_type, f"'{label}' ({n.op_type} {a.name})")
+                if a.type == onnx.AttributeProto.GRAPH:
+                    scan(a.g)
+                for sub in a.graphs:
+                    scan(sub)
+
+    scan(graph)
+    return {k: v for k, v in found.items() if v}
+
+
+def report_unsupported_types(found: dict) -> ModelLoadError:
+    parts = []
+    for name, where in sorted(found.items()):
+        shown = ", ".join(where[:8]) + (f" and {len(where) - 8} more" if len(where) > 8 else "")
+        why = "GE has no data type for it" if name in NO_GE_TYPE.values() else "not supported"
+        parts.append(f"{name} ({why}): {shown}")
+    return ModelLoadError(MODEL_LOAD_FAILED, "ONNX tensor types this converter cannot represent in an offline model: "
+                          + "; ".join(parts) + ". Convert those tensors to another type in the source model")
+
+
 class OnnxConverter:
     def __init__(self, model: onnx.ModelProto, base_dir: str | None, input_names_with_shape=(),
                  initializer_raw=()):
@@ -56,6 +114,9 @@ class OnnxConverter:
         self.user_inputs = set(input_names_with_shape)
 
     def convert(self) -> Graph:
+        types = unsupported_types(self.model.graph)
+        if types:
+            raise report_unsupported_types(types)
         missing = unsupported_ops(self.model.graph, self.opset)
         if missing:
             raise report_unsupported(missing)
@@ -101,9 +162,10 @@ class OnnxConverter:
                                      "node produces", node=n.name)
             ctx = NodeContext(n, {}, inputs, self.opset, b, self, refs, node_schema(n.op_type, self.opset))
             ctx.check_schema()
-            ctx.attrs = {a.name: attribute_value(a, self.base_dir) for a in n.attribute}
+            ctx.attrs = NodeAttrs({a.name: attribute_value(a, self.base_dir) for a in n.attribute})
             mark = b.graph.mark()
             outs = TABLE.convert(ctx, self.opset)
+            ctx.check_attrs_read()
             self._infer_new_ops(b.graph, mark)
             for name, ref in zip(n.output, outs):
                 if name:

@@ -9,6 +9,9 @@ from onnx import TensorProto, helper
 
 from ...errors import FILE_OPEN_FAILED, MODEL_LOAD_FAILED, ModelLoadError
 from ...fileio import resolve_inside
+from ...ir import DataType, from_numpy, to_numpy
+from ...ir.dtypes import from_bytes, is_ml_dtype
+from ...ir.dtypes import nbytes as stored_nbytes
 from ..protowire import WireFormatError
 from .lazy_load import LazyModel, RawSpan, drop_resident_pages, map_file, map_own_pages, split_weights
 
@@ -22,12 +25,32 @@ _NP = {
 }
 
 
+# ONNX types computed as ml_dtypes arrays -> the GE DataType each one is (numbers: older onnx wheels lack names)
+NARROW_TYPES = {16: DataType.DT_BF16, 17: DataType.DT_FLOAT8_E4M3FN, 19: DataType.DT_FLOAT8_E5M2,
+                22: DataType.DT_INT4, 23: DataType.DT_FLOAT4_E2M1, 24: DataType.DT_FLOAT8_E8M0,
+                25: DataType.DT_UINT2, 26: DataType.DT_INT2}
+# ONNX types GE has no DataType for: refused (E10041), naming the tensors (convert.check_tensor_types)
+NO_GE_TYPE = {18: "FLOAT8E4M3FNUZ", 20: "FLOAT8E5M2FNUZ", 21: "UINT4"}
+
+
+def onnx_type_name(t: int) -> str:
+    if t in NO_GE_TYPE:
+        return NO_GE_TYPE[t]
+    return TensorProto.DataType.Name(t) if t in TensorProto.DataType.values() else f"number {t} (unknown)"
+
+
+def is_known_type(t: int) -> bool:
+    return t in _NP or t in NARROW_TYPES
+
+
 def onnx_dtype_to_numpy(t: int):
-    try:
+    if t in _NP:
         return np.dtype(_NP[t])
-    except KeyError:
-        name = TensorProto.DataType.Name(t) if t in TensorProto.DataType.values() else f"number {t} (unknown)"
-        raise ModelLoadError(MODEL_LOAD_FAILED, f"ONNX tensor type {name} is not supported") from None
+    if t in NARROW_TYPES:
+        return to_numpy(NARROW_TYPES[t])
+    name = onnx_type_name(t)
+    why = "GE has no data type for it" if t in NO_GE_TYPE else "it is not supported"
+    raise ModelLoadError(MODEL_LOAD_FAILED, f"ONNX tensor type {name}: {why}")
 
 
 def load_model(path: str) -> onnx.ModelProto:
@@ -105,8 +128,15 @@ def tensor_to_array(t: TensorProto, base_dir: str | None, raw: RawSpan | None = 
 
 
 def _raw_view(t: TensorProto, dtype, shape, buffer, offset: int, nbytes: int) -> np.ndarray:
-    """Little-endian view of ``nbytes`` raw bytes at ``offset`` of ``buffer``, shaped ``shape``."""
+    """Little-endian view of ``nbytes`` raw bytes at ``offset`` of ``buffer``, shaped ``shape`` (the narrow types
+    decoded: sub-byte ones are packed in raw_data)."""
     count = int(np.prod(shape, dtype=np.int64)) if shape else 1
+    if is_ml_dtype(dtype):
+        dt = from_numpy(dtype)
+        if nbytes != stored_nbytes(dt, count):
+            raise ModelLoadError(MODEL_LOAD_FAILED, f"tensor '{t.name}': raw_data holds {nbytes} bytes, its type and "
+                                 f"shape {list(shape)} need {stored_nbytes(dt, count)}")
+        return from_bytes(memoryview(buffer)[offset:offset + nbytes], dt, shape)
     if dtype.kind == "O" or nbytes != count * dtype.itemsize:
         what = "string tensors cannot use raw_data" if dtype.kind == "O" else \
             f"raw_data holds {nbytes} bytes, its type and shape {list(shape)} need {count * dtype.itemsize}"
@@ -124,12 +154,16 @@ def _external(t: TensorProto, dtype, shape, base_dir: str | None) -> np.ndarray:
                              "the model", path=full)
     offset = int(info.get("offset", 0))
     count = int(np.prod(shape, dtype=np.int64)) if shape else 1
-    length = int(info.get("length", count * dtype.itemsize))
-    if length < count * dtype.itemsize or offset + length > os.path.getsize(full):
+    need = stored_nbytes(from_numpy(dtype), count) if is_ml_dtype(dtype) else count * dtype.itemsize
+    length = int(info.get("length", need))
+    if length < need or offset + length > os.path.getsize(full):
         raise ModelLoadError(MODEL_LOAD_FAILED, f"tensor '{t.name}': external data in '{location}' is shorter than its "
                              "shape needs", path=full)
     if count == 0:
         return np.zeros(shape, dtype)
+    if is_ml_dtype(dtype):
+        return from_bytes(np.memmap(full, dtype=np.uint8, mode="r", offset=offset, shape=(need,)),
+                          from_numpy(dtype), shape)
     return np.memmap(full, dtype=dtype, mode="r", offset=offset, shape=shape)
 
 

@@ -14,7 +14,49 @@ from .schemas import NodeSchema, node_problem
 
 TABLE = HandlerTable("ONNX")
 HANDLERS = TABLE.entries     # op type -> [(since opset, handler)]
-onnx_op = TABLE.register
+IGNORED_ATTRS: dict = {}     # op type -> attribute names its handler may leave unread (they change nothing)
+LEGACY_ATTRS = {"consumed_inputs"}  # opset 1-5 bookkeeping for in-place training; no effect on the result
+
+
+def onnx_op(*op_types: str, since: int = 1, ignores: tuple = ()):
+    """Register a handler: ``@onnx_op("Conv", since=11)``. ``ignores``: attributes that do not change what
+    the node computes as converted (e.g. Dropout's seed); any other attribute the handler leaves unread while
+    the node sets it to a non-default value refuses the node (E11009), so no attribute is dropped silently."""
+    for t in op_types:
+        IGNORED_ATTRS.setdefault(t, set()).update(ignores)
+    return TABLE.register(*op_types, since=since)
+
+
+class NodeAttrs(dict):
+    """The node's attributes; remembers which ones the handler read (a value read, or the whole dict iterated:
+    a handler that passes every attribute on reads them all; ``key in attrs`` alone reads nothing)."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.read: set = set()
+
+    def __getitem__(self, key):
+        self.read.add(key)
+        return super().__getitem__(key)
+
+    def get(self, key, default=None):
+        self.read.add(key)
+        return super().get(key, default)
+
+    def __iter__(self):
+        self.read.update(super().keys())
+        return super().__iter__()
+
+    def items(self):
+        self.read.update(super().keys())
+        return super().items()
+
+    def values(self):
+        self.read.update(super().keys())
+        return super().values()
+
+    def unread(self) -> list:
+        return [k for k in super().keys() if k not in self.read]
 
 
 def find_handler(op_type: str, opset: int):
@@ -37,7 +79,9 @@ class NodeContext(HandlerContext):
 
     @property
     def name(self) -> str:
-        return self.node.name or (self.node.output[0] if self.node.output else self.node.op_type)
+        """The node's name; an unnamed node is called after its first named output (an unused first output
+        is ""), else after its type."""
+        return self.node.name or next((o for o in self.node.output if o), self.node.op_type)
 
     @property
     def op_type(self) -> str:
@@ -50,6 +94,21 @@ class NodeContext(HandlerContext):
         if value is None and self.schema is not None:
             value = self.schema.default(key)
         return default if value is None else value
+
+    def check_attrs_read(self) -> None:
+        """After the handler ran: E11009 for an attribute it left unread that the node sets to a value other
+        than the schema's default (the converted op would silently compute something else)."""
+        if not isinstance(self.attrs, NodeAttrs):
+            return
+        ignored = IGNORED_ATTRS.get(self.op_type, set()) | LEGACY_ATTRS
+        for key in self.attrs.unread():
+            if key in ignored:
+                continue
+            value = dict.__getitem__(self.attrs, key)
+            default = self.schema.default(key) if self.schema is not None else None
+            if default is not None and _same_value(value, default):
+                continue
+            raise self.unsupported(f"attribute {key}={_show(value)} is not converted")
 
     def check_schema(self) -> None:
         """E10001 when the node does not fit its ONNX schema (input/output counts, attribute types,
@@ -73,3 +132,19 @@ class NodeContext(HandlerContext):
 
     def const(self, value, suffix: str = "_const"):
         return self.builder.const(np.asarray(value), self.name + suffix)
+
+
+def _same_value(value, default) -> bool:
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    try:
+        return bool(np.array_equal(np.asarray(value), np.asarray(default)))
+    except (TypeError, ValueError):
+        return False
+
+
+def _show(value) -> str:
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    text = repr(value) if isinstance(value, (str, int, float, list, tuple)) else type(value).__name__
+    return text if len(text) <= 60 else text[:57] + "..."

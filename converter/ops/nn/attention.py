@@ -1,9 +1,11 @@
-"""Transformer ops: Attention (ONNX opset 23/24 scaled dot-product attention with KV cache, masks and grouped
-KV heads; BLAS products, grouped heads by broadcasting instead of copies) and RotaryEmbedding."""
+"""Transformer ops: Attention (ONNX opset 23-25 scaled dot-product attention with KV cache, masks, sliding
+windows and grouped KV heads; BLAS products, grouped heads by broadcasting instead of copies), RotaryEmbedding
+and TensorScatter (KV cache writes)."""
 from __future__ import annotations
 
 import numpy as np
 
+from ...errors import INVALID_ARGUMENT_VALUE, GraphError
 from ..elementwise import like, widen
 from ..registry import Attr, InferContext, desc, register, same_as_input
 from .matmul import product
@@ -38,7 +40,7 @@ def rotary_embedding(inputs, attrs):
     return like(out, x.dtype)
 
 
-# ---- Attention (ONNX opset 23/24: scaled dot-product attention with cache, masks, GQA) --------------
+# ---- Attention (ONNX opset 23-25: scaled dot-product attention with cache, masks, windows, GQA) ------
 
 def _heads_first(t: np.ndarray, heads: int) -> np.ndarray:
     """[B, S, H*D] -> [B, H, S, D]; 4-D input is already heads-first."""
@@ -66,23 +68,36 @@ def _attention_infer(ctx: InferContext):
             desc(dt, (batch, hq, sq, total))]
 
 
-def _causal_bias(sq: int, skv: int, offset, dtype) -> np.ndarray:
-    """0 where key j may be seen by query i (j <= i + offset), -inf elsewhere; offset may be per batch."""
-    i = np.arange(sq).reshape(sq, 1)
+def _position_bias(sq: int, skv: int, offset, causal: bool, left: int, right: int, dtype) -> np.ndarray:
+    """0 where key j may be seen by the query at absolute position p = i + offset, -inf elsewhere: j <= p when
+    causal, p - left <= j <= p + right for each window bound >= 0 (-1: unbounded); offset may be per batch."""
     j = np.arange(skv).reshape(1, skv)
     off = np.reshape(offset, (-1, 1, 1, 1)) if np.ndim(offset) else offset
-    return np.where(j <= i + off, dtype.type(0), dtype.type(-np.inf))
+    p = np.arange(sq).reshape(sq, 1) + off
+    seen = np.ones(np.broadcast_shapes(np.shape(p), j.shape), bool)
+    if causal:
+        seen &= j <= p
+    if left >= 0:
+        seen &= j >= p - left
+    if right >= 0:
+        seen &= j <= p + right
+    return np.where(seen, dtype.type(0), dtype.type(-np.inf))
 
 
 @register("Attention", attrs={"is_causal": Attr("bool", False), "kv_num_heads": Attr("int", 0),
                               "q_num_heads": Attr("int", 0), "qk_matmul_output_mode": Attr("int", 0),
                               "scale": Attr("any", None, "float; None = 1/sqrt(head size)"),
-                              "softcap": Attr("float", 0.0)},
+                              "softcap": Attr("float", 0.0),
+                              "left_window_size": Attr("int", -1, "keys before the query position it may "
+                                                                  "see (-1: all)"),
+                              "right_window_size": Attr("int", -1, "keys after it (-1: all)"),
+                              "softmax_double": Attr("bool", False, "softmax in float64 (ONNX softmax_precision "
+                                                                    "DOUBLE); else fp32, or fp64 for fp64 inputs")},
           infer=_attention_infer, category="nn")
 def attention(inputs, attrs):
     """Attention: (q, k, v, mask?, past_key?, past_value?, nonpad_kv_seqlen?) -> (y, present_key,
     present_value, qk) -- softmax(q k^T * scale + bias) v with a KV cache, causal/boolean/additive
-    masks, grouped KV heads and an optional tanh softcap."""
+    masks, sliding windows (opset 25), grouped KV heads and an optional tanh softcap."""
     q, k, v = (np.asarray(t) for t in inputs[:3])
     mask, past_k, past_v, nonpad = (list(inputs[3:7]) + [None] * 4)[:4]
     dt = q.dtype
@@ -105,10 +120,11 @@ def attention(inputs, attrs):
                           constant_values=False if mask.dtype == np.bool_ else -np.inf)
         mask = np.where(mask, cdt.type(0), cdt.type(-np.inf)) if mask.dtype == np.bool_ else widen(mask)
         bias = bias + mask
-    if attrs["is_causal"]:
+    left, right = int(attrs["left_window_size"]), int(attrs["right_window_size"])
+    if attrs["is_causal"] or left >= 0 or right >= 0:
         offset = (past_k.shape[2] if past_k is not None else
                   (np.asarray(nonpad).reshape(-1) - sq if nonpad is not None else 0))
-        bias = bias + _causal_bias(sq, skv, offset, cdt)
+        bias = bias + _position_bias(sq, skv, offset, bool(attrs["is_causal"]), left, right, cdt)
     if nonpad is not None:
         keep = np.arange(skv) < np.asarray(nonpad).reshape(-1, 1)
         bias = bias + np.where(keep, cdt.type(0), cdt.type(-np.inf)).reshape(-1, 1, 1, skv)
@@ -121,13 +137,42 @@ def attention(inputs, attrs):
     scores = qk + bias
     # what the 4th output exposes, as onnxruntime does: 0 raw q.k, 1 after softcap, 2 plus mask, 3 softmax
     exposed = {0: raw, 1: qk, 2: scores}.get(attrs["qk_matmul_output_mode"])
-    top = np.max(scores, axis=-1, keepdims=True)
-    weights = np.exp(scores - np.where(np.isneginf(top), 0, top))
+    logits = scores.astype(np.float64) if attrs["softmax_double"] else scores
+    top = np.max(logits, axis=-1, keepdims=True)
+    weights = np.exp(logits - np.where(np.isneginf(top), 0, top))
     weights = weights / np.where(weights.sum(-1, keepdims=True) == 0, 1, weights.sum(-1, keepdims=True))
-    weights = np.where(np.isneginf(np.max(bias, axis=-1, keepdims=True)), 0, weights)
+    weights = np.where(np.isneginf(np.max(bias, axis=-1, keepdims=True)), 0, weights).astype(cdt, copy=False)
     if exposed is None:
         exposed = weights
     y = product(weights.reshape(*grouped, skv), vf[:, :, None]).reshape(batch, heads, sq, -1)
     if q.ndim == 3:
         y = np.transpose(y, (0, 2, 1, 3)).reshape(y.shape[0], y.shape[2], -1)
     return [like(y, dt), like(present_k, dt), like(present_v, dt), like(np.broadcast_to(exposed, qk.shape), dt)]
+
+
+@register("TensorScatter", attrs={"axis": Attr("int", -2, "the sequence axis (not 0, the batch)"),
+                                  "mode": Attr("str", "linear", "linear | circular")},
+          infer=same_as_input(), category="tensor")
+def tensor_scatter(inputs, attrs):
+    """TensorScatter: (past_cache, update, write_indices [batch]?) -> the cache with update written along axis
+    from each batch's write index (0 when absent); circular mode wraps the positions around the axis."""
+    cache, update = np.asarray(inputs[0]), np.asarray(inputs[1])
+    index = inputs[2] if len(inputs) > 2 and inputs[2] is not None else np.zeros(cache.shape[0], np.int64)
+    axis = attrs["axis"] % cache.ndim if cache.ndim else 0
+    index = np.asarray(index).astype(np.int64).reshape(-1)
+    steps, room = (update.shape[axis], cache.shape[axis]) if cache.ndim == update.ndim else (-1, -1)
+    if axis == 0 or cache.ndim != update.ndim or any(a != b for k, (a, b) in enumerate(zip(cache.shape, update.shape))
+                                                     if k != axis) or steps > room or index.size != cache.shape[0]:
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"TensorScatter: update {list(update.shape)} with {index.size} write "
+                         f"indices does not fit cache {list(cache.shape)} along axis {attrs['axis']}")
+    positions = index[:, None] + np.arange(steps)[None, :]                      # [batch, steps]
+    if attrs["mode"] == "circular":
+        positions = positions % room
+    elif positions.size and (positions.min() < 0 or positions.max() >= room):
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"TensorScatter: write indices {index.tolist()} plus {steps} "
+                         f"updates run past the {room} positions of the cache (mode linear)")
+    out = cache.copy()
+    moved_out, moved_update = np.moveaxis(out, axis, 1), np.moveaxis(update, axis, 1)   # [batch, seq, ...]
+    for b in range(cache.shape[0]):
+        moved_out[b, positions[b]] = moved_update[b]
+    return out

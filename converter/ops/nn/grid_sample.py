@@ -1,9 +1,13 @@
-"""GridSample: sampling of 4-D NCHW input at normalised grid positions (ONNX opset 16/20 semantics as
-onnxruntime computes them): bilinear, nearest and bicubic, with zeros/border/reflection padding."""
+"""GridSample: sampling of N,C,*S input (4-D NCHW, 5-D NCDHW volumetric) at normalised grid positions (ONNX
+opset 16/20 semantics as onnxruntime computes them): (tri)linear and nearest, bicubic for 4-D, with
+zeros/border/reflection padding."""
 from __future__ import annotations
+
+import itertools
 
 import numpy as np
 
+from ...errors import INVALID_ARGUMENT_VALUE, GraphError
 from ..elementwise import like, widen
 from ..registry import Attr, InferContext, desc, register
 
@@ -27,6 +31,11 @@ def _grid_infer(ctx: InferContext):
     xs, gs = ctx.shape(0), ctx.shape(1)
     if xs is None or gs is None:
         return [desc(ctx.dtype(0), None)]
+    if len(xs) < 3 or len(gs) != len(xs) or gs[-1] not in (-1, len(xs) - 2):
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"GridSample: input {list(xs)} and grid {list(gs)} do not fit (a grid of "
+                         f"shape N,{','.join('*' * (len(xs) - 2))},{len(xs) - 2} is needed)")
+    if ctx.attrs["mode"] == "bicubic" and len(xs) != 4:
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"GridSample: mode cubic takes a 4-D input only; this one is {len(xs)}-D")
     return [desc(ctx.dtype(0), (xs[0], xs[1], *gs[1:-1]))]
 
 
@@ -44,54 +53,62 @@ def _cubic_coeffs(t: np.ndarray) -> list:
                                "align_corners": Attr("bool", False)},
           infer=_grid_infer, category="nn")
 def grid_sample(inputs, attrs):
-    """GridSample: (x NCHW, grid N,Ho,Wo,2 of normalised (x, y) in [-1, 1]) -> N,C,Ho,Wo samples of x."""
+    """GridSample: (x N,C,*S, grid N,*O,k of normalised coordinates in [-1, 1], (x, y[, z]) order, k = len(S))
+    -> N,C,*O samples of x. Bilinear (trilinear for 5-D) and nearest for any rank; bicubic for 4-D only."""
     x, grid = np.asarray(inputs[0]), widen(inputs[1])
-    n, c, h, w = x.shape
+    n, _, *sizes = x.shape
+    k = len(sizes)
+    if grid.shape[-1] != k:
+        raise ValueError(f"grid has {grid.shape[-1]} coordinates per point; a {x.ndim}-D input needs {k}")
+    mode, pad, align = attrs["mode"], attrs["padding_mode"], attrs["align_corners"]
+    if mode == "bicubic" and k != 2:
+        raise ValueError("bicubic GridSample needs a 4-D input")
     xf = widen(x)
-    align, pad = attrs["align_corners"], attrs["padding_mode"]
+    coords, bounds = [], []
+    for j, size in enumerate(sizes):  # spatial axis j of x (D, H, W order) reads grid coordinate k-1-j
+        g = grid[..., k - 1 - j]
+        g = (g + 1) / 2 * (size - 1) if align else ((g + 1) * size - 1) / 2
+        lo, hi = (0.0, size - 1.0) if align else (-0.5, size - 0.5)
+        if mode == "nearest":
+            g = np.rint(g)
+        if pad == "border" and mode != "bicubic":  # bicubic clamps each tap instead (as onnxruntime)
+            g = np.where((g < lo) | (g > hi), np.clip(g, 0, size - 1), g)
+        elif pad == "reflection":
+            g = _reflect(g, lo, hi)
+        coords.append(g)
+        bounds.append((lo, hi))
+    batch = np.arange(n).reshape((n,) + (1,) * (grid.ndim - 2))
 
-    def unnormalize(g, size):
-        return (g + 1) / 2 * (size - 1) if align else ((g + 1) * size - 1) / 2
-
-    gx, gy = unnormalize(grid[..., 0], w), unnormalize(grid[..., 1], h)
-    bounds_x = (0.0, w - 1.0) if align else (-0.5, w - 0.5)
-    bounds_y = (0.0, h - 1.0) if align else (-0.5, h - 0.5)
-    if attrs["mode"] == "nearest":
-        gx, gy = np.rint(gx), np.rint(gy)
-    if pad == "border" and attrs["mode"] != "bicubic":  # bicubic clamps each tap instead (as onnxruntime)
-        gx = np.where((gx < bounds_x[0]) | (gx > bounds_x[1]), np.clip(gx, 0, w - 1), gx)
-        gy = np.where((gy < bounds_y[0]) | (gy > bounds_y[1]), np.clip(gy, 0, h - 1), gy)
-    elif pad == "reflection":
-        gx, gy = _reflect(gx, *bounds_x), _reflect(gy, *bounds_y)
-    batch = np.arange(n).reshape(n, 1, 1)
-
-    def pixel(ix, iy):
-        """x values at integer grid positions (N,Ho,Wo) -> (N,Ho,Wo,C), padded per padding_mode."""
-        ix, iy = ix.astype(np.int64), iy.astype(np.int64)
+    def pixel(index):
+        """x values at integer positions (one N,*O array per spatial axis) -> (N,*O,C), padded per padding_mode."""
+        index = [i.astype(np.int64) for i in index]
         if pad == "zeros":
-            inside = (ix >= 0) & (ix < w) & (iy >= 0) & (iy < h)
-            vals = xf[batch, :, np.clip(iy, 0, h - 1), np.clip(ix, 0, w - 1)]
+            inside = np.logical_and.reduce([(i >= 0) & (i < s) for i, s in zip(index, sizes)])
+            vals = xf[(batch, slice(None), *(np.clip(i, 0, s - 1) for i, s in zip(index, sizes)))]
             return np.where(inside[..., None], vals, 0)
         if pad == "border":
-            ix, iy = np.clip(ix, 0, w - 1), np.clip(iy, 0, h - 1)
+            index = [np.clip(i, 0, s - 1) for i, s in zip(index, sizes)]
         else:
-            ix = np.trunc(_reflect(ix.astype(np.float64), *bounds_x)).astype(np.int64)
-            iy = np.trunc(_reflect(iy.astype(np.float64), *bounds_y)).astype(np.int64)
-        return xf[batch, :, iy, ix]
+            index = [np.trunc(_reflect(i.astype(np.float64), *b)).astype(np.int64) for i, b in zip(index, bounds)]
+        return xf[(batch, slice(None), *index)]
 
-    mode = attrs["mode"]
     if mode == "nearest":
-        out = pixel(gx, gy)
+        out = pixel(coords)
     elif mode == "bilinear":
-        x0, y0 = np.floor(gx), np.floor(gy)
-        dx, dy = (gx - x0)[..., None], (gy - y0)[..., None]
-        out = ((1 - dy) * ((1 - dx) * pixel(x0, y0) + dx * pixel(x0 + 1, y0))
-               + dy * ((1 - dx) * pixel(x0, y0 + 1) + dx * pixel(x0 + 1, y0 + 1)))
+        base = [np.floor(g) for g in coords]
+        frac = [(g - b)[..., None] for g, b in zip(coords, base)]
+        out = 0
+        for corner in itertools.product((0, 1), repeat=k):
+            weight = 1
+            for f, bit in zip(frac, corner):
+                weight = weight * (f if bit else 1 - f)
+            out = out + weight * pixel([b + bit for b, bit in zip(base, corner)])
     else:
+        gy, gx = coords
         x0, y0 = np.floor(gx) - 1, np.floor(gy) - 1
         cx, cy = _cubic_coeffs(gx - x0 - 1), _cubic_coeffs(gy - y0 - 1)
         out = 0
         for i in range(4):
-            row = sum(cx[j][..., None] * pixel(x0 + j, y0 + i) for j in range(4))
+            row = sum(cx[j][..., None] * pixel([y0 + i, x0 + j]) for j in range(4))
             out = out + cy[i][..., None] * row
     return like(np.moveaxis(out, -1, 1), x.dtype)

@@ -1,11 +1,13 @@
-"""Normalisation ops: BatchNorm (inference), InstanceNorm, LayerNorm, RmsNorm, GroupNorm, LRN, MVN,
+"""Normalisation ops: BatchNorm (inference), BatchNormTraining (batch statistics, running averages),
+InstanceNorm, LayerNorm, RmsNorm, GroupNorm, LRN, MVN,
 LpNormalization."""
 from __future__ import annotations
 
 import numpy as np
 
 from ..elementwise import like, widen
-from ..registry import Attr, register, same_as_input
+from ...ir import DataType
+from ..registry import Attr, InferContext, desc, register, same_as_input
 from ..workspace import output_for, scratch
 from ._spatial import channel_axis, compute_dtype, from_nchw, to_nchw
 
@@ -17,13 +19,16 @@ def _per_channel(v, rank: int, axis: int, dtype) -> np.ndarray:
     return np.asarray(v, dtype).reshape(shape)
 
 
-def _standardize(x: np.ndarray, axes, epsilon: float) -> np.ndarray:
-    """(x - mean) / sqrt(var + epsilon) over axes, in a workspace output (in place of x when donated)."""
-    centered = np.subtract(x, x.mean(axis=axes, keepdims=True), out=output_for((x,), x.shape, x.dtype))
+def _standardize(x: np.ndarray, axes, epsilon: float, stats: bool = False):
+    """(x - mean) / sqrt(var + epsilon) over ``axes``, in a workspace output (in place of x when donated); with
+    ``stats`` also (mean, 1 / sqrt(var + epsilon))."""
+    mean = x.mean(axis=axes, keepdims=True)
+    centered = np.subtract(x, mean, out=output_for((x,), x.shape, x.dtype))
     var = np.mean(np.square(centered, out=scratch("norm.square", x.shape, x.dtype)), axis=axes, keepdims=True)
     var += epsilon
-    centered /= np.sqrt(var, out=var)
-    return centered
+    std = np.sqrt(var, out=var)
+    centered /= std
+    return (centered, mean, 1 / std) if stats else centered
 
 
 @register("BatchNorm", attrs={"epsilon": Attr("float", 1e-5), "data_format": Attr("str", "NCHW")},
@@ -37,6 +42,31 @@ def batch_norm(inputs, attrs):
     shift = np.asarray(offset, cdt) - np.asarray(mean, cdt) * inv
     y = x.astype(cdt, copy=False) * _per_channel(inv, x.ndim, axis, cdt) + _per_channel(shift, x.ndim, axis, cdt)
     return y.astype(x.dtype, copy=False)
+
+
+def _batch_norm_training_infer(ctx: InferContext):
+    stats = [desc(ctx.dtype(i), ctx.shape(i)) for i in (3, 4)]
+    return [desc(ctx.dtype(0), ctx.shape(0))] + stats
+
+
+@register("BatchNormTraining", attrs={"epsilon": Attr("float", 1e-5), "momentum": Attr("float", 0.9),
+                                      "data_format": Attr("str", "NCHW")},
+          infer=_batch_norm_training_infer, category="nn", traits={"keep_fp32_mix"})
+def batch_norm_training(inputs, attrs):
+    """BatchNormTraining: (x, scale, offset, running_mean, running_var) -> (y normalised with the batch's
+    own mean and (biased) variance per channel, the running mean and variance updated with them:
+    running * momentum + batch * (1 - momentum)) -- ONNX BatchNormalization with training_mode=1."""
+    x = inputs[0]
+    cdt = compute_dtype(x.dtype)
+    axis = channel_axis(attrs.get("data_format", "NCHW"), x.ndim)
+    others = tuple(a for a in range(x.ndim) if a != axis)
+    xf = x.astype(cdt, copy=False)
+    mean, var = xf.mean(axis=others), xf.var(axis=others)
+    y = batch_norm([x, inputs[1], inputs[2], mean, var], attrs)
+    momentum = cdt.type(attrs["momentum"])
+    running = [np.asarray(r, cdt) * momentum + batch * (1 - momentum) for r, batch in
+               ((inputs[3], mean), (inputs[4], var))]
+    return [y] + [r.astype(np.asarray(old).dtype) for r, old in zip(running, inputs[3:5])]
 
 
 def _standardized_affine(inputs, attrs, standardize, groups: int = 0):
@@ -61,20 +91,37 @@ def instance_norm(inputs, attrs):
                                 lambda xc: _standardize(xc, tuple(range(2, xc.ndim)), attrs["epsilon"]))
 
 
+def _layer_norm_infer(ctx: InferContext):
+    y = desc(ctx.dtype(0), ctx.shape(0))
+    if not ctx.attrs["stats"]:
+        return [y]
+    shape = ctx.shape(0)
+    if shape is not None:
+        axis = ctx.attrs["axis"] % len(shape)
+        shape = tuple(shape[:axis]) + (1,) * (len(shape) - axis)
+    return [y, desc(DataType.DT_FLOAT, shape), desc(DataType.DT_FLOAT, shape)]
+
+
 @register("LayerNorm", attrs={"axis": Attr("int", -1, "first normalised axis; all later axes too"),
-                              "epsilon": Attr("float", 1e-5)},
-          infer=same_as_input(0), category="nn", traits={"keep_fp32_mix"})
+                              "epsilon": Attr("float", 1e-5),
+                              "stats": Attr("bool", False, "also output the mean and 1/sqrt(var + epsilon) "
+                                                           "(fp32, shaped x's dims before axis then 1s)")},
+          infer=_layer_norm_infer, category="nn", traits={"keep_fp32_mix"})
 def layer_norm(inputs, attrs):
-    """LayerNorm: (x, gamma, beta?) -> standardise over axes [axis, rank) then gamma * y + beta."""
+    """LayerNorm: (x, gamma, beta?) -> standardise over axes [axis, rank) then gamma * y + beta; with stats
+    also (mean, inv_std_dev) as ONNX LayerNormalization's outputs 1 and 2."""
     x, gamma = inputs[0], inputs[1]
     beta = inputs[2] if len(inputs) > 2 else None
     cdt = compute_dtype(x.dtype)
     axis = attrs["axis"] % x.ndim
-    y = _standardize(x.astype(cdt, copy=False), tuple(range(axis, x.ndim)), attrs["epsilon"])
+    y, mean, inv_std = _standardize(x.astype(cdt, copy=False), tuple(range(axis, x.ndim)), attrs["epsilon"], True)
     y *= np.asarray(gamma).astype(cdt, copy=False)
     if beta is not None:
         y += np.asarray(beta).astype(cdt, copy=False)
-    return y.astype(x.dtype, copy=False)
+    y = y.astype(x.dtype, copy=False)
+    if not attrs["stats"]:
+        return y
+    return [y, mean.astype(np.float32), inv_std.astype(np.float32)]
 
 
 def _per_group_to_channels(v, groups: int, channels: int) -> np.ndarray:
@@ -165,7 +212,8 @@ def lp_normalization(inputs, attrs):
         norm = np.abs(xf).sum(axis=axis, keepdims=True)
     else:
         norm = np.sqrt((xf * xf).sum(axis=axis, keepdims=True))
-    return (xf / norm).astype(x.dtype, copy=False)
+    out = np.divide(xf, norm, out=np.zeros_like(xf), where=norm != 0)  # a slice of zeros stays 0 (ONNX)
+    return out.astype(x.dtype, copy=False)
 
 
 @register("RmsNorm", attrs={"axis": Attr("int", -1, "first normalised axis; the rest follow"),

@@ -26,15 +26,17 @@ def full_rank_pads(paddings, rank: int, axes) -> tuple[list, list]:
 
 @register("PadV3", attrs={"mode": Attr("str", "constant", "constant | reflect | edge | wrap | symmetric"),
                           "axes": Attr("ints", [], "axes the paddings refer to; [] = all")},
-          infer=lambda ctx: _pad_infer(ctx), category="nn", traits={"movement"})
+          infer=lambda ctx: _pad_infer(ctx), category="nn", traits={"movement"}, const_inputs={3})
 def pad_v3(inputs, attrs):
-    """PadV3: (x, paddings [begins..., ends...], constant_value?) -> padded x."""
+    """PadV3: (x, paddings [begins..., ends...], constant_value?, axes?) -> padded x (axes: the attribute, or
+    constant input 3)."""
     x, paddings = inputs[0], inputs[1]
     value = inputs[2] if len(inputs) > 2 and inputs[2] is not None else None
+    axes = flat_ints(inputs[3]) if len(inputs) > 3 and inputs[3] is not None else attrs["axes"]
     mode = NUMPY_MODES.get(attrs["mode"].lower())
     if mode is None:
         raise GraphError(INVALID_ARGUMENT_VALUE, f"PadV3: mode '{attrs['mode']}' is not one of {sorted(NUMPY_MODES)}")
-    begins, ends = full_rank_pads(paddings, x.ndim, attrs["axes"])
+    begins, ends = full_rank_pads(paddings, x.ndim, axes)
     crop = tuple(slice(-b if b < 0 else 0, x.shape[i] + e if e < 0 else None)
                  for i, (b, e) in enumerate(zip(begins, ends)))
     x = x[crop]
@@ -47,11 +49,12 @@ def pad_v3(inputs, attrs):
 
 def _pad_infer(ctx: InferContext):
     shape, paddings = ctx.shape(0), ctx.value(1)
+    axes = ctx.attrs["axes"] if not ctx.has(3) else ctx.value(3)
     if shape is None:
         return [desc(ctx.dtype(0), None)]
-    if paddings is None:
+    if paddings is None or axes is None:
         return [desc(ctx.dtype(0), (-1,) * len(shape))]
-    begins, ends = full_rank_pads(paddings, len(shape), ctx.attrs["axes"])
+    begins, ends = full_rank_pads(paddings, len(shape), flat_ints(axes))
     return [desc(ctx.dtype(0), [d + b + e if d >= 0 else -1 for d, b, e in zip(shape, begins, ends)])]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...errors import INVALID_ARGUMENT_VALUE, GraphError
+from ...errors import INVALID_ARGUMENT_VALUE, UNSUPPORTED_OP, GraphError
 from ...ir import DataType, to_numpy
 from ..elementwise import like, widen
 from ..registry import Attr, InferContext, desc, flat_ints, register
@@ -236,9 +236,22 @@ def _unpool_shape(in_shape, attrs) -> tuple:
         (d - 1) * s[i] + k[i] - pads[i] - pads[i + r] if d != -1 else -1 for i, d in enumerate(in_shape[2:]))
 
 
+def _check_output_shape(x_shape, output_shape, attrs) -> None:
+    """An output_shape other than the shape MaxUnpool infers is ambiguous: ONNX's reference scatters by index
+    into the inferred shape and pads at the end ("pads values are auto generated"), onnxruntime scatters by
+    index into output_shape. The two agree only when the shapes are equal; other shapes are refused."""
+    inferred = _unpool_shape(x_shape, attrs)
+    if -1 not in inferred and tuple(output_shape) != tuple(inferred):
+        raise GraphError(UNSUPPORTED_OP, f"MaxUnpool: output_shape {list(output_shape)} differs from the unpooled "
+                         f"shape {list(inferred)}; where the indices then point is not settled (ONNX pads the "
+                         "unpooled tensor, onnxruntime indexes output_shape), so it is not converted")
+
+
 def _unpool_infer(ctx: InferContext):
     if ctx.has(2):
         v = ctx.value(2)
+        if v is not None and ctx.shape(0) is not None:
+            _check_output_shape(ctx.shape(0), flat_ints(v), ctx.attrs)
         return [desc(ctx.dtype(0), None if v is None else flat_ints(v))]
     s = ctx.shape(0)
     return [desc(ctx.dtype(0), None if s is None else _unpool_shape(s, ctx.attrs))]
@@ -249,7 +262,9 @@ def _unpool_infer(ctx: InferContext):
 def max_unpool(inputs, attrs):
     """MaxUnpool: (x, indices into the flattened output, output_shape?) -> zeros with x scattered in."""
     x, idx = np.asarray(inputs[0]), np.asarray(inputs[1])
-    shape = flat_ints(inputs[2]) if len(inputs) > 2 and inputs[2] is not None else _unpool_shape(x.shape, attrs)
+    shape = _unpool_shape(x.shape, attrs)
+    if len(inputs) > 2 and inputs[2] is not None:
+        _check_output_shape(x.shape, flat_ints(inputs[2]), attrs)
     out = np.zeros(int(np.prod(shape)), x.dtype)
     out[idx.reshape(-1)] = x.reshape(-1)
     return out.reshape(shape)

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from ...errors import INVALID_ARGUMENT_VALUE, UNSUPPORTED_OP, GraphError
+from ...errors import INVALID_ARGUMENT_VALUE, GraphError
 from ..registry import Attr, InferContext, desc, register
 from ._spatial import compute_dtype, from_nchw, shape_from_nchw, shape_to_nchw, to_nchw
 
@@ -41,7 +41,7 @@ RESIZE_ATTRS = {
     "cubic_coeff_a": Attr("float", -0.75),
     "exclude_outside": Attr("bool", False),
     "extrapolation_value": Attr("float", 0.0),
-    "antialias": Attr("bool", False, "not supported"),
+    "antialias": Attr("bool", False, "linear/cubic: a filter stretched by 1 / scale when an axis shrinks"),
     "axes": Attr("ints", [], "axes scales/sizes/roi refer to; [] = all (or spatial when rank-2 entries)"),
     "keep_aspect_ratio_policy": Attr("str", "stretch", "stretch | not_larger | not_smaller"),
     "data_format": Attr("str", "NCHW"),
@@ -54,6 +54,8 @@ def _given(v):
 
 class ResizePlan:
     """Which axes change, to what size, with which scale (float32, as onnxruntime) and roi."""
+
+    from_scales = False  # the output lengths come from scales (not sizes): align_corners uses in * scale
 
     def __init__(self, shape, roi, scales, sizes, attrs: dict):
         rank = len(shape)
@@ -82,6 +84,7 @@ class ResizePlan:
                 self.out_sizes = sizes
                 self.scales = [F32(o) / F32(i) if i > 0 else F32(1) for o, i in zip(sizes, in_sizes)]
         elif _given(scales):
+            self.from_scales = True
             self.scales = [F32(s) for s in np.asarray(scales, F32).reshape(-1)]
             self._check(len(self.scales), n, "scales")
             # floor(in * scale) in float32 (5 * 2.8f is 14), also for tf_crop_and_resize: onnxruntime
@@ -103,8 +106,11 @@ class ResizePlan:
         return tuple(out)
 
 
-def source_coordinates(mode: str, out_len: int, in_len: int, scale, roi_start, roi_end) -> np.ndarray:
-    """Float32 source coordinate of every output index (ONNX coordinate_transformation_mode)."""
+def source_coordinates(mode: str, out_len: int, in_len: int, scale, roi_start, roi_end,
+                       from_scales: bool = False) -> np.ndarray:
+    """Float32 source coordinate of every output index (ONNX coordinate_transformation_mode). align_corners
+    divides by length_resized - 1, where length_resized is in_len * scale when the lengths come from scales
+    (fractional: the ONNX reference and its node tests; onnxruntime uses the floored out_len)."""
     o = np.arange(out_len, dtype=F32)
     scale = F32(scale)
     if mode == "half_pixel":
@@ -116,7 +122,8 @@ def source_coordinates(mode: str, out_len: int, in_len: int, scale, roi_start, r
         offset = F32(in_len) / F32(2) * (F32(1) - adjustment)
         return offset + (o + F32(0.5)) / scale - F32(0.5)
     if mode == "align_corners":
-        return o * F32(in_len - 1) / F32(out_len - 1) if out_len > 1 else np.zeros(out_len, F32)
+        resized = F32(in_len) * scale if from_scales else F32(out_len)
+        return o * F32(in_len - 1) / (resized - F32(1)) if out_len > 1 else np.zeros(out_len, F32)
     if mode == "asymmetric":
         return o / scale
     if mode == "tf_half_pixel_for_nn":
@@ -178,7 +185,41 @@ def _cubic_taps(x, in_len, attrs, scale):
     return [np.clip(i, 0, in_len - 1) for i in idx], weights
 
 
+def _cubic_kernel(d: np.ndarray, a) -> np.ndarray:
+    d = np.abs(d)
+    return np.where(d <= 1, ((a + 2) * d - (a + 3)) * d * d + 1,
+                    np.where(d < 2, ((a * d - 5 * a) * d + 8 * a) * d - 4 * a, 0))
+
+
+def _antialias_taps(kernel, radius: float):
+    """Taps of an antialiasing filter (ONNX Resize antialias=1, linear or cubic): when an axis shrinks, the
+    kernel is stretched by 1 / scale and its weights normalised; the taps nearest the source coordinate
+    (edge-clamped, or dropped with exclude_outside)."""
+
+    def taps(x, in_len, attrs, scale):
+        scale = min(float(scale), 1.0)
+        start = int(np.floor(-radius / scale) + 1)
+        n = 2 - 2 * start
+        x = x.astype(np.float64)
+        base = np.floor(x)
+        ratio = np.where(x == base, 1.0, x - base)
+        base = base.astype(np.int64) - (x == np.floor(x))    # prefer the pixel left of an integer coordinate
+        offsets = np.arange(start, start + n)
+        weights = kernel(scale * (offsets[None, :] - ratio[:, None]), attrs)
+        idx = base[:, None] + offsets[None, :]
+        if attrs["exclude_outside"]:
+            weights = np.where((idx < 0) | (idx >= in_len), 0.0, weights)
+        total = weights.sum(axis=1, keepdims=True)
+        weights = weights / np.where(total == 0, 1.0, total)
+        idx = np.clip(idx, 0, in_len - 1)
+        return [idx[:, k] for k in range(n)], [weights[:, k].astype(F32) for k in range(n)]
+
+    return taps
+
+
 TAPS = {"nearest": _nearest_taps, "linear": _linear_taps, "cubic": _cubic_taps}
+ANTIALIAS_TAPS = {"linear": _antialias_taps(lambda d, attrs: np.clip(1 - np.abs(d), 0, 1), 1.0),
+                  "cubic": _antialias_taps(lambda d, attrs: _cubic_kernel(d, attrs["cubic_coeff_a"]), 2.0)}
 
 
 def _apply_axis(y: np.ndarray, axis: int, idx: list, weights) -> np.ndarray:
@@ -196,9 +237,9 @@ def _apply_axis(y: np.ndarray, axis: int, idx: list, weights) -> np.ndarray:
 def resize_nchw(x: np.ndarray, roi, scales, sizes, attrs: dict) -> np.ndarray:
     """ONNX Resize on a channels-first tensor (the kernel body)."""
     mode = attrs["mode"].lower()
-    if attrs.get("antialias"):
-        raise GraphError(UNSUPPORTED_OP, "Resize with antialias=1 is not supported")
     taps = TAPS.get(mode)
+    if attrs.get("antialias") and mode != "nearest":
+        taps = ANTIALIAS_TAPS.get(mode)
     if taps is None:
         raise GraphError(INVALID_ARGUMENT_VALUE, f"Resize: mode '{attrs['mode']}' is not one of {sorted(TAPS)}")
     plan = ResizePlan(x.shape, roi, scales, sizes, attrs)
@@ -211,7 +252,8 @@ def resize_nchw(x: np.ndarray, roi, scales, sizes, attrs: dict) -> np.ndarray:
     for k, (axis, in_len, out_len, scale) in enumerate(zip(plan.axes, plan.in_sizes, plan.out_sizes, plan.scales)):
         if out_len == in_len and scale == 1:
             continue  # onnxruntime leaves an unscaled axis alone whatever the coordinate mode (even its roi)
-        coords = source_coordinates(coord_mode, out_len, in_len, scale, plan.roi[k], plan.roi[n + k])
+        coords = source_coordinates(coord_mode, out_len, in_len, scale, plan.roi[k], plan.roi[n + k],
+                                    plan.from_scales)
         if coord_mode == "tf_crop_and_resize":
             outside.append((axis, (coords < 0) | (coords > in_len - 1)))
         idx, weights = taps(coords, in_len, attrs, scale)

@@ -26,7 +26,7 @@ ONE_TO_ONE = {
 def declared_attrs(ctx: NodeContext, canonical: str) -> dict:
     """The node's attributes that the canonical op declares (ONNX names and defaults are shared)."""
     spec = op_registry.get(canonical)
-    return {k: v for k, v in ctx.attrs.items() if k in spec.attrs}
+    return {k: ctx.attrs[k] for k in spec.attrs if k in ctx.attrs}
 
 
 def known_dtype(ctx: NodeContext, i: int):
@@ -44,7 +44,28 @@ def emit_one_to_one(ctx: NodeContext, table: dict) -> list:
 
 @onnx_op(*ONE_TO_ONE)
 def one_to_one(ctx: NodeContext):
+    if ctx.opset < 7 and len(ctx.inputs) == 2:
+        return _legacy_broadcast(ctx)
     return emit_one_to_one(ctx, ONE_TO_ONE)
+
+
+def _legacy_broadcast(ctx: NodeContext) -> list:
+    """Binary ops before opset 7: with broadcast=1, B's dims line up with A's from ``axis`` on (by default
+    from the end, which is numpy broadcasting); B gets trailing 1-dims so that numpy broadcasting agrees."""
+    a, b = ctx.inputs
+    axis = ctx.attr("axis")
+    if ctx.attr("broadcast", 0) and axis is not None:
+        rank_a, shape_b = ctx.rank(0), ctx.shape(1)
+        if rank_a is None or shape_b is None or any(d < 0 for d in shape_b):
+            raise ctx.fail("broadcast with axis needs A's rank and B's shape (set --input_shape)")
+        axis = ctx.axis(axis)
+        trailing = rank_a - axis - len(shape_b)
+        if trailing < 0:
+            raise ctx.fail(f"B of shape {list(shape_b)} does not fit A's {rank_a} dims from axis {axis}")
+        if trailing:
+            new_shape = ctx.const(np.array(list(shape_b) + [1] * trailing, np.int64), "_b_shape")
+            b = ctx.op("Reshape", [b, new_shape], suffix="_b_aligned", n_out=1)[0]
+    return ctx.op(ONE_TO_ONE[ctx.op_type], [a, b])
 
 
 def chain(ctx: NodeContext, op_type: str, inputs: list) -> list:
@@ -91,10 +112,19 @@ def onnx_type_to_datatype(onnx_type: int) -> int:
     return int(from_numpy(onnx_dtype_to_numpy(onnx_type)))
 
 
+def _cast_attrs(ctx: NodeContext) -> dict:
+    """saturate (opset 19+: float8 targets) and round_mode (opset 24+: float8 e8m0 targets), recorded when they
+    differ from the defaults (so the .om of a model without them stays as it was)."""
+    saturate = bool(ctx.attr("saturate", 1))
+    round_mode = ctx.choice("round_mode", {m: m for m in ("up", "down", "nearest")}, "up")
+    return {**({} if saturate else {"saturate": False}), **({} if round_mode == "up" else {"round_mode": round_mode})}
+
+
 @onnx_op("Cast")
 def cast(ctx: NodeContext):
     """ONNX Cast: attr ``to`` (a TensorProto type) -> dst_type (our DataType)."""
-    return ctx.op("Cast", [ctx.input(0)], {"dst_type": onnx_type_to_datatype(ctx.require_attr("to"))})
+    return ctx.op("Cast", [ctx.input(0)], {"dst_type": onnx_type_to_datatype(ctx.require_attr("to")),
+                                           **_cast_attrs(ctx)})
 
 
 @onnx_op("CastLike")
@@ -102,5 +132,5 @@ def cast_like(ctx: NodeContext):
     """ONNX CastLike: a Cast when the target's dtype is known now (graph input or constant)."""
     dtype = known_dtype(ctx, 1)
     if dtype is not None:
-        return ctx.op("Cast", [ctx.input(0)], {"dst_type": int(from_numpy(dtype))})
-    return ctx.op("CastLike", [ctx.input(0), ctx.input(1)])
+        return ctx.op("Cast", [ctx.input(0)], {"dst_type": int(from_numpy(dtype)), **_cast_attrs(ctx)})
+    return ctx.op("CastLike", [ctx.input(0), ctx.input(1)], _cast_attrs(ctx))

@@ -1,10 +1,13 @@
 """ONNX handlers for less common ops (GridSample, Swish, RMSNormalization, RotaryEmbedding,
-bitwise ops, Unique, MaxUnpool, GlobalLpPool, CenterCropPad, Col2Im, windows, Det, Attention)."""
+bitwise ops, BitCast, Unique, MaxUnpool, GlobalLpPool, CenterCropPad, Col2Im, windows, Det, Attention)."""
 from __future__ import annotations
 
-from ....ir import from_numpy
+from onnx import TensorProto
+
+from ....ir import from_numpy, to_numpy
 from ..reader import onnx_dtype_to_numpy
 from ..registry import NodeContext, onnx_op
+from .elementwise import onnx_type_to_datatype
 
 GRID_MODES = {"linear": "bilinear", "cubic": "bicubic", "bilinear": "bilinear", "bicubic": "bicubic",
               "nearest": "nearest"}
@@ -40,6 +43,17 @@ def rotary_embedding(ctx: NodeContext):
     attrs = {"interleaved": bool(ctx.attr("interleaved")), "num_heads": int(ctx.attr("num_heads", 0)),
              "rotary_embedding_dim": int(ctx.attr("rotary_embedding_dim"))}
     return ctx.op("RotaryEmbedding", ctx.inputs, attrs)
+
+
+@onnx_op("BitCast", since=26)
+def bit_cast(ctx: NodeContext):
+    """The output type must be as wide as the input's (checked here when the input type is known)."""
+    dst = onnx_type_to_datatype(ctx.require_attr("to"))
+    d = ctx.desc(0)
+    if d is not None and to_numpy(d.dtype).itemsize != to_numpy(dst).itemsize:
+        raise ctx.fail(f"'to' is {to_numpy(dst)} ({to_numpy(dst).itemsize * 8} bits), the input is "
+                       f"{to_numpy(d.dtype)} ({to_numpy(d.dtype).itemsize * 8} bits); BitCast keeps the width")
+    return ctx.op("Bitcast", ctx.inputs[:1], {"dst_type": dst})
 
 
 @onnx_op("BitShift", since=11)
@@ -103,4 +117,12 @@ def attention(ctx: NodeContext):
              "q_num_heads": int(ctx.attr("q_num_heads", 0)),
              "qk_matmul_output_mode": int(ctx.attr("qk_matmul_output_mode")),
              "scale": None if scale is None else float(scale), "softcap": float(ctx.attr("softcap"))}
+    for key in ("left_window_size", "right_window_size"):   # opset 25
+        attrs[key] = int(ctx.attr(key, -1))
+    precision = ctx.attr("softmax_precision")   # the softmax runs in fp32 (fp64 inputs: fp64) unless DOUBLE
+    if precision is not None and int(precision) not in (TensorProto.FLOAT, TensorProto.DOUBLE):
+        raise ctx.unsupported(f"softmax_precision={precision}: a softmax in fp16/bf16 is not supported (FLOAT and "
+                              "DOUBLE are)")
+    if precision is not None and int(precision) == TensorProto.DOUBLE:
+        attrs["softmax_double"] = True
     return ctx.op_all_outputs("Attention", ctx.inputs, attrs, 4)

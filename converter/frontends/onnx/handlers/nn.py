@@ -116,14 +116,17 @@ def channels_first_format(ctx: NodeContext) -> str:
     return "NCDHW" if ctx.rank(0) == 5 else "NCHW"
 
 
-@onnx_op("BatchNormalization")
+@onnx_op("BatchNormalization", ignores=("is_test", "momentum"))  # momentum: training only
 def batch_normalization(ctx: NodeContext):
-    if ctx.attr("training_mode"):
-        raise ctx.unsupported("training_mode=1 is not supported (inference only)")
+    """training_mode=1 (opset 14 on): normalised with the batch's statistics, outputs 1 and 2 the running
+    mean and variance updated with them (BatchNormTraining)."""
     if ctx.opset < 9 and ctx.attr("spatial", 1) == 0:
         raise ctx.unsupported("spatial=0 (per-activation statistics) is not supported")
-    only_first_output(ctx, "running mean/variance")
     attrs = {"epsilon": float(ctx.attr("epsilon")), "data_format": channels_first_format(ctx)}
+    if ctx.attr("training_mode"):
+        attrs["momentum"] = float(ctx.attr("momentum"))
+        return ctx.op_all_outputs("BatchNormTraining", ctx.inputs[:5], attrs, 3)
+    only_first_output(ctx, "running mean/variance, written in training mode only")
     return ctx.op("BatchNorm", ctx.inputs[:5], attrs, n_out=1)
 
 
@@ -135,9 +138,14 @@ def instance_normalization(ctx: NodeContext):
 
 @onnx_op("LayerNormalization", since=17)
 def layer_normalization(ctx: NodeContext):
-    only_first_output(ctx, "Mean/InvStdDev")
+    """Outputs Mean and InvStdDev, when used, come from LayerNorm with stats (in fp32, stash_type 1)."""
     attrs = {"axis": ctx.axis(int(ctx.attr("axis"))), "epsilon": float(ctx.attr("epsilon"))}
-    return ctx.op("LayerNorm", ctx.inputs[:3], attrs, n_out=1)
+    if not any(list(ctx.node.output)[1:]):
+        return ctx.op("LayerNorm", ctx.inputs[:3], attrs, n_out=1)
+    if int(ctx.attr("stash_type")) != 1:
+        raise ctx.unsupported(f"stash_type={ctx.attr('stash_type')}: Mean/InvStdDev are computed in float32 "
+                              "(stash_type=1) only")
+    return ctx.op_all_outputs("LayerNorm", ctx.inputs[:3], {**attrs, "stats": True}, 3)
 
 
 @onnx_op("GroupNormalization", since=18)
@@ -204,7 +212,7 @@ def _gemm_bias(ctx: NodeContext, beta: float, can_bias: bool):
     return None, ref
 
 
-@onnx_op("Gemm")
+@onnx_op("Gemm", ignores=("broadcast",))  # opset < 7: C broadcasts either way
 def gemm(ctx: NodeContext):
     """Y = alpha * op(A) @ op(B) + beta * C as MatMulV2 (+ Mul for a non-constant B, + Add for a 2-D C)."""
     alpha, beta = float(ctx.attr("alpha")), float(ctx.attr("beta"))
@@ -253,7 +261,9 @@ def pad_attrs_form(ctx: NodeContext):
 def pad_inputs_form(ctx: NodeContext):
     attrs = {"mode": ctx.attr("mode")}
     if ctx.input(3) is not None:
-        axes = ctx.require_value(3, "axes")
+        axes = ctx.value(3)
+        if axes is None:  # an input until folding makes it a constant (passes/constants.py checks)
+            return ctx.op("PadV3", ctx.inputs[:4], attrs)
         attrs["axes"] = [ctx.axis(int(a)) for a in np.asarray(axes).reshape(-1)]
     return ctx.op("PadV3", ctx.inputs[:3], attrs)
 
@@ -294,13 +304,13 @@ def resize_v10(ctx: NodeContext):
 
 @onnx_op("Resize", since=11)
 def resize(ctx: NodeContext):
-    if ctx.attr("antialias"):
-        raise ctx.unsupported("antialias=1 is not supported")
     attrs = {"mode": str(ctx.attr("mode")), "data_format": channels_first_format(ctx)}
     for key in RESIZE_ATTRS:
         attrs[key] = ctx.attr(key, BEFORE_18.get(key))
     if ctx.attr("axes"):
         attrs["axes"] = [ctx.axis(int(a)) for a in ctx.attr("axes")]
+    if ctx.attr("antialias") and attrs["mode"] != "nearest":   # (opset 18; nearest has no antialiasing)
+        attrs["antialias"] = True
     return ctx.op("Resize", ctx.inputs[:4], attrs)
 
 
@@ -314,4 +324,6 @@ def depth_to_space(ctx: NodeContext):
 
 @onnx_op("SpaceToDepth")
 def space_to_depth(ctx: NodeContext):
-    return ctx.op("SpaceToDepth", ctx.inputs[:1], {"blocksize": int(ctx.require_attr("blocksize")), "mode": "DCR"})
+    """mode (CRD or DCR) came with opset 26; DCR before."""
+    mode = ctx.choice("mode", {"DCR": "DCR", "CRD": "CRD"}, "DCR")
+    return ctx.op("SpaceToDepth", ctx.inputs[:1], {"blocksize": int(ctx.require_attr("blocksize")), "mode": mode})

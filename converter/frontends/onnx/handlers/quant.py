@@ -14,11 +14,12 @@ def emit(ctx: NodeContext, op_type: str, inputs, attrs: dict | None = None, n_ou
 
 
 def _qdq_attrs(ctx: NodeContext) -> dict:
-    """axis (opset 13+), block_size (opset 21+, only 0 supported) and output_dtype (QuantizeLinear 21+)."""
-    if int(ctx.attr("block_size", 0) or 0):
-        raise ctx.unsupported("blocked quantization (block_size != 0) is not supported")
+    """axis (opset 13+), block_size (opset 21+: blocked quantization) and output_dtype (21+)."""
+    block = int(ctx.attr("block_size", 0) or 0)
+    if block < 0:
+        raise ctx.fail(f"block_size={block} must not be negative")
     out_type = ctx.attr("output_dtype", 0)
-    return {"axis": int(ctx.attr("axis", 1)),
+    return {"axis": int(ctx.attr("axis", 1)), "block_size": block,
             "output_dtype": onnx_type_to_datatype(out_type) if out_type else 0}
 
 

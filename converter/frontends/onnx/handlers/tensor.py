@@ -70,23 +70,32 @@ def flatten(ctx: NodeContext):
     return ctx.op("Flatten", ctx.inputs, {"axis": axis})
 
 
-def _axes(ctx: NodeContext, required: bool) -> list:
-    """Squeeze/Unsqueeze axes: an attr before opset 13, a constant input from 13 on."""
+def _axes(ctx: NodeContext, required: bool):
+    """Squeeze/Unsqueeze axes: an attr before opset 13, an input from 13 on; None when that input is not a
+    constant yet (it stays an input of the op: folding may make it one, passes/constants.py checks)."""
     if ctx.opset < 13:
         return list(ctx.attr("axes", []))
-    if ctx.input(1) is None and not required:
+    if ctx.input(1) is None:
+        if required:
+            ctx.require_input(1, "axes")
         return []
-    return _ints(ctx.require_value(1, "axes"))
+    value = ctx.value(1)
+    return None if value is None else _ints(value)
 
 
 @onnx_op("Squeeze")
 def squeeze(ctx: NodeContext):
-    return ctx.op("Squeeze", [ctx.input(0)], {"axes": ctx.axes(_axes(ctx, False))})
+    axes = _axes(ctx, False)
+    if axes is None:
+        return ctx.op("Squeeze", [ctx.input(0), ctx.input(1)])
+    return ctx.op("Squeeze", [ctx.input(0)], {"axes": ctx.axes(axes)})
 
 
 @onnx_op("Unsqueeze")
 def unsqueeze(ctx: NodeContext):
     axes = _axes(ctx, True)
+    if axes is None:
+        return ctx.op("Unsqueeze", [ctx.input(0), ctx.input(1)])
     return ctx.op("Unsqueeze", [ctx.input(0)], {"axes": ctx.axes(axes, 0, len(axes))})
 
 
@@ -94,6 +103,8 @@ def unsqueeze(ctx: NodeContext):
 def split(ctx: NodeContext):
     """Sizes from the split attr (< 13) or a constant split input (13+); else num_outputs equal chunks."""
     n = len(ctx.node.output)
+    if ctx.attr("num_outputs") is not None and int(ctx.attr("num_outputs")) != n:
+        raise ctx.fail(f"num_outputs={ctx.attr('num_outputs')} but the node has {n} outputs")
     attrs = {"axis": ctx.axis(ctx.attr("axis", 0)), "num_split": n}
     inputs = [ctx.input(0)]
     if ctx.opset < 13:
