@@ -16,9 +16,10 @@ call. Kernels ask through the module functions:
   input arrays when the session donated it (a value that dies at this op and that nothing else refers
   to): the ufunc then writes in place. Only kernels that read each element before writing the same
   element (ufuncs) may ask for it.
-- ``in_parallel(fn, items)``: fn over parts of items in threads (numpy's copies and ufuncs release the GIL),
-  as many as numpy's BLAS is told to use (OMP_NUM_THREADS / OPENBLAS_NUM_THREADS / MKL_NUM_THREADS, else
-  every core), for the copying work around the BLAS calls (im2col).
+- ``in_parallel(fn, items)``: fn over the items in threads taking one at a time (numpy's copies, ufuncs and
+  products release the GIL), as many as numpy's BLAS is told to use (OMP_NUM_THREADS / OPENBLAS_NUM_THREADS /
+  MKL_NUM_THREADS, else every core), for the copying work around the BLAS calls (im2col) and the blocks of
+  big products (blas.matmul).
 - ``prepared(tag, source, make)``: ``make(source)`` computed once per op (a weight matrix transposed to
   the layout a product wants, an fp16 weight widened to fp32). The result is served again only while
   the op is given the very same read-only array: a different array, or a writeable one (its contents
@@ -205,17 +206,33 @@ def thread_count() -> int:
 
 
 def in_parallel(fn, items: list) -> None:
-    """fn(part) for len(items) split into thread_count() parts, the first in the calling thread."""
+    """fn([item]) for every item, in thread_count() threads (the calling thread one of them) that take the
+    items one at a time: a thread the machine holds up takes fewer of them."""
     n = min(thread_count(), len(items))
     if n <= 1:
         fn(items)
         return
-    parts = [items[i::n] for i in range(n)]
     with _POOL_LOCK:
         pool = _POOL.get(n)
         if pool is None:
             pool = _POOL[n] = ThreadPoolExecutor(n - 1, thread_name_prefix="kernel")
-    futures = [pool.submit(fn, part) for part in parts[1:]]
-    fn(parts[0])
-    for f in futures:
-        f.result()
+    queue = iter(items)
+    taking = threading.Lock()
+
+    def work():
+        while True:
+            with taking:
+                item = next(queue, _DONE)
+            if item is _DONE:
+                return
+            fn([item])
+
+    futures = [pool.submit(work) for _ in range(n - 1)]
+    try:
+        work()
+    finally:
+        for f in futures:   # every part done (or failed) before the caller goes on
+            f.result()
+
+
+_DONE = object()

@@ -18,8 +18,9 @@ from ..errors import (EMPTY_REQUIRED_OPTION, INPUT_SHAPE_RANK_MISMATCH, INTERNAL
                       NODE_NOT_FOUND, UNSUPPORTED_OP, ConverterError)
 from ..ir import DataType, Graph, from_numpy, to_numpy
 from ..ir.dtypes import NARROW_FLOATS, is_ml_dtype
-from ..ops.layout import from_nc1hwc0, to_nc1hwc0
+from ..ops import blas
 from ..ops import random as random_ops
+from ..ops.layout import from_nc1hwc0, to_nc1hwc0
 from ..ops.registry import OptionalValue, SequenceValue, run_kernel
 from ..ops.workspace import Workspace
 from .control_flow import run_body_op
@@ -180,7 +181,7 @@ class Session:
         type [seconds, calls] of the kernels run (a tool's per-op-type time profile)."""
         values = self._feed(feeds)
         # inf/nan are values like any other here (fp16 overflow gives inf, as on a device): no numpy warnings
-        with self.workspace.active(), np.errstate(all="ignore"):
+        with self.workspace.active(), blas.single_threaded(), np.errstate(all="ignore"):
             return self._execute(values, capture, profile)
 
     def _widened(self, ref, value):

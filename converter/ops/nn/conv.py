@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import INVALID_ARGUMENT_VALUE, GraphError
+from ..blas import matmul
 from ..registry import Attr, InferContext, desc, register
 from ..workspace import empty, in_parallel, prepared, scratch
 from ._spatial import (WindowParams, channels_last, compute_dtype, effective_kernel, from_nchw, pad_spatial, padded,
@@ -150,7 +151,7 @@ def _pointwise(x: np.ndarray, w: np.ndarray, b, geo, groups: int, channels_last:
         y = empty((batch * pixels, out_ch), x.dtype)
         finish = _finisher(b, activation, x.dtype, (out_ch,))
         for p0 in range(0, batch * pixels, step):
-            tile = np.matmul(rows[p0:p0 + step], wm, out=y[p0:p0 + step])
+            tile = matmul(rows[p0:p0 + step], wm, y[p0:p0 + step])
             finish(tile)
         return y.reshape(batch, *geo.out_sizes, out_ch)
     cg, og = w.shape[1], out_ch // groups
@@ -160,7 +161,7 @@ def _pointwise(x: np.ndarray, w: np.ndarray, b, geo, groups: int, channels_last:
     finish = _finisher(b, activation, x.dtype, (groups, og, 1))
     for i in range(batch):
         for p0 in range(0, pixels, step):
-            finish(np.matmul(wm, xs[i, :, :, p0:p0 + step], out=y[i, :, :, p0:p0 + step]))
+            finish(matmul(wm, xs[i, :, :, p0:p0 + step], y[i, :, :, p0:p0 + step]))
     return y.reshape(batch, out_ch, *geo.out_sizes)
 
 
@@ -181,7 +182,7 @@ def _im2col_first(xp: np.ndarray, w: np.ndarray, b, geo, groups: int, activation
             cols = scratch("conv.cols", (channels, *geo.kernel, count, *rest), xp.dtype)
             _fill_columns(cols, lambda pos: (slice(None),) + pos, xp[i], geo, r0, 1, count)
             target = _as_view(y[i, :, :, r0:r0 + count], (groups, og, count * prod(rest)))
-            finish(np.matmul(wm, cols.reshape(groups, -1, count * prod(rest)), out=target))
+            finish(matmul(wm, cols.reshape(groups, -1, count * prod(rest)), target))
     return y.reshape(batch, out_ch, *geo.out_sizes)
 
 
@@ -203,7 +204,7 @@ def _im2col_last(xp: np.ndarray, w: np.ndarray, b, geo, activation) -> np.ndarra
             cols = scratch("conv.cols_last", (count, *rest, *geo.kernel, channels), xp.dtype)
             _fill_columns(cols, lambda pos: (Ellipsis,) + pos + (slice(None),), xp[i], geo, r0, 0, count)
             target = _as_view(y[i, r0:r0 + count], (count * prod(rest), out_ch))
-            finish(np.matmul(cols.reshape(count * prod(rest), -1), wm, out=target))
+            finish(matmul(cols.reshape(count * prod(rest), -1), wm, target))
     return y
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import INVALID_ARGUMENT_VALUE, GraphError
+from .. import blas
 from ..registry import Attr, InferContext, broadcast_shapes, desc, register
 from ..workspace import empty
 
@@ -37,10 +38,9 @@ def product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.matmul(a, b)
     if b.ndim == 2 and a.ndim > 2 and a.flags.c_contiguous:
         rows = a.reshape(-1, a.shape[-1])
-        return np.matmul(rows, b, out=empty((rows.shape[0], b.shape[1]), a.dtype)).reshape(
-            *a.shape[:-1], b.shape[1])
+        return blas.matmul(rows, b, empty((rows.shape[0], b.shape[1]), a.dtype)).reshape(*a.shape[:-1], b.shape[1])
     shape = np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + (a.shape[-2], b.shape[-1])
-    return np.matmul(a, b, out=empty(shape, a.dtype))
+    return blas.matmul(a, b, empty(shape, a.dtype))
 
 
 def _matmul_v2_infer(ctx: InferContext):
