@@ -345,7 +345,8 @@ def conv_transpose_nd(x: np.ndarray, w: np.ndarray, b, attrs: dict) -> np.ndarra
     pixels = prod(in_sizes)
     xm = x.reshape(batch, groups, cg, pixels).transpose(1, 0, 3, 2).reshape(groups, batch * pixels, cg)
     wm = w.astype(cdt, copy=False).reshape(groups, cg, -1)
-    cols = np.matmul(xm, wm).reshape(groups, batch, *in_sizes, og, *geo.kernel)
+    cols = matmul(xm, wm, np.empty((groups, xm.shape[1], wm.shape[2]), cdt)).reshape(groups, batch, *in_sizes, og,
+                                                                                *geo.kernel)
     order = [1, 0, 2 + n] + list(range(3 + n, 3 + 2 * n)) + list(range(2, 2 + n))
     cols = cols.transpose(order).reshape(batch, groups * og, *geo.kernel, *in_sizes)
     full = np.zeros((batch, groups * og, *geo.full), cdt)
