@@ -10,6 +10,7 @@ use, else every core) take one at a time: a thread that is held up takes fewer b
 same BLAS kernel on a slice, so the figures do not depend on the split.
 
 Where numpy's BLAS cannot be told (no OpenBLAS found in the process), products keep numpy's own threads.
+The setting is the process's: numpy products other threads make while a session runs use one thread too.
 """
 from __future__ import annotations
 
@@ -36,10 +37,11 @@ def _openblas():
         _state["loaded"] = True
         try:
             with open("/proc/self/maps") as f:
-                paths = sorted({line.split()[-1] for line in f if "openblas" in line.lower() and "/" in line})
+                paths = {line.split()[-1] for line in f if "openblas" in line.lower() and "/" in line}
         except OSError:
-            paths = []
-        for path in paths:
+            paths = set()
+        # numpy's own copy first (scipy or others may have loaded another OpenBLAS)
+        for path in sorted(paths, key=lambda p: ("numpy" not in p, p)):
             try:
                 lib = ctypes.CDLL(path)
             except OSError:
