@@ -2,8 +2,8 @@
 
 For each model and thread count, two child processes load the model, one with our Session (on the fp32 .om
 converted from the ONNX file), one with onnxruntime (CPU, intra_op_num_threads = the thread count). Both get
-OMP_NUM_THREADS / OPENBLAS_NUM_THREADS / MKL_NUM_THREADS set to the thread count, so numpy's BLAS uses as
-many threads as onnxruntime. The children take turns (interleaved rounds of --runs timed runs each, after a
+OMP_NUM_THREADS / OPENBLAS_NUM_THREADS / MKL_NUM_THREADS set to the thread count, so our kernels use as
+many threads as onnxruntime (converter/ops/blas.py: OpenBLAS single-threaded, products split by us). The children take turns (interleaved rounds of --runs timed runs each, after a
 warm-up run), so a change of machine load hits both alike. Prints per model and thread count the median wall
 ms per run of each, the ratio (ours / onnxruntime) with its spread over the rounds, the median CPU time per
 run (all threads of the process; on a shared machine the 1-thread CPU ratio is the steadier figure), the
