@@ -22,6 +22,7 @@ from converter.quantize.graphs import fp32_graph
 from converter.quantize.layers import find_layers
 from converter.quantize.rewrite import apply_record
 from converter.runtime import Session
+from tests.helpers import weight_bytes
 
 from ._models import data, small_cnn
 
@@ -134,9 +135,7 @@ def test_bias_out_of_int32_range_is_refused(model_dir):
 def test_int8_om_smaller_than_fp16_and_dump_shows_quant_ops(quantized, model_dir, tmp_path):
     _, res = quantized
     fp16 = api.convert(options(model_dir, str(tmp_path / "fp16")))
-    size = lambda p: next(x["size"] for x in __import__("converter.om.reader", fromlist=["om_info"]).om_info(p)[
-        "partitions"] if x["type"] == "WEIGHTS_DATA")
-    assert size(res.om) < size(fp16)
+    assert weight_bytes(res.om) < weight_bytes(fp16)
     dump = api.dump_json(ConvertOptions(mode=1, om=res.om, json=str(tmp_path / "q.json")))
     types = {op["type"] for g in json.load(open(dump))["graph"] for op in g["op"]}
     assert {"QuantizeLinear", "DequantizeLinear", "Conv2D"} <= types
