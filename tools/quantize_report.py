@@ -1,5 +1,5 @@
 """Measure post-training quantization (omtool quantize) per model and algorithm: int8 .om vs the fp32 graph on
-held-out inputs (cosine per sample, top-1 agreement), .om weight sizes int8 vs fp16, and time; where the
+held-out inputs (cosine per sample, top-1 agreement), .om weight bytes int8 vs fp16, and time; where the
 held-out inputs have labels (NAME_held_labels.npy), each model's accuracy too ("fp32 acc" the source
 model's, "acc" the .om's).
 
@@ -28,7 +28,6 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from converter import api
-from converter.om.reader import om_info
 from converter.options import ConvertOptions
 from converter.quantize import quantize
 from converter.quantize.check import bisect, compare
@@ -49,7 +48,9 @@ def sources(folder: str, name: str) -> tuple:
 
 
 def weights_size(path: str) -> int:
-    return next(p["size"] for p in om_info(path)["partitions"] if p["type"] == "WEIGHTS_DATA")
+    """Bytes of the .om's weights (without the 512-byte alignment that its WEIGHTS_DATA partition also holds)."""
+    from tests.helpers import weight_bytes
+    return weight_bytes(path)
 
 
 def row(name: str, label: str, om: str, layers: int, took: float, graph, held_data, n_calib: int, fp16: int,
