@@ -9,6 +9,7 @@ from .errors import (EMPTY_REQUIRED_OPTION, FILE_PARSE_FAILED, FILE_WRITE_FAILED
                      PATH_WITHOUT_FILE_NAME, ConverterError, shown)
 from .fileio import require_file
 from .framework import Framework
+from .ir.collector import fewer_collections
 from .options import ConvertOptions
 
 
@@ -43,16 +44,17 @@ def model_attrs(options: ConvertOptions) -> dict:
 def convert(options: ConvertOptions) -> str:
     """Convert the source model to an .om file; returns its path. Nothing is written on failure."""
     path = output_path(options)
-    graph = build_graph(options)
-    folder = os.path.dirname(os.path.abspath(path))
-    try:
-        os.makedirs(folder, exist_ok=True)
-    except OSError as exc:
-        raise ConverterError(FILE_WRITE_FAILED, f"--output: cannot create folder '{folder}': {exc.strerror}",
-                             option="--output") from None
-    from .om.publish import publish_om
-    publish_om(graph, path, {**model_attrs(options), **graph.meta.get("model_attrs", {})},
-               external_weight=options.external_weight == 1)
+    with fewer_collections():
+        graph = build_graph(options)
+        folder = os.path.dirname(os.path.abspath(path))
+        try:
+            os.makedirs(folder, exist_ok=True)
+        except OSError as exc:
+            raise ConverterError(FILE_WRITE_FAILED, f"--output: cannot create folder '{folder}': {exc.strerror}",
+                                 option="--output") from None
+        from .om.publish import publish_om
+        publish_om(graph, path, {**model_attrs(options), **graph.meta.get("model_attrs", {})},
+                   external_weight=options.external_weight == 1)
     return path
 
 

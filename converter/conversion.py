@@ -12,6 +12,7 @@ from .errors import CAFFE_WEIGHT_OPTION_MISSING, INVALID_FRAMEWORK, ConversionWa
 from .fileio import require_file
 from .framework import Framework
 from .ir import Graph
+from .ir.collector import fewer_collections
 from .options import ConvertOptions
 from .passes.base import PassContext
 from .passes.pipeline import SHAPE_PASSES, SINGLE_OP_PASSES, run_passes
@@ -57,9 +58,11 @@ def _load_frontend_graph(options: ConvertOptions) -> Graph:
 
 def build_graph(options: ConvertOptions) -> Graph:
     """Frontend + every pass: the graph that would be written to the .om."""
-    graph = load_source_graph(options)
-    ctx = PassContext(options=options, framework=options.framework if options.framework is not None else Framework.ONNX)
-    run_passes(graph, ctx)
+    with fewer_collections():
+        graph = load_source_graph(options)
+        ctx = PassContext(options=options,
+                          framework=options.framework if options.framework is not None else Framework.ONNX)
+        run_passes(graph, ctx)
     graph.meta["warnings"] = list(graph.meta.get("frontend_warnings", ())) + list(ctx.warnings)
     for message in graph.meta["warnings"]:
         warnings.warn(message, ConversionWarning, stacklevel=2)

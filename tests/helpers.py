@@ -105,3 +105,10 @@ def save_graph_model(folder, nodes, inputs=(), inits=(), outputs=("y",), *, opse
     model = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)])
     model.ir_version = ir_version_for(opset)
     return save(model, folder, name)
+
+
+def weight_bytes(om_path) -> int:
+    """Bytes of the Const weights of an .om (its WEIGHTS_DATA partition also holds their 512-byte alignment)."""
+    from converter.om.reader import read_om
+    model = read_om(om_path).model_def
+    return sum(op.attr["value"].t.desc.weight_size for g in model.graph for op in g.op if op.type == "Const")

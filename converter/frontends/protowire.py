@@ -54,7 +54,11 @@ def fields(buf, start: int, end: int):
     """Each Field of the message in ``buf[start:end]``, in file order."""
     pos = start
     while pos < end:
-        key, body = varint(buf, pos, end)
+        key = buf[pos]
+        if key < 0x80:   # one-byte keys and lengths (most of them) without the general varint loop
+            body = pos + 1
+        else:
+            key, body = varint(buf, pos, end)
         number, wire = key >> 3, key & 7
         if number == 0:
             raise WireFormatError(f"field number 0 at byte {pos}")
@@ -65,7 +69,10 @@ def fields(buf, start: int, end: int):
         elif wire == FIXED32:
             stop = body + 4
         elif wire == LEN:
-            length, body = varint(buf, body, end)
+            if body < end and buf[body] < 0x80:
+                length, body = buf[body], body + 1
+            else:
+                length, body = varint(buf, body, end)
             stop = body + length
         else:
             raise WireFormatError(f"wire type {wire} (groups) at byte {pos}")

@@ -8,7 +8,7 @@ from .dtypes import DataType
 UNKNOWN = -1  # an unknown dimension
 
 
-@dataclass
+@dataclass(slots=True)
 class TensorDesc:
     """dtype: DataType number; shape: tuple of ints (-1 unknown) or None for unknown rank.
 

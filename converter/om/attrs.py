@@ -33,11 +33,12 @@ def nice_float(value: float) -> float:
     return float(str(np.float32(value)))
 
 
+_DTYPE_NAMES = {number: name for name, number in ge.DataType.items()}
+
+
 def dtype_name(dt: int) -> str:
-    try:
-        return ge.DataType.Name(int(dt))
-    except ValueError:
-        return f"DT_{int(dt)}"
+    dt = int(dt)
+    return _DTYPE_NAMES.get(dt) or f"DT_{dt}"
 
 
 def dtype_from_name(name: str) -> int | None:
@@ -219,7 +220,29 @@ def tensor_from_proto(t: ge.TensorDef, weights=None) -> np.ndarray:
 
 # ---- TensorDesc <-> TensorDescriptor ---------------------------------------------------------
 
+_DESC_TEMPLATES: dict = {}   # what descs without attrs have in common (all but the name), serialized once
+
+
 def desc_to_proto(desc: TensorDesc, out: ge.TensorDescriptor) -> ge.TensorDescriptor:
+    if desc.attrs:
+        return _fill_desc(desc, out)
+    key = (desc.dtype, desc.shape, desc.format, desc.origin_format, desc.origin_shape, desc.origin_dtype,
+           desc.shape_range)
+    try:
+        template = _DESC_TEMPLATES.get(key)
+    except TypeError:   # a shape given as a list: no template
+        return _fill_desc(desc, out)
+    if template is None:
+        if len(_DESC_TEMPLATES) > 4096:
+            _DESC_TEMPLATES.clear()
+        template = _DESC_TEMPLATES[key] = _fill_desc(desc.copy(name=None), ge.TensorDescriptor()).SerializeToString()
+    out.MergeFromString(template)
+    if desc.name is not None:
+        out.attr[DESC_SOURCE_NAME].s = desc.name.encode()
+    return out
+
+
+def _fill_desc(desc: TensorDesc, out: ge.TensorDescriptor) -> ge.TensorDescriptor:
     out.dtype = int(desc.dtype)
     out.shape.SetInParent()
     out.shape.dim.extend([UNKNOWN_RANK] if desc.shape is None else [int(d) for d in desc.shape])

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..errors import INVALID_OM_FILE, OmFormatError
 from ..fileio import atomic_write
+from ..ir.weights import pieces
 
 MAGIC = 0x444F4D49  # b"IMOD"
 HEADER_SIZE = 256
@@ -280,14 +281,15 @@ class PartitionSource:
     chunks: Iterable
 
 
-def chunk_bytes(chunk) -> memoryview:
-    """A little-endian, C-contiguous byte view of a bytes-like object or numpy array."""
+def chunk_pieces(chunk):
+    """The bytes of a partition chunk, as memoryviews: a bytes-like object whole, a numpy array little-endian
+    in C order, in pieces whose pages are given back once written (ir.weights.pieces: a weight that views a
+    memory-mapped file does not stay resident)."""
     if isinstance(chunk, np.ndarray):
-        arr = chunk
-        if arr.dtype.byteorder == ">":
-            arr = arr.astype(arr.dtype.newbyteorder("<"))
-        return memoryview(np.ascontiguousarray(arr).reshape(-1).view(np.uint8))
-    return memoryview(chunk).cast("B")
+        for _, piece in pieces(chunk):
+            yield piece
+    else:
+        yield memoryview(chunk).cast("B")
 
 
 def pack_table64(parts: list) -> bytes:
@@ -318,7 +320,8 @@ def write_om_file(path, header: OmHeader, parts: list) -> int:
         for p in parts:
             written = 0
             for chunk in p.chunks:
-                written += f.write(chunk_bytes(chunk))
+                for piece in chunk_pieces(chunk):
+                    written += f.write(piece)
             if written != p.size:
                 raise OmFormatError(INVALID_OM_FILE, f"partition {partition_name(p.type)} has {written} bytes, "
                                               f"{p.size} were declared", path=str(target))

@@ -21,6 +21,7 @@ from ..fileio import resolve_inside
 from ..ir import Graph, from_numpy, to_numpy
 from ..ir.dtypes import from_bytes, is_ml_dtype, to_bytes
 from ..ir.dtypes import nbytes as stored_nbytes
+from ..ir.weights import pieces
 
 WEIGHT_DIR = "weight"
 FILE_PREFIX = "weight_"
@@ -32,7 +33,10 @@ def weight_bytes(value: np.ndarray) -> memoryview:
 
 
 def weight_file_name(data: memoryview) -> str:
-    return FILE_PREFIX + hashlib.sha256(data).hexdigest()
+    digest = hashlib.sha256()
+    for _, piece in pieces(data):   # pages of a memory-mapped weight given back as it is hashed
+        digest.update(piece)
+    return FILE_PREFIX + digest.hexdigest()
 
 
 def _graphs(graph: Graph):

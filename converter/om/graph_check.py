@@ -12,8 +12,6 @@ compute is not checked here: a kernel that fails on its inputs is diagnosed by t
 (runtime.session.run_failure)."""
 from __future__ import annotations
 
-import networkx as nx
-
 from ..errors import INVALID_OM_FILE, OmFormatError
 from ..ir import DataType, Graph, to_numpy
 from ..ops.inference import check_output_sizes
@@ -102,7 +100,7 @@ def check_graph(graph: Graph, runs: bool = True) -> None:
         _check_body_arity(graph, op)
         for key, sub in op.subgraphs.items():
             check_graph(sub, runs and key in BODIES.get(op.type, ()))
-    if not nx.is_directed_acyclic_graph(graph.g):
-        cycle = [u for u, *_ in nx.find_cycle(graph.g)]
+    cycle = graph.find_cycle()
+    if cycle:
         raise _bad(graph, cycle[0], "its data edges form a cycle: " + " -> ".join(repr(n) for n in cycle[:8])
                    + (" ..." if len(cycle) > 8 else ""))

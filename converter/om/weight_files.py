@@ -36,6 +36,7 @@ from ..errors import ConverterError
 from ..fileio import atomic_write, parse_json, write_text_atomic
 from ..fileio.atomic import fsync_folder, write_error
 from ..fileio.temp_files import JOURNAL_RE, TEMP_RE, journal_name, owner_gone, sweep_stale
+from ..ir.weights import pieces
 from .attrs import from_attr
 from .container import MAGIC, PartitionType, read_om_file
 from .external_weights import FILE_PREFIX, WEIGHT_DIR, file_constant_path
@@ -173,8 +174,8 @@ class WeightStore:
             data = todo[name]
             with atomic_write(os.path.join(self.weight_dir, name), option="--external_weight",
                               sync_folder=False) as f:
-                for start in range(0, data.nbytes, CHUNK):
-                    f.write(data[start:start + CHUNK])
+                for _, piece in pieces(data, CHUNK):   # pages of a memory-mapped weight given back as written
+                    f.write(piece)
         fsync_folder(self.weight_dir)  # the renames are durable before the .om's rename publishes them
 
     # ---- clean-up ----------------------------------------------------------------------------------------

@@ -48,9 +48,10 @@ def _set_outputs(op, descs) -> bool:
     while len(op.outputs) < len(descs):
         op.outputs.append(TensorDesc(shape=None))
     for d, (dtype, shape) in zip(op.outputs, descs):
-        shape = None if shape is None else tuple(int(x) for x in shape)
-        if (d.dtype, d.shape) != (int(dtype), shape):
-            d.dtype, d.shape = int(dtype), shape
+        shape = None if shape is None else tuple(map(int, shape))
+        dtype = int(dtype)
+        if d.dtype != dtype or d.shape != shape:
+            d.dtype, d.shape = dtype, shape
             changed = True
     return changed
 
@@ -303,12 +304,20 @@ def infer_op(graph: Graph, op, fold: bool = True, warn=None) -> bool:
         return _infer_subgraph_op(graph, op, warn)
     spec = get(op.type)
     refs = graph.inputs_of(op.name)
-    descs = [None if r is None else graph.desc(r) for r in refs]
-    values = [graph.const_value(r) for r in refs]
+    descs, values = [], []
+    foldable = bool(refs)
+    for r in refs:
+        if r is None:
+            descs.append(None)
+            values.append(None)
+            continue
+        src = graph.op(r[0])
+        descs.append(src.outputs[r[1]])
+        values.append(src.value if src.type == "Const" else None)
+        foldable = foldable and values[-1] is not None
     attrs = spec.normalize(op.attrs, op.name)
-    present = [v for r, v in zip(refs, values) if r is not None]
     if fold and "never_fold" not in spec.traits:
-        if present and all(v is not None for v in present):
+        if foldable and any(r is not None for r in refs):
             folded, new = _try_fold(graph, op, spec, refs, values, attrs)
             if folded:
                 return True

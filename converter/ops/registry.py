@@ -109,6 +109,7 @@ class OpSpec:
     param_inputs: frozenset = frozenset()   # input indices that are parameters: precision never casts them
     spatial_rank: int | None = None         # number of spatial axes (convolutions)
     const_inputs: frozenset = frozenset()   # input indices whose value must be known at conversion (after folding)
+    epilogues: frozenset = frozenset()      # op types the kernel applies to its output itself (attrs "_epilogue")
 
     def normalize(self, attrs: dict, node: str = "") -> dict:
         """Attrs with defaults filled, required ones checked, values coerced to their declared type."""
@@ -158,8 +159,10 @@ _REGISTRY: dict[str, OpSpec] = {}
 
 def register(op_type: str, *, attrs: dict | None = None, infer: Callable | None = None,
              category: str = "", doc: str = "", traits=(), param_inputs=(), spatial_rank: int | None = None,
-             const_inputs=()):
-    """Decorator registering a kernel as the canonical op ``op_type`` with its facts (see the module doc)."""
+             const_inputs=(), epilogues=()):
+    """Decorator registering a kernel as the canonical op ``op_type`` with its facts (see the module doc).
+    ``epilogues``: single-input op types (e.g. Relu) the kernel can apply to its own output when the runtime
+    passes attrs["_epilogue"] = that type (the runtime then skips the op that follows)."""
     unknown = sorted(set(traits) - set(TRAITS))
     if unknown:
         raise RuntimeError(f"op type {op_type}: unknown trait(s) {unknown}; declare them in registry.TRAITS")
@@ -170,7 +173,7 @@ def register(op_type: str, *, attrs: dict | None = None, infer: Callable | None 
         _REGISTRY[op_type] = OpSpec(op_type, kernel, infer, dict(attrs or {}),
                                     doc or (kernel.__doc__ or "").strip().split("\n")[0], category,
                                     frozenset(traits), frozenset(int(i) for i in param_inputs), spatial_rank,
-                                    frozenset(int(i) for i in const_inputs))
+                                    frozenset(int(i) for i in const_inputs), frozenset(epilogues))
         return kernel
 
     return wrap
@@ -292,7 +295,7 @@ def flat_ints(value) -> list:
 
 
 def desc(dtype, shape) -> TensorDesc:
-    return TensorDesc(dtype=int(dtype), shape=None if shape is None else tuple(int(d) for d in shape))
+    return TensorDesc(dtype=int(dtype), shape=None if shape is None else tuple(map(int, shape)))
 
 
 def same_as_input(i: int = 0):
@@ -321,23 +324,28 @@ def same_as_input_along_axis(attr: str = "axis"):
 
 
 def broadcast_shapes(*shapes):
-    """numpy broadcasting of shapes that may contain -1 (unknown); None if any rank is unknown."""
+    """numpy broadcasting of shapes that may contain -1 (unknown); None if any rank is unknown. Per axis a
+    known dim wins over 1 and -1, and -1 over 1; two different known dims (neither 1) cannot broadcast."""
     if any(s is None for s in shapes):
         return None
-    rank = max((len(s) for s in shapes), default=0)
-    out = []
-    for axis in range(rank):
-        dims = [s[axis - rank + len(s)] for s in shapes if axis - rank + len(s) >= 0]
-        known = [d for d in dims if d != 1 and d != -1]
-        if known:
-            if len(set(known)) > 1:
+    if not shapes:
+        return ()
+    out = tuple(shapes[0])
+    for shape in shapes[1:]:
+        if shape == out:   # the common case: nothing to broadcast
+            continue
+        longer, shorter = (out, tuple(shape)) if len(out) >= len(shape) else (tuple(shape), out)
+        lead = len(longer) - len(shorter)
+        dims = list(longer[:lead])
+        for x, y in zip(longer[lead:], shorter):
+            if x == y or y == 1 or (y == -1 and x != 1):
+                dims.append(x)
+            elif x == 1 or x == -1:
+                dims.append(y)
+            else:
                 raise GraphError(INVALID_ARGUMENT_VALUE, f"shapes {shapes} cannot be broadcast together")
-            out.append(known[0])
-        elif -1 in dims:
-            out.append(-1)
-        else:
-            out.append(1)
-    return tuple(out)
+        out = tuple(dims)
+    return out
 
 
 def broadcast(dtype_from: int | None = 0, out_dtype: int | None = None):

@@ -7,6 +7,7 @@ import numpy as np
 from .. import ops
 from ..ir import Graph
 from .base import PassContext
+from .shape_inference import infer_shapes
 
 
 def _channel_axis(data_format: str, rank: int) -> int:
@@ -58,7 +59,7 @@ def _set_conv_params(graph: Graph, conv, w: np.ndarray | None, b: np.ndarray) ->
     graph.add_const(bname, np.asarray(b).astype(dtype))
     graph.connect((bname, 0), conv.name, 2)
     for name, _ in replaced:
-        if name in graph and graph.op(name).type == "Const" and not graph.consumers(name):
+        if name in graph and graph.op(name).type == "Const" and not graph.has_consumers(name):
             graph.remove(name)
 
 
@@ -81,7 +82,8 @@ def fold_affine_into_conv(graph: Graph, ctx: PassContext | None = None, keep_bat
     """BatchNorm, and Mul/Add by per-channel constants, following a conv with no other reader, are folded
     into the conv's weights and bias (Caffe BatchNorm+Scale, TF BiasAdd and FusedBatchNorm, ONNX BN).
     ``keep_batchnorm(conv) -> bool``, when given, keeps the BatchNorm after the convs it selects (and what
-    follows it) unfolded: the quantizer's skip_fusion_layers."""
+    follows it) unfolded: the quantizer's skip_fusion_layers. When anything was folded, shapes and dtypes are
+    inferred again (the readers of a folded op now read the conv)."""
     changed = False
     conv_types = ops.with_trait("conv")
     convs = [op.name for op in graph.topo_order() if op.type in conv_types]  # names: Op lists hold weights
@@ -94,6 +96,8 @@ def fold_affine_into_conv(graph: Graph, ctx: PassContext | None = None, keep_bat
             if not step:
                 break
             changed = True
+    if changed:
+        infer_shapes(graph, ctx)
     return changed
 
 

@@ -29,10 +29,10 @@ PASSES = [
     ("remove_identity", remove_identity),
     # Shapes and constants together until stable: Shape->Gather->Concat->Reshape chains fold here.
     ("infer_shapes", infer_shapes),
-    # Per-channel affine ops into convs (needs constants folded first), then clean up.
+    # Per-channel affine ops into convs (needs constants folded first; it infers the shapes again when it
+    # rewired something), then clean up.
     ("fold_affine_into_conv", fold_affine_into_conv),
     ("prune_dead_ops", prune_dead_ops),
-    ("infer_shapes", infer_shapes),
     # Inputs that must be constants (Squeeze/Unsqueeze/Pad axes given as ONNX inputs) are by now, or refused.
     ("require_constant_inputs", require_constant_inputs),
     # Formats last: they depend on final ranks.

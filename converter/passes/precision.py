@@ -18,6 +18,7 @@ import numpy as np
 
 from .. import ops
 from ..ir import DataType, Graph, Op
+from ..ir.weights import WeightCaster
 from ..ops.inference import infer_op
 from .base import PassContext
 
@@ -37,8 +38,9 @@ def keep_dtype_matches(op: Op, entries) -> bool:
 
 
 def _float_inputs(graph: Graph, op: Op) -> list:
+    params = ops.param_inputs(op.type)
     return [(i, r) for i, r in enumerate(graph.inputs_of(op.name))
-            if r is not None and graph.desc(r).dtype in FLOATS and i not in ops.param_inputs(op.type)]
+            if r is not None and graph.desc(r).dtype in FLOATS and i not in params]
 
 
 FLOAT_NAMES = {"float16": FP16, "float32": FP32, "float": FP32}
@@ -65,13 +67,15 @@ def mix_keep_fp32(changes=()) -> set:
     return keep
 
 
-def _target(graph: Graph, op: Op, mode: str, keep, custom, mix_keep) -> int | None:
+def _target(graph: Graph, op: Op, mode: str, keep, custom, mix_keep, floats=None) -> int | None:
+    """The float dtype ``op`` computes in, or None to leave it as it is. ``floats``: _float_inputs(graph, op)."""
     if op.subgraphs:  # bodies keep their own (source) precision
         return None
+    if floats is None:
+        floats = _float_inputs(graph, op)
     chosen = custom_dtype(op, custom) if custom else None
-    if chosen is not None and (_float_inputs(graph, op) or any(d.dtype in FLOATS for d in op.outputs)):
+    if chosen is not None and (floats or any(d.dtype in FLOATS for d in op.outputs)):
         return chosen
-    floats = _float_inputs(graph, op)
     if not floats and not any(d.dtype in FLOATS for d in op.outputs):
         return None
     if mode == "must_keep_origin_dtype" and not keep_dtype_matches(op, keep):
@@ -91,8 +95,9 @@ def _target(graph: Graph, op: Op, mode: str, keep, custom, mix_keep) -> int | No
     return FP16
 
 
-def cast_ref(graph: Graph, ref, dtype: int, cache: dict):
-    """A ref holding ``ref``'s value in ``dtype``: an fp16/fp32 copy of a Const, or a new Cast op."""
+def cast_ref(graph: Graph, ref, dtype: int, cache: dict, caster: WeightCaster | None = None):
+    """A ref holding ``ref``'s value in ``dtype``: an fp16/fp32 copy of a Const (made by ``caster``: in
+    pieces, spilled to a temporary file beyond its memory budget), or a new Cast op."""
     key = (ref, int(dtype))
     if key in cache:
         return cache[key]
@@ -101,8 +106,8 @@ def cast_ref(graph: Graph, ref, dtype: int, cache: dict):
     np_dtype = np.float16 if dtype == FP16 else np.float32
     suffix = "fp16" if dtype == FP16 else "fp32"
     if src.type == "Const":
-        const = graph.add_const(graph.unique_name(f"{src.name}_{suffix}"), src.value.astype(np_dtype),
-                                source=src.source)
+        value = (caster or WeightCaster()).cast(src.value, np_dtype)
+        const = graph.add_const(graph.unique_name(f"{src.name}_{suffix}"), value, source=src.source)
         const.outputs[0].name = d.name
         const.outputs[0].origin_dtype = d.origin_dtype or d.dtype
         new = (const.name, 0)
@@ -127,19 +132,21 @@ def set_precision(graph: Graph, ctx: PassContext) -> bool:
             ctx.warnings.append(f"--customize_dtypes: {e.target}: only float16/float32 are applied here; "
                                 f"{sorted(names - set(FLOAT_NAMES))} ignored")
     cache: dict = {}
+    caster = WeightCaster()
     changed = False
     # names, not Op objects: weights replaced by fp16 copies must be freeable while the pass runs
     for name in [op.name for op in graph.topo_order()]:
         op = graph.op(name) if name in graph else None
         if op is None or ops.has_trait(op.type, "structural"):
             continue
-        target = _target(graph, op, mode, keep, custom, mix_keep)
+        floats = _float_inputs(graph, op)
+        target = _target(graph, op, mode, keep, custom, mix_keep, floats)
         if target is None:
             continue
-        for i, ref in _float_inputs(graph, op):
+        for i, ref in floats:
             if graph.desc(ref).dtype != target:
-                graph.connect(cast_ref(graph, ref, target, cache), op.name, i)
-                if graph.op(ref[0]).type == "Const" and not graph.consumers(ref[0]):
+                graph.connect(cast_ref(graph, ref, target, cache, caster), op.name, i)
+                if graph.op(ref[0]).type == "Const" and not graph.has_consumers(ref[0]):
                     graph.remove(ref[0])  # the fp32 weight nobody reads any more
                 changed = True
         if op.type == "Cast" and op.attrs.get("dst_type") in FLOATS and op.attrs["dst_type"] != target \

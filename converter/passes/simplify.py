@@ -1,8 +1,6 @@
 """Graph simplification: drop Identity-like ops and prune ops that no output depends on."""
 from __future__ import annotations
 
-import networkx as nx
-
 from ..ir import Graph
 from .base import PassContext
 
@@ -29,12 +27,19 @@ def remove_identity(graph: Graph, ctx: PassContext | None = None) -> bool:
 
 
 def prune_dead_ops(graph: Graph, ctx: PassContext | None = None) -> bool:
-    """Remove ops that no model output depends on (model inputs are always kept)."""
+    """Remove ops that no model output depends on (model inputs are always kept): in a DAG those are the ops
+    no one reads (but NetOutput), then the ops only they read, and so on."""
     out = graph.net_output()
     if out is None:
         return False
-    live = nx.ancestors(graph.g, out.name) | {out.name}
-    dead = [op.name for op in graph.ops() if op.name not in live and op.type != "Data"]
-    for name in dead:
+    unread = [name for name in graph.unread_ops() if name != out.name]
+    removed = False
+    while unread:
+        name = unread.pop()
+        if name not in graph or graph.has_consumers(name) or graph.op(name).type == "Data":
+            continue
+        producers = {src for src in graph.producers(name)}
         graph.remove(name)
-    return bool(dead)
+        removed = True
+        unread.extend(src for src in producers if src != out.name and not graph.has_consumers(src))
+    return removed

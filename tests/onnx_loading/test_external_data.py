@@ -64,3 +64,25 @@ def test_short_external_file_is_E10041(tmp_path):
     with pytest.raises(ConverterError) as e:
         _build(path)
     assert e.value.code == "E10041"
+
+
+@pytest.mark.parametrize("location", ["w.bin", None])
+def test_dims_whose_product_passes_int64_are_refused(tmp_path, location):
+    """dims 2**32 x 2**32 make 2**64 elements: counted exactly, not wrapped to 0 (an empty tensor, or a try to
+    allocate the shape), the tensor is refused as longer than its data (external or raw_data)."""
+    if location:
+        path = _model_with_external(str(tmp_path), location)
+    else:
+        t = onnx.TensorProto(name="w", data_type=TensorProto.FLOAT, dims=[3, 4], raw_data=bytes(48))
+        g = helper.make_graph([helper.make_node("MatMul", ["x", "w"], ["y"], name="mm")], "g",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 4])], [t])
+        path = os.path.join(str(tmp_path), "m.onnx")
+        onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), path)
+    model = onnx.load(path, load_external_data=False)
+    del model.graph.initializer[0].dims[:]
+    model.graph.initializer[0].dims.extend([2**32, 2**32])
+    onnx.save(model, path)
+    with pytest.raises(ConverterError) as e:
+        _build(path)
+    assert e.value.code == "E10041"

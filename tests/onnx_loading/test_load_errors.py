@@ -1,7 +1,6 @@
 """Malformed input through the lazy loader: the same verdicts as a plain ParseFromString (E10041, never a
 traceback), for truncated, corrupted, empty and non-ONNX files, and for raw_data that does not fit."""
 import numpy as np
-import onnx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -10,6 +9,7 @@ from onnx import TensorProto, helper, numpy_helper
 from converter.api import build_graph
 from converter.errors import ConverterError, ModelLoadError
 from converter.frontends.onnx.reader import load_lazy_model, load_model, tensor_to_array
+from converter.proto import onnx_pb2
 from tests.helpers import options, save
 
 
@@ -26,8 +26,9 @@ SMALL = _small_model()
 
 
 def _plain_verdict(data: bytes):
-    """What the loader did before mapping: parse everything, reject what has no graph."""
-    model = onnx.ModelProto()
+    """What the loader did before mapping: parse everything, reject what has no graph (with the same
+    compiled onnx.proto the loader uses)."""
+    model = onnx_pb2.ModelProto()
     try:
         model.ParseFromString(data)
     except Exception:

@@ -4,12 +4,11 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 
-import onnx
-
 from ...errors import (DUPLICATE_NAME, MODEL_LOAD_FAILED, OUTPUT_NODE_NOT_FOUND, UNKNOWN_INPUT, UNSUPPORTED_OP,
                       GraphError, ModelLoadError, UnsupportedOpError)
 from ...framework import Framework
 from ...ir import Graph, Op
+from ...proto import onnx_pb2 as onnx
 from ..builder import GraphBuilder
 from ..common import report_unsupported
 from . import handlers  # noqa: F401  (fills the handler table)

@@ -14,6 +14,7 @@ MODEL_GRAPH = 7          # ModelProto.graph
 GRAPH_INITIALIZER = 5    # GraphProto.initializer (repeated TensorProto)
 TENSOR_RAW_DATA = 9      # TensorProto.raw_data
 OWN_MAP_BYTES = 1 << 20  # tensors this big get their own mmap (bounded count: at most file size / 1 MiB)
+INLINE_BYTES = 1 << 12   # smaller TensorProtos stay in the skeleton: copying them costs less than walking them
 _EMPTY_RAW_DATA = bytes([(TENSOR_RAW_DATA << 3) | LEN, 0])
 
 
@@ -107,6 +108,9 @@ class _Skeleton:
         return self.message(start, end, {GRAPH_INITIALIZER: self.tensor})
 
     def tensor(self, start: int, end: int) -> list:
+        if end - start < INLINE_BYTES:
+            self.spans.append(None)
+            return [self.buf[start:end]]
         last = []
         pieces = self.message(start, end, {TENSOR_RAW_DATA: lambda b, e: last.append((b, e))})
         if not last:

@@ -1,20 +1,26 @@
-"""Reads ONNX files: content sniffing, ModelProto parsing, and tensors (inline or external data)."""
+"""Reads ONNX files: content sniffing, ModelProto parsing, and tensors (inline or external data).
+
+The messages are our compiled onnx.proto (converter/proto/onnx_pb2.py), not the onnx package's: importing
+that package costs more than converting a small model, and conversion needs none of its functions.
+"""
 from __future__ import annotations
 
+import math
 import os
 
 import numpy as np
-import onnx
-from onnx import TensorProto, helper
 
 from ...errors import FILE_OPEN_FAILED, MODEL_LOAD_FAILED, ModelLoadError
 from ...fileio import resolve_inside
 from ...ir import DataType, from_numpy, to_numpy
-from ...ir.dtypes import SUB_BYTE_BITS, from_bytes, is_ml_dtype
+from ...ir.dtypes import from_bytes, is_ml_dtype
 from ...ir.dtypes import nbytes as stored_nbytes
 from ...ir.sizes import check_tensor_bytes, element_count
+from ...proto import onnx_pb2 as onnx
 from ..protowire import WireFormatError
 from .lazy_load import LazyModel, RawSpan, drop_resident_pages, map_file, map_own_pages, split_weights
+
+TensorProto, AttributeProto = onnx.TensorProto, onnx.AttributeProto
 
 # ONNX TensorProto.DataType -> numpy
 _NP = {
@@ -25,8 +31,12 @@ _NP = {
     TensorProto.STRING: np.object_,
 }
 
-
-_VALUE_FIELDS = ("float_data", "int32_data", "string_data", "int64_data", "double_data", "uint64_data")
+# The field holding a tensor's values when it has no raw_data, by type (the ONNX spec; any other type: int32_data)
+_VALUE_FIELD = {TensorProto.FLOAT: ("float_data", np.float32), TensorProto.DOUBLE: ("double_data", np.float64),
+                TensorProto.INT64: ("int64_data", np.int64), TensorProto.UINT32: ("uint64_data", np.uint64),
+                TensorProto.UINT64: ("uint64_data", np.uint64)}
+_BIT_PATTERNS = {TensorProto.FLOAT16: np.uint16, TensorProto.UINT16: np.uint16, TensorProto.INT16: np.uint16,
+                 TensorProto.BOOL: np.uint8}   # int32_data holds these types' bit patterns
 
 # ONNX types computed as ml_dtypes arrays -> the GE DataType each one is (numbers: older onnx wheels lack names)
 NARROW_TYPES = {16: DataType.DT_BF16, 17: DataType.DT_FLOAT8_E4M3FN, 19: DataType.DT_FLOAT8_E5M2,
@@ -140,23 +150,31 @@ def tensor_to_array(t: TensorProto, base_dir: str | None, raw: RawSpan | None = 
     if t.raw_data:
         data = t.raw_data
         return _raw_view(t, dtype, shape, count, data, 0, len(data))
-    stored = max(len(getattr(t, f)) for f in _VALUE_FIELDS)
-    needed = _values_needed(dtype, count)
-    if stored != needed:
-        raise ModelLoadError(MODEL_LOAD_FAILED, f"tensor '{t.name}': it holds {stored} values, its type and shape "
-                             f"{list(shape)} need {needed}")
     try:
-        return onnx.numpy_helper.to_array(t).astype(dtype, copy=False).reshape(shape)
+        return _field_values(t, dtype, shape)
     except (ValueError, TypeError) as exc:
         raise ModelLoadError(MODEL_LOAD_FAILED, f"tensor '{t.name}': its data does not match its type and shape "
                              f"{list(shape)} ({exc})") from None
 
 
-def _values_needed(dtype, count: int) -> int:
-    """How many values a tensor's typed data fields hold: one per element, except the sub-byte types, which
-    ONNX packs into int32_data one byte per value (two int4, four int2 elements)."""
-    bits = SUB_BYTE_BITS.get(from_numpy(dtype)) if is_ml_dtype(dtype) else None
-    return (count * bits + 7) // 8 if bits else count
+def _field_values(t: TensorProto, dtype, shape) -> np.ndarray:
+    """The values a tensor keeps in its typed fields (float_data, int32_data, ...), as ``dtype``. The narrow
+    types keep in int32_data what raw_data would hold, one byte (bfloat16: two) per entry, 4- and 2-bit values
+    packed."""
+    if t.data_type == TensorProto.STRING:
+        return np.array([s.decode("utf-8") for s in t.string_data], dtype=object).reshape(shape)
+    name, storage = _VALUE_FIELD.get(t.data_type, ("int32_data", np.int32))
+    values = np.asarray(getattr(t, name), dtype=storage)
+    if is_ml_dtype(dtype):
+        dt = from_numpy(dtype)
+        raw = values.view(np.uint32).astype(np.uint16 if dtype.itemsize == 2 else np.uint8)
+        count = math.prod(shape)  # exact (no int64 wrap-around); 1 for a scalar
+        if raw.nbytes != stored_nbytes(dt, count):
+            raise ValueError(f"{len(values)} values stored, {stored_nbytes(dt, count) // raw.itemsize} needed")
+        return from_bytes(raw.astype(raw.dtype.newbyteorder("<")).tobytes(), dt, shape)
+    if t.data_type in _BIT_PATTERNS:
+        return values.view(np.uint32).astype(_BIT_PATTERNS[t.data_type]).view(dtype).reshape(shape)
+    return values.astype(dtype).reshape(shape)
 
 
 def _raw_view(t: TensorProto, dtype, shape, count: int, buffer, offset: int, nbytes: int) -> np.ndarray:
@@ -212,13 +230,35 @@ def _external(t: TensorProto, dtype, shape, count: int, base_dir: str | None) ->
     return np.memmap(full, dtype=dtype, mode="r", offset=offset, shape=shape)
 
 
-def attribute_value(a: onnx.AttributeProto, base_dir: str | None):
+# AttributeProto.type -> the field holding the value (a list for the repeated ones)
+_ATTR_FIELD = {AttributeProto.FLOAT: "f", AttributeProto.INT: "i", AttributeProto.STRING: "s",
+               AttributeProto.TENSOR: "t", AttributeProto.SPARSE_TENSOR: "sparse_tensor", AttributeProto.GRAPH: "g",
+               AttributeProto.TYPE_PROTO: "tp"}
+_ATTR_LIST_FIELD = {AttributeProto.FLOATS: "floats", AttributeProto.INTS: "ints", AttributeProto.STRINGS: "strings",
+                    AttributeProto.TENSORS: "tensors", AttributeProto.SPARSE_TENSORS: "sparse_tensors",
+                    AttributeProto.GRAPHS: "graphs", AttributeProto.TYPE_PROTOS: "type_protos"}
+
+
+def _attribute_field(a: AttributeProto):
+    """The value an attribute's ``type`` selects (messages as messages, lists as lists); None when UNDEFINED."""
+    if a.ref_attr_name:
+        raise ValueError(f"attribute '{a.name}' refers to a function attribute ('{a.ref_attr_name}')")
+    if a.type in _ATTR_FIELD:
+        return getattr(a, _ATTR_FIELD[a.type])
+    if a.type in _ATTR_LIST_FIELD:
+        return list(getattr(a, _ATTR_LIST_FIELD[a.type]))
+    if a.type == AttributeProto.UNDEFINED:
+        return None
+    raise ValueError(f"attribute '{a.name}' has an unknown type {a.type}")
+
+
+def attribute_value(a: AttributeProto, base_dir: str | None):
     """Python value of an attribute (tensors as numpy arrays, graphs left as GraphProto)."""
-    if a.type == onnx.AttributeProto.TENSOR:
+    if a.type == AttributeProto.TENSOR:
         return tensor_to_array(a.t, base_dir)
-    if a.type == onnx.AttributeProto.GRAPH:
+    if a.type == AttributeProto.GRAPH:
         return a.g
-    v = helper.get_attribute_value(a)
+    v = _attribute_field(a)
     if isinstance(v, bytes):
         return v.decode("utf-8", "replace")
     if isinstance(v, list) and v and isinstance(v[0], bytes):

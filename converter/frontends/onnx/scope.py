@@ -2,10 +2,9 @@
 graph reads from its enclosing scope (If/Loop bodies become subgraphs with one Data op per such tensor)."""
 from __future__ import annotations
 
-import onnx
-
 from ...ir import DataType, TensorDesc, from_numpy
 from ...ops.containers import optional_desc, sequence_desc
+from ...proto import onnx_pb2 as onnx
 from .reader import onnx_dtype_to_numpy
 
 

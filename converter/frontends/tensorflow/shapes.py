@@ -40,13 +40,12 @@ class ShapeTracker:
         return None if d is None else d.copy()
 
     def _catch_up(self) -> None:
-        names = list(self.graph.g.nodes)
-        for name in names[self.seen:]:
+        for op in self.graph.added_since(self.seen):
             try:
-                self._infer(self.graph.op(name))
+                self._infer(op)
             except Exception:  # noqa: BLE001 - facts we cannot infer stay unknown
                 pass
-        self.seen = len(names)
+        self.seen = self.graph.mark()
 
     def _infer(self, op) -> None:
         if op.type == "Const":

@@ -2,10 +2,8 @@
 bitwise ops, BitCast, Unique, MaxUnpool, GlobalLpPool, CenterCropPad, Col2Im, windows, Det, Attention)."""
 from __future__ import annotations
 
-from onnx import TensorProto
-
 from ....ir import from_numpy, to_numpy
-from ..reader import onnx_dtype_to_numpy
+from ..reader import TensorProto, onnx_dtype_to_numpy
 from ..registry import NodeContext, onnx_op
 from .elementwise import onnx_type_to_datatype
 
