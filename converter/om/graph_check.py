@@ -3,13 +3,13 @@ refused when it is loaded (E10003 naming the op) instead of failing inside the r
 
 Checked, in every graph and body: each data input comes from an op of the same graph and names one of its
 outputs (control edges ``op:-1`` are not data inputs and are kept aside by the reader, as real ATC files have
-them); one NetOutput, read by no op; Data ops have an output desc and are numbered 0..n-1; Const ops in the graphs the
-runtime runs have a value; no cycle of data edges; output descs hold data types we know (model inputs one with values) and static
-shapes no larger than a device holds (ir.sizes.MAX_TENSOR_BYTES); ops with bodies (If, Loop, Scan,
-SequenceMap) have them, and If and Loop bodies take the inputs the op passes. Weight ranges (offset and size
-inside the WEIGHTS_DATA partition) are checked when the weights are read (attrs.tensor_from_proto). What ops
-compute is not checked here: a kernel that fails on its inputs is diagnosed by the op's shape inference
-(runtime.session.run_failure)."""
+them); one NetOutput, read by no op; Data ops have an output desc and are numbered 0..n-1; Const ops in the
+graphs the runtime runs have a value; no cycle of data edges; output descs hold data types we know (model
+inputs one with values) and static shapes no larger than a device holds (ir.sizes.MAX_TENSOR_BYTES); ops with
+bodies (If, Loop, Scan, SequenceMap) have them, If and Loop bodies take the inputs the op passes and If
+branches give its outputs. Weight ranges (offset and size inside the WEIGHTS_DATA partition) are checked when
+the weights are read (attrs.tensor_from_proto). What ops compute is not checked here: a kernel that fails on
+its inputs is diagnosed by the op's shape inference (runtime.session.run_failure)."""
 from __future__ import annotations
 
 from ..errors import INVALID_OM_FILE, OmFormatError
@@ -52,6 +52,9 @@ def _check_body_arity(graph: Graph, op) -> None:
             if len(op.subgraphs[key].data_ops()) != n_in - 1:
                 raise _bad(graph, op.name, f"its {key} takes {len(op.subgraphs[key].data_ops())} inputs; the If "
                            f"passes it {n_in - 1}")
+            if len(op.subgraphs[key].output_refs()) < len(op.outputs):
+                raise _bad(graph, op.name, f"its {key} gives {len(op.subgraphs[key].output_refs())} outputs; the "
+                           f"If has {len(op.outputs)}")
     elif op.type == "Loop":
         body, carried = op.subgraphs["body"], int(op.attrs.get("num_carried", 0) or 0)
         if len(body.data_ops()) != n_in or len(body.output_refs()) < 1 + carried or carried > n_in - 2:

@@ -489,3 +489,22 @@ def test_random_inputs_for_a_sequence_input(mlp_om, capsys, tmp_path):
     assert omtool(["run", mlp_om, "--seed", "0", "-o", str(tmp_path / "out")]) == 1
     err = capsys.readouterr().err
     assert "E10001" in err and "sequence or an optional" in err and "Traceback" not in err
+
+
+def test_om_if_branch_that_gives_fewer_outputs_than_the_if_has(tmp_path):
+    """The runtime looked up the If's output after a branch that gave none (KeyError; fuzz seed 4242 case 1894
+    after issue 16's runtime)."""
+    def branch(op_type, name):
+        return helper.make_graph([helper.make_node(op_type, ["x"], [f"{name}_y"])], name, [], [_vi(f"{name}_y", [2])])
+    path = _onnx(tmp_path, [helper.make_node("If", ["c"], ["y"], then_branch=branch("Neg", "then"),
+                                             else_branch=branch("Relu", "else"))],
+                 [helper.make_tensor_value_info("c", TensorProto.BOOL, []), _vi("x", [2])])
+    om = convert(ConvertOptions(framework=5, model=path, output=str(tmp_path / "if"), precision_mode="force_fp32"))
+
+    def mutate(model):
+        then = next(g for g in model.graph if any(op.name.startswith("then") for op in g.op))
+        next(op for op in then.op if op.type == "NetOutput").ClearField("input")
+    rewrite_om(om, mutate)
+    with pytest.raises(ConverterError) as exc:
+        Session(om)
+    assert exc.value.code == "E10003" and "gives 0 outputs" in exc.value.message
