@@ -6,7 +6,7 @@ import os
 # build_graph and load_source_graph are part of the Python API (the frontend alone, or every pass too)
 from .conversion import build_graph, build_shaped_graph, load_source_graph  # noqa: F401
 from .errors import (EMPTY_REQUIRED_OPTION, FILE_PARSE_FAILED, FILE_WRITE_FAILED, INVALID_FRAMEWORK,
-                     PATH_WITHOUT_FILE_NAME, ConverterError)
+                     PATH_WITHOUT_FILE_NAME, ConverterError, shown)
 from .fileio import require_file
 from .framework import Framework
 from .ir.collector import fewer_collections
@@ -144,13 +144,14 @@ def dump_text_modeldef(options: ConvertOptions) -> str:
     from .fileio import write_text_atomic
     from .om.json_dump import model_def_to_json
     from .proto import ge_ir_pb2 as ge
+    from .proto.text import parse_text
     src = require_file(options.om, "--om")
     if not options.json:
         raise ConverterError(EMPTY_REQUIRED_OPTION, "--json is required with --mode=5", option="--json")
     model = ge.ModelDef()
     try:
         with open(src, encoding="utf-8") as f:
-            text_format.Parse(f.read(), model)
+            parse_text(f.read(), model)
     except (text_format.ParseError, UnicodeDecodeError) as exc:
         raise ConverterError(FILE_PARSE_FAILED, f"--om: '{src}' is not a text-format ge.proto.ModelDef: {exc}",
                              option="--om", path=src) from None
@@ -160,12 +161,13 @@ def dump_text_modeldef(options: ConvertOptions) -> str:
 # ---- mode 6 / omtool info ----------------------------------------------------------------------
 
 def model_info_text(path: str) -> str:
-    """What `atc --mode=6` and `omtool info` print about an offline model."""
+    """What `atc --mode=6` and `omtool info` print about an offline model. Every string read from the file
+    (names, command line, versions, formats) is escaped (errors.shown): one line each, no control characters."""
     from .om.reader import om_info
     info = om_info(require_file(path, "--om"))
-    a = info["attrs"]
+    a = {key: shown(value) for key, value in info["attrs"].items()}
     lines = ["============ Display Model Info start ============",
-             f"Model name: {info['name']}",
+             f"Model name: {shown(info['name'])}",
              f"Original Atc command line: {a.get('atc_cmdline', '')}",
              f"system   info: atc_version[{a.get('atc_version', '')}], soc_version[{a.get('soc_version', '')}], "
              f"framework_type[{a.get('framework_type', '')}].",
@@ -178,7 +180,7 @@ def model_info_text(path: str) -> str:
         lines.append(f"{kind}:")
         for t in info[kind]:
             shape = "?" if t["shape"] is None else ",".join(str(d) for d in t["shape"])
-            lines.append(f"  {t['name']}: {t['dtype']} [{shape}] {t['format']}")
+            lines.append(f"  {shown(t['name'])}: {shown(t['dtype'])} [{shape}] {shown(t['format'])}")
     lines.append("============ Display Model Info end   ============")
     return "\n".join(lines)
 

@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from .cli_args import parse_argv
 from .configs.option_table import GROUPS, OPTIONS
-from .errors import INTERNAL_ERROR, INVALID_ARGUMENT_VALUE, ConversionWarning, ConverterError
+from .errors import INTERNAL_ERROR, INVALID_ARGUMENT_VALUE, ConversionWarning, ConverterError, shown
 from .fileio.interrupts import exit_status, sigterm_as_interrupt
 from .options import ConvertOptions, build_options
 
@@ -40,10 +40,22 @@ def help_text() -> str:
     return "\n".join(lines)
 
 
+def say(text: str = "", err: bool = False) -> None:
+    """Print a line (or lines) of ours to stdout (stderr with ``err``): everything the command prints goes
+    through here, escaped (errors.shown): names from a model never reach the terminal as control characters."""
+    print(shown(text, keep_lines=True), file=sys.stderr if err else sys.stdout, flush=err)
+
+
+class _ShownFormatter(logging.Formatter):
+    """Log lines escaped like everything else the command prints."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return shown(super().format(record), keep_lines=True)
+
+
 def format_error(error: ConverterError) -> str:
-    """`E10016: message` (continuation lines indented)."""
-    first, *rest = str(error.message).splitlines() or [""]
-    return "\n".join([f"{error.code}: {first}"] + [f"        {line}" for line in rest])
+    """`E10016: message` (one line: the message is escaped, errors.shown)."""
+    return f"{error.code}: {error.message}"
 
 
 def mode_actions() -> dict:
@@ -63,18 +75,19 @@ def run(options: ConvertOptions):
                              f"--mode={options.mode} is not available in this build", option="--mode")
     result = action(options)
     if options.mode == 0 and options.display_model_info == 1 and isinstance(result, str) and 6 in actions:
-        print(actions[6](replace(options, mode=6, om=result)))
+        say(actions[6](replace(options, mode=6, om=result)))
     return result
 
 
 def _print_warnings(warnings) -> None:
     for message in warnings:
-        print(f"ATC warning: {message}", file=sys.stderr)
+        say(f"ATC warning: {message}", err=True)
 
 
 def _configure_logging(level: str) -> None:
-    logging.basicConfig(stream=sys.stderr, format="[%(levelname)s] %(name)s: %(message)s",
-                        level=LOG_LEVELS.get(level, logging.WARNING))
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_ShownFormatter("[%(levelname)s] %(name)s: %(message)s"))
+    logging.basicConfig(handlers=[handler], level=LOG_LEVELS.get(level, logging.WARNING))
 
 
 def main(argv=None) -> int:
@@ -86,45 +99,45 @@ def main(argv=None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: the atomic writes have removed their temp files
-        print(INTERRUPTED_LINE, flush=True)
+        say(INTERRUPTED_LINE)
         return exit_status(exc)
 
 
 def _main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv:
-        print(help_text())
+        say(help_text())
         return 1
     debug = False
     try:
         parsed = parse_argv(argv)
         if parsed.help:
-            print(help_text())
+            say(help_text())
             return 0
         debug = parsed.get("log") == "debug"
         options = build_options(parsed)
         _configure_logging(options.log)
         _print_warnings(options.warnings)
-        print(START_LINE)
+        say(START_LINE)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ConversionWarning)
             result = run(options)
         _print_warnings(str(w.message) for w in caught if issubclass(w.category, ConversionWarning))
         if options.mode == 6 and isinstance(result, str):
-            print(result)
+            say(result)
     except ConverterError as error:
-        print(FAILURE_LINE)
-        print(format_error(error))
+        say(FAILURE_LINE)
+        say(format_error(error))
         return 1
     except Exception as error:          # a bug of ours: say so, with the traceback only in debug
-        print(FAILURE_LINE)
-        print(f"{INTERNAL_ERROR}: internal error: {type(error).__name__}: {error}")
+        say(FAILURE_LINE)
+        say(f"{INTERNAL_ERROR}: internal error: {type(error).__name__}: {shown(error)}")
         if debug:
-            traceback.print_exc()
+            say(traceback.format_exc().rstrip("\n"), err=True)
         else:
-            print("        run again with --log=debug for the traceback, and please report it", file=sys.stderr)
+            say("        run again with --log=debug for the traceback, and please report it", err=True)
         return 1
-    print(SUCCESS_LINE)
+    say(SUCCESS_LINE)
     return 0
 
 

@@ -4,9 +4,9 @@ occurrence wins. Produces ParsedArgs; value rules live in converter/options.py."
 from __future__ import annotations
 
 import difflib
-import re
 from dataclasses import dataclass, field
 
+from .configs.numbers import is_int_text
 from .configs.option_table import OPTION_BY_NAME, OptionSpec
 from .errors import EMPTY_REQUIRED_OPTION, INVALID_ARGUMENT_VALUE, NOT_TRUE_OR_FALSE, OptionError
 
@@ -43,7 +43,7 @@ def _looks_like_value(token: str) -> bool:
     """In `--opt value`, a following token is the value unless it is itself an option."""
     if not token.startswith("-"):
         return True
-    return len(token) > 1 and (token[1].isdigit() or token[1] == "~")
+    return len(token) > 1 and token[1] in "0123456789~"
 
 
 def _suggest(name: str) -> str:
@@ -86,7 +86,7 @@ def convert_value(spec: OptionSpec, raw: str | None):
                           f"{spec.flag} needs a value: write {spec.flag}=VALUE", option=spec.flag)
     if spec.kind == "int":
         text = raw.strip()
-        if not re.fullmatch(r"-?\d+", text):
+        if not is_int_text(text):
             raise OptionError(spec.code, f"{spec.flag}: value '{raw}' is not an integer", option=spec.flag)
         return int(text)
     return raw

@@ -7,6 +7,7 @@ from __future__ import annotations
 # table or in NOT_IN_ATC_CLI_DOC. Two names share a code where ATC uses one code for two situations.
 
 INVALID_ARGUMENT_VALUE = "E10001"       # a value is invalid, with the reason: an option, a node, an attribute
+TENSOR_TOO_LARGE = "E10001"            # ... in particular a tensor larger than the device's memory (ir/sizes.py)
 INVALID_INPUT_SHAPE = "E10002"          # --input_shape is malformed
 INVALID_OPTION_VALUE = "E10003"         # an option's value (or the file it names) is invalid
 INVALID_OM_FILE = "E10003"              # ... in particular a file given as an offline model is not a valid .om
@@ -70,11 +71,26 @@ NOT_IN_ATC_CLI_DOC = frozenset({DYNAMIC_BATCH_SCALAR_INPUT, EXCLUSIVE_OPTIONS, I
                                 SINGLEOP_INVALID_ATTR, JSON_PARSE_FAILED, INVALID_OP_PARAMETER, INTERNAL_ERROR})
 
 
+def shown(text, keep_lines: bool = False) -> str:
+    """``text`` made safe to print: every character that is not printable (ESC and the other control
+    characters, line breaks, bidi overrides such as U+202E, unassigned code points: ``str.isprintable``) is
+    written as ``repr`` writes it (``\\x1b``, ``\\n``, ``\\u202e``); printable text, non-ASCII letters included,
+    is unchanged. ``keep_lines``: line breaks (``\\n``) stay, for multi-line text we wrote ourselves.
+
+    Names and strings read from model files are untrusted: ConverterError and ConversionWarning messages go
+    through it (so every message builder is covered), and so does everything the CLI and omtool print."""
+    text = str(text)
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or (keep_lines and c == "\n") else repr(c)[1:-1] for c in text)
+
+
 class ConverterError(Exception):
     """A user-facing failure with an ATC E-code.
 
     code:    ATC error code such as "E10016".
-    message: what went wrong and what to do, in our own words.
+    message: what went wrong and what to do, in our own words; stored escaped (``shown``): one line, no
+             control characters, whatever names from the model it quotes.
     option:  the command-line option involved, if any (e.g. "--input_shape").
     node:    the model node/op/layer involved, if any.
     path:    the file involved, if any.
@@ -82,6 +98,7 @@ class ConverterError(Exception):
 
     def __init__(self, code: str, message: str, *, option: str | None = None,
                  node: str | None = None, path: str | None = None):
+        message = shown(message)  # names from a model file may hold ESC sequences or line breaks
         super().__init__(f"[{code}] {message}")
         self.code = code
         self.message = message
@@ -120,4 +137,8 @@ def fail(code: str, message: str, **where) -> "ConverterError":
 
 class ConversionWarning(UserWarning):
     """Something the user should know about a conversion that still succeeded (an unknown prototxt
-    field skipped, an option without effect, ...). The CLI prints these as `ATC warning:` lines."""
+    field skipped, an option without effect, ...). The CLI prints these as `ATC warning:` lines. The message
+    is escaped like ConverterError's (``shown``): it may name nodes of the model."""
+
+    def __init__(self, message=""):
+        super().__init__(shown(message))

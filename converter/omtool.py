@@ -8,15 +8,22 @@ from typing import List, Optional
 
 import typer
 
-from .errors import FILE_OPEN_FAILED, FILE_PARSE_FAILED, INTERNAL_ERROR, INVALID_ARGUMENT_VALUE, ConverterError
+from .errors import (FILE_OPEN_FAILED, FILE_PARSE_FAILED, INTERNAL_ERROR, INVALID_ARGUMENT_VALUE, ConverterError,
+                     shown)
 from .fileio.interrupts import exit_status, sigterm_as_interrupt
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Run, inspect and check .om offline models made by atc.")
 
 
+def say(text: str, err: bool = False, nl: bool = True) -> None:
+    """Print text of ours; everything omtool prints goes through here, escaped (errors.shown): names and
+    strings from a model never reach the terminal as control characters."""
+    typer.echo(shown(text, keep_lines=True), err=err, nl=nl)
+
+
 def _fail(exc: ConverterError) -> None:
-    typer.echo(f"omtool failed: {exc.code}: {exc.message}", err=True)
+    say(f"omtool failed: {exc.code}: {exc.message}", err=True)
     raise typer.Exit(1)
 
 
@@ -28,7 +35,7 @@ def _reported():
     except ConverterError as exc:
         _fail(exc)
     except KeyboardInterrupt as exc:
-        typer.echo("omtool failed: interrupted (Ctrl-C or SIGTERM); no partial output was left", err=True)
+        say("omtool failed: interrupted (Ctrl-C or SIGTERM); no partial output was left", err=True)
         raise typer.Exit(exit_status(exc)) from None
 
 
@@ -110,13 +117,13 @@ def run(model: str = typer.Argument(..., help="the .om file (ours, or a real ATC
     with _reported():
         sess = Session(model, source=source, random_seed=random_seed)
         for note in sess.graph.meta.get("lowering_notes", []):
-            typer.echo(f"note: {note}", err=True)
+            say(f"note: {shown(note)}", err=True)
         feeds = _parse_inputs(input, sess)  # .npy files hold what the model takes (fp16, NC1HWC0, uint8 images)
         if seed is not None:
             feeds = {**model_feeds(sess.graph, random_inputs(sess.graph, seed)), **feeds}
         outs = sess.run(feeds)
         for (name, value), path in zip(outs.items(), _save_outputs(outs, output_dir)):
-            typer.echo(f"{name}: {value.dtype} {list(value.shape)} -> {path}")
+            say(f"{shown(name)}: {value.dtype} {list(value.shape)} -> {shown(path)}")
 
 
 @app.command()
@@ -124,7 +131,7 @@ def info(model: str = typer.Argument(..., help="the .om file")):
     """Print the model's inputs and outputs (dtype, shape, format) and how it was built."""
     from .api import model_info_text
     with _reported():
-        typer.echo(model_info_text(model))
+        say(model_info_text(model))
 
 
 @app.command()
@@ -155,7 +162,7 @@ def verify(source: str = typer.Argument(..., help="the source model (.onnx, .pb,
     with _reported():
         report = run_verify(source, om, weight=weight, feeds=_parse_inputs(input), seed=seed, bisect=bisect,
                             atol=atol, rtol=rtol, min_cosine=min_cosine, peak_atol=peak_atol)
-        typer.echo(format_report(report))
+        say(format_report(report))
         if json_path:
             write_report(report, json_path)
     raise typer.Exit(0 if report["passed"] else 1)
@@ -170,7 +177,7 @@ def _verify_quantized(source, om, record, weight, data, bisect, min_cosine, min_
                                   min_top1=min_top1)  # int8: 0.99 unless --min-cosine says otherwise
     except ConverterError as exc:
         _fail(exc)
-    typer.echo(report.pop("text"))
+    say(report.pop("text"))
     if json_path:
         write_report(report, json_path)
     raise typer.Exit(0 if report["passed"] else 1)
@@ -204,7 +211,7 @@ def quantize(ctx: typer.Context,
                                      min_top1=min_top1)
     except ConverterError as exc:
         _fail(exc)
-    typer.echo("\n".join(lines))
+    say("\n".join(lines))
     if report is not None:
         if json_path:
             write_report(report, json_path)
@@ -233,11 +240,11 @@ def chain(models: List[str] = typer.Argument(..., help="two or more .om files, i
         outs = pipe.run(feeds)
         paths = _save_outputs(outs, output_dir) if output_dir else [None] * len(outs)
         for (name, value), path in zip(outs.items(), paths):
-            typer.echo(f"{name}: {value.dtype} {list(value.shape)}" + (f" -> {path}" if path else ""))
+            say(f"{shown(name)}: {value.dtype} {list(value.shape)}" + (f" -> {shown(path)}" if path else ""))
         if reference:
             report = compare_chain(pipe, reference, src_feeds, outs, min_cosine)
             for o in report["outputs"]:
-                typer.echo(f"{o['name']}: cosine {o['cosine']:.6f} max_abs {o['max_abs_error']:.3g} "
+                say(f"{shown(o['name'])}: cosine {o['cosine']:.6f} max_abs {o['max_abs_error']:.3g} "
                            f"{'PASS' if o['passed'] else 'FAIL'}")
             raise typer.Exit(0 if report["passed"] else 1)
 
@@ -251,14 +258,14 @@ def export(model: str = typer.Argument(..., help="the .om file"),
     from .api import export_onnx
     with _reported():
         path = export_onnx(model, onnx_path, source)
-    typer.echo(f"wrote {path}")
+    say(f"wrote {shown(path)}")
 
 
 @app.command("ops")
 def list_ops(markdown: bool = typer.Option(False, help="print the markdown table of docs/supported-ops.md")):
     """List the supported canonical ops and the source-framework op types mapped to them."""
     from .support import supported_ops_markdown, supported_ops_text
-    typer.echo(supported_ops_markdown() if markdown else supported_ops_text(), nl=not markdown)
+    say(supported_ops_markdown() if markdown else supported_ops_text(), nl=not markdown)
 
 
 def main(argv=None) -> int:
@@ -271,7 +278,7 @@ def main(argv=None) -> int:
     except Exception as exc:  # a bug of ours: say so plainly (OMTOOL_DEBUG=1 shows the traceback)
         if os.environ.get("OMTOOL_DEBUG"):
             raise
-        typer.echo(f"omtool failed: {INTERNAL_ERROR}: internal error: {type(exc).__name__}: {exc} "
+        say(f"omtool failed: {INTERNAL_ERROR}: internal error: {type(exc).__name__}: {shown(exc)} "
                    "(set OMTOOL_DEBUG=1 for the traceback, and please report it)", err=True)
         return 1
     return 0

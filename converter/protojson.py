@@ -8,7 +8,8 @@ GE's Pb2Json (nlohmann::json, where ``json[name]`` creates a null):
 - enums by name (``enums_as_names=False``: by number); int64/uint64 as JSON numbers;
 - a singular float is a ``%g`` string when that text fits Pb2Json's 10-byte buffer (9 characters),
   else a JSON number; repeated floats are numbers (NaN/inf -> null);
-- singular bytes are C-escaped strings, repeated bytes/strings plain strings;
+- singular bytes are C-escaped strings, repeated bytes/strings plain strings; a string that is not UTF-8
+  (a damaged file) is shown with U+FFFD for its bad bytes;
 - scalar fields without presence are omitted at their default, fields with presence (proto2
   scalars, oneof members) whenever set;
 - sub-messages: a present one whose serialized size is 0 is skipped (no key), even as a oneof
@@ -92,7 +93,7 @@ class _Serializer:
         entries = []
         for key in sorted(mapping):
             val = mapping[key]
-            entry = {"key": key}
+            entry = {"key": text_of(key) if isinstance(key, bytes) else key}
             if value_field.type not in _MESSAGE_KINDS or val.ByteSize() > 0:
                 entry["value"] = self.value(value_field, val, repeated=False)
             entries.append(entry)
@@ -116,6 +117,8 @@ class _Serializer:
             return _float_number(value) if repeated else _singular_float(value)
         if kind == FieldDescriptor.TYPE_BYTES:
             return text_of(bytes(value)) if repeated else CEscape(bytes(value), as_utf8=False)
+        if isinstance(value, bytes):  # a string field that is not UTF-8 (a damaged file): shown replaced
+            return text_of(value)
         return value
 
 

@@ -1,5 +1,5 @@
 """Helpers for tests: one-node ONNX models, saving them, converting them through the API, comparing with
-onnxruntime."""
+onnxruntime; rewriting the ModelDef of an .om (crafted-file tests)."""
 from __future__ import annotations
 
 import os
@@ -75,6 +75,36 @@ def assert_close_rel(ours: np.ndarray, ref: np.ndarray, max_rel: float = 1e-4, a
 def convert_and_run(path: str, feeds: dict, **kw) -> dict:
     graph = build_graph(options(path, **kw))
     return Session(graph).run(feeds)
+
+
+def rewrite_om(path, mutate) -> None:
+    """Rewrite the .om at ``path`` with ``mutate(model_def)`` applied to its ModelDef (weights kept)."""
+    from converter.om.container import OmHeader, PartitionSource, PartitionType, write_om_file
+    from converter.om.reader import read_om
+    from converter.proto import ge_ir_pb2 as ge
+    om = read_om(str(path))
+    model = ge.ModelDef()
+    model.CopyFrom(om.model_def)
+    weights = bytes(om.weights)
+    mutate(model)
+    data = model.SerializeToString()
+    write_om_file(path, OmHeader(name=om.header.name, om_ir_version=om.header.om_ir_version),
+                  [PartitionSource(PartitionType.MODEL_DEF, len(data), [data]),
+                   PartitionSource(PartitionType.WEIGHTS_DATA, len(weights), [weights])])
+
+
+def ops_by_name(model) -> dict:
+    return {op.name: op for g in model.graph for op in g.op}
+
+
+def save_graph_model(folder, nodes, inputs=(), inits=(), outputs=("y",), *, opset: int = 17, name: str = "m.onnx",
+                     graph_name: str = "g") -> str:
+    """Save a one-graph ONNX model (``outputs``: names of untyped outputs, or ValueInfoProtos); returns its path."""
+    outs = [helper.make_empty_tensor_value_info(o) if isinstance(o, str) else o for o in outputs]
+    g = helper.make_graph(list(nodes), graph_name, list(inputs), outs, list(inits))
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)])
+    model.ir_version = ir_version_for(opset)
+    return save(model, folder, name)
 
 
 def weight_bytes(om_path) -> int:

@@ -53,7 +53,8 @@ def schema_entry(schema) -> dict:
 
 
 def build_table() -> dict:
-    """{"onnx_version": ..., "ops": {op type: {since version (str): entry}}} from the installed onnx."""
+    """{"onnx_version": ..., "opset": the newest default-domain opset it defines, "ops": {op type: {since
+    version (str): entry}}} from the installed onnx."""
     import onnx
     from onnx import defs
     versions: dict = {}
@@ -69,14 +70,15 @@ def build_table() -> dict:
                 kept[str(since)] = entry
             previous = entry
         ops[name] = kept
-    return {"onnx_version": onnx.__version__, "ops": ops}
+    return {"onnx_version": onnx.__version__, "opset": defs.onnx_opset_version(), "ops": ops}
 
 
 def table_text(table: dict) -> str:
     """JSON with one op a line (readable diffs, small file)."""
     lines = [f'{json.dumps(name)}: {json.dumps(entry, sort_keys=True, separators=(",", ":"))}'
              for name, entry in table["ops"].items()]
-    return ('{"onnx_version": ' + json.dumps(table["onnx_version"]) + ', "ops": {\n'
+    return ('{"onnx_version": ' + json.dumps(table["onnx_version"]) + ', "opset": ' + json.dumps(table["opset"])
+            + ', "ops": {\n'
             + ",\n".join(lines) + "\n}}\n")
 
 

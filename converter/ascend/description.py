@@ -24,6 +24,7 @@ import numpy as np
 from ..errors import (INVALID_OP_PARAMETER, JSON_PARSE_FAILED, SINGLEOP_EMPTY_ATTR_NAME, SINGLEOP_EMPTY_OP_TYPE,
                       SINGLEOP_INVALID_ATTR, SINGLEOP_INVALID_TENSOR, SINGLEOP_NOT_A_FILE, SINGLEOP_NOT_JSON,
                       SINGLEOP_OPEN_FAILED, ConverterError)
+from ..fileio import parse_json
 from ..ir import DataType, to_numpy
 from .registry import ge_attr_dtype
 
@@ -132,7 +133,7 @@ def read_description(path: str) -> list:
     except OSError as exc:
         raise _err(SINGLEOP_OPEN_FAILED, f"--singleop: cannot open '{path}': {exc.strerror}", path) from None
     try:
-        doc = json.loads(raw.decode("utf-8"))
+        doc = parse_json(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise _err(SINGLEOP_NOT_JSON, f"--singleop: '{path}' is not a JSON file: {exc}", path) from None
     if not isinstance(doc, list):

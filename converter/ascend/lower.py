@@ -267,7 +267,10 @@ class Lowering:
         given = self.model_attrs.get("attr_model_out_nodes_name") or []
         present = [(i, src) for i, src in enumerate(op.inputs) if src is not None]
         for k, (i, src) in enumerate(present):
-            desc = op.input_descs[i]
+            desc = op.input_descs[i] if i < len(op.input_descs) else None
+            if desc is None:
+                raise GraphError(INVALID_OM_FILE, f"model output {k} ('{src[0]}') has no tensor descriptor",
+                                 node=op.name)
             if self.values.get(src) is None:
                 raise GraphError(UNSUPPORTED_OP, f"model output {k} is output {src[1]} of op '{src[0]}', which the CPU "
                                  "runtime does not compute (only its first output is supported)", node=src[0])
@@ -302,7 +305,7 @@ def check_supported(ops: list, lowering: Lowering) -> None:
             problem = framework_op_problem(op)
         else:
             entry = find(op.type)
-            problem = None if entry is not None else op.type
+            problem = None if entry is not None else (op.type or "(an op without a type)")
             n = len([r for r in op.inputs if r is not None])
             if entry is not None and not entry.inputs[0] <= n <= entry.inputs[1]:
                 problem = f"{op.type} with {n} inputs"

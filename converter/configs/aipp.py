@@ -9,6 +9,7 @@ import re
 
 from ..errors import INVALID_OPTION_VALUE, OptionError
 from .files import read_option_file
+from .numbers import is_int_text, is_number_text
 
 AIPP_INPUT_FORMATS = ("YUV420SP_U8", "XRGB8888_U8", "RGB888_U8", "YUV400_U8", "NC1HWC0DI_FP16",
                       "NC1HWC0DI_S8", "ARGB8888_U8", "YUYV_U8", "YUV422SP_U8", "AYUV444_U8", "RAW10",
@@ -138,11 +139,9 @@ class _Parser:
             return _BOOL_TEXT[text.lower()]
         if kind == "str":
             return text
-        try:
-            value = int(text) if kind == "int" else float(text)
-        except ValueError:
-            raise self.error(line, f"{key}: '{text}' is not {'an integer' if kind == 'int' else 'a number'}") \
-                from None
+        if not (is_int_text(text) if kind == "int" else is_number_text(text)):
+            raise self.error(line, f"{key}: '{text}' is not {'an integer' if kind == 'int' else 'a number'}")
+        value = int(text) if kind == "int" else float(text)
         if lo is not None and not lo <= value <= hi:
             raise self.error(line, f"{key}: {text} is out of range [{lo}, {hi}]")
         return value

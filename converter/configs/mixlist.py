@@ -21,6 +21,9 @@ def parse_mixlist(path: str, option: str = "--modify_mixlist") -> tuple:
         raise OptionError(INVALID_OPTION_VALUE,
                           f"{option}: '{path}' is not valid JSON ({exc.msg} at line {exc.lineno})",
                           option=option, path=path) from None
+    except RecursionError:
+        raise OptionError(INVALID_OPTION_VALUE, f"{option}: '{path}' nests JSON arrays or objects too deeply",
+                          option=option, path=path) from None
     if not isinstance(data, dict):
         raise OptionError(INVALID_OPTION_VALUE, f"{option}: '{path}' must hold a JSON object", option=option, path=path)
     entries = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..errors import INVALID_ARGUMENT_VALUE, NOT_TRUE_OR_FALSE, OptionError
 from ..framework import Framework
+from .numbers import is_unsigned_text
 from .shape_values import split_items, split_name
 
 OUTPUT_TYPES = ("FP32", "FP16", "UINT8", "INT8")
@@ -15,7 +16,7 @@ def parse_out_nodes(text: str, framework: int | None) -> tuple:
     result = []
     for item in split_items(text):
         parts = split_name(item)
-        if parts is None or not parts[1].isdigit():
+        if parts is None or not is_unsigned_text(parts[1]):
             if framework in (Framework.CAFFE, Framework.ONNX) and (parts is None or parts[1]):
                 result.append((item, None))
                 continue
@@ -42,7 +43,7 @@ def parse_output_type(text: str, out_nodes: tuple):
     triples = []
     for item in split_items(text):
         parts = [p.strip() for p in item.rsplit(":", 2)]
-        if len(parts) != 3 or not parts[0] or not parts[1].isdigit() or parts[2] not in OUTPUT_TYPES:
+        if len(parts) != 3 or not parts[0] or not is_unsigned_text(parts[1]) or parts[2] not in OUTPUT_TYPES:
             raise OptionError(INVALID_ARGUMENT_VALUE,
                               f"--output_type: '{item}' is invalid; write node:index:TYPE with TYPE one "
                               f"of {', '.join(OUTPUT_TYPES)}", option="--output_type")

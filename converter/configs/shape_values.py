@@ -6,12 +6,11 @@ Items are split on ';' (a trailing ';' and blank items are tolerated), names fro
 """
 from __future__ import annotations
 
-import re
-
 from ..errors import (DUPLICATE_PROFILES, EMPTY_REQUIRED_OPTION, INVALID_ARGUMENT_VALUE, INVALID_INPUT_SHAPE,
                       INVALID_INPUT_SHAPE_RANGE, INVALID_OPTION_VALUE, NON_POSITIVE_PROFILE_VALUE,
                       NON_POSITIVE_STATIC_DIM, PROFILE_LENGTHS_DIFFER, TOO_FEW_PROFILES, TOO_MANY_PROFILES,
                       VALUE_OUT_OF_RANGE, OptionError)
+from .numbers import is_int_text, is_unsigned_text
 
 INT64_MAX = 2**63 - 1
 SHAPE_SAMPLE = '"input_name1:n1,c1,h1,w1;input_name2:n2,c2"'
@@ -55,8 +54,8 @@ def _parse_int(text: str, item: str, option: str = "--input_shape") -> int:
     """One integer dim: digits with an optional leading '-' (E10002), within int64 (E10013)."""
     if "." in text:
         raise _shape_error(item, f"'{text}' is a float; dims must be integers")
-    if not re.fullmatch(r"-?\d+", text):
-        raise _shape_error(item, f"'{text}' is not an integer")
+    if not is_int_text(text):
+        raise _shape_error(item, f"'{text}' is not an integer (ASCII digits)")
     value = int(text)
     if not -INT64_MAX - 1 <= value <= INT64_MAX:
         raise OptionError(VALUE_OUT_OF_RANGE, f"{option}: value '{text}' in '{item}' is out of range", option=option)
@@ -80,6 +79,8 @@ def parse_input_shape(text: str) -> tuple:
     """Ordered (name, dims) pairs; a dim is an int or a (lo, hi) range; empty dims = scalar."""
     result = []
     for item, name, dims_text in named_items(text, _shape_error, "it must contain a name and dims separated by ':'"):
+        if any(name == seen for seen, _ in result):
+            raise _shape_error(item, f"input '{name}' is given twice; give each input once")
         dims = () if not dims_text else tuple(parse_dim(d.strip(), item) for d in dims_text.split(","))
         for dim in dims:
             if isinstance(dim, int) and dim < -1:
@@ -105,6 +106,8 @@ def parse_input_shape_range(text: str) -> tuple:
     result = []
     for item, name, body in named_items(text, _range_error,
                                         "it must be name:[dims]; ranges by input index are not supported"):
+        if any(name == seen for seen, _ in result):
+            raise _range_error(item, f"input '{name}' is given twice; give each input once")
         if not (body.startswith("[") and body.endswith("]")) or body.count("[") != 1 or body.count("]") != 1:
             raise _range_error(item, "the dims must be inside one pair of '[]'")
         inner = body[1:-1].strip()
@@ -117,7 +120,7 @@ def parse_input_shape_range(text: str) -> tuple:
 
 def _parse_range_dim(dim: str, item: str):
     parts = [p.strip() for p in dim.split("~")]
-    if len(parts) > 2 or not all(re.fullmatch(r"-?\d+", p) for p in parts):
+    if len(parts) > 2 or not all(is_int_text(p) for p in parts):
         raise _range_error(item, f"'{dim}' is not an integer or lo~hi range")
     values = [int(p) for p in parts]
     if len(values) == 1:
@@ -145,7 +148,7 @@ def parse_profiles(text: str, option: str) -> tuple:
     for item in split_items(text):
         values = [v.strip() for v in item.split(",")]
         for value in values:
-            if not value.isdigit():
+            if not is_unsigned_text(value):
                 raise OptionError(INVALID_ARGUMENT_VALUE, f"{option}: '{value}' in '{text}' is not a positive integer",
                                   option=option)
         profiles.append(tuple(int(v) for v in values))
@@ -161,7 +164,7 @@ def parse_batch_sizes(text: str) -> tuple:
     while values and values[-1] == "":
         values.pop()
     for value in values:
-        if not value.isdigit():
+        if not is_unsigned_text(value):
             raise OptionError(INVALID_OPTION_VALUE, f"--dynamic_batch_size: '{text}' may only contain digits and ','",
                               option="--dynamic_batch_size")
     if not values:

@@ -14,10 +14,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import ops as op_registry
+from ..errors import INVALID_OM_FILE, OmFormatError
+from ..frontends.onnx.schemas import node_problem, node_schema
 from ..ir import DataType, Graph, TensorDesc
 from ..ops.registry import InferContext
 from .builder import NamePool, OnnxGraph, numpy_of, value_type
-from .registry import EMITTERS, Emit, Refusal
+from .registry import BASE_OPSET, EMITTERS, MIN_OPSET, Emit, Refusal
 from .sequences import element_desc, sequence_outputs
 
 FP16, FP32 = DataType.DT_FLOAT16, DataType.DT_FLOAT
@@ -166,7 +168,10 @@ class GraphExporter:
         spec_attrs = op_registry.get(op.type).normalize(op.attrs, op.name) if op_registry.has(op.type) \
             else dict(op.attrs)
         emit = Emit(op, spec_attrs, names, descs, consts, outs, out_descs, self.g, self)
+        first = len(self.g.nodes)
         EMITTERS[op.type](emit)
+        check_arity(op, self.g.nodes[first:], max(BASE_OPSET, MIN_OPSET.get(op.type, BASE_OPSET),
+                                                   *self.state.opset_needs))
         for tmp, final in rounding:
             self.g.node("Cast", [tmp], [final], name=f"{op.name}_fp16", to=10)
         in_values = [None if r is None else self.known(r) for r in refs]
@@ -238,6 +243,20 @@ class GraphExporter:
             og.add_output(out, value_type(value.desc.dtype, value.desc.shape, value.elem, f"body output '{out}'"))
             results.append(Value(out, value.desc, value.elem, value.elem_shape))
         return og.to_proto(), results
+
+
+def check_arity(op, nodes: list, opset: int) -> None:
+    """E10003 when a node emitted for ``op`` does not fit ONNX's definition of its type (input or output
+    count, a required input left empty: onnx.checker would refuse the node; the ONNX schema table of
+    frontends/onnx): emitters pass an op's inputs and outputs through, so the op itself has lost or gained
+    some, as in a damaged or crafted .om (the runtime refuses such an op when it runs it, E10001, or never
+    reads an extra output)."""
+    for node in nodes:
+        schema = node_schema(node.op_type, opset) if node.domain in ("", "ai.onnx") else None
+        problem = None if schema is None else node_problem(node, schema)
+        if problem:
+            raise OmFormatError(INVALID_OM_FILE, f"op '{op.name}' ({op.type}) cannot become an ONNX "
+                                f"{node.op_type} node: {problem} (the offline model is damaged)", node=op.name)
 
 
 def reinferred_shapes(op, attrs: dict, in_values: list, consts: list) -> list:

@@ -1,10 +1,11 @@
-"""Paths we read: a file named on the command line, and a path found inside a model file.
+"""Paths we read: a file named on the command line, and a path found inside a model file; JSON text we read.
 
 A model file is untrusted: a path it carries (ONNX external data `location`, an .om FileConstant's
 `file_path` / `location`) is joined to the model's folder, resolved (symlinks followed) and must still lie
 inside the resolved folder; absolute paths, `..` steps and symlinks that lead out are refused."""
 from __future__ import annotations
 
+import json
 import os
 
 from ..errors import (
@@ -50,3 +51,13 @@ def read_text(path: str, option: str | None = None) -> str:
                              path=path) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConverterError(FILE_READ_FAILED, f"{where}cannot read '{path}': {exc}", option=option, path=path) from None
+
+
+def parse_json(text, **kwargs):
+    """``json.loads`` for text from a file we were given: arrays or objects nested deeper than the interpreter's
+    recursion limit (a few hundred bytes of ``[``) are a JSONDecodeError like any other malformed JSON, not a
+    RecursionError (which would surface as a traceback)."""
+    try:
+        return json.loads(text, **kwargs)
+    except RecursionError:
+        raise json.JSONDecodeError("arrays or objects nested too deeply", str(text[:0]), 0) from None

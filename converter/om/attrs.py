@@ -7,6 +7,8 @@ shortest decimal that rounds to the same float32 (so 1e-5 reads back as 1e-05, n
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..errors import INTERNAL_ERROR, INVALID_OM_FILE, ConverterError, OmFormatError
@@ -210,7 +212,7 @@ def tensor_from_proto(t: ge.TensorDef, weights=None) -> np.ndarray:
         return np.frombuffer(raw, np.uint8)
     if dtype.kind == "O" or any(d < 0 for d in shape):
         return np.frombuffer(raw, np.uint8)
-    count = int(np.prod(shape, dtype=np.int64))
+    count = math.prod(shape)  # exact: an int64 product could wrap around to the byte count
     if stored_nbytes(desc.dtype, count) != len(raw):
         return np.frombuffer(raw, np.uint8)
     return from_bytes(raw, desc.dtype, shape)
@@ -265,19 +267,36 @@ def _fill_desc(desc: TensorDesc, out: ge.TensorDescriptor) -> ge.TensorDescripto
     return out
 
 
+def _desc_attr(attrs: dict, key: str, ok) -> object:
+    """A descriptor attribute that must pass ``ok`` (else the file is invalid: E10003)."""
+    value = attrs.pop(key, None)
+    if value is not None and not ok(value):
+        raise OmFormatError(INVALID_OM_FILE, f"a tensor descriptor's {key} attribute holds {type(value).__name__} "
+                            f"{str(value)[:60]!r}, which is not valid there")
+    return value
+
+
+def _ints(value) -> bool:
+    return isinstance(value, list) and all(isinstance(v, int) for v in value)
+
+
 def desc_from_proto(td: ge.TensorDescriptor) -> TensorDesc:
     dims = tuple(int(d) for d in td.shape.dim)
     attrs = {k: from_attr(v) for k, v in td.attr.items()}
+    if not isinstance(td.layout, str):
+        raise OmFormatError(INVALID_OM_FILE, "a tensor descriptor's layout is not text")
     desc = TensorDesc(dtype=int(td.dtype), shape=None if dims == (UNKNOWN_RANK,) else dims,
                       format=td.layout or "ND")
-    desc.origin_format = attrs.pop(DESC_ORIGIN_FORMAT, None)
-    origin_shape = attrs.pop(DESC_ORIGIN_SHAPE, None)
+    desc.origin_format = _desc_attr(attrs, DESC_ORIGIN_FORMAT, lambda v: isinstance(v, str))
+    origin_shape = _desc_attr(attrs, DESC_ORIGIN_SHAPE, _ints)
     desc.origin_shape = None if origin_shape is None else tuple(origin_shape)
     origin_dtype = attrs.pop(DESC_ORIGIN_DTYPE, None)
     if isinstance(origin_dtype, str):
         desc.origin_dtype = dtype_from_name(origin_dtype)
-    rng = attrs.pop(DESC_SHAPE_RANGE, None)
+    rng = _desc_attr(attrs, DESC_SHAPE_RANGE, lambda v: isinstance(v, list) and all(_ints(r) and len(r) == 2
+                                                                                    for r in v))
     desc.shape_range = None if rng is None else tuple(tuple(r) for r in rng)
-    desc.name = attrs.pop(DESC_SOURCE_NAME, None) or td.name or None
+    name = _desc_attr(attrs, DESC_SOURCE_NAME, lambda v: isinstance(v, str))
+    desc.name = name or (td.name if isinstance(td.name, str) else None) or None
     desc.attrs = {k: attrs[k] for k in sorted(attrs)}
     return desc

@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import __version__
 from .. import ops as op_registry
-from ..errors import INTERNAL_ERROR, INVALID_OM_FILE, ConverterError, GraphError, OmFormatError
+from ..errors import INVALID_OM_FILE, UNSUPPORTED_OP, ConverterError, GraphError, OmFormatError
 from ..ir import Graph, Op, TensorDesc, from_numpy
 from ..ir.dtypes import is_ml_dtype, to_bytes
 from ..ops.registry import coerce
@@ -152,8 +152,9 @@ class _ModelWriter:
     def add_weight(self, op: Op, tdef: ge.TensorDef) -> None:
         value = np.asarray(op.value)
         if value.dtype.kind == "O":
-            raise GraphError(INTERNAL_ERROR, f"Const '{op.name}' holds a string tensor, which .om weights cannot store",
-                             node=op.name)
+            raise GraphError(UNSUPPORTED_OP, f"Const '{op.name}' holds strings (a string initializer or constant "
+                             "that conversion could not fold away): .om weights hold numbers only, so string "
+                             "constants are not supported; compute them outside the model", node=op.name)
         out = op.outputs[0] if op.outputs else TensorDesc()
         dtype, shape = from_numpy(value.dtype), tuple(value.shape)
         written = self.output_descs.get((op.name, 0))

@@ -33,7 +33,7 @@ import json
 import os
 
 from ..errors import ConverterError
-from ..fileio import atomic_write, write_text_atomic
+from ..fileio import atomic_write, parse_json, write_text_atomic
 from ..fileio.atomic import fsync_folder, write_error
 from ..fileio.temp_files import JOURNAL_RE, TEMP_RE, journal_name, owner_gone, sweep_stale
 from ..ir.weights import pieces
@@ -195,7 +195,7 @@ class WeightStore:
         """Delete the files ``journal`` lists that no model in the folder references, then the journal."""
         try:
             with open(journal, encoding="utf-8") as f:
-                record = json.load(f)
+                record = parse_json(f.read())
             listed = [n for key in ("created", "release") for n in record.get(key, [])]
         except (OSError, ValueError, AttributeError, TypeError):
             listed = []

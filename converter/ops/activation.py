@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .elementwise import like, widen
-from .registry import Attr, register, same_as_input
+from .registry import Attr, register, same_as_input, same_as_input_along_axis
 from .special import erf
 from .workspace import output_for
 
@@ -124,15 +124,15 @@ def _along_axis(fn):
     return kernel
 
 
-register("Softmax", attrs={"axis": Attr("int", -1)}, infer=same_as_input(), category="activation",
+register("Softmax", attrs={"axis": Attr("int", -1)}, infer=same_as_input_along_axis(), category="activation",
          traits={"keep_fp32_mix"}, doc="exp(x) / sum(exp(x)) along axis (ONNX opset-13 semantics).")(
     _along_axis(_softmax))
-register("LogSoftmax", attrs={"axis": Attr("int", -1)}, infer=same_as_input(), category="activation",
+register("LogSoftmax", attrs={"axis": Attr("int", -1)}, infer=same_as_input_along_axis(), category="activation",
          traits={"keep_fp32_mix"}, doc="x - log(sum(exp(x))) along axis (ONNX opset-13 semantics).")(
     _along_axis(log_softmax))
 
 
-@register("Hardmax", attrs={"axis": Attr("int", -1)}, infer=same_as_input(), category="activation")
+@register("Hardmax", attrs={"axis": Attr("int", -1)}, infer=same_as_input_along_axis(), category="activation")
 def hardmax(inputs, attrs):
     """1 at the first largest value along axis, 0 elsewhere (ONNX opset-13 semantics)."""
     x = np.asarray(inputs[0])

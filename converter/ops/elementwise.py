@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import INVALID_ARGUMENT_VALUE, GraphError
 from ..ir import DataType, from_numpy, to_numpy
 from .casting import cast_to
 from .registry import Attr, InferContext, broadcast, desc, register, same_as_input
@@ -223,6 +224,11 @@ def is_inf(inputs, attrs):
 # ---- type conversion and selection ----------------------------------------------------------
 
 def _cast_infer(ctx: InferContext):
+    try:
+        to_numpy(ctx.attrs["dst_type"])
+    except (KeyError, ValueError):
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"Cast to {DataType(ctx.attrs['dst_type']).name}: that type holds "
+                         "no values", node=ctx.op.name) from None
     return [desc(ctx.attrs["dst_type"], ctx.shape(0))]
 
 

@@ -21,7 +21,7 @@ from math import gcd
 
 import numpy as np
 
-from ..errors import INTERNAL_ERROR, ConverterError
+from ..errors import INVALID_OM_FILE, ConverterError
 
 CUBE = 16                       # rows of a fractal block (Ni / H0)
 PLAIN_FORMATS = {"ND", "NCHW", "NHWC", "HWCN", "CHWN", "NCDHW", "NDHWC", "DHWCN", "DHWNC", "NC", "NCL", "RESERVED",
@@ -47,7 +47,9 @@ def _pad_axis(x: np.ndarray, axis: int, size: int) -> np.ndarray:
 
 
 def _fail(message: str) -> ConverterError:
-    return ConverterError(INTERNAL_ERROR, message)
+    """Data that does not fit its format: it comes from a model file (weights of a compiled .om or .air, a
+    single-op description), which is invalid (E10003)."""
+    return ConverterError(INVALID_OM_FILE, message)
 
 
 def to_canonical(x: np.ndarray, fmt: str, target: str) -> np.ndarray:

@@ -5,17 +5,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import INTERNAL_ERROR, ConverterError, GraphError
-from ..ir import DataType, Graph, Op, TensorDesc, to_numpy
+from ..errors import INTERNAL_ERROR, INVALID_ARGUMENT_VALUE, TENSOR_TOO_LARGE, ConverterError, GraphError
+from ..ir import DataType, Graph, Op, TensorDesc, from_numpy, to_numpy
 from ..ir.inline import inline_graph
+from ..ir.sizes import check_tensor_bytes, element_count, is_allocation_failure
+from . import fold_budget
 from .control import scan_axis
 from .registry import InferContext, get, run_kernel, with_trait
 
 MAX_ROUNDS = 8      # whole-graph rounds before infer_graph gives up on reaching a fixed point
 
 
-def _fold_outputs(graph: Graph, op, outs: list) -> None:
-    """Replace ``op`` by one Const per output carrying the computed values."""
+def _fold_outputs(graph: Graph, op, outs: list, origin: int = 0) -> None:
+    """Replace ``op`` by one Const per output carrying the computed values (which derive from ``origin``
+    bytes of source constants: fold_budget)."""
     names = []
     for i, value in enumerate(outs):
         src_desc = op.outputs[i] if i < len(op.outputs) else None
@@ -26,6 +29,7 @@ def _fold_outputs(graph: Graph, op, outs: list) -> None:
     for i, (base, value, src_desc) in enumerate(names):
         value = np.asarray(value, order="C")
         const = graph.add_const(graph.unique_name(base), value, source=op.source)
+        fold_budget.record(graph, [const.name], origin)
         if src_desc is not None:
             const.outputs[0].name = src_desc.name
             const.outputs[0].format = src_desc.format
@@ -91,6 +95,12 @@ def _infer_loop(graph: Graph, op, warn) -> bool:
     ins = graph.input_descs(op.name)
     n = int(op.attrs.get("num_carried", 0))
     body = op.subgraphs["body"]
+    n_in, n_out = len(body.data_ops()), len(body.output_refs())
+    if n < 0 or len(ins) < 2 + n or n_in != len(ins) or n_out < 1 + n:
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"Loop '{op.name}': {len(ins)} inputs with {n} carried values do "
+                         f"not fit a body of {n_in} inputs and {n_out} outputs (it takes iteration, condition, the "
+                         "carried values and the outer values; it gives the condition, the carried values and "
+                         "scan outputs)", node=op.name)
     fixed = [(DataType.DT_INT64, ()), (DataType.DT_BOOL, ())]
     feeds = fixed + [(d.dtype, d.shape) if d is not None else (DataType.DT_FLOAT, None) for d in ins[2:]]
     feeds = _settled_feeds(body, feeds, n, warn)
@@ -225,6 +235,49 @@ def _infer_subgraph_op(graph: Graph, op, warn) -> bool:
     return _set_outputs(op, merged)
 
 
+def check_output_sizes(op, descs) -> None:
+    """TENSOR_TOO_LARGE (before anything is allocated) when a static output shape holds more bytes than a
+    device has (ir.sizes.MAX_TENSOR_BYTES); the shape's dims are counted exactly."""
+    for i, d in enumerate(descs):
+        if d is None or d.shape is None or any(int(x) < 0 for x in d.shape):
+            continue
+        what = (f"model input '{op.name}'" if op.type == "Data" else f"op '{op.name}' ({op.type}): output {i}") \
+            + f", shape {list(d.shape)},"
+        try:
+            itemsize = to_numpy(d.dtype).itemsize
+        except (KeyError, TypeError, ValueError):
+            continue
+        check_tensor_bytes(element_count(d.shape, what), itemsize, what,
+                           error=lambda code, message: GraphError(code, message, node=op.name))
+
+
+def _infer_descs(spec, op, descs, values, attrs):
+    if spec.infer is None:
+        return None
+    new = spec.infer(InferContext(op, descs, values, attrs))
+    check_output_sizes(op, new)
+    return new
+
+
+def _try_fold(graph: Graph, op, spec, refs, values, attrs) -> tuple:
+    """Fold an op whose inputs are all constant, unless its result would exceed the fold budget
+    (fold_budget). Returns (folded, descs): the output descs inference gave, for an op left in place."""
+    descs = [None if r is None else graph.desc(r) for r in refs]
+    new = _infer_descs(spec, op, descs, values, attrs)
+    origin = fold_budget.source_bytes(graph, refs, values)
+    predicted = None if new is None else fold_budget.output_bytes(new)
+    if predicted is not None and not fold_budget.allows(graph, origin, predicted):
+        return False, new
+    outs = run_kernel(spec, [v if r is not None else None for r, v in zip(refs, values)], attrs)
+    if predicted is None and not fold_budget.allows(graph, origin, sum(getattr(o, "nbytes", 0) for o in outs)):
+        # the size was not known before the kernel ran: keep the op, with the shapes it computed
+        if all(isinstance(o, np.ndarray) for o in outs):
+            new = [TensorDesc(dtype=from_numpy(o.dtype), shape=tuple(o.shape)) for o in outs]
+        return False, new
+    _fold_outputs(graph, op, outs, origin)
+    return True, None
+
+
 def _inline_decided_if(graph: Graph, op) -> bool:
     """An If whose condition folding made a constant becomes the branch it takes (the other one, which may not
     even fit the shapes, is dropped): its ops are copied into the graph, reading the If's inputs."""
@@ -243,8 +296,8 @@ def _inline_decided_if(graph: Graph, op) -> bool:
 
 
 def infer_op(graph: Graph, op, fold: bool = True, warn=None) -> bool:
-    """Infer one op's outputs (or fold it into Consts). Returns True if something changed. ``warn`` receives
-    a message when the body of an If/Loop does not settle within MAX_ROUNDS."""
+    """Infer one op's outputs (or fold it into Consts, within the fold budget). Returns True if something
+    changed. ``warn`` receives a message when the body of an If/Loop does not settle within MAX_ROUNDS."""
     if op.subgraphs:
         if fold and op.type == "If" and _fold_if(graph, op):
             return True
@@ -265,16 +318,17 @@ def infer_op(graph: Graph, op, fold: bool = True, warn=None) -> bool:
     attrs = spec.normalize(op.attrs, op.name)
     if fold and "never_fold" not in spec.traits:
         if foldable and any(r is not None for r in refs):
-            outs = run_kernel(spec, [v if r is not None else None for r, v in zip(refs, values)], attrs)
-            _fold_outputs(graph, op, outs)
-            return True
+            folded, new = _try_fold(graph, op, spec, refs, values, attrs)
+            if folded:
+                return True
+            return False if new is None else _set_outputs(op, [(n.dtype, n.shape) for n in new])
         if "shape_only" in spec.traits and descs and descs[0] is not None and descs[0].is_static:
             outs = run_kernel(spec, [shape_dummy(descs[0])] + values[1:], attrs)
             _fold_outputs(graph, op, outs)
             return True
-    if spec.infer is None:
+    new = _infer_descs(spec, op, descs, values, attrs)
+    if new is None:
         return False
-    new = spec.infer(InferContext(op, descs, values, attrs))
     return _set_outputs(op, [(n.dtype, n.shape) for n in new])
 
 
@@ -289,6 +343,9 @@ def infer_op_named(graph: Graph, op, fold: bool = True, warn=None) -> bool:
             raise
         raise GraphError(exc.code, f"op '{op.name}' ({op.type}): {exc.message}", node=op.name) from exc
     except Exception as exc:
+        if is_allocation_failure(exc):  # a size inference could not foresee: say so, not E19999
+            raise GraphError(TENSOR_TOO_LARGE, f"op '{op.name}' ({op.type}): computing its constant result needs more "
+                             "memory than this machine has; is the model file damaged?", node=op.name) from exc
         raise GraphError(INTERNAL_ERROR, f"internal error in the shape inference of op '{op.name}' ({op.type}): "
                          f"{type(exc).__name__}: {exc}; please report it with the model", node=op.name) from exc
 
@@ -297,6 +354,8 @@ def infer_graph(graph: Graph, fold: bool = True, warn=None) -> bool:
     """Run inference (and constant folding) over the graph in topological order, repeating until stable or
     MAX_ROUNDS rounds have run (then ``warn``, if given, receives a message). Returns True if anything changed."""
     structural = with_trait("structural")
+    for data in graph.data_ops():
+        check_output_sizes(data, data.outputs)
     any_change = False
     for _ in range(MAX_ROUNDS):
         changed = False

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import INVALID_ARGUMENT_VALUE, GraphError
 from ..ir import DataType
 from .elementwise import like, widen
 from .registry import Attr, InferContext, desc, register, same_as_input
@@ -19,6 +20,15 @@ REDUCE_ATTRS = {
 }
 
 
+def checked_axes(axes, rank: int) -> tuple:
+    """Reduction axes made non-negative; E10001 when one is out of range or repeats (numpy would wrap or fail)."""
+    out = tuple(int(a) + rank if int(a) < 0 else int(a) for a in axes)
+    if any(not 0 <= a < rank for a in out) or len(set(out)) != len(out):
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"reduction axes {list(axes)} are out of range or repeat for a "
+                         f"{rank}-D input")
+    return out
+
+
 def reduced_shape(shape, axes, keepdims: bool, noop_with_empty_axes: bool = False):
     """Output shape of a reduction; None if the rank is unknown. Unknown dims that are kept stay -1."""
     if shape is None:
@@ -28,7 +38,7 @@ def reduced_shape(shape, axes, keepdims: bool, noop_with_empty_axes: bool = Fals
             return tuple(shape)
         axes = range(len(shape))
     rank = len(shape)
-    reduced = {a % rank for a in axes} if rank else set()
+    reduced = set(checked_axes(axes, rank))
     if keepdims:
         return tuple(1 if i in reduced else d for i, d in enumerate(shape))
     return tuple(d for i, d in enumerate(shape) if i not in reduced)
@@ -122,7 +132,7 @@ def _reduce_kernel(fn):
         axes = attrs["axes"] if axes is None else axes
         if not axes and attrs["noop_with_empty_axes"]:
             return x
-        axis = tuple(a % x.ndim for a in axes) if axes else tuple(range(x.ndim))
+        axis = checked_axes(axes, x.ndim) if axes else tuple(range(x.ndim))
         with np.errstate(all="ignore"):
             return like(fn(widen(x), axis, bool(attrs["keepdims"])), x.dtype)
 

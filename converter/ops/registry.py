@@ -47,14 +47,25 @@ class InferContext:
     attrs: dict           # attrs with defaults filled in
 
     def shape(self, i: int):
+        """Input i's shape; None when it is unknown or the (optional) input is absent."""
         d = self.inputs[i] if i < len(self.inputs) else None
         return None if d is None else d.shape
 
     def dtype(self, i: int) -> int:
-        return self.inputs[i].dtype
+        """Input i's dtype; E10001 when the op has no input i (a malformed op)."""
+        d = self.inputs[i] if i < len(self.inputs) else None
+        if d is None:
+            raise GraphError(INVALID_ARGUMENT_VALUE, f"op '{getattr(self.op, 'name', '?')}' "
+                             f"({getattr(self.op, 'type', '?')}) has no input {i}", node=getattr(self.op, "name", None))
+        return d.dtype
 
     def value(self, i: int):
         return self.values[i] if i < len(self.values) else None
+
+    def require(self, *indices: int) -> None:
+        """E10001 unless inputs ``indices`` are all present (an op that lost a required input)."""
+        for i in indices:
+            self.dtype(i)
 
     def has(self, i: int) -> bool:
         return i < len(self.inputs) and self.inputs[i] is not None
@@ -105,7 +116,11 @@ class OpSpec:
         out = {}
         for name, spec in self.attrs.items():
             if name in attrs:
-                out[name] = coerce(spec.type, attrs[name])
+                try:
+                    out[name] = coerce(spec.type, attrs[name])
+                except (TypeError, ValueError, OverflowError) as exc:
+                    raise GraphError(INVALID_ARGUMENT_VALUE, f"op '{node}' ({self.type}): attribute '{name}' is not a "
+                                     f"valid {spec.type} ({exc})", node=node) from None
             elif spec.default is REQUIRED:
                 raise GraphError(INVALID_ARGUMENT_VALUE,
                                  f"op '{node}' ({self.type}) is missing required attribute '{name}'",
@@ -120,7 +135,9 @@ class OpSpec:
 def coerce(kind: str, value):
     if value is None:
         return None
-    if kind == "int" or kind == "dtype":
+    if kind == "dtype":
+        return int(DataType(int(value)))  # a number that is no DataType: ValueError
+    if kind == "int":
         return int(value)
     if kind == "float":
         return float(value)
@@ -231,6 +248,18 @@ class OptionalValue:
 RUNTIME_VALUES = (SequenceValue, OptionalValue)   # kernel results kept as they are (not made arrays)
 
 
+class KernelInputs(list):
+    """The inputs a kernel gets: reading one the op does not have (a malformed op, e.g. in a crafted .om) is
+    E10001, not an IndexError that would pass for a bug of ours."""
+
+    def __getitem__(self, index):
+        try:
+            return list.__getitem__(self, index)
+        except IndexError:
+            raise GraphError(INVALID_ARGUMENT_VALUE, f"the op has {len(self)} input(s); it needs input {index}") \
+                from None
+
+
 # ops that convert between exact types themselves (everything else computes bfloat16/float8 in float32)
 EXACT_TYPE_OPS = {"Cast", "CastLike", "Const"}
 
@@ -248,7 +277,7 @@ def run_kernel(spec: OpSpec, inputs: list, attrs: dict) -> list:
                        and is_narrow_float(from_numpy(a.dtype))), None)
         if narrow is not None:
             inputs = [a.astype(np.float32) if isinstance(a, np.ndarray) and a.dtype == narrow else a for a in inputs]
-    out = spec.kernel(inputs, attrs)
+    out = spec.kernel(KernelInputs(inputs), attrs)
     if not isinstance(out, (list, tuple)) or isinstance(out, SequenceValue):
         out = [out]
     out = [o if isinstance(o, RUNTIME_VALUES) else np.asarray(o) for o in out]
@@ -274,6 +303,22 @@ def same_as_input(i: int = 0):
 
     def infer(ctx: InferContext):
         return [desc(ctx.dtype(i), ctx.shape(i))]
+
+    return infer
+
+
+def same_as_input_along_axis(attr: str = "axis"):
+    """Infer: the shape and dtype of input 0, for an op working along the axis in attr ``attr`` (E10001 when
+    that axis is out of range for the input's rank)."""
+
+    def infer(ctx: InferContext):
+        shape = ctx.shape(0)
+        if shape is not None:
+            axis = int(ctx.attrs[attr])
+            if not -len(shape) <= axis < len(shape):
+                raise GraphError(INVALID_ARGUMENT_VALUE, f"{attr} {axis} is out of range for a {len(shape)}-D input",
+                                 node=ctx.op.name)
+        return [desc(ctx.dtype(0), shape)]
 
     return infer
 
@@ -307,6 +352,7 @@ def broadcast(dtype_from: int | None = 0, out_dtype: int | None = None):
     """Infer: one output whose shape broadcasts all inputs; dtype of input dtype_from or out_dtype."""
 
     def infer(ctx: InferContext):
+        ctx.require(*range(len(ctx.inputs)))  # every input is needed (an .om op may have lost one)
         shapes = [d.shape for d in ctx.inputs if d is not None]
         dt = out_dtype if out_dtype is not None else ctx.dtype(dtype_from)
         return [desc(dt, broadcast_shapes(*shapes))]

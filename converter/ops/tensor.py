@@ -248,6 +248,9 @@ def _concat_infer(ctx: InferContext):
     if not known:
         return [desc(dtype, None)]
     rank = len(known[0])
+    if any(len(s) != rank for s in known):
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"inputs of ranks {sorted({len(s) for s in known})} cannot be "
+                         "concatenated; they must all have one rank", node=ctx.op.name)
     axis = _axis(ctx.attrs["concat_dim"], rank, ctx.op.name)
     out = []
     for i in range(rank):

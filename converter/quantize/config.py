@@ -25,7 +25,7 @@ from ..errors import (
     NODE_NOT_FOUND,
     ConverterError,
 )
-from ..fileio import read_text
+from ..fileio import parse_json, read_text
 
 VERSION = 1
 IFMR_DEFAULTS = {"max_percentile": 0.999999, "min_percentile": 0.999999, "search_range": [0.7, 1.3],
@@ -88,8 +88,8 @@ def load(path: str, layers: list) -> dict:
     """Read, check and complete a config file for these layers."""
     text = read_text(path, "--config")
     try:
-        raw = json.loads(text, object_pairs_hook=_no_duplicates)
-    except (json.JSONDecodeError, RecursionError) as exc:
+        raw = parse_json(text, object_pairs_hook=_no_duplicates)
+    except json.JSONDecodeError as exc:
         raise ConverterError(FILE_PARSE_FAILED, f"--config: '{path}' is not valid JSON: {exc}", option="--config",
                              path=path) from None
     return check(raw, layers)

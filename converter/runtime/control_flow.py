@@ -6,18 +6,29 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import INTERNAL_ERROR, INVALID_ARGUMENT_VALUE, UNSUPPORTED_OP, ConverterError
+from ..errors import INVALID_ARGUMENT_VALUE, UNSUPPORTED_OP, ConverterError
 from ..ir import to_numpy
 from ..ops.control import scan_axis
 from ..ops.registry import SequenceValue
+
+MAX_ITERATIONS = 10_000_000   # a Loop running longer is refused (a model that never stops, or a crafted count)
 
 
 def _call(body, args: list) -> list:
     return body.run_outputs({d.name: a for d, a in zip(body.inputs, args)})
 
 
+def _one(op, value, what: str):
+    """The single value of a condition or trip count (E10001 when it holds none or several)."""
+    flat = np.asarray(value).reshape(-1)
+    if flat.size != 1:
+        raise ConverterError(INVALID_ARGUMENT_VALUE, f"{op.type} '{op.name}': its {what} holds {flat.size} values; "
+                             "it must hold one", node=op.name)
+    return flat[0]
+
+
 def run_if(session, op, args: list) -> list:
-    key = "then_branch" if bool(np.asarray(args[0]).reshape(-1)[0]) else "else_branch"
+    key = "then_branch" if bool(_one(op, args[0], "condition")) else "else_branch"
     return _call(session.body_session(op, key), args[1:])
 
 
@@ -25,24 +36,27 @@ def run_loop(session, op, args: list) -> list:
     """args: [M or None, cond or None, carried..., outer...]; body inputs: [i, cond, carried..., outer...]."""
     body = session.body_session(op, "body")
     n_carried = int(op.attrs.get("num_carried", 0))
-    trip = None if args[0] is None else int(np.asarray(args[0]).reshape(-1)[0])
-    cond = True if args[1] is None else bool(np.asarray(args[1]).reshape(-1)[0])
+    trip = None if args[0] is None else int(_one(op, args[0], "trip count"))
+    cond = True if args[1] is None else bool(_one(op, args[1], "condition"))
+    if trip is not None and trip > MAX_ITERATIONS:
+        raise ConverterError(INVALID_ARGUMENT_VALUE, f"Loop '{op.name}': trip count {trip} is more than the "
+                             f"{MAX_ITERATIONS} iterations the runtime runs", node=op.name)
     carried = list(args[2:2 + n_carried])
     outer = list(args[2 + n_carried:])
     scans: list = []
     i = 0
     while cond and (trip is None or i < trip):
         outs = _call(body, [np.array(i, np.int64), np.array(cond)] + carried + outer)
-        cond = bool(np.asarray(outs[0]).reshape(-1)[0])
+        cond = bool(_one(op, outs[0], "condition output"))
         carried = list(outs[1:1 + n_carried])
         if not scans:
             scans = [[] for _ in outs[1 + n_carried:]]
         for acc, value in zip(scans, outs[1 + n_carried:]):
             acc.append(np.asarray(value))
         i += 1
-        if trip is None and i > 10_000_000:
-            raise ConverterError(INTERNAL_ERROR, f"Loop '{op.name}' did not stop after 10 million iterations",
-                                 node=op.name)
+        if trip is None and i > MAX_ITERATIONS:
+            raise ConverterError(INVALID_ARGUMENT_VALUE, f"Loop '{op.name}' did not stop after {MAX_ITERATIONS} "
+                                 "iterations", node=op.name)
     n_scan = len(op.outputs) - n_carried
     stacked = [np.stack(acc) for acc in scans] if scans else [np.zeros((0,), np.float32)] * n_scan
     return carried + stacked

@@ -7,7 +7,7 @@ import os
 import numpy as np
 
 from ..errors import INPUT_SHAPE_RANK_MISMATCH, INVALID_ARGUMENT_VALUE, NODE_NOT_FOUND, ConverterError
-from ..ir import Graph, TensorDesc, to_numpy
+from ..ir import DataType, Graph, TensorDesc, to_numpy
 from ..ops.layout import to_nc1hwc0
 
 INDEX_CONSUMERS = {"GatherV2": (1, 0), "GatherElements": (1, 0), "OneHot": (0, None)}
@@ -21,7 +21,10 @@ def source_desc(d: TensorDesc) -> tuple:
 
 
 def to_model_form(value: np.ndarray, d: TensorDesc) -> np.ndarray:
-    """A source-form input converted to what the .om input expects (dtype, NC1HWC0)."""
+    """A source-form input converted to what the .om input expects (dtype, NC1HWC0); a sequence or optional
+    input (DT_VARIANT) is passed as it is."""
+    if d.dtype == DataType.DT_VARIANT:
+        return value
     value = np.asarray(value)
     want = to_numpy(d.dtype)
     if value.dtype != want:
@@ -101,6 +104,9 @@ def random_inputs(graph: Graph, seed: int = 0) -> dict:
         if aipp_consumer(graph, op.name) is not None:
             feeds[op.name] = rng.integers(0, 256, size=op.outputs[0].shape, dtype=np.uint8)
             continue
+        if op.outputs[0].dtype == DataType.DT_VARIANT:
+            raise ConverterError(INVALID_ARGUMENT_VALUE, f"input '{op.name}' takes a sequence or an optional: random "
+                                 "inputs are made for tensors only; give its data with --input", node=op.name)
         dtype, shape = source_desc(op.outputs[0])
         if shape is None or any(s < 0 for s in shape):
             raise ConverterError(INVALID_ARGUMENT_VALUE, f"input '{op.name}' has a dynamic shape {list(shape or [])}; "

@@ -15,18 +15,41 @@ import numpy as np
 from .. import ops
 from ..configs.gears import parse_gears
 from ..errors import (EMPTY_REQUIRED_OPTION, INPUT_SHAPE_RANK_MISMATCH, INTERNAL_ERROR, INVALID_ARGUMENT_VALUE,
-                      NODE_NOT_FOUND, UNSUPPORTED_OP, ConverterError)
-from ..ir import DataType, Graph, from_numpy, to_numpy
+                      NODE_NOT_FOUND, TENSOR_TOO_LARGE, UNSUPPORTED_OP, ConverterError)
+from ..ir import DataType, Graph, TensorDesc, from_numpy, to_numpy
 from ..ir.dtypes import NARROW_FLOATS, is_ml_dtype
+from ..ir.sizes import is_allocation_failure
 from ..ops import blas
 from ..ops import random as random_ops
 from ..ops.layout import from_nc1hwc0, to_nc1hwc0
-from ..ops.registry import OptionalValue, SequenceValue, run_kernel
+from ..ops.registry import InferContext, OptionalValue, SequenceValue, run_kernel
 from ..ops.workspace import Workspace
 from .control_flow import run_body_op
 
 FP16 = np.dtype(np.float16)
 NARROW = NARROW_FLOATS | {DataType.DT_FLOAT16}  # float types kernels compute in float32, rounded to the type after
+
+
+def run_failure(op, spec, args: list, attrs: dict, exc: Exception) -> ConverterError:
+    """The error for a kernel that raised: the op's shape inference, asked about the inputs it was given, says
+    whether they fit the op. If not, the model is at fault (a crafted or damaged .om, inputs of another
+    shape): its E-code and reason. If they fit, the kernel failed on valid inputs: a bug of ours (E19999).
+    Run only after a failure, so running costs nothing."""
+    if is_allocation_failure(exc):
+        return ConverterError(TENSOR_TOO_LARGE, f"op '{op.name}' ({op.type}) needs more memory than this machine has",
+                              node=op.name)
+    if spec.infer is not None and not op.subgraphs:
+        descs = [None if a is None else TensorDesc(dtype=from_numpy(a.dtype), shape=a.shape)
+                 if isinstance(a, np.ndarray) else TensorDesc(dtype=DataType.DT_VARIANT, shape=None) for a in args]
+        try:
+            spec.infer(InferContext(op, descs, list(args), attrs))
+        except ConverterError as refusal:
+            return ConverterError(refusal.code, f"op '{op.name}' ({op.type}) cannot run on its inputs: "
+                                  f"{refusal.message}", node=op.name)
+        except Exception:  # noqa: BLE001 - inference cannot tell: the kernel's failure stands
+            pass
+    return ConverterError(INTERNAL_ERROR, f"op '{op.name}' ({op.type}) failed at run time: {type(exc).__name__}: "
+                          f"{exc}", node=op.name)
 
 
 class Session:
@@ -234,11 +257,13 @@ class Session:
                         attrs = dict(attrs, **{random_ops.STREAM: self._random_stream(op, attrs)})
                     raw = run_body_op(self, op, args) if op.subgraphs else run_kernel(spec, args, attrs)
                     outs = self._stored(raw, op.outputs)
-                except ConverterError:
+                except ConverterError as exc:
+                    if exc.node is None:  # a kernel's own refusal: name the op
+                        raise ConverterError(exc.code, f"op '{op.name}' ({op.type}): {exc.message}",
+                                             node=op.name) from exc
                     raise
                 except Exception as exc:
-                    raise ConverterError(INTERNAL_ERROR, f"op '{op.name}' ({op.type}) failed at run time: "
-                                         f"{type(exc).__name__}: {exc}", node=op.name) from exc
+                    raise run_failure(op, spec, args, attrs, exc) from exc
                 finally:
                     ws.op = None
                     ws.donated = []

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+from ..errors import shown
 from ..fileio import write_text_atomic
 
 
@@ -11,16 +12,17 @@ def _num(v, fmt="{:.3g}") -> str:
 
 
 def format_report(report: dict) -> str:
+    """The report as printed text; names from the models are escaped (errors.shown)."""
     lines = [f"{'output':32s} {'shape':18s} {'max_abs':>10s} {'max_rel':>10s} {'cosine':>10s}  result"]
     for o in report["outputs"]:
-        lines.append(f"{o['name'][:32]:32s} {str(o.get('shape', '-')):18s} {_num(o.get('max_abs_error')):>10s} "
+        lines.append(f"{shown(o['name'])[:32]:32s} {str(o.get('shape', '-')):18s} {_num(o.get('max_abs_error')):>10s} "
                      f"{_num(o.get('max_rel_error')):>10s} {_num(o.get('cosine'), '{:.6f}'):>10s}  "
-                     f"{'PASS' if o['passed'] else 'FAIL: ' + o.get('reason', '')}")
+                     f"{'PASS' if o['passed'] else 'FAIL: ' + shown(o.get('reason', ''))}")
     b = report.get("bisect")
     if b is not None:
         if b.get("found"):
-            lines.append(f"first diverging op: {b['op']} ({b['type']}, source node {b.get('source_node')}) "
-                         f"tensor {b['tensor']}: max_abs {_num(b.get('max_abs_error'))}, max_rel "
+            lines.append(f"first diverging op: {shown(b['op'])} ({shown(b['type'])}, source node "
+                         f"{shown(b.get('source_node'))}) tensor {shown(b['tensor'])}: max_abs {_num(b.get('max_abs_error'))}, max_rel "
                          f"{_num(b.get('max_rel_error'))}, cosine {_num(b.get('cosine'), '{:.6f}')}")
         else:
             lines.append(f"bisect: no diverging intermediate tensor among {b['checked']} compared")

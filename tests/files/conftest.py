@@ -15,6 +15,7 @@ from onnx import TensorProto, helper
 from converter.cli import main as atc
 from converter.fileio import atomic
 from converter.runtime import Session
+from tests.helpers import ops_by_name, rewrite_om  # noqa: F401  (the tests here import them from this module)
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -117,23 +118,3 @@ def fault(monkeypatch):
     faults = Faults()
     monkeypatch.setattr(atomic, "FAULT_HOOK", faults)
     return faults
-
-
-def rewrite_om(path, mutate) -> None:
-    """Rewrite the .om at ``path`` with ``mutate(model_def)`` applied to its ModelDef (weights kept)."""
-    from converter.om.container import OmHeader, PartitionSource, PartitionType, write_om_file
-    from converter.om.reader import read_om
-    from converter.proto import ge_ir_pb2 as ge
-    om = read_om(str(path))
-    model = ge.ModelDef()
-    model.CopyFrom(om.model_def)
-    weights = bytes(om.weights)
-    mutate(model)
-    data = model.SerializeToString()
-    write_om_file(path, OmHeader(name=om.header.name, om_ir_version=om.header.om_ir_version),
-                  [PartitionSource(PartitionType.MODEL_DEF, len(data), [data]),
-                   PartitionSource(PartitionType.WEIGHTS_DATA, len(weights), [weights])])
-
-
-def ops_by_name(model) -> dict:
-    return {op.name: op for g in model.graph for op in g.op}

@@ -107,6 +107,20 @@ def test_temp_files_of_killed_runs_are_removed_by_the_next_run_writing_there(tmp
     assert result(out / "k.om") == 2.0 and not (out / "m.om").exists()
 
 
+def test_temp_files_of_killed_json_writes_are_removed_by_the_next_write_there(tmp_path):
+    """Not only .om folders: every atomic write sweeps the folder it writes into (here --json of --mode=1)."""
+    src = scale_model(tmp_path, {"w": 2.0})
+    assert convert(src, tmp_path / "m") == 0
+    out = tmp_path / "dumps"
+    os.makedirs(out)
+    dump = ["--mode=1", f"--om={tmp_path / 'm.om'}"]
+    assert run_killed(dump + [f"--json={out / 'a.json'}"], "write", ".json") == 137
+    (stale,) = listing(out)
+    assert stale.startswith(".a.json.") and stale.endswith(".tmp")
+    assert atc(dump + [f"--json={out / 'b.json'}"]) == 0
+    assert listing(out) == ["b.json"]
+
+
 def test_the_file_and_the_folder_are_fsynced_around_the_rename(tmp_path, monkeypatch):
     src = scale_model(tmp_path, {"w": 2.0})
     events = []

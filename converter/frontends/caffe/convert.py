@@ -139,6 +139,19 @@ class CaffeConverter:
         if len(layer.top) > 1:
             self.warn(f"data layer '{layer.name}': tops {list(layer.top[1:])} (labels) are not model inputs")
 
+    def check_blob_names(self, layers: list) -> None:
+        """Every blob a layer reads or writes (and every ``input:``) has a name: an empty one cannot be
+        told apart as a model output (E10041 naming the layer)."""
+        if any(not blob for blob in self.net.input):
+            raise ModelLoadError(MODEL_LOAD_FAILED, "the prototxt declares an 'input' with an empty name; every "
+                                 "blob needs a name")
+        for layer in layers:
+            for kind, blobs in (("top", layer.top), ("bottom", layer.bottom)):
+                empty = [j for j, blob in enumerate(blobs) if not blob]
+                if empty:
+                    raise ModelLoadError(MODEL_LOAD_FAILED, f"layer '{layer.name}' ({layer.type}): {kind} {empty[0]} "
+                                         "is an empty name; every blob needs a name", node=layer.name)
+
     def check_supported(self, layers: list) -> None:
         missing: dict = {}
         for layer in layers:
@@ -191,6 +204,7 @@ class CaffeConverter:
                       "value?); it was skipped")
         layers = [layer for layer in layer_list(self.net) if in_phase(layer)]
         self.check_supported(layers)
+        self.check_blob_names(layers)
         self.legacy_inputs()
         plan = plan_fusions(layers)
         for layer in layers:

@@ -13,6 +13,7 @@ from google.protobuf import text_format
 
 from ...errors import FILE_OPEN_FAILED, MODEL_LOAD_FAILED, ModelLoadError
 from ...proto import caffe_pb2
+from ...proto.text import check_nesting
 
 
 @dataclass
@@ -64,6 +65,7 @@ def parse_prototxt_text(text: str, path: str = "<prototxt>") -> ParsedNet:
     """Parse prototxt text into a NetParameter; unknown fields are skipped and listed."""
     net = caffe_pb2.NetParameter()
     try:
+        check_nesting(text)
         parser = _RecordingParser()
         parser.MergeLines(text.split("\n"), net)
         skipped = parser.skipped

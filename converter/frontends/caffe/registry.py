@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ...errors import CAFFE_BLOB_SIZE_MISMATCH, CAFFE_LAYER_WITHOUT_BLOBS
+from ...ir.sizes import element_count
 from ..builder import GraphBuilder
 from ..context import HandlerContext, HandlerTable
 
@@ -66,10 +67,12 @@ class LayerContext(HandlerContext):
         if shape is None:
             shape = self.blobs[i].shape or data.shape
         shape = tuple(int(d) for d in shape)
-        if min(shape, default=0) < 0 or int(np.prod(shape, dtype=np.int64)) != data.size:
-            raise self.fail(f"blob {i} ({what or 'weights'}) has {data.size} values but the layer needs "
-                            f"{int(np.prod(shape, dtype=np.int64))} (shape {list(shape)}); the .caffemodel does "
-                            "not match the .prototxt", CAFFE_BLOB_SIZE_MISMATCH)
+        label = f"blob {i} ({what or 'weights'})"
+        count = element_count(shape, label, code=CAFFE_BLOB_SIZE_MISMATCH,
+                              error=lambda code, message: self.fail(message, code))
+        if count != data.size:
+            raise self.fail(f"{label} has {data.size} values but the layer needs {count} (shape {list(shape)}); the "
+                            ".caffemodel does not match the .prototxt", CAFFE_BLOB_SIZE_MISMATCH)
         return data.reshape(shape)
 
     # ---- building ----------------------------------------------------------------------------

@@ -4,7 +4,8 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 
-from ...errors import MODEL_LOAD_FAILED, OUTPUT_NODE_NOT_FOUND, UNKNOWN_INPUT, GraphError, ModelLoadError
+from ...errors import (DUPLICATE_NAME, MODEL_LOAD_FAILED, OUTPUT_NODE_NOT_FOUND, UNKNOWN_INPUT, UNSUPPORTED_OP,
+                      GraphError, ModelLoadError, UnsupportedOpError)
 from ...framework import Framework
 from ...ir import Graph, Op
 from ...proto import onnx_pb2 as onnx
@@ -14,7 +15,7 @@ from . import handlers  # noqa: F401  (fills the handler table)
 from .reader import (NO_GE_TYPE, attribute_value, is_known_type, load_lazy_model, onnx_type_name,
                      tensor_to_array)
 from .registry import TABLE, NodeAttrs, NodeContext, find_handler
-from .schemas import node_schema
+from .schemas import newest_opset, node_schema
 from .scope import value_info_desc
 
 MIN_OPSET, MAX_OPSET = 7, 21   # the range we target; older opsets (1-6) are converted best-effort
@@ -113,6 +114,10 @@ class OnnxConverter:
         self.user_inputs = set(input_names_with_shape)
 
     def convert(self) -> Graph:
+        if self.opset > newest_opset():
+            raise UnsupportedOpError(UNSUPPORTED_OP, f"the model imports ONNX opset {self.opset}; the newest opset "
+                                     f"this converter knows is {newest_opset()}, and ops may mean something else in "
+                                     f"a newer one: export the model with opset {newest_opset()} or lower")
         types = unsupported_types(self.model.graph)
         if types:
             raise report_unsupported_types(types)
@@ -145,6 +150,7 @@ class OnnxConverter:
         """Add g's initializers and nodes to b's graph, resolving tensor names through ``refs`` (which may
         already hold outer-scope tensors); returns the refs of g's outputs. ``initializer_raw[i]``: where
         the raw_data of ``g.initializer[i]`` lies when the loader left it out (top-level graph only)."""
+        check_single_assignment(g)
         for i, t in enumerate(g.initializer):
             if t.name not in refs or refs[t.name][0] == t.name and b.graph.op(t.name).type != "Data":
                 raw = initializer_raw[i] if i < len(initializer_raw) else None
@@ -192,6 +198,32 @@ class OnnxConverter:
                 infer_op(graph, op, fold=False)
             except Exception:  # noqa: BLE001 - unknown here, known (or reported) after --input_shape
                 pass
+
+
+def check_single_assignment(g: onnx.GraphProto) -> None:
+    """E13009 when a tensor name of ``g`` is defined twice: two node outputs, a node output that is also a
+    graph input or initializer, two initializers or two graph inputs (ONNX graphs are in single static
+    assignment form; the onnx checker refuses such a model, and converting it would silently pick one).
+    A graph input and an initializer may share a name (the initializer is its default value)."""
+    defined: dict = {}
+
+    def define(name: str, what: str) -> None:
+        if name in defined:
+            raise GraphError(DUPLICATE_NAME, f"tensor '{name}' is defined twice in graph '{g.name}': as {defined[name]} "
+                             f"and as {what}; an ONNX graph defines each tensor once (the onnx checker refuses "
+                             "this model)", node=name)
+        defined[name] = what
+
+    for vi in g.input:
+        define(vi.name, "a graph input")
+    inputs = set(defined)
+    for t in g.initializer:
+        if t.name not in inputs:
+            define(t.name, "an initializer")
+    for n in g.node:
+        for name in n.output:
+            if name:
+                define(name, f"an output of node '{n.name}' ({n.op_type})")
 
 
 def load_onnx_graph(path: str, input_names_with_shape=()) -> Graph:

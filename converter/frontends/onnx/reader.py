@@ -15,6 +15,7 @@ from ...fileio import resolve_inside
 from ...ir import DataType, from_numpy, to_numpy
 from ...ir.dtypes import from_bytes, is_ml_dtype
 from ...ir.dtypes import nbytes as stored_nbytes
+from ...ir.sizes import check_tensor_bytes, element_count
 from ...proto import onnx_pb2 as onnx
 from ..protowire import WireFormatError
 from .lazy_load import LazyModel, RawSpan, drop_resident_pages, map_file, map_own_pages, split_weights
@@ -36,7 +37,6 @@ _VALUE_FIELD = {TensorProto.FLOAT: ("float_data", np.float32), TensorProto.DOUBL
                 TensorProto.UINT64: ("uint64_data", np.uint64)}
 _BIT_PATTERNS = {TensorProto.FLOAT16: np.uint16, TensorProto.UINT16: np.uint16, TensorProto.INT16: np.uint16,
                  TensorProto.BOOL: np.uint8}   # int32_data holds these types' bit patterns
-
 
 # ONNX types computed as ml_dtypes arrays -> the GE DataType each one is (numbers: older onnx wheels lack names)
 NARROW_TYPES = {16: DataType.DT_BF16, 17: DataType.DT_FLOAT8_E4M3FN, 19: DataType.DT_FLOAT8_E5M2,
@@ -111,28 +111,45 @@ def _parse(data: bytes, path: str) -> onnx.ModelProto:
     return model
 
 
-def _check_text(graph: onnx.GraphProto, path: str) -> None:
-    """Names must be valid UTF-8 text (the protobuf runtime hands back bytes for a corrupt string)."""
-    texts = [graph.name, *(vi.name for vi in (*graph.input, *graph.output)), *(t.name for t in graph.initializer)]
+def _names(graph: onnx.GraphProto):
+    """Every name of a graph and of the graphs in its nodes' attributes (If/Loop bodies)."""
+    yield graph.name
+    yield from (vi.name for vi in (*graph.input, *graph.output, *graph.value_info))
+    yield from (t.name for t in graph.initializer)
     for n in graph.node:
-        texts += [n.name, n.op_type, n.domain, *n.input, *n.output, *(a.name for a in n.attribute)]
-    if any(not isinstance(t, str) for t in texts):
+        yield from (n.name, n.op_type, n.domain, *n.input, *n.output)
+        for a in n.attribute:
+            yield a.name
+            if a.type == onnx.AttributeProto.GRAPH:
+                yield from _names(a.g)
+            for sub in a.graphs:
+                yield from _names(sub)
+
+
+def _check_text(graph: onnx.GraphProto, path: str) -> None:
+    """Names must be valid UTF-8 text (the protobuf runtime hands back bytes for a corrupt string), in the
+    main graph and in every body."""
+    if any(not isinstance(t, str) for t in _names(graph)):
         raise ModelLoadError(MODEL_LOAD_FAILED, f"'{path}' is not a valid ONNX model: some names are not UTF-8 text "
                              "(the file is damaged?)", path=path)
 
 
 def tensor_to_array(t: TensorProto, base_dir: str | None, raw: RawSpan | None = None) -> np.ndarray:
     """A numpy array for an ONNX tensor; raw and external data are read-only views, not copies.
-    ``raw``: where the tensor's raw_data lies when it was left out of ``t`` (see load_lazy_model)."""
+    ``raw``: where the tensor's raw_data lies when it was left out of ``t`` (see load_lazy_model).
+    Dims are checked first (E10041 for a negative dim or an element count beyond int64, E10001 for a tensor
+    larger than a device holds), so no crafted dims make us allocate."""
     dtype = onnx_dtype_to_numpy(t.data_type)
     shape = tuple(t.dims)
+    what = f"tensor '{t.name}'"
+    count = element_count(shape, what, code=MODEL_LOAD_FAILED, error=ModelLoadError)
     if t.data_location == TensorProto.EXTERNAL:
-        return _external(t, dtype, shape, base_dir)
+        return _external(t, dtype, shape, count, base_dir)
     if raw is not None:
-        return _raw_view(t, dtype, shape, raw.buffer, raw.offset, raw.nbytes)
+        return _raw_view(t, dtype, shape, count, raw.buffer, raw.offset, raw.nbytes)
     if t.raw_data:
         data = t.raw_data
-        return _raw_view(t, dtype, shape, data, 0, len(data))
+        return _raw_view(t, dtype, shape, count, data, 0, len(data))
     try:
         return _field_values(t, dtype, shape)
     except (ValueError, TypeError) as exc:
@@ -160,10 +177,10 @@ def _field_values(t: TensorProto, dtype, shape) -> np.ndarray:
     return values.astype(dtype).reshape(shape)
 
 
-def _raw_view(t: TensorProto, dtype, shape, buffer, offset: int, nbytes: int) -> np.ndarray:
+def _raw_view(t: TensorProto, dtype, shape, count: int, buffer, offset: int, nbytes: int) -> np.ndarray:
     """Little-endian view of ``nbytes`` raw bytes at ``offset`` of ``buffer``, shaped ``shape`` (the narrow types
     decoded: sub-byte ones are packed in raw_data)."""
-    count = math.prod(shape)  # exact (no int64 wrap-around); 1 for a scalar
+    check_tensor_bytes(count, dtype.itemsize, f"tensor '{t.name}'", error=ModelLoadError)
     if is_ml_dtype(dtype):
         dt = from_numpy(dtype)
         if nbytes != stored_nbytes(dt, count):
@@ -177,21 +194,34 @@ def _raw_view(t: TensorProto, dtype, shape, buffer, offset: int, nbytes: int) ->
     return np.frombuffer(buffer, dtype=dtype.newbyteorder("<"), count=count, offset=offset).reshape(shape)
 
 
-def _external(t: TensorProto, dtype, shape, base_dir: str | None) -> np.ndarray:
+def _external_number(t: TensorProto, info: dict, key: str, default: int) -> int:
+    """The external_data ``offset`` / ``length`` entry: a non-negative integer in ASCII digits (E10041)."""
+    text = info.get(key)
+    if text is None:
+        return default
+    if not (text.isascii() and text.isdigit()):
+        raise ModelLoadError(MODEL_LOAD_FAILED, f"tensor '{t.name}': external data {key} {text!r} is not a "
+                             "non-negative integer; the model file is damaged")
+    return int(text)
+
+
+def _external(t: TensorProto, dtype, shape, count: int, base_dir: str | None) -> np.ndarray:
     info = {e.key: e.value for e in t.external_data}
     location = info.get("location", "")
     full = resolve_inside(base_dir or ".", location, what=f"tensor '{t.name}': external data",
                           code=MODEL_LOAD_FAILED, error=ModelLoadError)
+    if dtype.kind == "O":
+        raise ModelLoadError(MODEL_LOAD_FAILED, f"tensor '{t.name}': string tensors cannot use external data")
+    need = stored_nbytes(from_numpy(dtype), count) if is_ml_dtype(dtype) else count * dtype.itemsize
+    offset = _external_number(t, info, "offset", 0)
+    length = _external_number(t, info, "length", need)
     if not os.path.isfile(full):
         raise ModelLoadError(FILE_OPEN_FAILED, f"tensor '{t.name}': external data file '{location}' not found next to "
                              "the model", path=full)
-    offset = int(info.get("offset", 0))
-    count = math.prod(shape)  # exact (no int64 wrap-around); 1 for a scalar
-    need = stored_nbytes(from_numpy(dtype), count) if is_ml_dtype(dtype) else count * dtype.itemsize
-    length = int(info.get("length", need))
     if length < need or offset + length > os.path.getsize(full):
         raise ModelLoadError(MODEL_LOAD_FAILED, f"tensor '{t.name}': external data in '{location}' is shorter than its "
                              "shape needs", path=full)
+    check_tensor_bytes(count, dtype.itemsize, f"tensor '{t.name}'", error=ModelLoadError)
     if count == 0:
         return np.zeros(shape, dtype)
     if is_ml_dtype(dtype):

@@ -40,9 +40,19 @@ class NodeSchema:
 
 
 @lru_cache(maxsize=1)
-def _table() -> dict:
+def _data() -> dict:
     with open(TABLE_PATH, encoding="utf-8") as f:
-        return json.load(f)["ops"]
+        return json.load(f)
+
+
+def _table() -> dict:
+    return _data()["ops"]
+
+
+def newest_opset() -> int:
+    """The newest default-domain opset the table describes (the onnx release it was made from): a model
+    importing a newer one uses ops whose meaning we do not know."""
+    return int(_data()["opset"])
 
 
 @lru_cache(maxsize=None)

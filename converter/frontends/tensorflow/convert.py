@@ -6,7 +6,8 @@ from collections import defaultdict
 
 import numpy as np
 
-from ...errors import DUPLICATE_NAME, OUTPUT_INDEX_NOT_FOUND, OUTPUT_NODE_NOT_FOUND, UNKNOWN_INPUT, GraphError
+from ...errors import (DUPLICATE_NAME, MODEL_LOAD_FAILED, OUTPUT_INDEX_NOT_FOUND, OUTPUT_NODE_NOT_FOUND, UNKNOWN_INPUT,
+                      GraphError)
 from ...framework import Framework
 from ...ir import Graph, Op, TensorDesc
 from ..builder import GraphBuilder
@@ -282,6 +283,10 @@ class TfConverter:
             shape = attrs.get("shape")
             if shape is None and attrs.get("_output_shapes"):   # old graphs record the shape only here
                 shape = attrs["_output_shapes"][0]
+            if shape is not None and not (isinstance(shape, (tuple, list)) and all(isinstance(d, int) for d in shape)):
+                raise GraphError(MODEL_LOAD_FAILED, f"Placeholder '{n.name}': its shape attribute holds "
+                                 f"{type(shape).__name__} {str(shape)[:40]!r}, not a shape", node=n.name)
+            shape = None if shape is None else tuple(shape)
             dtype = to_data_type(n.attr["dtype"].type, n.name) if "dtype" in n.attr else 1
             fmt = _input_format(None if shape is None else len(shape))
             desc = TensorDesc(dtype=dtype, shape=shape, format=fmt, origin_format=fmt, origin_shape=shape,

@@ -6,9 +6,12 @@ import numpy as np
 from google.protobuf import message as _pb_message
 from google.protobuf import text_format
 
-from ...errors import FILE_OPEN_FAILED, MODEL_LOAD_FAILED, ModelLoadError
+from ...errors import FILE_OPEN_FAILED, MODEL_LOAD_FAILED, UNSUPPORTED_OP, ModelLoadError
 from ...ir import DataType
+from ...ir.sizes import check_tensor_bytes, element_count
+from ...ops.fold_budget import FOLD_MAX_BYTES
 from ...proto import tf_graph_pb2 as tfpb
+from ...proto.text import NestingTooDeep, parse_text
 
 # TF DataType number -> (our DataType, numpy dtype used to decode values). *_REF types are 100 + type.
 _TF_TYPES = {
@@ -81,14 +84,14 @@ def parse_graphdef(data: bytes, path: str = "") -> tfpb.GraphDef:
     try:
         graph.ParseFromString(data)
     except _pb_message.DecodeError:
-        graph = _parse_text(data)
+        graph = _parse_text(data, path)
     if graph is None or not _looks_like_graph(graph):
         raise ModelLoadError(MODEL_LOAD_FAILED, f"'{path}' is not a TensorFlow frozen graph (cannot parse a GraphDef "
                              "with named nodes); check --framework and --model", path=path)
     return graph
 
 
-def _parse_text(data: bytes):
+def _parse_text(data: bytes, path: str):
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -96,7 +99,10 @@ def _parse_text(data: bytes):
     if not text.lstrip().startswith("node"):
         return None
     try:
-        return text_format.Parse(text, tfpb.GraphDef())
+        return parse_text(text, tfpb.GraphDef())
+    except NestingTooDeep as exc:
+        raise ModelLoadError(MODEL_LOAD_FAILED, f"'{path}' is a text GraphDef whose {exc}; it cannot be a model "
+                             "we convert", path=path) from None
     except text_format.ParseError:
         return None
 
@@ -128,19 +134,34 @@ def shape_of(shape: tfpb.TensorShapeProto):
 
 def tensor_to_array(t: tfpb.TensorProto, node: str = "") -> np.ndarray:
     """A numpy array for a TensorProto. tensor_content becomes a read-only view of the message bytes;
-    a typed value list shorter than the shape repeats its last value (TF's rule for splat constants)."""
+    a typed value list shorter than the shape repeats its last value (TF's rule for splat constants).
+    The shape is checked first (E10041 for a negative dim or a count beyond int64, E10001 beyond a
+    device's memory); a single value spread over more than FOLD_MAX_BYTES stays one value (a read-only
+    broadcast view: the Const handler makes it a Fill op, computed at run time)."""
     shape = shape_of(t.tensor_shape) or ()
-    count = int(np.prod(shape, dtype=np.int64)) if shape else 1
+    what = f"node '{node}': constant"
+    count = element_count(shape, what, code=MODEL_LOAD_FAILED, error=ModelLoadError)
     if t.dtype == BFLOAT16:
+        check_tensor_bytes(count, 4, what, error=ModelLoadError)
         return _bfloat16(t, shape, count)
     dtype = numpy_type(t.dtype, node)
+    check_tensor_bytes(count, dtype.itemsize, what, error=ModelLoadError)
     if t.tensor_content and dtype != np.object_:
+        if len(t.tensor_content) % dtype.itemsize:
+            raise ModelLoadError(MODEL_LOAD_FAILED, f"node '{node}': tensor_content holds {len(t.tensor_content)} "
+                                 f"bytes, not a whole number of {dtype.name} values")
         arr = np.frombuffer(t.tensor_content, dtype=dtype.newbyteorder("<"))
         if arr.size != count:
             raise ModelLoadError(MODEL_LOAD_FAILED, f"node '{node}': tensor_content holds {arr.size} values but the "
                                  f"shape {list(shape)} needs {count}")
         return arr.reshape(shape)
-    values = getattr(t, _VALUE_FIELDS[t.dtype - 100 if t.dtype > 100 else t.dtype])
+    field = _VALUE_FIELDS.get(t.dtype - 100 if t.dtype > 100 else t.dtype)
+    if field is None:
+        raise ModelLoadError(UNSUPPORTED_OP, f"node '{node}': constants of TensorFlow type {tf_type_name(t.dtype)} "
+                             "are not supported")
+    values = getattr(t, field)
+    if len(values) < count and count * dtype.itemsize > FOLD_MAX_BYTES:
+        return _large_splat(values, dtype, shape, node)
     if t.dtype == HALF:
         flat = np.asarray(values, dtype=np.int32).astype(np.uint16).view(np.float16)
     elif dtype.kind == "c":
@@ -152,6 +173,21 @@ def tensor_to_array(t: tfpb.TensorProto, node: str = "") -> np.ndarray:
     else:
         flat = np.asarray(values).astype(dtype, copy=False)
     return _fill_to(flat, shape, count, node)
+
+
+def _large_splat(values, dtype, shape, node: str) -> np.ndarray:
+    """One value spread over a large shape, as a read-only zero-stride view (nothing allocated)."""
+    if len(values) > 1 or dtype.kind in "cO":
+        raise ModelLoadError(UNSUPPORTED_OP, f"node '{node}': constant of shape {list(shape)} lists {len(values)} "
+                             "values and repeats the last for the rest; for a constant this large only one "
+                             "repeated value is supported (store it whole, as tensor_content)")
+    if dtype == np.float16:
+        value = np.asarray(values, dtype=np.int32).astype(np.uint16).view(np.float16)
+    else:
+        value = np.asarray(values).astype(dtype, copy=False)
+    if value.size == 0:
+        value = np.zeros(1, dtype)
+    return np.broadcast_to(value.reshape(()), shape)
 
 
 def _fill_to(flat: np.ndarray, shape, count: int, node: str) -> np.ndarray:
@@ -171,6 +207,9 @@ def _fill_to(flat: np.ndarray, shape, count: int, node: str) -> np.ndarray:
 def _bfloat16(t: tfpb.TensorProto, shape, count: int) -> np.ndarray:
     """bfloat16 bit patterns (tensor_content or half_val) widened to float32."""
     if t.tensor_content:
+        if len(t.tensor_content) % 2:
+            raise ModelLoadError(MODEL_LOAD_FAILED, f"bfloat16 tensor_content holds {len(t.tensor_content)} bytes, "
+                                 "an odd count")
         bits = np.frombuffer(t.tensor_content, dtype="<u2")
     else:
         bits = np.asarray(t.half_val, dtype=np.int32).astype(np.uint16)

@@ -83,6 +83,22 @@ class WindowParams:
         self.strides = spatial_list(attrs.get("strides"), n, 1, "strides", node)
         self.dilations = spatial_list(attrs.get("dilations"), n, 1, "dilations", node)
         self.given_pads = spatial_pads(attrs.get("pads"), n, node)
+        for what, values in (("kernel", self.kernel), ("strides", self.strides), ("dilations", self.dilations)):
+            if any(v <= 0 for v in values):
+                raise GraphError(INVALID_ARGUMENT_VALUE, f"{node or 'op'}: {what} {values} must be positive",
+                                 node=node or None)
+
+
+def check_window_fits(in_sizes, kernel_eff, pads, out_sizes, node: str = "") -> None:
+    """E10001 when explicit pads are negative or a window is larger than the padded input (no output)."""
+    n = len(in_sizes)
+    if any(p < 0 for p in pads):
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"{node or 'op'}: pads {list(pads)} must not be negative",
+                         node=node or None)
+    for i, (size, k, out) in enumerate(zip(in_sizes, kernel_eff, out_sizes)):
+        if size >= 0 and out == 0:
+            raise GraphError(INVALID_ARGUMENT_VALUE, f"{node or 'op'}: the window ({k}) is larger than spatial axis {i} "
+                             f"of the input ({size}, padded {size + pads[i] + pads[n + i]})", node=node or None)
 
 
 def effective_kernel(kernel, dilations) -> list:

@@ -8,8 +8,9 @@ from ...errors import INVALID_ARGUMENT_VALUE, GraphError
 from ..blas import matmul
 from ..registry import Attr, InferContext, desc, register
 from ..workspace import empty, in_parallel, prepared, scratch
-from ._spatial import (WindowParams, channels_last, compute_dtype, effective_kernel, from_nchw, pad_spatial, padded,
-                       prod, resolve_pads, shape_from_nchw, shape_to_nchw, spatial_list, to_nchw, window_output_size)
+from ._spatial import (WindowParams, channels_last, check_window_fits, compute_dtype, effective_kernel, from_nchw,
+                       pad_spatial, padded, prod, resolve_pads, shape_from_nchw, shape_to_nchw, spatial_list, to_nchw,
+                       window_output_size)
 
 
 def _conv_attrs(data_format: str) -> dict:
@@ -38,9 +39,10 @@ class ConvGeometry(WindowParams):
         n = len(kernel)
         self.pads = resolve_pads(in_sizes, self.kernel, self.strides, self.dilations, self.given_pads,
                                  attrs.get("auto_pad"))
+        k_eff = effective_kernel(self.kernel, self.dilations)
         self.out_sizes = [window_output_size(size, k, s, self.pads[i], self.pads[n + i])
-                          for i, (size, k, s) in enumerate(zip(in_sizes, effective_kernel(self.kernel, self.dilations),
-                                                               self.strides))]
+                          for i, (size, k, s) in enumerate(zip(in_sizes, k_eff, self.strides))]
+        check_window_fits(in_sizes, k_eff, self.pads, self.out_sizes, node)
 
 
 # Elements of one im2col tile (8 MiB of fp32: larger tiles measured no slower on ResNet-50's layers), and of one
@@ -259,6 +261,21 @@ def _kernel(compute, to_layout, from_layout):
     return kernel
 
 
+def _check_channels(ctx: InferContext, channels: int, ws, transposed: bool) -> None:
+    """Input channels (C) against the weights: OIHW conv weights take C / groups each, IOHW transposed ones C;
+    a bias holds one value per output channel."""
+    groups = int(ctx.attrs.get("groups", 1) or 1)
+    per_weight = ws[0] if transposed else ws[1] * groups
+    out = ws[1] * groups if transposed else ws[0]
+    if groups <= 0 or (channels >= 0 and min(per_weight, channels) >= 0 and channels != per_weight):
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"op '{ctx.op.name}': the input has {channels} channels; weights of "
+                         f"shape {list(ws)} with {groups} group(s) take {per_weight}", node=ctx.op.name)
+    bias = ctx.shape(2) if len(ctx.inputs) > 2 else None
+    if bias is not None and out >= 0 and (len(bias) != 1 or bias[0] not in (out, -1)):
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"op '{ctx.op.name}': bias of shape {list(bias)}; the output has "
+                         f"{out} channels", node=ctx.op.name)
+
+
 def _conv_kernel(inputs, attrs):
     """Conv kernel: computed in the op's own data_format (no layout round trip)."""
     x, w = inputs[0], inputs[1]
@@ -271,13 +288,18 @@ def _infer_with(geometry, out_channels):
     """Infer for conv-like ops: output = (N, out_channels(weight shape, attrs), *geometry.out_sizes)."""
 
     def infer(ctx: InferContext):
+        ctx.require(0, 1)
         fmt = ctx.attrs.get("data_format", "NCHW")
         xs, ws = ctx.shape(0), ctx.shape(1)
         if ctx.value(1) is not None:
             ws = ctx.value(1).shape
         if xs is None or ws is None:
             return [desc(ctx.dtype(0), None)]
+        if len(xs) != len(ws) or len(xs) < 3:
+            raise GraphError(INVALID_ARGUMENT_VALUE, f"op '{ctx.op.name}': input of shape {list(xs)} and weights of "
+                             f"shape {list(ws)}: both must have the same rank, at least 3", node=ctx.op.name)
         xs = shape_to_nchw(tuple(xs), fmt)
+        _check_channels(ctx, xs[1], ws, transposed=geometry is not ConvGeometry)
         geo = geometry(ctx.attrs, xs[2:], ws[2:], ctx.op.name)
         return [desc(ctx.dtype(0), shape_from_nchw((xs[0], out_channels(ws, ctx.attrs), *geo.out_sizes), fmt))]
 

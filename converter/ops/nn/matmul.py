@@ -50,8 +50,14 @@ def _matmul_v2_infer(ctx: InferContext):
     if len(sa) != 2 or len(sb) != 2:
         raise GraphError(INVALID_ARGUMENT_VALUE, f"op '{ctx.op.name}' (MatMulV2) needs 2-D operands, got {sa} and {sb}",
                          node=ctx.op.name)
-    m = sa[1] if ctx.attrs["transpose_x1"] else sa[0]
-    n = sb[0] if ctx.attrs["transpose_x2"] else sb[1]
+    m, ka = (sa[1], sa[0]) if ctx.attrs["transpose_x1"] else (sa[0], sa[1])
+    kb, n = (sb[1], sb[0]) if ctx.attrs["transpose_x2"] else (sb[0], sb[1])
+    if min(ka, kb) >= 0 and ka != kb:
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"op '{ctx.op.name}' (MatMulV2): operands {list(sa)} and {list(sb)} "
+                         f"do not share the inner dimension ({ka} vs {kb})", node=ctx.op.name)
+    bias = ctx.shape(2) if len(ctx.inputs) > 2 else None
+    if bias is not None:
+        broadcast_shapes((m, n), tuple(bias))
     return [desc(ctx.dtype(0), (m, n))]
 
 
@@ -69,6 +75,9 @@ def _batch_matmul_infer(ctx: InferContext):
     if sa is None or sb is None:
         return [desc(ctx.dtype(0), None)]
     sa, sb = list(sa), list(sb)
+    if not sa or not sb:
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"op '{ctx.op.name}': operands {sa} and {sb}: a matrix product "
+                         "needs operands of at least one dimension, not scalars", node=ctx.op.name)
     if ctx.attrs["adj_x1"] and len(sa) >= 2:
         sa[-1], sa[-2] = sa[-2], sa[-1]
     if ctx.attrs["adj_x2"] and len(sb) >= 2:
@@ -78,6 +87,9 @@ def _batch_matmul_infer(ctx: InferContext):
         sa = [1] + sa
     if b_vec:
         sb = sb + [1]
+    if min(sa[-1], sb[-2]) >= 0 and sa[-1] != sb[-2]:
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"op '{ctx.op.name}': operands {list(ctx.shape(0))} and "
+                         f"{list(ctx.shape(1))} do not share the inner dimension", node=ctx.op.name)
     batch = broadcast_shapes(tuple(sa[:-2]), tuple(sb[:-2]))
     out = list(batch) + ([] if a_vec else [sa[-2]]) + ([] if b_vec else [sb[-1]])
     return [desc(ctx.dtype(0), out)]

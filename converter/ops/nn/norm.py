@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...errors import INVALID_ARGUMENT_VALUE, GraphError
 from ..elementwise import like, widen
 from ...ir import DataType
 from ..registry import Attr, InferContext, desc, register, same_as_input
@@ -31,8 +32,21 @@ def _standardize(x: np.ndarray, axes, epsilon: float, stats: bool = False):
     return (centered, mean, 1 / std) if stats else centered
 
 
+def _batch_norm_infer(ctx: InferContext):
+    """x's shape; scale, offset, mean and variance must hold one value per channel (when known)."""
+    shape = ctx.shape(0)
+    if shape is not None and len(shape) >= 2:
+        channels = shape[channel_axis(ctx.attrs.get("data_format", "NCHW"), len(shape))]
+        for i, what in enumerate(("scale", "offset", "mean", "variance"), 1):
+            p = ctx.shape(i)
+            if channels >= 0 and p is not None and (len(p) != 1 or p[0] not in (channels, -1)):
+                raise GraphError(INVALID_ARGUMENT_VALUE, f"BatchNorm '{ctx.op.name}': {what} has shape {list(p)}; "
+                                 f"the input has {channels} channels", node=ctx.op.name)
+    return same_as_input(0)(ctx)
+
+
 @register("BatchNorm", attrs={"epsilon": Attr("float", 1e-5), "data_format": Attr("str", "NCHW")},
-          infer=same_as_input(0), category="nn")
+          infer=_batch_norm_infer, category="nn")
 def batch_norm(inputs, attrs):
     """BatchNorm: (x, scale, offset, mean, variance) -> scale * (x - mean) / sqrt(variance + eps) + offset."""
     x, scale, offset, mean, var = inputs[:5]

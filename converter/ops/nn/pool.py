@@ -9,8 +9,8 @@ from ...ir import DataType, to_numpy
 from ..elementwise import like, widen
 from ..registry import Attr, InferContext, desc, flat_ints, register
 from ..workspace import empty
-from ._spatial import (WindowParams, channels_last, compute_dtype, effective_kernel, from_nchw, pad_spatial, padded,
-                       resolve_pads, shape_from_nchw, shape_to_nchw, to_nchw, window_output_size)
+from ._spatial import (WindowParams, channels_last, check_window_fits, compute_dtype, effective_kernel, from_nchw,
+                       pad_spatial, padded, resolve_pads, shape_from_nchw, shape_to_nchw, to_nchw, window_output_size)
 
 
 def _pool_attrs(**extra) -> dict:
@@ -34,6 +34,9 @@ class PoolGeometry(WindowParams):
     def __init__(self, attrs: dict, in_sizes, node: str = ""):
         super().__init__(attrs, attrs["kernel_shape"], node)
         n = len(self.kernel)
+        if len(in_sizes) != n:
+            raise GraphError(INVALID_ARGUMENT_VALUE, f"{node or 'op'}: kernel_shape {self.kernel} has {n} entries; the "
+                             f"input has {len(in_sizes)} spatial axes", node=node or None)
         auto_pad = (attrs.get("auto_pad") or "NOTSET").upper()
         self.pads = resolve_pads(in_sizes, self.kernel, self.strides, self.dilations, self.given_pads, auto_pad)
         ceil_mode = bool(attrs.get("ceil_mode")) and not auto_pad.startswith("SAME")
@@ -44,6 +47,7 @@ class PoolGeometry(WindowParams):
             self.out_sizes.append(out)
             padded = size + self.pads[i] + self.pads[n + i]
             self.extra.append(max(0, (out - 1) * s + k - padded) if out > 0 else 0)
+        check_window_fits(in_sizes, k_eff, self.pads, self.out_sizes, node)
 
 
 def reduce_windows(xp: np.ndarray, geo: PoolGeometry, combine, out=None) -> np.ndarray:

@@ -4,15 +4,26 @@ from __future__ import annotations
 
 import numpy as np
 
+from ....ir import Op, TensorDesc, from_numpy
 from ..registry import NodeContext, tf_op
 
 
 @tf_op("Const")
 def const(ctx: NodeContext):
+    """A constant; one value spread over a large shape (the reader gives a zero-stride view, see
+    reader.tensor_to_array) becomes Fill(shape, value), computed at run time, as ATC keeps such ops."""
     value = ctx.attr("value")
     if value is None:
         raise ctx.fail("Const node without a value")
-    op = ctx.builder.graph.add_const(ctx.name, np.asarray(value), source=ctx.name)
+    value = np.asarray(value)
+    if value.size > 1 and not any(value.strides):
+        shape = ctx.builder.const(np.array(value.shape, np.int64), f"{ctx.name}/shape", source=ctx.name)
+        op = ctx.builder.graph.add(Op(ctx.name, "Fill", {"value": np.array(value.reshape(-1)[:1])},
+                                      outputs=[TensorDesc(dtype=from_numpy(value.dtype), shape=value.shape)]),
+                                   [shape])
+        op.source = ctx.name
+    else:
+        op = ctx.builder.graph.add_const(ctx.name, value, source=ctx.name)
     op.outputs[0].name = f"{ctx.name}:0"
     return [(ctx.name, 0)]
 

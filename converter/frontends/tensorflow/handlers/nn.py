@@ -124,6 +124,8 @@ def conv_transpose(ctx: NodeContext):
     _check_filter_rank(ctx, rank)
     strides = spatial_of(ctx.attr("strides", [1] * rank), fmt)
     dilations = spatial_of(ctx.attr("dilations", [1] * rank), fmt)
+    if any(v <= 0 for v in strides + dilations):
+        raise ctx.fail(f"strides {strides} and dilations {dilations} must be positive")
     padding = str(ctx.attr("padding", "VALID")).upper()
     if padding not in ("SAME", "VALID"):
         raise ctx.fail(f"padding {padding} is not supported for transposed convolution")

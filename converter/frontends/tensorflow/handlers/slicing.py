@@ -75,6 +75,9 @@ def strided_slice(ctx: NodeContext):
     if any(ctx.value(i) is None for i in (1, 2, 3)):
         return ctx.op("StridedSlice", ctx.inputs[:4], masks)
     begin, end, strides = (np.asarray(ctx.value(i)).reshape(-1) for i in (1, 2, 3))
+    if not len(begin) == len(end) == len(strides):
+        raise ctx.fail(f"begin, end and strides hold {len(begin)}, {len(end)} and {len(strides)} values; they must "
+                       "hold one per entry")
     try:
         spec = StridedSliceSpec(begin, end, strides, masks)
     except ValueError as exc:
