@@ -8,6 +8,7 @@ from ...errors import INVALID_ARGUMENT_VALUE, GraphError
 from ..blas import matmul
 from ..registry import Attr, InferContext, desc, register
 from ..workspace import empty, in_parallel, prepared, scratch
+from . import winograd
 from ._spatial import (WindowParams, channels_last, compute_dtype, effective_kernel, from_nchw, pad_spatial, padded,
                        prod, resolve_pads, shape_from_nchw, shape_to_nchw, spatial_list, to_nchw, window_output_size)
 
@@ -212,7 +213,8 @@ def conv_nd(x: np.ndarray, w: np.ndarray, b, attrs: dict, channels_last: bool = 
     """Grouped N-d convolution with OIHW weights on x laid out (N, *S, C) (channels_last) or (N, C, *S).
 
     The path is chosen by shape: 1x1 without padding multiplies the input directly; one input channel
-    per group (depthwise) adds one product per kernel tap; everything else copies windows into a reused
+    per group (depthwise) adds one product per kernel tap; channels-first 3x3 stride 1 uses Winograd
+    F(2x2, 3x3) (winograd.py); everything else copies windows into a reused
     im2col tile and multiplies it by the weights (BLAS). The bias (and a Relu the session fused into the
     op, attrs "_epilogue") is applied to each output tile while it is in cache. Returns the result in the
     input's layout, in fp32 (fp64 for fp64 input).
@@ -240,6 +242,9 @@ def conv_nd(x: np.ndarray, w: np.ndarray, b, attrs: dict, channels_last: bool = 
         return _pointwise(x, w, b, geo, groups, channels_last, act)
     if channels_last and groups == 1:
         return _im2col_last(_padded(x, geo, 1), w, b, geo, act)
+    tile = 0 if channels_last else winograd.tile_size(w, geo, groups)
+    if tile:
+        return winograd.conv2d(x, w, _finisher(b, act, x.dtype, (out_ch, 1)), geo, tile)
     if channels_last:   # grouped channels-last: the padded copy moves the channels first
         return np.moveaxis(_im2col_first(_padded(np.moveaxis(x, -1, 1), geo, 2), w, b, geo, groups, act), 1, -1)
     return _im2col_first(_padded(x, geo, 2), w, b, geo, groups, act)
