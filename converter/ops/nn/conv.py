@@ -96,13 +96,16 @@ def _tile_rows(geo, per_position: int) -> int:
 
 def _finisher(b, activation, dtype, shape: tuple):
     """The epilogue applied to each output tile while it is in cache: + bias (reshaped to `shape`, which
-    broadcasts over the tile) and the activation fused by the session, if any (attrs "_epilogue")."""
+    broadcasts over the tile), + the tile of a fused residual Add's other value when given, and the Relu
+    fused by the session, if any (attrs "_epilogue": Relu, Add or AddRelu)."""
     bias = None if b is None else np.asarray(b).astype(dtype, copy=False).reshape(shape)
-    relu = activation == "Relu"
+    relu = activation in ("Relu", "AddRelu")
 
-    def finish(tile: np.ndarray) -> None:
+    def finish(tile: np.ndarray, residual=None) -> None:
         if bias is not None:
             tile += bias
+        if residual is not None:
+            tile += residual
         if relu:
             np.maximum(tile, 0, out=tile)
 
@@ -136,9 +139,11 @@ def _depthwise(xp: np.ndarray, w: np.ndarray, b, geo, channels_last: bool, activ
     return y.reshape(batch, channels * mult, *out_sizes)
 
 
-def _pointwise(x: np.ndarray, w: np.ndarray, b, geo, groups: int, channels_last: bool, activation) -> np.ndarray:
+def _pointwise(x: np.ndarray, w: np.ndarray, b, geo, groups: int, channels_last: bool, activation,
+               residual=None) -> np.ndarray:
     """1x1 conv without padding: products straight on the (strided) input, no im2col copy, in tiles of output
-    positions so that the epilogue finds each tile in cache."""
+    positions so that the epilogue (with a fused residual Add's tile: channels-first only) finds each tile in
+    cache."""
     n = len(geo.kernel)
     first_axis = 1 if channels_last else 2
     if any(s != 1 for s in geo.strides):
@@ -160,9 +165,11 @@ def _pointwise(x: np.ndarray, w: np.ndarray, b, geo, groups: int, channels_last:
     xs = x.reshape(batch, groups, cg, pixels)
     y = empty((batch, groups, og, pixels), x.dtype)
     finish = _finisher(b, activation, x.dtype, (groups, og, 1))
+    res = None if residual is None else residual.reshape(batch, groups, og, pixels)
     for i in range(batch):
         for p0 in range(0, pixels, step):
-            finish(matmul(wm, xs[i, :, :, p0:p0 + step], y[i, :, :, p0:p0 + step]))
+            finish(matmul(wm, xs[i, :, :, p0:p0 + step], y[i, :, :, p0:p0 + step]),
+                   None if res is None else res[i, :, :, p0:p0 + step])
     return y.reshape(batch, out_ch, *geo.out_sizes)
 
 
@@ -209,15 +216,17 @@ def _im2col_last(xp: np.ndarray, w: np.ndarray, b, geo, activation) -> np.ndarra
     return y
 
 
-def conv_nd(x: np.ndarray, w: np.ndarray, b, attrs: dict, channels_last: bool = True) -> np.ndarray:
+def conv_nd(x: np.ndarray, w: np.ndarray, b, attrs: dict, channels_last: bool = True, residual=None) -> np.ndarray:
     """Grouped N-d convolution with OIHW weights on x laid out (N, *S, C) (channels_last) or (N, C, *S).
 
     The path is chosen by shape: 1x1 without padding multiplies the input directly; one input channel
     per group (depthwise) adds one product per kernel tap; channels-first 3x3 stride 1 uses Winograd
     F(2x2, 3x3) (winograd.py); everything else copies windows into a reused
     im2col tile and multiplies it by the weights (BLAS). The bias (and a Relu the session fused into the
-    op, attrs "_epilogue") is applied to each output tile while it is in cache. Returns the result in the
-    input's layout, in fp32 (fp64 for fp64 input).
+    op, attrs "_epilogue") is applied to each output tile while it is in cache; so is a residual Add the
+    session fused (``residual``: the Add's other value, same shape as the result; "_epilogue" Add or AddRelu)
+    on the channels-first 1x1 path, the other paths add it after. Returns the result in the input's layout,
+    in fp32 (fp64 for fp64 input).
     """
     cdt = compute_dtype(x.dtype)
     x = x.astype(cdt, copy=False)
@@ -233,9 +242,17 @@ def conv_nd(x: np.ndarray, w: np.ndarray, b, attrs: dict, channels_last: bool = 
     geo = ConvGeometry(attrs, x.shape[1:-1] if channels_last else x.shape[2:], w.shape[2:])
     first_axis = 1 if channels_last else 2
     act = attrs.get("_epilogue")
+    pointwise = all(k == 1 for k in geo.kernel) and not any(geo.pads)
+    if residual is not None:
+        residual = np.asarray(residual).astype(cdt, copy=False)
+        if channels_last or not pointwise:
+            y = conv_nd(x, w, b, {**attrs, "_epilogue": None}, channels_last)
+            _finisher(None, act, cdt, ())(y, residual)
+            return y
+        return _pointwise(x, w, b, geo, groups, False, act, residual)
     if w.shape[1] == 1 and groups > 1:
         return _depthwise(_padded(x, geo, first_axis), w, b, geo, channels_last, act)
-    if all(k == 1 for k in geo.kernel) and not any(geo.pads):
+    if pointwise:
         if channels_last and groups > 1:
             return np.moveaxis(_pointwise(np.ascontiguousarray(np.moveaxis(x, -1, 1)), w, b, geo, groups, False,
                                           act), 1, -1)
@@ -265,10 +282,14 @@ def _kernel(compute, to_layout, from_layout):
 
 
 def _conv_kernel(inputs, attrs):
-    """Conv kernel: computed in the op's own data_format (no layout round trip)."""
+    """Conv kernel: computed in the op's own data_format (no layout round trip). With a fused residual Add
+    (attrs "_epilogue" Add / AddRelu), the Add's other value comes last in inputs."""
+    residual = None
+    if attrs.get("_epilogue") in ("Add", "AddRelu"):
+        residual, inputs = inputs[-1], inputs[:-1]
     x, w = inputs[0], inputs[1]
     b = inputs[2] if len(inputs) > 2 else None
-    y = conv_nd(x, w, b, attrs, channels_last(attrs.get("data_format", "NCHW")) and x.ndim >= 3)
+    y = conv_nd(x, w, b, attrs, channels_last(attrs.get("data_format", "NCHW")) and x.ndim >= 3, residual)
     return y.astype(x.dtype, copy=False)
 
 
@@ -370,7 +391,7 @@ _transpose_infer = _infer_with(TransposeGeometry, lambda ws, attrs: ws[1] * int(
 
 for _rank, _fmt in ((1, "NCHW"), (2, "NCHW"), (3, "NCDHW")):
     register(f"Conv{_rank}D", attrs=_conv_attrs(_fmt), infer=_conv_infer, category="nn",
-             traits={"conv", "cube"}, spatial_rank=_rank, epilogues={"Relu"},
+             traits={"conv", "cube"}, spatial_rank=_rank, epilogues={"Relu", "Add"},
              doc=f"Conv{_rank}D: (x, filter OIHW, bias?) convolution, ONNX Conv semantics")(
         _conv_kernel)
     register(f"Conv{_rank}DTranspose", attrs=_transpose_attrs(_fmt), infer=_transpose_infer, category="nn",
