@@ -147,7 +147,9 @@ def _pointwise(x: np.ndarray, w: np.ndarray, b, geo, groups: int, channels_last:
     n = len(geo.kernel)
     first_axis = 1 if channels_last else 2
     if any(s != 1 for s in geo.strides):
-        x = np.ascontiguousarray(_window(x, (0,) * n, geo, 0, first_axis, geo.out_sizes[0]))
+        strided = _window(x, (0,) * n, geo, 0, first_axis, geo.out_sizes[0])
+        x = scratch("conv.strided", strided.shape, x.dtype)   # the positions read, copied (reused buffer)
+        np.copyto(x, strided)
     batch, out_ch = x.shape[0], w.shape[0]
     pixels = prod(geo.out_sizes)
     step = max(256, OUTPUT_TILE // out_ch)
