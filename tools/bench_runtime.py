@@ -13,8 +13,11 @@ Models (generated into --work, reused when present): ResNet-50 from tools/make_r
 random weights) and a 12-layer encoder from tools/make_seq_models.py (d 768, 12 heads, ff 3072, vocab 30522,
 sequence 128: BERT-base-sized, Gelu written with Erf).
 
+With --baseline DIR (another checkout, e.g. `git worktree add /tmp/base main`), that checkout's runtime runs
+the same .om in the same rounds as a third child: before/after figures under the same machine load.
+
 Run: python tools/bench_runtime.py [--models resnet50,bert] [--threads 1,all] [--rounds 5] [--runs 5]
-                                   [--work DIR]
+                                   [--work DIR] [--baseline DIR]
 """
 from __future__ import annotations
 
@@ -128,10 +131,11 @@ def child(engine: str, name: str, path: str, threads: int) -> None:
 class Child:
     """A child process running one engine on one model with a fixed thread count."""
 
-    def __init__(self, engine: str, name: str, path: str, threads: int):
+    def __init__(self, engine: str, name: str, path: str, threads: int, root: str = ROOT):
         env = dict(os.environ, **{v: str(threads) for v in THREAD_VARS})
-        env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
-        self.proc = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--child", engine, name, path,
+        env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
+        self.proc = subprocess.Popen([sys.executable, os.path.join(root, "tools", "bench_runtime.py"), "--child",
+                                      engine, name, path,
                                       str(threads)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
                                      text=True)
         self._expect("ready")
@@ -161,17 +165,20 @@ class Child:
 
 # ---- the comparison ------------------------------------------------------------------------------------
 
-def compare(name: str, src: str, om: str, threads: int, rounds: int, runs: int, work: str) -> dict:
+def compare(name: str, src: str, om: str, threads: int, rounds: int, runs: int, work: str,
+            baseline: str | None = None) -> dict:
     import numpy as np
     load = os.getloadavg()[0]
     ours, ref = Child("ours", name, om, threads), Child("ort", name, src, threads)
+    base = Child("ours", name, om, threads, baseline) if baseline else None
+    children = [("ours", ours), ("ort", ref)] + ([("baseline", base)] if base else [])
     try:
-        times = {"ours": [], "ort": []}
-        cpu = {"ours": [], "ort": []}
+        times = {label: [] for label, _ in children}
+        cpu = {label: [] for label, _ in children}
         per_round = []
         for _ in range(rounds):
             round_ms = {}
-            for label, c in (("ours", ours), ("ort", ref)):
+            for label, c in children:
                 pairs = c.ask(f"run {runs}")
                 times[label] += [p[0] for p in pairs]
                 cpu[label] += [p[1] for p in pairs]
@@ -184,11 +191,13 @@ def compare(name: str, src: str, om: str, threads: int, rounds: int, runs: int, 
         a, b = (np.load(p).astype(np.float64) for p in paths)
         diff = float(np.abs(a - b).max()) / max(float(np.abs(b).max()), 1e-30)
     finally:
-        ours.close()
-        ref.close()
+        for _, c in children:
+            c.close()
     med = {k: statistics.median(v) for k, v in times.items()}
     cpu_med = {k: statistics.median(v) for k, v in cpu.items()}
-    return {"model": name, "threads": threads, "ours_ms": med["ours"], "ort_ms": med["ort"],
+    extra = {"baseline_ms": med["baseline"], "baseline_cpu": cpu_med["baseline"],
+             "baseline_range": (min(times["baseline"]), max(times["baseline"]))} if base else {}
+    return {**extra, "model": name, "threads": threads, "ours_ms": med["ours"], "ort_ms": med["ort"],
             "ours_cpu": cpu_med["ours"], "ort_cpu": cpu_med["ort"],
             "ratio": med["ours"] / med["ort"], "ratio_min": min(per_round), "ratio_max": max(per_round),
             "ours_range": (min(times["ours"]), max(times["ours"])), "ort_range": (min(times["ort"]), max(times["ort"])),
@@ -202,6 +211,10 @@ def print_result(r: dict) -> None:
           f"(rounds {r['ratio_min']:.2f}-{r['ratio_max']:.2f}); load {r['load'][0]:.1f} -> {r['load'][1]:.1f}; "
           f"outputs differ by {r['max_diff_rel_to_peak']:.1e} of the peak; CPU ms per run (all threads): ours "
           f"{r['ours_cpu']:.1f}, onnxruntime {r['ort_cpu']:.1f} (ratio {r['ours_cpu'] / r['ort_cpu']:.2f})")
+    if "baseline_ms" in r:
+        print(f"  baseline tree (same .om, same rounds): {r['baseline_ms']:.1f} ms ({r['baseline_range'][0]:.0f}-"
+              f"{r['baseline_range'][1]:.0f}), CPU {r['baseline_cpu']:.1f} ms (ratio to onnxruntime "
+              f"{r['baseline_cpu'] / r['ort_cpu']:.2f})")
     total = sum(v[0] for v in r["profile"].values())
     print(f"  {'op type':22s} {'ms/run':>8s} {'share':>6s} {'calls':>6s}")
     for op, (ms, calls) in sorted(r["profile"].items(), key=lambda kv: -kv[1][0])[:10]:
@@ -220,6 +233,8 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=5, help="interleaved rounds per engine (default 5)")
     ap.add_argument("--runs", type=int, default=5, help="timed runs per round (default 5)")
     ap.add_argument("--work", help="folder for the generated models (default: a temporary folder)")
+    ap.add_argument("--baseline", help="another checkout of the converter (e.g. a worktree of main): its runtime "
+                                       "runs the same .om in the same interleaved rounds (before/after figures)")
     a = ap.parse_args()
     work = a.work or tempfile.mkdtemp(prefix="bench_runtime_")
     os.makedirs(work, exist_ok=True)
@@ -228,13 +243,16 @@ def main() -> int:
     for name in a.models.split(","):
         src, om = prepare(name, work)
         for n in threads:
-            results.append(compare(name, src, om, n, a.rounds, a.runs, work))
+            results.append(compare(name, src, om, n, a.rounds, a.runs, work,
+                                   os.path.abspath(a.baseline) if a.baseline else None))
             print_result(results[-1])
     print("\nsummary (median wall ms per run; ratio = ours / onnxruntime, its spread over rounds; CPU ratio):")
     for r in results:
         print(f"  {r['model']:9s} {r['threads']:2d} thread(s): ours {r['ours_ms']:7.1f}  onnxruntime "
               f"{r['ort_ms']:7.1f}  ratio {r['ratio']:.2f} ({r['ratio_min']:.2f}-{r['ratio_max']:.2f})  "
-              f"CPU ratio {r['ours_cpu'] / r['ort_cpu']:.2f}")
+              f"CPU ratio {r['ours_cpu'] / r['ort_cpu']:.2f}" + (
+                  f"  (baseline: {r['baseline_ms']:.1f} ms, CPU ratio {r['baseline_cpu'] / r['ort_cpu']:.2f})"
+                  if "baseline_ms" in r else ""))
     return 0
 
 

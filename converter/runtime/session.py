@@ -106,23 +106,52 @@ class Session:
     def _fuse_epilogues(self) -> None:
         """An op whose kernel applies its only consumer itself (OpSpec.epilogues, e.g. a conv's Relu) runs with
         attrs["_epilogue"] and the consumer just passes the value on: one pass over the data less. Not when
-        the producer's value is needed unfused (a model output) or the two outputs differ in form."""
+        the producer's value is needed unfused (a model output) or the two outputs differ in form.
+
+        A residual Add (the producer's value plus another value of the same form, computed before the
+        producer runs) is applied the same way by producers that list "Add": attrs["_epilogue"] = "Add", the
+        other value's ref in attrs["_residual"] (given to the kernel as its last input), and a Relu that is
+        the Add's only reader is taken along ("AddRelu"). Not for narrow floats (their rounding between ops)."""
         g = self.graph
         outputs = set(self.output_refs)
         steps = {step[0].name: step for step in self._steps}
+        position = {step[0].name: i for i, step in enumerate(self._steps)}
         for step in self._steps:
             op, spec = step[0], step[1]
             if not spec.epilogues or len(op.outputs) != 1 or (op.name, 0) in outputs or step[6] is not None:
                 continue
-            readers = g.consumers(op.name)
-            if len(readers) != 1 or readers[0][1] != 0 or readers[0][0] not in steps:
+            nxt = self._only_reader(op, steps)
+            if nxt is None or nxt[0].type not in spec.epilogues or nxt[0].subgraphs \
+                    or _form(nxt[0].outputs[0]) != _form(op.outputs[0]) or _form(op.outputs[0])[3]:
                 continue
-            nxt = steps[readers[0][0]]
-            if (nxt[0].type not in spec.epilogues or len(g.inputs_of(nxt[0].name)) != 1 or nxt[0].subgraphs
-                    or _form(nxt[0].outputs[0]) != _form(op.outputs[0]) or _form(op.outputs[0])[3]):
+            refs = g.inputs_of(nxt[0].name)
+            if len(refs) == 1:
+                step[6] = {**step[3], "_epilogue": nxt[0].type}   # the producer's attrs when fused
+                nxt[6] = ("fused", 0)                               # the consumer passes its input on
                 continue
-            step[6] = {**step[3], "_epilogue": nxt[0].type}   # the producer's attrs when fused
-            nxt[6] = "fused"                                    # the consumer passes its input on
+            if nxt[0].type != "Add" or len(refs) != 2 or refs.count((op.name, 0)) != 1 \
+                    or op.outputs[0].dtype in NARROW:
+                continue
+            mine = refs.index((op.name, 0))
+            other = refs[1 - mine]
+            if other is None or _form(g.desc(other)) != _form(op.outputs[0]) \
+                    or position.get(other[0], -1) >= position[op.name]:
+                continue
+            epilogue = "Add"
+            relu = self._only_reader(nxt[0], steps) if (nxt[0].name, 0) not in outputs else None
+            if relu is not None and relu[0].type == "Relu" and len(g.inputs_of(relu[0].name)) == 1 \
+                    and relu[6] is None and _form(relu[0].outputs[0]) == _form(op.outputs[0]):
+                epilogue = "AddRelu"
+                relu[6] = ("fused", 0)
+            step[6] = {**step[3], "_epilogue": epilogue, "_residual": other}
+            nxt[6] = ("fused", mine)
+
+    def _only_reader(self, op, steps: dict):
+        """The step of the one op that reads op's output (once, as its only use), else None."""
+        readers = self.graph.consumers(op.name)
+        if len(readers) != 1 or readers[0][0] not in steps:
+            return None
+        return steps[readers[0][0]]
 
     def body_session(self, op, key: str) -> "Session":
         """The Session of body `key` of an If/Loop op, made on first use and kept: bodies run once per
@@ -240,11 +269,14 @@ class Session:
         for op, spec, refs, attrs, free, narrow, fused in self._steps:
             if op.type == "Const":
                 outs = [op.value]
-            elif fused == "fused" and not capture:   # applied by its producer (see _fuse_epilogues)
-                outs = [values[refs[0]]]
+            elif type(fused) is tuple and not capture:   # applied by its producer (see _fuse_epilogues)
+                outs = [values[refs[fused[1]]]]
             else:
-                if fused is not None and not capture:
+                residual = None
+                if type(fused) is dict and not capture:
                     attrs = fused
+                    if "_residual" in fused:
+                        residual = _compute_view(values[fused["_residual"]], g.desc(fused["_residual"]))
                 args = [None if r is None else _compute_view(values[r], g.desc(r)) for r in refs]
                 if narrow:  # fp16 (bf16, float8) emulation: fp32 compute on the rounded inputs, result rounded
                     args = [self._widened(r, a) for r, a in zip(refs, args)]
@@ -255,6 +287,8 @@ class Session:
                 try:
                     if random_ops.is_stateful(spec):
                         attrs = dict(attrs, **{random_ops.STREAM: self._random_stream(op, attrs)})
+                    if residual is not None:
+                        args.append(residual)   # the fused Add's other value (not the op's to overwrite)
                     raw = run_body_op(self, op, args) if op.subgraphs else run_kernel(spec, args, attrs)
                     outs = self._stored(raw, op.outputs)
                 except ConverterError as exc:

@@ -199,3 +199,32 @@ def test_recycled_memory_is_bounded(monkeypatch):
     assert 900 < ws._pooled <= 1000 and sum(a.nbytes for stack in ws._free.values() for a in stack) == ws._pooled
     before = ws._pooled
     assert ws.empty((5,), np.float32).shape == (5,) and ws._pooled == before - 20
+
+
+@pytest.mark.parametrize("epilogue", ["Add", "AddRelu"])
+@pytest.mark.parametrize("case", ["pointwise", "pointwise_stride", "pointwise_groups", "pointwise_many_positions",
+                                  "depthwise", "im2col", "grouped", "conv3d_pointwise"])
+@pytest.mark.parametrize("channels_last", [False, True], ids=["channels_first", "channels_last"])
+def test_fused_residual_add(monkeypatch, case, channels_last, epilogue):
+    """A residual Add fused by the session (attrs _epilogue Add / AddRelu, the other value as the last input)
+    gives conv + residual (then relu), on every path; the residual is not written to. Small OUTPUT_TILE: the
+    pointwise path adds the residual tile by tile."""
+    monkeypatch.setattr(conv_module, "OUTPUT_TILE", 16)
+    xs, ws, attrs = CASES[case]
+    x, w, b = rng.standard_normal(xs), rng.standard_normal(ws), rng.standard_normal(ws[0])
+    plain = reference_conv(x, w, b, attrs)
+    residual = rng.standard_normal(plain.shape)
+    want = plain + residual
+    if epilogue == "AddRelu":
+        want = np.maximum(want, 0)
+    n = w.ndim - 2
+    spec = get({1: "Conv1D", 2: "Conv2D", 3: "Conv3D"}[n])
+    fmt = {1: "NWC", 2: "NHWC", 3: "NDHWC"}[n] if channels_last else ("NCDHW" if n == 3 else "NCHW")
+    move = (lambda a: np.moveaxis(a, 1, -1).copy()) if channels_last else (lambda a: a)
+    res = move(residual).astype(np.float32)
+    kept = res.copy()
+    got = spec.kernel([move(x).astype(np.float32), w.astype(np.float32), b.astype(np.float32), res],
+                      spec.normalize({**attrs, "data_format": fmt, "_epilogue": epilogue}))
+    got = np.moveaxis(got, -1, 1) if channels_last else got
+    np.testing.assert_array_equal(res, kept)
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4 * np.abs(want).max())

@@ -147,3 +147,28 @@ def test_max_pool_keeps_int8():
     y = spec.kernel([x], spec.normalize({"kernel_shape": [2, 2], "strides": [2, 2], "pads": [1, 1, 1, 1]}))
     assert y.dtype == np.int8
     assert y[0, 0, 0, 0] == x[0, 0, 0, 0] and y.max() == x.max()
+
+
+@pytest.mark.parametrize("shape, attrs", [
+    ((2, 3, 11), {"kernel_shape": [3], "strides": [2], "pads": [1, 1]}),
+    ((1, 4, 12, 11), {"kernel_shape": [3, 3], "strides": [2, 2], "pads": [1, 1, 1, 1]}),
+    ((1, 2, 9, 10), {"kernel_shape": [2, 3], "strides": [1, 2], "dilations": [2, 1], "ceil_mode": 1}),
+    ((1, 2, 5, 6, 7), {"kernel_shape": [2, 3, 2], "strides": [2, 1, 3], "pads": [0, 1, 1, 1, 0, 1]}),
+])
+def test_max_windows_axis_by_axis_equals_all_windows(shape, attrs):
+    """MaxPool's axis-by-axis maximum equals the maximum over every window position at once (NaN included),
+    in a session workspace (scratch reused between calls) and without one."""
+    from converter.ops.nn import pool
+    from converter.ops.workspace import Workspace
+    x = rand(*shape)
+    x.flat[::7] = np.nan
+    attrs = get("MaxPool").normalize(attrs)
+    geo = pool.PoolGeometry(attrs, shape[2:])
+    xp = pool._pad_for_pool(x, geo, -np.inf)
+    want = pool.reduce_windows(xp, geo, np.maximum)
+    np.testing.assert_array_equal(pool.max_windows(xp, geo), want)
+    with Workspace().active():
+        first = pool.max_windows(xp, geo)
+        second = pool.max_windows(xp, geo)
+    np.testing.assert_array_equal(first, want)
+    np.testing.assert_array_equal(second, want)

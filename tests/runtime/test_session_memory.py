@@ -132,3 +132,63 @@ def test_relu_fused_into_an_add(tmp_path):
     x = rng.standard_normal(SHAPE).astype(np.float32)
     for _ in range(2):
         np.testing.assert_allclose(session.run({"x": x})["y"], np.maximum(x + C1, 0) * C2, rtol=1e-6)
+
+
+def _residual_block(shortcut_first: bool, kernel: int, add_is_output: bool = False, broadcast: bool = False):
+    """ResNet's block end: c = Conv(x) (kernel 1: the pointwise path, 3: another), a = Add(c, s) with s a
+    shortcut computed before the conv (Mul of x; broadcast: ReduceMax over the channels), r = Relu(a), y = r * 2."""
+    w = rng.standard_normal((3, 3, kernel, kernel)).astype(np.float32)
+    b = rng.standard_normal(3).astype(np.float32)
+    pads = [kernel // 2] * 4
+    k = np.full((1, 3, 4, 5), 0.5, np.float32)
+    adds = ["s", "c"] if shortcut_first else ["c", "s"]
+    shortcut = helper.make_node("ReduceMax", ["x"], ["s"], axes=[1], keepdims=1) if broadcast else \
+        helper.make_node("Mul", ["x", "k"], ["s"])
+    nodes = [shortcut, helper.make_node("Conv", ["x", "w", "b"], ["c"], pads=pads),
+             helper.make_node("Add", adds, ["a"]),
+             helper.make_node("Relu", ["a"], ["r"]), helper.make_node("Mul", ["r", "two"], ["y"])]
+    inits = {"w": w, "b": b, "k": k, "two": np.full((1,), 2, np.float32)}
+    return _model(nodes, ["y", "a"] if add_is_output else ["y"], inits)
+
+
+@pytest.mark.parametrize("kernel", [1, 3])
+@pytest.mark.parametrize("shortcut_first", [False, True])
+def test_residual_add_and_relu_fused_into_the_conv(tmp_path, shortcut_first, kernel):
+    """A residual Add (its other value computed before the conv) and the Relu after it run inside the conv
+    (attrs _epilogue AddRelu, the other value as the kernel's last input), whichever side of the Add the conv is
+    on; the numbers are the unfused ones, run after run (capture runs every op on its own)."""
+    for session in _sessions(tmp_path, _residual_block(shortcut_first, kernel)):
+        fused = {step[0].type: step[6] for step in session._steps if step[6] is not None}
+        assert fused["Conv2D"]["_epilogue"] == "AddRelu"
+        assert fused["Add"] == ("fused", 1 if shortcut_first else 0) and fused["Relu"] == ("fused", 0)
+        x = rng.standard_normal(SHAPE).astype(np.float32)
+        captured = session.run({"x": x}, capture=True)["__all__"]
+        assert captured["a"].min() < 0 and captured["c"].min() < 0
+        np.testing.assert_allclose(captured["r"], np.maximum(captured["c"] + 0.5 * x, 0), rtol=1e-6, atol=1e-6)
+        for _ in range(2):
+            np.testing.assert_array_equal(session.run({"x": x})["y"], 2 * captured["r"])
+
+
+def test_residual_add_that_is_an_output_keeps_its_value(tmp_path):
+    """An Add whose value the user asked for is still fused into the conv, but its Relu is not (the Add's value
+    must be the sum before the Relu)."""
+    for session in _sessions(tmp_path, _residual_block(False, 1, add_is_output=True)):
+        fused = {step[0].type: step[6] for step in session._steps if step[6] is not None}
+        assert fused["Conv2D"]["_epilogue"] == "Add" and "Relu" not in fused
+        x = rng.standard_normal(SHAPE).astype(np.float32)
+        out = session.run({"x": x})
+        captured = session.run({"x": x}, capture=True)["__all__"]
+        assert out["a"].min() < 0
+        np.testing.assert_array_equal(out["a"], captured["a"])
+        np.testing.assert_array_equal(out["y"], 2 * np.maximum(captured["a"], 0))
+
+
+def test_broadcasting_add_is_not_fused_into_the_conv(tmp_path):
+    """An Add with a value of another shape (broadcast over the channels) stays an op of its own."""
+    session = _sessions(tmp_path, _residual_block(False, 1, broadcast=True))[1]
+    assert not any(step[0].type == "Conv2D" and step[6] is not None and "_residual" in step[6]
+                   for step in session._steps)
+    x = rng.standard_normal(SHAPE).astype(np.float32)
+    captured = session.run({"x": x}, capture=True)["__all__"]
+    want = 2 * np.maximum(captured["c"] + x.max(axis=1, keepdims=True), 0)
+    np.testing.assert_allclose(session.run({"x": x})["y"], want, rtol=1e-6, atol=1e-6)

@@ -8,6 +8,7 @@ from ...errors import INVALID_ARGUMENT_VALUE, GraphError
 from ..blas import matmul
 from ..registry import Attr, InferContext, desc, register
 from ..workspace import empty, in_parallel, prepared, scratch
+from . import winograd
 from ._spatial import (WindowParams, channels_last, check_window_fits, compute_dtype, effective_kernel, from_nchw,
                        pad_spatial, padded, prod, resolve_pads, shape_from_nchw, shape_to_nchw, spatial_list, to_nchw,
                        window_output_size)
@@ -97,13 +98,16 @@ def _tile_rows(geo, per_position: int) -> int:
 
 def _finisher(b, activation, dtype, shape: tuple):
     """The epilogue applied to each output tile while it is in cache: + bias (reshaped to `shape`, which
-    broadcasts over the tile) and the activation fused by the session, if any (attrs "_epilogue")."""
+    broadcasts over the tile), + the tile of a fused residual Add's other value when given, and the Relu
+    fused by the session, if any (attrs "_epilogue": Relu, Add or AddRelu)."""
     bias = None if b is None else np.asarray(b).astype(dtype, copy=False).reshape(shape)
-    relu = activation == "Relu"
+    relu = activation in ("Relu", "AddRelu")
 
-    def finish(tile: np.ndarray) -> None:
+    def finish(tile: np.ndarray, residual=None) -> None:
         if bias is not None:
             tile += bias
+        if residual is not None:
+            tile += residual
         if relu:
             np.maximum(tile, 0, out=tile)
 
@@ -137,13 +141,17 @@ def _depthwise(xp: np.ndarray, w: np.ndarray, b, geo, channels_last: bool, activ
     return y.reshape(batch, channels * mult, *out_sizes)
 
 
-def _pointwise(x: np.ndarray, w: np.ndarray, b, geo, groups: int, channels_last: bool, activation) -> np.ndarray:
+def _pointwise(x: np.ndarray, w: np.ndarray, b, geo, groups: int, channels_last: bool, activation,
+               residual=None) -> np.ndarray:
     """1x1 conv without padding: products straight on the (strided) input, no im2col copy, in tiles of output
-    positions so that the epilogue finds each tile in cache."""
+    positions so that the epilogue (with a fused residual Add's tile: channels-first only) finds each tile in
+    cache."""
     n = len(geo.kernel)
     first_axis = 1 if channels_last else 2
     if any(s != 1 for s in geo.strides):
-        x = np.ascontiguousarray(_window(x, (0,) * n, geo, 0, first_axis, geo.out_sizes[0]))
+        strided = _window(x, (0,) * n, geo, 0, first_axis, geo.out_sizes[0])
+        x = scratch("conv.strided", strided.shape, x.dtype)   # the positions read, copied (reused buffer)
+        np.copyto(x, strided)
     batch, out_ch = x.shape[0], w.shape[0]
     pixels = prod(geo.out_sizes)
     step = max(256, OUTPUT_TILE // out_ch)
@@ -161,9 +169,11 @@ def _pointwise(x: np.ndarray, w: np.ndarray, b, geo, groups: int, channels_last:
     xs = x.reshape(batch, groups, cg, pixels)
     y = empty((batch, groups, og, pixels), x.dtype)
     finish = _finisher(b, activation, x.dtype, (groups, og, 1))
+    res = None if residual is None else residual.reshape(batch, groups, og, pixels)
     for i in range(batch):
         for p0 in range(0, pixels, step):
-            finish(matmul(wm, xs[i, :, :, p0:p0 + step], y[i, :, :, p0:p0 + step]))
+            finish(matmul(wm, xs[i, :, :, p0:p0 + step], y[i, :, :, p0:p0 + step]),
+                   None if res is None else res[i, :, :, p0:p0 + step])
     return y.reshape(batch, out_ch, *geo.out_sizes)
 
 
@@ -210,14 +220,17 @@ def _im2col_last(xp: np.ndarray, w: np.ndarray, b, geo, activation) -> np.ndarra
     return y
 
 
-def conv_nd(x: np.ndarray, w: np.ndarray, b, attrs: dict, channels_last: bool = True) -> np.ndarray:
+def conv_nd(x: np.ndarray, w: np.ndarray, b, attrs: dict, channels_last: bool = True, residual=None) -> np.ndarray:
     """Grouped N-d convolution with OIHW weights on x laid out (N, *S, C) (channels_last) or (N, C, *S).
 
     The path is chosen by shape: 1x1 without padding multiplies the input directly; one input channel
-    per group (depthwise) adds one product per kernel tap; everything else copies windows into a reused
+    per group (depthwise) adds one product per kernel tap; channels-first 3x3 stride 1 uses Winograd
+    F(2x2, 3x3) (winograd.py); everything else copies windows into a reused
     im2col tile and multiplies it by the weights (BLAS). The bias (and a Relu the session fused into the
-    op, attrs "_epilogue") is applied to each output tile while it is in cache. Returns the result in the
-    input's layout, in fp32 (fp64 for fp64 input).
+    op, attrs "_epilogue") is applied to each output tile while it is in cache; so is a residual Add the
+    session fused (``residual``: the Add's other value, same shape as the result; "_epilogue" Add or AddRelu)
+    on the channels-first 1x1 path, the other paths add it after. Returns the result in the input's layout,
+    in fp32 (fp64 for fp64 input).
     """
     cdt = compute_dtype(x.dtype)
     x = x.astype(cdt, copy=False)
@@ -233,15 +246,26 @@ def conv_nd(x: np.ndarray, w: np.ndarray, b, attrs: dict, channels_last: bool = 
     geo = ConvGeometry(attrs, x.shape[1:-1] if channels_last else x.shape[2:], w.shape[2:])
     first_axis = 1 if channels_last else 2
     act = attrs.get("_epilogue")
+    pointwise = all(k == 1 for k in geo.kernel) and not any(geo.pads)
+    if residual is not None:
+        residual = np.asarray(residual).astype(cdt, copy=False)
+        if channels_last or not pointwise:
+            y = conv_nd(x, w, b, {**attrs, "_epilogue": None}, channels_last)
+            _finisher(None, act, cdt, ())(y, residual)
+            return y
+        return _pointwise(x, w, b, geo, groups, False, act, residual)
     if w.shape[1] == 1 and groups > 1:
         return _depthwise(_padded(x, geo, first_axis), w, b, geo, channels_last, act)
-    if all(k == 1 for k in geo.kernel) and not any(geo.pads):
+    if pointwise:
         if channels_last and groups > 1:
             return np.moveaxis(_pointwise(np.ascontiguousarray(np.moveaxis(x, -1, 1)), w, b, geo, groups, False,
                                           act), 1, -1)
         return _pointwise(x, w, b, geo, groups, channels_last, act)
     if channels_last and groups == 1:
         return _im2col_last(_padded(x, geo, 1), w, b, geo, act)
+    tile = 0 if channels_last else winograd.tile_size(w, geo, groups)
+    if tile:
+        return winograd.conv2d(x, w, _finisher(b, act, x.dtype, (out_ch, 1)), geo, tile)
     if channels_last:   # grouped channels-last: the padded copy moves the channels first
         return np.moveaxis(_im2col_first(_padded(np.moveaxis(x, -1, 1), geo, 2), w, b, geo, groups, act), 1, -1)
     return _im2col_first(_padded(x, geo, 2), w, b, geo, groups, act)
@@ -277,10 +301,14 @@ def _check_channels(ctx: InferContext, channels: int, ws, transposed: bool) -> N
 
 
 def _conv_kernel(inputs, attrs):
-    """Conv kernel: computed in the op's own data_format (no layout round trip)."""
+    """Conv kernel: computed in the op's own data_format (no layout round trip). With a fused residual Add
+    (attrs "_epilogue" Add / AddRelu), the Add's other value comes last in inputs."""
+    residual = None
+    if attrs.get("_epilogue") in ("Add", "AddRelu"):
+        residual, inputs = inputs[-1], inputs[:-1]
     x, w = inputs[0], inputs[1]
     b = inputs[2] if len(inputs) > 2 else None
-    y = conv_nd(x, w, b, attrs, channels_last(attrs.get("data_format", "NCHW")) and x.ndim >= 3)
+    y = conv_nd(x, w, b, attrs, channels_last(attrs.get("data_format", "NCHW")) and x.ndim >= 3, residual)
     return y.astype(x.dtype, copy=False)
 
 
@@ -387,7 +415,7 @@ _transpose_infer = _infer_with(TransposeGeometry, lambda ws, attrs: ws[1] * int(
 
 for _rank, _fmt in ((1, "NCHW"), (2, "NCHW"), (3, "NCDHW")):
     register(f"Conv{_rank}D", attrs=_conv_attrs(_fmt), infer=_conv_infer, category="nn",
-             traits={"conv", "cube"}, spatial_rank=_rank, epilogues={"Relu"},
+             traits={"conv", "cube"}, spatial_rank=_rank, epilogues={"Relu", "Add"},
              doc=f"Conv{_rank}D: (x, filter OIHW, bias?) convolution, ONNX Conv semantics")(
         _conv_kernel)
     register(f"Conv{_rank}DTranspose", attrs=_transpose_attrs(_fmt), infer=_transpose_infer, category="nn",

@@ -1,0 +1,124 @@
+"""Winograd convolution F(2x2, 3x3) and F(4x4, 3x3): 3x3 stride-1 convs with 2.25x / 4x fewer multiplications.
+
+The output is cut into m x m tiles (m = 2 or 4); each reads an (m+2) x (m+2) input tile (tiles overlap by 2).
+With the transforms of Lavin & Gray (2015), a tile's output is A^T [(G g G^T) * (B^T d B)] A: the weights g
+are transformed once per session (G g G^T in fp64, rounded once: (m+2)^2 matrices of (O, C)), the input tiles
+by B^T d B, and the (m+2)^2 elementwise products over all tiles and channels are as many matrix products
+(O, C) x (C, tiles) through BLAS. The transforms are done as small products too (the Kronecker forms of B^T.B
+and A^T.A), which on numpy beats separate additions over strided views.
+
+F(2x2, 3x3)'s B and A hold only 0 and +-1: its error is of the im2col path's size (~3e-7 of the peak in fp32
+on ResNet-50's layers). F(4x4, 3x3) (points 0, +-1, +-2) multiplies by up to 8 in its transforms: a few
+times that error, still ~1e-6 of the peak. Channels-first layout, one group, 2-D only (conv_nd picks the
+path and the tile size); bias and a fused Relu are applied to the transformed output before it is written.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..blas import matmul, splitting
+from ..workspace import empty, in_parallel, prepared, scratch
+from ._spatial import padded
+
+# (B^T, G, A^T) per output tile size m: 1-D correlation y[k] = sum_j d[k + j] g[j] = A^T[(G g) * (B^T d)]
+TRANSFORMS = {
+    2: (np.array([[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]], np.float64),
+        np.array([[1, 0, 0], [1 / 2, 1 / 2, 1 / 2], [1 / 2, -1 / 2, 1 / 2], [0, 0, 1]], np.float64),
+        np.array([[1, 1, 1, 0], [0, 1, -1, -1]], np.float64)),
+    4: (np.array([[4, 0, -5, 0, 1, 0], [0, -4, -4, 1, 1, 0], [0, 4, -4, -1, 1, 0], [0, -2, -1, 2, 1, 0],
+                  [0, 2, -1, -2, 1, 0], [0, 4, 0, -5, 0, 1]], np.float64),
+        np.array([[1 / 4, 0, 0], [-1 / 6, -1 / 6, -1 / 6], [-1 / 6, 1 / 6, -1 / 6], [1 / 24, 1 / 12, 1 / 6],
+                  [1 / 24, -1 / 12, 1 / 6], [0, 0, 1]], np.float64),
+        np.array([[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0], [0, 1, -1, 8, -8, 1]], np.float64)),
+}
+PARALLEL_COPY = 1 << 16     # tile gathers from this many elements are shared among threads
+_KRON: dict = {}            # (m, dtype) -> (input transform (n*n, n*n), output transform (m*m, n*n))
+
+
+MIN_TILES = 32              # tiles per image from which a tile size pays (fewer: im2col, measured on ResNet-50)
+
+
+def tile_size(w: np.ndarray, geo, groups: int) -> int:
+    """The output tile size m (4 or 2) for the convs this path computes (2-D, 3x3 kernel, stride 1, no
+    dilation, one group), the largest giving MIN_TILES tiles per image; 0 for any other conv. Measured on
+    ResNet-50's layers (1 thread, ms per call, im2col / F2 / F4): 56x56x64 2.6 / 2.3 / 1.5, 28x28x128
+    1.8 / 1.5 / 1.2, 14x14x256 1.8 / 1.4 / 1.3, 7x7x512 2.1 / 2.0 / 3.3 (the transformed weights, 16/9 or
+    4x the weights, outweigh the saving when there are few tiles)."""
+    if not (groups == 1 and w.ndim == 4 and tuple(w.shape[2:]) == (3, 3)
+            and all(s == 1 for s in geo.strides) and all(d == 1 for d in geo.dilations)):
+        return 0
+    for m in (4, 2):
+        if -(-geo.out_sizes[0] // m) * -(-geo.out_sizes[1] // m) >= MIN_TILES:
+            return m
+    return 0
+
+
+def transformed_weights(w: np.ndarray, m: int, dtype) -> np.ndarray:
+    """G g G^T of OIHW 3x3 weights as (m+2)^2 matrices (n*n, O, C), computed in fp64 and rounded once."""
+    g = TRANSFORMS[m][1]
+    u = np.einsum("ai,ocij,bj->aboc", g, w.astype(np.float64), g)
+    return np.ascontiguousarray(u.reshape(-1, w.shape[0], w.shape[1]), dtype=dtype)
+
+
+def _kron(m: int, dtype) -> tuple:
+    key = (m, np.dtype(dtype))
+    if key not in _KRON:
+        bt, _, at = TRANSFORMS[m]
+        _KRON[key] = (np.kron(bt, bt).astype(dtype), np.kron(at, at).astype(dtype))
+    return _KRON[key]
+
+
+def _products(u: np.ndarray, v: np.ndarray, out: np.ndarray) -> None:
+    """out[k] = u[k] @ v[k] for every point k, shared among the kernel threads while products are split."""
+    if not splitting():
+        np.matmul(u, v, out=out)
+        return
+
+    def points(ks):
+        for k in ks:
+            np.matmul(u[k], v[k], out=out[k])
+
+    in_parallel(points, list(range(len(u))))
+
+
+def conv2d(x: np.ndarray, w: np.ndarray, finish, geo, m: int = 2) -> np.ndarray:
+    """Conv of channels-first x (N, C, H, W) with 3x3 weights (O, C, 3, 3), stride 1, pads geo.pads, by
+    F(m x m, 3x3); finish(block) applies bias/activation to a (m*m, O, tiles) block.
+    Returns (N, O, *geo.out_sizes)."""
+    batch, channels, h, wd = x.shape
+    out_ch = w.shape[0]
+    ho, wo = geo.out_sizes
+    n = m + 2
+    ty, tx = -(-ho // m), -(-wo // m)
+    tiles = ty * tx
+    dtype = x.dtype
+    u = prepared(f"conv.winograd{m}", w, lambda a: transformed_weights(a, m, dtype))
+    kin, kout = _kron(m, dtype)
+    # pad to whole tiles: m * tiles + 2 rows and columns, the extra ones at the end
+    ends = [m * ty + 2 - h - geo.pads[0], m * tx + 2 - wd - geo.pads[1]]
+    xp = padded(x, geo.pads[:2], ends, 0, 2)
+    y = empty((batch, out_ch, ho, wo), dtype)
+    for i in range(batch):
+        d = scratch("winograd.tiles", (n, n, channels, ty, tx), dtype)
+
+        def gather(pairs, image=xp[i]):
+            for a, b in pairs:
+                d[a, b] = image[:, a:a + m * ty:m, b:b + m * tx:m]
+
+        pairs = [(a, b) for a in range(n) for b in range(n)]
+        if d.size < PARALLEL_COPY:
+            gather(pairs)
+        else:
+            in_parallel(gather, pairs)
+        v = matmul(kin, d.reshape(n * n, -1), scratch("winograd.v", (n * n, channels * tiles), dtype))
+        prods = scratch("winograd.m", (n * n, out_ch, tiles), dtype)
+        _products(u, v.reshape(n * n, channels, tiles), prods)
+        out = matmul(kout, prods.reshape(n * n, -1), scratch("winograd.out", (m * m, out_ch * tiles), dtype))
+        out = out.reshape(m * m, out_ch, tiles)
+        finish(out)
+        out = out.reshape(m, m, out_ch, ty, tx)
+        for p in range(m):
+            for q in range(m):
+                target = y[i, :, p::m, q::m]
+                target[...] = out[p, q, :, :target.shape[1], :target.shape[2]]
+    return y
