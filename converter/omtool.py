@@ -133,9 +133,13 @@ def verify(source: str = typer.Argument(..., help="the source model (.onnx, .pb,
            weight: Optional[str] = typer.Option(None, "--weight", help="Caffe .caffemodel"),
            input: List[str] = typer.Option([], "--input", "-i", help="NAME=FILE.npy (else random inputs)"),
            seed: int = typer.Option(0, help="seed for random inputs"),
-           atol: float = typer.Option(1e-4, help="absolute tolerance"),
-           rtol: float = typer.Option(1e-3, help="relative tolerance"),
-           min_cosine: float = typer.Option(0.999, "--min-cosine", help="minimum cosine similarity"),
+           atol: Optional[float] = typer.Option(None, help="absolute tolerance (default 1e-4)"),
+           peak_atol: Optional[float] = typer.Option(None, "--peak-atol", help="absolute tolerance in units of "
+                                                     "each output's largest |value| (default 0, or 0.05 for a "
+                                                     "model computing in fp16)"),
+           rtol: Optional[float] = typer.Option(None, help="relative tolerance (default 1e-3, or 0.05 in fp16)"),
+           min_cosine: Optional[float] = typer.Option(None, "--min-cosine", help="minimum cosine similarity "
+                                                      "(default 0.999, or 0.99 in fp16)"),
            bisect: bool = typer.Option(False, "--bisect", help="on failure, find the first diverging op"),
            json_path: Optional[str] = typer.Option(None, "--json", help="write the report as JSON here"),
            record: Optional[str] = typer.Option(None, "--record", help="the .om is int8 (omtool quantize): its "
@@ -146,12 +150,11 @@ def verify(source: str = typer.Argument(..., help="the source model (.onnx, .pb,
     """Run the source model and the .om on the same inputs and compare every output (exit 1 on failure)."""
     if record:
         _verify_quantized(source, om, record, weight, data, bisect, min_cosine, min_top1, json_path)
-    from .verify import Tolerance
     from .verify import verify as run_verify
     from .verify.report import format_report, write_report
     with _reported():
-        report = run_verify(source, om, weight=weight, feeds=_parse_inputs(input), seed=seed,
-                            tol=Tolerance(atol, rtol, min_cosine), bisect=bisect)
+        report = run_verify(source, om, weight=weight, feeds=_parse_inputs(input), seed=seed, bisect=bisect,
+                            atol=atol, rtol=rtol, min_cosine=min_cosine, peak_atol=peak_atol)
         typer.echo(format_report(report))
         if json_path:
             write_report(report, json_path)
@@ -163,7 +166,7 @@ def _verify_quantized(source, om, record, weight, data, bisect, min_cosine, min_
     from .verify.report import write_report
     try:
         report = verify_quantized(source, om, record, weight=weight, data=data, bisect=bisect,
-                                  min_cosine=0.99 if min_cosine == 0.999 else min_cosine,
+                                  min_cosine=0.99 if min_cosine is None else min_cosine,
                                   min_top1=min_top1)  # int8: 0.99 unless --min-cosine says otherwise
     except ConverterError as exc:
         _fail(exc)

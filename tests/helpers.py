@@ -75,3 +75,10 @@ def assert_close_rel(ours: np.ndarray, ref: np.ndarray, max_rel: float = 1e-4, a
 def convert_and_run(path: str, feeds: dict, **kw) -> dict:
     graph = build_graph(options(path, **kw))
     return Session(graph).run(feeds)
+
+
+def weight_bytes(om_path) -> int:
+    """Bytes of the Const weights of an .om (its WEIGHTS_DATA partition also holds their 512-byte alignment)."""
+    from converter.om.reader import read_om
+    model = read_om(om_path).model_def
+    return sum(op.attr["value"].t.desc.weight_size for g in model.graph for op in g.op if op.type == "Const")

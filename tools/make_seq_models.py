@@ -20,27 +20,82 @@ def _i64(name, values):
     return numpy_helper.from_array(np.array(values, np.int64), name)
 
 
-def transformer_encoder(vocab=50, d=32, heads=4, ff=64, opset=17, seed=0) -> onnx.ModelProto:
-    """Token ids [B, S] (dynamic) -> hidden [B, S, d]: embeddings + positions, multi-head self-attention
-    with a padding mask (Where), LayerNormalization, and a Gelu (Erf form) feed-forward block."""
+def _block_weights(r, d, ff, suffix=""):
+    """The weights of one encoder block, drawn in a fixed order (names end with `suffix`)."""
+    return [_w(r, "wq" + suffix, d, d), _w(r, "wk" + suffix, d, d), _w(r, "wv" + suffix, d, d),
+            _w(r, "wo" + suffix, d, d), _w(r, "bq" + suffix, d), _w(r, "bo" + suffix, d),
+            numpy_helper.from_array((1 + 0.1 * r.standard_normal(d)).astype(np.float32), "ln1_g" + suffix),
+            _w(r, "ln1_b" + suffix, d),
+            numpy_helper.from_array((1 + 0.1 * r.standard_normal(d)).astype(np.float32), "ln2_g" + suffix),
+            _w(r, "ln2_b" + suffix, d), _w(r, "w1" + suffix, d, ff), _w(r, "b1" + suffix, ff),
+            _w(r, "w2" + suffix, ff, d), _w(r, "b2" + suffix, d)]
+
+
+def _block_nodes(x: str, out: str, s: str = "") -> list:
+    """One post-norm encoder block from `x` to `out`; `s` suffixes every name of the block (the padding-mask
+    bias "bias" is shared)."""
+    n = helper.make_node
+    attention = [
+        n("MatMul", [x, "wq" + s], ["q0" + s], name="q_proj" + s),
+        n("Add", ["q0" + s, "bq" + s], ["q1" + s], name="q_bias" + s),
+        n("MatMul", [x, "wk" + s], ["k1" + s], name="k_proj" + s),
+        n("MatMul", [x, "wv" + s], ["v1" + s], name="v_proj" + s),
+        n("Reshape", ["q1" + s, "heads_shape"], ["q2" + s], name="q_heads" + s),
+        n("Reshape", ["k1" + s, "heads_shape"], ["k2" + s], name="k_heads" + s),
+        n("Reshape", ["v1" + s, "heads_shape"], ["v2" + s], name="v_heads" + s),
+        n("Transpose", ["q2" + s], ["q" + s], name="q_t" + s, perm=[0, 2, 1, 3]),
+        n("Transpose", ["k2" + s], ["kt" + s], name="k_t" + s, perm=[0, 2, 3, 1]),
+        n("Transpose", ["v2" + s], ["v" + s], name="v_t" + s, perm=[0, 2, 1, 3]),
+        n("MatMul", ["q" + s, "kt" + s], ["s0" + s], name="scores" + s),
+        n("Div", ["s0" + s, "scale"], ["s1" + s], name="scale_scores" + s)]
+    mask = [] if s else [
+        n("Equal", ["ids", "pad_id"], ["is_pad"], name="pad_mask"),
+        n("Unsqueeze", ["is_pad", "mask_axes"], ["is_pad4"], name="mask_unsqueeze"),
+        n("Where", ["is_pad4", "neg", "zero_f"], ["bias"], name="mask_bias")]
+    rest = [
+        n("Add", ["s1" + s, "bias"], ["s2" + s], name="masked_scores" + s),
+        n("Softmax", ["s2" + s], ["p" + s], name="attn_softmax" + s, axis=-1),
+        n("MatMul", ["p" + s, "v" + s], ["ctx0" + s], name="context" + s),
+        n("Transpose", ["ctx0" + s], ["ctx1" + s], name="ctx_t" + s, perm=[0, 2, 1, 3]),
+        n("Reshape", ["ctx1" + s, "merge_shape"], ["ctx2" + s], name="merge_heads" + s),
+        n("MatMul", ["ctx2" + s, "wo" + s], ["o0" + s], name="out_proj" + s),
+        n("Add", ["o0" + s, "bo" + s], ["o1" + s], name="out_bias" + s),
+        n("Add", [x, "o1" + s], ["r1" + s], name="residual1" + s),
+        n("LayerNormalization", ["r1" + s, "ln1_g" + s, "ln1_b" + s], ["h1" + s], name="ln1" + s, axis=-1,
+          epsilon=1e-5),
+        # feed-forward with Gelu written with Erf (as exporters do)
+        n("MatMul", ["h1" + s, "w1" + s], ["f0" + s], name="ff1" + s),
+        n("Add", ["f0" + s, "b1" + s], ["f1" + s], name="ff1_bias" + s),
+        n("Mul", ["f1" + s, "rsqrt2"], ["g0" + s], name="gelu_scale" + s),
+        n("Erf", ["g0" + s], ["g1" + s], name="gelu_erf" + s),
+        n("Add", ["g1" + s, "one_f"], ["g2" + s], name="gelu_add" + s),
+        n("Mul", ["f1" + s, "g2" + s], ["g3" + s], name="gelu_mul" + s),
+        n("Mul", ["g3" + s, "half"], ["g4" + s], name="gelu_half" + s),
+        n("MatMul", ["g4" + s, "w2" + s], ["f2" + s], name="ff2" + s),
+        n("Add", ["f2" + s, "b2" + s], ["f3" + s], name="ff2_bias" + s),
+        n("Add", ["h1" + s, "f3" + s], ["r2" + s], name="residual2" + s),
+        n("LayerNormalization", ["r2" + s, "ln2_g" + s, "ln2_b" + s], [out], name="ln2" + s, axis=-1,
+          epsilon=1e-5)]
+    return attention + mask + rest
+
+
+def transformer_encoder(vocab=50, d=32, heads=4, ff=64, opset=17, seed=0, layers=1, max_len=64) -> onnx.ModelProto:
+    """Token ids [B, S] (dynamic, S <= max_len) -> hidden [B, S, d]: embeddings + positions, then `layers`
+    blocks of multi-head self-attention with a padding mask (Where), LayerNormalization, and a Gelu (Erf
+    form) feed-forward block. layers=12, d=768, heads=12, ff=3072 is BERT-base-sized."""
     r = np.random.default_rng(seed)
     dh = d // heads
-    inits = [_w(r, "tok_emb", vocab, d, scale=0.5), _w(r, "pos_emb", 64, d, scale=0.5),
-             _w(r, "wq", d, d), _w(r, "wk", d, d), _w(r, "wv", d, d), _w(r, "wo", d, d),
-             _w(r, "bq", d), _w(r, "bo", d),
-             numpy_helper.from_array((1 + 0.1 * r.standard_normal(d)).astype(np.float32), "ln1_g"),
-             _w(r, "ln1_b", d),
-             numpy_helper.from_array((1 + 0.1 * r.standard_normal(d)).astype(np.float32), "ln2_g"),
-             _w(r, "ln2_b", d), _w(r, "w1", d, ff), _w(r, "b1", ff), _w(r, "w2", ff, d), _w(r, "b2", d),
-             _i64("zero", 0), _i64("one", 1), _i64("pad_id", 0),
-             _i64("heads_shape", [0, 0, heads, dh]), _i64("merge_shape", [0, 0, d]),
-             numpy_helper.from_array(np.array(np.sqrt(dh), np.float32), "scale"),
-             numpy_helper.from_array(np.array(-1e4, np.float32), "neg"),
-             numpy_helper.from_array(np.array(0.0, np.float32), "zero_f"),
-             numpy_helper.from_array(np.array(np.sqrt(0.5), np.float32), "rsqrt2"),
-             numpy_helper.from_array(np.array(0.5, np.float32), "half"),
-             numpy_helper.from_array(np.array(1.0, np.float32), "one_f"),
-             _i64("mask_axes", [1, 2])]
+    inits = [_w(r, "tok_emb", vocab, d, scale=0.5), _w(r, "pos_emb", max_len, d, scale=0.5)]
+    inits += _block_weights(r, d, ff)
+    inits += [_i64("zero", 0), _i64("one", 1), _i64("pad_id", 0),
+              _i64("heads_shape", [0, 0, heads, dh]), _i64("merge_shape", [0, 0, d]),
+              numpy_helper.from_array(np.array(np.sqrt(dh), np.float32), "scale"),
+              numpy_helper.from_array(np.array(-1e4, np.float32), "neg"),
+              numpy_helper.from_array(np.array(0.0, np.float32), "zero_f"),
+              numpy_helper.from_array(np.array(np.sqrt(0.5), np.float32), "rsqrt2"),
+              numpy_helper.from_array(np.array(0.5, np.float32), "half"),
+              numpy_helper.from_array(np.array(1.0, np.float32), "one_f"),
+              _i64("mask_axes", [1, 2])]
     n = helper.make_node
     nodes = [
         n("Gather", ["tok_emb", "ids"], ["tok"], name="embed"),
@@ -49,38 +104,15 @@ def transformer_encoder(vocab=50, d=32, heads=4, ff=64, opset=17, seed=0) -> onn
         n("Range", ["zero", "seq", "one"], ["positions"], name="positions"),
         n("Gather", ["pos_emb", "positions"], ["pos"], name="pos_embed"),
         n("Add", ["tok", "pos"], ["x0"], name="add_pos"),
-        # attention
-        n("MatMul", ["x0", "wq"], ["q0"], name="q_proj"), n("Add", ["q0", "bq"], ["q1"], name="q_bias"),
-        n("MatMul", ["x0", "wk"], ["k1"], name="k_proj"),
-        n("MatMul", ["x0", "wv"], ["v1"], name="v_proj"),
-        n("Reshape", ["q1", "heads_shape"], ["q2"], name="q_heads"),
-        n("Reshape", ["k1", "heads_shape"], ["k2"], name="k_heads"),
-        n("Reshape", ["v1", "heads_shape"], ["v2"], name="v_heads"),
-        n("Transpose", ["q2"], ["q"], name="q_t", perm=[0, 2, 1, 3]),
-        n("Transpose", ["k2"], ["kt"], name="k_t", perm=[0, 2, 3, 1]),
-        n("Transpose", ["v2"], ["v"], name="v_t", perm=[0, 2, 1, 3]),
-        n("MatMul", ["q", "kt"], ["s0"], name="scores"),
-        n("Div", ["s0", "scale"], ["s1"], name="scale_scores"),
-        n("Equal", ["ids", "pad_id"], ["is_pad"], name="pad_mask"),
-        n("Unsqueeze", ["is_pad", "mask_axes"], ["is_pad4"], name="mask_unsqueeze"),
-        n("Where", ["is_pad4", "neg", "zero_f"], ["bias"], name="mask_bias"),
-        n("Add", ["s1", "bias"], ["s2"], name="masked_scores"),
-        n("Softmax", ["s2"], ["p"], name="attn_softmax", axis=-1),
-        n("MatMul", ["p", "v"], ["ctx0"], name="context"),
-        n("Transpose", ["ctx0"], ["ctx1"], name="ctx_t", perm=[0, 2, 1, 3]),
-        n("Reshape", ["ctx1", "merge_shape"], ["ctx2"], name="merge_heads"),
-        n("MatMul", ["ctx2", "wo"], ["o0"], name="out_proj"), n("Add", ["o0", "bo"], ["o1"], name="out_bias"),
-        n("Add", ["x0", "o1"], ["r1"], name="residual1"),
-        n("LayerNormalization", ["r1", "ln1_g", "ln1_b"], ["h1"], name="ln1", axis=-1, epsilon=1e-5),
-        # feed-forward with Gelu written with Erf (as exporters do)
-        n("MatMul", ["h1", "w1"], ["f0"], name="ff1"), n("Add", ["f0", "b1"], ["f1"], name="ff1_bias"),
-        n("Mul", ["f1", "rsqrt2"], ["g0"], name="gelu_scale"), n("Erf", ["g0"], ["g1"], name="gelu_erf"),
-        n("Add", ["g1", "one_f"], ["g2"], name="gelu_add"), n("Mul", ["f1", "g2"], ["g3"], name="gelu_mul"),
-        n("Mul", ["g3", "half"], ["g4"], name="gelu_half"),
-        n("MatMul", ["g4", "w2"], ["f2"], name="ff2"), n("Add", ["f2", "b2"], ["f3"], name="ff2_bias"),
-        n("Add", ["h1", "f3"], ["r2"], name="residual2"),
-        n("LayerNormalization", ["r2", "ln2_g", "ln2_b"], ["hidden"], name="ln2", axis=-1, epsilon=1e-5),
     ]
+    x = "x0"
+    for layer in range(layers):
+        suffix = f"_l{layer}" if layer else ""
+        if layer:
+            inits += _block_weights(r, d, ff, suffix)
+        out = "hidden" if layer == layers - 1 else f"x{layer + 1}"
+        nodes += _block_nodes(x, out, suffix)
+        x = out
     g = helper.make_graph(nodes, "encoder", [helper.make_tensor_value_info("ids", TensorProto.INT64, ["B", "S"])],
                           [helper.make_tensor_value_info("hidden", TensorProto.FLOAT, ["B", "S", d])], inits)
     return helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)], producer_name="make_seq_models")

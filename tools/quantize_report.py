@@ -1,14 +1,16 @@
 """Measure post-training quantization (omtool quantize) per model and algorithm: int8 .om vs the fp32 graph on
-held-out inputs (cosine per sample, top-1 agreement), .om weight sizes int8 vs fp16, and time.
+held-out inputs (cosine per sample, top-1 agreement), .om weight bytes int8 vs fp16, and time; where the
+held-out inputs have labels (NAME_held_labels.npy), each model's accuracy too ("fp32 acc" the source
+model's, "acc" the .om's).
 
-Models: resnet50 and mobilenetv2 from tools/make_trained_like.py (give its OUT_DIR), and the real trained
-digits CNN committed in tests/data/quantize.
+Models: resnet50 and mobilenetv2 from tools/make_trained_models.py (really trained; give its OUT_DIR) or from
+tools/make_trained_like.py (generated), and the real trained digits CNN committed in tests/data/quantize.
 
 Rows: fp16 (the plain fp16 .om, for scale), each algorithm, and with --skip-worst N the first algorithm again
 with the N layers that the per-layer bisect (on one calibration batch) names as hurting most left in float
 (quant_enable false in the config): AMCT's workflow when a model loses too much.
 
-Run: python tools/make_trained_like.py /tmp/qmodels
+Run: python tools/make_trained_models.py /tmp/qmodels      (torch; or tools/make_trained_like.py)
      python tools/quantize_report.py /tmp/qmodels [--models resnet50,mobilenetv2,digits] [--algos ifmr,hfmg]
                                      [--skip-worst N]
 """
@@ -21,10 +23,11 @@ import sys
 import tempfile
 import time
 
+import numpy as np
+
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from converter import api
-from converter.om.reader import om_info
 from converter.options import ConvertOptions
 from converter.quantize import quantize
 from converter.quantize.check import bisect, compare
@@ -36,22 +39,28 @@ DIGITS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests",
 
 
 def sources(folder: str, name: str) -> tuple:
+    """(model, calibration, held-out, held-out labels or None)."""
     if name == "digits":
         return (os.path.join(DIGITS, "digits_cnn.onnx"), os.path.join(DIGITS, "digits_calib.npy"),
-                os.path.join(DIGITS, "digits_test.npy"))
-    return tuple(os.path.join(folder, f"{name}{s}") for s in (".onnx", "_calib.npy", "_held.npy"))
+                os.path.join(DIGITS, "digits_test.npy"), os.path.join(DIGITS, "digits_test_labels.npy"))
+    paths = [os.path.join(folder, f"{name}{s}") for s in (".onnx", "_calib.npy", "_held.npy", "_held_labels.npy")]
+    return tuple(paths[:3]) + (paths[3] if os.path.exists(paths[3]) else None,)
 
 
 def weights_size(path: str) -> int:
-    return next(p["size"] for p in om_info(path)["partitions"] if p["type"] == "WEIGHTS_DATA")
+    """Bytes of the .om's weights (without the 512-byte alignment that its WEIGHTS_DATA partition also holds)."""
+    from tests.helpers import weight_bytes
+    return weight_bytes(path)
 
 
-def row(name: str, label: str, om: str, layers: int, took: float, graph, held_data, n_calib: int, fp16: int):
-    report = compare(graph, om, held_data, list(range(len(held_data))))
+def row(name: str, label: str, om: str, layers: int, took: float, graph, held_data, n_calib: int, fp16: int,
+        labels):
+    report = compare(graph, om, held_data, list(range(len(held_data))), labels=labels)
     for o in report["outputs"]:
+        acc = (f"{o['reference_accuracy']:8.2%} {o['accuracy']:7.2%}" if "accuracy" in o else f"{'-':>8s} {'-':>7s}")
         print(f"{name:12s} {label:7s} {layers:6d} {n_calib:5d} {o['samples']:5d} "
               f"{o['cosine_mean']:9.6f} {o['cosine_min']:9.6f} {o['top1_agreement']:7.2%} "
-              f"{o['distinct_top1']:7d} {weights_size(om):10d} {fp16:10d} {took:10.1f}", flush=True)
+              f"{o['distinct_top1']:7d} {acc} {weights_size(om):10d} {fp16:10d} {took:10.1f}", flush=True)
 
 
 def main():
@@ -61,18 +70,26 @@ def main():
     ap.add_argument("--algos", default="ifmr,hfmg")
     ap.add_argument("--skip-worst", type=int, default=0)
     a = ap.parse_args()
-    out = tempfile.mkdtemp(prefix="quantize_report_")
+    with tempfile.TemporaryDirectory(prefix="quantize_report_") as out:
+        report(a, out)
+
+
+def report(a, out: str) -> None:
+    """The table for the models and algorithms of the command line; files go to ``out``."""
     print(f"{'model':12s} {'algo':7s} {'layers':>6s} {'calib':>5s} {'held':>5s} {'cos mean':>9s} {'cos min':>9s} "
-          f"{'top-1':>7s} {'classes':>7s} {'int8 .om':>10s} {'fp16 .om':>10s} {'quantize s':>10s}")
+          f"{'top-1':>7s} {'classes':>7s} {'fp32 acc':>8s} {'acc':>7s} {'int8 .om':>10s} {'fp16 .om':>10s} {'quantize s':>10s}")
     for name in a.models.split(","):
-        model, calib, held = sources(a.folder, name)
+        model, calib, held, labels = sources(a.folder, name)
         opts = ConvertOptions(framework=5, model=model, output=os.path.join(out, name))
         fp16_om = api.convert(ConvertOptions(framework=5, model=model, output=os.path.join(out, name + "_fp16")))
         fp16 = weights_size(fp16_om)
         graph = fp32_graph(opts)
         held_data = BatchSource(graph, [held], option="held")
         n_calib = len(BatchSource(graph, [calib]))
-        ctx = (graph, held_data, n_calib, fp16)
+        if labels:
+            batch = next(iter(held_data.inputs.values()))[1][0]
+            labels = np.load(labels).reshape(-1)[:len(held_data) * batch]
+        ctx = (graph, held_data, n_calib, fp16, labels)
         row(name, "fp16", fp16_om, 0, 0.0, *ctx)
         first = None
         for algo in a.algos.split(","):

@@ -1,9 +1,12 @@
 """IR Graph <-> ge.proto ModelDef: ops, edges, descriptors, subgraphs and Const weights.
 
 Writing: graph[0] is the main graph, op subgraphs follow as extra GraphDefs (named by
-OpDef.subgraph_name). Const values go to WEIGHTS_DATA (sequential, no padding) and their
-``value`` TensorDef points at them with data_offset/weight_size. Reading accepts our files and
-real ATC/GE/HiAI ones (unknown op types keep raw attribute values).
+OpDef.subgraph_name). Const values go to WEIGHTS_DATA and their ``value`` TensorDef points at them with
+data_offset/weight_size. The weights are laid out as GE lays them (ge/graph/build/model_builder.cc: the
+first at kWeightsStartOffset = 512, each next one at the following multiple of MEM_ALIGN_SIZE = 512, the
+partition rounded up to 512); the writer then shifts them all by one lead so that each also starts at a
+multiple of 512 in the file, for the runtime to use them in place from a memory map. Reading accepts our
+files and real ATC/GE/HiAI ones (unknown op types keep raw attribute values).
 """
 from __future__ import annotations
 
@@ -29,15 +32,52 @@ ATTR_UNRESOLVED_INPUTS = "_unresolved_inputs"  # inputs naming an op the graph l
 CONST_VALUE = "value"
 WRITER = "om-converter"                  # atc_version of our files starts with it (real ATC/GE files differ)
 CONTROL_INDEX = -1
+WEIGHT_ALIGN = 512          # GE's MEM_ALIGN_SIZE: every weight starts at a multiple of it
+WEIGHTS_START = 512         # GE's kWeightsStartOffset: where the first weight goes
+
+
+def _align(offset: int) -> int:
+    return -(-offset // WEIGHT_ALIGN) * WEIGHT_ALIGN
 
 
 @dataclass
 class ModelDefBuild:
-    """What the writer needs besides the ModelDef: the weight arrays in WEIGHTS_DATA order."""
+    """What the writer needs besides the ModelDef: the weight arrays with their offsets in WEIGHTS_DATA.
+
+    ``shift_weights(lead)`` moves every weight ``lead`` bytes further (the writer's file alignment); the
+    serialized size of the ModelDef does not change, because every offset and size it touches is at least
+    WEIGHTS_START and stays inside its block of WEIGHT_ALIGN bytes, so no varint grows or shrinks.
+    """
 
     model_def: ge.ModelDef
-    weights: list = field(default_factory=list)
+    placed: list = field(default_factory=list)   # (TensorDescriptor, array, offset) in offset order
     weights_size: int = 0
+    lead: int = 0
+
+    @property
+    def weights(self) -> list:
+        """The chunks of WEIGHTS_DATA: zero padding and weight arrays, weights_size bytes in all."""
+        chunks, at = [], 0
+        for _, value, offset in self.placed:
+            if offset > at:
+                chunks.append(bytes(offset - at))
+            chunks.append(value)
+            at = offset + value.nbytes
+        if self.weights_size > at:
+            chunks.append(bytes(self.weights_size - at))
+        return chunks
+
+    def shift_weights(self, lead: int) -> None:
+        """Put every weight ``lead`` bytes (0 <= lead < WEIGHT_ALIGN) after its GE position."""
+        delta = lead - self.lead
+        if not delta or not self.placed:
+            return
+        self.placed = [(desc, value, offset + delta) for desc, value, offset in self.placed]
+        for desc, _, offset in self.placed:
+            desc.data_offset = offset
+        self.weights_size += delta
+        self.lead = lead
+        _set_weight_size(self.model_def, self.weights_size)
 
 
 # ---- Graph -> ModelDef ------------------------------------------------------------------------
@@ -53,8 +93,8 @@ def _store_attr(op: Op, key: str, odef: ge.OpDef) -> None:
 class _ModelWriter:
     def __init__(self):
         self.model = ge.ModelDef()
-        self.weights: list = []
-        self.offset = 0
+        self.placed: list = []
+        self.offset = WEIGHTS_START
         self.graph_names: set = set()
         self.output_descs: dict = {}
 
@@ -124,8 +164,12 @@ class _ModelWriter:
         data = to_bytes(value) if is_ml_dtype(value.dtype) else value  # narrow types as files store them
         tdef.desc.data_offset = self.offset
         tdef.desc.weight_size = data.nbytes
-        self.weights.append(data)
-        self.offset += data.nbytes
+        self.placed.append((tdef.desc, data, self.offset))
+        self.offset = _align(self.offset + data.nbytes)
+
+    @property
+    def weights_size(self) -> int:
+        return self.offset if self.placed else 0
 
 
 def activation_bytes(graph: Graph) -> int:
@@ -144,23 +188,30 @@ def activation_bytes(graph: Graph) -> int:
     return total
 
 
+def _set_weight_size(model: ge.ModelDef, size: int) -> None:
+    """The model attrs that state the WEIGHTS_DATA size (weight_size, om_info_list[0])."""
+    for key, value in (("weight_size", size), ("om_info_list", [size, 0, 0, 0])):
+        model.attr[key].Clear()
+        to_attr(value, model.attr[key])
+
+
 def graph_to_model_def(graph: Graph, model_attrs: dict | None = None) -> ModelDefBuild:
-    """The ModelDef for a graph and its weights (arrays in WEIGHTS_DATA order)."""
+    """The ModelDef for a graph and its weights (arrays placed in WEIGHTS_DATA as GE places them)."""
     writer = _ModelWriter()
     writer.model.name = graph.name
     writer.add_graph(graph, writer.unique_graph_name(graph.name))
     attrs = {"atc_version": f"{WRITER} {__version__}", **(model_attrs or {})}
     attrs.update({
-        "weight_size": writer.offset,
+        "weight_size": writer.weights_size,
         "memory_size": activation_bytes(graph),
-        "om_info_list": [writer.offset, 0, 0, 0],
+        "om_info_list": [writer.weights_size, 0, 0, 0],
         "attr_model_out_nodes_name": graph.output_names(),
     })
     for key in sorted(attrs):
         if attrs[key] is not None:
             to_attr(attrs[key], writer.model.attr[key])
     writer.model.attr["attr_model_out_nodes_name"].list.val_type = ge.AttrDef.ListValue.VT_LIST_STRING
-    return ModelDefBuild(writer.model, writer.weights, writer.offset)
+    return ModelDefBuild(writer.model, writer.placed, writer.weights_size)
 
 
 # ---- ModelDef -> Graph ------------------------------------------------------------------------

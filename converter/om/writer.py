@@ -1,15 +1,18 @@
 """write_om: an IR Graph to an .om file (v2 header, 64-bit table, MODEL_DEF then WEIGHTS_DATA).
 
 Weights are streamed array by array to a temporary file in the target folder, which is renamed
-over the target only when complete; the same graph and attrs always give the same bytes.
+over the target only when complete; the same graph and attrs always give the same bytes. Every weight
+starts at a multiple of 512 bytes in the file (model_def.WEIGHT_ALIGN), so a reader mapping the file
+gets aligned arrays it can hand to BLAS without a copy.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
+from ..errors import INTERNAL_ERROR, ConverterError
 from ..ir import Graph
-from .container import OmHeader, PartitionSource, PartitionType, write_om_file
-from .model_def import graph_to_model_def
+from .container import HEADER_SIZE, OmHeader, PartitionSource, PartitionType, pack_table64, write_om_file
+from .model_def import WEIGHT_ALIGN, ModelDefBuild, graph_to_model_def
 from .output_check import check_outputs
 
 OM_IR_VERSION = 2
@@ -22,6 +25,24 @@ def _is_dynamic(graph: Graph) -> bool:
     return any(d.shape is None or any(x < 0 for x in d.shape) for d in (op.outputs[0] for op in graph.data_ops()))
 
 
+def _model_bytes_for_aligned_weights(build: ModelDefBuild) -> bytes:
+    """The serialized ModelDef, after shifting the weights so that each starts at a multiple of
+    WEIGHT_ALIGN in the file (WEIGHTS_DATA follows the header, the table and these bytes)."""
+    model_bytes = build.model_def.SerializeToString(deterministic=True)
+    if not build.placed:
+        return model_bytes
+    table = len(pack_table64([PartitionSource(PartitionType.MODEL_DEF, 1, []),
+                              PartitionSource(PartitionType.WEIGHTS_DATA, 1, [])]))
+    lead = -(HEADER_SIZE + table + len(model_bytes)) % WEIGHT_ALIGN
+    if lead != build.lead:
+        build.shift_weights(lead)
+        shifted = build.model_def.SerializeToString(deterministic=True)
+        if len(shifted) != len(model_bytes):   # cannot happen (see ModelDefBuild): offsets keep their varint sizes
+            raise ConverterError(INTERNAL_ERROR, "aligning the weights changed the ModelDef's size")
+        model_bytes = shifted
+    return model_bytes
+
+
 def write_om(graph: Graph, path, model_attrs: dict | None = None) -> Path:
     """Write ``graph`` to ``path`` (an exact file name); returns the path.
 
@@ -31,7 +52,7 @@ def write_om(graph: Graph, path, model_attrs: dict | None = None) -> Path:
     """
     build = graph_to_model_def(graph, model_attrs)
     check_outputs(build.model_def, graph.meta.get("source_outputs"))
-    model_bytes = build.model_def.SerializeToString(deterministic=True)
+    model_bytes = _model_bytes_for_aligned_weights(build)
     header = OmHeader(name=graph.name, om_ir_version=OM_IR_VERSION, is_unknow_model=int(_is_dynamic(graph)))
     parts = [
         PartitionSource(PartitionType.MODEL_DEF, len(model_bytes), [model_bytes]),

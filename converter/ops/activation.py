@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .elementwise import erf, like, widen
+from .elementwise import like, widen
 from .registry import Attr, register, same_as_input
+from .special import erf
+from .workspace import output_for
 
 SELU_ALPHA = 1.67326319217681884765625
 SELU_GAMMA = 1.05070102214813232421875
@@ -35,7 +37,7 @@ def _shrink(x, bias, lambd):
 
 # name -> (fn(x, attrs) on the widened input, attrs spec, doc)
 _ACTIVATIONS = {
-    "Relu": (lambda x, a: np.maximum(x, 0), {}, "max(x, 0)"),
+    "Relu": (lambda x, a: np.maximum(x, x.dtype.type(0), out=output_for((x,), x.shape, x.dtype)), {}, "max(x, 0)"),
     "Relu6": (lambda x, a: np.minimum(np.maximum(x, 0), 6), {}, "min(max(x, 0), 6)"),
     "LeakyRelu": (lambda x, a: np.where(x >= 0, x, a["alpha"] * x), {"alpha": Attr("float", 0.01)},
                   "x if x >= 0 else alpha * x"),
@@ -99,9 +101,11 @@ def clip_by_value(inputs, attrs):
 
 
 def _softmax(x, axis):
-    shifted = x - np.max(x, axis=axis, keepdims=True)
-    e = np.exp(shifted)
-    return e / np.sum(e, axis=axis, keepdims=True)
+    out = output_for((x,), x.shape, x.dtype) if x.dtype.kind == "f" else np.empty(x.shape, np.float64)
+    np.subtract(x, np.max(x, axis=axis, keepdims=True), out=out)
+    np.exp(out, out=out)
+    out /= np.sum(out, axis=axis, keepdims=True)
+    return out
 
 
 def log_softmax(x, axis):

@@ -2,13 +2,13 @@
 comparisons and logic, Cast, Select). Kernels keep the input dtype; fp16 is computed in fp32."""
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from ..ir import DataType, from_numpy, to_numpy
 from .casting import cast_to
 from .registry import Attr, InferContext, broadcast, desc, register, same_as_input
+from .special import erf
+from .workspace import output_for
 
 BOOL = DataType.DT_BOOL
 
@@ -41,19 +41,14 @@ def float_unary(fn):
     return kernel
 
 
-def erf(x) -> np.ndarray:
-    """Error function, exact to double precision (math.erf, vectorised)."""
-    x = np.asarray(x)
-    if x.size == 0:
-        return np.zeros(x.shape, np.float64)
-    return np.frompyfunc(math.erf, 1, 1)(x.astype(np.float64)).astype(np.float64)
-
-
 # ---- binary arithmetic ----------------------------------------------------------------------
 
 def trunc_divide(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Division like ONNX Div: true division for floats, truncation toward zero for integers."""
     if not (is_int(a) and is_int(b)):
+        if a.dtype.kind == "f" and b.dtype.kind == "f":
+            return np.true_divide(a, b, out=output_for((a, b), np.broadcast_shapes(a.shape, b.shape),
+                                                       np.result_type(a, b)))
         return a / b
     q = np.floor_divide(a, b)
     remainder = a - q * b
@@ -73,11 +68,23 @@ def modulo(a: np.ndarray, b: np.ndarray, fmod: int) -> np.ndarray:
     return np.fmod(a, b) if fmod else np.mod(a, b)
 
 
+def _into_output(ufunc):
+    """``ufunc(a, b)`` written into an output from the session's workspace, possibly in place of a donated
+    input (numeric dtypes)."""
+
+    def fn(a, b, attrs):
+        if a.dtype.kind not in "biuf" or b.dtype.kind not in "biuf":
+            return ufunc(a, b)
+        return ufunc(a, b, out=output_for((a, b), np.broadcast_shapes(a.shape, b.shape), np.result_type(a, b)))
+
+    return fn
+
+
 # name -> (function of (a, b, attrs), attrs spec, doc)
 _ARITHMETIC = {
-    "Add": (lambda a, b, at: a + b, {}, "a + b"),
-    "Sub": (lambda a, b, at: a - b, {}, "a - b"),
-    "Mul": (lambda a, b, at: a * b, {}, "a * b"),
+    "Add": (_into_output(np.add), {}, "a + b"),
+    "Sub": (_into_output(np.subtract), {}, "a - b"),
+    "Mul": (_into_output(np.multiply), {}, "a * b"),
     "RealDiv": (lambda a, b, at: trunc_divide(a, b), {}, "a / b (integers truncate toward zero, ONNX Div)"),
     "Pow": (lambda a, b, at: power(a, b), {}, "a ** b, in the base's dtype"),
     "Maximum": (lambda a, b, at: np.maximum(a, b), {}, "elementwise max"),
@@ -105,7 +112,10 @@ def _arithmetic_kernel(fn):
     def kernel(inputs, attrs):
         a, b = np.asarray(inputs[0]), np.asarray(inputs[1])
         with np.errstate(all="ignore"):
-            return like(fn(widen(a), widen(b), attrs), a.dtype)
+            y = fn(widen(a), widen(b), attrs)
+            if attrs.get("_epilogue") == "Relu":   # fused by the session (registry epilogues): y is ours
+                np.maximum(y, y.dtype.type(0), out=y)
+            return like(y, a.dtype)
 
     return kernel
 
@@ -122,7 +132,8 @@ _TRAITS = {name: {"keep_fp32_mix"} for name in ("RealDiv", "Pow", "Sqrt", "Rsqrt
 
 for _name, (_fn, _attrs, _doc) in _ARITHMETIC.items():
     register(_name, attrs=_attrs, infer=broadcast(0), category="elementwise", doc=_doc,
-             traits=_TRAITS.get(_name, ()))(_arithmetic_kernel(_fn))
+             traits=_TRAITS.get(_name, ()), epilogues={"Relu"} if _name in ("Add", "Sub", "Mul") else ())(
+        _arithmetic_kernel(_fn))
 
 for _name, (_fn, _doc) in _COMPARE.items():
     register(_name, infer=broadcast(out_dtype=BOOL), category="elementwise", doc=_doc)(_compare_kernel(_fn))

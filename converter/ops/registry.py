@@ -98,6 +98,7 @@ class OpSpec:
     param_inputs: frozenset = frozenset()   # input indices that are parameters: precision never casts them
     spatial_rank: int | None = None         # number of spatial axes (convolutions)
     const_inputs: frozenset = frozenset()   # input indices whose value must be known at conversion (after folding)
+    epilogues: frozenset = frozenset()      # op types the kernel applies to its output itself (attrs "_epilogue")
 
     def normalize(self, attrs: dict, node: str = "") -> dict:
         """Attrs with defaults filled, required ones checked, values coerced to their declared type."""
@@ -141,8 +142,10 @@ _REGISTRY: dict[str, OpSpec] = {}
 
 def register(op_type: str, *, attrs: dict | None = None, infer: Callable | None = None,
              category: str = "", doc: str = "", traits=(), param_inputs=(), spatial_rank: int | None = None,
-             const_inputs=()):
-    """Decorator registering a kernel as the canonical op ``op_type`` with its facts (see the module doc)."""
+             const_inputs=(), epilogues=()):
+    """Decorator registering a kernel as the canonical op ``op_type`` with its facts (see the module doc).
+    ``epilogues``: single-input op types (e.g. Relu) the kernel can apply to its own output when the runtime
+    passes attrs["_epilogue"] = that type (the runtime then skips the op that follows)."""
     unknown = sorted(set(traits) - set(TRAITS))
     if unknown:
         raise RuntimeError(f"op type {op_type}: unknown trait(s) {unknown}; declare them in registry.TRAITS")
@@ -153,7 +156,7 @@ def register(op_type: str, *, attrs: dict | None = None, infer: Callable | None 
         _REGISTRY[op_type] = OpSpec(op_type, kernel, infer, dict(attrs or {}),
                                     doc or (kernel.__doc__ or "").strip().split("\n")[0], category,
                                     frozenset(traits), frozenset(int(i) for i in param_inputs), spatial_rank,
-                                    frozenset(int(i) for i in const_inputs))
+                                    frozenset(int(i) for i in const_inputs), frozenset(epilogues))
         return kernel
 
     return wrap

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import INVALID_ARGUMENT_VALUE, GraphError
+from . import blas
 from .registry import Attr, InferContext, desc, register
 
 UNKNOWN = -1
@@ -123,6 +124,13 @@ def _is_reverse(attrs, d: int) -> bool:
     return attrs["direction"] == "reverse" or (attrs["direction"] == "bidirectional" and d == 1)
 
 
+def _projection(x: np.ndarray, wt: np.ndarray) -> np.ndarray:
+    """x (seq, batch, in) @ wt (in, gates) for all steps at once: one product (split over the kernel threads)."""
+    rows = x.reshape(-1, x.shape[-1])
+    out = np.empty((rows.shape[0], wt.shape[1]), np.result_type(x, wt))
+    return blas.matmul(rows, wt, out).reshape(*x.shape[:-1], wt.shape[1])
+
+
 def _run(inputs, attrs, n_gates: int, n_states: int, defaults: list, make_step):
     """Shared driver: per direction, project X, build the step function and scan over time."""
     io = _Inputs(inputs, attrs, n_gates, n_states)
@@ -130,7 +138,7 @@ def _run(inputs, attrs, n_gates: int, n_states: int, defaults: list, make_step):
     ys, finals = [], [[] for _ in range(n_states)]
     for d in range(io.dirs):
         wb, rb = np.split(io.b[d], 2)
-        xw = io.x @ io.w[d].T + wb
+        xw = _projection(io.x, io.w[d].T) + wb
         step = make_step(io, d, rb, acts[d], _clipper(attrs["clip"]), attrs)
         y, states = scan(xw, tuple(s[d] for s in io.initial), step, io.lens, _is_reverse(attrs, d))
         ys.append(y)

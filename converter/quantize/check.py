@@ -12,7 +12,7 @@ from ..runtime.inputs import model_feeds
 from .rewrite import apply_record
 
 
-def _cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Cosine similarity per sample (axis 0), in float64; equal zero vectors count as 1."""
     a = a.astype(np.float64).reshape(a.shape[0] if a.ndim else 1, -1)
     b = b.astype(np.float64).reshape(a.shape)
@@ -23,7 +23,7 @@ def _cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return cos
 
 
-def _top1(a: np.ndarray) -> np.ndarray:
+def top1_classes(a: np.ndarray) -> np.ndarray:
     a = np.asarray(a, np.float64)
     return np.argmax(a.reshape(-1, a.shape[-1]) if a.ndim else a.reshape(1, 1), axis=-1)
 
@@ -31,21 +31,30 @@ def _top1(a: np.ndarray) -> np.ndarray:
 class _Tally:
     def __init__(self, name: str):
         self.name, self.cos, self.agree, self.rows, self.max_abs, self.classes = name, [], 0, 0, 0.0, set()
+        self.top_got, self.top_ref = [], []
 
     def add(self, got: np.ndarray, ref: np.ndarray) -> None:
         got = np.asarray(got, np.float64).reshape(np.shape(ref))
-        self.cos.extend(_cosines(got, ref).tolist())
-        t_got, t_ref = _top1(got), _top1(ref)
+        self.cos.extend(cosines(got, ref).tolist())
+        t_got, t_ref = top1_classes(got), top1_classes(ref)
         self.agree += int((t_got == t_ref).sum())
         self.rows += t_ref.size
         self.classes.update(t_ref.tolist())
+        self.top_got.extend(t_got.tolist())
+        self.top_ref.extend(t_ref.tolist())
         self.max_abs = max(self.max_abs, float(np.abs(got - ref).max(initial=0.0)))
 
-    def report(self) -> dict:
+    def report(self, labels=None) -> dict:
+        """The figures; with ``labels`` (true class per row, in batch order) also the accuracy of both models."""
         cos = np.asarray(self.cos)
-        return {"name": self.name, "samples": int(cos.size), "cosine_mean": float(cos.mean()),
-                "cosine_min": float(cos.min()), "top1_agreement": self.agree / max(self.rows, 1),
-                "top1_rows": self.rows, "distinct_top1": len(self.classes), "max_abs_error": self.max_abs}
+        out = {"name": self.name, "samples": int(cos.size), "cosine_mean": float(cos.mean()),
+               "cosine_min": float(cos.min()), "top1_agreement": self.agree / max(self.rows, 1),
+               "top1_rows": self.rows, "distinct_top1": len(self.classes), "max_abs_error": self.max_abs}
+        if labels is not None and len(labels) == self.rows:
+            labels = np.asarray(labels).reshape(-1)
+            out["accuracy"] = float((np.asarray(self.top_got) == labels).mean())
+            out["reference_accuracy"] = float((np.asarray(self.top_ref) == labels).mean())
+        return out
 
 
 def _runner(model):
@@ -54,8 +63,9 @@ def _runner(model):
 
 
 def compare(reference: Graph, quantized, data, batches: list, min_cosine: float = 0.99,
-            min_top1: float = 0.95) -> dict:
-    """Outputs of ``quantized`` (an .om path, Graph or Session) against the fp32 ``reference`` graph."""
+            min_top1: float = 0.95, labels=None) -> dict:
+    """Outputs of ``quantized`` (an .om path, Graph or Session) against the fp32 ``reference`` graph; with
+    ``labels`` (the true class of every row of the batches, in order) also both models' accuracy."""
     ref_session, run_ref = _runner(reference)
     _, run_q = _runner(quantized)
     tallies = [_Tally(n) for n in ref_session.output_names]
@@ -63,7 +73,7 @@ def compare(reference: Graph, quantized, data, batches: list, min_cosine: float 
         feeds = data.batch(i)
         for tally, got, ref in zip(tallies, run_q(feeds), run_ref(feeds)):
             tally.add(np.asarray(got), np.asarray(ref))
-    outputs = [t.report() for t in tallies]
+    outputs = [t.report(labels) for t in tallies]
     for o in outputs:
         o["passed"] = o["cosine_min"] >= min_cosine and o["top1_agreement"] >= min_top1
     return {"batches": len(batches), "min_cosine": min_cosine, "min_top1": min_top1, "outputs": outputs,

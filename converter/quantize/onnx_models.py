@@ -1,9 +1,11 @@
 """ONNX outputs for ONNX sources, made by editing the source model:
 
 - fake-quant model: every quantized layer reads its input through QuantizeLinear -> DequantizeLinear and
-  its weight as float values that are exactly representable (int8 * scale): runs anywhere in float.
+  its weight and bias as float values that are exactly representable (int8 * scale, int32 * scale): runs
+  anywhere in float.
 - deploy model (QDQ): the same with the weight stored as int8 + DequantizeLinear (per output channel for
-  convolutions): int8 weights with their scales, as onnxruntime's QDQ format and our QDQ import expect.
+  convolutions) and the bias as int32 + DequantizeLinear (scale_d * scale_w): int8 weights and int32 biases
+  with their scales, as onnxruntime's QDQ format and our QDQ import expect.
 
 Where the quantizer folded a BatchNorm (or per-channel Mul/Add) into a convolution, the folded nodes are
 removed and the convolution gets the folded weight and bias, so both models compute what the .om computes.
@@ -20,7 +22,7 @@ from ..errors import (
     NODE_NOT_FOUND,
     ConverterError,
 )
-from .rewrite import quantized_weight
+from .rewrite import layer_bias, quantized_bias, quantized_weight
 
 MIN_OPSET = 13  # per-axis DequantizeLinear
 
@@ -54,6 +56,24 @@ def _replace_input(model, node, index: int, name: str) -> None:
     while len(node.input) <= index:
         node.input.append("")
     node.input[index] = name
+
+
+def _set_bias(model: onnx.ModelProto, node, key: str, quantized: tuple, deploy: bool) -> None:
+    """The layer's bias input: int32 + DequantizeLinear (deploy) or its dequantized float values (fake-quant)."""
+    bq, scale = quantized
+    scale = scale if scale.size > 1 else scale.reshape(())
+    if deploy:
+        b32, s_b, bdq = f"{key}/bias_int32", f"{key}/bias_scale", f"{key}/bias_dequant"
+        model.graph.initializer.extend([numpy_helper.from_array(bq, b32), numpy_helper.from_array(scale, s_b)])
+        model.graph.node.insert(list(model.graph.node).index(node),
+                                helper.make_node("DequantizeLinear", [b32, s_b], [bdq], name=bdq, axis=0))
+    else:
+        bdq = f"{key}/bias_fake_quant"
+        model.graph.initializer.append(numpy_helper.from_array((bq.astype(np.float32) * scale).astype(np.float32), bdq))
+    _replace_input(model, node, 2, bdq)
+    for attr in node.attribute:
+        if attr.name == "beta":
+            attr.f = 1.0
 
 
 def _prune_initializers(model: onnx.ModelProto) -> None:
@@ -90,12 +110,10 @@ def quantized_onnx(source: str, graph, layers: list, records: dict, deploy: bool
                                  f"{list(src_w.dims)} but the converted layer uses {list(w.shape)}", node=key)
         if op.outputs[0].name and op.outputs[0].name != node.output[0]:
             _drop_folded(model, node, op.outputs[0].name)
-            b = graph.const_value(refs[2]) if len(refs) > 2 else None
-            if b is not None:
-                bias = f"{key}/bias_folded"
-                model.graph.initializer.append(numpy_helper.from_array(np.asarray(b, np.float32), bias))
-                _replace_input(model, node, 2, bias)
         wq, scale, axis = quantized_weight(w, rec.scale_w, layer)
+        b = layer_bias(graph, layer, w)
+        if b is not None:       # the converted bias: BatchNorm folded in, Gemm's beta applied
+            _set_bias(model, node, key, quantized_bias(b, rec.scale_d, rec.scale_w, layer), deploy)
         new = []
         s_d, z_d = f"{key}/input_scale", f"{key}/input_zero_point"
         model.graph.initializer.extend([numpy_helper.from_array(np.array(rec.scale_d, np.float32), s_d),

@@ -1,7 +1,14 @@
-"""Session: run a Graph (or an .om file) with the registry kernels, freeing tensors after their last use."""
+"""Session: run a Graph (or an .om file) with the registry kernels, freeing tensors after their last use.
+
+Kernels run inside the session's Workspace (ops/workspace.py): scratch buffers are reused from run to run
+and forms of constant inputs (fp16 weights widened to fp32, weight matrices in the layout a product wants)
+are prepared once. A Session is not meant to be run from several threads at once.
+"""
 from __future__ import annotations
 
 import os
+import sys
+import time
 
 import numpy as np
 
@@ -11,9 +18,11 @@ from ..errors import (EMPTY_REQUIRED_OPTION, INPUT_SHAPE_RANK_MISMATCH, INTERNAL
                       NODE_NOT_FOUND, UNSUPPORTED_OP, ConverterError)
 from ..ir import DataType, Graph, from_numpy, to_numpy
 from ..ir.dtypes import NARROW_FLOATS, is_ml_dtype
-from ..ops.layout import from_nc1hwc0, to_nc1hwc0
+from ..ops import blas
 from ..ops import random as random_ops
+from ..ops.layout import from_nc1hwc0, to_nc1hwc0
 from ..ops.registry import OptionalValue, SequenceValue, run_kernel
+from ..ops.workspace import Workspace
 from .control_flow import run_body_op
 
 FP16 = np.dtype(np.float16)
@@ -39,6 +48,7 @@ class Session:
         else:
             raise TypeError("Session needs a Graph or a path to an .om file")
         self._bodies: dict = {}
+        self.workspace = Workspace()
         self._plan()
 
     def _plan(self) -> None:
@@ -51,6 +61,7 @@ class Session:
         self.output_refs = g.output_refs()
         self.output_names = g.output_names()
         self._steps = []
+        self._const_refs = {(op.name, 0) for op in self.order if op.type == "Const"}
         last_use: dict = {}
         for pos, op in enumerate(self.order):
             for r in g.inputs_of(op.name):
@@ -66,7 +77,29 @@ class Session:
             # quantization ops convert between exact types themselves (a float8 zero point names the output type)
             narrow = any(d.dtype in NARROW for d in op.outputs) and op.type not in ("Cast", "Const") and \
                 spec.category != "quantization"
-            self._steps.append((op, spec, refs, attrs, free, narrow))
+            self._steps.append([op, spec, refs, attrs, free, narrow, None])
+        self._fuse_epilogues()
+
+    def _fuse_epilogues(self) -> None:
+        """An op whose kernel applies its only consumer itself (OpSpec.epilogues, e.g. a conv's Relu) runs with
+        attrs["_epilogue"] and the consumer just passes the value on: one pass over the data less. Not when
+        the producer's value is needed unfused (a model output) or the two outputs differ in form."""
+        g = self.graph
+        outputs = set(self.output_refs)
+        steps = {step[0].name: step for step in self._steps}
+        for step in self._steps:
+            op, spec = step[0], step[1]
+            if not spec.epilogues or len(op.outputs) != 1 or (op.name, 0) in outputs or step[6] is not None:
+                continue
+            readers = g.consumers(op.name)
+            if len(readers) != 1 or readers[0][1] != 0 or readers[0][0] not in steps:
+                continue
+            nxt = steps[readers[0][0]]
+            if (nxt[0].type not in spec.epilogues or len(g.inputs_of(nxt[0].name)) != 1 or nxt[0].subgraphs
+                    or _form(nxt[0].outputs[0]) != _form(op.outputs[0]) or _form(op.outputs[0])[3]):
+                continue
+            step[6] = {**step[3], "_epilogue": nxt[0].type}   # the producer's attrs when fused
+            nxt[6] = "fused"                                    # the consumer passes its input on
 
     def body_session(self, op, key: str) -> "Session":
         """The Session of body `key` of an If/Loop op, made on first use and kept: bodies run once per
@@ -142,38 +175,87 @@ class Session:
         raise ConverterError(INVALID_ARGUMENT_VALUE, f"input shapes {given} match none of the model's gears "
                              f"({attrs.get('dynamic_gear_type')}): {' | '.join(attrs['dynamic_gears'])}")
 
-    def run(self, feeds: dict, capture: bool = False) -> dict:
+    def run(self, feeds: dict, capture: bool = False, profile: dict | None = None) -> dict:
         """Execute the graph. With capture=True also return every intermediate tensor by its source
-        tensor name (for bisecting), under the key '__all__'."""
+        tensor name (for bisecting), under the key '__all__'. With a `profile` dict, add to it per op
+        type [seconds, calls] of the kernels run (a tool's per-op-type time profile)."""
         values = self._feed(feeds)
+        # inf/nan are values like any other here (fp16 overflow gives inf, as on a device): no numpy warnings
+        with self.workspace.active(), blas.single_threaded(), np.errstate(all="ignore"):
+            return self._execute(values, capture, profile)
+
+    def _widened(self, ref, value):
+        """An input as narrow-float emulation computes it: fp16/bf16/float8 in fp32 (constants widened once per
+        session); anything else as it is."""
+        if not _is_narrow(value):
+            return value
+        if ref in self._const_refs:
+            return self.workspace.prepared("fp32", value, _to_fp32, op=ref[0])
+        wide = self.workspace.empty(value.shape, np.float32)
+        np.copyto(wide, value, casting="unsafe")
+        return wide
+
+    def _stored(self, raw: list, descs: list) -> list:
+        """Kernel outputs in the form their descriptors store (_storage_view); an fp32 result that was only
+        computed to be rounded to fp16 goes back to the workspace."""
+        outs = []
+        for i in range(min(len(raw), len(descs))):
+            value = raw[i]
+            stored = _storage_view(value, descs[i], self.workspace)
+            outs.append(stored)
+            if stored is not value:
+                raw[i] = None
+                self.workspace.recycle(value)
+        return outs
+
+    def _execute(self, values: dict, capture: bool, profile: dict | None) -> dict:
         captured = {} if capture else None
         if self._root is self:
             self._streams = {}
         g = self.graph
-        for op, spec, refs, attrs, free, narrow in self._steps:
+        ws = self.workspace
+        for op, spec, refs, attrs, free, narrow, fused in self._steps:
             if op.type == "Const":
                 outs = [op.value]
+            elif fused == "fused" and not capture:   # applied by its producer (see _fuse_epilogues)
+                outs = [values[refs[0]]]
             else:
+                if fused is not None and not capture:
+                    attrs = fused
                 args = [None if r is None else _compute_view(values[r], g.desc(r)) for r in refs]
                 if narrow:  # fp16 (bf16, float8) emulation: fp32 compute on the rounded inputs, result rounded
-                    args = [_widen(a) for a in args]
+                    args = [self._widened(r, a) for r, a in zip(refs, args)]
+                ws.op = op.name
+                if not capture:
+                    ws.donated = _donatable(args, refs, free, values)
+                start = time.perf_counter() if profile is not None else 0.0
                 try:
                     if random_ops.is_stateful(spec):
                         attrs = dict(attrs, **{random_ops.STREAM: self._random_stream(op, attrs)})
                     raw = run_body_op(self, op, args) if op.subgraphs else run_kernel(spec, args, attrs)
-                    outs = [_storage_view(o, d) for o, d in zip(raw, op.outputs)]
+                    outs = self._stored(raw, op.outputs)
                 except ConverterError:
                     raise
                 except Exception as exc:
                     raise ConverterError(INTERNAL_ERROR, f"op '{op.name}' ({op.type}) failed at run time: "
                                          f"{type(exc).__name__}: {exc}", node=op.name) from exc
+                finally:
+                    ws.op = None
+                    ws.donated = []
+                if profile is not None:
+                    entry = profile.setdefault(op.type, [0.0, 0])
+                    entry[0] += time.perf_counter() - start
+                    entry[1] += 1
             for i, v in enumerate(outs):
                 values[(op.name, i)] = v
                 if captured is not None and i < len(op.outputs) and op.outputs[i].name:
                     captured[op.outputs[i].name] = v
             if not capture:
+                args = raw = outs = v = None   # drop this step's references before giving memory back
                 for r in free:
-                    values.pop(r, None)
+                    dropped = values.pop(r, None)
+                    ws.recycle(dropped)
+                    dropped = None
         result = {name: plain_value(values[ref]) for name, ref in zip(self.output_names, self.output_refs)}
         if captured is not None:
             result["__all__"] = captured
@@ -186,12 +268,44 @@ class Session:
         return self._last_outputs
 
 
-def _widen(a):
-    """fp16, bfloat16 and float8/float4 inputs as float32 (what the emulated narrow-float ops compute in)."""
-    if a is not None and isinstance(a, np.ndarray) and (a.dtype == FP16 or (is_ml_dtype(a.dtype) and
-                                                                          from_numpy(a.dtype) in NARROW)):
-        return a.astype(np.float32)
-    return a
+def _form(desc) -> tuple:
+    """What a value looks like at run time (NC1HWC0 values are not fused: they change layout on the way)."""
+    return desc.dtype, desc.format, desc.shape, desc.format == "NC1HWC0"
+
+
+def _donatable(args: list, refs: list, free: list, values: dict) -> list:
+    """The input arrays a kernel may overwrite: each is referred to only by `args` and, when its value dies
+    at this op, by `values` (any other reference, e.g. a view another value keeps, a later consumer, the
+    caller's feed, a weight, rules it out), and it owns its memory or views all of an array nobody else
+    refers to."""
+    out = []
+    for i in range(len(args)):   # (enumerate would keep a reference in the tuple it reuses)
+        a = args[i]
+        if type(a) is not np.ndarray or not a.flags.writeable or not a.flags.c_contiguous or any(
+                a is d for d in out):
+            continue
+        held = sum(1 for b in args if b is a)
+        ref = refs[i]
+        if ref in free and values.get(ref) is a:
+            held += 1
+        # + the variable `a` and getrefcount's argument
+        if sys.getrefcount(a) != held + 2:
+            continue
+        base = a.base
+        if base is not None and (type(base) is not np.ndarray or base.base is not None or base.nbytes != a.nbytes
+                                 or sys.getrefcount(base) != 3):   # a.base, `base`, getrefcount's argument
+            continue
+        out.append(a)
+    return out
+
+
+def _is_narrow(a) -> bool:
+    """fp16, bfloat16 and float8/float4 arrays: what the emulated narrow-float ops compute in float32."""
+    return isinstance(a, np.ndarray) and (a.dtype == FP16 or (is_ml_dtype(a.dtype) and from_numpy(a.dtype) in NARROW))
+
+
+def _to_fp32(value: np.ndarray) -> np.ndarray:
+    return value.astype(np.float32)
 
 
 def variant_value(value, desc):
@@ -219,13 +333,16 @@ def _compute_view(value: np.ndarray, desc) -> np.ndarray:
     return value
 
 
-def _storage_view(value: np.ndarray, desc) -> np.ndarray:
+def _storage_view(value: np.ndarray, desc, workspace=None) -> np.ndarray:
     """The value as the descriptor stores it: fp16-rounded when the op runs in fp16 (bf16, float8: rounded to
     that type), NC1HWC0 when recorded so."""
     if desc.dtype in NARROW and isinstance(value, np.ndarray) and value.dtype.kind == "f" and \
             not is_ml_dtype(value.dtype):
+        target = to_numpy(desc.dtype)
+        rounded = np.empty(value.shape, target) if workspace is None else workspace.empty(value.shape, target)
         with np.errstate(over="ignore", invalid="ignore"):  # overflow gives inf (NaN without inf), as on a device
-            value = value.astype(to_numpy(desc.dtype))
+            np.copyto(rounded, value, casting="unsafe")
+        value = rounded
     if desc.format == "NC1HWC0" and value.ndim == 4:
         value = to_nc1hwc0(value, desc.origin_format or "NCHW")
     return value

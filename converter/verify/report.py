@@ -24,6 +24,12 @@ def format_report(report: dict) -> str:
                          f"{_num(b.get('max_rel_error'))}, cosine {_num(b.get('cosine'), '{:.6f}')}")
         else:
             lines.append(f"bisect: no diverging intermediate tensor among {b['checked']} compared")
+    t = report.get("tolerance")
+    if t:
+        which = {"fp16": "the fp16 defaults", "fp32": "the fp32 defaults"}.get(t.get("defaults"), "as given")
+        lines.append(f"tolerance ({which}): |error| <= {t['atol']:g}"
+                     + (f" + {t['peak_atol']:g} * max|ref|" if t.get("peak_atol") else "")
+                     + f" + {t['rtol']:g} * |ref|, cosine >= {t['min_cosine']:g}")
     lines.append("verify: " + ("PASSED" if report["passed"] else "FAILED"))
     return "\n".join(lines)
 

@@ -10,7 +10,7 @@ from ..ir import Graph
 from ..ops.layout import from_nc1hwc0
 from ..runtime import Session
 from ..runtime.inputs import model_feeds, random_inputs, source_desc, source_feeds
-from .compare import Tolerance, compare_arrays
+from .compare import Tolerance, compare_arrays, default_tolerance, with_overrides
 from .reference import framework_of, run_caffe, run_onnx, run_tensorflow
 
 
@@ -46,11 +46,19 @@ def _load_feeds(session: Session, feeds: dict | None, seed: int) -> dict:
 
 
 def verify(source: str, om, *, weight: str | None = None, feeds: dict | None = None, seed: int = 0,
-           tol: Tolerance = Tolerance(), bisect: bool = False, framework: int | None = None) -> dict:
-    """A report dict: per-output figures and verdicts, overall 'passed', and 'bisect' when asked."""
+           tol: Tolerance | None = None, bisect: bool = False, framework: int | None = None, **overrides) -> dict:
+    """A report dict: per-output figures and verdicts, overall 'passed', and 'bisect' when asked.
+
+    tol None: the defaults for what the model computes in (compare.default_tolerance: fp16 or fp32), with
+    the Tolerance fields given in ``overrides`` (atol=..., min_cosine=...; None keeps the default)."""
     fw = framework if framework is not None else framework_of(source)
     session = Session(om)
     graph: Graph = session.graph
+    precision, defaults = default_tolerance(graph)
+    if tol is None:
+        tol = with_overrides(defaults, **overrides)
+    else:
+        precision = "given"
     src_feeds = _load_feeds(session, feeds, seed)
     our_feeds = model_feeds(graph, src_feeds)
     out_descs = [graph.desc(r) for r in session.output_refs]
@@ -62,7 +70,8 @@ def verify(source: str, om, *, weight: str | None = None, feeds: dict | None = N
         wanted += [n for n in captured if n not in wanted]
     ref = _run_source(source, fw, weight, source_feeds(graph, src_feeds), wanted if fw != Framework.CAFFE else [])
     report = {"source": str(source), "om": str(om) if not isinstance(om, Graph) else "<graph>",
-              "tolerance": {"atol": tol.atol, "rtol": tol.rtol, "min_cosine": tol.min_cosine},
+              "tolerance": {"atol": tol.atol, "rtol": tol.rtol, "min_cosine": tol.min_cosine,
+                            "peak_atol": tol.peak_atol, "defaults": precision},
               "inputs": {k: {"dtype": str(v.dtype), "shape": list(v.shape)} for k, v in src_feeds.items()},
               "outputs": []}
     for i, (name, d, sname) in enumerate(zip(session.output_names, out_descs, source_names)):

@@ -100,7 +100,8 @@ CRAFTED = {
                            "outside the WEIGHTS_DATA"),
     "weight size 2^62": ("w", lambda op: setattr(op.attr["value"].t.desc, "weight_size", 2 ** 62),
                          "outside the WEIGHTS_DATA"),
-    "weight past the partition": ("v", lambda op: setattr(op.attr["value"].t.desc, "data_offset", 6),
+    # (the partition holds two 4-byte weights, each at its own 512-byte aligned offset: 1 MiB is past its end)
+    "weight past the partition": ("v", lambda op: setattr(op.attr["value"].t.desc, "data_offset", 1 << 20),
                                   "outside the WEIGHTS_DATA"),
     "negative weight offset": ("v", lambda op: setattr(op.attr["value"].t.desc, "data_offset", -4),
                                "outside the WEIGHTS_DATA"),

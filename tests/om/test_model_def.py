@@ -87,21 +87,28 @@ def test_edges_agree_at_both_ends():
             assert ops[src].output_desc[int(idx)] == desc
 
 
-def test_const_points_into_weights_sequentially():
+def test_consts_point_into_weights_laid_out_as_ge_does():
+    """GE's ModelBuilder: the first weight at 512, each next one at the following multiple of 512, the
+    partition rounded up to 512 (the writer shifts all of them by one lead afterwards)."""
     g, values = weights_graph()
     build = graph_to_model_def(g)
-    offset = 0
+    offset = 512
     for op in build.model_def.graph[0].op:
         if op.type != "Const":
             continue
         desc = op.attr["value"].t.desc
         assert not op.attr["value"].t.data
         assert desc.data_offset == offset and desc.weight_size == values[op.name].nbytes
-        offset += desc.weight_size
+        offset = -(-(offset + desc.weight_size) // 512) * 512
     assert offset == build.weights_size
     attrs = build.model_def.attr
-    assert attrs["weight_size"].i == offset and list(attrs["om_info_list"].list.i)[0] == offset
+    assert attrs["weight_size"].i == offset and list(attrs["om_info_list"].list.i) == [offset, 0, 0, 0]
     assert list(attrs["attr_model_out_nodes_name"].list.s) == [b"mix:0", b"mix:1"]
+    chunks = build.weights
+    assert sum(len(c) if isinstance(c, bytes) else c.nbytes for c in chunks) == build.weights_size
+    build.shift_weights(100)
+    assert build.weights_size == offset + 100 and list(attrs["om_info_list"].list.i) == [offset + 100, 0, 0, 0]
+    assert [d.data_offset for d, _, _ in build.placed][0] == 612
 
 
 def test_subgraphs_become_extra_graph_defs(tmp_path):

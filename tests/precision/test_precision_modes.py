@@ -10,7 +10,7 @@ from converter.ir import DataType
 from converter.options import ConvertOptions
 from converter.runtime import Session
 from converter.verify import Tolerance, compare_arrays
-from tests.helpers import ort_run, save
+from tests.helpers import ort_run, save, weight_bytes
 from tools.make_samples import tiny_cnn
 
 FP16, FP32 = DataType.DT_FLOAT16, DataType.DT_FLOAT
@@ -66,9 +66,7 @@ def test_keep_dtype_by_name_and_type(cnn):
 def test_fp16_weights_halve_the_weight_partition(cnn, tmp_path):
     a = api.convert(ConvertOptions(framework=5, model=cnn, output=str(tmp_path / "a"), precision_mode="force_fp32"))
     b = api.convert(ConvertOptions(framework=5, model=cnn, output=str(tmp_path / "b")))
-    from converter.om.reader import om_info
-    size = lambda p: next(x["size"] for x in om_info(p)["partitions"] if x["type"] == "WEIGHTS_DATA")  # noqa
-    assert size(b) < 0.6 * size(a)
+    assert weight_bytes(b) < 0.6 * weight_bytes(a)
 
 
 def test_fp16_numbers_are_close_but_not_identical(cnn):

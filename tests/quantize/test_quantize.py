@@ -8,9 +8,10 @@ import numpy as np
 import onnx
 import pytest
 from google.protobuf import text_format
+from onnx import numpy_helper
 
 from converter import api
-from converter.om.reader import om_info
+from converter.errors import ConverterError
 from converter.options import ConvertOptions
 from converter.proto import amct_record_pb2
 from converter.quantize import quantize
@@ -19,7 +20,9 @@ from converter.quantize.check import bisect, compare
 from converter.quantize.data import BatchSource
 from converter.quantize.graphs import fp32_graph
 from converter.quantize.layers import find_layers
+from converter.quantize.rewrite import apply_record
 from converter.runtime import Session
+from tests.helpers import weight_bytes
 
 from ._models import data, small_cnn
 
@@ -92,12 +95,47 @@ def test_fake_quant_and_deploy_run_in_onnxruntime_and_match_our_runtime(quantize
     assert cos > 0.999
 
 
+def test_bias_is_int32_over_scale_d_times_scale_w(quantized):
+    """AMCT's deploy form: bias_int32 = round(bias / (scale_d * scale_w)) read through DequantizeLinear, in
+    the QDQ model (conv1's bias is its folded BatchNorm, fc's the Gemm's C) and in the int8 .om."""
+    _, res = quantized
+    inits = {t.name: numpy_helper.to_array(t) for t in onnx.load(res.deploy_onnx).graph.initializer}
+    fake = {t.name: numpy_helper.to_array(t) for t in onnx.load(res.fake_quant).graph.initializer}
+    for key in ("conv1", "fc"):
+        rec = res.records[key]
+        scale = np.float32(rec.scale_d) * np.asarray(rec.scale_w, np.float32)
+        b32 = inits[f"{key}/bias_int32"]
+        assert b32.dtype == np.int32 and np.abs(b32).max() > 10
+        np.testing.assert_array_equal(inits[f"{key}/bias_scale"].reshape(-1), scale)
+        np.testing.assert_array_equal(fake[f"{key}/bias_fake_quant"], (b32 * scale).astype(np.float32))
+    assert "conv2/bias_int32" not in inits                      # conv2 has no bias
+    graph = Session(res.om).graph
+    fed = set()
+    for op in graph.ops():
+        value = graph.const_value(graph.inputs_of(op.name)[0]) if op.type == "DequantizeLinear" else None
+        readers = graph.consumers(op.name) if value is not None and value.dtype == np.int32 else []
+        while readers:
+            c, i = readers.pop()
+            if graph.op(c).type == "Cast":                   # to fp16 (the .om's precision mode)
+                readers += graph.consumers(c)
+            else:
+                fed.add((graph.op(c).type, i))
+    assert fed == {("Conv2D", 2), ("MatMulV2", 2)}
+
+
+def test_bias_out_of_int32_range_is_refused(model_dir):
+    graph = fp32_graph(options(model_dir))
+    layers = find_layers(graph)
+    rec = qrecord.LayerRecord(1e-30, 0, [1e-12] * 8, [0] * 8)
+    with pytest.raises(ConverterError) as err:
+        apply_record(graph, layers, {"conv1": rec})
+    assert err.value.code == "E10001" and "conv1" in str(err.value) and "int32" in str(err.value)
+
+
 def test_int8_om_smaller_than_fp16_and_dump_shows_quant_ops(quantized, model_dir, tmp_path):
     _, res = quantized
     fp16 = api.convert(options(model_dir, str(tmp_path / "fp16")))
-    size = lambda p: next(x["size"] for x in __import__("converter.om.reader", fromlist=["om_info"]).om_info(p)[
-        "partitions"] if x["type"] == "WEIGHTS_DATA")
-    assert size(res.om) < size(fp16)
+    assert weight_bytes(res.om) < weight_bytes(fp16)
     dump = api.dump_json(ConvertOptions(mode=1, om=res.om, json=str(tmp_path / "q.json")))
     types = {op["type"] for g in json.load(open(dump))["graph"] for op in g["op"]}
     assert {"QuantizeLinear", "DequantizeLinear", "Conv2D"} <= types

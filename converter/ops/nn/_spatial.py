@@ -1,12 +1,12 @@
-"""Shared spatial helpers for the nn ops: layout moves, auto_pad/pads resolution, sliding windows."""
+"""Shared spatial helpers for the nn ops: layout moves, auto_pad/pads resolution, padding."""
 from __future__ import annotations
 
 import math
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from ...errors import INVALID_ARGUMENT_VALUE, GraphError
+from ..workspace import scratch
 
 CHANNELS_LAST = {"NHWC", "NDHWC", "NWC"}
 AUTO_PADS = {"NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID"}
@@ -137,23 +137,6 @@ def window_output_size(size: int, k_eff: int, stride: int, pad_begin: int, pad_e
     return out
 
 
-def sliding_windows(xp: np.ndarray, kernel, strides, dilations, out_sizes, first_axis: int = 2) -> np.ndarray:
-    """Strided view of padded xp with the windows' kernel axes appended; no copy.
-
-    Spatial axes start at ``first_axis`` (2 for channels-first, 1 for channels-last); the result has
-    the output positions in place of the spatial axes and ``*kernel`` axes at the end.
-    """
-    n = len(kernel)
-    axes = tuple(range(first_axis, first_axis + n))
-    k_eff = effective_kernel(kernel, dilations)
-    win = sliding_window_view(xp, k_eff, axis=axes)
-    index = (slice(None),) * first_axis
-    index += tuple(slice(0, (o - 1) * s + 1 if o > 0 else 0, s) for o, s in zip(out_sizes, strides))
-    index += (slice(None),) * (xp.ndim - first_axis - n)
-    index += tuple(slice(None, None, d) for d in dilations)
-    return win[index]
-
-
 def pad_spatial(x: np.ndarray, begins, ends, value=0, first_axis: int = 2) -> np.ndarray:
     """Pad the spatial axes (from ``first_axis`` on) of a tensor; negative pads crop."""
     if not any(begins) and not any(ends):
@@ -168,16 +151,22 @@ def pad_spatial(x: np.ndarray, begins, ends, value=0, first_axis: int = 2) -> np
     return np.pad(x, widths, mode="constant", constant_values=value)
 
 
-def to_channels_last(x: np.ndarray, data_format: str) -> np.ndarray:
-    """(N, *spatial, C) view of a tensor in data_format."""
-    return x if channels_last(data_format) or x.ndim < 3 else np.moveaxis(x, 1, -1)
-
-
-def from_channels_last(y: np.ndarray, data_format: str) -> np.ndarray:
-    """Back from (N, *spatial, C) to data_format (contiguous)."""
-    if channels_last(data_format) or y.ndim < 3:
-        return np.ascontiguousarray(y)
-    return np.ascontiguousarray(np.moveaxis(y, -1, 1))
+def padded(x: np.ndarray, begins, ends, value=0, first_axis: int = 2) -> np.ndarray:
+    """pad_spatial into a workspace buffer reused from call to call (its borders keep ``value``; only the
+    interior is written); x itself when there is nothing to pad."""
+    begins, ends = [int(b) for b in begins], [int(e) for e in ends]
+    if not any(begins) and not any(ends):
+        return x
+    if min(begins + ends) < 0:
+        return pad_spatial(x, begins, ends, value, first_axis)
+    shape = list(x.shape)
+    inner = [slice(None)] * x.ndim
+    for i, (b, e) in enumerate(zip(begins, ends)):
+        shape[first_axis + i] += b + e
+        inner[first_axis + i] = slice(b, b + x.shape[first_axis + i])
+    xp = scratch(f"pad{begins}{ends}@{first_axis}", tuple(shape), x.dtype, fill=value)
+    xp[tuple(inner)] = x
+    return xp
 
 
 def prod(values) -> int:

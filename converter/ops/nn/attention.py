@@ -1,5 +1,6 @@
 """Transformer ops: Attention (ONNX opset 23-25 scaled dot-product attention with KV cache, masks, sliding
-windows and grouped KV heads), RotaryEmbedding and TensorScatter (KV cache writes)."""
+windows and grouped KV heads; BLAS products, grouped heads by broadcasting instead of copies), RotaryEmbedding
+and TensorScatter (KV cache writes)."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,6 +8,7 @@ import numpy as np
 from ...errors import INVALID_ARGUMENT_VALUE, GraphError
 from ..elementwise import like, widen
 from ..registry import Attr, InferContext, desc, register, same_as_input
+from .matmul import product
 
 
 @register("RotaryEmbedding", attrs={"interleaved": Attr("bool", False), "num_heads": Attr("int", 0),
@@ -126,10 +128,11 @@ def attention(inputs, attrs):
     if nonpad is not None:
         keep = np.arange(skv) < np.asarray(nonpad).reshape(-1, 1)
         bias = bias + np.where(keep, cdt.type(0), cdt.type(-np.inf)).reshape(-1, 1, 1, skv)
-    if qf.shape[1] != kf.shape[1]:
-        reps = qf.shape[1] // kf.shape[1]
-        kf, vf = np.repeat(kf, reps, axis=1), np.repeat(vf, reps, axis=1)
-    raw = np.matmul(qf * root, np.swapaxes(kf, -1, -2) * root)
+    # grouped KV heads: the q heads of a group (B, Hkv, reps, S, D) share their k/v head by broadcasting
+    batch, heads, kv_heads = qf.shape[0], qf.shape[1], kf.shape[1]
+    grouped = (batch, kv_heads, heads // kv_heads, sq)
+    raw = product((qf * root).reshape(*grouped, -1), (np.swapaxes(kf, -1, -2) * root)[:, :, None])
+    raw = raw.reshape(batch, heads, sq, skv)
     qk = np.tanh(raw / attrs["softcap"]) * attrs["softcap"] if attrs["softcap"] > 0 else raw
     scores = qk + bias
     # what the 4th output exposes, as onnxruntime does: 0 raw q.k, 1 after softcap, 2 plus mask, 3 softmax
@@ -141,7 +144,7 @@ def attention(inputs, attrs):
     weights = np.where(np.isneginf(np.max(bias, axis=-1, keepdims=True)), 0, weights).astype(cdt, copy=False)
     if exposed is None:
         exposed = weights
-    y = np.matmul(weights, vf)
+    y = product(weights.reshape(*grouped, skv), vf[:, :, None]).reshape(batch, heads, sq, -1)
     if q.ndim == 3:
         y = np.transpose(y, (0, 2, 1, 3)).reshape(y.shape[0], y.shape[2], -1)
     return [like(y, dt), like(present_k, dt), like(present_v, dt), like(np.broadcast_to(exposed, qk.shape), dt)]

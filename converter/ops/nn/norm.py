@@ -8,6 +8,7 @@ import numpy as np
 from ..elementwise import like, widen
 from ...ir import DataType
 from ..registry import Attr, InferContext, desc, register, same_as_input
+from ..workspace import output_for, scratch
 from ._spatial import channel_axis, compute_dtype, from_nchw, to_nchw
 
 
@@ -19,12 +20,15 @@ def _per_channel(v, rank: int, axis: int, dtype) -> np.ndarray:
 
 
 def _standardize(x: np.ndarray, axes, epsilon: float, stats: bool = False):
-    """(x - mean) / sqrt(var + epsilon) over ``axes``; with ``stats`` also (mean, 1 / sqrt(var + epsilon))."""
+    """(x - mean) / sqrt(var + epsilon) over ``axes``, in a workspace output (in place of x when donated); with
+    ``stats`` also (mean, 1 / sqrt(var + epsilon))."""
     mean = x.mean(axis=axes, keepdims=True)
-    centered = x - mean
-    var = np.mean(centered * centered, axis=axes, keepdims=True)
-    std = np.sqrt(var + epsilon)
-    return (centered / std, mean, 1 / std) if stats else centered / std
+    centered = np.subtract(x, mean, out=output_for((x,), x.shape, x.dtype))
+    var = np.mean(np.square(centered, out=scratch("norm.square", x.shape, x.dtype)), axis=axes, keepdims=True)
+    var += epsilon
+    std = np.sqrt(var, out=var)
+    centered /= std
+    return (centered, mean, 1 / std) if stats else centered
 
 
 @register("BatchNorm", attrs={"epsilon": Attr("float", 1e-5), "data_format": Attr("str", "NCHW")},
@@ -111,9 +115,9 @@ def layer_norm(inputs, attrs):
     cdt = compute_dtype(x.dtype)
     axis = attrs["axis"] % x.ndim
     y, mean, inv_std = _standardize(x.astype(cdt, copy=False), tuple(range(axis, x.ndim)), attrs["epsilon"], True)
-    y = y * np.asarray(gamma, cdt)
+    y *= np.asarray(gamma).astype(cdt, copy=False)
     if beta is not None:
-        y = y + np.asarray(beta, cdt)
+        y += np.asarray(beta).astype(cdt, copy=False)
     y = y.astype(x.dtype, copy=False)
     if not attrs["stats"]:
         return y

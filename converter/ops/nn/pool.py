@@ -8,7 +8,8 @@ from ...errors import INVALID_ARGUMENT_VALUE, UNSUPPORTED_OP, GraphError
 from ...ir import DataType, to_numpy
 from ..elementwise import like, widen
 from ..registry import Attr, InferContext, desc, flat_ints, register
-from ._spatial import (WindowParams, channels_last, compute_dtype, effective_kernel, from_nchw, pad_spatial,
+from ..workspace import empty
+from ._spatial import (WindowParams, channels_last, compute_dtype, effective_kernel, from_nchw, pad_spatial, padded,
                        resolve_pads, shape_from_nchw, shape_to_nchw, to_nchw, window_output_size)
 
 
@@ -52,7 +53,8 @@ def reduce_windows(xp: np.ndarray, geo: PoolGeometry, combine, out=None) -> np.n
         where = tuple(slice(p * d, p * d + (o - 1) * s + 1, s) for p, (d, o, s) in zip(pos, steps))
         part = xp[(slice(None), slice(None)) + where]
         if out is None:
-            out = part.copy()
+            out = empty(part.shape, part.dtype)
+            np.copyto(out, part)
         else:
             combine(out, part, out=out)
     return out
@@ -61,7 +63,7 @@ def reduce_windows(xp: np.ndarray, geo: PoolGeometry, combine, out=None) -> np.n
 def _pad_for_pool(x: np.ndarray, geo: PoolGeometry, value) -> np.ndarray:
     n = len(geo.kernel)
     ends = [e + extra for e, extra in zip(geo.pads[n:], geo.extra)]
-    return pad_spatial(x, geo.pads[:n], ends, value)
+    return padded(x, geo.pads[:n], ends, value)
 
 
 def _lowest(dtype):
