@@ -7,8 +7,8 @@ Families (each op count is the number of ONNX nodes):
 - const_per_op:  a chain where every op reads its own small constant
 
 Each conversion runs `python -m converter` in a child process (default precision); the line per model gives
-the child's wall time, CPU time (user+system: steadier than wall on a shared machine), peak RSS and the wall
-time per op. ``--phases FAMILY:OPS`` converts one model in this process and prints the CPU time of each phase
+the child's wall time, CPU time (user+system: steadier than wall on a shared machine), peak RSS, and the wall
+and CPU time per op; the load averages are printed before and after (wall time per op grows with them). ``--phases FAMILY:OPS`` converts one model in this process and prints the CPU time of each phase
 (import, frontend, every pass, writing). ``--profile FAMILY:OPS`` converts one model in this process under cProfile instead and prints the
 functions with the most cumulative and own time.
 
@@ -140,6 +140,14 @@ def run_child(cmd: list, cwd: str) -> tuple:
     return run.wall, run.cpu, run.peak_mib
 
 
+def _load() -> str:
+    """The 1/5/15-minute load averages: on a shared machine wall time grows with them, CPU time much less."""
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
 def profile(family: str, ops: int, work: str, precision: str | None, top: int = 30) -> None:
     """Convert one model in this process under cProfile; print the top functions."""
     import cProfile
@@ -213,7 +221,9 @@ def main() -> None:
             family, ops = a.phases.split(":")
             phases(family, int(ops), work, a.precision)
             return
-        print(f"{'family':<14}{'ops':>7}{'wall s':>9}{'cpu s':>8}{'MiB':>7}{'ms/op':>8}  (median of {a.repeat})")
+        print(f"load average {_load()} at the start")
+        print(f"{'family':<14}{'ops':>7}{'wall s':>9}{'cpu s':>8}{'MiB':>7}{'ms/op':>8}{'cpu ms/op':>10}"
+              f"  (median of {a.repeat})")
         for family in a.families.split(","):
             for ops in (int(s) for s in a.sizes.split(",")):
                 path = os.path.join(work, f"{family}_{ops}.onnx")
@@ -223,8 +233,9 @@ def main() -> None:
                 runs = sorted(run_child(convert_cmd(path, os.path.join(work, "out"), a.precision, a.python), work)
                               for _ in range(a.repeat))
                 wall, cpu, rss = runs[len(runs) // 2]
-                print(f"{family:<14}{nodes:>7}{wall:>9.2f}{cpu:>8.2f}{rss:>7.0f}{1000 * wall / nodes:>8.3f}",
-                      flush=True)
+                print(f"{family:<14}{nodes:>7}{wall:>9.2f}{cpu:>8.2f}{rss:>7.0f}{1000 * wall / nodes:>8.3f}"
+                      f"{1000 * cpu / nodes:>10.3f}", flush=True)
+        print(f"load average {_load()} at the end")
     finally:
         if not a.keep:
             shutil.rmtree(work, ignore_errors=True)

@@ -55,17 +55,17 @@ class ModelDefBuild:
     lead: int = 0
 
     @property
-    def weights(self) -> list:
-        """The chunks of WEIGHTS_DATA: zero padding and weight arrays, weights_size bytes in all."""
-        chunks, at = [], 0
+    def weights(self):
+        """The chunks of WEIGHTS_DATA: zero padding and weight arrays, weights_size bytes in all. An iterator:
+        each padding is made as the writer reaches it (a list of them would hold up to 511 bytes per weight)."""
+        at = 0
         for _, value, offset in self.placed:
             if offset > at:
-                chunks.append(bytes(offset - at))
-            chunks.append(value)
+                yield bytes(offset - at)
+            yield value
             at = offset + value.nbytes
         if self.weights_size > at:
-            chunks.append(bytes(self.weights_size - at))
-        return chunks
+            yield bytes(self.weights_size - at)
 
     def shift_weights(self, lead: int) -> None:
         """Put every weight ``lead`` bytes (0 <= lead < WEIGHT_ALIGN) after its GE position."""
@@ -158,14 +158,15 @@ class _ModelWriter:
         out = op.outputs[0] if op.outputs else TensorDesc()
         dtype, shape = from_numpy(value.dtype), tuple(value.shape)
         written = self.output_descs.get((op.name, 0))
+        desc = tdef.desc
         if written is not None and out.dtype == dtype and out.shape == shape:
-            tdef.desc.CopyFrom(written)   # the output desc says it all
+            desc.CopyFrom(written)   # the output desc says it all
         else:
-            desc_to_proto(out.copy(dtype=dtype, shape=shape), tdef.desc)
+            desc_to_proto(out.copy(dtype=dtype, shape=shape), desc)
         data = to_bytes(value) if is_ml_dtype(value.dtype) else value  # narrow types as files store them
-        tdef.desc.data_offset = self.offset
-        tdef.desc.weight_size = data.nbytes
-        self.placed.append((tdef.desc, data, self.offset))
+        desc.data_offset = self.offset
+        desc.weight_size = data.nbytes
+        self.placed.append((desc, data, self.offset))
         self.offset = _align(self.offset + data.nbytes)
 
     @property

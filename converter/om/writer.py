@@ -27,19 +27,18 @@ def _is_dynamic(graph: Graph) -> bool:
 
 def _model_bytes_for_aligned_weights(build: ModelDefBuild) -> bytes:
     """The serialized ModelDef, after shifting the weights so that each starts at a multiple of
-    WEIGHT_ALIGN in the file (WEIGHTS_DATA follows the header, the table and these bytes)."""
-    model_bytes = build.model_def.SerializeToString(deterministic=True)
+    WEIGHT_ALIGN in the file (WEIGHTS_DATA follows the header, the table and these bytes). The lead comes
+    from the ModelDef's size, which the shift keeps (see ModelDefBuild): the model is serialized once, and
+    no second copy of its bytes is held."""
     if not build.placed:
-        return model_bytes
+        return build.model_def.SerializeToString(deterministic=True)
+    size = build.model_def.ByteSize()
     table = len(pack_table64([PartitionSource(PartitionType.MODEL_DEF, 1, []),
                               PartitionSource(PartitionType.WEIGHTS_DATA, 1, [])]))
-    lead = -(HEADER_SIZE + table + len(model_bytes)) % WEIGHT_ALIGN
-    if lead != build.lead:
-        build.shift_weights(lead)
-        shifted = build.model_def.SerializeToString(deterministic=True)
-        if len(shifted) != len(model_bytes):   # cannot happen (see ModelDefBuild): offsets keep their varint sizes
-            raise ConverterError(INTERNAL_ERROR, "aligning the weights changed the ModelDef's size")
-        model_bytes = shifted
+    build.shift_weights(-(HEADER_SIZE + table + size) % WEIGHT_ALIGN)
+    model_bytes = build.model_def.SerializeToString(deterministic=True)
+    if len(model_bytes) != size:   # cannot happen (see ModelDefBuild): offsets keep their varint sizes
+        raise ConverterError(INTERNAL_ERROR, "aligning the weights changed the ModelDef's size")
     return model_bytes
 
 

@@ -68,3 +68,51 @@ def test_runtime_weights_are_aligned_views_of_the_file(tmp_path):
     session = Session(path)
     consts = [op.value for op in session.graph.ops() if op.type == "Const"]
     assert consts and all(v.flags.aligned and v.ctypes.data % 512 == 0 and v.base is not None for v in consts)
+
+
+class _CountingModelDef:
+    """A ModelDef that counts its serializations (everything else goes to the real message)."""
+
+    def __init__(self, model):
+        self.model, self.serialized = model, 0
+
+    def SerializeToString(self, **kw):
+        self.serialized += 1
+        return self.model.SerializeToString(**kw)
+
+    def __getattr__(self, name):
+        return getattr(self.model, name)
+
+
+def test_the_model_def_is_serialized_once_when_the_weights_shift():
+    """The lead comes from the ModelDef's size (ByteSize), so the big model bytes exist once, not twice while
+    the shifted copy is made (a 64k-op model held two copies of tens of MiB)."""
+    from converter.om.model_def import graph_to_model_def
+    from converter.om.writer import _model_bytes_for_aligned_weights
+    leads = set()
+    for i in range(8):   # names move the size, hence the lead
+        build = graph_to_model_def(_many_weights("g" * (1 + 13 * i), [1, 300, 7]))
+        reference = build.model_def.SerializeToString(deterministic=True)
+        build.model_def = counting = _CountingModelDef(build.model_def)
+        data = _model_bytes_for_aligned_weights(build)
+        assert counting.serialized == 1 and len(data) == len(reference)
+        leads.add(build.lead)
+    assert len(leads) > 1 and leads != {0}
+
+
+def test_weight_chunks_are_made_as_they_are_written():
+    """WEIGHTS_DATA comes as an iterator (each zero padding made when the writer reaches it, not one per weight
+    all held at once); joined, it puts every weight at its data_offset with zeros in between."""
+    from converter.om.model_def import graph_to_model_def
+    build = graph_to_model_def(_many_weights("g", [1, 300, 5000, 7]))
+    build.shift_weights(100)
+    chunks = build.weights
+    assert iter(chunks) is chunks
+    data = b"".join(bytes(memoryview(c).cast("B")) if not isinstance(c, bytes) else c for c in chunks)
+    assert len(data) == build.weights_size
+    at = 0
+    for desc, value, offset in build.placed:
+        assert desc.data_offset == offset and data[at:offset] == bytes(offset - at)
+        assert data[offset:offset + value.nbytes] == value.tobytes()
+        at = offset + value.nbytes
+    assert data[at:] == bytes(len(data) - at)
