@@ -3,12 +3,14 @@ kernels: one op (``infer_op``, used by frontends and passes) or a whole graph un
 (``infer_graph``, the shape-inference pass and the bodies of If/Loop ops)."""
 from __future__ import annotations
 
+from math import prod
+
 import numpy as np
 
 from ..errors import INTERNAL_ERROR, INVALID_ARGUMENT_VALUE, TENSOR_TOO_LARGE, ConverterError, GraphError
 from ..ir import DataType, Graph, Op, TensorDesc, from_numpy, to_numpy
 from ..ir.inline import inline_graph
-from ..ir.sizes import check_tensor_bytes, element_count, is_allocation_failure
+from ..ir.sizes import MAX_ITEMSIZE, MAX_TENSOR_BYTES, check_tensor_bytes, element_count, is_allocation_failure
 from . import fold_budget
 from .control import scan_axis
 from .registry import InferContext, get, run_kernel, with_trait
@@ -239,8 +241,11 @@ def check_output_sizes(op, descs) -> None:
     """TENSOR_TOO_LARGE (before anything is allocated) when a static output shape holds more bytes than a
     device has (ir.sizes.MAX_TENSOR_BYTES); the shape's dims are counted exactly."""
     for i, d in enumerate(descs):
-        if d is None or d.shape is None or any(int(x) < 0 for x in d.shape):
+        if d is None or d.shape is None:
             continue
+        dims = [int(x) for x in d.shape]
+        if any(x < 0 for x in dims) or prod(dims) * MAX_ITEMSIZE <= MAX_TENSOR_BYTES:
+            continue   # unknown dims, or small enough whatever its type (the common case: no message built)
         what = (f"model input '{op.name}'" if op.type == "Data" else f"op '{op.name}' ({op.type}): output {i}") \
             + f", shape {list(d.shape)},"
         try:

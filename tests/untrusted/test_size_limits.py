@@ -13,6 +13,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 from converter.api import build_graph, convert
 from converter.errors import ConverterError
+from converter.ir import DataType
 from converter.ir.sizes import MAX_TENSOR_BYTES
 from converter.ops.fold_budget import FOLD_GRAPH_BYTES, FOLD_MAX_BYTES
 from converter.options import ConvertOptions
@@ -187,3 +188,22 @@ def test_caffe_blob_dims_are_counted_exactly(tmp_path, dims):
     with pytest.raises(ConverterError) as exc:
         build_graph(ConvertOptions(framework=0, model=str(proto), weight=str(tmp_path / "n.caffemodel")))
     assert exc.value.code != "E19999", exc.value
+
+
+@pytest.mark.parametrize("dtype, count, refused", [
+    (DataType.DT_DOUBLE, 1 << 30, False), (DataType.DT_DOUBLE, (1 << 30) + 1, True),
+    (DataType.DT_FLOAT16, 1 << 32, False), (DataType.DT_FLOAT16, (1 << 32) + 1, True),
+    (DataType.DT_COMPLEX128, (1 << 29) + 1, True), (DataType.DT_INT8, (1 << 33) + 1, True)])
+def test_output_size_limit_at_its_bound(dtype, count, refused):
+    """check_output_sizes at exactly the device's bytes and one element past, for narrow and wide types (its
+    quick path skips only what no type could make too large)."""
+    from converter.errors import GraphError
+    from converter.ir import Op, TensorDesc
+    from converter.ops.inference import check_output_sizes
+    desc = TensorDesc(dtype=dtype, shape=(1, count))
+    op = Op("big", "Identity", outputs=[desc])
+    if refused:
+        with pytest.raises(GraphError, match="more than the"):
+            check_output_sizes(op, [desc])
+    else:
+        check_output_sizes(op, [desc])
