@@ -58,6 +58,7 @@ class Graph:
         self._net_output: str | None = None
         self.attrs: dict = {}   # GraphDef attrs written to the .om
         self.meta: dict = {}    # conversion bookkeeping (framework, opset, warnings, model attrs); not written
+        self.infer_memo = None  # shape-inference results by what they depend on (ops.infer_memo), made on first use
 
     # ---- building -------------------------------------------------------------------------
     def add(self, op: Op, inputs: Iterable[Ref | None] = ()) -> Op:

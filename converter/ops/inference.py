@@ -13,6 +13,7 @@ from ..ir.inline import inline_graph
 from ..ir.sizes import MAX_ITEMSIZE, MAX_TENSOR_BYTES, check_tensor_bytes, element_count, is_allocation_failure
 from . import fold_budget
 from .control import scan_axis
+from .infer_memo import MISS, InferMemo
 from .registry import InferContext, get, run_kernel, with_trait
 
 MAX_ROUNDS = 8      # whole-graph rounds before infer_graph gives up on reaching a fixed point
@@ -320,21 +321,41 @@ def infer_op(graph: Graph, op, fold: bool = True, warn=None) -> bool:
         descs.append(src.outputs[r[1]])
         values.append(src.value if src.type == "Const" else None)
         foldable = foldable and values[-1] is not None
-    attrs = spec.normalize(op.attrs, op.name)
     if fold and "never_fold" not in spec.traits:
         if foldable and any(r is not None for r in refs):
-            folded, new = _try_fold(graph, op, spec, refs, values, attrs)
+            folded, new = _try_fold(graph, op, spec, refs, values, spec.normalize(op.attrs, op.name))
             if folded:
                 return True
             return False if new is None else _set_outputs(op, [(n.dtype, n.shape) for n in new])
         if "shape_only" in spec.traits and descs and descs[0] is not None and descs[0].is_static:
-            outs = run_kernel(spec, [shape_dummy(descs[0])] + values[1:], attrs)
+            outs = run_kernel(spec, [shape_dummy(descs[0])] + values[1:], spec.normalize(op.attrs, op.name))
             _fold_outputs(graph, op, outs)
             return True
-    new = _infer_descs(spec, op, descs, values, attrs)
-    if new is None:
-        return False
-    return _set_outputs(op, [(n.dtype, n.shape) for n in new])
+    new = _inferred(graph, spec, op, descs, values)
+    return False if new is None else _set_outputs(op, new)
+
+
+def _inferred(graph: Graph, spec, op, descs: list, values: list):
+    """(dtype, shape) per output by op's infer function, or None when it has none; a result the graph's
+    InferMemo kept for the same key is reused (see ops.infer_memo)."""
+    if spec.infer is None:
+        spec.normalize(op.attrs, op.name)   # attrs that do not fit are refused all the same
+        return None
+    memo = graph.infer_memo
+    if memo is None:
+        memo = graph.infer_memo = InferMemo()
+    key = memo.key(op, descs)
+    if key is not None:
+        found = memo.get(key, values)
+        if found is not MISS:
+            return found
+    ctx = InferContext(op, descs, values, spec.normalize(op.attrs, op.name))
+    new = spec.infer(ctx)
+    check_output_sizes(op, new)
+    result = tuple((int(n.dtype), None if n.shape is None else tuple(map(int, n.shape))) for n in new)
+    if key is not None:
+        memo.put(key, values, ctx.read_values, result)
+    return result
 
 
 def infer_op_named(graph: Graph, op, fold: bool = True, warn=None) -> bool:

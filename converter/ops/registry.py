@@ -37,14 +37,24 @@ class Attr:
     doc: str = ""
 
 
-@dataclass
 class InferContext:
-    """What shape inference may look at: the op, its input descs, and constant input values."""
+    """What shape inference may look at: the op, its input descs, and constant input values. Whether the infer
+    function looked at the values at all is recorded (``read_values``): a result that did not depend on them is
+    reused for ops with other values (ops.infer_memo)."""
 
-    op: Any
-    inputs: list          # TensorDesc | None per input
-    values: list          # np.ndarray | None per input (known constant values)
-    attrs: dict           # attrs with defaults filled in
+    __slots__ = ("op", "inputs", "_values", "attrs", "read_values")
+
+    def __init__(self, op: Any, inputs: list, values: list, attrs: dict):
+        self.op = op
+        self.inputs = inputs        # TensorDesc | None per input
+        self._values = values       # np.ndarray | None per input (known constant values)
+        self.attrs = attrs          # attrs with defaults filled in
+        self.read_values = False
+
+    @property
+    def values(self) -> list:
+        self.read_values = True
+        return self._values
 
     def shape(self, i: int):
         """Input i's shape; None when it is unknown or the (optional) input is absent."""
