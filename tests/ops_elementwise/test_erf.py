@@ -59,3 +59,33 @@ def test_erf_and_gelu_kernels(dtype):
     want = 0.5 * x.astype(np.float64) * (1 + EXACT(x.astype(np.float64) / math.sqrt(2)).astype(np.float64))
     np.testing.assert_allclose(y.astype(np.float64), want, rtol=1e-6 if dtype == np.float32 else 2e-3,
                                atol=1e-7 if dtype == np.float32 else 2e-3)
+
+
+def test_fp32_erf_over_random_bit_patterns():
+    """Every table interval class: random fp32 bit patterns (subnormals, huge values, inf, NaN payloads)."""
+    bits = np.random.default_rng(7).integers(0, 1 << 32, 600_000, dtype=np.uint64).astype(np.uint32)
+    x = bits.view(np.float32)
+    got = special.erf(x)
+    nan = np.isnan(x)
+    assert np.isnan(got[nan]).all() and not np.isnan(got[~nan]).any()
+    exact = EXACT(x[~nan].astype(np.float64)).astype(np.float64)
+    rounded = exact.astype(np.float32)
+    ulps = np.abs(got[~nan].astype(np.float64) - rounded) / np.spacing(np.abs(rounded)).astype(np.float64)
+    assert ulps.max() <= 1 and np.count_nonzero(ulps) < 1e-4 * x.size
+    np.testing.assert_array_equal(np.signbit(got[~nan]), np.signbit(x[~nan]))
+
+
+def test_signalling_nan_and_nans_that_share_the_interval_of_inf():
+    x = np.array([0x7F800001, 0xFF800001, 0x7F80FFFF, 0x7FC00000, 0x7F800000, 0xFF800000], np.uint32).view(np.float32)
+    got = special.erf(x)
+    assert np.isnan(got[:4]).all() and got[4] == 1 and got[5] == -1
+
+
+def test_fp16_rounds_once_from_the_exact_value_and_long_inputs_cross_chunks():
+    x16 = np.arange(-(1 << 15), 1 << 15, dtype=np.int64).astype(np.uint16).view(np.float16)   # every fp16
+    x16 = x16[np.isfinite(x16)]
+    got = special.erf(x16)
+    assert got.dtype == np.float16 and got.size > special.CHUNK
+    np.testing.assert_array_equal(got, EXACT(x16.astype(np.float64)).astype(np.float64).astype(np.float16))
+    x = np.linspace(-5, 5, 3 * special.CHUNK + 17, dtype=np.float32)
+    np.testing.assert_array_equal(special.erf(x), np.concatenate([special.erf(x[:1000]), special.erf(x[1000:])]))
