@@ -162,26 +162,6 @@ def _infer_scan(graph: Graph, op, warn) -> bool:
     return _set_outputs(op, states + scans)
 
 
-def _fold_if(graph: Graph, op) -> bool:
-    """An If whose condition is a constant by now is replaced by the branch it takes (inlined, one Identity
-    per output keeping the If's output descs): the other branch may not even fit the shapes it would see."""
-    refs = graph.inputs_of(op.name)
-    cond = graph.const_value(refs[0]) if refs and refs[0] is not None else None
-    if cond is None or np.size(cond) != 1:
-        return False
-    branch = op.subgraphs["then_branch" if bool(np.asarray(cond).reshape(-1)[0]) else "else_branch"]
-    results = inline_graph(graph, branch, refs[1:], op.name)
-    consumers = {i: graph.consumers(op.name, i) for i in range(len(op.outputs))}
-    outputs = [d.copy() for d in op.outputs]
-    graph.remove(op.name)
-    for i, ref in enumerate(results):
-        out = graph.add(Op(graph.unique_name(f"{op.name}_out{i}"), "Identity", {}, [outputs[i]], source=op.source),
-                        [ref])
-        for v, k in consumers.get(i, ()):
-            graph.connect((out.name, 0), v, k)
-    return True
-
-
 def _infer_sequence_map(graph: Graph, op, warn) -> bool:
     """SequenceMap: the body sees one element of each sequence input (other inputs whole); each body output
     becomes a sequence of its dtype."""
@@ -305,8 +285,6 @@ def infer_op(graph: Graph, op, fold: bool = True, warn=None) -> bool:
     """Infer one op's outputs (or fold it into Consts, within the fold budget). Returns True if something
     changed. ``warn`` receives a message when the body of an If/Loop does not settle within MAX_ROUNDS."""
     if op.subgraphs:
-        if fold and op.type == "If" and _fold_if(graph, op):
-            return True
         return _infer_subgraph_op(graph, op, warn)
     spec = get(op.type)
     refs = graph.inputs_of(op.name)
