@@ -7,7 +7,7 @@ import numpy as np
 from ..errors import INVALID_ARGUMENT_VALUE, GraphError
 from ..ir import to_numpy
 from .elementwise import like
-from .registry import Attr, InferContext, broadcast, desc, register, same_as_input
+from .registry import Attr, broadcast, desc, register, same_as_input
 
 _BITWISE = {"BitwiseAnd": (np.bitwise_and, "a & b"), "BitwiseOr": (np.bitwise_or, "a | b"),
             "BitwiseXor": (np.bitwise_xor, "a ^ b"), "LeftShift": (np.left_shift, "a << b"),

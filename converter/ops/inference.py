@@ -8,7 +8,7 @@ from math import prod
 import numpy as np
 
 from ..errors import INTERNAL_ERROR, INVALID_ARGUMENT_VALUE, TENSOR_TOO_LARGE, ConverterError, GraphError
-from ..ir import DataType, Graph, Op, TensorDesc, from_numpy, to_numpy
+from ..ir import DataType, Graph, TensorDesc, from_numpy, to_numpy
 from ..ir.inline import inline_graph
 from ..ir.sizes import MAX_ITEMSIZE, MAX_TENSOR_BYTES, check_tensor_bytes, element_count, is_allocation_failure
 from . import fold_budget

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import INVALID_ARGUMENT_VALUE, UNSUPPORTED_OP, GraphError
+from ..errors import INVALID_ARGUMENT_VALUE, GraphError
 from ..ir import DataType, from_numpy, to_numpy
 from ..ir.dtypes import is_ml_dtype, is_narrow_float
 from .casting import cast_to

@@ -1,7 +1,6 @@
 """Tensors whose values sit in the typed fields (float_data, int32_data, ...) rather than raw_data decode, with
 our compiled onnx.proto and no onnx package, to what onnx.numpy_helper gives: every type we read, the narrow
 ones included (bfloat16 and float8 bit patterns, 4- and 2-bit values packed in int32_data)."""
-import numpy as np
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 

@@ -2,7 +2,6 @@
 sees has changed (input shapes and dtypes, rewiring, its attrs, even changed in place, constant values it reads,
 its own output descs), and a result is reused only for exactly the same facts; the memo's answers equal what
 inference computes on converted models."""
-import os
 
 import numpy as np
 import pytest
