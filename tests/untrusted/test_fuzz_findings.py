@@ -508,3 +508,19 @@ def test_om_if_branch_that_gives_fewer_outputs_than_the_if_has(tmp_path):
     with pytest.raises(ConverterError) as exc:
         Session(om)
     assert exc.value.code == "E10003" and "gives 0 outputs" in exc.value.message
+
+
+def test_om_arithmetic_op_without_inputs_is_not_exported(mlp_om, tmp_path):
+    """An .om Add left with no input at all: export asked numpy for the result type of no dtype (a ValueError
+    traceback; fuzz seed 7 case 2727)."""
+    from converter.api import export_onnx
+
+    def damage(op):
+        op.type = "Add"
+        op.ClearField("input")
+    rewrite_om(mlp_om, _set("relu", damage))
+    out = tmp_path / "m.onnx"
+    with pytest.raises(ConverterError) as exc:
+        export_onnx(mlp_om, str(out))
+    assert exc.value.code == "E10003" and "'relu' (Add) has no inputs" in exc.value.message
+    assert not out.exists()
