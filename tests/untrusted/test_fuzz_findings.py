@@ -63,6 +63,16 @@ def test_batchnorm_parameters_of_another_length(tmp_path):
     assert _code(_build(_onnx(tmp_path, nodes, [_vi("x", [1, 3, 4, 4])], inits))) == "E10001"
 
 
+@pytest.mark.parametrize("constant", [False, True])
+def test_batchnorm_of_a_rank_1_input(tmp_path, constant):
+    """BatchNormalization of a rank-1 tensor (no channel axis): folding its constant input indexed axis 1 of
+    a 1-D tensor (E19999; fuzz seed 2027 case 9877), and inference let it through."""
+    nodes = [helper.make_node("BatchNormalization", ["x", "s", "b", "m", "v"], ["y"])]
+    inits = [_f32(n, [4]) for n in ("s", "b", "m", "v")] + ([_f32("x", [4])] if constant else [])
+    inputs = [] if constant else [_vi("x", [4])]
+    assert _code(_build(_onnx(tmp_path, nodes, inputs, inits))) == "E10001"
+
+
 def test_loop_body_that_does_not_fit_its_inputs(tmp_path):
     body = helper.make_graph([helper.make_node("Identity", ["cond"], ["cond_out"])], "body",
                              [helper.make_tensor_value_info("i", TensorProto.INT64, []),

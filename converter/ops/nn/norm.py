@@ -33,9 +33,12 @@ def _standardize(x: np.ndarray, axes, epsilon: float, stats: bool = False):
 
 
 def _batch_norm_infer(ctx: InferContext):
-    """x's shape; scale, offset, mean and variance must hold one value per channel (when known)."""
+    """x's shape (rank 2 at least); scale, offset, mean and variance must hold one value per channel (when known)."""
     shape = ctx.shape(0)
-    if shape is not None and len(shape) >= 2:
+    if shape is not None and len(shape) < 2:
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"BatchNorm '{ctx.op.name}': the input has shape {list(shape)}; "
+                         "it needs at least a batch and a channel axis (N, C, ...)", node=ctx.op.name)
+    if shape is not None:
         channels = shape[channel_axis(ctx.attrs.get("data_format", "NCHW"), len(shape))]
         for i, what in enumerate(("scale", "offset", "mean", "variance"), 1):
             p = ctx.shape(i)
