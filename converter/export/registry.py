@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import INVALID_OM_FILE, OmFormatError
 from ..ir import DataType, TensorDesc
 from .builder import OnnxGraph, numpy_of, onnx_type
 
@@ -68,7 +69,11 @@ class Emit:
         return self.descs[i] if i < len(self.descs) else None
 
     def dtype(self, i: int) -> int:
-        return int(self.desc(i).dtype)
+        d = self.desc(i)
+        if d is None:   # an emitter reads the type of an input the op must have: a damaged or crafted .om
+            raise OmFormatError(INVALID_OM_FILE, f"op '{self.op.name}' ({self.op.type}) has no input {i} (the "
+                                "offline model is damaged)", node=self.op.name)
+        return int(d.dtype)
 
     def shape(self, i: int):
         d = self.desc(i)

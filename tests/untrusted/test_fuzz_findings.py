@@ -534,3 +534,15 @@ def test_om_arithmetic_op_without_inputs_is_not_exported(mlp_om, tmp_path):
         export_onnx(mlp_om, str(out))
     assert exc.value.code == "E10003" and "'relu' (Add) has no inputs" in exc.value.message
     assert not out.exists()
+
+
+def test_om_compare_op_missing_an_input_is_not_exported(mlp_om, tmp_path):
+    """An .om Greater with one input: its emitter read the type of input 1 (an AttributeError traceback; fuzz
+    seed 99 case 2433)."""
+    from converter.api import export_onnx
+    rewrite_om(mlp_om, _set("relu", lambda op: setattr(op, "type", "Greater")))
+    out = tmp_path / "m.onnx"
+    with pytest.raises(ConverterError) as exc:
+        export_onnx(mlp_om, str(out))
+    assert exc.value.code == "E10003" and "'relu' (Greater) has no input 1" in exc.value.message
+    assert not out.exists()
