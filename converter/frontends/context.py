@@ -11,7 +11,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..errors import INTERNAL_ERROR, INVALID_ARGUMENT_VALUE, UNSUPPORTED_OP, ConverterError, GraphError
+from ..errors import (INTERNAL_ERROR, INVALID_ARGUMENT_VALUE, TENSOR_TOO_LARGE, UNSUPPORTED_OP, ConverterError,
+                      GraphError)
+from ..ir.sizes import is_allocation_failure
 from .builder import GraphBuilder
 
 
@@ -196,5 +198,8 @@ def call_handler(handler: Callable, ctx: HandlerContext) -> list:
     except ConverterError:
         raise
     except Exception as exc:
+        if is_allocation_failure(exc):   # sizes from the model that no check of ours foresaw: the model's fault
+            raise GraphError(TENSOR_TOO_LARGE, f"{ctx.where()}: converting it needs more memory than this machine "
+                             "has; is the model file damaged?", node=ctx.name) from exc
         raise GraphError(INTERNAL_ERROR, f"internal error while converting {ctx.where()}: {type(exc).__name__}: "
                          f"{exc}; please report it with the model", node=ctx.name) from exc

@@ -12,6 +12,7 @@ from ..errors import INVALID_ARGUMENT_VALUE, TENSOR_TOO_LARGE, GraphError
 
 INT64_MAX = 2**63 - 1
 MAX_TENSOR_BYTES = 8 << 30      # 8 GiB: an Ascend 310's device memory
+MAX_ARRAY_RANK = 64             # numpy's limit on dims (NPY_MAXDIMS): no tensor we compute has more
 MAX_ITEMSIZE = 16               # the widest element of any DataType (complex128): a bound for quick checks
 
 

@@ -73,6 +73,14 @@ def test_batchnorm_of_a_rank_1_input(tmp_path, constant):
     assert _code(_build(_onnx(tmp_path, nodes, inputs, inits))) == "E10001"
 
 
+def test_softmax_axis_beyond_any_rank(tmp_path):
+    """Softmax (opset 11) with axis 2**32 on an input of unknown rank: the handler built a list of 2**32 zeros
+    (MemoryError, E19999; fuzz seed 6 case 4255)."""
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, None)
+    nodes = [helper.make_node("Softmax", ["x"], ["y"], axis=2 ** 32)]
+    assert _code(_build(_onnx(tmp_path, nodes, [x], opset=11))) == "E10001"
+
+
 def test_loop_body_that_does_not_fit_its_inputs(tmp_path):
     body = helper.make_graph([helper.make_node("Identity", ["cond"], ["cond_out"])], "body",
                              [helper.make_tensor_value_info("i", TensorProto.INT64, []),
@@ -546,3 +554,22 @@ def test_om_compare_op_missing_an_input_is_not_exported(mlp_om, tmp_path):
         export_onnx(mlp_om, str(out))
     assert exc.value.code == "E10003" and "'relu' (Greater) has no input 1" in exc.value.message
     assert not out.exists()
+
+
+@pytest.mark.parametrize("failure", [MemoryError(), ValueError("array is too big; `arr.size * arr.dtype.itemsize` "
+                                                               "is larger than the maximum possible size.")])
+def test_a_handler_running_out_of_memory_blames_the_model(failure):
+    """A frontend handler that runs out of memory on sizes taken from the model is E10001, not E19999."""
+    from converter.frontends.context import call_handler
+
+    class Ctx:
+        name = "n"
+
+        def where(self):
+            return "node 'n' (Softmax)"
+
+    def handler(ctx):
+        raise failure
+    with pytest.raises(ConverterError) as exc:
+        call_handler(handler, Ctx())
+    assert exc.value.code == "E10001" and "more memory than this machine has" in exc.value.message

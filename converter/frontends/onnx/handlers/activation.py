@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ....ir.sizes import MAX_ARRAY_RANK
 from ..registry import NodeContext, onnx_op
 from .elementwise import emit_one_to_one, known_dtype
 
@@ -58,6 +59,8 @@ def coerced_softmax(ctx: NodeContext, canonical: str) -> list:
         return ctx.op("Reshape", [y, ctx.const(np.array(shape, np.int64), "_out_shape")])
     if axis < 0:
         raise ctx.fail(f"axis {axis} needs the input rank; give the input shapes with --input_shape")
+    if axis >= MAX_ARRAY_RANK:   # no tensor has that many dims (and [0] * axis below would be that long)
+        raise ctx.fail(f"axis {axis} is beyond the {MAX_ARRAY_RANK} dims a tensor can have")
     # Unknown dims: keep the leading `axis` dims (Reshape 0 = copy), flatten the rest, restore via Shape.
     flat = ctx.op("Reshape", [x, ctx.const(np.array([0] * axis + [-1], np.int64), "_flat_shape")],
                   suffix="_flat", n_out=1)[0]
