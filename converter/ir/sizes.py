@@ -53,9 +53,3 @@ def is_allocation_failure(exc: BaseException) -> bool:
     return isinstance(exc, MemoryError) or (isinstance(exc, ValueError)
                                             and any(text in str(exc) for text in NUMPY_SIZE_REFUSALS))
 
-
-def checked_size(shape, itemsize: int, what: str, *, code: str = INVALID_ARGUMENT_VALUE, error=GraphError) -> int:
-    """element_count then check_tensor_bytes; returns the count."""
-    count = element_count(shape, what, code=code, error=error)
-    check_tensor_bytes(count, itemsize, what, error=error)
-    return count

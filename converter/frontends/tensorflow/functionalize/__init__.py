@@ -33,11 +33,8 @@ def functionalize(graphdef, library: dict, keep: set) -> dict:
                                                         for n in nodes.values()) else 0
     conds = functionalize_conds(nodes, library)
     new = list(nodes.values())
-    copies = [type(n)() for n in new]
-    for dst, src in zip(copies, new):
-        dst.CopyFrom(src)
-    del graphdef.node[:]
-    graphdef.node.extend(copies)
+    del graphdef.node[:]          # the removed nodes stay valid on their own;
+    graphdef.node.extend(new)     # extend copies each one once (Const tensors included)
     return {"loops": loops, "conds": conds}
 
 
