@@ -71,7 +71,8 @@ class Emit:
     def dtype(self, i: int) -> int:
         d = self.desc(i)
         if d is None:   # an emitter reads the type of an input the op must have: a damaged or crafted .om
-            raise OmFormatError(INVALID_OM_FILE, f"op '{self.op.name}' ({self.op.type}) has no input {i} (the "
+            missing = f"input {i}" if any(n is not None for n in self.inputs) else "inputs"
+            raise OmFormatError(INVALID_OM_FILE, f"op '{self.op.name}' ({self.op.type}) has no {missing} (the "
                                 "offline model is damaged)", node=self.op.name)
         return int(d.dtype)
 
