@@ -290,6 +290,19 @@ class Graph:
         op = self.op(ref[0])
         return op.value if op.type == "Const" else None
 
+    def to_networkx(self):
+        """The graph as a networkx MultiDiGraph, for analysis with networkx's algorithms: a node per op (attributes
+        ``op``: the Op, ``type``), an edge per data edge from producer to reader with ``src_index`` (the output)
+        and ``dst_index`` (the input). A snapshot: later edits of this Graph do not show in it."""
+        import networkx as nx   # only for this view: the IR keeps its own adjacency (speed, see the module doc)
+        view = nx.MultiDiGraph(name=self.name)
+        for op in self._ops.values():   # insertion order; a cyclic graph has a view too
+            view.add_node(op.name, op=op, type=op.type)
+        for dst, ins in self._in.items():
+            for k, (src, index) in sorted(ins.items()):
+                view.add_edge(src, dst, src_index=index, dst_index=k)
+        return view
+
     def copy(self) -> "Graph":
         """A structural copy: new Op objects with shared (read-only) weights."""
         new = Graph(self.name)

@@ -118,3 +118,17 @@ def test_prune_removes_exactly_what_no_output_depends_on():
     assert prune_dead_ops(g)
     assert sorted(op.name for op in g.ops()) == ["NetOutput", "live", "live2", "unused_input", "w", "x"]
     assert not prune_dead_ops(g)
+
+
+def test_networkx_view_has_every_op_and_edge():
+    import networkx as nx
+    g = Graph("g")
+    g.add_data("x", TensorDesc(shape=(2,)), 0)
+    g.add_const("w", np.ones(2, np.float32))
+    _op(g, "a", [("x", 0), ("w", 0)])
+    _op(g, "b", [("a", 0), ("a", 0)])        # one producer read twice: two edges
+    view = g.to_networkx()
+    assert list(nx.topological_sort(view)) == [op.name for op in g.topo_order()]
+    assert view.nodes["a"]["type"] == "Add" and view.nodes["a"]["op"] is g.op("a")
+    edges = sorted((u, v, d["src_index"], d["dst_index"]) for u, v, d in view.edges(data=True))
+    assert edges == [("a", "b", 0, 0), ("a", "b", 0, 1), ("w", "a", 0, 1), ("x", "a", 0, 0)]
