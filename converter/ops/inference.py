@@ -60,6 +60,7 @@ def _set_outputs(op, descs) -> bool:
 
 
 def _feed(body: Graph, feeds: list) -> None:
+    """Give the body's Data ops these (dtype, shape) descs, in order."""
     for data, (dtype, shape) in zip(body.data_ops(), feeds):
         data.outputs[0].dtype, data.outputs[0].shape = dtype, shape
 
@@ -143,8 +144,7 @@ def _infer_scan(graph: Graph, op, warn) -> bool:
         else:
             feeds.append((d.dtype, None if n <= k < n + m else d.shape))
     body = op.subgraphs["body"]
-    for data, (dtype, shape) in zip(body.data_ops(), feeds):
-        data.outputs[0].dtype, data.outputs[0].shape = dtype, shape
+    _feed(body, feeds)
     infer_graph(body, warn=warn)
     outs = [body.desc(r) for r in body.output_refs()]
     states = [(d.dtype, d.shape if ins[k] is not None and ins[k].shape == d.shape else None)

@@ -274,6 +274,13 @@ class KernelInputs(list):
 EXACT_TYPE_OPS = {"Cast", "CastLike", "Const"}
 
 
+def computes_narrow_in_fp32(spec: OpSpec) -> bool:
+    """Whether the op computes fp16/bfloat16/float8 values in float32 (rounded to the type after): every op
+    but conversions and quantization ops, which handle those types exactly (a float8 zero point names the
+    output type)."""
+    return spec.type not in EXACT_TYPE_OPS and spec.category != "quantization"
+
+
 def run_kernel(spec: OpSpec, inputs: list, attrs: dict) -> list:
     """Run a kernel; returns one value per output (arrays, or SequenceValues / OptionalValues for sequence and
     optional outputs).
@@ -282,7 +289,7 @@ def run_kernel(spec: OpSpec, inputs: list, attrs: dict) -> list:
     and the kernel's float32 results rounded back to that type (the runtime's fp16 emulation, for these types),
     except for conversions and quantization ops, which handle those types exactly."""
     narrow = None
-    if spec.type not in EXACT_TYPE_OPS and spec.category != "quantization":
+    if computes_narrow_in_fp32(spec):
         narrow = next((a.dtype for a in inputs if isinstance(a, np.ndarray) and is_ml_dtype(a.dtype)
                        and is_narrow_float(from_numpy(a.dtype))), None)
         if narrow is not None:

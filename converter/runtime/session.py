@@ -22,7 +22,7 @@ from ..ir.sizes import is_allocation_failure
 from ..ops import blas
 from ..ops import random as random_ops
 from ..ops.layout import from_nc1hwc0, to_nc1hwc0
-from ..ops.registry import InferContext, OptionalValue, SequenceValue, run_kernel
+from ..ops.registry import InferContext, OptionalValue, SequenceValue, computes_narrow_in_fp32, run_kernel
 from ..ops.workspace import Workspace
 from .control_flow import run_body_op
 
@@ -97,9 +97,7 @@ class Session:
             refs = g.inputs_of(op.name)
             free = [r for r in set(refs) if r is not None and last_use.get(r) == pos]
             attrs = spec.normalize(op.attrs, op.name) if op.type != "Const" else {}
-            # quantization ops convert between exact types themselves (a float8 zero point names the output type)
-            narrow = any(d.dtype in NARROW for d in op.outputs) and op.type not in ("Cast", "Const") and \
-                spec.category != "quantization"
+            narrow = any(d.dtype in NARROW for d in op.outputs) and computes_narrow_in_fp32(spec)
             self._steps.append([op, spec, refs, attrs, free, narrow, None])
         self._fuse_epilogues()
 
