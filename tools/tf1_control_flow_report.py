@@ -38,23 +38,17 @@ def _run(folder: Path, case: str, precision: str):
     return [(np.asarray(results[k], np.float64), data["output:" + k].astype(np.float64)) for k in outs]
 
 
-def _cosine(a: np.ndarray, b: np.ndarray) -> float:
-    a, b = a.ravel(), b.ravel()
-    if not a.any() and not b.any():
-        return 1.0
-    return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
-
-
 def main() -> int:
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--folder", default=str(GOLDEN), help="folder of the goldens (default: the committed ones)")
     folder = Path(ap.parse_args().folder)
+    from converter.verify.compare import FP16_DEFAULTS, compare_arrays
     warnings.simplefilter("ignore")       # the Assert notes
     print(f"{'case':28} {'fp32 max abs error':>19} {'fp16 min cosine':>16}")
     for case in sorted(p.stem for p in folder.glob("*.npz")):
         error = max(float(np.abs(got - ref).max(initial=0)) for got, ref in _run(folder, case, "force_fp32"))
-        cosine = min(_cosine(got, ref) for got, ref in _run(folder, case, "force_fp16"))
+        cosine = min(compare_arrays(got, ref, FP16_DEFAULTS)["cosine"] for got, ref in _run(folder, case, "force_fp16"))
         print(f"{case:28} {error:>19.2e} {cosine:>16.9f}")
     return 0
 

@@ -71,7 +71,8 @@ class Emit:
     def dtype(self, i: int) -> int:
         d = self.desc(i)
         if d is None:   # an emitter reads the type of an input the op must have: a damaged or crafted .om
-            raise OmFormatError(INVALID_OM_FILE, f"op '{self.op.name}' ({self.op.type}) has no input {i} (the "
+            missing = f"input {i}" if any(n is not None for n in self.inputs) else "inputs"
+            raise OmFormatError(INVALID_OM_FILE, f"op '{self.op.name}' ({self.op.type}) has no {missing} (the "
                                 "offline model is damaged)", node=self.op.name)
         return int(d.dtype)
 
@@ -119,6 +120,13 @@ class Emit:
 
     def ints(self, values, hint: str = "ints") -> str:
         return self.const(np.asarray(list(values), np.int64).reshape(-1), hint=hint)
+
+    def axes(self, i: int) -> str | None:
+        """Axes given as input i (a constant by then; passes/constants.py) or as the "axes" attribute (None when
+        that is empty too)."""
+        if self.has(i):
+            return self.ints(np.asarray(self.value(i)).reshape(-1), "axes")
+        return self.ints(self.attrs["axes"], "axes") if self.attrs["axes"] else None
 
     def cast(self, name: str, dtype: int) -> str:
         return self.one("Cast", [name], to=onnx_type(dtype))

@@ -101,7 +101,7 @@ def fold_affine_into_conv(graph: Graph, ctx: PassContext | None = None, keep_bat
     return changed
 
 
-def _fold_next(graph: Graph, conv, keep_batchnorm=None) -> bool:
+def _fold_next(graph: Graph, conv, keep_batchnorm) -> bool:
     nxt = _single_consumer(graph, conv.name)
     params = _conv_params(graph, conv)
     if nxt is None or params is None:

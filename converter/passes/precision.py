@@ -67,12 +67,10 @@ def mix_keep_fp32(changes=()) -> set:
     return keep
 
 
-def _target(graph: Graph, op: Op, mode: str, keep, custom, mix_keep, floats=None) -> int | None:
+def _target(graph: Graph, op: Op, mode: str, keep, custom, mix_keep, floats: list) -> int | None:
     """The float dtype ``op`` computes in, or None to leave it as it is. ``floats``: _float_inputs(graph, op)."""
     if op.subgraphs:  # bodies keep their own (source) precision
         return None
-    if floats is None:
-        floats = _float_inputs(graph, op)
     chosen = custom_dtype(op, custom) if custom else None
     if chosen is not None and (floats or any(d.dtype in FLOATS for d in op.outputs)):
         return chosen

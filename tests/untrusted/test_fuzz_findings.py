@@ -556,6 +556,22 @@ def test_om_compare_op_missing_an_input_is_not_exported(mlp_om, tmp_path):
     assert not out.exists()
 
 
+def test_om_op_left_without_inputs_is_named_so_by_any_emitter(mlp_om, tmp_path):
+    """Emit.dtype is the one place that refuses a missing input: an op with none at all says so, whichever
+    emitter reads it (here a comparison's)."""
+    from converter.api import export_onnx
+
+    def damage(op):
+        op.type = "Greater"
+        op.ClearField("input")
+    rewrite_om(mlp_om, _set("relu", damage))
+    out = tmp_path / "m.onnx"
+    with pytest.raises(ConverterError) as exc:
+        export_onnx(mlp_om, str(out))
+    assert exc.value.code == "E10003" and "'relu' (Greater) has no inputs" in exc.value.message
+    assert not out.exists()
+
+
 @pytest.mark.parametrize("failure", [MemoryError(), ValueError("array is too big; `arr.size * arr.dtype.itemsize` "
                                                                "is larger than the maximum possible size.")])
 def test_a_handler_running_out_of_memory_blames_the_model(failure):

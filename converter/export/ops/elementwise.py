@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...errors import INVALID_OM_FILE, OmFormatError
 from ...ir import DataType, from_numpy
 from ..builder import numpy_of, onnx_type
 from ..registry import Emit, Refusal, emits
@@ -46,10 +45,7 @@ def keep_dtype(e: Emit, op_type: str, names: list, computed: int, wanted: int, *
 
 @emits(*ARITHMETIC)
 def arithmetic(e: Emit):
-    present = [i for i in range(len(e.inputs)) if e.has(i)]
-    if not present:
-        raise OmFormatError(INVALID_OM_FILE, f"op '{e.op.name}' ({e.op.type}) has no inputs (the offline model is "
-                            "damaged)", node=e.op.name)
+    present = [i for i in range(len(e.inputs)) if e.has(i)] or [0]   # none: e.dtype(0) refuses the damaged op
     names, target = same_typed(e, present)
     keep_dtype(e, ARITHMETIC[e.op.type], names, target, e.dtype(present[0]))
 

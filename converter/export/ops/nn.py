@@ -310,9 +310,7 @@ def pad(e: Emit):
     pads = e.value(1)
     pads = e.ints(np.asarray(pads).reshape(-1), "pads") if pads is not None else \
         e.one("Reshape", [e.int64(1), e.ints([-1], "flat")])
-    axes = e.ints(np.asarray(e.value(3)).reshape(-1), "axes") if e.has(3) else \
-        e.ints(e.attrs["axes"], "axes") if e.attrs["axes"] else None
-    e.out("Pad", [e.input(0), pads, value, axes], mode=mode)
+    e.out("Pad", [e.input(0), pads, value, e.axes(3)], mode=mode)
 
 
 def _nearest_mode(e: Emit, rank: int) -> str:

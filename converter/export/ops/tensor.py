@@ -51,21 +51,14 @@ def flatten(e: Emit):
     e.out("Flatten", [e.input(0)], axis=int(e.attrs["axis"]))
 
 
-def _axes_input(e: Emit, i: int):
-    """Axes given as input i (a constant by then; passes/constants.py) or as the attribute (None when empty)."""
-    if e.has(i):
-        return e.ints(np.asarray(e.value(i)).reshape(-1), "axes")
-    return e.ints(e.attrs["axes"], "axes") if e.attrs["axes"] else None
-
-
 @emits("Squeeze")
 def squeeze(e: Emit):
-    e.out("Squeeze", [e.input(0), _axes_input(e, 1)])
+    e.out("Squeeze", [e.input(0), e.axes(1)])
 
 
 @emits("Unsqueeze")
 def unsqueeze(e: Emit):
-    e.out("Unsqueeze", [e.input(0), _axes_input(e, 1)])
+    e.out("Unsqueeze", [e.input(0), e.axes(1)])
 
 
 @emits("Transpose")
