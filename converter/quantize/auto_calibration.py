@@ -5,9 +5,13 @@ quantization and roll the most sensitive ones back to float (quant_enable false)
 What AMCT does (its "accuracy-based automatic quantization" guide page and the common/auto_calibration code
 of its open-source release: binary_search_strategy.py, cosine_similarity_sensitivity.py,
 accuracy_based_auto_calibration_base.py), and what we do:
-- Sensitivity (AMCT's default, CosineSimilarity): every quantized layer as a single-op network fed the fp32
-  model's own input activations; the cosine similarity of its fake-quant output with its fp32 output over
-  all the data (AMCT stores 0.5 + 0.5 * cos, the same order). Least similar = most sensitive.
+- Sensitivity "layer" (AMCT's default, CosineSimilarity): every quantized layer as a single-op network fed the
+  fp32 model's own input activations; the cosine similarity of its fake-quant output with its fp32 output
+  over all the data (AMCT stores 0.5 + 0.5 * cos, the same order). Least similar = most sensitive.
+  Sensitivity "output" (AMCT takes a user's sensitivity object too; this one is ours): check.bisect, the
+  model's output cosine (mean over the samples, worst output) with only that layer quantized. It costs a model
+  run per layer and batch, but it sees how much of a layer's error the rest of the network amplifies, which
+  the single-layer cosine does not.
 - Accuracy: AMCT asks the user's evaluator and its metric_eval(original, new) -> (satisfied, loss). Ours is
   the PASS rule of the check (check.passes): the fake-quant graph against the fp32 graph on the calibration
   batches, every sample's cosine >= min_cosine and top-1 agreement >= min_top1 for every output.
@@ -30,17 +34,22 @@ from ..ir import Graph
 from ..runtime import Session
 from ..runtime.inputs import model_feeds
 from .calibrate import probe_session
-from .check import passes, reference_outputs, tally
+from .check import bisect, passes, reference_outputs, tally
 from .layers import QuantLayer
 from .rewrite import apply_record, quantize_layer
 
+SENSITIVITIES = ("layer", "output")
 
-def check_targets(min_cosine: float, min_top1: float) -> None:
+
+def check_targets(min_cosine: float, min_top1: float, sensitivity: str = "layer") -> None:
     """E10013 unless 0 <= min_cosine <= 1 and 0 <= min_top1 <= 1 (NaN fails too)."""
     for option, value in (("--min-cosine", min_cosine), ("--min-top1", min_top1)):
         if not 0.0 <= value <= 1.0:
             raise ConverterError(VALUE_OUT_OF_RANGE, f"{option} {value}: the accuracy target of --auto-calibration must "
                                  "be between 0 and 1", option=option)
+    if sensitivity not in SENSITIVITIES:
+        raise ConverterError(INVALID_ARGUMENT_VALUE, f"--sensitivity '{sensitivity}': use layer (AMCT's single-layer cosine) or "
+                             "output (the model's output cosine with only that layer quantized)", option="--sensitivity")
 
 
 def layer_sensitivity(graph: Graph, layers: list, records: dict, data, batches: list) -> dict:
@@ -85,11 +94,19 @@ class _Evaluator:
                 "top1_agreement": min(o["top1_agreement"] for o in outputs)}
 
 
+def ranking(graph: Graph, layers: list, records: dict, data, batches: list, sensitivity: str) -> list:
+    """[[layer, cosine], ...], most sensitive first."""
+    if sensitivity == "output":
+        return [[row["layer"], row["cosine"]] for row in bisect(graph, layers, records, data, batches)]
+    cosine = layer_sensitivity(graph, layers, records, data, batches)
+    return [[name, cosine[name]] for name in sorted(records, key=lambda name: (cosine[name], name))]
+
+
 def auto_calibrate(graph: Graph, layers: list, records: dict, data, batches: list, min_cosine: float,
-                   min_top1: float) -> tuple:
+                   min_top1: float, sensitivity: str = "layer") -> tuple:
     """(records of the layers left quantized, {"ranking": [[layer, cosine], ...] most sensitive first,
     "history": [one entry per evaluated configuration], "rolled_back": [layer, ...]})."""
-    check_targets(min_cosine, min_top1)
+    check_targets(min_cosine, min_top1, sensitivity)
     evaluate = _Evaluator(graph, layers, data, batches, min_cosine, min_top1)
     history = []
 
@@ -101,9 +118,8 @@ def auto_calibrate(graph: Graph, layers: list, records: dict, data, batches: lis
     info = {"ranking": [], "history": history, "rolled_back": []}
     if trial([]):
         return records, info
-    sensitivity = layer_sensitivity(graph, layers, records, data, batches)
-    order = sorted(records, key=lambda name: (sensitivity[name], name))
-    info["ranking"] = [[name, sensitivity[name]] for name in order]
+    info["ranking"] = ranking(graph, layers, records, data, batches, sensitivity)
+    order = [name for name, _ in info["ranking"]]
     lo, hi, best = 1, len(order) - 1, None
     while lo <= hi:
         k = (lo + hi) // 2

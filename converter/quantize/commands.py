@@ -58,8 +58,12 @@ def auto_calibration_summary(result) -> str:
 
 def run_quantize(atc_args: list, *, calibration: list, config: str | None, create: str | None, act_algo: str,
                  batch_num: int | None, record: str | None, check_data: list, bisect: bool,
-                 min_cosine: float, min_top1: float, auto_calibration: bool = False) -> tuple:
+                 min_cosine: float, min_top1: float, auto_calibration: bool = False,
+                 sensitivity: str | None = None) -> tuple:
     """(lines to print, report or None)."""
+    if sensitivity is not None and not auto_calibration:
+        raise ConverterError(INVALID_ARGUMENT_VALUE, "--sensitivity chooses the ranking of --auto-calibration; give "
+                             "--auto-calibration too", option="--sensitivity")
     if create and auto_calibration:
         raise ConverterError(INVALID_ARGUMENT_VALUE, "--auto-calibration quantizes the model; --create-config only writes "
                              "the default config: give one of them", option="--auto-calibration")
@@ -74,7 +78,7 @@ def run_quantize(atc_args: list, *, calibration: list, config: str | None, creat
                              option="--bisect")
     result = quantize(options, calibration, config_path=config, batch_num=batch_num, act_algo=act_algo,
                       record_path=record, auto_calibration=auto_calibration, min_cosine=min_cosine,
-                      min_top1=min_top1)
+                      min_top1=min_top1, sensitivity=sensitivity or "layer")
     lines = [f"quantized {len(result.layers)} layer(s)"]
     if result.auto_calibration is not None:
         lines.append(auto_calibration_summary(result))

@@ -110,7 +110,8 @@ def _write_om(graph, path: str, options: ConvertOptions, outputs: _Outputs, extr
 
 def quantize(options: ConvertOptions, calibration: list, *, config_path: str | None = None,
              batch_num: int | None = None, act_algo: str = "ifmr", record_path: str | None = None,
-             auto_calibration: bool = False, min_cosine: float = 0.99, min_top1: float = 0.95) -> QuantizeResult:
+             auto_calibration: bool = False, min_cosine: float = 0.99, min_top1: float = 0.95,
+             sensitivity: str = "layer") -> QuantizeResult:
     """Calibrate the model of ``options`` on the calibration specs (see data.BatchSource) and write the
     quantized models and the record next to ``options.output``. With ``auto_calibration``, the layers whose
     quantization hurts most are left in float until the fake-quant model meets min_cosine / min_top1 on the
@@ -119,7 +120,7 @@ def quantize(options: ConvertOptions, calibration: list, *, config_path: str | N
     om_path = output_path(options)
     stem = om_path[:-3]
     if auto_calibration:
-        check_targets(min_cosine, min_top1)
+        check_targets(min_cosine, min_top1, sensitivity)
     graph, layers, cfg = resolve_config(options, config_path, act_algo=act_algo)
     if batch_num is not None:
         if batch_num <= 0:
@@ -133,7 +134,8 @@ def quantize(options: ConvertOptions, calibration: list, *, config_path: str | N
                              "with constant weights, or the config disables them all")
     auto = None
     if auto_calibration:
-        records, auto = auto_calibrate(graph, layers, records, data, batches, min_cosine, min_top1)
+        records, auto = auto_calibrate(graph, layers, records, data, batches, min_cosine, min_top1,
+                                       sensitivity)
         for name in auto["rolled_back"]:
             cfg[name]["quant_enable"] = False
     result = QuantizeResult(record=record_path or stem + "_record.txt", config=stem + "_quant_config.json",

@@ -4,6 +4,7 @@ single-layer cosine, leaves the Gemm (and only it) in float, writes the final co
 meets the target. Bad targets and impossible targets are E-codes that write nothing."""
 import json
 import os
+from pathlib import Path
 
 import numpy as np
 import onnx
@@ -45,28 +46,28 @@ def _fake_quant_check(folder, name, records):
     return compare(graph, apply_record(graph.copy(), find_layers(graph), records), data_, [0, 1, 2, 3])
 
 
-@pytest.mark.parametrize("algo", ["ifmr", "hfmg"])
-def test_rolls_back_the_outlier_layer(tmp_path, model, algo):
+@pytest.mark.parametrize("algo,sensitivity", [("ifmr", "layer"), ("hfmg", "layer"), ("ifmr", "output")])
+def test_rolls_back_the_outlier_layer(tmp_path, model, algo, sensitivity):
     plain = quantize(_options(model, "outlier", tmp_path / "plain/m"), [str(model / "calib.npy")], batch_num=4,
                      act_algo=algo)
     assert not _fake_quant_check(model, "outlier", plain.records)["passed"]      # what the feature is for
     res = quantize(_options(model, "outlier", tmp_path / "auto/m"), [str(model / "calib.npy")], batch_num=4,
-                   act_algo=algo, auto_calibration=True)
+                   act_algo=algo, auto_calibration=True, sensitivity=sensitivity)
     auto = res.auto_calibration
     assert auto["rolled_back"] == ["fc"] and res.layers == ["conv1", "conv2"]
-    assert [name for name, _ in auto["ranking"]] == ["fc", "conv1", "conv2"]
-    assert auto["ranking"][0][1] < 0.5 < 0.999 < auto["ranking"][1][1]
+    assert auto["ranking"][0][0] == "fc"
+    assert auto["ranking"][0][1] < 0.5 and auto["ranking"][1][1] > 0.999
     assert [(h["rolled_back"], h["passed"]) for h in auto["history"]] == [([], False), (["fc"], True)]
     check = _fake_quant_check(model, "outlier", res.records)
     assert check["passed"] and check["outputs"][0]["cosine_min"] >= 0.99
-    cfg = json.load(open(res.config))
+    cfg = json.loads(Path(res.config).read_text())
     assert cfg["fc"]["quant_enable"] is False and cfg["conv1"]["quant_enable"] is True
     assert list(qrecord.read(res.record)) == ["conv1", "conv2"]
-    ranking, history = (json.load(open(p)) for p in res.auto_files)
+    ranking, history = (json.loads(Path(p).read_text()) for p in res.auto_files)
     assert ranking == [[n, c] for n, c in auto["ranking"]] and history == auto["history"]
     again = quantize(_options(model, "outlier", tmp_path / "again/m"), [str(model / "calib.npy")],
                      config_path=res.config, act_algo=algo)                    # the final config reproduces it
-    assert again.layers == res.layers and open(again.record).read() == open(res.record).read()
+    assert again.layers == res.layers and Path(again.record).read_text() == Path(res.record).read_text()
 
 
 def test_nothing_rolled_back_when_the_target_is_met(tmp_path, model):
@@ -95,21 +96,25 @@ def test_impossible_target_writes_nothing(tmp_path, model):
     assert os.listdir(tmp_path) == []
 
 
-@pytest.mark.parametrize("option,value", [("--min-cosine", "1.5"), ("--min-cosine", "-0.1"), ("--min-cosine", "nan"),
-                                          ("--min-top1", "2")])
-def test_bad_targets_are_e_codes(tmp_path, model, capsys, option, value):
+@pytest.mark.parametrize("args,code", [(["--min-cosine", "1.5"], "E10013"), (["--min-cosine", "-0.1"], "E10013"),
+                                       (["--min-cosine", "nan"], "E10013"), (["--min-top1", "2"], "E10013"),
+                                       (["--sensitivity", "hessian"], "E10001")])
+def test_bad_targets_are_e_codes(tmp_path, model, capsys, args, code):
     rc = omtool(["quantize", f"--model={model / 'outlier.onnx'}", f"--output={tmp_path / 'o/m'}", "-d",
-                 str(model / "calib.npy"), "--auto-calibration", option, value])
+                 str(model / "calib.npy"), "--auto-calibration", *args])
     err = capsys.readouterr().err
-    assert rc == 1 and "E10013" in err and option in err and "Traceback" not in err
+    assert rc == 1 and code in err and args[0] in err and "Traceback" not in err
     assert not (tmp_path / "o").exists()
 
 
-def test_auto_calibration_is_not_for_create_config(tmp_path, model, capsys):
-    rc = omtool(["quantize", f"--model={model / 'outlier.onnx'}", "--create-config", str(tmp_path / "c.json"),
-                 "--auto-calibration"])
+@pytest.mark.parametrize("args,option", [(["--create-config", "c.json", "--auto-calibration"], "--auto-calibration"),
+                                         (["--output=o/m", "-d", "calib", "--sensitivity", "output"], "--sensitivity")])
+def test_options_that_need_or_exclude_auto_calibration(tmp_path, model, capsys, monkeypatch, args, option):
+    monkeypatch.chdir(tmp_path)
+    args = [str(model / "calib.npy") if a == "calib" else a for a in args]
+    rc = omtool(["quantize", f"--model={model / 'outlier.onnx'}", *args])
     err = capsys.readouterr().err
-    assert rc == 1 and "E10001" in err and "--auto-calibration" in err and os.listdir(tmp_path) == []
+    assert rc == 1 and "E10001" in err and option in err and os.listdir(tmp_path) == []
 
 
 def test_omtool_auto_calibration(tmp_path, model, capsys):
