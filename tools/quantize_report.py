@@ -14,7 +14,8 @@ calibration batch) names as hurting most left in float (quant_enable false in th
 
 Run: python tools/make_trained_models.py /tmp/qmodels      (torch; or tools/make_trained_like.py)
      python tools/quantize_report.py /tmp/qmodels [--models resnet50,mobilenetv2,digits] [--algos ifmr,hfmg]
-                                     [--skip-worst N] [--auto-calibration [--min-cosine C --min-top1 T]]
+                                     [--skip-worst N] [--auto-calibration [--min-cosine C --min-top1 T]
+                                     [--sensitivity layer|output]]
                                      [--calib N --held N]  (the first N images of each file)
 """
 from __future__ import annotations
@@ -31,6 +32,7 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from converter import api
+from converter.errors import ConverterError
 from converter.options import ConvertOptions
 from converter.quantize import quantize
 from converter.quantize.check import bisect, compare
@@ -75,6 +77,7 @@ def main():
     ap.add_argument("--auto-calibration", action="store_true")
     ap.add_argument("--min-cosine", type=float, default=0.99)
     ap.add_argument("--min-top1", type=float, default=0.95)
+    ap.add_argument("--sensitivity", default="layer", help="auto calibration's ranking: layer or output")
     ap.add_argument("--calib", type=int, default=0, help="calibration batches used (default: all)")
     ap.add_argument("--held", type=int, default=0, help="held-out batches used (default: all)")
     a = ap.parse_args()
@@ -108,8 +111,12 @@ def report(a, out: str) -> None:
             row(name, algo, res.om, len(res.layers), time.time() - start, *ctx)
             if a.auto_calibration:
                 start = time.time()
-                res = quantize(opts, [calib], batch_num=n_calib, act_algo=algo, auto_calibration=True,
-                               min_cosine=a.min_cosine, min_top1=a.min_top1)
+                try:
+                    res = quantize(opts, [calib], batch_num=n_calib, act_algo=algo, auto_calibration=True,
+                                   min_cosine=a.min_cosine, min_top1=a.min_top1, sensitivity=a.sensitivity)
+                except ConverterError as exc:
+                    print(f"{name} {algo}-auto: {exc}", flush=True)
+                    continue
                 row(name, f"{algo}-auto", res.om, len(res.layers), time.time() - start, *ctx)
                 auto = res.auto_calibration
                 print(f"{name} {algo}-auto: {len(auto['rolled_back'])} of {len(res.layers) + len(auto['rolled_back'])} "
