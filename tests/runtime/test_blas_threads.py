@@ -10,7 +10,7 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 from converter import api
-from converter.ops import blas, workspace
+from converter.ops import blas, threads
 from converter.ops.nn import matmul as matmul_ops
 from converter.runtime import Session
 from tests.helpers import options, save
@@ -44,7 +44,7 @@ def test_split_products_equal_one_call(two_threads, m, k, n):
 def test_products_are_split_only_when_big_and_in_a_session(monkeypatch):
     monkeypatch.setenv("OMP_NUM_THREADS", "2")
     calls = []
-    real = workspace.in_parallel
+    real = threads.in_parallel
     monkeypatch.setattr(blas, "in_parallel", lambda fn, items: (calls.append(len(items)), real(fn, items)))
     a, b = np.ones((256, 256), np.float32), np.ones((256, 256), np.float32)
     out = np.empty((256, 256), np.float32)
@@ -68,7 +68,7 @@ def test_in_parallel_runs_every_item_once_and_waits_for_all(monkeypatch):
         with lock:
             seen.extend(items)
 
-    workspace.in_parallel(work, list(range(50)))
+    threads.in_parallel(work, list(range(50)))
     assert sorted(seen) == list(range(50))
 
     def failing(items):
@@ -76,7 +76,7 @@ def test_in_parallel_runs_every_item_once_and_waits_for_all(monkeypatch):
             raise ValueError("item 7")
 
     with pytest.raises(ValueError, match="item 7"):
-        workspace.in_parallel(failing, list(range(20)))
+        threads.in_parallel(failing, list(range(20)))
 
 
 def test_session_runs_with_one_blas_thread_and_gives_the_count_back(tmp_path, monkeypatch):
@@ -92,7 +92,8 @@ def test_session_runs_with_one_blas_thread_and_gives_the_count_back(tmp_path, mo
     session = Session(api.convert(options(path, output=str(tmp_path / "m"), precision_mode="force_fp32")))
     seen = []
     real = matmul_ops.blas.matmul
-    monkeypatch.setattr(matmul_ops.blas, "matmul", lambda a, b, out: (seen.append(get()), real(a, b, out))[1])
+    monkeypatch.setattr(matmul_ops.blas, "matmul", lambda a, b, out, finish=None: (seen.append(get()),
+                                                                                    real(a, b, out, finish))[1])
     before = get()
     put(2)
     try:

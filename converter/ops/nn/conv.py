@@ -7,7 +7,8 @@ import numpy as np
 from ...errors import INVALID_ARGUMENT_VALUE, GraphError
 from ..blas import matmul
 from ..registry import Attr, InferContext, desc, register
-from ..workspace import empty, in_parallel, prepared, scratch
+from ..threads import in_parallel
+from ..workspace import empty, prepared, scratch
 from . import winograd
 from ._spatial import (WindowParams, channels_last, check_window_fits, compute_dtype, effective_kernel, from_nchw,
                        pad_spatial, padded, prod, resolve_pads, shape_from_nchw, shape_to_nchw, spatial_list, to_nchw,
@@ -99,13 +100,15 @@ def _tile_rows(geo, per_position: int) -> int:
 def _finisher(b, activation, dtype, shape: tuple):
     """The epilogue applied to each output tile while it is in cache: + bias (reshaped to `shape`, which
     broadcasts over the tile), + the tile of a fused residual Add's other value when given, and the Relu
-    fused by the session, if any (attrs "_epilogue": Relu, Add or AddRelu)."""
+    fused by the session, if any (attrs "_epilogue": Relu, Add or AddRelu). For a tile that is a block of
+    the output, ``index`` (slices per axis of `shape`) picks the bias values of that block."""
     bias = None if b is None else np.asarray(b).astype(dtype, copy=False).reshape(shape)
     relu = activation in ("Relu", "AddRelu")
 
-    def finish(tile: np.ndarray, residual=None) -> None:
+    def finish(tile: np.ndarray, residual=None, index=None) -> None:
         if bias is not None:
-            tile += bias
+            tile += bias if index is None else bias[tuple(slice(None) if size == 1 else part
+                                                          for size, part in zip(bias.shape, index))]
         if residual is not None:
             tile += residual
         if relu:
@@ -165,11 +168,21 @@ def _pointwise(x: np.ndarray, w: np.ndarray, b, geo, groups: int, channels_last:
             finish(tile)
         return y.reshape(batch, *geo.out_sizes, out_ch)
     cg, og = w.shape[1], out_ch // groups
-    wm = w.reshape(groups, og, cg)
     xs = x.reshape(batch, groups, cg, pixels)
     y = empty((batch, groups, og, pixels), x.dtype)
-    finish = _finisher(b, activation, x.dtype, (groups, og, 1))
     res = None if residual is None else residual.reshape(batch, groups, og, pixels)
+    if groups == 1:   # each tile's product finished block by block by the threads that computed them
+        wm = w.reshape(og, cg)
+        finish = _finisher(b, activation, x.dtype, (og, 1))
+        for i in range(batch):
+            for p0 in range(0, pixels, step):
+                yt = y[i, 0, :, p0:p0 + step]
+                rt = None if res is None else res[i, 0, :, p0:p0 + step]
+                matmul(wm, xs[i, 0, :, p0:p0 + step], yt,
+                       lambda r, c, yt=yt, rt=rt: finish(yt[r, c], None if rt is None else rt[r, c], (r, c)))
+        return y.reshape(batch, out_ch, *geo.out_sizes)
+    wm = w.reshape(groups, og, cg)
+    finish = _finisher(b, activation, x.dtype, (groups, og, 1))
     for i in range(batch):
         for p0 in range(0, pixels, step):
             finish(matmul(wm, xs[i, :, :, p0:p0 + step], y[i, :, :, p0:p0 + step]),
