@@ -31,7 +31,8 @@ _local = threading.local()  # .slot: the thread slot of the part running on this
 _pools: dict = {}           # workers -> _Pool
 _pools_lock = threading.Lock()
 _DONE = object()
-_awake = [0]                # nested awake() scopes (sessions running)
+_scope = {"depth": 0, "pools": []}   # nested awake() scopes, and the pools they set spinning
+_scope_lock = threading.Lock()
 
 
 def _spin_locks():
@@ -128,7 +129,7 @@ class _Pool:
     def __init__(self, workers: int):
         self.job: _Job | None = None
         self.generation = 0          # jobs posted so far
-        self.awake = 0               # nested awake() scopes
+        self.spinning = False        # workers spin at their gates between jobs (set during awake())
         self.cond = threading.Condition()
         self.running = threading.Lock()   # held while a job runs (jobs from other threads then run serially)
         self.workers = workers
@@ -145,22 +146,22 @@ class _Pool:
         for gate in self.gates:
             gate.open()
 
-    def set_awake(self, change: int) -> None:
+    def set_spinning(self, on: bool) -> None:
         with self.cond:
-            self.awake += change
+            self.spinning = on and bool(self.gates)
             self.cond.notify_all()
-        if not self.awake:
+        if not on:
             for gate in self.gates:   # spinning workers pass, see they are to sleep, and do
                 gate.open()
 
     def _loop(self, slot: int) -> None:
         seen = 0
         while True:
-            if self.awake and self.gates:
+            if self.spinning:
                 self.gates[slot - 1].wait()
             else:
                 with self.cond:
-                    while self.generation == seen and not (self.awake and self.gates):
+                    while self.generation == seen and not self.spinning:
                         self.cond.wait()
             with self.cond:
                 if self.generation == seen:
@@ -182,24 +183,27 @@ def _pool() -> _Pool | None:
 
 @contextmanager
 def awake():
-    """Keep the workers spinning between jobs for the duration (a session's run); kernels share their work
-    among the threads only then (``sharing()``)."""
-    pool = _pool()
-    _awake[0] += 1
-    if pool is not None:
-        pool.set_awake(1)
+    """While a session runs: kernels share their work among the threads (``sharing()``), and the workers of
+    a pool that got a job spin between jobs until the outermost awake() ends (a run without parallel work
+    wakes nobody)."""
+    with _scope_lock:
+        _scope["depth"] += 1
     try:
         yield
     finally:
-        _awake[0] -= 1
-        if pool is not None:
-            pool.set_awake(-1)
+        with _scope_lock:
+            _scope["depth"] -= 1
+            ending = _scope["pools"] if _scope["depth"] == 0 else []
+            if ending:
+                _scope["pools"] = []
+        for pool in ending:
+            pool.set_spinning(False)
 
 
 def sharing() -> bool:
     """True where a kernel shares its work among threads: while a session runs, with more than one thread,
     and not already inside a part."""
-    return _awake[0] > 0 and thread_count() > 1 and not in_worker()
+    return _scope["depth"] > 0 and thread_count() > 1 and not in_worker()
 
 
 def in_parallel(fn, items: list) -> None:
@@ -212,6 +216,11 @@ def in_parallel(fn, items: list) -> None:
         fn(items)
         return
     try:
+        if _scope["depth"] and not pool.spinning and pool.gates:
+            with _scope_lock:
+                if _scope["depth"]:
+                    _scope["pools"].append(pool)
+                    pool.set_spinning(True)
         job = _Job(fn, items, pool.workers)
         if pool.done_gate is not None:   # the caller waits for the last item spinning in C, without the GIL
             job.done = pool.done_gate.open

@@ -109,7 +109,9 @@ class Session:
         A residual Add (the producer's value plus another value of the same form, computed before the
         producer runs) is applied the same way by producers that list "Add": attrs["_epilogue"] = "Add", the
         other value's ref in attrs["_residual"] (given to the kernel as its last input), and a Relu that is
-        the Add's only reader is taken along ("AddRelu"). Not for narrow floats (their rounding between ops)."""
+        the Add's only reader is taken along ("AddRelu"). An Add of a constant with one value per element of
+        the last axis (a product's bias, `_is_bias`) is applied by producers that list "BiasAdd", the constant
+        given the same way. Not for narrow floats (their rounding between ops)."""
         g = self.graph
         outputs = set(self.output_refs)
         steps = {step[0].name: step for step in self._steps}
