@@ -171,17 +171,28 @@ def test_prepared_values_respect_the_budget():
         assert ws.prepared("u", big, lambda v: v * 5)[0] == 5 and b[0] == 2
 
 
-@pytest.mark.parametrize("case", ["im2col", "im2col_asymmetric", "conv3d", "conv1d"])
-@pytest.mark.parametrize("channels_last", [False, True], ids=["channels_first", "channels_last"])
-def test_im2col_filled_by_threads(monkeypatch, case, channels_last):
-    """The im2col copy shared among threads (forced: 3 threads, every tile) gives the same columns."""
+@pytest.mark.parametrize("case", ["im2col", "im2col_asymmetric", "grouped", "conv3d", "conv1d"])
+def test_im2col_cut_into_parts_per_thread(monkeypatch, case):
+    """While kernels share their work, a channels-first im2col conv with more output positions than channels
+    is cut into one tile of rows per thread, each copied, multiplied and finished (bias, Relu) by its own
+    thread in its own buffer: the one-thread numbers (to the last bits: products of other sizes)."""
     xs, ws, attrs = CASES[case]
     x, w = rng.standard_normal(xs).astype(np.float32), rng.standard_normal(ws).astype(np.float32)
+    b = rng.standard_normal(ws[0]).astype(np.float32)
+    attrs = {**attrs, "_epilogue": "Relu"}
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
-    alone = _run(x, w, None, attrs, channels_last)
+    alone = _run(x, w, b, attrs, False)
     monkeypatch.setenv("OMP_NUM_THREADS", "3")
-    monkeypatch.setattr(conv_module, "PARALLEL_COPY", 1)
-    np.testing.assert_array_equal(_run(x, w, None, attrs, channels_last), alone)
+    monkeypatch.setattr(conv_module, "sharing", lambda: True)
+    parts = []
+    real = conv_module.in_parallel
+    monkeypatch.setattr(conv_module, "in_parallel", lambda fn, items: (parts.append(len(items)), real(fn, items)))
+    ws_ = Workspace()
+    with ws_.active():
+        ws_.op = "conv"
+        got = _run(x, w, b, attrs, False)
+    np.testing.assert_allclose(got, alone, rtol=1e-6, atol=1e-6 * np.abs(alone).max())
+    assert alone.min() == 0 and max(parts) > 1
 
 
 def test_recycled_memory_is_bounded(monkeypatch):
