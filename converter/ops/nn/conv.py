@@ -76,7 +76,6 @@ def _fill_columns(cols: np.ndarray, image: np.ndarray, geo, first: int, count: i
     of the first spatial axis, cols laid out (C, *K, count, *rest) (channels_first: image (C, *S)) or
     (count, *rest, *K, C) (image (*S, C)). One strided copy of a view of the image (faster than one copy per
     tap, and one hand-off of the GIL instead of one per tap when threads fill their own parts)."""
-    n = len(geo.kernel)
     spatial = image.strides[1:] if channels_first else image.strides[:-1]
     channel = image.strides[0] if channels_first else image.strides[-1]
     taps = tuple(d * st for d, st in zip(geo.dilations, spatial))
