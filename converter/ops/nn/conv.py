@@ -300,7 +300,8 @@ def conv_nd(x: np.ndarray, w: np.ndarray, b, attrs: dict, channels_last: bool = 
         return _im2col_last(_padded(x, geo, 1), w, b, geo, act)
     tile = 0 if channels_last else winograd.tile_size(w, geo, groups)
     if tile:
-        return winograd.conv2d(x, w, _finisher(b, act, x.dtype, (out_ch, 1)), geo, tile)
+        finish = _finisher(b, act, x.dtype, (1, out_ch, 1))
+        return winograd.conv2d(x, w, lambda block, index: finish(block, None, index), geo, tile)
     if channels_last:   # grouped channels-last: the padded copy moves the channels first
         return np.moveaxis(_im2col_first(_padded(np.moveaxis(x, -1, 1), geo, 2), w, b, geo, groups, act), 1, -1)
     return _im2col_first(_padded(x, geo, 2), w, b, geo, groups, act)

@@ -32,6 +32,7 @@ TRANSFORMS = {
         np.array([[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0], [0, 1, -1, 8, -8, 1]], np.float64)),
 }
 PARTS = 8                   # parts the tiles are cut into (each a job item for the kernel threads)
+MIN_PART_CHANNELS = 32      # output channels per part at least, when the products are cut by channels
 MIN_PART_TILES = 16         # tiles per part at least (fewer: the threads' hand-off outweighs the work)
 _KRON: dict = {}            # (m, dtype) -> (input transform (n*n, n*n), output transform (m*m, n*n))
 
@@ -90,12 +91,15 @@ def _row_parts(rows: int, tiles_per_row: int) -> list:
 
 def conv2d(x: np.ndarray, w: np.ndarray, finish, geo, m: int = 2) -> np.ndarray:
     """Conv of channels-first x (N, C, H, W) with 3x3 weights (O, C, 3, 3), stride 1, pads geo.pads, by
-    F(m x m, 3x3); finish(block) applies bias/activation to a (m*m, O, tiles) block.
+    F(m x m, 3x3); finish(block, index) applies bias/activation to a (m*m, O', tiles) block of output channels
+    index[1] of the (m*m, O, tiles) result.
     Returns (N, O, *geo.out_sizes).
 
-    The tiles are cut into parts by tile rows, one per kernel thread; each part does all the steps on its
-    tiles (gather, input transform, products, output transform, finish, scatter) in scratch buffers of its
-    own: the threads meet once per image."""
+    While kernels share their work, the tiles are cut into parts by tile rows, one per kernel thread; each
+    part does all the steps on its tiles (gather, input transform, products, output transform, finish,
+    scatter) in scratch buffers of its own: the threads meet once per image. With fewer tiles than output
+    channels the tiles are transformed once and the rest is cut by output channels instead, so that each
+    thread reads only its share of the transformed weights (16/9 or 4x the weights)."""
     batch, channels, h, wd = x.shape
     out_ch = w.shape[0]
     ho, wo = geo.out_sizes
@@ -108,28 +112,41 @@ def conv2d(x: np.ndarray, w: np.ndarray, finish, geo, m: int = 2) -> np.ndarray:
     ends = [m * ty + 2 - h - geo.pads[0], m * tx + 2 - wd - geo.pads[1]]
     xp = padded(x, geo.pads[:2], ends, 0, 2)
     y = empty((batch, out_ch, ho, wo), dtype)
-    parts = _row_parts(ty, tx)
+    tiles = ty * tx
 
-    def part(ranges, i=0):
-        for r0, r1 in ranges:
-            rows, slot = r1 - r0, thread_slot()
-            tiles = rows * tx
-            d = scratch(f"winograd.tiles{slot}", (n, n, channels, rows, tx), dtype)
-            np.copyto(d, _tile_view(xp[i, :, m * r0:], n, m, rows, tx))
-            v = np.matmul(kin, d.reshape(n * n, -1), out=scratch(f"winograd.v{slot}", (n * n, channels * tiles),
-                                                                  dtype))
-            prods = scratch(f"winograd.m{slot}", (n * n, out_ch, tiles), dtype)
-            np.matmul(u, v.reshape(n * n, channels, tiles), out=prods)
-            out = np.matmul(kout, prods.reshape(n * n, -1), out=scratch(f"winograd.out{slot}",
-                                                                        (m * m, out_ch * tiles), dtype))
-            out = out.reshape(m * m, out_ch, tiles)
-            finish(out)
-            out = out.reshape(m, m, out_ch, rows, tx)
-            for p in range(m):
-                for q in range(m):
-                    target = y[i, :, p + m * r0:min(ho, p + m * r1):m, q::m]
-                    target[...] = out[p, q, :, :target.shape[1], :target.shape[2]]
+    def transformed(i: int, r0: int, r1: int, slot: int) -> np.ndarray:
+        """B^T d B of the tiles in tile rows r0..r1 of image i: (n*n, C, tiles)."""
+        rows = r1 - r0
+        d = scratch(f"winograd.tiles{slot}", (n, n, channels, rows, tx), dtype)
+        np.copyto(d, _tile_view(xp[i, :, m * r0:], n, m, rows, tx))
+        v = np.matmul(kin, d.reshape(n * n, -1), out=scratch(f"winograd.v{slot}", (n * n, channels * rows * tx),
+                                                              dtype))
+        return v.reshape(n * n, channels, rows * tx)
 
+    def finished(i: int, v: np.ndarray, o0: int, o1: int, r0: int, r1: int, slot: int) -> None:
+        """Output channels o0..o1 of the tiles v holds (tile rows r0..r1): products, A^T M A, finish, scatter."""
+        count, rows = o1 - o0, r1 - r0
+        prods = scratch(f"winograd.m{slot}", (n * n, count, v.shape[2]), dtype)
+        np.matmul(u[:, o0:o1], v, out=prods)
+        out = np.matmul(kout, prods.reshape(n * n, -1), out=scratch(f"winograd.out{slot}",
+                                                                    (m * m, count * v.shape[2]), dtype))
+        out = out.reshape(m * m, count, v.shape[2])
+        finish(out, (slice(None), slice(o0, o1), slice(None)))
+        out = out.reshape(m, m, count, rows, tx)
+        for p in range(m):
+            for q in range(m):
+                target = y[i, o0:o1, p + m * r0:min(ho, p + m * r1):m, q::m]
+                target[...] = out[p, q, :, :target.shape[1], :target.shape[2]]
+
+    threads = thread_count()
     for i in range(batch):
-        in_parallel(lambda ranges, i=i: part(ranges, i), parts)
+        if sharing() and tiles < out_ch and out_ch >= MIN_PART_CHANNELS * threads:
+            # few tiles, many channels: the tiles transformed once, the products cut by output channels
+            v = transformed(i, 0, ty, 0)
+            bounds = [out_ch * p // threads for p in range(threads + 1)]
+            in_parallel(lambda ps, i=i, v=v: [finished(i, v, bounds[p], bounds[p + 1], 0, ty, thread_slot())
+                                              for p in ps], list(range(threads)))
+            continue
+        in_parallel(lambda ranges, i=i: [finished(i, transformed(i, r0, r1, thread_slot()), 0, out_ch, r0, r1,
+                                                  thread_slot()) for r0, r1 in ranges], _row_parts(ty, tx))
     return y
