@@ -139,11 +139,11 @@ def conv2d(x: np.ndarray, w: np.ndarray, finish, geo, m: int = 2) -> np.ndarray:
                 target[...] = out[p, q, :, :target.shape[1], :target.shape[2]]
 
     threads = thread_count()
+    bounds = [out_ch * p // threads for p in range(threads + 1)]
     for i in range(batch):
         if sharing() and tiles < out_ch and out_ch >= MIN_PART_CHANNELS * threads:
             # few tiles, many channels: the tiles transformed once, the products cut by output channels
             v = transformed(i, 0, ty, 0)
-            bounds = [out_ch * p // threads for p in range(threads + 1)]
             in_parallel(lambda ps, i=i, v=v: [finished(i, v, bounds[p], bounds[p + 1], 0, ty, thread_slot())
                                               for p in ps], list(range(threads)))
             continue
