@@ -41,7 +41,7 @@ def _spin_locks():
     try:
         libc = ctypes.CDLL(None)
         fns = libc.pthread_spin_init, libc.pthread_spin_lock, libc.pthread_spin_unlock
-    except (OSError, AttributeError):
+    except (OSError, AttributeError, TypeError):   # (Windows: no CDLL(None); macOS: no spin locks)
         return None
     for fn in fns:
         fn.restype = ctypes.c_int

@@ -239,3 +239,21 @@ def test_fused_residual_add(monkeypatch, case, channels_last, epilogue):
     got = np.moveaxis(got, -1, 1) if channels_last else got
     np.testing.assert_array_equal(res, kept)
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4 * np.abs(want).max())
+
+
+def test_window_views_never_reach_past_the_input():
+    """The one-copy im2col and Winograd gathers read through strided views; a view that would reach past the
+    input's memory is refused with an E-code instead of read."""
+    from converter.errors import ConverterError
+    from converter.ops.nn._spatial import strided_view
+    image = np.arange(2 * 5 * 6, dtype=np.float32).reshape(2, 5, 6)[:, 1:]   # a view: 4 rows of 6
+    sc, sh, sw = image.strides
+    ok = strided_view(image, (2, 3, 3, 2, 4), (sc, sh, sw, sh, sw))          # 3x3 windows, 2x4 positions
+    np.testing.assert_array_equal(ok[1, 2, 1, 1, 3], image[1, 1 + 2, 3 + 1])
+    assert not ok.flags.writeable
+    for shape, strides in (((2, 3, 3, 3, 4), (sc, sh, sw, sh, sw)),          # one row of positions too many
+                           ((2, 3, 3, 2, 5), (sc, sh, sw, sh, sw)),          # one column too many
+                           ((2, 4), (sc, -sw))):                              # backwards
+        with pytest.raises(ConverterError) as err:
+            strided_view(image, shape, strides)
+        assert err.value.code == "E10001"

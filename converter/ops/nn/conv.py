@@ -11,8 +11,8 @@ from ..threads import in_parallel, sharing, thread_count, thread_slot
 from ..workspace import empty, prepared, scratch
 from . import winograd
 from ._spatial import (WindowParams, channels_last, check_window_fits, compute_dtype, effective_kernel, from_nchw,
-                       pad_spatial, padded, prod, resolve_pads, shape_from_nchw, shape_to_nchw, spatial_list, to_nchw,
-                       window_output_size)
+                       pad_spatial, padded, prod, resolve_pads, shape_from_nchw, shape_to_nchw, spatial_list,
+                       strided_view, to_nchw, window_output_size)
 
 
 def _conv_attrs(data_format: str) -> dict:
@@ -86,7 +86,7 @@ def _fill_columns(cols: np.ndarray, image: np.ndarray, geo, first: int, count: i
         shape, strides = (image.shape[0], *geo.kernel, *shape_out), (channel, *taps, *steps)
     else:
         shape, strides = (*shape_out, *geo.kernel, image.shape[-1]), (*steps, *taps, channel)
-    np.copyto(cols, np.lib.stride_tricks.as_strided(start, shape, strides, writeable=False))
+    np.copyto(cols, strided_view(start, shape, strides))
 
 
 def _padded(x: np.ndarray, geo, first_axis: int) -> np.ndarray:

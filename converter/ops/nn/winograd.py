@@ -18,7 +18,7 @@ import numpy as np
 
 from ..threads import in_parallel, sharing, thread_count, thread_slot
 from ..workspace import empty, prepared, scratch
-from ._spatial import padded
+from ._spatial import padded, strided_view
 
 # (B^T, G, A^T) per output tile size m: 1-D correlation y[k] = sum_j d[k + j] g[j] = A^T[(G g) * (B^T d)]
 TRANSFORMS = {
@@ -75,8 +75,7 @@ def _tile_view(image: np.ndarray, size: int, m: int, rows: int, cols: int) -> np
     m*t + b], the size x size tiles m apart (the image must hold them all). One copy of it gathers every
     tile (faster than one copy per (a, b), measured on ResNet-50's layers)."""
     sc, sh, sw = image.strides
-    return np.lib.stride_tricks.as_strided(image, (size, size, image.shape[0], rows, cols),
-                                           (sh, sw, sc, m * sh, m * sw), writeable=False)
+    return strided_view(image, (size, size, image.shape[0], rows, cols), (sh, sw, sc, m * sh, m * sw))
 
 
 def _row_parts(rows: int, tiles_per_row: int) -> list:
