@@ -190,7 +190,7 @@ def prod(values) -> int:
 
 
 try:
-    from numpy.lib.array_utils import byte_bounds as _byte_bounds   # numpy >= 2
+    from numpy.lib.array_utils import byte_bounds as _byte_bounds  # numpy >= 2
 except ImportError:   # numpy 1.x
     _byte_bounds = np.byte_bounds
 
