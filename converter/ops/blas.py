@@ -4,10 +4,12 @@ OpenBLAS (numpy's BLAS in its wheels) splits each product into one static part p
 for all of them: on a machine whose cores other processes also use, a product waits for its slowest,
 descheduled thread. Measured on a shared 2-core machine at load 7 (a 128x768 by 768x3072 fp32 product): 1
 thread 9 ms, OpenBLAS's 2 threads 56 ms, onnxruntime's 2 threads 17 ms. So while a session runs
-(``single_threaded``), OpenBLAS is told to use one thread, and ``matmul`` cuts a big product into blocks
-of output columns (or rows) that the kernel threads (workspace.thread_count: what the BLAS was told to
-use, else every core) take one at a time: a thread that is held up takes fewer blocks. Each block is the
-same BLAS kernel on a slice, so the figures do not depend on the split.
+(``single_threaded``), OpenBLAS is told to use one thread, and ``matmul`` cuts a big product into one block
+of output columns (or rows) per kernel thread (threads.thread_count: what the BLAS was told to use, else
+every core). One block each: each block repacks an operand and hands the GIL over, and on the quiet 2-core
+machine (BERT-base / ResNet-50 session ms, 2 threads) 4 blocks per thread gave 191 / 76, 2 gave 180 / 73,
+1 gave 174 / 72. An epilogue (``finish``) runs on the thread that computed each block, while the block is in
+cache.
 
 Where numpy's BLAS cannot be told (no OpenBLAS found in the process), products keep numpy's own threads.
 The setting is the process's: numpy products other threads make while a session runs use one thread too.
@@ -20,10 +22,10 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from .workspace import in_parallel, thread_count
+from .threads import in_parallel, in_worker, thread_count
 
 SPLIT_WORK = 1 << 22     # multiply-adds from which a product is split over threads
-BLOCKS_PER_THREAD = 4    # blocks per thread (a held-up thread leaves its later blocks to the others)
+BLOCKS_PER_THREAD = 1    # blocks per thread: one (more, smaller blocks cost more than a held-up thread saves)
 MIN_BLOCK = 64           # columns (rows) per block at least
 
 _NAMES = ("scipy_openblas_{}64_", "scipy_openblas_{}", "openblas_{}64_", "openblas_{}")
@@ -60,8 +62,9 @@ def _openblas():
 
 
 def splitting() -> bool:
-    """True while products are split by us (a session runs, OpenBLAS was found, more than one thread)."""
-    return _state["depth"] > 0 and _state["saved"] is not None and thread_count() > 1
+    """True while products are split by us (a session runs, OpenBLAS was found, more than one thread, and
+    not already inside a part that in_parallel runs)."""
+    return _state["depth"] > 0 and _state["saved"] is not None and thread_count() > 1 and not in_worker()
 
 
 @contextmanager
@@ -84,31 +87,67 @@ def single_threaded():
                 _state["saved"] = None
 
 
-def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
+def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray, finish=None) -> np.ndarray:
     """np.matmul(a, b, out=out). For 2-D a (m, k), b (k, n), out (m, n) (or stacks of one such matrix): split
-    into blocks of out's columns (rows, when m > n) over the kernel threads while ``splitting()``."""
+    into blocks of out's columns (rows, when m > n) over the kernel threads while ``splitting()``.
+
+    finish(rows, cols), if given, is called with the slices of out's (last two) axes each block wrote, right
+    after that block, on the thread that computed it: an epilogue (bias, activation) applied while the block
+    is in cache and shared among the threads. Unsplit, it is called once with the whole axes."""
+    whole = (slice(None), slice(None))
     if a.ndim == b.ndim == out.ndim == 3 and a.shape[0] == b.shape[0] == 1:
-        matmul(a[0], b[0], out[0])
+        matmul(a[0], b[0], out[0], finish)
         return out
-    if a.ndim != 2 or b.ndim != 2:
-        return np.matmul(a, b, out=out)
-    m, k = a.shape
-    n = b.shape[1]
+    m, n = out.shape[-2:] if out.ndim >= 2 else (1, 1)
+    k = a.shape[-1]
     threads = thread_count()
-    if m * n * k < SPLIT_WORK or not splitting():
-        return np.matmul(a, b, out=out)
+    if out.ndim > 2 and a.ndim == b.ndim == out.ndim and finish is None and out.size * k >= SPLIT_WORK \
+            and splitting():
+        return _stacked(a, b, out, threads)
+    if a.ndim != 2 or b.ndim != 2 or m * n * k < SPLIT_WORK or not splitting():
+        np.matmul(a, b, out=out)
+        if finish is not None:
+            finish(*whole)
+        return out
     by_rows = m > n
     size = m if by_rows else n
     step = max(MIN_BLOCK, -(-size // (threads * BLOCKS_PER_THREAD)))
     if step >= size:
-        return np.matmul(a, b, out=out)
+        np.matmul(a, b, out=out)
+        if finish is not None:
+            finish(*whole)
+        return out
 
     def block(starts):
         for s in starts:
+            part = slice(s, s + step)
             if by_rows:
-                np.matmul(a[s:s + step], b, out=out[s:s + step])
+                np.matmul(a[part], b, out=out[part])
             else:
-                np.matmul(a, b[:, s:s + step], out=out[:, s:s + step])
+                np.matmul(a, b[:, part], out=out[:, part])
+            if finish is not None:
+                finish(*((part, slice(None)) if by_rows else (slice(None), part)))
 
     in_parallel(block, list(range(0, size, step)))
+    return out
+
+
+def _stacked(a: np.ndarray, b: np.ndarray, out: np.ndarray, threads: int) -> np.ndarray:
+    """A stack of products (e.g. attention heads) cut along its first batch axis longer than one, one part
+    per thread (each part one np.matmul over its matrices); an operand broadcast along that axis is shared."""
+    axis = next((i for i, d in enumerate(out.shape[:-2]) if d > 1), None)
+    if axis is None:
+        return np.matmul(a, b, out=out)
+    parts = min(threads, out.shape[axis])
+    bounds = [out.shape[axis] * p // parts for p in range(parts + 1)]
+
+    def cut(x, part):
+        return x if x.shape[axis] == 1 else x[(slice(None),) * axis + (part,)]
+
+    def run(items):
+        for p in items:
+            part = slice(bounds[p], bounds[p + 1])
+            np.matmul(cut(a, part), cut(b, part), out=cut(out, part))
+
+    in_parallel(run, list(range(parts)))
     return out

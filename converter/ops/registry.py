@@ -172,7 +172,9 @@ def register(op_type: str, *, attrs: dict | None = None, infer: Callable | None 
              const_inputs=(), epilogues=()):
     """Decorator registering a kernel as the canonical op ``op_type`` with its facts (see the module doc).
     ``epilogues``: single-input op types (e.g. Relu) the kernel can apply to its own output when the runtime
-    passes attrs["_epilogue"] = that type (the runtime then skips the op that follows)."""
+    passes attrs["_epilogue"] = that type (the runtime then skips the op that follows); "Add" (a residual
+    Add of a value of the output's form) and "BiasAdd" (an Add of a constant with one value per element of
+    the last axis) come with the other value as the kernel's last input (see Session._fuse_epilogues)."""
     unknown = sorted(set(traits) - set(TRAITS))
     if unknown:
         raise RuntimeError(f"op type {op_type}: unknown trait(s) {unknown}; declare them in registry.TRAITS")

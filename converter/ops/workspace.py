@@ -16,10 +16,8 @@ call. Kernels ask through the module functions:
   input arrays when the session donated it (a value that dies at this op and that nothing else refers
   to): the ufunc then writes in place. Only kernels that read each element before writing the same
   element (ufuncs) may ask for it.
-- ``in_parallel(fn, items)``: fn over the items in threads taking one at a time (numpy's copies, ufuncs and
-  products release the GIL), as many as numpy's BLAS is told to use (OMP_NUM_THREADS / OPENBLAS_NUM_THREADS /
-  MKL_NUM_THREADS, else every core), for the copying work around the BLAS calls (im2col) and the blocks of
-  big products (blas.matmul).
+- Kernel threads (``in_parallel``, ``thread_slot``) are in threads.py; their parts see the workspace of the
+  caller and take scratch buffers under tags that carry their thread slot.
 - ``prepared(tag, source, make)``: ``make(source)`` computed once per op (a weight matrix transposed to
   the layout a product wants, an fp16 weight widened to fp32). The result is served again only while
   the op is given the very same read-only array: a different array, or a writeable one (its contents
@@ -28,16 +26,14 @@ call. Kernels ask through the module functions:
   fp16 model does not keep a second, fp32 copy of all its weights in memory.
 
 Outside a session (constant folding, shape inference, tests calling kernels) no workspace is active:
-``scratch`` and ``empty`` allocate and ``prepared`` computes on every call. A Workspace is not shared between
-threads (each thread that runs a session activates its own context).
+``scratch`` and ``empty`` allocate and ``prepared`` computes on every call. A Workspace serves one session
+at a time (each thread that runs a session activates its own context); within a kernel, the parts it runs
+in threads use it only for scratch buffers of their own tags.
 """
 from __future__ import annotations
 
 import contextvars
-import os
 import sys
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 import numpy as np
@@ -190,49 +186,3 @@ def prepared(tag: str, source, make):
     if ws is None:
         return make(source)
     return ws.prepared(tag, source, make)
-
-
-_POOL: dict = {}
-_POOL_LOCK = threading.Lock()
-
-
-def thread_count() -> int:
-    """Threads for kernel work: what numpy's BLAS is told to use, else every core."""
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        value = os.environ.get(var, "")
-        if value.isdigit() and int(value) > 0:
-            return int(value)
-    return os.cpu_count() or 1
-
-
-def in_parallel(fn, items: list) -> None:
-    """fn([item]) for every item, in thread_count() threads (the calling thread one of them) that take the
-    items one at a time: a thread the machine holds up takes fewer of them."""
-    n = min(thread_count(), len(items))
-    if n <= 1:
-        fn(items)
-        return
-    with _POOL_LOCK:
-        pool = _POOL.get(n)
-        if pool is None:
-            pool = _POOL[n] = ThreadPoolExecutor(n - 1, thread_name_prefix="kernel")
-    queue = iter(items)
-    taking = threading.Lock()
-
-    def work():
-        while True:
-            with taking:
-                item = next(queue, _DONE)
-            if item is _DONE:
-                return
-            fn([item])
-
-    futures = [pool.submit(work) for _ in range(n - 1)]
-    try:
-        work()
-    finally:
-        for f in futures:   # every part done (or failed) before the caller goes on
-            f.result()
-
-
-_DONE = object()

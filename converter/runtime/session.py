@@ -19,7 +19,7 @@ from ..errors import (EMPTY_REQUIRED_OPTION, INPUT_SHAPE_RANK_MISMATCH, INTERNAL
 from ..ir import DataType, Graph, TensorDesc, from_numpy, to_numpy
 from ..ir.dtypes import NARROW_FLOATS, is_ml_dtype
 from ..ir.sizes import is_allocation_failure
-from ..ops import blas
+from ..ops import blas, threads
 from ..ops import random as random_ops
 from ..ops.layout import from_nc1hwc0, to_nc1hwc0
 from ..ops.registry import InferContext, OptionalValue, SequenceValue, computes_narrow_in_fp32, run_kernel
@@ -109,7 +109,9 @@ class Session:
         A residual Add (the producer's value plus another value of the same form, computed before the
         producer runs) is applied the same way by producers that list "Add": attrs["_epilogue"] = "Add", the
         other value's ref in attrs["_residual"] (given to the kernel as its last input), and a Relu that is
-        the Add's only reader is taken along ("AddRelu"). Not for narrow floats (their rounding between ops)."""
+        the Add's only reader is taken along ("AddRelu"). An Add of a constant with one value per element of
+        the last axis (a product's bias, `_is_bias`) is applied by producers that list "BiasAdd", the constant
+        given the same way. Not for narrow floats (their rounding between ops)."""
         g = self.graph
         outputs = set(self.output_refs)
         steps = {step[0].name: step for step in self._steps}
@@ -119,7 +121,8 @@ class Session:
             if not spec.epilogues or len(op.outputs) != 1 or (op.name, 0) in outputs or step[6] is not None:
                 continue
             nxt = self._only_reader(op, steps)
-            if nxt is None or nxt[0].type not in spec.epilogues or nxt[0].subgraphs \
+            takes = spec.epilogues | ({"Add"} if "BiasAdd" in spec.epilogues else set())
+            if nxt is None or nxt[0].type not in takes or nxt[0].subgraphs \
                     or _form(nxt[0].outputs[0]) != _form(op.outputs[0]) or _form(op.outputs[0])[3]:
                 continue
             refs = g.inputs_of(nxt[0].name)
@@ -132,7 +135,11 @@ class Session:
                 continue
             mine = refs.index((op.name, 0))
             other = refs[1 - mine]
-            if other is None or _form(g.desc(other)) != _form(op.outputs[0]) \
+            if "BiasAdd" in spec.epilogues and self._is_bias(other, op.outputs[0]):
+                step[6] = {**step[3], "_epilogue": "BiasAdd", "_residual": other}
+                nxt[6] = ("fused", mine)
+                continue
+            if "Add" not in spec.epilogues or other is None or _form(g.desc(other)) != _form(op.outputs[0]) \
                     or position.get(other[0], -1) >= position[op.name]:
                 continue
             epilogue = "Add"
@@ -143,6 +150,16 @@ class Session:
                 relu[6] = ("fused", 0)
             step[6] = {**step[3], "_epilogue": epilogue, "_residual": other}
             nxt[6] = ("fused", mine)
+
+    def _is_bias(self, ref, out) -> bool:
+        """A constant of out's dtype holding one value per element of out's last axis (shape (n,), or 1s then
+        n), the form a product's bias takes."""
+        if ref is None or ref not in self._const_refs or not out.shape:
+            return False
+        d = self.graph.desc(ref)
+        shape = tuple(d.shape or ())
+        return d.dtype == out.dtype and len(shape) >= 1 and shape[-1] == out.shape[-1] > 0 \
+            and all(n == 1 for n in shape[:-1]) and len(shape) <= len(out.shape)
 
     def _only_reader(self, op, steps: dict):
         """The step of the one op that reads op's output (once, as its only use), else None."""
@@ -231,7 +248,7 @@ class Session:
         type [seconds, calls] of the kernels run (a tool's per-op-type time profile)."""
         values = self._feed(feeds)
         # inf/nan are values like any other here (fp16 overflow gives inf, as on a device): no numpy warnings
-        with self.workspace.active(), blas.single_threaded(), np.errstate(all="ignore"):
+        with self.workspace.active(), blas.single_threaded(), threads.awake(), np.errstate(all="ignore"):
             return self._execute(values, capture, profile)
 
     def _widened(self, ref, value):

@@ -171,17 +171,28 @@ def test_prepared_values_respect_the_budget():
         assert ws.prepared("u", big, lambda v: v * 5)[0] == 5 and b[0] == 2
 
 
-@pytest.mark.parametrize("case", ["im2col", "im2col_asymmetric", "conv3d", "conv1d"])
-@pytest.mark.parametrize("channels_last", [False, True], ids=["channels_first", "channels_last"])
-def test_im2col_filled_by_threads(monkeypatch, case, channels_last):
-    """The im2col copy shared among threads (forced: 3 threads, every tile) gives the same columns."""
+@pytest.mark.parametrize("case", ["im2col", "im2col_asymmetric", "grouped", "conv3d", "conv1d"])
+def test_im2col_cut_into_parts_per_thread(monkeypatch, case):
+    """While kernels share their work, a channels-first im2col conv with more output positions than channels
+    is cut into one tile of rows per thread, each copied, multiplied and finished (bias, Relu) by its own
+    thread in its own buffer: the one-thread numbers (to the last bits: products of other sizes)."""
     xs, ws, attrs = CASES[case]
     x, w = rng.standard_normal(xs).astype(np.float32), rng.standard_normal(ws).astype(np.float32)
+    b = rng.standard_normal(ws[0]).astype(np.float32)
+    attrs = {**attrs, "_epilogue": "Relu"}
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
-    alone = _run(x, w, None, attrs, channels_last)
+    alone = _run(x, w, b, attrs, False)
     monkeypatch.setenv("OMP_NUM_THREADS", "3")
-    monkeypatch.setattr(conv_module, "PARALLEL_COPY", 1)
-    np.testing.assert_array_equal(_run(x, w, None, attrs, channels_last), alone)
+    monkeypatch.setattr(conv_module, "sharing", lambda: True)
+    parts = []
+    real = conv_module.in_parallel
+    monkeypatch.setattr(conv_module, "in_parallel", lambda fn, items: (parts.append(len(items)), real(fn, items)))
+    ws_ = Workspace()
+    with ws_.active():
+        ws_.op = "conv"
+        got = _run(x, w, b, attrs, False)
+    np.testing.assert_allclose(got, alone, rtol=1e-6, atol=1e-6 * np.abs(alone).max())
+    assert alone.min() == 0 and max(parts) > 1
 
 
 def test_recycled_memory_is_bounded(monkeypatch):
@@ -228,3 +239,21 @@ def test_fused_residual_add(monkeypatch, case, channels_last, epilogue):
     got = np.moveaxis(got, -1, 1) if channels_last else got
     np.testing.assert_array_equal(res, kept)
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4 * np.abs(want).max())
+
+
+def test_window_views_never_reach_past_the_input():
+    """The one-copy im2col and Winograd gathers read through strided views; a view that would reach past the
+    input's memory is refused with an E-code instead of read."""
+    from converter.errors import ConverterError
+    from converter.ops.nn._spatial import strided_view
+    image = np.arange(2 * 5 * 6, dtype=np.float32).reshape(2, 5, 6)[:, 1:]   # a view: 4 rows of 6
+    sc, sh, sw = image.strides
+    ok = strided_view(image, (2, 3, 3, 2, 4), (sc, sh, sw, sh, sw))          # 3x3 windows, 2x4 positions
+    np.testing.assert_array_equal(ok[1, 2, 1, 1, 3], image[1, 1 + 2, 3 + 1])
+    assert not ok.flags.writeable
+    for shape, strides in (((2, 3, 3, 3, 4), (sc, sh, sw, sh, sw)),          # one row of positions too many
+                           ((2, 3, 3, 2, 5), (sc, sh, sw, sh, sw)),          # one column too many
+                           ((2, 4), (sc, -sw))):                              # backwards
+        with pytest.raises(ConverterError) as err:
+            strided_view(image, shape, strides)
+        assert err.value.code == "E10001"

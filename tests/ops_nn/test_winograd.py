@@ -39,8 +39,8 @@ def test_transforms_compute_a_correlation(m):
 
 def _winograd(x, w, b, attrs, m, activation=None):
     geo = ConvGeometry(attrs, x.shape[2:], w.shape[2:])
-    finish = conv_module._finisher(b, activation, x.dtype, (w.shape[0], 1))
-    return winograd.conv2d(x, w, finish, geo, m)
+    finish = conv_module._finisher(b, activation, x.dtype, (1, w.shape[0], 1))
+    return winograd.conv2d(x, w, lambda block, index: finish(block, None, index), geo, m)
 
 
 @pytest.mark.parametrize("m", sorted(winograd.TRANSFORMS))
@@ -74,27 +74,37 @@ def test_winograd_matches_the_im2col_path(monkeypatch, m):
     np.testing.assert_allclose(got, im2col, rtol=0, atol=1e-5 * np.abs(im2col).max())
 
 
+@pytest.mark.parametrize("cut", ["tile_rows", "channels"])
 @pytest.mark.parametrize("m", sorted(winograd.TRANSFORMS))
-def test_winograd_split_over_threads(monkeypatch, m):
-    """The products shared among kernel threads and the tile gathers done in parallel give the one-thread
-    result, inside a session workspace (prepared weights, scratch reused) and on a second call."""
-    x = rng.standard_normal((1, 6, 10, 9)).astype(np.float32)
-    w = rng.standard_normal((5, 6, 3, 3)).astype(np.float32)
+def test_winograd_split_over_threads(monkeypatch, m, cut):
+    """Tiles cut into parts by tile rows, each part computed by a kernel thread in buffers of its own (or, with
+    fewer tiles than output channels, the products cut by output channels), give the one-thread result (to
+    the last bits), inside a session workspace (prepared weights, scratch reused), and the same result again
+    on a second call."""
+    size, out_ch = ((10, 9), 5) if cut == "tile_rows" else ((6, 6), 12)
+    x = rng.standard_normal((1, 6, *size)).astype(np.float32)
+    w = rng.standard_normal((out_ch, 6, 3, 3)).astype(np.float32)
     w.flags.writeable = False
-    b = rng.standard_normal(5).astype(np.float32)
+    b = rng.standard_normal(out_ch).astype(np.float32)
     attrs = {"pads": [1, 1, 1, 1]}
+    monkeypatch.setattr(winograd, "MIN_PART_CHANNELS", 1)
     alone = _winograd(x, w, b, attrs, m)
     monkeypatch.setenv("OMP_NUM_THREADS", "2")
-    monkeypatch.setattr(winograd, "splitting", lambda: True)
-    monkeypatch.setattr(winograd, "PARALLEL_COPY", 1)
+    monkeypatch.setattr(winograd, "sharing", lambda: True)
+    monkeypatch.setattr(winograd, "MIN_PART_TILES", 1)
+    parts = []
+    real = winograd.in_parallel
+    monkeypatch.setattr(winograd, "in_parallel", lambda fn, items: (parts.append(len(items)), real(fn, items)))
     ws = Workspace()
     with ws.active():
         ws.op = "conv"
         first = _winograd(x, w, b, attrs, m)
         second = _winograd(x, w, b, attrs, m)
-    np.testing.assert_array_equal(first, alone)
-    np.testing.assert_array_equal(second, alone)
+    # the parts' products have other sizes than the whole's: BLAS may round them differently in the last bit
+    np.testing.assert_allclose(first, alone, rtol=0, atol=4e-6 * np.abs(alone).max())   # F4: ~1e-6 each
+    np.testing.assert_array_equal(second, first)
     assert not np.may_share_memory(first, second)
+    assert parts == [2, 2]
 
 
 @pytest.mark.parametrize("case, want", [

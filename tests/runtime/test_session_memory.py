@@ -192,3 +192,58 @@ def test_broadcasting_add_is_not_fused_into_the_conv(tmp_path):
     captured = session.run({"x": x}, capture=True)["__all__"]
     want = 2 * np.maximum(captured["c"] + x.max(axis=1, keepdims=True), 0)
     np.testing.assert_allclose(session.run({"x": x})["y"], want, rtol=1e-6, atol=1e-6)
+
+
+def _bias_model(bias_shape, bias_first: bool, rows: int = 6):
+    """y = Add(MatMul(x3, w), bias) on a 3-D input (BatchMatMulV2), the bias on either side of the Add."""
+    w = rng.standard_normal((5, 7)).astype(np.float32)
+    bias = rng.standard_normal(bias_shape).astype(np.float32)
+    adds = ["bias", "p"] if bias_first else ["p", "bias"]
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w"], ["p"]), helper.make_node("Add", adds, ["y"])], "bias",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, rows, 5])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+        [numpy_helper.from_array(w, "w"), numpy_helper.from_array(bias, "bias")])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), w, bias
+
+
+@pytest.mark.parametrize("bias_first", [False, True])
+@pytest.mark.parametrize("bias_shape", [(7,), (1, 1, 7)])
+def test_bias_add_fused_into_the_product(tmp_path, bias_shape, bias_first):
+    """An Add of a constant with one value per column runs inside the product (attrs _epilogue BiasAdd, the
+    bias as the kernel's last input), whichever side of the Add it is on; the numbers are the unfused ones,
+    bit for bit (capture runs every op on its own), also with the product split over two threads."""
+    model, w, bias = _bias_model(bias_shape, bias_first)
+    for session in _sessions(tmp_path, model):
+        fused = {step[0].type: step[6] for step in session._steps if step[6] is not None}
+        assert fused["BatchMatMulV2"]["_epilogue"] == "BiasAdd" and fused["Add"][0] == "fused"
+        x = rng.standard_normal((2, 6, 5)).astype(np.float32)
+        captured = session.run({"x": x}, capture=True)["__all__"]
+        np.testing.assert_allclose(captured["y"], x @ w + bias, rtol=1e-5, atol=1e-5)
+        for _ in range(2):
+            np.testing.assert_array_equal(session.run({"x": x})["y"], captured["y"])
+
+
+def test_bias_add_split_over_threads_is_the_unsplit_sum(tmp_path, monkeypatch):
+    """Products split into blocks add each block's bias on the thread that computed it: every block, once."""
+    from converter.ops import blas
+    if blas._openblas() is None:
+        pytest.skip("no OpenBLAS in this process: products are not split")
+    monkeypatch.setenv("OMP_NUM_THREADS", "2")
+    monkeypatch.setattr(blas, "SPLIT_WORK", 1)
+    monkeypatch.setattr(blas, "MIN_BLOCK", 1)
+    model, _, _ = _bias_model((7,), False, rows=64)
+    session = _sessions(tmp_path, model)[1]
+    x = rng.standard_normal((2, 64, 5)).astype(np.float32)
+    captured = session.run({"x": x}, capture=True)["__all__"]
+    for _ in range(2):
+        np.testing.assert_array_equal(session.run({"x": x})["y"], captured["y"])
+
+
+def test_a_per_row_constant_is_not_a_bias(tmp_path):
+    """An Add of a constant that varies along the rows (not the last axis) stays an op of its own."""
+    model, w, bias = _bias_model((6, 1), False)
+    session = _sessions(tmp_path, model)[1]
+    assert not any(step[6] is not None for step in session._steps)
+    x = rng.standard_normal((2, 6, 5)).astype(np.float32)
+    np.testing.assert_allclose(session.run({"x": x})["y"], x @ w + bias, rtol=1e-5, atol=1e-5)

@@ -187,3 +187,22 @@ def padded(x: np.ndarray, begins, ends, value=0, first_axis: int = 2) -> np.ndar
 
 def prod(values) -> int:
     return int(math.prod(values))
+
+
+try:
+    from numpy.lib.array_utils import byte_bounds as _byte_bounds  # numpy >= 2
+except ImportError:   # numpy 1.x
+    _byte_bounds = np.byte_bounds
+
+
+def strided_view(image: np.ndarray, shape: tuple, strides: tuple) -> np.ndarray:
+    """A read-only view of ``image``'s memory with the given shape and byte strides (all windows of a conv
+    at once, Winograd's tiles). The callers' geometry keeps it inside the input; the check makes that a
+    guarantee: a view that would reach past the array's memory is refused (E10001), never read."""
+    low, high = _byte_bounds(image)
+    start = image.__array_interface__["data"][0]
+    extent = sum((n - 1) * s for n, s in zip(shape, strides)) + image.itemsize
+    if min(strides, default=0) < 0 or (all(shape) and (start < low or start + extent > high)):
+        raise GraphError(INVALID_ARGUMENT_VALUE, f"a window view of shape {list(shape)} does not fit the input of "
+                         f"shape {list(image.shape)}")
+    return np.lib.stride_tricks.as_strided(image, shape, strides, writeable=False)

@@ -7,11 +7,12 @@ import numpy as np
 from ...errors import INVALID_ARGUMENT_VALUE, GraphError
 from ..blas import matmul
 from ..registry import Attr, InferContext, desc, register
-from ..workspace import empty, in_parallel, prepared, scratch
+from ..threads import in_parallel, sharing, thread_count, thread_slot
+from ..workspace import empty, prepared, scratch
 from . import winograd
 from ._spatial import (WindowParams, channels_last, check_window_fits, compute_dtype, effective_kernel, from_nchw,
-                       pad_spatial, padded, prod, resolve_pads, shape_from_nchw, shape_to_nchw, spatial_list, to_nchw,
-                       window_output_size)
+                       pad_spatial, padded, prod, resolve_pads, shape_from_nchw, shape_to_nchw, spatial_list,
+                       strided_view, to_nchw, window_output_size)
 
 
 def _conv_attrs(data_format: str) -> dict:
@@ -50,7 +51,6 @@ class ConvGeometry(WindowParams):
 # output tile of a 1x1 conv (4 MiB: in cache for the bias/activation epilogue).
 IM2COL_TILE = 1 << 21
 OUTPUT_TILE = 1 << 20
-PARALLEL_COPY = 1 << 18     # im2col tiles from this many elements are filled by several threads
 
 
 def _as_view(a: np.ndarray, shape) -> np.ndarray:
@@ -71,18 +71,22 @@ def _window(xp: np.ndarray, pos, geo, first: int, first_axis: int, count: int) -
     return xp[tuple(index)]
 
 
-def _fill_columns(cols: np.ndarray, where, image: np.ndarray, geo, first: int, first_axis: int, count: int) -> None:
-    """The im2col copy: cols[where(tap)] = the window of each kernel tap (taps shared among threads when the
-    tile is big enough to pay for them)."""
-    def fill(taps):
-        for pos in taps:
-            cols[where(pos)] = _window(image, pos, geo, first, first_axis, count)
-
-    taps = list(np.ndindex(*geo.kernel))
-    if cols.size < PARALLEL_COPY:
-        fill(taps)
+def _fill_columns(cols: np.ndarray, image: np.ndarray, geo, first: int, count: int, channels_first: bool) -> None:
+    """The im2col copy, in one call: cols = the windows of every kernel tap for output rows first..first+count
+    of the first spatial axis, cols laid out (C, *K, count, *rest) (channels_first: image (C, *S)) or
+    (count, *rest, *K, C) (image (*S, C)). One strided copy of a view of the image (faster than one copy per
+    tap, and one hand-off of the GIL instead of one per tap when threads fill their own parts)."""
+    spatial = image.strides[1:] if channels_first else image.strides[:-1]
+    channel = image.strides[0] if channels_first else image.strides[-1]
+    taps = tuple(d * st for d, st in zip(geo.dilations, spatial))
+    steps = tuple(s * st for s, st in zip(geo.strides, spatial))
+    shape_out = (count, *geo.out_sizes[1:])
+    start = image[:, first * geo.strides[0]:] if channels_first else image[first * geo.strides[0]:]
+    if channels_first:
+        shape, strides = (image.shape[0], *geo.kernel, *shape_out), (channel, *taps, *steps)
     else:
-        in_parallel(fill, taps)
+        shape, strides = (*shape_out, *geo.kernel, image.shape[-1]), (*steps, *taps, channel)
+    np.copyto(cols, strided_view(start, shape, strides))
 
 
 def _padded(x: np.ndarray, geo, first_axis: int) -> np.ndarray:
@@ -99,13 +103,15 @@ def _tile_rows(geo, per_position: int) -> int:
 def _finisher(b, activation, dtype, shape: tuple):
     """The epilogue applied to each output tile while it is in cache: + bias (reshaped to `shape`, which
     broadcasts over the tile), + the tile of a fused residual Add's other value when given, and the Relu
-    fused by the session, if any (attrs "_epilogue": Relu, Add or AddRelu)."""
+    fused by the session, if any (attrs "_epilogue": Relu, Add or AddRelu). For a tile that is a block of
+    the output, ``index`` (slices per axis of `shape`) picks the bias values of that block."""
     bias = None if b is None else np.asarray(b).astype(dtype, copy=False).reshape(shape)
     relu = activation in ("Relu", "AddRelu")
 
-    def finish(tile: np.ndarray, residual=None) -> None:
+    def finish(tile: np.ndarray, residual=None, index=None) -> None:
         if bias is not None:
-            tile += bias
+            tile += bias if index is None else bias[tuple(slice(None) if size == 1 else part
+                                                          for size, part in zip(bias.shape, index))]
         if residual is not None:
             tile += residual
         if relu:
@@ -165,11 +171,21 @@ def _pointwise(x: np.ndarray, w: np.ndarray, b, geo, groups: int, channels_last:
             finish(tile)
         return y.reshape(batch, *geo.out_sizes, out_ch)
     cg, og = w.shape[1], out_ch // groups
-    wm = w.reshape(groups, og, cg)
     xs = x.reshape(batch, groups, cg, pixels)
     y = empty((batch, groups, og, pixels), x.dtype)
-    finish = _finisher(b, activation, x.dtype, (groups, og, 1))
     res = None if residual is None else residual.reshape(batch, groups, og, pixels)
+    if groups == 1:   # each tile's product finished block by block by the threads that computed them
+        wm = w.reshape(og, cg)
+        finish = _finisher(b, activation, x.dtype, (og, 1))
+        for i in range(batch):
+            for p0 in range(0, pixels, step):
+                yt = y[i, 0, :, p0:p0 + step]
+                rt = None if res is None else res[i, 0, :, p0:p0 + step]
+                matmul(wm, xs[i, 0, :, p0:p0 + step], yt,
+                       lambda r, c, yt=yt, rt=rt: finish(yt[r, c], None if rt is None else rt[r, c], (r, c)))
+        return y.reshape(batch, out_ch, *geo.out_sizes)
+    wm = w.reshape(groups, og, cg)
+    finish = _finisher(b, activation, x.dtype, (groups, og, 1))
     for i in range(batch):
         for p0 in range(0, pixels, step):
             finish(matmul(wm, xs[i, :, :, p0:p0 + step], y[i, :, :, p0:p0 + step]),
@@ -179,22 +195,41 @@ def _pointwise(x: np.ndarray, w: np.ndarray, b, geo, groups: int, channels_last:
 
 def _im2col_first(xp: np.ndarray, w: np.ndarray, b, geo, groups: int, activation) -> np.ndarray:
     """Channels-first conv: per image and tile of output rows, the windows are copied into a reused
-    (C, *K, rows, ...) buffer and multiplied by the OIHW weights seen as (groups, O/g, C/g * K)."""
+    (C, *K, rows, ...) buffer and multiplied by the OIHW weights seen as (groups, O/g, C/g * K).
+
+    While kernels share their work, an output with at least as many positions as channels is cut into one
+    tile of rows per thread, each thread copying and multiplying its own (scratch tagged with its slot); a
+    narrower one is copied once and its product split by output channels (blas.matmul), each block finished
+    by the thread that computed it."""
     batch, channels = xp.shape[:2]
     out_ch, taps = w.shape[0], prod(geo.kernel)
     og = out_ch // groups
     rows = _tile_rows(geo, channels * taps)
     rest = tuple(geo.out_sizes[1:])
-    wm = w.reshape(groups, og, -1)
+    if sharing() and prod(geo.out_sizes) >= out_ch:
+        rows = min(rows, -(-geo.out_sizes[0] // thread_count()))
     y = empty((batch, groups, og, *geo.out_sizes), xp.dtype)
-    finish = _finisher(b, activation, xp.dtype, (groups, og, 1))
+    if groups == 1:
+        wm = w.reshape(og, -1)
+        finish = _finisher(b, activation, xp.dtype, (og, 1))
+    else:
+        wm = w.reshape(groups, og, -1)
+        finish = _finisher(b, activation, xp.dtype, (groups, og, 1))
+
+    def tile(r0: int, i: int) -> None:
+        count = min(rows, geo.out_sizes[0] - r0)
+        positions = count * prod(rest)
+        cols = scratch(f"conv.cols{thread_slot()}", (channels, *geo.kernel, count, *rest), xp.dtype)
+        _fill_columns(cols, xp[i], geo, r0, count, True)
+        if groups == 1:
+            target = _as_view(y[i, 0, :, r0:r0 + count], (og, positions))
+            matmul(wm, cols.reshape(-1, positions), target, lambda r, c: finish(target[r, c], None, (r, c)))
+        else:
+            target = _as_view(y[i, :, :, r0:r0 + count], (groups, og, positions))
+            finish(matmul(wm, cols.reshape(groups, -1, positions), target))
+
     for i in range(batch):
-        for r0 in range(0, geo.out_sizes[0], rows):
-            count = min(rows, geo.out_sizes[0] - r0)
-            cols = scratch("conv.cols", (channels, *geo.kernel, count, *rest), xp.dtype)
-            _fill_columns(cols, lambda pos: (slice(None),) + pos, xp[i], geo, r0, 1, count)
-            target = _as_view(y[i, :, :, r0:r0 + count], (groups, og, count * prod(rest)))
-            finish(matmul(wm, cols.reshape(groups, -1, count * prod(rest)), target))
+        in_parallel(lambda starts, i=i: [tile(r0, i) for r0 in starts], list(range(0, geo.out_sizes[0], rows)))
     return y.reshape(batch, out_ch, *geo.out_sizes)
 
 
@@ -214,7 +249,7 @@ def _im2col_last(xp: np.ndarray, w: np.ndarray, b, geo, activation) -> np.ndarra
         for r0 in range(0, geo.out_sizes[0], rows):
             count = min(rows, geo.out_sizes[0] - r0)
             cols = scratch("conv.cols_last", (count, *rest, *geo.kernel, channels), xp.dtype)
-            _fill_columns(cols, lambda pos: (Ellipsis,) + pos + (slice(None),), xp[i], geo, r0, 0, count)
+            _fill_columns(cols, xp[i], geo, r0, count, False)
             target = _as_view(y[i, r0:r0 + count], (count * prod(rest), out_ch))
             finish(matmul(cols.reshape(count * prod(rest), -1), wm, target))
     return y
@@ -265,7 +300,8 @@ def conv_nd(x: np.ndarray, w: np.ndarray, b, attrs: dict, channels_last: bool = 
         return _im2col_last(_padded(x, geo, 1), w, b, geo, act)
     tile = 0 if channels_last else winograd.tile_size(w, geo, groups)
     if tile:
-        return winograd.conv2d(x, w, _finisher(b, act, x.dtype, (out_ch, 1)), geo, tile)
+        finish = _finisher(b, act, x.dtype, (1, out_ch, 1))
+        return winograd.conv2d(x, w, lambda block, index: finish(block, None, index), geo, tile)
     if channels_last:   # grouped channels-last: the padded copy moves the channels first
         return np.moveaxis(_im2col_first(_padded(np.moveaxis(x, -1, 1), geo, 2), w, b, geo, groups, act), 1, -1)
     return _im2col_first(_padded(x, geo, 2), w, b, geo, groups, act)

@@ -31,16 +31,29 @@ def matmul_v2(inputs, attrs):
     return y.astype(a.dtype, copy=False)
 
 
-def product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """np.matmul(a, b) for float operands of rank >= 2 into a workspace output; a stack of matrices times one
-    matrix is one product of the stacked rows (one BLAS call instead of one per matrix)."""
+def product(a: np.ndarray, b: np.ndarray, bias=None) -> np.ndarray:
+    """np.matmul(a, b) (+ bias, one value per column, when given) for float operands of rank >= 2 into a
+    workspace output; a stack of matrices times one matrix is one product of the stacked rows (one BLAS call
+    instead of one per matrix), its bias added block by block by the threads that computed them."""
     if a.dtype != b.dtype or a.dtype.kind != "f" or a.ndim < 2 or b.ndim < 2:
-        return np.matmul(a, b)
-    if b.ndim == 2 and a.ndim > 2 and a.flags.c_contiguous:
+        y = np.matmul(a, b)
+        return y if bias is None else y + bias
+    if b.ndim == 2 and (a.ndim == 2 or a.flags.c_contiguous):
         rows = a.reshape(-1, a.shape[-1])
-        return blas.matmul(rows, b, empty((rows.shape[0], b.shape[1]), a.dtype)).reshape(*a.shape[:-1], b.shape[1])
+        out = empty((rows.shape[0], b.shape[1]), a.dtype)
+        add = None
+        if bias is not None:
+            column = np.asarray(bias).astype(a.dtype, copy=False).reshape(-1)
+
+            def add(r, c):
+                block = out[r, c]
+                block += column[c]
+        return blas.matmul(rows, b, out, add).reshape(*a.shape[:-1], b.shape[1])
     shape = np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + (a.shape[-2], b.shape[-1])
-    return blas.matmul(a, b, empty(shape, a.dtype))
+    y = blas.matmul(a, b, empty(shape, a.dtype))
+    if bias is not None:
+        y += np.asarray(bias).astype(a.dtype, copy=False).reshape(-1)
+    return y
 
 
 def _matmul_v2_infer(ctx: InferContext):
@@ -62,11 +75,13 @@ def _matmul_v2_infer(ctx: InferContext):
 
 
 @register("BatchMatMulV2", attrs={"adj_x1": Attr("bool", False), "adj_x2": Attr("bool", False)},
-          infer=lambda ctx: _batch_matmul_infer(ctx), category="nn", traits={"cube"})
+          infer=lambda ctx: _batch_matmul_infer(ctx), category="nn", traits={"cube"}, epilogues={"BiasAdd"})
 def batch_matmul_v2(inputs, attrs):
-    """BatchMatMulV2: (a, b) numpy/ONNX MatMul with broadcast batch dims; adj_x* transpose the last two axes."""
+    """BatchMatMulV2: (a, b) numpy/ONNX MatMul with broadcast batch dims; adj_x* transpose the last two axes.
+    With a bias Add fused by the session (attrs "_epilogue" BiasAdd), the bias comes as a third input."""
     a, b = inputs[0], inputs[1]
-    y = product(_swap_last(_work(a), attrs["adj_x1"]), _swap_last(_work(b), attrs["adj_x2"]))
+    bias = _work(np.asarray(inputs[2])) if attrs.get("_epilogue") == "BiasAdd" else None   # fused by the session
+    y = product(_swap_last(_work(a), attrs["adj_x1"]), _swap_last(_work(b), attrs["adj_x2"]), bias)
     return y.astype(a.dtype, copy=False)
 
 
