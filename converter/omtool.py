@@ -196,6 +196,13 @@ def quantize(ctx: typer.Context,
              check_data: List[str] = typer.Option([], "--check-data", help="held-out inputs to compare the "
                                                   "int8 .om with fp32 on (cosine, top-1)"),
              bisect: bool = typer.Option(False, "--bisect", help="name the layer whose quantization hurts most"),
+             auto_calibration: bool = typer.Option(False, "--auto-calibration",
+                                                   help="AMCT's accuracy-based auto calibration: leave the most "
+                                                   "sensitive layers in float until the calibration data meet "
+                                                   "--min-cosine and --min-top1"),
+             sensitivity: Optional[str] = typer.Option(None, "--sensitivity",
+                                              help="with --auto-calibration: layer (AMCT's single-layer cosine) or "
+                                              "output (output cosine with only that layer quantized)"),
              min_cosine: float = typer.Option(0.99, "--min-cosine"),
              min_top1: float = typer.Option(0.95, "--min-top1"),
              json_path: Optional[str] = typer.Option(None, "--json", help="write the check report as JSON")):
@@ -208,7 +215,8 @@ def quantize(ctx: typer.Context,
         lines, report = run_quantize(ctx.args, calibration=calibration_data, config=config, create=create_config,
                                      act_algo=act_algo, batch_num=batch_num, record=record,
                                      check_data=check_data, bisect=bisect, min_cosine=min_cosine,
-                                     min_top1=min_top1)
+                                     min_top1=min_top1, auto_calibration=auto_calibration,
+                                     sensitivity=sensitivity)
     except ConverterError as exc:
         _fail(exc)
     say("\n".join(lines))

@@ -5,7 +5,8 @@ AMCT's record file and config JSON, a fake-quant model for accuracy simulation a
 Modules: config (the config JSON), data (calibration .npy files), layers (what is quantizable), algorithms
 (IFMR, HFMG, ARQ), calibrate (running the fp32 graph over the data), record (the record file), rewrite (quant
 ops into the IR), onnx_models (ONNX fake-quant / QDQ deploy models), graphs (the conversion pipeline split
-around quantization), workflow (quantize / create_config), check (cosine, top-1, per-layer bisect).
+around quantization), workflow (quantize / create_config), check (cosine, top-1, per-layer bisect),
+auto_calibration (AMCT's accuracy-based auto calibration: sensitive layers back to float until a target holds).
 
 The formats and algorithms follow AMCT's public documentation and its open-source release; the code is
 ours. Sources (see docs/quantization.md for the details taken from each):

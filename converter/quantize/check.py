@@ -62,40 +62,55 @@ def _runner(model):
     return session, lambda feeds: session.run_outputs(model_feeds(session.graph, feeds))
 
 
+def tally(pairs, names=None, labels=None) -> list:
+    """The report of every output (see _Tally.report) over ``pairs``: (outputs, reference outputs) per batch."""
+    tallies = None
+    for got, ref in pairs:
+        tallies = tallies or [_Tally(names[k] if names else str(k)) for k in range(len(ref))]
+        for t, g, r in zip(tallies, got, ref):
+            t.add(np.asarray(g), np.asarray(r))
+    return [t.report(labels) for t in tallies or ()]
+
+
+def passes(output: dict, min_cosine: float, min_top1: float) -> bool:
+    """The PASS rule: every sample's cosine >= min_cosine and top-1 agreement >= min_top1."""
+    return output["cosine_min"] >= min_cosine and output["top1_agreement"] >= min_top1
+
+
 def compare(reference: Graph, quantized, data, batches: list, min_cosine: float = 0.99,
             min_top1: float = 0.95, labels=None) -> dict:
     """Outputs of ``quantized`` (an .om path, Graph or Session) against the fp32 ``reference`` graph; with
     ``labels`` (the true class of every row of the batches, in order) also both models' accuracy."""
     ref_session, run_ref = _runner(reference)
     _, run_q = _runner(quantized)
-    tallies = [_Tally(n) for n in ref_session.output_names]
-    for i in batches:
-        feeds = data.batch(i)
-        for tally, got, ref in zip(tallies, run_q(feeds), run_ref(feeds)):
-            tally.add(np.asarray(got), np.asarray(ref))
-    outputs = [t.report(labels) for t in tallies]
+
+    def pairs():
+        for i in batches:
+            feeds = data.batch(i)
+            yield run_q(feeds), run_ref(feeds)
+
+    outputs = tally(pairs(), ref_session.output_names, labels)
     for o in outputs:
-        o["passed"] = o["cosine_min"] >= min_cosine and o["top1_agreement"] >= min_top1
+        o["passed"] = passes(o, min_cosine, min_top1)
     return {"batches": len(batches), "min_cosine": min_cosine, "min_top1": min_top1, "outputs": outputs,
             "passed": all(o["passed"] for o in outputs)}
+
+
+def reference_outputs(reference: Graph, data, batches: list) -> tuple:
+    """(feeds, fp32 outputs) of every batch, to compare several quantized variants against."""
+    _, run_ref = _runner(reference)
+    feeds = [data.batch(i) for i in batches]
+    return feeds, [run_ref(f) for f in feeds]
 
 
 def bisect(reference: Graph, layers: list, records: dict, data, batches: list) -> list:
     """Per recorded layer: the outputs' worst mean cosine and top-1 agreement when only that layer is
     quantized; sorted so that the layer that hurts most comes first."""
-    _, run_ref = _runner(reference)
-    feeds = [data.batch(i) for i in batches]
-    refs = [run_ref(f) for f in feeds]
+    feeds, refs = reference_outputs(reference, data, batches)
     rows = []
     for name, rec in records.items():
         _, run_one = _runner(apply_record(reference.copy(), layers, {name: rec}))
-        tallies = None
-        for f, ref in zip(feeds, refs):
-            got = run_one(f)
-            tallies = tallies or [_Tally(str(k)) for k in range(len(got))]
-            for tally, g, r in zip(tallies, got, ref):
-                tally.add(np.asarray(g), np.asarray(r))
-        reports = [t.report() for t in tallies]
+        reports = tally((run_one(f), r) for f, r in zip(feeds, refs))
         rows.append({"layer": name, "cosine": min(r["cosine_mean"] for r in reports),
                      "top1_agreement": min(r["top1_agreement"] for r in reports)})
     rows.sort(key=lambda r: (r["cosine"], r["layer"]))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 
-from ..errors import EMPTY_REQUIRED_OPTION, ConverterError
+from ..errors import EMPTY_REQUIRED_OPTION, INVALID_ARGUMENT_VALUE, ConverterError
 from ..options import ConvertOptions, options_from_argv
 from . import record as qrecord
 from .check import bisect as bisect_layers
@@ -44,10 +44,29 @@ def _checked(graph, layers, records, data_specs: list, om_path: str, bisect: boo
     return report
 
 
+def auto_calibration_summary(result) -> str:
+    """One line: what auto calibration rolled back, and the figures of the configuration it kept."""
+    auto = result.auto_calibration
+    back = auto["rolled_back"]
+    kept = next(h for h in reversed(auto["history"]) if h["rolled_back"] == back)
+    total = len(result.layers) + len(back)
+    names = ", ".join(back) if back else "none"
+    return (f"auto calibration: {len(back)} of {total} layer(s) left in float ({names}); on the calibration data: "
+            f"cosine min {kept['cosine_min']:.6f}, mean {kept['cosine_mean']:.6f}, top-1 {kept['top1_agreement']:.2%} "
+            f"({len(auto['history'])} configuration(s) tried)")
+
+
 def run_quantize(atc_args: list, *, calibration: list, config: str | None, create: str | None, act_algo: str,
                  batch_num: int | None, record: str | None, check_data: list, bisect: bool,
-                 min_cosine: float, min_top1: float) -> tuple:
+                 min_cosine: float, min_top1: float, auto_calibration: bool = False,
+                 sensitivity: str | None = None) -> tuple:
     """(lines to print, report or None)."""
+    if sensitivity is not None and not auto_calibration:
+        raise ConverterError(INVALID_ARGUMENT_VALUE, "--sensitivity chooses the ranking of --auto-calibration; give "
+                             "--auto-calibration too", option="--sensitivity")
+    if create and auto_calibration:
+        raise ConverterError(INVALID_ARGUMENT_VALUE, "--auto-calibration quantizes the model; --create-config only writes "
+                             "the default config: give one of them", option="--auto-calibration")
     if create:
         options = conversion_options(atc_args, need_output=False)
         cfg = create_config(options, create, act_algo=act_algo, batch_num=batch_num or 1)
@@ -58,10 +77,13 @@ def run_quantize(atc_args: list, *, calibration: list, config: str | None, creat
         raise ConverterError(EMPTY_REQUIRED_OPTION, "--bisect needs --check-data (held-out inputs to compare on)",
                              option="--bisect")
     result = quantize(options, calibration, config_path=config, batch_num=batch_num, act_algo=act_algo,
-                      record_path=record)
+                      record_path=record, auto_calibration=auto_calibration, min_cosine=min_cosine,
+                      min_top1=min_top1, sensitivity=sensitivity or "layer")
     lines = [f"quantized {len(result.layers)} layer(s)"]
-    lines += [f"wrote {p}" for p in (result.record, result.config, result.om, result.fake_quant, result.deploy_onnx)
-              if p]
+    if result.auto_calibration is not None:
+        lines.append(auto_calibration_summary(result))
+    lines += [f"wrote {p}" for p in (result.record, result.config, result.om, result.fake_quant, result.deploy_onnx,
+                                     *result.auto_files) if p]
     report = None
     if check_data:
         skipped = {k for k, r in result.records.items() if r.skip_fusion}

@@ -6,9 +6,13 @@ For ``--output OUT`` (the conversion's, without .om) quantize writes, all or not
   OUT.om                     the int8 deploy .om (int8 weights + scales, quant ops; the user's precision)
   OUT_fake_quant_model.onnx  and OUT_deploy_model.onnx (QDQ) for ONNX sources,
   OUT_fake_quant_model.om    for Caffe and TensorFlow sources (float simulation, force_fp32)
+  with auto_calibration (auto_calibration.py), also OUT_auto_calibration_ranking.json (the layers' sensitivity,
+  most sensitive first) and OUT_auto_calibration_record.json (every configuration tried and its figures); the
+  config then has quant_enable false for the layers rolled back to float.
 """
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 
@@ -17,6 +21,7 @@ from ..fileio import output_folder, write_text_atomic
 from ..fileio.temp_files import temp_name
 from ..options import ConvertOptions
 from . import config as qconfig
+from .auto_calibration import auto_calibrate, check_targets
 from .calibrate import calibrate
 from .data import BatchSource
 from .graphs import finish, fp32_graph
@@ -36,6 +41,8 @@ class QuantizeResult:
     deploy_onnx: str | None = None
     layers: list = field(default_factory=list)      # names of the quantized layers
     records: dict = field(default_factory=dict)
+    auto_calibration: dict | None = None            # ranking, history, rolled_back (with auto_calibration)
+    auto_files: tuple = ()                          # the ranking and record files of auto calibration
 
 
 class _Outputs:
@@ -102,27 +109,44 @@ def _write_om(graph, path: str, options: ConvertOptions, outputs: _Outputs, extr
 
 
 def quantize(options: ConvertOptions, calibration: list, *, config_path: str | None = None,
-             batch_num: int | None = None, act_algo: str = "ifmr", record_path: str | None = None) -> QuantizeResult:
+             batch_num: int | None = None, act_algo: str = "ifmr", record_path: str | None = None,
+             auto_calibration: bool = False, min_cosine: float = 0.99, min_top1: float = 0.95,
+             sensitivity: str = "layer") -> QuantizeResult:
     """Calibrate the model of ``options`` on the calibration specs (see data.BatchSource) and write the
-    quantized models and the record next to ``options.output``. Nothing is written on failure."""
+    quantized models and the record next to ``options.output``. With ``auto_calibration``, the layers whose
+    quantization hurts most are left in float until the fake-quant model meets min_cosine / min_top1 on the
+    calibration batches (auto_calibration.py). Nothing is written on failure."""
     from ..api import output_path
     om_path = output_path(options)
     stem = om_path[:-3]
+    if auto_calibration:
+        check_targets(min_cosine, min_top1, sensitivity)
     graph, layers, cfg = resolve_config(options, config_path, act_algo=act_algo)
     if batch_num is not None:
         if batch_num <= 0:
             raise ConverterError(INVALID_ARGUMENT_VALUE, "--batch-num must be greater than zero", option="--batch-num")
         cfg["batch_num"] = batch_num
     data = BatchSource(graph, calibration)
-    records = calibrate(graph, layers, cfg, data, data.take(cfg["batch_num"]))
+    batches = data.take(cfg["batch_num"])
+    records = calibrate(graph, layers, cfg, data, batches)
     if not records:
         raise ConverterError(INVALID_ARGUMENT_VALUE, "no layer to quantize: the model has no convolution or matrix product "
                              "with constant weights, or the config disables them all")
+    auto = None
+    if auto_calibration:
+        records, auto = auto_calibrate(graph, layers, records, data, batches, min_cosine, min_top1,
+                                       sensitivity)
+        for name in auto["rolled_back"]:
+            cfg[name]["quant_enable"] = False
     result = QuantizeResult(record=record_path or stem + "_record.txt", config=stem + "_quant_config.json",
-                            om=om_path, fake_quant="", layers=list(records), records=records)
+                            om=om_path, fake_quant="", layers=list(records), records=records, auto_calibration=auto)
     outputs = _Outputs()
     try:
         outputs.text(result.record, to_text(records))
+        if auto is not None:
+            result.auto_files = (stem + "_auto_calibration_ranking.json", stem + "_auto_calibration_record.json")
+            outputs.text(result.auto_files[0], json.dumps(auto["ranking"], indent=4) + "\n")
+            outputs.text(result.auto_files[1], json.dumps(auto["history"], indent=4) + "\n")
         outputs.text(result.config, qconfig.dumps(cfg))
         attrs = {"quantized_layers": ",".join(records)}
         deploy = finish(apply_record(graph.copy(), layers, records), options)

@@ -10,14 +10,21 @@ def _init(name, value):
     return numpy_helper.from_array(np.asarray(value, np.float32), name)
 
 
-def small_cnn(batch: int = 2, seed: int = 0) -> onnx.ModelProto:
-    """conv1 (+ BatchNorm) -> Relu -> conv2 (stride 2) -> Relu -> GAP -> Gemm: two convs and a matrix product."""
+def small_cnn(batch: int = 2, seed: int = 0, outlier: float = 0.0) -> onnx.ModelProto:
+    """conv1 (+ BatchNorm) -> Relu -> conv2 (stride 2) -> Relu -> GAP -> Gemm: two convs and a matrix product.
+    With ``outlier``: conv2's channel 0 scaled by it and ignored by the Gemm (weights 0), so the Gemm's input
+    has one huge, useless feature: quantizing that input per tensor wipes out the others (the classic outlier
+    channel), the Gemm is the one layer to leave in float."""
     rng = np.random.default_rng(seed)
-    inits = [_init("w1", rng.standard_normal((8, 3, 3, 3)) * 0.3), _init("b1", rng.standard_normal(8) * 0.1),
-             _init("s", 1 + 0.1 * rng.standard_normal(8)), _init("bb", 0.1 * rng.standard_normal(8)),
-             _init("m", 0.1 * rng.standard_normal(8)), _init("v", 0.5 + rng.random(8)),
-             _init("w2", rng.standard_normal((16, 8, 3, 3)) * 0.2),
-             _init("fc", rng.standard_normal((10, 16)) * 0.3), _init("fcb", rng.standard_normal(10) * 0.1)]
+    values = {"w1": rng.standard_normal((8, 3, 3, 3)) * 0.3, "b1": rng.standard_normal(8) * 0.1,
+              "s": 1 + 0.1 * rng.standard_normal(8), "bb": 0.1 * rng.standard_normal(8),
+              "m": 0.1 * rng.standard_normal(8), "v": 0.5 + rng.random(8),
+              "w2": rng.standard_normal((16, 8, 3, 3)) * 0.2,
+              "fc": rng.standard_normal((10, 16)) * 0.3, "fcb": rng.standard_normal(10) * 0.1}
+    if outlier:
+        values["w2"][0] = np.abs(values["w2"][0]) * outlier
+        values["fc"][:, 0] = 0.0
+    inits = [_init(k, v) for k, v in values.items()]
     nodes = [helper.make_node("Conv", ["x", "w1", "b1"], ["c1"], name="conv1", pads=[1, 1, 1, 1]),
              helper.make_node("BatchNormalization", ["c1", "s", "bb", "m", "v"], ["bn1"], name="bn1"),
              helper.make_node("Relu", ["bn1"], ["r1"], name="relu1"),
