@@ -112,3 +112,12 @@ def weight_bytes(om_path) -> int:
     from converter.om.reader import read_om
     model = read_om(om_path).model_def
     return sum(op.attr["value"].t.desc.weight_size for g in model.graph for op in g.op if op.type == "Const")
+
+
+def record_parts(monkeypatch, module) -> list:
+    """Wrap ``module.in_parallel`` so that every call also records how many parts it was given; returns the list
+    the counts go into (the calls still run)."""
+    counts: list = []
+    real = module.in_parallel
+    monkeypatch.setattr(module, "in_parallel", lambda fn, items: (counts.append(len(items)), real(fn, items))[1])
+    return counts

@@ -12,6 +12,7 @@ from converter.ops.nn import conv as conv_module
 from converter.ops.nn._spatial import effective_kernel, pad_spatial
 from converter.ops.nn.conv import ConvGeometry
 from converter.ops.workspace import Workspace
+from tests.helpers import record_parts
 
 rng = np.random.default_rng(1)
 
@@ -184,9 +185,7 @@ def test_im2col_cut_into_parts_per_thread(monkeypatch, case):
     alone = _run(x, w, b, attrs, False)
     monkeypatch.setenv("OMP_NUM_THREADS", "3")
     monkeypatch.setattr(conv_module, "sharing", lambda: True)
-    parts = []
-    real = conv_module.in_parallel
-    monkeypatch.setattr(conv_module, "in_parallel", lambda fn, items: (parts.append(len(items)), real(fn, items)))
+    parts = record_parts(monkeypatch, conv_module)
     ws_ = Workspace()
     with ws_.active():
         ws_.op = "conv"

@@ -12,6 +12,7 @@ from converter.ops.nn import conv as conv_module
 from converter.ops.nn import winograd
 from converter.ops.nn.conv import ConvGeometry
 from converter.ops.workspace import Workspace
+from tests.helpers import record_parts
 
 from .test_conv_paths import reference_conv
 
@@ -92,9 +93,7 @@ def test_winograd_split_over_threads(monkeypatch, m, cut):
     monkeypatch.setenv("OMP_NUM_THREADS", "2")
     monkeypatch.setattr(winograd, "sharing", lambda: True)
     monkeypatch.setattr(winograd, "MIN_PART_TILES", 1)
-    parts = []
-    real = winograd.in_parallel
-    monkeypatch.setattr(winograd, "in_parallel", lambda fn, items: (parts.append(len(items)), real(fn, items)))
+    parts = record_parts(monkeypatch, winograd)
     ws = Workspace()
     with ws.active():
         ws.op = "conv"

@@ -16,7 +16,7 @@ from converter import api
 from converter.ops import blas, threads, workspace
 from converter.ops.nn import matmul as matmul_ops
 from converter.runtime import Session
-from tests.helpers import options, save
+from tests.helpers import options, record_parts, save
 
 rng = np.random.default_rng(11)
 
@@ -46,9 +46,7 @@ def test_split_products_equal_one_call(two_threads, m, k, n):
 
 def test_products_are_split_only_when_big_and_in_a_session(monkeypatch):
     monkeypatch.setenv("OMP_NUM_THREADS", "2")
-    calls = []
-    real = threads.in_parallel
-    monkeypatch.setattr(blas, "in_parallel", lambda fn, items: (calls.append(len(items)), real(fn, items)))
+    calls = record_parts(monkeypatch, blas)
     a, b = np.ones((256, 256), np.float32), np.ones((256, 256), np.float32)
     out = np.empty((256, 256), np.float32)
     blas.matmul(a, b, out)
@@ -137,9 +135,7 @@ def test_jobs_from_two_threads_at_once_all_complete(monkeypatch):
 def test_stacked_products_split_by_their_first_batch_axis_equal_one_call(two_threads, monkeypatch):
     """Stacks of products (attention heads), with an operand broadcast along the batch axes, split over the
     threads along the first batch axis longer than one: the numbers of one np.matmul."""
-    calls = []
-    real = threads.in_parallel
-    monkeypatch.setattr(blas, "in_parallel", lambda fn, items: (calls.append(len(items)), real(fn, items)))
+    calls = record_parts(monkeypatch, blas)
     monkeypatch.setattr(blas, "SPLIT_WORK", 1)
     if blas._openblas() is None:
         pytest.skip("no OpenBLAS in this process: products are not split")
