@@ -94,7 +94,6 @@ def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray, finish=None) -> np.nda
     finish(rows, cols), if given, is called with the slices of out's (last two) axes each block wrote, right
     after that block, on the thread that computed it: an epilogue (bias, activation) applied while the block
     is in cache and shared among the threads. Unsplit, it is called once with the whole axes."""
-    whole = (slice(None), slice(None))
     if a.ndim == b.ndim == out.ndim == 3 and a.shape[0] == b.shape[0] == 1:
         matmul(a[0], b[0], out[0], finish)
         return out
@@ -104,18 +103,13 @@ def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray, finish=None) -> np.nda
     if out.ndim > 2 and a.ndim == b.ndim == out.ndim and finish is None and out.size * k >= SPLIT_WORK \
             and splitting():
         return _stacked(a, b, out, threads)
-    if a.ndim != 2 or b.ndim != 2 or m * n * k < SPLIT_WORK or not splitting():
-        np.matmul(a, b, out=out)
-        if finish is not None:
-            finish(*whole)
-        return out
     by_rows = m > n
     size = m if by_rows else n
     step = max(MIN_BLOCK, -(-size // (threads * BLOCKS_PER_THREAD)))
-    if step >= size:
+    if a.ndim != 2 or b.ndim != 2 or m * n * k < SPLIT_WORK or step >= size or not splitting():
         np.matmul(a, b, out=out)
         if finish is not None:
-            finish(*whole)
+            finish(slice(None), slice(None))
         return out
 
     def block(starts):
