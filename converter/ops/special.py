@@ -83,10 +83,11 @@ def _erf_chunk(x: np.ndarray, out: np.ndarray, buffers: tuple, table: list) -> N
     np.copyto(index, low)                           # (np.take wants intp indices)
     np.bitwise_and(bits, LOW, out=low.view(np.uint32))
     np.copyto(s, low)
-    np.take(table[DEGREE], index, out=acc, mode="clip")
+    # (index < 2**16 = the table's length; "wrap" skips the bounds check, and the method numpy's wrapper)
+    table[DEGREE].take(index, out=acc, mode="wrap")
     for d in range(DEGREE - 1, -1, -1):
         acc *= s
-        np.take(table[d], index, out=c, mode="clip")
+        table[d].take(index, out=c, mode="wrap")
         acc += c
     np.copyto(out, acc)                             # one rounding, fp64 -> the output dtype
 
