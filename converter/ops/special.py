@@ -83,7 +83,7 @@ def _erf_chunk(x: np.ndarray, out: np.ndarray, buffers: tuple, table: list) -> N
     np.copyto(index, low)                           # (np.take wants intp indices)
     np.bitwise_and(bits, LOW, out=low.view(np.uint32))
     np.copyto(s, low)
-    # (index < 2**16 = the table's length; "wrap" skips the bounds check, and the method numpy's wrapper)
+    # index < 2**16, the table's length: "wrap" skips the bounds check, the method numpy's np.take wrapper
     table[DEGREE].take(index, out=acc, mode="wrap")
     for d in range(DEGREE - 1, -1, -1):
         acc *= s
